@@ -1,0 +1,107 @@
+"""Engines and the schema: one engine per process, the schema migrated on first use.
+
+gunicorn forks workers after importing the app; a connection pool must never cross a
+fork, so the engine is keyed by process id and made lazily in the process that uses it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+
+from data import settings
+
+_engines: dict[tuple[int, str], Engine] = {}
+_ready: set[tuple[int, str]] = set()
+_lock = threading.Lock()
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL lets the dashboard read while an ETL load writes; busy_timeout waits for a
+    # writer instead of failing at once.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url`` with the settings this project relies on."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """This process's engine for ``url`` (default: ``DATABASE_URL``), schema ready."""
+    url = url or settings.database_url()
+    key = (os.getpid(), url)
+    engine = _engines.get(key)
+    if engine is None:
+        with _lock:
+            engine = _engines.get(key)
+            if engine is None:
+                engine = make_engine(url)
+                _engines[key] = engine
+    if key not in _ready:
+        with _lock:
+            if key not in _ready:
+                ensure_schema(engine)
+                _ready.add(key)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Forget this process's engines (tests, and gunicorn's post_fork)."""
+    with _lock:
+        for (pid, _url), engine in list(_engines.items()):
+            if pid == os.getpid():
+                engine.dispose()
+        _engines.clear()
+        _ready.clear()
+
+
+def forget_engines_after_fork() -> None:
+    """In a freshly forked worker: drop the parent's engines without closing its sockets."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose(close=False)
+        _engines.clear()
+        _ready.clear()
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # "%" in URLs (search_path options) would trip configparser interpolation.
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create or migrate the warehouse schema to the newest version (idempotent)."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def schema_version(engine: Engine) -> str | None:
+    """The Alembic revision the warehouse is at, or None before the first migration."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

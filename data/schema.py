@@ -1,0 +1,124 @@
+"""The warehouse tables: the contract between the ETL, the dashboard, the API and analysts.
+
+Column names follow ``shared/DOMAIN.md``. Area codes are hierarchical by prefix
+(GB/T 2260 style, extended for samples): a district is the first 6 digits of a
+12-digit code, a street the first 9, a community the full 12, and a grid cell is its
+community's 12 digits plus a 3-digit number. The query layer relies on that to select
+an area's whole subtree with one index range.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+area = Table(
+    "area",
+    metadata,
+    Column("code", String(15), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("name_en", String(200)),
+    Column("level", String(10), nullable=False),  # city|district|street|community|grid
+    Column("parent_code", String(15), index=True),
+    Column("population", Integer),
+    Column("households", Integer),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("is_sample", Boolean, nullable=False, default=False),
+)
+
+metric = Table(
+    "metric",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("domain", String(16), nullable=False),  # party|governance|services
+    Column("name", String(100), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("unit", String(20)),
+    Column("unit_en", String(40)),
+    Column("kind", String(8), nullable=False),  # flow|stock|ratio
+    Column("numerator", String(64)),
+    Column("denominator", String(64)),
+    Column("target", Float),
+    Column("better", String(8), nullable=False, default="higher"),  # higher|lower
+    Column("dimensions", String(200)),  # comma-separated breakdowns the sources provide
+    Column("source", String(32)),  # the source system that feeds it (empty for ratios)
+    Column("description", Text),
+)
+
+etl_run = Table(
+    "etl_run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("location", Text),
+    Column("checksum", String(64), index=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(16), nullable=False),  # running|success|failed|unchanged
+    Column("rows_read", Integer, default=0),
+    Column("rows_loaded", Integer, default=0),
+    Column("rows_rejected", Integer, default=0),
+    Column("message", Text),
+)
+
+etl_reject = Table(
+    "etl_reject",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("etl_run.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("row_number", Integer),
+    Column("field", String(64)),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text),  # the row with personal-data fields removed
+)
+
+fact = Table(
+    "fact",
+    metadata,
+    Column("period", Date, primary_key=True),
+    Column("area_code", String(15), primary_key=True),
+    Column("metric_code", String(64), primary_key=True),
+    Column("dimension", String(32), primary_key=True, default=""),
+    Column("member", String(64), primary_key=True, default=""),
+    Column("value", Float, nullable=False),
+    Column("run_id", Integer, index=True),
+)
+# "One metric, one area subtree (a code prefix range), a date range": the query layer's shape.
+# member and value ride along so the roll-ups read the index alone (a covering index).
+Index(
+    "ix_fact_metric_dim_area_period",
+    fact.c.metric_code, fact.c.dimension, fact.c.area_code, fact.c.period, fact.c.member, fact.c.value,
+)
+Index("ix_fact_metric_period", fact.c.metric_code, fact.c.period)
+
+content = Table(
+    "content",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # news|notice|activity|guide|resource
+    Column("area_code", String(15), index=True),
+    Column("title", Text, nullable=False),
+    Column("title_en", Text),
+    Column("body", Text),
+    Column("starts_at", DateTime),
+    Column("ends_at", DateTime),
+    Column("published_at", DateTime),
+    Column("location", Text),
+    Column("source", Text),  # the file or feed item it came from
+    Column("run_id", Integer, index=True),
+)
+Index("ix_content_kind_published", content.c.kind, content.c.published_at)

@@ -1,0 +1,107 @@
+"""Shared fixtures: warehouses on SQLite and on the real PostgreSQL of this machine.
+
+Every PostgreSQL test gets a schema of its own (``search_path``), so parallel runs and a
+developer's session sharing one server never see each other's tables. Under ``CI=true`` a
+PostgreSQL or Redis that cannot be reached is a failure, never a skip.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from data import db
+
+PG_URL = os.environ.get("CSB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("CSB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(what: str, err: Exception):
+    if IN_CI:
+        pytest.fail(f"{what} must be reachable under CI=true: {err}")
+    pytest.skip(f"{what} not reachable: {err}")
+
+
+@pytest.fixture
+def pg_url():
+    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+    schema = "t_" + uuid.uuid4().hex[:12]
+    try:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as err:  # noqa: BLE001 - any connection failure means "not reachable"
+        _unavailable("PostgreSQL at 127.0.0.1:5432", err)
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    db.dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    """URL of a fresh SQLite warehouse file in the test's temporary folder."""
+    yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+    db.dispose_engines()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request):
+    """The same test on SQLite and on PostgreSQL: a URL of an empty warehouse."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(warehouse_url):
+    """An engine on an empty warehouse with the schema created (SQLite and PostgreSQL)."""
+    return db.get_engine(warehouse_url)
+
+
+@pytest.fixture
+def redis_url():
+    """URL of Redis database 15, flushed before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except Exception as err:  # noqa: BLE001
+        _unavailable("Redis at 127.0.0.1:6379", err)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse_url(tmp_path_factory):
+    """A SQLite warehouse built by the real generator and ETL: 沙河街道, three months, small."""
+    from support import build_sample_warehouse
+
+    return build_sample_warehouse(tmp_path_factory.mktemp("sample-warehouse"))
+
+
+@pytest.fixture
+def app_server(sample_warehouse_url):
+    """The real app serving the sample warehouse on a loopback port."""
+    from support import AppServer
+
+    server = AppServer(sample_warehouse_url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium at 1920x1080 with a fresh profile."""
+    from support import make_driver, quit_driver
+
+    driver = make_driver(1920, 1080, performance_log=True)
+    yield driver
+    quit_driver(driver)
