@@ -1,0 +1,188 @@
+"""The area hierarchy: look-ups, breadcrumbs, search and population roll-ups.
+
+Area codes nest by prefix (see ``data/schema.py``), so an area's whole subtree is one
+index range on ``fact.area_code``: everything from ``prefix`` up to ``prefix + "~"``
+("~" sorts after every digit). That range, not ``LIKE``, is what keeps queries on the
+index. The parent links in the ``area`` table give names and breadcrumbs.
+
+The ``conn``-taking helpers (``fetch``, ``fetch_children``...) are for the query layer,
+which caches their answers per warehouse version; the engine-taking functions are the
+public interface.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, case, func, or_, select
+
+from data.schema import area
+
+LEVELS = ("city", "district", "street", "community", "grid")
+
+# How many leading digits of a code an area's subtree shares, by level.
+PREFIX_LENGTH = {"city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}
+
+LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
+
+
+class UnknownArea(LookupError):
+    """An area code that is not in the ``area`` table."""
+
+
+def _engine(engine: Engine | None) -> Engine:
+    if engine is None:
+        from data.db import get_engine
+
+        return get_engine()
+    return engine
+
+
+def subtree_prefix(code: str, level: str) -> str:
+    """The code prefix shared by ``code`` and everything below it at ``level``."""
+    try:
+        return str(code)[: PREFIX_LENGTH[level]]
+    except KeyError:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}") from None
+
+
+def prefix_bounds(prefix: str) -> tuple[str, str]:
+    """The half-open code range ``[low, high)`` that holds every code starting with ``prefix``."""
+    return prefix, prefix + "~"
+
+
+def implied_ancestor_codes(code: str) -> list[str]:
+    """The codes above ``code`` that its digits imply, nearest first.
+
+    A grid's community is its first 12 digits; a community's street is its first 9
+    digits padded with zeros; a street's district its first 6; a district's city its
+    first 4. Used where a register may be incomplete (content aimed at a city).
+    """
+    code = str(code)
+    found: list[str] = []
+    if len(code) == 15:
+        found.append(code[:12])
+        code = code[:12]
+    if len(code) != 12 or not code.isdigit():
+        return found
+    if code[9:] != "000":
+        code = code[:9] + "000"
+        found.append(code)
+    if code[6:9] != "000":
+        code = code[:6] + "000000"
+        found.append(code)
+    if code[4:6] != "00":
+        code = code[:4] + "00000000"
+        found.append(code)
+    return found
+
+
+def _row(row) -> dict:
+    return dict(row._mapping)
+
+
+def fetch(conn: Connection, code: str) -> dict | None:
+    row = conn.execute(select(area).where(area.c.code == str(code))).first()
+    return _row(row) if row is not None else None
+
+
+def fetch_children(conn: Connection, code: str) -> list[dict]:
+    rows = conn.execute(select(area).where(area.c.parent_code == str(code)).order_by(area.c.code))
+    return [_row(r) for r in rows]
+
+
+def fetch_ancestors(conn: Connection, code: str) -> list[dict]:
+    """Root first, ending with the area itself; [] for an unknown code."""
+    chain: list[dict] = []
+    seen: set[str] = set()
+    current = fetch(conn, code)
+    while current is not None and current["code"] not in seen:
+        chain.append(current)
+        seen.add(current["code"])
+        parent = current.get("parent_code")
+        current = fetch(conn, parent) if parent else None
+    chain.reverse()
+    return chain
+
+
+def get(code: str, *, engine: Engine | None = None) -> dict | None:
+    """The area's row as a dict, or None when the code is not registered."""
+    with _engine(engine).connect() as conn:
+        return fetch(conn, code)
+
+
+def children(code: str, *, engine: Engine | None = None) -> list[dict]:
+    """The areas whose parent is ``code``, ordered by code."""
+    with _engine(engine).connect() as conn:
+        return fetch_children(conn, code)
+
+
+def ancestors(code: str, *, engine: Engine | None = None) -> list[dict]:
+    """The breadcrumb: root first, the area itself last. Raises UnknownArea."""
+    with _engine(engine).connect() as conn:
+        chain = fetch_ancestors(conn, code)
+    if not chain:
+        raise UnknownArea(f"area {code!r} is not in the area register")
+    return chain
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(text: str, limit: int = 20, *, engine: Engine | None = None) -> list[dict]:
+    """Areas whose name, English name or code matches ``text``; exact names first, then by level."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive integer, not {limit!r}")
+    contains = f"%{_like_escape(text)}%"
+    condition = or_(
+        area.c.name.like(contains, escape="\\"),
+        func.lower(area.c.name_en).like(contains.lower(), escape="\\"),
+    )
+    if text.isdigit():
+        condition = or_(condition, area.c.code.like(_like_escape(text) + "%", escape="\\"))
+    by_level = case(LEVEL_ORDER, value=area.c.level, else_=len(LEVELS))
+    exact = case((area.c.name == text, 0), (area.c.code == text, 0), else_=1)
+    query = select(area).where(condition).order_by(exact, by_level, area.c.code).limit(limit)
+    with _engine(engine).connect() as conn:
+        return [_row(r) for r in conn.execute(query)]
+
+
+def population(code: str, *, engine: Engine | None = None) -> int | None:
+    """The area's population: stored, or else the sum of its children's (recursively).
+
+    Stored figures win at every level, so a community with a census figure is not also
+    counted through its grid cells. None when nothing below the area knows.
+    """
+    with _engine(engine).connect() as conn:
+        root = fetch(conn, code)
+        if root is None:
+            raise UnknownArea(f"area {code!r} is not in the area register")
+        if root["population"] is not None:
+            return int(root["population"])
+        low, high = prefix_bounds(subtree_prefix(root["code"], root["level"]))
+        rows = conn.execute(
+            select(area.c.code, area.c.parent_code, area.c.population).where(
+                area.c.code >= low, area.c.code < high
+            )
+        ).all()
+    kids: dict[str, list[str]] = {}
+    stored: dict[str, int | None] = {}
+    for child, parent, people in rows:
+        stored[child] = people
+        if parent:
+            kids.setdefault(parent, []).append(child)
+
+    def roll_up(node: str, seen: frozenset[str]) -> int | None:
+        if stored.get(node) is not None and node != root["code"]:
+            return int(stored[node])
+        parts = [roll_up(k, seen | {node}) for k in kids.get(node, []) if k not in seen]
+        known = [p for p in parts if p is not None]
+        return sum(known) if known else None
+
+    return roll_up(root["code"], frozenset())
+
+
+def level_rank(level: str) -> int:
+    """0 for the city down to 4 for a grid cell (unknown levels sort last)."""
+    return LEVEL_ORDER.get(level, len(LEVELS))

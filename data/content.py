@@ -1,0 +1,123 @@
+"""What is read rather than counted: news, notices, the activity calendar, the guide.
+
+An item belongs to an area, and a reader of a community sees what was written for it,
+for anything above it (a district-wide notice shows in every community of the district)
+and for anything below it (a street's screen shows its communities' activities). Items
+with no area are city-wide.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Engine, and_, func, or_, select
+
+from data import areas as area_tree
+from data.areas import UnknownArea, prefix_bounds, subtree_prefix
+from data.schema import content
+
+KINDS = ("news", "notice", "activity", "guide", "resource")
+
+
+def _engine(engine: Engine | None) -> Engine:
+    if engine is None:
+        from data.db import get_engine
+
+        return get_engine()
+    return engine
+
+
+def _kinds(kinds) -> list[str]:
+    chosen = [kinds] if isinstance(kinds, str) else list(kinds or [])
+    wrong = [k for k in chosen if k not in KINDS]
+    if not chosen or wrong:
+        raise ValueError(f"kinds must be some of {', '.join(KINDS)}, not {kinds!r}")
+    return chosen
+
+
+def _moment(value, name: str, *, end_of_day: bool = False) -> datetime:
+    """A datetime bound; a plain date means the start of that day (or the start of the next)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a date or datetime, not {text!r}") from None
+        if isinstance(value, datetime):
+            return value
+    if isinstance(value, date):
+        day = value + timedelta(days=1) if end_of_day else value
+        return datetime.combine(day, time.min)
+    raise ValueError(f"{name} must be a date or datetime, not {value!r}")
+
+
+def _limit(limit) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ValueError(f"limit must be a positive integer, not {limit!r}")
+    return limit
+
+
+def _area_condition(conn, code: str):
+    """Rows for the area, its ancestors (by register and by code) and its descendants."""
+    row = area_tree.fetch(conn, code)
+    if row is None:
+        raise UnknownArea(f"area {code!r} is not in the area register")
+    above = {a["code"] for a in area_tree.fetch_ancestors(conn, code)}
+    above.update(area_tree.implied_ancestor_codes(code))
+    low, high = prefix_bounds(subtree_prefix(row["code"], row["level"]))
+    return or_(
+        content.c.area_code.is_(None),
+        content.c.area_code == "",
+        content.c.area_code.in_(sorted(above)),
+        and_(content.c.area_code >= low, content.c.area_code < high),
+    )
+
+
+def _rows(conn, query) -> list[dict]:
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def items(kinds, area: str | None = None, *, since=None, until=None, limit: int = 20,
+          engine: Engine | None = None) -> list[dict]:
+    """Content of ``kinds`` relevant to ``area`` (all areas when None), newest published first.
+
+    ``since``/``until`` bound ``published_at`` inclusively; a date means the whole day.
+    """
+    chosen = _kinds(kinds)
+    limit = _limit(limit)
+    query = select(content).where(content.c.kind.in_(chosen))
+    if since is not None:
+        query = query.where(content.c.published_at >= _moment(since, "since"))
+    if until is not None:
+        bound = _moment(until, "until", end_of_day=True)
+        inclusive = isinstance(until, datetime) or (isinstance(until, str) and len(until.strip()) > 10)
+        query = query.where(content.c.published_at <= bound if inclusive else content.c.published_at < bound)
+    with _engine(engine).connect() as conn:
+        if area is not None:
+            query = query.where(_area_condition(conn, area))
+        query = query.order_by(content.c.published_at.desc().nulls_last(), content.c.id.desc()).limit(limit)
+        return _rows(conn, query)
+
+
+def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | None = None) -> list[dict]:
+    """Activities for ``area`` taking place between ``start`` and ``end`` (dates, inclusive), soonest first.
+
+    An activity that began before ``start`` and is still running counts too.
+    """
+    limit = _limit(limit)
+    begin = _moment(start, "start")
+    finish = _moment(end, "end", end_of_day=True)
+    if begin >= finish:
+        raise ValueError(f"start ({start}) must not be after end ({end})")
+    query = select(content).where(
+        content.c.kind == "activity",
+        content.c.starts_at.is_not(None),
+        content.c.starts_at < finish,
+        func.coalesce(content.c.ends_at, content.c.starts_at) >= begin,
+    )
+    with _engine(engine).connect() as conn:
+        if area is not None:
+            query = query.where(_area_condition(conn, area))
+        query = query.order_by(content.c.starts_at, content.c.id).limit(limit)
+        return _rows(conn, query)

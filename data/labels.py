@@ -1,0 +1,178 @@
+"""English (and tidier Chinese) labels for the words the sources use.
+
+The warehouse keeps dimension members exactly as the source systems wrote them
+(``物业管理``, ``自助终端``, ``60+``), because analysts filter on them. The screens show
+them in the reader's language: ``label(member, "en")``. A member without a translation
+shows as itself, so a new category from a source still appears, in Chinese.
+"""
+from __future__ import annotations
+
+# member -> English. Grouped by the source field they come from; a word means the same
+# wherever it occurs (助老 is an activity type and a volunteer category alike).
+EN: dict[str, str] = {
+    # 活动类型 (activities.type)
+    "党建": "Party building",
+    "文化": "Culture",
+    "体育": "Sports",
+    "亲子": "Parent and child",
+    "助老": "Elderly support",
+    "公益课程": "Public-interest classes",
+    "志愿服务": "Volunteer service",
+    "议事协商": "Community deliberation",
+    # 诉求渠道 (hotline.channel)
+    "电话": "Phone",
+    "微信": "WeChat",
+    "APP": "App",
+    "网站": "Website",
+    "信件": "Letter",
+    # 诉求类型 (hotline.type)
+    "咨询": "Enquiry",
+    "求助": "Request for help",
+    "投诉": "Complaint",
+    "建议": "Suggestion",
+    "表扬": "Praise",
+    "举报": "Report",
+    # 诉求类别 (hotline.category): the common 12345 classification
+    "物业管理": "Property management",
+    "市容环境": "City appearance",
+    "环境保护": "Environmental protection",
+    "噪音扰民": "Noise",
+    "交通出行": "Transport",
+    "道路交通": "Roads and traffic",
+    "停车管理": "Parking",
+    "市政设施": "Municipal facilities",
+    "供水供电供气": "Water, power and gas",
+    "供水": "Water supply",
+    "供电": "Power supply",
+    "供气": "Gas supply",
+    "住房保障": "Housing",
+    "房屋管理": "Housing management",
+    "违章建筑": "Unauthorised building",
+    "社会保障": "Social security",
+    "劳动就业": "Employment",
+    "劳动保障": "Labour protection",
+    "教育": "Education",
+    "医疗卫生": "Health care",
+    "卫生健康": "Health",
+    "消费维权": "Consumer rights",
+    "市场监管": "Market regulation",
+    "食品安全": "Food safety",
+    "公共安全": "Public safety",
+    "邻里纠纷": "Neighbour disputes",
+    "城乡建设": "Urban and rural construction",
+    "社区服务": "Community services",
+    "政策咨询": "Policy enquiries",
+    # 事件大类 (grid_events.category)
+    "安全隐患": "Safety hazards",
+    "矛盾纠纷": "Disputes",
+    "环境卫生": "Sanitation",
+    "治安防控": "Public order",
+    "民生服务": "Livelihood services",
+    "城市管理": "Urban management",
+    # 紧急程度 (grid_events.urgency)
+    "一般": "Normal",
+    "紧急": "Urgent",
+    "特急": "Critical",
+    # 事项类别 (services.item)
+    "社保": "Social insurance",
+    "医保": "Medical insurance",
+    "户籍": "Household registration",
+    "民政": "Civil affairs",
+    "残联": "Disability services",
+    "不动产": "Real estate",
+    "企业登记": "Business registration",
+    "其他": "Other",
+    # 渠道 (services.channel)
+    "窗口": "Service window",
+    "自助终端": "Self-service terminal",
+    "网上": "Online",
+    # 服务点 (services.point)
+    "街道公共服务大厅": "Street public service hall",
+    "社区便民服务站": "Community service station",
+    "24小时自助服务区": "24-hour self-service area",
+    # 服务项目 (care.item)
+    "老年助餐": "Meals for the elderly",
+    "居家养老上门": "Home-care visits",
+    "康复理疗": "Rehabilitation",
+    "儿童托管": "Child day care",
+    "婴幼儿托育": "Infant care",
+    "困境儿童帮扶": "Children in difficulty",
+    # 服务类别 (volunteers.category); 助老 and 环境保护 are above
+    "助残": "Disability support",
+    "文明劝导": "Civility promotion",
+    "应急救援": "Emergency rescue",
+    "社区治理": "Community governance",
+    # gender
+    "男": "Male",
+    "女": "Female",
+    # age bands
+    "0-17": "0–17",
+    "18-34": "18–34",
+    "35-59": "35–59",
+    "60+": "60+",
+    # domains, by their Chinese names (党建 is above)
+    "治理": "Governance",
+    "服务": "Services",
+}
+
+# Members stored in a form that is not the screen's Chinese.
+ZH: dict[str, str] = {
+    "0-17": "0-17岁",
+    "18-34": "18-34岁",
+    "35-59": "35-59岁",
+    "60+": "60岁及以上",
+    "M": "男",
+    "F": "女",
+    "male": "男",
+    "female": "女",
+}
+EN.update({"M": "Male", "F": "Female", "male": "Male", "female": "Female"})
+
+DOMAINS: dict[str, tuple[str, str]] = {
+    "party": ("党建", "Party building"),
+    "governance": ("治理", "Governance"),
+    "services": ("服务", "Services"),
+}
+
+LEVELS: dict[str, tuple[str, str]] = {
+    "city": ("市", "City"),
+    "district": ("区(市)县", "District"),
+    "street": ("街道(镇)", "Street"),
+    "community": ("社区", "Community"),
+    "grid": ("网格", "Grid"),
+}
+
+KINDS: dict[str, tuple[str, str]] = {
+    "flow": ("累计", "Flow"),
+    "stock": ("存量", "Stock"),
+    "ratio": ("比率", "Ratio"),
+}
+
+
+def _is_en(lang: str | None) -> bool:
+    return (lang or "zh").lower().startswith("en")
+
+
+def label(member, lang: str = "zh") -> str:
+    """``member`` in ``lang`` ("zh" or "en", region suffixes allowed), else the member itself.
+
+    Domain codes are understood too: ``label("party", "zh")`` is 党建.
+    """
+    text = "" if member is None else str(member)
+    if text in DOMAINS:
+        return DOMAINS[text][1 if _is_en(lang) else 0]
+    if _is_en(lang):
+        return EN.get(text, text)
+    return ZH.get(text, text)
+
+
+def domain_label(domain: str, lang: str = "zh") -> str:
+    """党建 / 治理 / 服务 for party / governance / services."""
+    names = DOMAINS.get(domain)
+    return (names[1] if _is_en(lang) else names[0]) if names else str(domain)
+
+
+def level_label(level: str, lang: str = "zh") -> str:
+    """街道(镇) / Street for "street", and so on for every area level."""
+    names = LEVELS.get(level)
+    return (names[1] if _is_en(lang) else names[0]) if names else str(level)

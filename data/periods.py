@@ -1,0 +1,171 @@
+"""Reporting periods: "this month", "last 30 days" and what to compare them with.
+
+Named periods that are still running end today, not at the end of the month, so a
+chart never shows empty future days as a fall to zero. Comparisons keep calendars
+aligned: a period starting on the 1st of a month is compared with the same span of
+months before (February after March, the first quarter after the second), clamping
+day numbers to shorter months, so month ends and 29 February never produce a bad date.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+NAMES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
+         "last_7_days", "last_30_days", "custom")
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates ``start`` to ``end`` inclusive, with labels for the screen in both languages.
+
+    ``unit`` ("month", "quarter", "year") marks a calendar period, possibly still running,
+    so that ``previous`` steps back a whole unit; None for a plain span of days.
+    """
+
+    start: date
+    end: date
+    label_zh: str
+    label_en: str
+    unit: str | None = field(default=None, compare=False)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def as_date(value, name: str = "date") -> date:
+    """``value`` as a date (dates, datetimes and ISO strings are accepted), or ValueError naming ``name``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date (YYYY-MM-DD), not {value!r}")
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def week_start(d: date) -> date:
+    """The Monday of ``d``'s week."""
+    return d - timedelta(days=d.weekday())
+
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def year_start(d: date) -> date:
+    return date(d.year, 1, 1)
+
+
+def add_months(d: date, months: int, *, keep_month_end: bool = False) -> date:
+    """``d`` moved by ``months``; the day is clamped to the target month's length.
+
+    With ``keep_month_end`` a month's last day maps to the target month's last day
+    (28 February 2025 back a year is 29 February 2024).
+    """
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    day = last if keep_month_end and d == month_end(d) else min(d.day, last)
+    return date(year, month + 1, day)
+
+
+def _months_spanned(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def describe(start: date, end: date) -> tuple[str, str]:
+    """Chinese and English labels that name a span of dates as simply as it allows."""
+    if start == month_start(start) and end == month_end(end):
+        if start.year == end.year and start.month == end.month:
+            return f"{start.year}年{start.month}月", f"{_MONTHS_EN[start.month - 1]} {start.year}"
+        if start.month == 1 and end.month == 12 and start.year == end.year:
+            return f"{start.year}年", str(start.year)
+        if start == quarter_start(start) and _months_spanned(start, end) == 3:
+            q = (start.month - 1) // 3 + 1
+            return f"{start.year}年第{q}季度", f"Q{q} {start.year}"
+    if start == end:
+        return f"{start.year}年{start.month}月{start.day}日", f"{start.day} {_MONTHS_EN[start.month - 1][:3]} {start.year}"
+    zh_end = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
+    en_start = f"{start.day} {_MONTHS_EN[start.month - 1][:3]}" + ("" if end.year == start.year else f" {start.year}")
+    return (
+        f"{start.year}年{start.month}月{start.day}日至{zh_end}",
+        f"{en_start} – {end.day} {_MONTHS_EN[end.month - 1][:3]} {end.year}",
+    )
+
+
+def resolve(name: str, today, start=None, end=None) -> Period:
+    """The period called ``name`` as seen on ``today`` (``start``/``end`` for "custom")."""
+    today = as_date(today, "today")
+    if name == "this_month":
+        return Period(month_start(today), today, "本月", "This month", "month")
+    if name == "last_month":
+        first = add_months(month_start(today), -1)
+        return Period(first, month_end(first), "上月", "Last month", "month")
+    if name == "this_quarter":
+        return Period(quarter_start(today), today, "本季度", "This quarter", "quarter")
+    if name == "last_quarter":
+        first = add_months(quarter_start(today), -3)
+        return Period(first, month_end(add_months(first, 2)), "上季度", "Last quarter", "quarter")
+    if name == "this_year":
+        return Period(year_start(today), today, "今年", "This year", "year")
+    if name == "last_year":
+        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), "去年", "Last year", "year")
+    if name == "last_7_days":
+        return Period(today - timedelta(days=6), today, "近7天", "Last 7 days")
+    if name == "last_30_days":
+        return Period(today - timedelta(days=29), today, "近30天", "Last 30 days")
+    if name == "custom":
+        if start is None or end is None:
+            raise ValueError("a custom period needs both start and end")
+        start, end = as_date(start, "start"), as_date(end, "end")
+        if start > end:
+            raise ValueError(f"start ({start}) must not be after end ({end})")
+        return Period(start, end, *describe(start, end))
+    raise ValueError(f"name must be one of {', '.join(NAMES)}, not {name!r}")
+
+
+_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _shift(period: Period, months: int) -> Period:
+    aligned = period.start == month_start(period.start)
+    start = add_months(period.start, months)
+    end = add_months(period.end, months, keep_month_end=aligned)
+    return Period(start, end, *describe(start, end), period.unit)
+
+
+def previous(period: Period) -> Period:
+    """The period just before ``period``, for "against last period".
+
+    A calendar period steps back one unit (this month so far: the same days of last
+    month); another span starting on a 1st steps back the months it spans; any other
+    span is the same number of days just before.
+    """
+    if period.start == month_start(period.start):
+        months = _UNIT_MONTHS.get(period.unit) or _months_spanned(period.start, period.end)
+        return _shift(period, -months)
+    end = period.start - timedelta(days=1)
+    start = end - timedelta(days=period.days - 1)
+    return Period(start, end, *describe(start, end))
+
+
+def same_period_last_year(period: Period) -> Period:
+    """The same dates a year earlier (29 February becomes 28 February; month ends stay month ends)."""
+    return _shift(period, -12)
