@@ -713,3 +713,19 @@ def catalog(*, engine: Engine | None = None) -> pd.DataFrame:
     rank = {d: i for i, d in enumerate(DOMAIN_ORDER)}
     rows.sort(key=lambda r: (rank.get(r["domain"], len(rank)), r["code"]))
     return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- caching
+# What pages and the API call goes through the app's cache, keyed by data version
+# (data/cache.py); a call with an explicit ``engine`` always reads the warehouse.
+from data.cache import cached as _cached  # noqa: E402 - after the functions it wraps
+
+value = _cached(value)
+values = _cached(values)
+series = _cached(series)
+breakdown = _cached(breakdown)
+breakdown_series = _cached(breakdown_series)
+compare_series = _cached(compare_series)
+ranking = _cached(ranking)
+league_table = _cached(league_table)
+latest_period = _cached(latest_period)
