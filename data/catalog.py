@@ -7,6 +7,7 @@ stops the load with the file, the line and the reason, before a single fact is w
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -323,13 +324,39 @@ def _upsert(conn, table: Table, records: list[dict]) -> dict[str, int]:
 def load_catalog(engine: Engine, metrics: str | Path | None = None, areas: str | Path | None = None) -> dict:
     """Bring the ``metric`` and ``area`` tables in line with the files, in one transaction.
 
-    Rows missing from the files are kept (facts may still refer to them). Returns
-    ``{"metric": {"inserted", "updated", "unchanged"}, "area": {...}}``.
+    Rows missing from the files are kept (facts may still refer to them). The load is
+    recorded as an ``etl_run`` of source ``catalog`` with the files' checksum: when the
+    files have not changed since the last such run nothing is written, so the ETL can
+    call this before every command, and updates the ``areas`` source made to the
+    register survive until the project ships a changed register. Returns
+    ``{"metric": {"inserted", "updated", "unchanged"}, "area": {...}}``, or
+    ``{"unchanged": run_id}`` when the files were already loaded.
     """
-    metric_rows = _metric_records(metrics)
-    area_rows = _area_records(areas)
+    metrics_path = Path(metrics) if metrics else settings.catalog_dir() / "metrics.csv"
+    areas_path = Path(areas) if areas else settings.catalog_dir() / "areas.csv"
+    digest = hashlib.sha256(metrics_path.read_bytes() + b"\0" + areas_path.read_bytes()).hexdigest()
+    with engine.connect() as conn:
+        earlier = conn.execute(
+            select(schema.etl_run.c.id)
+            .where(schema.etl_run.c.source == "catalog", schema.etl_run.c.checksum == digest,
+                   schema.etl_run.c.status == "success")
+            .limit(1)
+        ).scalar()
+    if earlier is not None:
+        return {"unchanged": earlier}
+    metric_rows = _metric_records(metrics_path)
+    area_rows = _area_records(areas_path)
+    started = settings.local_now().replace(microsecond=0)
     with engine.begin() as conn:
-        return {
+        counts = {
             "metric": _upsert(conn, schema.metric, metric_rows),
             "area": _upsert(conn, schema.area, area_rows),
         }
+        changed = sum(c["inserted"] + c["updated"] for c in counts.values())
+        conn.execute(insert(schema.etl_run).values(
+            source="catalog", location=f"{metrics_path.name}, {areas_path.name}", checksum=digest,
+            started_at=started, finished_at=settings.local_now().replace(microsecond=0), status="success",
+            rows_read=len(metric_rows) + len(area_rows), rows_loaded=changed, rows_rejected=0,
+            message=f"metrics {counts['metric']}; areas {counts['area']}",
+        ))
+    return counts

@@ -39,3 +39,26 @@ def samples_dir() -> Path:
 def catalog_dir() -> Path:
     """The area register and metric catalogue shipped with the project."""
     return PROJECT_ROOT / "data" / "reference"
+
+
+def timezone():
+    """The warehouse's local time zone (``CSB_TIMEZONE``, default Asia/Shanghai).
+
+    Source systems write Chengdu wall-clock times without a zone, and "today" on a
+    screen is Chengdu's today, whatever zone the server itself runs in.
+    """
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(os.environ.get("CSB_TIMEZONE", "Asia/Shanghai"))
+
+
+def local_now():
+    """Now, as a naive datetime in the warehouse's local time zone (how facts are stored)."""
+    from datetime import datetime
+
+    return datetime.now(timezone()).replace(tzinfo=None)
+
+
+def local_today():
+    """Today's date in the warehouse's local time zone."""
+    return local_now().date()
