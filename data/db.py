@@ -83,11 +83,13 @@ def forget_engines_after_fork() -> None:
         _ready.clear()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
+    """Alembic's configuration for this project's migrations (and ``engine``'s URL, if given)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    # "%" in URLs (search_path options) would trip configparser interpolation.
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    if engine is not None:
+        # "%" in URLs (search_path options) would trip configparser interpolation.
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
 
 

@@ -1,0 +1,129 @@
+"""The Dash app. ``create_app()`` builds it; ``server`` is the Flask app gunicorn serves.
+
+Pages are registered here, centrally; layouts are pure functions in ``layouts/``,
+callbacks live in ``callbacks/`` and read the warehouse only through ``data/``.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+from flask import jsonify
+from sqlalchemy import text
+
+import auth
+from data import cache as data_cache
+from data import db
+
+ROOT = Path(__file__).resolve().parent
+
+
+def build_id() -> str:
+    """Identifies the code being served; open wall screens reload when it changes.
+
+    ``CSB_BUILD_ID`` wins (set it in a deployment); otherwise a hash of the app's own
+    source and asset files, so any deployed change is noticed.
+    """
+    explicit = os.environ.get("CSB_BUILD_ID")
+    if explicit:
+        return explicit
+    digest = hashlib.sha256()
+    for folder in ("layouts", "callbacks", "assets", "data"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".js", ".css", ".yaml", ".csv"}:
+                digest.update(path.relative_to(ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _register_pages() -> None:
+    import layouts.pages
+
+    for page in layouts.pages.PAGES:
+        dash.register_page(page["module"], **{k: v for k, v in page.items() if k != "module"})
+
+
+def _register_routes(app: Dash) -> None:
+    server = app.server
+    version = build_id()
+    server.config["CSB_BUILD_ID"] = version
+
+    @server.route("/healthz")
+    def healthz():
+        """200 only when the warehouse answers a query; the wall polls it to know it is live."""
+        try:
+            from data import query
+
+            engine = db.get_engine()
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1 FROM fact LIMIT 1"))
+            data_version = query.data_version()
+        except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
+            server.logger.warning("healthz: warehouse unavailable: %s", err)
+            return jsonify(status="unavailable", build=version, reason=str(err).splitlines()[0]), 503
+        return jsonify(status="ok", build=version, data_version=data_version)
+
+    import api
+
+    api.init_app(server)
+
+
+_callback_snapshot: tuple | None = None
+
+
+def _load_callbacks() -> None:
+    """Register ``callbacks/`` for this app, also for the second app in one process.
+
+    Dash moves the global ``@callback`` registry into the first app that serves a request
+    and empties it; tests (and gunicorn's preload) build more than one app, so keep a copy
+    of the registry taken when the modules were first imported and put it back each time.
+    """
+    global _callback_snapshot
+    from dash import _callback
+
+    import callbacks
+
+    if _callback_snapshot is None:
+        callbacks.register_all()
+        _callback_snapshot = (
+            list(_callback.GLOBAL_CALLBACK_LIST),
+            dict(_callback.GLOBAL_CALLBACK_MAP),
+            list(_callback.GLOBAL_INLINE_SCRIPTS),
+        )
+        return
+    callback_list, callback_map, inline_scripts = _callback_snapshot
+    _callback.GLOBAL_CALLBACK_LIST[:] = callback_list
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_CALLBACK_MAP.update(callback_map)
+    _callback.GLOBAL_INLINE_SCRIPTS[:] = inline_scripts
+
+
+def create_app() -> Dash:
+    """Build the app: pages, callbacks, routes. Cheap enough to call once per test."""
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        title="社区智慧大脑",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    data_cache.init_app(app.server)
+    auth.init_app(app.server)
+    _register_pages()
+    _load_callbacks()
+    app.layout = html.Div([dcc.Location(id="shell-url"), dash.page_container], id="shell")
+    _register_routes(app)
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

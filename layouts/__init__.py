@@ -1,0 +1,1 @@
+"""Page layouts: pure functions from URL parameters to components. They never query."""

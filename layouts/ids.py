@@ -1,0 +1,125 @@
+"""Every component id of the app, in one place.
+
+Callbacks and layouts import ids from here, so a renamed id breaks loudly at import
+instead of silently at run time. One class per page; pattern-matching ids are built by
+small functions next to their class.
+"""
+
+
+class Shell:
+    """The frame around every page."""
+
+    URL = "shell-url"
+    NAV = "shell-nav"
+
+
+class Wall:
+    """The lobby wall screen (/wall)."""
+
+    ROOT = "wall-root"  # carries data-state = live | stale | offline
+    CANVAS = "wall-canvas"  # the fixed 1920x1080 design canvas, scaled by assets/wall.js
+    AREA_NAME = "wall-area-name"
+    DATE = "wall-date"
+    CLOCK = "wall-clock"
+    UPDATED = "wall-updated"  # "数据更新于 HH:MM", written after each successful refresh
+    AS_OF = "wall-as-of"
+    STATUS = "wall-status"  # how old the figures are when not live; written by wall.js
+    NOTE = "wall-note"  # the corner note: a bad playlist, an unknown area
+    STAGE = "wall-stage"  # carries data-active = the panel on screen
+    TICKER = "wall-ticker"  # its track is written by wall.js
+    LEAGUE_BODY = "wall-league-body"
+    GUIDE_LIST = "wall-guide-list"
+    RESOURCE_LIST = "wall-resource-list"
+    ACTIVITY_LIST = "wall-activity-list"
+    CONFIG = "wall-config"  # Store: area, lang (fixed for the page's life)
+    PLAYLIST = "wall-playlist"  # Store: the playlist for the rotation (replaced when the file changes)
+    REQUEST = "wall-request"  # Store: the refresh asked for (a number), set by the clientside gate
+    DATA = "wall-data"  # Store: the answer (same number), KPI values, ticker items
+    TICK = "wall-tick"  # Interval: the clock
+    ROTATE = "wall-rotate"  # Interval: next panel; its interval is the current panel's duration
+    REFRESH = "wall-refresh"  # Interval: the playlist's refresh interval
+
+    @staticmethod
+    def panel(panel: str) -> dict:
+        """A rotating panel's root (data-panel, data-as-of)."""
+        return {"type": "wall-panel", "panel": panel}
+
+    @staticmethod
+    def chart(chart: str) -> dict:
+        """A chart on a wall panel, e.g. "governance-events"."""
+        return {"type": "wall-chart", "chart": chart}
+
+    @staticmethod
+    def kpi(metric: str) -> dict:
+        """A KPI tile of the strip; its className marks a figure below target."""
+        return {"type": "wall-kpi", "metric": metric}
+
+    @staticmethod
+    def stat(stat: str) -> dict:
+        """A figure written as text on a panel."""
+        return {"type": "wall-stat", "stat": stat}
+
+
+class Overview:
+    """The leaders' overview (/)."""
+
+    URL = "overview-url"
+    LANG = "overview-lang"
+    AREA = "overview-area"
+    PERIOD = "overview-period"
+    DATES = "overview-dates"
+    NOTICE = "overview-notice"
+    HEADING = "overview-heading"
+    KPIS = "overview-kpis"
+    ATTENTION = "overview-attention"
+    LEAGUE = "overview-league"
+    LEAGUE_TITLE = "overview-league-title"
+    LEAGUE_SORT = "overview-league-sort"
+
+
+class Explore:
+    """The analysts' explorer (/explore)."""
+
+    URL = "explore-url"
+    STATE = "explore-state"
+    NOTICE = "explore-notice"
+    METRIC = "explore-metric"
+    AREA = "explore-area"
+    PERIOD = "explore-period"
+    DATES = "explore-dates"
+    GRAIN = "explore-grain"
+    BY = "explore-by"
+    COMPARE = "explore-compare"
+    CHART = "explore-chart"
+    BREADCRUMB = "explore-breadcrumb"
+    HEADING = "explore-heading"
+    TREND = "explore-trend"
+    BREAKDOWN = "explore-breakdown"
+    MAP = "explore-map"
+    TABLE = "explore-table"
+    TABLE_OF = "explore-table-of"
+    CSV = "explore-csv"
+    EXCEL = "explore-excel"
+    DOWNLOAD = "explore-download"
+    TREND_DATA = "explore-trend-data"
+    BREAKDOWN_DATA = "explore-breakdown-data"
+    MAP_DATA = "explore-map-data"
+    MASK_NOTE = "explore-mask-note"
+    FIGURE = "explore-figure"
+
+    @staticmethod
+    def crumb(code: str) -> dict:
+        """A breadcrumb link back up to ``code``."""
+        return {"type": "explore-crumb", "code": code}
+
+
+class DataHealth:
+    """The data-health page (/data)."""
+
+    LANG = "data-lang"  # Store: the page's language, fixed for its life
+    REFRESH = "data-refresh"  # Interval: read the ETL log again
+    NOTICE = "data-notice"  # the warehouse cannot be read
+    SUMMARY = "data-summary"  # "9 sources: 7 on time, 1 due, 1 overdue", version, last load
+    SOURCES = "data-sources"  # one card per source
+    RUNS = "data-runs"  # AgGrid: recent runs of every source
+    REJECTS = "data-rejects"  # AgGrid: recently refused rows

@@ -1,0 +1,121 @@
+"""Real parts for tests: the app served in its own process, and headless Chromium.
+
+Browser tests start the real app with ``python -m dashboard`` semantics in a subprocess
+(so a test can stop and restart it) and drive Debian's Chromium through chromedriver.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CSB_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CSB_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AppServer:
+    """The dashboard in a child process on a loopback port; stop() and start() again."""
+
+    def __init__(self, database_url: str, port: int | None = None, env: dict | None = None):
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="csb-app-", suffix=".log", delete=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> "AppServer":
+        env = {**os.environ, "DATABASE_URL": self.database_url, "PORT": str(self.port), **self.env}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "dashboard.py")],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app exited with {self.proc.returncode}: {self.output()[-3000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code in (200, 503):
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"app did not answer on {self.url}: {self.output()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+
+def make_driver(width: int = 1920, height: int = 1080, *, performance_log: bool = False):
+    """Headless Chromium with a fresh profile, the flags this machine needs, a fixed viewport."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="csb-chrome-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
+        f"--user-data-dir={profile}", f"--window-size={width},{height}", "--lang=zh-CN",
+    ):
+        opts.add_argument(arg)
+    if performance_log:
+        opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    # The window includes no browser chrome in headless mode, but pin the viewport exactly.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver._csb_profile = profile  # removed by quit_driver
+    return driver
+
+
+def quit_driver(driver) -> None:
+    profile = getattr(driver, "_csb_profile", None)
+    driver.quit()
+    if profile:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def build_sample_warehouse(folder: Path, *, streets=("510104011000",), months: int = 3, scale: float = 0.3) -> str:
+    """A small but real warehouse: sample exports generated and loaded by the real ETL."""
+    from etl.samples import generate
+
+    samples = folder / "samples"
+    generate(samples, months=months, streets=list(streets), scale=scale)
+    url = f"sqlite:///{folder / 'warehouse.db'}"
+    env = {**os.environ, "CSB_SAMPLES_DIR": str(samples), "DATABASE_URL": url}
+    done = subprocess.run([sys.executable, "-m", "etl", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"etl run failed ({done.returncode}): {done.stderr[-3000:]}")
+    return url
