@@ -1,0 +1,468 @@
+/*
+ * The wall screen's browser side: scaling, clock, rotation, the refresh gate, the ticker,
+ * count-up KPIs, and the watchdog that keeps the screen honest.
+ *
+ * The wall runs for weeks with nobody touching it, so everything here is defensive: the
+ * figures on screen are never removed, a failed refresh or health check only changes
+ * data-state (live | stale | offline) and the note saying how old the figures are, and
+ * the page reloads itself only when the server is answering (a new build, the daily
+ * quiet-hour reload, or a playlist that needs panels this page does not have).
+ *
+ * Dash calls the functions in window.dash_clientside.wall (see callbacks/wall.py);
+ * window.CSBWall holds the state they share with the timers below.
+ */
+(function () {
+    "use strict";
+
+    var DESIGN_W = 1920;
+    var DESIGN_H = 1080;
+    var TICKER_SPEED = 90; // design pixels per second
+    var WEEKDAYS_ZH = "日一二三四五六";
+    var WEEKDAYS_EN = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    var MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December"];
+    var WORDS = {
+        zh: {
+            updated: "数据更新于", offline: "网络连接中断", stale: "数据暂未更新", connecting: "正在连接数据服务…", unavailable: "数据服务暂不可用",
+            showing: "显示", data: "的数据", ago: "前", justNow: "刚刚", min: "分钟", hour: "小时", day: "天",
+            notice: "通知", news: "新闻", filler: "社区智慧大脑"
+        },
+        en: {
+            updated: "Updated", offline: "Connection lost", stale: "Data not updated", connecting: "Connecting to the data service…", unavailable: "Data service unavailable",
+            showing: "showing", data: "data", ago: " ago", justNow: "just now", min: " min", hour: " h", day: " d",
+            notice: "Notice", news: "News", filler: "Community Smart Brain"
+        }
+    };
+
+    var W = window.CSBWall = window.CSBWall || {};
+    W.rotations = 0;
+    W.refreshes = 0;
+    W.lastOk = 0;            // Date.now() of the last successful refresh
+    W.health = "unknown";    // ok | down (503) | offline (no answer) | unknown
+    W.kick = false;          // set when the service comes back: the gate may ask again at once
+    W.rot = {key: null, i: 0};
+    W.playlist = null;
+    W.loadedAt = Date.now();
+
+    function pad(n) { return n < 10 ? "0" + n : "" + n; }
+    function root() { return document.getElementById("wall-root"); }
+    function lang() { var r = root(); return r && r.getAttribute("data-lang") === "en" ? "en" : "zh"; }
+    function words() { return WORDS[lang()]; }
+    function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+
+    // --- scaling: the 1920x1080 canvas, uniformly scaled and centred (letterboxed) ----------
+
+    function fit() {
+        var canvas = document.getElementById("wall-canvas");
+        if (!canvas) { return; }
+        var w = window.innerWidth, h = window.innerHeight;
+        var s = Math.min(w / DESIGN_W, h / DESIGN_H);
+        var x = Math.round((w - DESIGN_W * s) / 2), y = Math.round((h - DESIGN_H * s) / 2);
+        canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + s + ")";
+        canvas.classList.add("fitted");
+    }
+    window.addEventListener("resize", fit);
+
+    // --- watching for the page: attach as soon as Dash has rendered the wall ------------------
+
+    var attached = null;
+    var observer = null;
+
+    function attach() {
+        var r = root();
+        if (!r || r === attached) { return; }
+        attached = r;
+        W.build = r.getAttribute("data-build") || W.build || null;
+        fit();
+        if (observer) { observer.disconnect(); observer = null; }
+        setState();
+        startHealth();
+        var track = r.querySelector(".wall-ticker-track");
+        if (track && !track.childNodes.length) { buildTicker(ticker.items); }
+    }
+
+    function watchForRoot() {
+        if (observer || !document.body) { return; }
+        observer = new MutationObserver(attach);
+        observer.observe(document.body, {childList: true, subtree: true});
+        attach();
+    }
+
+
+    // --- freshness: data-state and the note of how old the figures are -----------------------
+
+    function staleAfter() {
+        var refresh = (W.playlist && W.playlist.refresh_ms) || 60000;
+        return Math.max(2 * refresh + 5000, 15000);
+    }
+
+    function age(ms) {
+        var t = words();
+        var minutes = Math.floor(ms / 60000);
+        if (minutes < 1) { return t.justNow; }
+        if (minutes < 60) { return minutes + t.min + t.ago; }
+        if (minutes < 48 * 60) { return Math.floor(minutes / 60) + t.hour + t.ago; }
+        return Math.floor(minutes / 1440) + t.day + t.ago;
+    }
+
+    function setState() {
+        var r = root();
+        if (!r) { return; }
+        var now = Date.now();
+        var state;
+        if (W.health === "offline") {
+            state = "offline";
+        } else if (W.health === "down" || !W.lastOk || now - W.lastOk > staleAfter()) {
+            state = "stale";
+        } else {
+            state = "live";
+        }
+        if (r.getAttribute("data-state") !== state) { r.setAttribute("data-state", state); }
+        var note = document.getElementById("wall-status");
+        if (!note) { return; }
+        var text = "";
+        if (state !== "live") {
+            var t = words();
+            var head = state === "offline" ? t.offline : (W.lastOk ? t.stale : (W.lastError || W.health === "down" ? t.unavailable : t.connecting));
+            if (W.lastOk) {
+                var when = hhmm(new Date(W.lastOk));
+                text = "⚠ " + head + " · " + (lang() === "en"
+                    ? t.showing + " " + when + " " + t.data + " (" + age(now - W.lastOk) + ")"
+                    : t.showing + " " + when + " " + t.data + "（" + age(now - W.lastOk) + "）");
+            } else {
+                text = "⚠ " + head;
+            }
+        }
+        if (note.textContent !== text) { note.textContent = text; }
+    }
+
+    // --- health checks, and the reloads that need the server to be answering ----------------
+
+    var healthTimer = null;
+
+    function startHealth() {
+        if (healthTimer === null) { checkHealth(); }
+    }
+
+    function nextReloadAt(from) {
+        var at = (W.playlist && W.playlist.reload_at) || "03:30";
+        var parts = at.split(":");
+        var d = new Date(from);
+        d.setHours(parseInt(parts[0], 10), parseInt(parts[1], 10), 0, 0);
+        if (d.getTime() <= from + 60000) { d.setDate(d.getDate() + 1); }
+        return d.getTime();
+    }
+
+    function reload(reason) {
+        if (W.reloading) { return; }
+        W.reloading = reason;
+        window.location.reload();
+    }
+
+    function missingPanels() {
+        var pl = W.playlist, r = root();
+        if (!pl || !r) { return false; }
+        var sets = [pl.panels].concat((pl.windows || []).map(function (w) { return w.panels; }));
+        for (var i = 0; i < sets.length; i++) {
+            for (var j = 0; j < sets[i].length; j++) {
+                if (!r.querySelector('.wall-panel[data-panel="' + sets[i][j].id + '"]')) { return true; }
+            }
+        }
+        return false;
+    }
+
+    function housekeeping(answer) {
+        // Only ever reload into a server that answers, so the screen is never left blank.
+        if (W.health !== "ok") { return; }
+        if (answer && answer.build) {
+            if (!W.build) { W.build = answer.build; }
+            if (answer.build !== W.build) { reload("new build " + answer.build); return; }
+        }
+        if (!W.reloadAt) { W.reloadAt = nextReloadAt(W.loadedAt); }
+        if (Date.now() >= W.reloadAt) { reload("daily reload"); return; }
+        if (missingPanels()) {
+            var last = parseInt(window.sessionStorage.getItem("csb-wall-panel-reload") || "0", 10);
+            if (Date.now() - last > 600000) {
+                window.sessionStorage.setItem("csb-wall-panel-reload", "" + Date.now());
+                reload("playlist needs other panels");
+            }
+        }
+    }
+
+    function checkHealth() {
+        var every = (W.playlist && W.playlist.health_ms) || 10000;
+        var controller = window.AbortController ? new AbortController() : null;
+        var timeout = setTimeout(function () { if (controller) { controller.abort(); } }, Math.max(every, 3000));
+        var was = W.health;
+        fetch("/healthz", {cache: "no-store", signal: controller ? controller.signal : undefined})
+            .then(function (res) {
+                return res.json().catch(function () { return {}; }).then(function (body) {
+                    W.health = res.ok ? "ok" : "down";
+                    return body;
+                });
+            }, function () {
+                W.health = "offline";
+                return null;
+            })
+            .then(function (body) {
+                clearTimeout(timeout);
+                if (W.health === "ok" && was !== "ok" && was !== "unknown") { W.kick = true; }
+                setState();
+                housekeeping(body);
+            })
+            .then(null, function () { /* never let the watchdog die */ })
+            .then(function () {
+                healthTimer = setTimeout(checkHealth, (W.playlist && W.playlist.health_ms) || 10000);
+            });
+    }
+
+    // Once a second: the note's age text, and the root coming back after a page switch.
+    setInterval(function () {
+        if (attached && !attached.isConnected) { attached = null; watchForRoot(); }
+        setState();
+    }, 1000);
+
+    // --- KPI count-up ----------------------------------------------------------------------
+
+    var animations = {};
+
+    function formatNumber(v, d, s) {
+        return v.toLocaleString("en-US", {minimumFractionDigits: d, maximumFractionDigits: d}) + s;
+    }
+
+    function countUp(el, kpi) {
+        var code = kpi.code;
+        if (animations[code]) { cancelAnimationFrame(animations[code]); animations[code] = null; }
+        var from = parseFloat(el.getAttribute("data-n"));
+        var sameUnit = el.getAttribute("data-s") === kpi.s;
+        el.setAttribute("data-n", kpi.n === null ? "" : String(kpi.n));
+        el.setAttribute("data-s", kpi.s);
+        if (kpi.n === null || (sameUnit && from === kpi.n)) {
+            el.classList.remove("counting");
+            if (el.textContent !== kpi.text) { el.textContent = kpi.text; }
+            return;
+        }
+        if (isNaN(from) || !sameUnit) { from = 0; }
+        var start = null, span = 1200, to = kpi.n;
+        el.classList.add("counting");
+        function step(ts) {
+            if (start === null) { start = ts; }
+            var p = Math.min(1, (ts - start) / span);
+            var eased = 1 - Math.pow(1 - p, 3);
+            if (p < 1) {
+                el.textContent = formatNumber(from + (to - from) * eased, kpi.d, kpi.s);
+                animations[code] = requestAnimationFrame(step);
+            } else {
+                el.textContent = kpi.text;
+                el.classList.remove("counting");
+                animations[code] = null;
+            }
+        }
+        animations[code] = requestAnimationFrame(step);
+    }
+
+    function applyKpis(kpis) {
+        var r = root();
+        if (!r || !kpis) { return; }
+        for (var i = 0; i < kpis.length; i++) {
+            var el = r.querySelector('[data-kpi="' + kpis[i].code + '"]');
+            if (el) { countUp(el, kpis[i]); }
+        }
+    }
+
+    // --- ticker: one smooth CSS scroll, rebuilt only when the items change ---------------------
+
+    var ticker = {ids: null, items: [], pending: null, lastId: null, listening: null};
+
+    function itemNode(item) {
+        var t = words();
+        var span = document.createElement("span");
+        span.className = "wall-ticker-item kind-" + item.kind;
+        var tag = document.createElement("b");
+        tag.textContent = item.kind === "notice" ? t.notice : t.news;
+        span.appendChild(tag);
+        span.appendChild(document.createTextNode(item.title));
+        span.setAttribute("data-item", item.id);
+        return span;
+    }
+
+    function filler() {
+        var area = document.getElementById("wall-area-name");
+        var name = area && area.textContent ? area.textContent + " · " : "";
+        return {id: "filler", kind: "filler", title: name + words().filler};
+    }
+
+    function sequence(items) {
+        // Never the same item twice in a row: one item alternates with a filler, and a new
+        // sequence never starts with the item that was shown last.
+        var list = items.slice();
+        if (list.length > 1 && ticker.lastId !== null && list[0].id === ticker.lastId) {
+            list.push(list.shift());
+        }
+        if (list.length === 1) { list.push(filler()); }
+        return list;
+    }
+
+    function node(item) { return item.kind === "filler" ? fillerNode(item) : itemNode(item); }
+
+    function buildTicker(items) {
+        var r = root();
+        var track = r && r.querySelector(".wall-ticker-track");
+        if (!track) { return; }
+        track.style.animation = "none";
+        track.textContent = "";
+        if (!items.length) {
+            // Nothing to announce: a still line with the area's name, no scrolling.
+            track.appendChild(fillerNode(filler()));
+            track.setAttribute("data-static", "1");
+            ticker.lastId = null;
+            return;
+        }
+        track.removeAttribute("data-static");
+        var view = track.parentNode.clientWidth || DESIGN_W;
+        var list = sequence(items);
+        var copy = document.createElement("div");
+        copy.className = "wall-ticker-copy";
+        track.appendChild(copy);
+        var repeats = 0;
+        do {
+            for (var i = 0; i < list.length; i++) { copy.appendChild(node(list[i])); }
+            repeats++;
+        } while (copy.scrollWidth < view && repeats < 20);
+        var width = copy.scrollWidth;
+        track.appendChild(copy.cloneNode(true)); // the second copy makes the loop seamless
+        ticker.lastId = list[list.length - 1].id;
+        void track.offsetWidth; // restart the animation from the start
+        track.style.animation = "wall-ticker-scroll " + (width / TICKER_SPEED).toFixed(2) + "s linear infinite";
+        if (ticker.listening !== track) {
+            track.addEventListener("animationiteration", onTickerLoop);
+            ticker.listening = track;
+        }
+    }
+
+    function fillerNode(item) {
+        var span = document.createElement("span");
+        span.className = "wall-ticker-item kind-filler";
+        span.textContent = item.title;
+        return span;
+    }
+
+    function onTickerLoop() {
+        if (!ticker.pending) { return; }
+        var items = ticker.pending;
+        ticker.pending = null;
+        var track = root() && root().querySelector(".wall-ticker-track");
+        if (!track) { return; }
+        track.classList.add("swapping");
+        setTimeout(function () {
+            buildTicker(items);
+            track.classList.remove("swapping");
+        }, 400);
+    }
+
+    function setTicker(items) {
+        items = items || [];
+        var ids = items.map(function (i) { return i.id + ":" + i.title; }).join("|");
+        var track = root() && root().querySelector(".wall-ticker-track");
+        if (ids === ticker.ids && track && track.childNodes.length && items.length) { return; }
+        ticker.ids = ids;
+        ticker.items = items;
+        if (!track || !track.childNodes.length || track.hasAttribute("data-static")) {
+            buildTicker(items);
+        } else {
+            ticker.pending = items; // swapped in when the current loop ends, so nothing jumps
+        }
+    }
+
+    // --- Dash clientside callbacks ---------------------------------------------------------
+
+    function currentSet(pl, minute) {
+        var windows = pl.windows || [];
+        for (var i = 0; i < windows.length; i++) {
+            var w = windows[i];
+            var inside = w.from < w.to ? (minute >= w.from && minute < w.to) : (minute >= w.from || minute < w.to);
+            if (inside && w.panels.length) { return {key: "w" + i, entries: w.panels}; }
+        }
+        return {key: "default", entries: pl.panels};
+    }
+
+    var lastDate = null;
+
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside.wall = {
+        clock: function (n, config) {
+            var now = new Date();
+            var en = config && config.lang === "en";
+            var date = en
+                ? WEEKDAYS_EN[now.getDay()] + ", " + now.getDate() + " " + MONTHS_EN[now.getMonth()] + " " + now.getFullYear()
+                : now.getFullYear() + "年" + (now.getMonth() + 1) + "月" + now.getDate() + "日 星期" + WEEKDAYS_ZH[now.getDay()];
+            var sameDate = date === lastDate;
+            lastDate = date;
+            return [hhmm(now) + ":" + pad(now.getSeconds()), sameDate ? window.dash_clientside.no_update : date];
+        },
+
+        rotate: function (n, playlist) {
+            var nu = window.dash_clientside.no_update;
+            if (!playlist || !playlist.panels || !playlist.panels.length) { return [nu, nu]; }
+            W.playlist = playlist;
+            var now = new Date();
+            var set = currentSet(playlist, now.getHours() * 60 + now.getMinutes());
+            var key = playlist.signature + "|" + set.key;
+            if (W.rot.key !== key) {
+                W.rot = {key: key, i: 0};
+            } else {
+                W.rot.i = (W.rot.i + 1) % set.entries.length;
+            }
+            var entry = set.entries[W.rot.i];
+            W.rotations += 1;
+            var r = root();
+            if (r) { r.setAttribute("data-rotations", String(W.rotations)); }
+            return [entry.id, entry.ms];
+        },
+
+        refreshEvery: function (playlist) {
+            if (!playlist || !playlist.refresh_ms) { return window.dash_clientside.no_update; }
+            W.playlist = playlist;
+            return playlist.refresh_ms;
+        },
+
+        // Ask for a refresh, unless the previous one is still outstanding. A request that
+        // never came back (the server went away) is given up after twice the interval, or
+        // at once when the health check has seen the service come back.
+        gate: function (n, request, data, playlist) {
+            var now = Date.now();
+            var refresh = (playlist && playlist.refresh_ms) || 60000;
+            var pending = request && (!data || data.n !== request.n);
+            if (pending && !W.kick && now - request.at < Math.max(2 * refresh, 10000)) {
+                W.skipped = (W.skipped || 0) + 1;
+                return window.dash_clientside.no_update;
+            }
+            W.kick = false;
+            return {n: (request ? request.n : 0) + 1, at: now};
+        },
+
+        received: function (data, config) {
+            if (!data) { return window.dash_clientside.no_update; }
+            if (!data.ok) {
+                W.lastError = data.error;
+                setState();
+                return window.dash_clientside.no_update;
+            }
+            W.lastOk = Date.now();
+            W.refreshes += 1;
+            var r = root();
+            if (r) { r.setAttribute("data-refreshes", String(W.refreshes)); }
+            applyKpis(data.kpis);
+            setTicker(data.ticker);
+            setState();
+            var en = config && config.lang === "en";
+            return (en ? WORDS.en.updated : WORDS.zh.updated) + " " + hhmm(new Date(W.lastOk));
+        }
+    };
+
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", watchForRoot);
+    } else {
+        watchForRoot();
+    }
+}());

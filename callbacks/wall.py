@@ -1,0 +1,573 @@
+"""The wall screen's callbacks: one server refresh that patches figures in place, and the
+clientside parts (clock, rotation, the refresh gate) that need no round trip.
+
+A refresh is asked for by the clientside gate (``wall.gate`` in assets/wall.js), which
+never asks while the previous answer is outstanding. The server reads the figures once
+per (area, language, day, data version) and answers with Patches, so charts are updated
+rather than rebuilt. If the warehouse cannot be read, the answer says so and every
+figure on screen is left exactly as it was; wall.js then shows how old they are.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import OrderedDict
+from datetime import date, datetime, timedelta
+
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, html, no_update
+
+from data import areas, content, labels, query, settings
+from data import playlist as playlists
+from data.periods import month_end, month_start, week_start
+from layouts import wall as view
+from layouts.ids import Wall
+
+log = logging.getLogger(__name__)
+
+LEAGUE_METRICS = [
+    ("activity_participants", ("活动参与人次", "Participants")),
+    ("volunteer_hours", ("志愿服务时长", "Volunteer hours")),
+    ("hotline_satisfaction_rate", ("12345满意率", "12345 satisfaction")),
+    ("grid_events_closure_rate", ("事件办结率", "Events closed")),
+]
+LEAGUE_ROWS = 10
+LIST_ITEMS = 6
+AGENDA_ITEMS = 8
+TICKER_ITEMS = 12
+TICKER_CHARS = 120  # a title longer than this would hold the ticker for minutes
+AGE_ORDER = ["0-17", "18-34", "35-59", "60+"]
+WEEKDAYS_ZH = "一二三四五六日"
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# --- numbers and words ------------------------------------------------------------------
+
+def is_percent(code: str) -> bool:
+    info = query.metric_info(code)
+    return bool(info) and info.get("unit") == "%"
+
+
+def number(value, *, percent: bool = False, lang: str = "zh") -> dict:
+    """How a figure is shown: ``text``, and the parts wall.js counts up (``n``, ``d``, ``s``).
+
+    Percentages are shown as 0-100 with one decimal; big numbers as 万 (zh) or k/M (en) so a
+    KPI tile never overflows; small fractional numbers keep one decimal.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return {"text": "—", "n": None, "d": 0, "s": ""}
+    value = float(value)
+    if percent:
+        shown, decimals, suffix = value * 100, 1, ""
+    elif abs(value) >= 1_000_000 and lang == "en":
+        shown, decimals, suffix = value / 1_000_000, 1, "M"
+    elif abs(value) >= 100_000:
+        shown, decimals, suffix = (value / 10_000, 1, "万") if lang != "en" else (value / 1_000, 0, "k")
+    elif abs(value) < 100 and not float(value).is_integer():
+        shown, decimals, suffix = value, 1, ""
+    else:
+        shown, decimals, suffix = value, 0, ""
+    return {"text": f"{shown:,.{decimals}f}{suffix}", "n": round(shown, decimals), "d": decimals, "s": suffix}
+
+
+def month_label(d: date, lang: str) -> str:
+    return MONTHS_EN[d.month - 1] if lang == "en" else f"{d.month}月"
+
+
+def long_month(d: date, lang: str) -> str:
+    return f"{MONTHS_EN[d.month - 1]} {d.year}" if lang == "en" else f"{d.year}年{d.month}月"
+
+
+def day_label(d: date, lang: str) -> str:
+    return f"{d.day} {MONTHS_EN[d.month - 1]}" if lang == "en" else f"{d.month}月{d.day}日"
+
+
+def member_label(key, row_label_en, lang: str, limit: int = 24) -> str:
+    text = labels.label(key, lang) if lang == "en" else labels.label(key, "zh")
+    if lang == "en" and text == str(key) and row_label_en:
+        text = row_label_en
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def months_back(today: date, count: int = 12) -> date:
+    """The first day of the month ``count - 1`` months before ``today``'s month."""
+    month = today.year * 12 + today.month - 1 - (count - 1)
+    return date(month // 12, month % 12 + 1, 1)
+
+
+# --- reading the warehouse ----------------------------------------------------------------
+
+def _breakdown(metric, area, start, end, by, lang, *, order=None):
+    frame = query.breakdown(metric, area, start, end, by=by)
+    rows = [(r["key"], r["label_en"], r["value"]) for r in frame.to_dict("records")
+            if r["value"] is not None and not math.isnan(r["value"]) and r["value"] > 0]
+    if order:
+        rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+    return [{"label": member_label(k, en, lang), "value": v} for k, en, v in rows]
+
+
+def _series(metric, area, start, end, lang):
+    frame = query.series(metric, area, start, end, "month")
+    return [{"label": month_label(r["period"], lang),
+             "value": None if r["value"] is None or math.isnan(r["value"]) else float(r["value"])}
+            for r in frame.to_dict("records")]
+
+
+def _latest_month(metric: str, area: str) -> tuple[date, date] | None:
+    """The month of the latest figure of a monthly-reported metric (party reports lag a month)."""
+    latest = query.latest_period(metric, area)
+    if latest is None:
+        return None
+    return month_start(latest), month_end(latest)
+
+
+def _kpi_value(code: str, area: str, start: date, end: date, lang: str) -> tuple[float | None, str]:
+    """A KPI's figure and the period it covers: this month, or a stock's latest report."""
+    info = query.metric_info(code) or {}
+    value = query.value(code, area, start, end)
+    period = view.t("this_month", lang).capitalize() if lang == "en" else view.t("this_month", lang)
+    if info.get("kind") == "stock":
+        span = _latest_month(code, area) if value is None else (start, end)
+        if value is None and span:
+            value = query.value(code, area, *span)
+        if span:
+            period = f"As of {MONTHS_EN[span[0].month - 1]}" if lang == "en" else f"截至{span[0].month}月"
+    return value, period
+
+
+def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
+    """The line under a KPI (its target, marked when missed, else its period) and whether it is missed."""
+    info = query.metric_info(code) or {}
+    target = info.get("target")
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        return period, False
+    higher = (info.get("better") or "higher") != "lower"
+    percent = info.get("unit") == "%"
+    shown = f"{target * 100:g}%" if percent else f"{target:g}"
+    below = value is not None and (value < target if higher else value > target)
+    if below:
+        return (f"▼ below target {shown}" if lang == "en" else f"▼ 低于目标 {shown}"), True
+    limit = "" if higher else "≤ "
+    return (f"Target {limit}{shown}" if lang == "en" else f"目标 {limit}{shown}"), False
+
+
+GUIDE_PREFIXES = ("办事指引：", "办事指引:", "Service guide: ", "Service guide:")
+
+
+def _title(item: dict, lang: str) -> str:
+    title = (item.get("title_en") or item["title"]) if lang == "en" else item["title"]
+    for prefix in GUIDE_PREFIXES:  # the panel's caption already says so
+        if title.startswith(prefix):
+            return title[len(prefix):].strip()
+    return title
+
+
+def _first_line(text: str | None, skip: str = "", limit: int = 70) -> str:
+    """The first line of prose in a Markdown body (headings, list marks and markup skipped)."""
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = content.plain_text(line)
+        if not line:
+            continue
+        if skip and line.startswith(skip):
+            line = line[len(skip):].lstrip("，,：: ")
+        return _clip(line, limit)
+    return ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _when(moment: datetime | None, lang: str) -> str:
+    if moment is None:
+        return ""
+    if lang == "en":
+        return f"{moment:%a} {moment.day} {MONTHS_EN[moment.month - 1]} {moment:%H:%M}"
+    return f"周{WEEKDAYS_ZH[moment.weekday()]} {moment.month}/{moment.day} {moment:%H:%M}"
+
+
+def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
+    """Every figure the wall shows for ``area`` on ``today``, as plain data (cached by the caller)."""
+    info = areas.get(area) or {"code": area, "name": area, "name_en": area}
+    month = (month_start(today), today)
+    year_ago = (months_back(today), today)
+    last_30 = (today - timedelta(days=29), today)
+    f: dict = {"stats": {}, "charts": {}, "lists": {}}
+    name = (info.get("name_en") or info["name"]) if lang == "en" else info["name"]
+    f["area_name"] = name
+
+    stats = f["stats"]
+    kpis = []
+    for code, _label, _unit in view.KPIS:
+        value, period = _kpi_value(code, area, *month, lang)
+        text, below = _target(code, value, lang, period)
+        kpis.append({"code": code, "below": below, "target": text, **number(value, percent=is_percent(code), lang=lang)})
+    f["kpis"] = kpis
+
+    party = _latest_month("party_members", area)
+    if party:
+        got = query.values([k for k, _, _ in view.PARTY_STATS], area, *party)
+        for code, value in got.items():
+            stats[f"party-{code}"] = number(value, lang=lang)["text"]
+        stats["party-period"] = ("Monthly report · " if lang == "en" else "党组织月报 · ") + long_month(party[0], lang)
+    else:
+        stats["party-period"] = view.t("no_data", lang)
+
+    def fill(prefix, table, span):
+        got = query.values([k for k, _, _ in table], area, *span)
+        for code, value in got.items():
+            stats[prefix + code] = number(value, percent=is_percent(code), lang=lang)["text"]
+
+    fill("gov-", view.GOVERNANCE_STATS, month)
+    fill("svc-", view.SERVICE_STATS, month)
+    fill("svc-", view.VOLUNTEER_STATS, month)
+    fill("act-", view.PARTICIPATION_STATS, month)
+    this_month = view.t("this_month", lang)
+    month_text = (this_month.capitalize() if lang == "en" else this_month) + f" · {long_month(today, lang)}"
+    for panel in ("governance", "services", "participation"):
+        stats[f"{panel}-period"] = month_text
+    stats["league-period"] = view.t("league_caption", lang)
+    week = (week_start(today), week_start(today) + timedelta(days=6))
+    stats["activities-period"] = f"{day_label(week[0], lang)} – {day_label(week[1], lang)}"
+    stats["guide-period"] = ""
+
+    charts = f["charts"]
+    charts["party-trend"] = _series("activity_party_participants", area, *year_ago, lang)
+    charts["governance-events"] = _breakdown("grid_events_reported", area, *month, "category", lang)
+    charts["governance-hotline"] = {
+        "received": _series("hotline_received", area, *year_ago, lang),
+        "on_time": _series("hotline_on_time_rate", area, *year_ago, lang),
+        "satisfied": _series("hotline_satisfaction_rate", area, *year_ago, lang),
+        "names": [pick_metric_name(code, lang) for code in
+                  ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")],
+    }
+    charts["services-items"] = _breakdown("service_transactions", area, *month, "item", lang)
+    charts["services-channels"] = _breakdown("service_transactions", area, *month, "channel", lang)
+    charts["services-care"] = _breakdown("care_services", area, *month, "item", lang)
+    charts["participation-types"] = _breakdown("activity_participants", area, *month, "type", lang)
+    charts["participation-ages"] = _breakdown("activity_participants", area, *month, "age_band", lang,
+                                              order=AGE_ORDER)
+    charts["participation-trend"] = _series("activity_participants", area, *year_ago, lang)
+
+    league = query.league_table(area, [code for code, _ in LEAGUE_METRICS], *last_30)
+    first = LEAGUE_METRICS[0][0]
+    rows = league.to_dict("records")
+    rows = [r for r in rows if any(not math.isnan(r[c]) for c, _ in LEAGUE_METRICS)]
+    rows.sort(key=lambda r: -r[first] if not math.isnan(r[first]) else math.inf)
+    f["league"] = [
+        {"name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
+         "cells": [number(None if math.isnan(r[c]) else r[c], percent=is_percent(c), lang=lang)["text"]
+                   + ("%" if is_percent(c) and not math.isnan(r[c]) else "") for c, _ in LEAGUE_METRICS]}
+        for r in rows[:LEAGUE_ROWS]
+    ]
+    for i, (_code, pair) in enumerate(LEAGUE_METRICS):
+        stats[f"league-head-{i}"] = view.pick(pair, lang)
+
+    f["lists"]["guide"] = [{"title": _title(i, lang), "sub": _first_line(i.get("body"))}
+                           for i in content.items(["guide"], area, limit=LIST_ITEMS)]
+    f["lists"]["resource"] = [{"title": _title(i, lang), "sub": _first_line(i.get("body"), skip=i["title"])
+                               or i.get("location") or ""}
+                              for i in content.items(["resource"], area, limit=LIST_ITEMS)]
+    f["lists"]["agenda"] = [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang),
+                             "where": i.get("location") or "",
+                             "past": bool(i.get("starts_at") and i["starts_at"] < now)}
+                            for i in content.upcoming(area, *week, limit=AGENDA_ITEMS)]
+    seen, ticker = set(), []
+    for item in content.items(["news", "notice"], area, limit=TICKER_ITEMS * 2):
+        title = _title(item, lang)
+        if title in seen:
+            continue
+        seen.add(title)
+        ticker.append({"id": item["id"], "kind": item["kind"], "title": _clip(title, TICKER_CHARS)})
+    f["ticker"] = ticker[:TICKER_ITEMS]
+
+    latest = [query.latest_period(code, area) for code in ("hotline_received", "service_transactions",
+                                                           "grid_events_reported")]
+    latest = [d for d in latest if d is not None]
+    f["as_of"] = f"{view.t('as_of', lang)} {day_label(max(latest), lang)}" if latest else ""
+    return f
+
+
+def pick_metric_name(code: str, lang: str) -> str:
+    info = query.metric_info(code) or {}
+    short = {"hotline_received": ("受理量", "Received"), "hotline_on_time_rate": ("按时办结率", "On time"),
+             "hotline_satisfaction_rate": ("满意率", "Satisfied")}
+    if code in short:
+        return view.pick(short[code], lang)
+    return (info.get("name_en") if lang == "en" else info.get("name")) or code
+
+
+_cache: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def figures(area: str, lang: str, today: date, now: datetime) -> tuple[str, dict]:
+    """``read_figures`` once per area, language, day and data version; walls share the answer.
+
+    Returns the cache key too: the wall sends it back with its next request, so a refresh
+    that finds nothing new patches nothing.
+    """
+    key = f"{query.data_version()}|{today.isoformat()}|{area}|{lang}"
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return key, _cache[key]
+    found = read_figures(area, lang, today, now)
+    with _cache_lock:
+        _cache[key] = found
+        while len(_cache) > 32:
+            _cache.popitem(last=False)
+    return key, found
+
+
+def shown_figures(key: str | None) -> dict | None:
+    """The figures a wall last received, if still cached (to send only what changed)."""
+    with _cache_lock:
+        return _cache.get(key) if key else None
+
+
+# --- patches ------------------------------------------------------------------------------
+
+def _empty(patch: Patch, empty: bool, *axes: str) -> None:
+    patch["layout"]["annotations"][0]["visible"] = empty
+    for axis in axes:
+        patch["layout"][axis]["visible"] = not empty
+
+
+def patch_hbar(rows: list[dict], lang: str) -> Patch:
+    p = Patch()
+    values = [r["value"] for r in rows]
+    p["data"][0]["y"] = [r["label"] for r in rows]
+    p["data"][0]["x"] = values
+    p["data"][0]["text"] = [number(v, lang=lang)["text"] for v in values]
+    p["layout"]["xaxis"]["range"] = [0, (max(values) if values else 1) * 1.28]
+    _empty(p, not rows, "yaxis")
+    return p
+
+
+def patch_donut(rows: list[dict], lang: str) -> Patch:
+    p = Patch()
+    total = sum(r["value"] for r in rows) or 1
+    # Percentages go into the legend: slice labels would shrink below legible size.
+    p["data"][0]["labels"] = [f"{r['label']}  {r['value'] / total:.0%}" for r in rows]
+    p["data"][0]["values"] = [r["value"] for r in rows]
+    p["layout"]["showlegend"] = bool(rows)
+    _empty(p, not rows)
+    return p
+
+
+def patch_trend(points: list[dict], lang: str) -> Patch:
+    p = Patch()
+    values = [pt["value"] or 0 for pt in points]
+    empty = not any(values)
+    p["data"][0]["x"] = [pt["label"] for pt in points]
+    p["data"][0]["y"] = values
+    # Only the latest month carries its number: twelve labels would crowd a wall chart.
+    p["data"][0]["text"] = ([""] * (len(values) - 1) + [number(values[-1], lang=lang)["text"]]) if not empty else []
+    p["layout"]["yaxis"]["range"] = [0, (max(values) if values else 1) * 1.2 or 1]
+    _empty(p, empty, "xaxis")
+    return p
+
+
+def patch_hotline(data: dict, lang: str) -> Patch:
+    p = Patch()
+    received = data["received"]
+    months = [pt["label"] for pt in received]
+    empty = not any(pt["value"] for pt in received)
+    for index, key in enumerate(("received", "on_time", "satisfied")):
+        p["data"][index]["x"] = months
+        p["data"][index]["y"] = [pt["value"] if pt["value"] is not None else None for pt in data[key]]
+        p["data"][index]["name"] = data["names"][index]
+    p["layout"]["showlegend"] = not empty
+    _empty(p, empty, "xaxis", "yaxis", "yaxis2")
+    return p
+
+
+PATCHERS = {"hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline}
+
+
+def _league_rows(rows: list[dict], lang: str):
+    if not rows:
+        return [html.Tr(html.Td(view.t("no_data", lang), colSpan=6, className="wall-empty"))]
+    return [
+        html.Tr([html.Td(str(i), className=f"wall-league-rank r{i}"), html.Td(r["name"], className="wall-league-name")]
+                + [html.Td(cell) for cell in r["cells"]])
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def _items(rows: list[dict], lang: str):
+    if not rows:
+        return [html.Li(view.t("no_data", lang), className="wall-empty")]
+    return [html.Li([html.Div(r["title"], className="wall-item-title"), html.Div(r["sub"], className="wall-item-sub")])
+            for r in rows]
+
+
+def _agenda(rows: list[dict], lang: str):
+    if not rows:
+        return [html.Li(view.t("no_data", lang), className="wall-empty")]
+    return [
+        html.Li([html.Span(r["when"], className="wall-agenda-when"),
+                 html.Span(r["title"], className="wall-agenda-title"),
+                 html.Span(r["where"], className="wall-agenda-where")],
+                className="wall-agenda-item past" if r["past"] else "wall-agenda-item")
+        for r in rows
+    ]
+
+
+def _note(problem, unknown_area: str | None, lang: str) -> str:
+    notes = []
+    if unknown_area:
+        notes.append(f"Unknown area {unknown_area}; showing the default area" if lang == "en"
+                     else f"未知区域 {unknown_area}，显示默认区域")
+    if problem is not None:
+        where = f"{problem.as_dict()['name']}" + (f", line {problem.line}" if problem.line else "")
+        if lang == "en":
+            notes.append(f"Playlist error ({where}): {problem.reason}. Using the default playlist.")
+        else:
+            line = f" 第{problem.line}行" if problem.line else ""
+            notes.append(f"播放列表有误（{problem.as_dict()['name']}{line}）：{problem.reason}。已使用默认播放列表。")
+    return " ".join(notes)
+
+
+# --- the server refresh -------------------------------------------------------------------
+
+@callback(
+    Output(Wall.DATA, "data"),
+    Output(Wall.chart(ALL), "figure"),
+    Output(Wall.panel(ALL), "data-as-of"),
+    Output(Wall.kpi(ALL), "className"),
+    Output(Wall.stat(ALL), "children"),
+    Output(Wall.AREA_NAME, "children"),
+    Output(Wall.AS_OF, "children"),
+    Output(Wall.LEAGUE_BODY, "children"),
+    Output(Wall.GUIDE_LIST, "children"),
+    Output(Wall.RESOURCE_LIST, "children"),
+    Output(Wall.ACTIVITY_LIST, "children"),
+    Output(Wall.NOTE, "children"),
+    Output(Wall.PLAYLIST, "data"),
+    Input(Wall.REQUEST, "data"),
+    State(Wall.DATA, "data"),
+    State(Wall.CONFIG, "data"),
+    State(Wall.PLAYLIST, "data"),
+    State(Wall.chart(ALL), "id"),
+    State(Wall.panel(ALL), "id"),
+    State(Wall.kpi(ALL), "id"),
+    State(Wall.stat(ALL), "id"),
+    prevent_initial_call=True,
+)
+def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids):
+    """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
+    request = request or {}
+    config = config or {}
+    lang = config.get("lang", "zh")
+    area = config.get("area") or view.DEFAULT_AREA
+    playlist = playlists.load()
+    client = playlist.for_client()
+    new_playlist = client if client["signature"] != (shown_playlist or {}).get("signature") else no_update
+    now = settings.local_now()
+    stamp = now.astimezone().isoformat(timespec="seconds")
+    try:
+        unknown = None
+        if areas.get(area) is None:
+            unknown, area = area, view.DEFAULT_AREA
+        key, f = figures(area, lang, now.date(), now)
+    except Exception as err:  # noqa: BLE001 - any failure: keep the last figures, report it
+        log.warning("wall refresh for %s failed: %s", area, err)
+        keep = no_update
+        return ({"n": request.get("n"), "ok": False, "key": (shown or {}).get("key"),
+                 "error": str(err).splitlines()[0] if str(err) else type(err).__name__},
+                [keep] * len(chart_ids), [keep] * len(panel_ids), [keep] * len(kpi_ids), [keep] * len(stat_ids),
+                keep, keep, keep, keep, keep, keep, keep, new_playlist)
+
+    # Send only what differs from what this wall already shows: an unchanged chart is not
+    # touched at all, so a refresh that finds nothing new costs the screen nothing.
+    old = shown_figures((shown or {}).get("key"))
+
+    def changed(pick):
+        return old is None or pick(old) != pick(f)
+
+    def only_changed(pick, make):
+        return make() if changed(pick) else no_update
+
+    kinds = {chart: kind for chart, (kind, _w, _h) in view.CHARTS.items()}
+    patches = [
+        only_changed(lambda fig, c=i["chart"]: fig["charts"][c],
+                     lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang))
+        for i in chart_ids
+    ]
+    below = {k["code"]: k["below"] for k in f["kpis"]}
+
+    def stats_of(fig):
+        return {**fig["stats"], **{f"target-{k['code']}": k["target"] for k in fig["kpis"]}}
+
+    new_stats, old_stats = stats_of(f), stats_of(old) if old else {}
+    stats = [new_stats.get(i["stat"], "—") if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"])
+             else no_update for i in stat_ids]
+    data = {
+        "n": request.get("n"),
+        "ok": True,
+        "key": key,
+        "at": stamp,
+        "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s")} for kpi in f["kpis"]],
+        "ticker": f["ticker"],
+    }
+    return (
+        data,
+        patches,
+        [stamp] * len(panel_ids),
+        ["wall-kpi below" if below.get(i["metric"]) else "wall-kpi" for i in kpi_ids],
+        stats,
+        only_changed(lambda fig: fig["area_name"], lambda: f["area_name"]),
+        only_changed(lambda fig: fig["as_of"], lambda: f["as_of"]),
+        only_changed(lambda fig: fig["league"], lambda: _league_rows(f["league"], lang)),
+        only_changed(lambda fig: fig["lists"]["guide"], lambda: _items(f["lists"]["guide"], lang)),
+        only_changed(lambda fig: fig["lists"]["resource"], lambda: _items(f["lists"]["resource"], lang)),
+        only_changed(lambda fig: fig["lists"]["agenda"], lambda: _agenda(f["lists"]["agenda"], lang)),
+        _note(playlist.problem, unknown, lang),
+        new_playlist,
+    )
+
+
+# --- clientside: clock, rotation, the refresh gate (assets/wall.js) ----------------------------
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="clock"),
+    Output(Wall.CLOCK, "children"),
+    Output(Wall.DATE, "children"),
+    Input(Wall.TICK, "n_intervals"),
+    State(Wall.CONFIG, "data"),
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="rotate"),
+    Output(Wall.STAGE, "data-active"),
+    Output(Wall.ROTATE, "interval"),
+    Input(Wall.ROTATE, "n_intervals"),
+    Input(Wall.PLAYLIST, "data"),
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="refreshEvery"),
+    Output(Wall.REFRESH, "interval"),
+    Input(Wall.PLAYLIST, "data"),
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="gate"),
+    Output(Wall.REQUEST, "data"),
+    Input(Wall.REFRESH, "n_intervals"),
+    State(Wall.REQUEST, "data"),
+    State(Wall.DATA, "data"),
+    State(Wall.PLAYLIST, "data"),
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="received"),
+    Output(Wall.UPDATED, "children"),
+    Input(Wall.DATA, "data"),
+    State(Wall.CONFIG, "data"),
+)

@@ -1,0 +1,251 @@
+"""The wall screen in a real Chromium against the real app: what a passer-by (and a monitor) sees.
+
+Intervals are shortened through a test playlist (``CSB_PLAYLIST``): panels rotate every
+second and figures refresh every two seconds, so each test takes seconds.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import insert, select, update
+
+from data import db
+from data import playlist as playlists
+from data.schema import etl_run, fact
+from support import AppServer
+
+pytestmark = pytest.mark.timeout(180)
+
+FAST = """
+refresh: 2
+health_check: 1
+panels:
+  - id: league
+    duration: 1
+  - id: party
+    duration: 1
+  - id: guide
+    duration: 1
+  - id: governance
+    duration: 1
+  - id: services
+    duration: 1
+  - id: participation
+    duration: 1
+  - id: activities
+    duration: 1
+"""
+ORDER = ["league", "party", "guide", "governance", "services", "participation", "activities"]
+
+
+def private_copy(sample_warehouse_url: str, folder) -> str:
+    """A copy of the sample warehouse that a test may change without disturbing others."""
+    source = sample_warehouse_url.split("///", 1)[1]
+    target = folder / "warehouse.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target}"
+
+
+def serve(url: str, folder, playlist: str | None):
+    env = {}
+    if playlist:
+        path = folder / "playlist.yaml"
+        path.write_text(playlist, encoding="utf-8")
+        env["CSB_PLAYLIST"] = str(path)
+    return AppServer(url, env=env).start()
+
+
+@pytest.fixture(scope="module")
+def default_server(sample_warehouse_url, tmp_path_factory):
+    """The app with its shipped playlist, shared by the tests that only look."""
+    server = serve(sample_warehouse_url, tmp_path_factory.mktemp("default"), None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def fast_warehouse(sample_warehouse_url, tmp_path_factory):
+    url = private_copy(sample_warehouse_url, tmp_path_factory.mktemp("fast-warehouse"))
+    yield url
+    db.dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def fast_server(fast_warehouse, tmp_path_factory):
+    """The app on a private warehouse with one-second panels and a two-second refresh."""
+    server = serve(fast_warehouse, tmp_path_factory.mktemp("fast"), FAST)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def doomed_server(sample_warehouse_url, tmp_path):
+    """A fast server of its own, for a test that stops and restarts it."""
+    server = serve(private_copy(sample_warehouse_url, tmp_path), tmp_path, FAST)
+    yield server
+    server.stop()
+    db.dispose_engines()
+
+
+def wait(driver, condition, timeout=20, message=""):
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
+
+
+def state(driver) -> str:
+    return driver.execute_script("return document.getElementById('wall-root').getAttribute('data-state')")
+
+
+def panels_as_of(driver) -> dict:
+    """{panel id: data-as-of}, in the order the panels are on the page."""
+    pairs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-panel')).map(function (p) {"
+        " return [p.getAttribute('data-panel'), p.getAttribute('data-as-of')]; });"
+    )
+    return dict(pairs)
+
+
+def open_wall(driver, server, query=""):
+    driver.get(f"{server.url}/wall{query}")
+    wait(driver, lambda d: panels_as_of(d) and all(panels_as_of(d).values()), message="panels never got figures")
+    wait(driver, lambda d: state(d) == "live", message="the wall never went live")
+    wait(driver, lambda d: not d.execute_script("return document.querySelector('.wall-kpi-value.counting')"),
+         message="the KPIs never stopped counting up")
+
+
+def stat_text(driver, key: str) -> str:
+    """The text of the panel figure whose pattern id is {"type": "wall-stat", "stat": key}."""
+    return driver.execute_script(
+        "var key = arguments[0];"
+        "var hit = Array.from(document.querySelectorAll('[id^=\"{\"]')).find(function (el) {"
+        " var id = JSON.parse(el.id); return id.type === 'wall-stat' && id.stat === key; });"
+        " return hit ? hit.textContent : null;", key
+    )
+
+
+def drawn_charts(driver) -> int:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-graph')).filter("
+        "function (g) { return g.querySelector('svg.main-svg'); }).length;"
+    )
+
+
+def test_the_wall_renders_every_panel_of_the_default_playlist(default_server, browser):
+    open_wall(browser, default_server)
+    as_of = panels_as_of(browser)
+    assert list(as_of) == playlists.read(playlists.default_path()).panels()
+    for panel, stamp in as_of.items():
+        assert datetime.fromisoformat(stamp).date() == date.today(), panel
+    charts = browser.execute_script("return document.querySelectorAll('.wall-graph').length")
+    assert charts and drawn_charts(browser) == charts
+    header = browser.find_element("css selector", ".wall-header").text
+    assert "沙河街道" in header and "社区智慧大脑" in header and "数据更新于" in header
+    kpis = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) { return e.textContent; })"
+    )
+    assert len(kpis) == 8 and any(text not in ("", "—") for text in kpis)
+
+
+def test_the_wall_speaks_english_with_lang_en(default_server, browser):
+    open_wall(browser, default_server, "?lang=en")
+    header = browser.find_element("css selector", ".wall-header").text
+    assert "Community Smart Brain" in header and "Updated" in header
+    assert "Shahe" in header  # the area's English name
+    titles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-panel-title')).map(function (e) { return e.textContent; })"
+    )
+    assert "Governance" in titles and not any("治理" in t for t in titles)
+
+
+def test_rotation_follows_the_playlist(fast_server, browser):
+    open_wall(browser, fast_server)
+    browser.execute_script(
+        "var stage = document.getElementById('wall-stage'); window.__shown = [stage.getAttribute('data-active')];"
+        "new MutationObserver(function () { window.__shown.push(stage.getAttribute('data-active')); })"
+        ".observe(stage, {attributes: true, attributeFilter: ['data-active']});"
+    )
+    wait(browser, lambda d: len(d.execute_script("return window.__shown")) >= len(ORDER) + 2, timeout=30,
+         message="the panels did not rotate")
+    shown = browser.execute_script("return window.__shown")
+    start = ORDER.index(shown[0])
+    assert shown == [ORDER[(start + i) % len(ORDER)] for i in range(len(shown))]
+    visible = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-panel')).filter(function (p) {"
+        " return getComputedStyle(p).visibility === 'visible'; }).map(function (p) { return p.dataset.panel; })"
+    )
+    assert browser.execute_script("return document.getElementById('wall-stage').getAttribute('data-active')") in visible
+
+
+def test_a_changed_figure_appears_after_a_refresh_without_a_reload(fast_server, fast_warehouse, browser):
+    open_wall(browser, fast_server)
+    before = stat_text(browser, "gov-hotline_received")
+    browser.execute_script("window.__sameWall = 'yes'")
+
+    engine = db.get_engine(fast_warehouse)
+    this_month = date.today().replace(day=1)
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(fact.c.period, fact.c.area_code).where(
+                fact.c.metric_code == "hotline_received", fact.c.dimension == "", fact.c.period >= this_month,
+            ).limit(1)
+        ).first()
+        assert row is not None, "the sample warehouse has no 12345 orders this month"
+        conn.execute(
+            update(fact)
+            .where(fact.c.metric_code == "hotline_received", fact.c.dimension == "",
+                   fact.c.period == row.period, fact.c.area_code == row.area_code)
+            .values(value=fact.c.value + 1000)
+        )
+        now = datetime.now()
+        conn.execute(insert(etl_run).values(source="hotline", location="test edit", started_at=now,
+                                            finished_at=now, status="success", rows_read=1, rows_loaded=1))
+
+    expected = f"{int(before.replace(',', '')) + 1000:,}"
+    wait(browser, lambda d: stat_text(d, "gov-hotline_received") == expected, timeout=20,
+         message=f"12345 received stayed {stat_text(browser, 'gov-hotline_received')}, expected {expected}")
+    assert browser.execute_script("return window.__sameWall") == "yes"  # patched in place, no reload
+    assert state(browser) == "live"
+
+
+def test_a_lost_server_keeps_the_figures_with_a_note_and_the_wall_recovers(doomed_server, browser):
+    open_wall(browser, doomed_server)
+    kpis_before = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) { return e.textContent; })"
+    )
+    charts = drawn_charts(browser)
+
+    doomed_server.stop()
+    wait(browser, lambda d: state(d) in ("stale", "offline"), timeout=15, message="the wall did not notice")
+    time.sleep(2.5)  # a couple of failed refreshes and health checks
+    assert state(browser) in ("stale", "offline")
+    note = browser.find_element("id", "wall-status").text
+    assert note.startswith("⚠") and "数据" in note
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) { return e.textContent; })"
+    ) == kpis_before
+    assert drawn_charts(browser) == charts
+
+    doomed_server.start()
+    wait(browser, lambda d: state(d) == "live", timeout=40, message="the wall did not recover")
+    assert browser.find_element("id", "wall-status").text == ""
+
+
+def test_no_request_leaves_the_app(default_server, browser):
+    browser.get_log("performance")  # drop anything from before this test
+    open_wall(browser, default_server, "?lang=en")
+    time.sleep(1)
+    own = urlsplit(default_server.url).netloc
+    urls = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    assert any(url.endswith("/healthz") for url in urls)
+    foreign = [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own]
+    assert foreign == []
