@@ -1,0 +1,121 @@
+"""Tables for people to take away: CSV and Excel bytes, small counts masked, no formulas.
+
+Three things make a download safe to hand on:
+
+- counts of people below a threshold are shown as "<5", never exactly, so a breakdown of
+  a small community cannot point at one resident;
+- text that a spreadsheet would run as a formula (starting with = + - @, a tab or a
+  carriage return) is prefixed with a single quote, so an area or category name that
+  came from a source export can never execute in the reader's Excel;
+- CSV is UTF-8 with a byte-order mark, which is what makes Excel open Chinese correctly.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+PEOPLE_UNITS = frozenset({"人", "人次"})
+SMALL_COUNT_THRESHOLD = 5
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_SHEET_NAME_LIMIT = 31
+
+
+def counts_people(unit: str | None) -> bool:
+    """True for units that count people (人, 人次): their small cells are masked."""
+    return (unit or "").strip() in PEOPLE_UNITS
+
+
+def mask_value(value, threshold: int = SMALL_COUNT_THRESHOLD):
+    """``"<5"`` for a count above zero and below ``threshold``; anything else unchanged.
+
+    Zero stays zero: it discloses nobody, and a reader needs to tell "none" from "a few".
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    if pd.isna(number):
+        return value
+    return f"<{threshold}" if 0 < number < threshold else value
+
+
+def mask_small_counts(df: pd.DataFrame, columns: Iterable[str], threshold: int = SMALL_COUNT_THRESHOLD) -> pd.DataFrame:
+    """A copy of ``df`` whose ``columns`` show counts between 0 and ``threshold`` as "<5".
+
+    The masked columns become object columns mixing numbers and the "<5" text.
+    """
+    masked = df.copy()
+    for column in columns:
+        if column not in masked.columns:
+            raise KeyError(f"mask_small_counts: no column {column!r} (columns: {', '.join(map(str, df.columns))})")
+        masked[column] = pd.Series(
+            [mask_value(v, threshold) for v in masked[column].tolist()], index=masked.index, dtype=object
+        )
+    return masked
+
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula, prefixed with a single quote; else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell (and header) made safe to open in a spreadsheet."""
+    safe = df.copy()
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    for column in safe.columns:
+        series = safe[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            safe[column] = pd.Series([neutralise(v) for v in series.tolist()], index=safe.index, dtype=object)
+    return safe
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a byte-order mark (so Excel reads Chinese), formulas neutralised."""
+    return neutralise_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    cleaned = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name)).strip("'") or "Sheet"
+    cleaned = cleaned[:EXCEL_SHEET_NAME_LIMIT]
+    candidate, n = cleaned, 2
+    while candidate in taken:
+        suffix = f" ({n})"
+        candidate, n = cleaned[: EXCEL_SHEET_NAME_LIMIT - len(suffix)] + suffix, n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def to_excel_bytes(sheets: pd.DataFrame | Mapping[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per table, formulas neutralised.
+
+    xlsxwriter is also told never to turn text into formulas or links, so a cell is
+    always exactly the text or number it holds.
+    """
+    if isinstance(sheets, pd.DataFrame):
+        sheets = {"data": sheets}
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        taken: set[str] = set()
+        for name, df in sheets.items():
+            sheet = _sheet_name(name, taken)
+            neutralise_formulas(df).to_excel(writer, sheet_name=sheet, index=False)
+            worksheet = writer.sheets[sheet]
+            for i, column in enumerate(df.columns):
+                longest = max([len(str(column))] + [len(str(v)) for v in df[column].head(200).tolist()])
+                worksheet.set_column(i, i, min(40, max(8, longest * 1.6)))
+    return buffer.getvalue()
+
+
+def download_name(*parts: str, ext: str) -> str:
+    """A file name from readable parts (metric, area, dates), safe on every system."""
+    text = "_".join(str(p) for p in parts if p)
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text)
+    return f"{cleaned or 'data'}.{ext}"

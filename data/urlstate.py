@@ -1,0 +1,203 @@
+"""The explorer's and the overview's view, to and from a URL query string.
+
+A link is how analysts share a view, so everything that shapes the explorer (metric,
+area, period, grain, breakdown, compared areas, chart type, language) lives in the
+query string. Parsing never fails: a bad parameter falls back to its default and comes
+back as a plain-words problem that names the parameter, so a mistyped link still opens
+a view and says what was ignored. Pure functions: nothing here touches the warehouse.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from urllib.parse import parse_qsl, urlencode
+
+from data import periods
+
+DEFAULT_AREA = "510104011000"  # 沙河街道, 锦江区: the embedded deployment's street
+DEFAULT_METRIC = "activity_participants"
+
+GRAINS = ("day", "week", "month", "year")
+CHARTS = ("bars", "stacked", "multiples")
+LANGS = ("zh", "en")
+# "last_12_months" is the explorer's own: a trend needs more than one month to be a trend.
+EXPLORE_PERIODS = ("last_12_months", "this_month", "last_month", "this_quarter", "last_quarter",
+                   "this_year", "last_year", "last_30_days", "custom")
+OVERVIEW_PERIODS = ("this_month", "last_month", "this_quarter", "this_year", "custom")
+MAX_COMPARE = 6
+
+_AREA_CODE = re.compile(r"^\d{12}(\d{3})?$")
+
+
+@dataclass(frozen=True)
+class ExploreState:
+    """One view of the explorer; every field has a default so any link opens something."""
+
+    metric: str = DEFAULT_METRIC
+    area: str = DEFAULT_AREA
+    period: str = "last_12_months"
+    start: date | None = None
+    end: date | None = None
+    grain: str = "month"
+    by: str = "children"
+    compare: tuple[str, ...] = ()
+    chart: str = "bars"
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class OverviewState:
+    """The overview's area and period: enough to share "沙河街道, this quarter"."""
+
+    area: str = DEFAULT_AREA
+    period: str = "this_month"
+    start: date | None = None
+    end: date | None = None
+    lang: str = "zh"
+
+
+@dataclass
+class _Reader:
+    """Collects the problems met while reading one query string."""
+
+    params: dict[str, str]
+    problems: list[str] = field(default_factory=list)
+
+    def text(self, name: str) -> str | None:
+        value = self.params.get(name)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def choice(self, name: str, allowed: Sequence[str], default: str) -> str:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value not in allowed:
+            self.problems.append(f"{name}: '{value}' is not one of {', '.join(allowed)}; using '{default}'")
+            return default
+        return value
+
+    def area(self, name: str, default: str) -> str:
+        value = self.text(name)
+        if value is None:
+            return default
+        if not _AREA_CODE.match(value):
+            self.problems.append(f"{name}: '{value}' is not a 12- or 15-digit area code; using {default}")
+            return default
+        return value
+
+    def period(self, allowed: Sequence[str], default: str) -> tuple[str, date | None, date | None]:
+        name = self.choice("period", allowed, default)
+        start_text, end_text = self.text("start"), self.text("end")
+        if name != "custom":
+            return name, None, None
+        try:
+            start = periods.as_date(start_text, "start") if start_text else None
+            end = periods.as_date(end_text, "end") if end_text else None
+        except ValueError as err:
+            self.problems.append(f"{err}; using '{default}'")
+            return default, None, None
+        if start is None or end is None:
+            missing = "start" if start is None else "end"
+            self.problems.append(f"{missing}: a custom period needs both start and end; using '{default}'")
+            return default, None, None
+        if start > end:
+            self.problems.append(f"start: {start} is after end {end}; using '{default}'")
+            return default, None, None
+        return name, start, end
+
+
+def _params(query: str | Mapping | None) -> dict[str, str]:
+    """``?a=1&b=2``, ``a=1&b=2`` or a mapping (Dash's layout keyword arguments) as a dict."""
+    if query is None:
+        return {}
+    if isinstance(query, Mapping):
+        return {str(k): v if isinstance(v, str) else ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+                for k, v in query.items() if v is not None}
+    return dict(parse_qsl(query.lstrip("?"), keep_blank_values=False))
+
+
+def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence[str]]) -> tuple[ExploreState, list[str]]:
+    """The explorer's view from a query string, and the problems met (empty when all was well).
+
+    ``dimensions`` maps every known metric code to its breakdown dimensions (from the
+    catalogue), which is how a metric and a breakdown are validated.
+    """
+    read = _Reader(_params(query))
+    default = ExploreState()
+    metric = read.text("metric") or default.metric
+    if metric not in dimensions:
+        read.problems.append(f"metric: unknown metric '{metric}'; using '{default.metric}'")
+        metric = default.metric
+    area = read.area("area", default.area)
+    period, start, end = read.period(EXPLORE_PERIODS, default.period)
+    grain = read.choice("grain", GRAINS, default.grain)
+    allowed_by = ("children", *dimensions.get(metric, ()))
+    by = read.choice("by", allowed_by, default.by)
+    compare: list[str] = []
+    for code in (read.text("compare") or "").split(","):
+        code = code.strip()
+        if not code or code == area or code in compare:
+            continue
+        if not _AREA_CODE.match(code):
+            read.problems.append(f"compare: '{code}' is not a 12- or 15-digit area code; left out")
+            continue
+        compare.append(code)
+    if len(compare) > MAX_COMPARE:
+        read.problems.append(f"compare: at most {MAX_COMPARE} areas can be compared; the rest were left out")
+        compare = compare[:MAX_COMPARE]
+    chart = read.choice("chart", CHARTS, default.chart)
+    lang = read.choice("lang", LANGS, default.lang)
+    state = ExploreState(metric, area, period, start, end, grain, by, tuple(compare), chart, lang)
+    return state, read.problems
+
+
+def parse_overview(query: str | Mapping | None) -> tuple[OverviewState, list[str]]:
+    """The overview's area and period from a query string, and the problems met."""
+    read = _Reader(_params(query))
+    default = OverviewState()
+    area = read.area("area", default.area)
+    period, start, end = read.period(OVERVIEW_PERIODS, default.period)
+    lang = read.choice("lang", LANGS, default.lang)
+    return OverviewState(area, period, start, end, lang), read.problems
+
+
+def _encode(state, default) -> str:
+    """Only what differs from the default (the metric and area always), in a stable order."""
+    pairs = []
+    for name in state.__dataclass_fields__:
+        value = getattr(state, name)
+        if value == getattr(default, name) and name not in ("metric", "area"):
+            continue
+        if value is None or value == ():
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        pairs.append((name, value))
+    return "?" + urlencode(pairs, safe=",") if pairs else ""
+
+
+def explore_query(state: ExploreState) -> str:
+    """The query string (with its ``?``) that opens ``state`` in the explorer."""
+    if state.period != "custom":
+        state = replace(state, start=None, end=None)
+    return _encode(state, ExploreState())
+
+
+def overview_query(state: OverviewState) -> str:
+    """The query string (with its ``?``) that opens ``state`` in the overview."""
+    if state.period != "custom":
+        state = replace(state, start=None, end=None)
+    return _encode(state, OverviewState())
+
+
+def resolve_period(state: ExploreState | OverviewState, today: date) -> periods.Period:
+    """The dates a state's period covers on ``today``."""
+    if state.period == "last_12_months":
+        start = periods.add_months(periods.month_start(today), -11)
+        label_zh, label_en = periods.describe(start, today)
+        return periods.Period(start, today, f"近12个月（{label_zh}）", f"Last 12 months ({label_en})")
+    return periods.resolve(state.period, today, state.start, state.end)

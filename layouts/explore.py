@@ -1,0 +1,140 @@
+"""The analysts' explorer (/explore): any metric over time, by area and by dimension.
+
+The whole view is in the URL (see ``data/urlstate.py``): the layout reads it once to set
+the controls, and ``callbacks/explore.py`` writes every change back without reloading.
+Metric names come from the catalogue file shipped with the project; figures arrive
+through callbacks.
+"""
+from __future__ import annotations
+
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from data import labels, settings, urlstate
+from layouts import shell
+from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker, tr
+from layouts.ids import Explore
+
+GRAIN_LABELS = {"day": ("日", "Day"), "week": ("周", "Week"), "month": ("月", "Month"), "year": ("年", "Year")}
+CHART_LABELS = {"bars": ("合计条形", "Totals"), "stacked": ("堆叠", "Stacked"), "multiples": ("小多图", "Small multiples")}
+DIMENSION_LABELS = {
+    "children": ("下级地区", "Child areas"),
+    "category": ("类别", "Category"),
+    "channel": ("渠道", "Channel"),
+    "type": ("类型", "Type"),
+    "age_band": ("年龄段", "Age band"),
+    "gender": ("性别", "Gender"),
+    "item": ("事项", "Item"),
+    "point": ("服务点", "Service point"),
+    "urgency": ("紧急程度", "Urgency"),
+}
+TABLE_LABELS = {"trend": ("趋势", "Trend"), "breakdown": ("分解", "Breakdown"), "map": ("地图", "Map")}
+
+
+def metric_options(lang: str) -> list[dict]:
+    """Metrics grouped by domain: a disabled heading per domain, then its metrics."""
+    options, domain = [], None
+    for row in metric_rows():
+        if row["domain"] != domain:
+            domain = row["domain"]
+            options.append({"label": f"— {labels.domain_label(domain, lang)} —", "value": f"domain:{domain}",
+                            "disabled": True})
+        options.append({"label": row["name_en"] if lang == "en" else row["name"], "value": row["code"]})
+    return options
+
+
+def by_options(metric: str, lang: str) -> list[dict]:
+    dims = metric_dimensions().get(metric, ())
+    return [{"label": tr(*DIMENSION_LABELS.get(d, (d, d)), lang), "value": d} for d in ("children", *dims)]
+
+
+def _radio(component_id, labels_by_value: dict, value, lang):
+    return dcc.RadioItems(
+        id=component_id,
+        options=[{"label": tr(*names, lang), "value": v} for v, names in labels_by_value.items()],
+        value=value, inline=True, className="segmented",
+    )
+
+
+def _card(title, body, class_name="", extra=None):
+    head = [html.H2(title)] + ([extra] if extra is not None else [])
+    return html.Section([html.Div(head, className="card-head"), *body], className=f"card {class_name}".strip())
+
+
+def _graph(component_id, height_class):
+    return dcc.Loading(
+        dcc.Graph(id=component_id, config={"displayModeBar": False, "responsive": True},
+                  className=f"ex-graph {height_class}"),
+        type="dot", delay_show=400,
+    )
+
+
+def layout(**query) -> html.Div:
+    state, problems = urlstate.parse_explore(query, metric_dimensions())
+    lang = state.lang
+    try:
+        period = urlstate.resolve_period(state, settings.local_today())
+        start, end = period.start, period.end
+    except ValueError:
+        start, end = state.start, state.end
+    controls = html.Aside([
+        labelled(tr("指标", "Metric", lang),
+                 dcc.Dropdown(id=Explore.METRIC, options=metric_options(lang), value=state.metric,
+                              clearable=False, maxHeight=420)),
+        labelled(tr("地区", "Area", lang), area_picker(Explore.AREA, state.area, lang)),
+        labelled(tr("时段", "Period", lang),
+                 period_picker(Explore.PERIOD, Explore.DATES, urlstate.EXPLORE_PERIODS, state.period,
+                               start, end, lang)),
+        labelled(tr("时间粒度", "Grain", lang), _radio(Explore.GRAIN, GRAIN_LABELS, state.grain, lang)),
+        labelled(tr("分解维度", "Break down by", lang),
+                 dcc.Dropdown(id=Explore.BY, options=by_options(state.metric, lang), value=state.by,
+                              clearable=False, searchable=False)),
+        labelled(tr("分解图形", "Breakdown chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
+        labelled(tr("对比地区", "Compare with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
+    ], className="ex-controls card")
+    table_switch = _radio(Explore.TABLE_OF, TABLE_LABELS, "breakdown", lang)
+    downloads = html.Div([
+        html.Button(tr("下载 CSV", "Download CSV", lang), id=Explore.CSV, className="button"),
+        html.Button(tr("下载 Excel", "Download Excel", lang), id=Explore.EXCEL, className="button"),
+        dcc.Download(id=Explore.DOWNLOAD),
+    ], className="downloads")
+    grid = dag.AgGrid(
+        id=Explore.TABLE,
+        rowData=[], columnDefs=[],
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 90, "flex": 1},
+        dashGridOptions={"animateRows": False, "pagination": True, "paginationPageSize": 20,
+                         "paginationPageSizeSelector": False},
+        className="ag-theme-quartz ex-grid",
+        style={"height": "420px", "width": "100%"},
+    )
+    main = html.Div([
+        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **{"aria-label": tr("地区层级", "Area levels", lang)}),
+        html.Div([html.H1(id=Explore.HEADING, className="page-heading"),
+                  html.Div(id=Explore.FIGURE, className="ex-figure")], className="ex-title"),
+        html.Div([
+            _card(tr("趋势", "Trend", lang), [_graph(Explore.TREND, "graph-trend")], "ex-trend"),
+            _card(tr("分解", "Breakdown", lang), [
+                _graph(Explore.BREAKDOWN, "graph-breakdown"),
+                html.P(id=Explore.MASK_NOTE, className="note"),
+            ], "ex-breakdown"),
+            _card(tr("成都市各区（市）县", "Chengdu by district", lang), [
+                _graph(Explore.MAP, "graph-map"),
+                html.P(tr("示意轮廓，非测绘地图。点击某区可下钻。", "Schematic outlines, not a surveyed map. Click a district to drill down.", lang),
+                       className="note"),
+            ], "ex-map"),
+            _card(tr("图表数据", "Figures behind the charts", lang), [grid], "ex-table",
+                  extra=html.Div([table_switch, downloads], className="table-tools")),
+        ], className="ex-cards"),
+    ], className="ex-main")
+    return shell.page(
+        "/explore", lang,
+        dcc.Location(id=Explore.URL, refresh=False),
+        dcc.Store(id=Explore.STATE, data=urlstate.explore_query(state)),
+        dcc.Store(id=Explore.TREND_DATA),
+        dcc.Store(id=Explore.BREAKDOWN_DATA),
+        dcc.Store(id=Explore.MAP_DATA),
+        html.Div(problems and tr("链接中有无法识别的参数：", "Some link parameters were ignored: ", lang) + "; ".join(problems),
+                 id=Explore.NOTICE, className="page-notice" if problems else "page-notice hidden"),
+        html.Div([controls, main], className="ex-layout"),
+    )

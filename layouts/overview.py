@@ -1,0 +1,84 @@
+"""The leaders' overview (/): where the area stands, what needs action, who is behind.
+
+Read on a laptop between meetings, or on a phone: KPI cards per domain against target
+and against last period and last year, a "needs attention" list, and the league table
+of the child areas. The layout only places things; figures arrive through
+``callbacks/overview.py``. Area and period live in the URL, so a view can be shared.
+"""
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from data import urlstate
+from layouts import shell
+from layouts.components import area_picker, labelled, metric_rows, period_picker, tr
+from layouts.ids import Overview
+
+# The cards, per domain, in reading order. Every code is in data/reference/metrics.csv.
+KPIS: dict[str, list[str]] = {
+    "party": ["party_members", "party_organisations", "party_three_sessions",
+              "party_school_attendance", "activity_party_share"],
+    "governance": ["hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate",
+                   "grid_events_reported", "grid_events_closure_rate", "dispute_mediation_rate"],
+    "services": ["service_transactions", "service_good_review_rate", "service_avg_wait",
+                 "elderly_meals", "volunteer_hours", "activity_participants"],
+}
+
+
+DEFAULT_SORT = "hotline_on_time_rate"
+
+
+def all_kpis() -> list[str]:
+    return [code for codes in KPIS.values() for code in codes]
+
+
+def sort_options(lang: str) -> list[dict]:
+    """Every KPI of the league table, by its name in the catalogue."""
+    names = {r["code"]: (r["name_en"] if lang == "en" else r["name"]) for r in metric_rows()}
+    return [{"label": names[code], "value": code} for code in all_kpis()]
+
+
+def layout(**query) -> html.Div:
+    state, problems = urlstate.parse_overview(query)
+    lang = state.lang
+    controls = html.Div([
+        labelled(tr("地区", "Area", lang), area_picker(Overview.AREA, state.area, lang), "control-area"),
+        labelled(tr("时段", "Period", lang),
+                 period_picker(Overview.PERIOD, Overview.DATES, urlstate.OVERVIEW_PERIODS,
+                               state.period, state.start, state.end, lang), "control-period"),
+    ], className="ov-controls")
+    league = dag.AgGrid(
+        id=Overview.LEAGUE,
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 96},
+        dashGridOptions={"animateRows": False, "domLayout": "autoHeight",
+                         "localeText": {"noRowsToShow": tr("没有下级地区", "No child areas", lang)}},
+        className="ag-theme-quartz league-grid",
+        style={"width": "100%"},
+    )
+    return shell.page(
+        "/", lang,
+        dcc.Location(id=Overview.URL, refresh=False),
+        dcc.Store(id=Overview.LANG, data=lang),
+        html.Div(problems and tr("链接中有无法识别的参数：", "Some link parameters were ignored: ", lang) + "; ".join(problems),
+                 id=Overview.NOTICE, className="page-notice" if problems else "page-notice hidden"),
+        html.Div([html.H1(id=Overview.HEADING, className="page-heading"), controls], className="ov-top"),
+        html.Div([
+            html.Div(id=Overview.KPIS, className="ov-kpis"),
+            html.Aside([
+                html.H2(tr("需要关注", "Needs attention", lang)),
+                dcc.Loading(html.Div(id=Overview.ATTENTION), type="dot", delay_show=400),
+            ], className="ov-attention card"),
+        ], className="ov-body"),
+        html.Section([
+            html.Div([
+                html.H2(id=Overview.LEAGUE_TITLE),
+                labelled(tr("排序依据", "Sort by", lang),
+                         dcc.Dropdown(id=Overview.LEAGUE_SORT, options=sort_options(lang), value=DEFAULT_SORT,
+                                      clearable=False, searchable=False, maxHeight=320), "control-sort"),
+            ], className="league-head"),
+            league,
+        ], className="ov-league card"),
+    )

@@ -1,0 +1,227 @@
+"""The explorer in a real browser: links open views, views make links, clicks drill down.
+
+The app serves the small sample warehouse built by the real ETL (沙河街道, three months).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import text
+
+from data import areas, db
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHAHE = "510104011000"
+JINJIANG = "510104000000"
+
+
+@pytest.fixture(scope="module")
+def app_server(sample_warehouse_url):
+    """One app for the module's tests: they only read, so they can share it."""
+    from support import AppServer
+
+    server = AppServer(sample_warehouse_url).start()
+    yield server
+    server.stop()
+
+
+def query_of(browser) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(browser.current_url).query).items()}
+
+
+def wait_for(browser, condition, timeout=45, message=""):
+    # Dash re-renders parts of the page while a view changes: an element found a moment ago
+    # may be gone by the time it is read; that is "not yet", not a failure.
+    return WebDriverWait(browser, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d), message)
+
+
+def wait_loaded(browser):
+    """Charts drawn and the heading filled: the page's callbacks have answered."""
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-breakdown .main-svg")
+             and d.find_element(By.ID, "explore-heading").text.strip(), message="explorer did not render")
+    wait_for(browser, lambda d: not d.execute_script(
+        "return document.querySelector('[data-dash-is-loading=\"true\"]') !== null"), message="still loading")
+
+
+def shown_value(browser, dropdown_id: str) -> str:
+    return browser.find_element(By.CSS_SELECTOR, f"#{dropdown_id} .dash-dropdown-value").text.strip()
+
+
+def selected_option(browser, radio_id: str) -> str:
+    return browser.find_element(By.CSS_SELECTOR, f"#{radio_id} .selected input").get_attribute("value")
+
+
+def pick(browser, dropdown_id: str, value: str, search: str | None = None):
+    """Choose an option of a Dash dropdown the way a person does: open, type, click."""
+    browser.find_element(By.ID, dropdown_id).click()
+    if search:
+        box = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "input.dash-dropdown-search"))
+        box.send_keys(search)
+    option = wait_for(browser, lambda d: d.find_element(
+        By.CSS_SELECTOR, f"label.dash-dropdown-option input[value='{value}']").find_element(By.XPATH, "../.."))
+    option.click()
+
+
+def click_at(browser, x: float, y: float):
+    """A real mouse click at a point of the viewport (Plotly hit-tests clicks by position)."""
+    actions = ActionBuilder(browser)
+    actions.pointer_action.move_to_location(int(x), int(y)).click()
+    actions.perform()
+
+
+def crumbs(browser) -> list[str]:
+    """The breadcrumb's labels, read in one step (it re-renders while the view changes)."""
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('#explore-breadcrumb .crumb')).map(e => e.innerText.trim())")
+
+
+def open_explorer(browser, app_server, query: str = ""):
+    browser.get(f"{app_server.url}/explore{query}")
+    wait_loaded(browser)
+    browser.execute_script("window.__same_page = true")
+
+
+def test_a_link_opens_the_view_it_describes(app_server, browser):
+    open_explorer(browser, app_server, f"?metric=hotline_received&area={SHAHE}&grain=week&by=category&chart=stacked")
+    assert shown_value(browser, "explore-metric") == "12345受理"
+    assert shown_value(browser, "explore-by") == "类别"
+    assert selected_option(browser, "explore-grain") == "week"
+    assert selected_option(browser, "explore-chart") == "stacked"
+    assert crumbs(browser) == ["成都市", "锦江区", "沙河街道"]
+    assert browser.find_element(By.ID, "explore-heading").text.startswith("12345受理")
+    # a stacked chart: one bar trace per category
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#explore-breakdown .barlayer .trace")) > 1)
+    assert query_of(browser)["grain"] == "week"
+
+
+def test_changing_the_view_changes_the_link_without_reloading(app_server, browser):
+    open_explorer(browser, app_server)
+    assert query_of(browser) == {"metric": "activity_participants", "area": SHAHE}
+
+    browser.find_element(By.CSS_SELECTOR, "#explore-grain input[value='week']").find_element(By.XPATH, "../..").click()
+    wait_for(browser, lambda d: query_of(d).get("grain") == "week", message="grain did not reach the URL")
+
+    pick(browser, "explore-metric", "hotline_received", search="12345受理")
+    wait_for(browser, lambda d: query_of(d).get("metric") == "hotline_received", message="metric did not reach the URL")
+
+    browser.find_element(By.CSS_SELECTOR, "#explore-chart input[value='multiples']").find_element(By.XPATH, "../..").click()
+    wait_for(browser, lambda d: query_of(d).get("chart") == "multiples")
+    assert query_of(browser) == {"metric": "hotline_received", "area": SHAHE, "grain": "week", "chart": "multiples"}
+    assert browser.execute_script("return window.__same_page === true"), "the page reloaded"
+
+    # the link, opened afresh, gives the same view
+    browser.get(browser.current_url)
+    wait_loaded(browser)
+    assert shown_value(browser, "explore-metric") == "12345受理"
+    assert selected_option(browser, "explore-grain") == "week"
+    assert selected_option(browser, "explore-chart") == "multiples"
+
+
+def test_click_a_bar_to_drill_down_and_the_breadcrumb_to_come_back(app_server, browser, sample_warehouse_url):
+    open_explorer(browser, app_server)
+    communities = {a["name"]: a["code"] for a in areas.children(SHAHE, engine=db.get_engine(sample_warehouse_url))}
+
+    x, y = browser.execute_script("""
+        document.getElementById('explore-breakdown').scrollIntoView({block: 'center'});
+        const bars = document.querySelectorAll('#explore-breakdown .barlayer .point path');
+        const box = bars[bars.length - 1].getBoundingClientRect();  // the top bar: the largest community
+        return [box.left + box.width / 2, box.top + box.height / 2];
+    """)
+    click_at(browser, x, y)
+    wait_for(browser, lambda d: query_of(d).get("area") != SHAHE, message="clicking a bar did not drill down")
+    community = query_of(browser)["area"]
+    assert community in communities.values()
+    wait_for(browser, lambda d: crumbs(d)[-1] != "沙河街道")
+    assert crumbs(browser)[:3] == ["成都市", "锦江区", "沙河街道"]
+    assert communities[crumbs(browser)[-1]] == community
+
+    browser.find_element(By.XPATH, "//nav[@id='explore-breadcrumb']/button[text()='沙河街道']").click()
+    wait_for(browser, lambda d: query_of(d).get("area") == SHAHE, message="the breadcrumb did not go back up")
+    wait_for(browser, lambda d: crumbs(d) == ["成都市", "锦江区", "沙河街道"])
+    assert browser.execute_script("return window.__same_page === true"), "the page reloaded"
+
+
+def test_click_a_district_on_the_map_to_go_there(app_server, browser):
+    open_explorer(browser, app_server)
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-map .scatterlayer .trace"))
+    # Jinjiang is the trace drawn with the dark outline: the district of the current area.
+    # Click a point inside it (its vertices' mean), found in the page's own coordinates.
+    x, y = browser.execute_script("""
+        const graph = document.querySelector('#explore-map .js-plotly-plot');
+        graph.scrollIntoView({block: 'center'});
+        const trace = graph.data.find(t => t.line && t.line.color === '#1f2933');
+        const xs = trace.x.filter(v => v !== null), ys = trace.y.filter(v => v !== null);
+        const mean = a => a.reduce((s, v) => s + v, 0) / a.length;
+        const xa = graph._fullLayout.xaxis, ya = graph._fullLayout.yaxis;
+        const plot = graph.querySelector('.nsewdrag').getBoundingClientRect();
+        return [plot.left + xa.l2p(mean(xs)), plot.top + ya.l2p(mean(ys))];
+    """)
+    click_at(browser, x, y)
+    wait_for(browser, lambda d: query_of(d).get("area") == JINJIANG, message="clicking a district did not go there")
+    wait_for(browser, lambda d: crumbs(d) == ["成都市", "锦江区"])
+
+
+def _downloads(browser, folder):
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+
+
+def _wait_file(folder, suffix, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
+        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
+            return done[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {suffix} file arrived in {folder}")
+
+
+def test_the_csv_download_holds_the_breakdown_with_small_counts_masked(app_server, browser, sample_warehouse_url,
+                                                                      tmp_path):
+    open_explorer(browser, app_server, f"?metric=activity_participants&area={SHAHE}&by=age_band")
+    _downloads(browser, tmp_path)
+    browser.find_element(By.ID, "explore-csv").click()
+    path = _wait_file(tmp_path, ".csv")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read Chinese"
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["年龄段", "名称", "数值（人次）"]
+
+    # the same figures, summed straight from the fact table
+    engine = db.get_engine(sample_warehouse_url)
+    with engine.connect() as conn:
+        expected = dict(conn.execute(text(
+            "SELECT member, SUM(value) FROM fact WHERE metric_code = 'activity_participants' "
+            "AND dimension = 'age_band' AND area_code >= :low AND area_code < :high GROUP BY member"
+        ), {"low": "510104011", "high": "510104011~"}).all())
+    assert expected, "the sample warehouse has age bands"
+    got = {row[0]: row[2] for row in rows[1:]}
+    assert set(got) == set(expected)
+    for member, total in expected.items():
+        if 0 < total < 5:
+            assert got[member] == "<5"
+        else:
+            assert float(got[member]) == pytest.approx(total)
+
+
+def test_the_page_fetches_nothing_from_outside(app_server, browser):
+    open_explorer(browser, app_server)
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-map .scatterlayer .trace"))
+    outside = set()
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(app_server.url):
+                outside.add(url)
+    assert outside == set()

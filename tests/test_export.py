@@ -1,0 +1,87 @@
+"""Downloads open correctly in Excel, never run formulas, and never show a count under 5 people."""
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from data import export
+
+
+def test_small_counts_of_people_show_as_less_than_five():
+    frame = pd.DataFrame({"label": ["文化", "体育", "亲子", "助老", "议事协商"], "value": [12, 4, 1, 0, 5]})
+    masked = export.mask_small_counts(frame, ["value"])
+    assert masked["value"].tolist() == [12, "<5", "<5", 0, 5]
+    assert frame["value"].tolist() == [12, 4, 1, 0, 5]  # the original is left alone
+
+
+def test_masking_keeps_unknowns_and_leaves_other_columns_alone():
+    frame = pd.DataFrame({"a": [3.0, None, 7.5], "b": [1, 2, 3]})
+    masked = export.mask_small_counts(frame, ["a"])
+    assert masked["a"].tolist()[0] == "<5" and pd.isna(masked["a"].tolist()[1]) and masked["a"].tolist()[2] == 7.5
+    assert masked["b"].tolist() == [1, 2, 3]
+
+
+def test_the_threshold_can_be_raised():
+    masked = export.mask_small_counts(pd.DataFrame({"n": [9, 10]}), ["n"], threshold=10)
+    assert masked["n"].tolist() == ["<10", 10]
+
+
+def test_masking_an_unknown_column_says_which():
+    with pytest.raises(KeyError, match="no column 'people'"):
+        export.mask_small_counts(pd.DataFrame({"n": [1]}), ["people"])
+
+
+def test_people_units_are_the_ones_masked():
+    assert export.counts_people("人") and export.counts_people("人次")
+    assert not export.counts_people("件") and not export.counts_people("%") and not export.counts_people(None)
+
+
+@pytest.mark.parametrize("dangerous", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "=HYPERLINK(\"http://x\")"])
+def test_text_a_spreadsheet_would_run_is_prefixed_with_a_quote(dangerous):
+    assert export.neutralise(dangerous) == "'" + dangerous
+
+
+def test_ordinary_text_and_numbers_are_untouched():
+    assert export.neutralise("物业管理") == "物业管理"
+    assert export.neutralise(-3) == -3
+    assert export.neutralise("<5") == "<5"
+
+
+def test_csv_is_utf8_with_a_byte_order_mark_so_excel_reads_chinese():
+    frame = pd.DataFrame({"名称": ["汇泉路社区"], "数值（人次）": ["<5"]})
+    data = export.to_csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines() == ["名称,数值（人次）", "汇泉路社区,<5"]
+
+
+def test_csv_neutralises_formulas_in_cells_and_headers():
+    frame = pd.DataFrame({"=cmd": ["=1+1", "安全"], "value": [-1, 2]})
+    rows = pd.read_csv(io.BytesIO(export.to_csv_bytes(frame)), encoding="utf-8-sig")
+    assert list(rows.columns) == ["'=cmd", "value"]
+    assert rows.iloc[:, 0].tolist() == ["'=1+1", "安全"]
+    assert rows["value"].tolist() == [-1, 2]  # numbers stay numbers
+
+
+def test_excel_has_a_sheet_per_table_with_text_never_turned_into_formulas():
+    sheets = {"趋势": pd.DataFrame({"期间": ["2026-01-01"], "数值": [3.5]}),
+              "分解": pd.DataFrame({"名称": ["=2*3", "@SUM(1)"], "数值": ["<5", 8]})}
+    book = openpyxl.load_workbook(io.BytesIO(export.to_excel_bytes(sheets)))
+    assert book.sheetnames == ["趋势", "分解"]
+    rows = list(book["分解"].iter_rows(values_only=True))
+    assert rows == [("名称", "数值"), ("'=2*3", "<5"), ("'@SUM(1)", 8)]
+    assert all(cell.data_type != "f" for row in book["分解"].iter_rows() for cell in row)
+    assert list(book["趋势"].iter_rows(values_only=True))[1] == ("2026-01-01", 3.5)
+
+
+def test_excel_sheet_names_are_made_valid_and_unique():
+    sheets = {"a/b:c": pd.DataFrame({"x": [1]}), "a_b_c": pd.DataFrame({"x": [2]}), "x" * 40: pd.DataFrame()}
+    book = openpyxl.load_workbook(io.BytesIO(export.to_excel_bytes(sheets)))
+    assert book.sheetnames == ["a_b_c", "a_b_c (2)", "x" * 31]
+
+
+def test_download_names_are_safe_file_names():
+    assert export.download_name("hotline_received", "510104011000", "20260101-20260331", ext="csv") == \
+        "hotline_received_510104011000_20260101-20260331.csv"
+    assert export.download_name("a/b", "c d", ext="xlsx") == "a-b_c-d.xlsx"

@@ -1,0 +1,224 @@
+"""The leaders' overview: in a real browser on a laptop and a phone, and what it flags.
+
+The app serves the small sample warehouse built by the real ETL (沙河街道, three months).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from callbacks.overview import attention_items
+from data import areas, db, periods, query
+from layouts.components import format_number
+from layouts.overview import KPIS, all_kpis
+
+SHAHE = "510104011000"
+
+
+@pytest.fixture(scope="module")
+def app_server(sample_warehouse_url):
+    """One app for the module's tests: they only read, so they can share it."""
+    from support import AppServer
+
+    server = AppServer(sample_warehouse_url).start()
+    yield server
+    server.stop()
+
+
+def query_of(browser) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(browser.current_url).query).items()}
+
+
+def wait_for(browser, condition, timeout=45, message=""):
+    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
+
+
+def wait_loaded(browser):
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".kpi-card")) == len(all_kpis())
+             and d.find_elements(By.CSS_SELECTOR, "#overview-league .ag-row"), message="overview did not render")
+    wait_for(browser, lambda d: not d.execute_script(
+        "return document.querySelector('[data-dash-is-loading=\"true\"]') !== null"), message="still loading")
+
+
+def card_value(browser, metric: str) -> str:
+    return browser.find_element(By.CSS_SELECTOR, f"#kpi-{metric} .kpi-value").text
+
+
+def league_names(browser) -> list[str]:
+    """The area names down the league table, in the order shown (read in one go: the grid redraws)."""
+    return browser.execute_script("""
+        const cells = [...document.querySelectorAll('#overview-league .ag-pinned-left-cols-container .ag-row')];
+        return cells.sort((a, b) => a.getAttribute('row-index') - b.getAttribute('row-index'))
+                    .map(r => r.querySelector("[col-id='name']").innerText);
+    """)
+
+
+def column_values(browser, column: str) -> list[str]:
+    return browser.execute_script("""
+        const rows = [...document.querySelectorAll('#overview-league .ag-center-cols-container .ag-row')];
+        return rows.sort((a, b) => a.getAttribute('row-index') - b.getAttribute('row-index'))
+                   .map(r => r.querySelector(`[col-id='${arguments[0]}']`).innerText);
+    """, column)
+
+
+def pick(browser, dropdown_id: str, value: str):
+    browser.find_element(By.ID, dropdown_id).click()
+    option = wait_for(browser, lambda d: d.find_element(
+        By.CSS_SELECTOR, f"label.dash-dropdown-option input[value='{value}']").find_element(By.XPATH, "../.."))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
+    option.click()
+
+
+@pytest.mark.browser
+def test_a_link_opens_the_area_and_period_with_kpis_against_the_warehouse(app_server, browser, sample_warehouse_url):
+    browser.get(f"{app_server.url}/?area={SHAHE}&period=last_month")
+    wait_loaded(browser)
+    assert browser.find_element(By.CSS_SELECTOR, "#overview-area .dash-dropdown-value").text == "锦江区 › 沙河街道"
+    assert browser.find_element(By.CSS_SELECTOR, "#overview-period .dash-dropdown-value").text == "上月"
+    heading = browser.find_element(By.ID, "overview-heading").text
+    assert "沙河街道" in heading and "上月" in heading
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".domain-title")]
+    assert titles == ["党建", "治理", "服务"]
+
+    engine = db.get_engine(sample_warehouse_url)
+    last_month = periods.resolve("last_month", date.today())
+    for metric in ("hotline_received", "activity_participants", "hotline_on_time_rate"):
+        expected = query.value(metric, SHAHE, last_month.start, last_month.end, engine=engine)
+        unit = query.metric_info(metric, engine=engine)["unit"]
+        assert card_value(browser, metric) == format_number(expected, unit)
+
+
+@pytest.mark.browser
+def test_changing_the_period_changes_the_link_and_the_figures(app_server, browser, sample_warehouse_url):
+    browser.get(f"{app_server.url}/")
+    wait_loaded(browser)
+    browser.execute_script("window.__same_page = true")
+    assert query_of(browser) == {"area": SHAHE}
+    pick(browser, "overview-period", "this_quarter")
+    wait_for(browser, lambda d: query_of(d).get("period") == "this_quarter", message="period did not reach the URL")
+    wait_for(browser, lambda d: "本季度" in d.find_element(By.ID, "overview-heading").text)
+    quarter = periods.resolve("this_quarter", date.today())
+    expected = query.value("hotline_received", SHAHE, quarter.start, quarter.end,
+                           engine=db.get_engine(sample_warehouse_url))
+    wait_for(browser, lambda d: card_value(d, "hotline_received") == format_number(expected, "件"))
+    assert browser.execute_script("return window.__same_page === true"), "the page reloaded"
+
+
+@pytest.mark.browser
+def test_the_league_table_lists_the_communities_and_sorts_by_the_chosen_kpi(app_server, browser, sample_warehouse_url):
+    engine = db.get_engine(sample_warehouse_url)
+    browser.get(f"{app_server.url}/?period=this_quarter")
+    wait_loaded(browser)
+    assert "社区" in browser.find_element(By.ID, "overview-league-title").text
+    quarter = periods.resolve("this_quarter", date.today())
+    table = query.league_table(SHAHE, ["hotline_received"], quarter.start, quarter.end, engine=engine)
+    assert len(table) == len(areas.children(SHAHE, engine=engine))
+
+    pick(browser, "overview-league-sort", "hotline_received")  # fewer work orders is better
+    fewest_first = table.sort_values("hotline_received", kind="stable", na_position="last")["name"].tolist()
+    wait_for(browser, lambda d: league_names(d) == fewest_first, message="rows are not sorted by the chosen KPI")
+
+    # the column headers sort too: most work orders first after two clicks
+    header = browser.find_element(By.CSS_SELECTOR, "#overview-league .ag-header-cell[col-id='hotline_received']")
+    header.click()
+    header.click()
+    most_first = table.sort_values("hotline_received", ascending=False, kind="stable")["hotline_received"].tolist()
+    wait_for(browser, lambda d: [float(v.replace(",", "")) for v in column_values(d, "hotline_received")]
+             == pytest.approx(sorted(most_first, reverse=True)), message="header click did not sort")
+
+
+@pytest.mark.browser
+def test_a_phone_width_window_shows_everything_without_sideways_scrolling(app_server):
+    from support import make_driver, quit_driver
+
+    phone = make_driver(390, 844, performance_log=True)
+    try:
+        phone.get(f"{app_server.url}/")
+        wait_loaded(phone)
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 390
+        cards = phone.find_elements(By.CSS_SELECTOR, ".kpi-card")
+        assert all(c.rect["x"] >= 0 and c.rect["x"] + c.rect["width"] <= 390 for c in cards)
+        # on a phone, what needs attention comes before the cards
+        attention = phone.find_element(By.CSS_SELECTOR, ".ov-attention").rect["y"]
+        assert attention < cards[0].rect["y"]
+        outside = {
+            json.loads(e["message"])["message"]["params"]["request"]["url"]
+            for e in phone.get_log("performance")
+            if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"
+        }
+        assert {u for u in outside if u.startswith("http") and not u.startswith(app_server.url)} == set()
+    finally:
+        quit_driver(phone)
+
+
+@pytest.mark.browser
+def test_english_on_request(app_server, browser):
+    browser.get(f"{app_server.url}/?lang=en")
+    wait_loaded(browser)
+    assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".domain-title")] == \
+        ["Party building", "Governance", "Services"]
+    assert browser.find_element(By.CSS_SELECTOR, ".ov-attention h2").text == "Needs attention"
+    assert browser.find_element(By.CSS_SELECTOR, "#overview-period .dash-dropdown-value").text == "This month"
+    assert query_of(browser).get("lang") == "en"
+
+
+# ---------------------------------------------------------------- what needs attention
+
+INFOS = {
+    "hotline_on_time_rate": {"name": "12345按时办结率", "name_en": "12345 on-time rate", "unit": "%", "target": 0.95,
+                             "better": "higher"},
+    "service_avg_wait": {"name": "平均等候时间", "name_en": "Average waiting time", "unit": "分钟", "unit_en": "minutes",
+                         "target": 10.0, "better": "lower"},
+    "activity_participants": {"name": "活动参与", "name_en": "Activity participants", "unit": "人次", "target": None,
+                              "better": "higher"},
+}
+
+
+def test_a_ratio_below_target_comes_first():
+    items = attention_items(INFOS, {"hotline_on_time_rate": 0.912, "service_avg_wait": 8.0},
+                            {"hotline_on_time_rate": 0.9}, area=SHAHE, lang="zh")
+    assert items[0]["text"] == "12345按时办结率 91.2%，低于目标 95.0%"
+    assert items[0]["href"].startswith("/explore?metric=hotline_on_time_rate&area=510104011000")
+    assert len(items) == 1  # 8 minutes of waiting is within the 10-minute target
+
+
+def test_lower_is_better_is_flagged_when_above_target():
+    items = attention_items(INFOS, {"service_avg_wait": 12.5}, {}, area=SHAHE, lang="en")
+    assert items[0]["text"] == "Average waiting time 12.5 minutes, above the target of 10 minutes"
+
+
+def test_a_metric_falling_sharply_against_last_period_is_flagged_but_a_small_dip_is_not():
+    items = attention_items(INFOS, {"activity_participants": 700}, {"activity_participants": 1000}, area=SHAHE, lang="zh")
+    assert [i["text"] for i in items] == ["活动参与 环比 ▼ 30.0%"]
+    assert attention_items(INFOS, {"activity_participants": 950}, {"activity_participants": 1000},
+                           area=SHAHE, lang="zh") == []
+
+
+def test_overdue_and_open_orders_and_the_categories_that_rose_most():
+    categories = pd.DataFrame({
+        "key": ["物业管理", "噪音扰民", "停车管理", "市容环境", "邻里纠纷"],
+        "label": ["物业管理", "噪音扰民", "停车管理", "市容环境", "邻里纠纷"],
+        "label_en": ["Property management", "Noise", "Parking", "City appearance", "Neighbour disputes"],
+        "current": [30.0, 12.0, 9.0, 4.0, 2.0],
+        "previous": [10.0, 11.0, None, 8.0, 1.0],
+    })
+    items = attention_items({}, {}, {}, overdue=3, still_open=0, categories=categories, area=SHAHE, lang="zh")
+    assert [i["text"] for i in items] == [
+        "12345 超期工单 3 件",
+        "12345 诉求类别「物业管理」比上期增加 20 件",
+        "12345 诉求类别「停车管理」比上期增加 9 件",
+        "12345 诉求类别「噪音扰民」比上期增加 1 件",
+    ]
+
+
+def test_every_kpi_of_the_overview_is_in_the_catalogue():
+    from layouts.components import metric_dimensions
+
+    assert set(all_kpis()) <= set(metric_dimensions())
+    assert list(KPIS) == ["party", "governance", "services"]
