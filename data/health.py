@@ -1,0 +1,240 @@
+"""Is every source delivering? Per-source health from ``etl_run`` and ``etl_reject``.
+
+Each source system has an expected delivery rhythm (daily, weekly, monthly) and a few
+days of grace, set in ``etl/sources.yaml``. A source is overdue when its last
+successful load is older than one rhythm step plus the grace; the data-health page
+shows that, the row counts of the last load and the latest reasons rows were refused,
+so whoever runs the ETL knows which export to chase before the leaders notice a flat line.
+
+The configuration is read as plain YAML (this module does not import ``etl``).
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Engine, and_, exists, select
+
+from data.schema import etl_reject, etl_run
+from data import settings
+from data.settings import PROJECT_ROOT
+
+SOURCES_FILE = PROJECT_ROOT / "etl" / "sources.yaml"
+
+#: The nine source systems of the warehouse contract, in the order the page lists them.
+SOURCES = ("hotline", "grid_events", "activities", "volunteers", "party", "services", "care", "areas", "content")
+
+RHYTHMS = ("daily", "weekly", "monthly")
+
+#: Statuses, worst first: never loaded, overdue, last attempt failed, due (inside the
+#: grace days), on time.
+STATUSES = ("never", "overdue", "failed", "due", "ok")
+
+# Runs that read a delivery. "unchanged" (the same file again) and "running" did not.
+_ATTEMPTS = ("success", "failed")
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """How often a source should deliver, and how many days late is still fine."""
+
+    rhythm: str | None  # daily|weekly|monthly; None when the configuration gives none
+    grace_days: int = 0
+    description: str | None = None  # "中文 / English", as the configuration words it
+
+
+def rhythms(path: Path | str | None = None) -> dict[str, Rhythm]:
+    """Every source's rhythm from ``etl/sources.yaml`` (missing file: no rhythms).
+
+    Accepts the sources as a mapping at the top level or under ``sources:``, or as a
+    list of mappings naming themselves with ``name`` or ``source``; a rhythm outside
+    daily|weekly|monthly is a configuration error and says where it is.
+    """
+    path = Path(path) if path else SOURCES_FILE
+    if not path.exists():
+        return {}
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = document.get("sources", document) if isinstance(document, dict) else document
+    if isinstance(entries, list):
+        entries = {str(e.get("name") or e.get("source")): e for e in entries if isinstance(e, dict)}
+    found: dict[str, Rhythm] = {}
+    for name, entry in (entries or {}).items():
+        if not isinstance(entry, dict):
+            continue
+        rhythm = entry.get("rhythm")
+        if rhythm is not None and rhythm not in RHYTHMS:
+            raise ValueError(f"{path}: source {name!r}, field 'rhythm': {rhythm!r} is not one of {', '.join(RHYTHMS)}")
+        try:
+            grace = int(entry.get("grace_days") or 0)
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} is not a whole number") from None
+        description = entry.get("description")
+        found[str(name)] = Rhythm(rhythm, grace, str(description) if description else None)
+    return found
+
+
+def next_delivery(last: date, rhythm: str) -> date:
+    """When the delivery after one on ``last`` is expected: a day, a week or a calendar
+    month later (31 January -> 28 or 29 February)."""
+    if rhythm == "daily":
+        return last + timedelta(days=1)
+    if rhythm == "weekly":
+        return last + timedelta(days=7)
+    if rhythm == "monthly":
+        year, month = (last.year + 1, 1) if last.month == 12 else (last.year, last.month + 1)
+        return last.replace(year=year, month=month, day=min(last.day, calendar.monthrange(year, month)[1]))
+    raise ValueError(f"rhythm must be one of {', '.join(RHYTHMS)}, not {rhythm!r}")
+
+
+def status(last_loaded: date | None, rhythm: Rhythm, today: date, *, last_attempt_failed: bool = False) -> str:
+    """The badge of one source: never, overdue, failed, due or ok (see ``STATUSES``).
+
+    ``due`` means the next delivery is late but still inside its grace days; ``overdue``
+    means the grace is used up too. ``last_attempt_failed`` (a delivery that could not
+    be loaded and has not been loaded since) shows as ``failed`` unless the source is
+    already overdue, which is the more urgent news.
+    """
+    if last_loaded is None:
+        return "failed" if last_attempt_failed else "never"
+    if rhythm.rhythm is not None:
+        expected = next_delivery(last_loaded, rhythm.rhythm)
+        if today > expected + timedelta(days=rhythm.grace_days):
+            return "overdue"
+    if last_attempt_failed:
+        return "failed"
+    if rhythm.rhythm is not None and today > next_delivery(last_loaded, rhythm.rhythm):
+        return "due"
+    return "ok"
+
+
+def _engine(engine: Engine | None) -> Engine:
+    if engine is None:
+        from data.db import get_engine
+
+        return get_engine()
+    return engine
+
+
+def _run(row) -> dict | None:
+    return dict(row._mapping) if row is not None else None
+
+
+_RUN_COLUMNS = (
+    etl_run.c.id, etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_run.c.finished_at,
+    etl_run.c.status, etl_run.c.rows_read, etl_run.c.rows_loaded, etl_run.c.rows_rejected, etl_run.c.message,
+)
+
+
+def sources(today: date | None = None, *, engine: Engine | None = None, reasons: int = 3,
+            config: dict[str, Rhythm] | None = None) -> list[dict]:
+    """One dict per source: its rhythm, last good load, last attempt, status and the
+    latest ``reasons`` refusals (row, field, reason).
+
+    Lists the nine contract sources first, then any other source that has runs or a
+    rhythm, so a new source is never hidden.
+    """
+    today = today or settings.local_today()
+    config = rhythms() if config is None else config
+    engine = _engine(engine)
+    with engine.connect() as conn:
+        seen = [r for (r,) in conn.execute(select(etl_run.c.source).distinct())]
+        names = list(SOURCES) + sorted({*seen, *config} - set(SOURCES))
+        found = []
+        for name in names:
+            last_good = _run(conn.execute(
+                select(*_RUN_COLUMNS).where(etl_run.c.source == name, etl_run.c.status == "success")
+                .order_by(etl_run.c.id.desc()).limit(1)
+            ).first())
+            last_attempt = _run(conn.execute(
+                select(*_RUN_COLUMNS).where(etl_run.c.source == name, etl_run.c.status.in_(_ATTEMPTS))
+                .order_by(etl_run.c.id.desc()).limit(1)
+            ).first())
+            last_run = _run(conn.execute(
+                select(*_RUN_COLUMNS).where(etl_run.c.source == name).order_by(etl_run.c.id.desc()).limit(1)
+            ).first())
+            refusals = [dict(r._mapping) for r in conn.execute(
+                select(etl_reject.c.run_id, etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason)
+                .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
+                .where(etl_run.c.source == name)
+                .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id)
+                .limit(reasons)
+            )]
+            unresolved = _unresolved(conn, name)
+            rhythm = config.get(name, Rhythm(None))
+            loaded_at = _loaded_at(last_good)
+            failed = bool(unresolved) or (last_attempt is not None and last_attempt["status"] == "failed")
+            loaded_on = loaded_at.date() if loaded_at else None
+            found.append(dict(
+                source=name,
+                description=rhythm.description,
+                rhythm=rhythm.rhythm,
+                grace_days=rhythm.grace_days,
+                last_loaded_at=loaded_at,
+                days_since=(today - loaded_on).days if loaded_on else None,
+                expected_by=(next_delivery(loaded_on, rhythm.rhythm) + timedelta(days=rhythm.grace_days)
+                             if loaded_on and rhythm.rhythm else None),
+                last_load=last_good,
+                last_attempt=last_attempt,
+                last_run=last_run,
+                status=status(loaded_on, rhythm, today, last_attempt_failed=failed),
+                unresolved=unresolved,
+                reasons=refusals,
+            ))
+    return found
+
+
+def _unresolved(conn, name: str, limit: int = 5) -> list[dict]:
+    """Failed runs of ``name`` whose file has not loaded since: a month's export refused
+    whole stays a gap in the figures even after later files load fine."""
+    later = etl_run.alias("later")
+    rows = conn.execute(
+        select(*_RUN_COLUMNS)
+        .where(etl_run.c.source == name, etl_run.c.status == "failed")
+        .where(~exists().where(and_(
+            later.c.source == name, later.c.status.in_(("success", "unchanged")),
+            later.c.location == etl_run.c.location, later.c.id > etl_run.c.id,
+        )))
+        .order_by(etl_run.c.id.desc()).limit(limit * 10)
+    )
+    latest: dict[str | None, dict] = {}  # one entry per file: its latest failure
+    for row in rows:
+        latest.setdefault(row.location, dict(row._mapping))
+    return list(latest.values())[:limit]
+
+
+def _loaded_at(run: dict | None) -> datetime | None:
+    if run is None:
+        return None
+    return run["finished_at"] or run["started_at"]
+
+
+def recent_runs(limit: int = 50, *, engine: Engine | None = None) -> list[dict]:
+    """The latest ``limit`` runs of every source, newest first."""
+    with _engine(engine).connect() as conn:
+        rows = conn.execute(select(*_RUN_COLUMNS).order_by(etl_run.c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
+
+def recent_rejects(limit: int = 200, *, engine: Engine | None = None) -> list[dict]:
+    """The latest ``limit`` refused rows with their source, newest run first, in row order."""
+    with _engine(engine).connect() as conn:
+        rows = conn.execute(
+            select(etl_run.c.source, etl_run.c.location, etl_reject.c.run_id, etl_reject.c.row_number,
+                   etl_reject.c.field, etl_reject.c.reason, etl_reject.c.raw)
+            .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
+            .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id)
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def summary(found: list[dict]) -> dict[str, int]:
+    """How many sources are in each status, for the page's headline."""
+    counts = {s: 0 for s in STATUSES}
+    for entry in found:
+        counts[entry["status"]] += 1
+    counts["total"] = len(found)
+    return counts

@@ -1,0 +1,328 @@
+"""The data-health page (/data): is every source delivering, and what did it refuse?
+
+For whoever runs the ETL: one card per source with its status badge (on time, due,
+overdue, failed, never loaded) against its delivery rhythm, when it last loaded, how
+many rows came in, were loaded and were refused, and the latest reasons for refusal;
+below, the recent runs and the refused rows in full. ``layout`` only places things;
+``callbacks/data_health.py`` reads ``data.health`` and calls the builders below, which
+are pure functions of what they are given.
+
+The page's styles sit here as style dicts (there is no stylesheet of its own) and are
+kept few: the cards' grid, the badge colours, the type sizes.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import PurePath
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from layouts import shell
+from layouts.ids import DataHealth
+
+# Short names for the card titles; the configuration's description is the fallback.
+NAMES = {
+    "hotline": ("12345 热线工单", "12345 hotline"),
+    "grid_events": ("网格事件", "Grid events"),
+    "activities": ("活动报名", "Activity sign-ups"),
+    "volunteers": ("志愿服务", "Volunteer service"),
+    "party": ("党组织月报", "Party monthly report"),
+    "services": ("便民服务", "Service hall"),
+    "care": ("一老一小", "Elderly and child care"),
+    "areas": ("区划登记", "Area register"),
+    "content": ("资讯与指引", "News and guides"),
+}
+RHYTHMS = {"daily": ("每日", "daily"), "weekly": ("每周", "weekly"), "monthly": ("每月", "monthly")}
+STATUS_WORDS = {
+    "ok": ("正常", "On time"),
+    "due": ("待更新", "Due"),
+    "overdue": ("逾期", "Overdue"),
+    "failed": ("加载失败", "Failed"),
+    "never": ("未加载", "Never loaded"),
+}
+RUN_STATUS_WORDS = {
+    "success": ("成功", "success"),
+    "failed": ("失败", "failed"),
+    "unchanged": ("未变化", "unchanged"),
+    "running": ("进行中", "running"),
+}
+# Badge colours: text on tint, each pair readable (contrast above 4.5:1).
+BADGE_COLOURS = {
+    "ok": ("#1a7f37", "#e3f4e8"),
+    "due": ("#8a5300", "#fff1d6"),
+    "overdue": ("#ffffff", "#c8161d"),
+    "failed": ("#ffffff", "#8f1d21"),
+    "never": ("#3d4652", "#e6e9ee"),
+}
+
+# AG Grid's own words on a Chinese page: paging and the column filters.
+GRID_ZH = {
+    "page": "页", "of": "/", "to": "–", "more": "更多", "pageSizeSelectorLabel": "每页行数：",
+    "firstPage": "首页", "previousPage": "上一页", "nextPage": "下一页", "lastPage": "末页",
+    "pageLastRowUnknown": "?", "noRowsToShow": "没有数据", "loadingOoo": "加载中…",
+    "filterOoo": "筛选…", "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除",
+    "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含",
+    "startsWith": "开头是", "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空",
+    "andCondition": "且", "orCondition": "或", "searchOoo": "搜索…", "selectAll": "全选",
+}
+
+CARD_GRID = {"display": "grid", "gridTemplateColumns": "repeat(auto-fill, minmax(290px, 1fr))", "gap": "12px"}
+CARD = {"background": "var(--csb-card)", "border": "1px solid var(--csb-line)", "borderRadius": "8px",
+        "padding": "12px 14px", "display": "flex", "flexDirection": "column", "gap": "6px", "minWidth": 0}
+SECTION = {"background": "var(--csb-card)", "border": "1px solid var(--csb-line)", "borderRadius": "8px",
+           "padding": "12px 14px", "marginTop": "14px"}
+H2 = {"fontSize": "18px", "margin": "0 0 10px"}
+MUTED = {"color": "var(--csb-muted)", "fontSize": "14px"}
+
+
+def tr(zh: str, en: str, lang: str) -> str:
+    return en if lang == "en" else zh
+
+
+def source_name(entry: dict, lang: str) -> str:
+    """The card title: a short name, else the configuration's description, else the code."""
+    if entry["source"] in NAMES:
+        zh, en = NAMES[entry["source"]]
+        return tr(zh, en, lang)
+    description = entry.get("description")
+    if description and " / " in description:
+        zh, en = description.rsplit(" / ", 1)
+        return tr(zh, en, lang)
+    return description or entry["source"]
+
+
+def when(moment: datetime | None, today: date, lang: str) -> str:
+    """``2025-03-01 08:03（今天）``: the time and how long ago, in days."""
+    if moment is None:
+        return tr("从未", "never", lang)
+    days = (today - moment.date()).days
+    if days <= 0:
+        ago = tr("今天", "today", lang)
+    elif days == 1:
+        ago = tr("昨天", "yesterday", lang)
+    else:
+        ago = tr(f"{days} 天前", f"{days} days ago", lang)
+    stamp = moment.strftime("%Y-%m-%d %H:%M")
+    return f"{stamp}（{ago}）" if lang != "en" else f"{stamp} ({ago})"
+
+
+def rhythm_text(entry: dict, lang: str) -> str:
+    if not entry.get("rhythm"):
+        return tr("未设定送达周期", "no delivery rhythm set", lang)
+    zh, en = RHYTHMS[entry["rhythm"]]
+    grace = entry.get("grace_days") or 0
+    return tr(f"{zh}送达 · 宽限 {grace} 天", f"delivers {en} · {grace} days' grace", lang)
+
+
+def badge(status: str, lang: str) -> html.Span:
+    ink, tint = BADGE_COLOURS[status]
+    zh, en = STATUS_WORDS[status]
+    return html.Span(tr(zh, en, lang), className=f"dh-badge dh-{status}", style={
+        "color": ink, "background": tint, "borderRadius": "999px", "padding": "2px 10px",
+        "fontSize": "14px", "fontWeight": 600, "whiteSpace": "nowrap"})
+
+
+def localized(text: str, lang: str) -> str:
+    """The ETL words most reasons "中文 / English", with the offending value only in the
+    Chinese half: a Chinese page keeps that half, an English page the whole text. Text
+    with no separator, or more than one (a list of allowed values), is shown whole."""
+    if lang == "en" or text.count(" / ") != 1:
+        return text
+    return text.split(" / ")[0]
+
+
+def reason_text(reason: dict, lang: str) -> str:
+    """``第 12 行 · 受理时间：不是日期`` (row and field when the refusal has them)."""
+    parts = []
+    if reason.get("row_number") is not None:
+        parts.append(tr(f"第 {reason['row_number']} 行", f"row {reason['row_number']}", lang))
+    if reason.get("field"):
+        parts.append(str(reason["field"]))
+    where = " · ".join(parts)
+    words = localized(str(reason["reason"]), lang)
+    return f"{where}{tr('：', ': ', lang)}{words}" if where else words
+
+
+def _count(label: str, value, colour: str | None = None) -> html.Div:
+    shown = "—" if value is None else f"{int(value):,}"
+    return html.Div([
+        html.Div(shown, style={"fontSize": "22px", "fontWeight": 700, "color": colour or "var(--csb-ink)",
+                               "fontVariantNumeric": "tabular-nums"}),
+        html.Div(label, style=MUTED),
+    ], style={"flex": "1", "minWidth": 0})
+
+
+def source_card(entry: dict, today: date, lang: str) -> html.Article:
+    """One source: name and badge, rhythm, last load, its row counts and latest refusals."""
+    load = entry.get("last_attempt") or {}
+    rejected = load.get("rows_rejected")
+    good = entry.get("last_load") or {}
+    # The counts are of the latest read; say so when that is not the last good load.
+    attempt = attempt_text(load, today, lang) if load and load.get("id") != good.get("id") else None
+    if entry.get("expected_by"):
+        next_due = tr(f"下次应在 {entry['expected_by']:%Y-%m-%d} 前送达",
+                      f"next delivery due by {entry['expected_by']:%Y-%m-%d}", lang)
+    else:
+        next_due = ""
+    if entry["reasons"]:
+        reasons = html.Ul([
+            html.Li(reason_text(r, lang), title=reason_text(r, lang), style={"overflowWrap": "anywhere"})
+            for r in entry["reasons"]
+        ], className="dh-reasons", style={"margin": 0, "paddingLeft": "18px", "fontSize": "14px", "color": "#7a1f1f"})
+    else:
+        reasons = html.Div(tr("没有被拒收的行", "No refused rows", lang), className="dh-reasons", style=MUTED)
+    failed_note = None
+    if entry.get("unresolved"):
+        failed_note = html.Div([
+            html.Div(tr("未能加载（之后也未补上）：", "Not loaded (and not since):", lang), style={"fontWeight": 600}),
+            html.Ul([html.Li(failure_text(run, lang), title=str(run.get("message") or ""))
+                     for run in entry["unresolved"][:3]], style={"margin": 0, "paddingLeft": "18px"}),
+        ], className="dh-unresolved", style={"fontSize": "14px", "color": "#8f1d21", "overflowWrap": "anywhere"})
+    return html.Article([
+        html.Div([
+            html.Div([
+                html.H3(source_name(entry, lang), style={"fontSize": "18px", "margin": 0, "whiteSpace": "nowrap",
+                                                         "overflow": "hidden", "textOverflow": "ellipsis"}),
+                html.Code(entry["source"], style={**MUTED, "fontSize": "12px"}),
+            ], style={"minWidth": 0}),
+            badge(entry["status"], lang),
+        ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "flex-start", "gap": "8px"}),
+        html.Div(rhythm_text(entry, lang), style=MUTED),
+        html.Div([tr("最近加载：", "Last loaded: ", lang), when(entry.get("last_loaded_at"), today, lang)],
+                 className="dh-loaded", style={"fontSize": "15px"}),
+        html.Div(next_due, style=MUTED) if next_due else None,
+        failed_note,
+        html.Div(attempt, style={**MUTED, "fontSize": "13px"}) if attempt else None,
+        html.Div([
+            _count(tr("读入行", "rows in", lang), load.get("rows_read")),
+            _count(tr("已入库", "loaded", lang), load.get("rows_loaded")),
+            _count(tr("拒收", "refused", lang), rejected, "var(--csb-bad)" if rejected else None),
+        ], style={"display": "flex", "gap": "8px", "padding": "4px 0", "borderTop": "1px solid var(--csb-line)",
+                  "borderBottom": "1px solid var(--csb-line)"}),
+        html.Div(tr("最近的拒收原因", "Latest reasons for refusal", lang), style={**MUTED, "fontSize": "13px"}),
+        reasons,
+    ], className=f"dh-card dh-card-{entry['status']}", style=CARD, **{"data-source": entry["source"],
+                                                                         "data-status": entry["status"]})
+
+
+def failure_text(run: dict, lang: str) -> str:
+    """``hotline_2026-10.csv：无法识别文件编码``: which file, and why it was refused whole."""
+    name = PurePath(str(run.get("location") or "")).name or tr("（未知文件）", "(unknown file)", lang)
+    message = localized(str(run.get("message") or "").strip().splitlines()[0] if run.get("message") else "", lang)
+    return f"{name}{tr('：', ': ', lang)}{message}" if message else name
+
+
+def attempt_text(load: dict, today: date, lang: str) -> str:
+    """Which load the row counts are of: the latest that read a delivery, good or failed."""
+    zh, en = RUN_STATUS_WORDS.get(load["status"], (load["status"], load["status"]))
+    moment = load.get("finished_at") or load.get("started_at")
+    return tr(f"最近一次读取（{zh}）：{when(moment, today, lang)}", f"Latest read ({en}): {when(moment, today, lang)}", lang)
+
+
+def source_cards(found: list[dict], today: date, lang: str) -> list[html.Article]:
+    return [source_card(entry, today, lang) for entry in found]
+
+
+def summary(counts: dict, version: int, loaded_at: datetime | None, today: date, lang: str) -> list:
+    """The headline: how many sources are in each state, the data version, the last load."""
+    parts = [tr(f"共 {counts['total']} 个数据源", f"{counts['total']} sources", lang)]
+    for status in ("ok", "due", "overdue", "failed", "never"):
+        if counts.get(status):
+            zh, en = STATUS_WORDS[status]
+            parts.append(tr(f"{zh} {counts[status]}", f"{en.lower()} {counts[status]}", lang))
+    loaded = when(loaded_at, today, lang) if loaded_at else tr("尚无", "none yet", lang)
+    return [
+        html.Span(" · ".join(parts), style={"fontWeight": 600}),
+        html.Span(tr(f"数据版本 {version} · 最近一次成功加载 {loaded}",
+                     f"Data version {version} · last successful load {loaded}", lang), style=MUTED),
+    ]
+
+
+def _stamp(moment) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
+
+
+def run_rows(runs: list[dict], names: dict[str, str], lang: str) -> list[dict]:
+    """Rows for the recent-runs grid: words in the page's language, times as text."""
+    return [{
+        "id": r["id"],
+        "source": names.get(r["source"], r["source"]),
+        "status": tr(*RUN_STATUS_WORDS.get(r["status"], (r["status"], r["status"])), lang),
+        "started_at": _stamp(r["started_at"]),
+        "finished_at": _stamp(r["finished_at"]),
+        "rows_read": r["rows_read"],
+        "rows_loaded": r["rows_loaded"],
+        "rows_rejected": r["rows_rejected"],
+        "location": r["location"],
+        "message": r["message"],
+    } for r in runs]
+
+
+def reject_rows(rejects: list[dict], names: dict[str, str]) -> list[dict]:
+    return [{
+        "run_id": r["run_id"],
+        "source": names.get(r["source"], r["source"]),
+        "row_number": r["row_number"],
+        "field": r["field"],
+        "reason": r["reason"],
+        "raw": r["raw"],
+    } for r in rejects]
+
+
+def _grid(grid_id: str, columns: list[dict], empty: str, lang: str) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=[],
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 80},
+        columnSize="responsiveSizeToFit",
+        dashGridOptions={"animateRows": False, "overlayNoRowsTemplate": empty, "tooltipShowDelay": 300,
+                         "enableCellTextSelection": True, "domLayout": "autoHeight",
+                         "pagination": True, "paginationPageSize": 10, "paginationPageSizeSelector": [10, 25, 50, 100],
+                         **({"localeText": GRID_ZH} if lang != "en" else {})},
+        className="ag-theme-quartz",
+        style={"width": "100%"},
+    )
+
+
+def layout(lang: str = "zh", **_query) -> html.Div:
+    """The page; ``?lang=en`` for English. Other URL parameters are ignored."""
+    lang = "en" if lang == "en" else "zh"
+    number = {"type": "numericColumn", "filter": False, "minWidth": 90, "maxWidth": 120}
+    runs = _grid(DataHealth.RUNS, [
+        {"field": "id", "headerName": tr("批次", "Run", lang), **number, "sort": "desc"},
+        {"field": "source", "headerName": tr("数据源", "Source", lang), "minWidth": 150},
+        {"field": "status", "headerName": tr("结果", "Result", lang), "maxWidth": 110},
+        {"field": "started_at", "headerName": tr("开始", "Started", lang), "minWidth": 165},
+        {"field": "finished_at", "headerName": tr("结束", "Finished", lang), "minWidth": 165},
+        {"field": "rows_read", "headerName": tr("读入", "In", lang), **number},
+        {"field": "rows_loaded", "headerName": tr("入库", "Loaded", lang), **number},
+        {"field": "rows_rejected", "headerName": tr("拒收", "Refused", lang), **number},
+        {"field": "location", "headerName": tr("文件", "File", lang), "minWidth": 200, "tooltipField": "location"},
+        {"field": "message", "headerName": tr("说明", "Message", lang), "minWidth": 200, "tooltipField": "message"},
+    ], tr("还没有加载记录", "No loads yet", lang), lang)
+    rejects = _grid(DataHealth.REJECTS, [
+        {"field": "run_id", "headerName": tr("批次", "Run", lang), **number},
+        {"field": "source", "headerName": tr("数据源", "Source", lang), "minWidth": 130, "maxWidth": 180},
+        {"field": "row_number", "headerName": tr("行号", "Row", lang), **number},
+        {"field": "field", "headerName": tr("字段", "Field", lang), "minWidth": 110, "maxWidth": 180},
+        {"field": "reason", "headerName": tr("原因", "Reason", lang), "minWidth": 280, "tooltipField": "reason"},
+        {"field": "raw", "headerName": tr("原始内容（已去除个人信息）", "Row as received (personal data removed)", lang),
+         "minWidth": 260, "tooltipField": "raw"},
+    ], tr("没有被拒收的行", "No refused rows", lang), lang)
+    return shell.page(
+        "/data", lang,
+        dcc.Store(id=DataHealth.LANG, data=lang),
+        dcc.Interval(id=DataHealth.REFRESH, interval=5 * 60 * 1000),
+        html.Div([
+            html.H1(tr("数据健康", "Data health", lang), style={"fontSize": "24px", "margin": "0"}),
+            html.Div(id=DataHealth.SUMMARY, style={"display": "flex", "flexWrap": "wrap", "gap": "4px 16px",
+                                                   "alignItems": "baseline", "fontSize": "15px"}),
+        ], style={"display": "flex", "flexWrap": "wrap", "gap": "4px 20px", "alignItems": "baseline",
+                  "marginBottom": "12px"}),
+        html.Div(id=DataHealth.NOTICE, role="alert", style={"display": "none"}),
+        dcc.Loading(html.Div(id=DataHealth.SOURCES, style=CARD_GRID), type="dot", delay_show=400),
+        html.Section([html.H2(tr("近期加载记录", "Recent loads", lang), style=H2), runs], style=SECTION),
+        html.Section([html.H2(tr("最近拒收的行", "Recently refused rows", lang), style=H2), rejects], style=SECTION),
+    )

@@ -1,0 +1,152 @@
+"""Data health: which sources are on time, which are overdue, and why rows were refused.
+
+A source is due once its next delivery (a day, a week or a calendar month after the
+last good load) has passed, and overdue once its grace days have passed too. ``today``
+is always given, so these tests mean the same on any day.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from data import health, schema
+from data.health import Rhythm
+
+DAILY, WEEKLY, MONTHLY = Rhythm("daily", 2), Rhythm("weekly", 3), Rhythm("monthly", 10)
+
+
+@pytest.mark.parametrize("rhythm, last, today, expected", [
+    (DAILY, date(2025, 3, 1), date(2025, 3, 1), "ok"),
+    (DAILY, date(2025, 3, 1), date(2025, 3, 2), "ok"),  # today's delivery may still come
+    (DAILY, date(2025, 3, 1), date(2025, 3, 3), "due"),
+    (DAILY, date(2025, 3, 1), date(2025, 3, 4), "due"),  # last day of grace
+    (DAILY, date(2025, 3, 1), date(2025, 3, 5), "overdue"),
+    (WEEKLY, date(2025, 3, 1), date(2025, 3, 8), "ok"),
+    (WEEKLY, date(2025, 3, 1), date(2025, 3, 11), "due"),
+    (WEEKLY, date(2025, 3, 1), date(2025, 3, 12), "overdue"),
+    (MONTHLY, date(2025, 1, 31), date(2025, 2, 28), "ok"),  # a month after 31 January is 28 February
+    (MONTHLY, date(2025, 1, 31), date(2025, 3, 10), "due"),
+    (MONTHLY, date(2025, 1, 31), date(2025, 3, 11), "overdue"),
+    (Rhythm(None), date(2020, 1, 1), date(2025, 3, 1), "ok"),  # no rhythm: never overdue
+])
+def test_a_source_is_due_after_its_rhythm_and_overdue_after_its_grace(rhythm, last, today, expected):
+    assert health.status(last, rhythm, today) == expected
+
+
+def test_a_failed_attempt_shows_unless_the_source_is_already_overdue():
+    assert health.status(date(2025, 3, 1), DAILY, date(2025, 3, 2), last_attempt_failed=True) == "failed"
+    assert health.status(date(2025, 3, 1), DAILY, date(2025, 3, 9), last_attempt_failed=True) == "overdue"
+    assert health.status(None, DAILY, date(2025, 3, 9), last_attempt_failed=True) == "failed"
+    assert health.status(None, DAILY, date(2025, 3, 9)) == "never"
+
+
+def test_monthly_deliveries_keep_to_the_calendar():
+    assert health.next_delivery(date(2024, 1, 31), "monthly") == date(2024, 2, 29)
+    assert health.next_delivery(date(2024, 12, 15), "monthly") == date(2025, 1, 15)
+    assert health.next_delivery(date(2025, 3, 1), "weekly") == date(2025, 3, 8)
+
+
+def test_every_contract_source_has_a_rhythm_in_the_projects_configuration():
+    found = health.rhythms()
+    for source in health.SOURCES:
+        assert found[source].rhythm in health.RHYTHMS, source
+        assert found[source].grace_days >= 0
+
+
+def test_the_configuration_may_be_a_mapping_and_a_bad_rhythm_names_its_source(tmp_path):
+    good = tmp_path / "sources.yaml"
+    good.write_text("hotline:\n  rhythm: daily\n  grace_days: 1\nparty:\n  rhythm: monthly\n", encoding="utf-8")
+    assert health.rhythms(good) == {"hotline": Rhythm("daily", 1), "party": Rhythm("monthly", 0)}
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - name: care\n    rhythm: fortnightly\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"source 'care', field 'rhythm': 'fortnightly'"):
+        health.rhythms(bad)
+    assert health.rhythms(tmp_path / "missing.yaml") == {}
+
+
+TODAY = date(2025, 3, 10)
+CONFIG = {
+    "hotline": DAILY, "grid_events": DAILY, "activities": DAILY, "volunteers": WEEKLY, "party": MONTHLY,
+    "services": DAILY, "care": DAILY, "areas": Rhythm("monthly", 31), "content": Rhythm("weekly", 7),
+}
+
+
+def _run(conn, source, status, day, read=0, loaded=0, rejected=0, message=None):
+    started = datetime.combine(day, datetime.min.time()) + timedelta(hours=2)
+    return conn.execute(insert(schema.etl_run).values(
+        source=source, location=f"/inbox/{source}/{day}.csv", checksum=f"{source}{day}{status}",
+        started_at=started, finished_at=started + timedelta(minutes=1), status=status,
+        rows_read=read, rows_loaded=loaded, rows_rejected=rejected, message=message,
+    )).inserted_primary_key[0]
+
+
+@pytest.fixture
+def log(engine):
+    """An ETL log with one source in every state."""
+    with engine.begin() as conn:
+        for source in ("activities", "services", "care"):
+            _run(conn, source, "success", TODAY, 100, 100)
+        _run(conn, "content", "success", TODAY - timedelta(days=2), 12, 12)
+        _run(conn, "hotline", "success", TODAY - timedelta(days=1), 500, 498, 2)
+        failed = _run(conn, "hotline", "failed", TODAY, 40, 0, 3, message="文件不完整：缺少列 受理时间")
+        conn.execute(insert(schema.etl_reject), [
+            dict(run_id=failed, row_number=7, field="受理时间", reason="'2025/13/45' 不是日期", raw="{}"),
+            dict(run_id=failed, row_number=3, field="所属社区", reason="社区 '和平社区X' 不在区划登记中", raw="{}"),
+            dict(run_id=failed, row_number=12, field="满意度", reason="'很好' 不是评价结果", raw="{}"),
+        ])
+        _run(conn, "grid_events", "success", TODAY - timedelta(days=3), 80, 80)
+        _run(conn, "volunteers", "success", TODAY - timedelta(days=14), 60, 60)
+        _run(conn, "volunteers", "unchanged", TODAY)  # the same file again is no delivery
+        _run(conn, "party", "success", date(2025, 1, 15), 16, 16)
+        _run(conn, "parking", "success", TODAY, 5, 5)  # a source the configuration does not know
+    return engine
+
+
+def test_each_source_gets_its_status_from_the_etl_log(log):
+    found = {entry["source"]: entry for entry in health.sources(TODAY, engine=log, config=CONFIG)}
+    assert list(found) == [*health.SOURCES, "parking"]
+    assert {name: entry["status"] for name, entry in found.items()} == {
+        "hotline": "failed", "grid_events": "due", "activities": "ok", "volunteers": "overdue",
+        "party": "overdue", "services": "ok", "care": "ok", "areas": "never", "content": "ok", "parking": "ok",
+    }
+    hotline = found["hotline"]
+    assert hotline["last_loaded_at"] == datetime(2025, 3, 9, 2, 1)
+    assert hotline["days_since"] == 1 and hotline["expected_by"] == date(2025, 3, 12)
+    assert (hotline["last_attempt"]["rows_read"], hotline["last_attempt"]["rows_rejected"]) == (40, 3)
+    assert [(r["row_number"], r["field"]) for r in hotline["reasons"]] == [(3, "所属社区"), (7, "受理时间"), (12, "满意度")]
+    assert found["volunteers"]["last_run"]["status"] == "unchanged"
+    assert found["areas"]["last_loaded_at"] is None and found["areas"]["reasons"] == []
+    assert found["parking"]["rhythm"] is None
+    assert health.summary(list(found.values())) == {
+        "never": 1, "overdue": 2, "failed": 1, "due": 1, "ok": 5, "total": 10}
+
+
+def test_recent_runs_and_refused_rows_come_newest_first(log):
+    runs = health.recent_runs(3, engine=log)
+    assert [r["source"] for r in runs] == ["parking", "party", "volunteers"]
+    rejects = health.recent_rejects(engine=log)
+    assert [(r["source"], r["row_number"]) for r in rejects] == [("hotline", 3), ("hotline", 7), ("hotline", 12)]
+    assert rejects[0]["reason"] == "社区 '和平社区X' 不在区划登记中"
+
+
+def test_a_delivery_refused_whole_stays_failed_until_that_file_loads(engine):
+    """A month's file that could not be read leaves a gap even when later files load."""
+    with engine.begin() as conn:
+        _run(conn, "services", "success", TODAY - timedelta(days=40), 900, 900)
+        _run(conn, "services", "failed", TODAY - timedelta(days=30), message="无法识别文件编码 / cannot decode")
+        broken = _run(conn, "services", "failed", TODAY - timedelta(days=30), message="无法识别文件编码 / cannot decode")
+        _run(conn, "services", "success", TODAY, 950, 950)
+    [services] = [e for e in health.sources(TODAY, engine=engine, config=CONFIG) if e["source"] == "services"]
+    assert services["status"] == "failed"
+    assert [run["id"] for run in services["unresolved"]] == [broken]  # a file tried twice is listed once
+
+    with engine.begin() as conn:  # the same file, delivered again and loaded
+        conn.execute(insert(schema.etl_run).values(
+            source="services", location=f"/inbox/services/{TODAY - timedelta(days=30)}.csv", checksum="fixed",
+            started_at=datetime(2025, 3, 10, 9), finished_at=datetime(2025, 3, 10, 9, 1), status="success",
+            rows_read=910, rows_loaded=910, rows_rejected=0))
+    [services] = [e for e in health.sources(TODAY, engine=engine, config=CONFIG) if e["source"] == "services"]
+    assert services["status"] == "ok" and services["unresolved"] == []
