@@ -1,0 +1,246 @@
+"""The before-request guard: who is asking, and whether they may.
+
+Who, in this order: a user named by the reverse proxy's header (only when the request
+comes from one of ``CSB_TRUSTED_PROXIES``), a logged-in user's session, HTTP Basic
+credentials on the JSON API (for scripts), a kiosk screen's session (opened by its token
+on ``/wall``). Sessions are checked against the users and tokens files on every request,
+so removing a user or revoking a token takes effect at once.
+
+Dash's callback POSTs are JSON sent by the page's own script. They ride on the session
+cookie, which is SameSite=Lax (a cross-site POST does not carry it), and any POST whose
+Origin header names another site is refused, so another site cannot run them for a user.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, current_app, g, jsonify, redirect, request, session
+
+from auth import policy, roles
+from auth.config import AuthConfig
+from auth.files import StoreError
+from auth.pages import forbidden_page, token_refused_page
+from auth.ratelimit import LoginLimiter
+from auth.tokens import TokenStore
+from auth.users import UserStore
+
+log = logging.getLogger("csb.auth")
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str  # viewer | analyst | admin | kiosk
+    via: str  # proxy | session | basic | kiosk
+    area: str | None = None  # a kiosk screen's own area
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "role": self.role, "via": self.via}
+
+
+@dataclass
+class Guard:
+    config: AuthConfig
+    users: UserStore
+    tokens: TokenStore
+    limiter: LoginLimiter
+
+    # --- who is asking --------------------------------------------------------------------
+
+    def client_address(self) -> str:
+        """The visitor's address: behind a trusted proxy, the nearest untrusted hop of X-Forwarded-For.
+
+        Failed logins are counted per address; without this, everyone behind the proxy
+        would share one count.
+        """
+        address = request.remote_addr or ""
+        if not self.config.trusts(address):
+            return address
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self.config.trusts(hop):
+                return hop
+        return address
+
+    def from_proxy(self) -> Principal | None:
+        header = self.config.trusted_user_header
+        if not header:
+            return None
+        name = (request.headers.get(header) or "").strip()
+        if not name:
+            return None
+        if not self.config.trusts(request.remote_addr):
+            log.warning("ignored %s header from %s, which is not in CSB_TRUSTED_PROXIES", header, request.remote_addr)
+            return None
+        role = (request.headers.get(self.config.trusted_role_header) or "").strip().lower() \
+            if self.config.trusted_role_header else ""
+        if role not in roles.ROLES:
+            known = self.users.get(name)
+            role = known.role if known else "viewer"
+        return Principal(name, role, "proxy")
+
+    def from_session(self) -> Principal | None:
+        name = session.get("user")
+        if name:
+            user = self.users.get(name)
+            if user is not None and session.get("fingerprint") == user.fingerprint:
+                return Principal(user.name, user.role, "session")
+            session.clear()  # removed, or the password changed since this session began
+            return None
+        digest = session.get("kiosk")
+        if digest:
+            kiosk = self.tokens.by_digest(digest)
+            if kiosk is not None:
+                return Principal(kiosk.screen, roles.KIOSK, "kiosk", kiosk.area)
+            session.pop("kiosk", None)  # the token was revoked
+        return None
+
+    def from_basic(self) -> Principal | None:
+        credentials = request.authorization
+        if credentials is None or credentials.type != "basic" or not credentials.username:
+            return None
+        address, name = self.client_address(), credentials.username
+        if self.limiter.wait(address, name) > 0:
+            return None
+        user = self.users.verify(name, credentials.password or "")
+        if user is None:
+            self.limiter.failed(address, name)
+            return None
+        self.limiter.succeeded(address, name)
+        return Principal(user.name, user.role, "basic")
+
+    def identify(self, need: policy.Need) -> Principal | None:
+        found = self.from_proxy() or self.from_session()
+        if found is None or found.via == "kiosk":
+            if need.kind == "api":
+                found = self.from_basic() or found
+        return found
+
+    # --- the kiosk URL ----------------------------------------------------------------------
+
+    def open_kiosk(self):
+        """``/wall?token=...``: remember the screen in the session; keep it to its own area."""
+        kiosk = self.tokens.find(request.args.get("token"))
+        if kiosk is None:
+            session.pop("kiosk", None)
+            return None if self.from_proxy() or self.from_session() else token_refused_page()
+        if session.get("kiosk") != kiosk.digest and not session.get("user"):
+            session["kiosk"] = kiosk.digest
+            session.permanent = True
+        if kiosk.area and request.args.get("area") != kiosk.area:
+            args = {**request.args.to_dict(), "area": kiosk.area}
+            return redirect(request.path + "?" + urlencode(args))
+        return None
+
+    # --- the check --------------------------------------------------------------------------
+
+    def same_origin(self) -> bool:
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not sent by a browser's cross-site request; the cookie rules still hold
+        if origin.rstrip("/") in self.config.allowed_origins:
+            return True
+        parts = urlsplit(origin)
+        return origin != "null" and parts.netloc == request.host
+
+    def check(self):
+        """The before-request hook: ``None`` lets the request through; otherwise the answer."""
+        try:
+            return self._check()
+        except StoreError as err:  # a users or tokens file broken while running: nobody gets in
+            log.error("access control: %s", err)
+            return _json(503, "unavailable", f"the access list cannot be read: {err}")
+
+    def _check(self):
+        if request.method in UNSAFE_METHODS and not self.same_origin():
+            return _json(403, "forbidden", "cross-site request refused: the Origin header names another site")
+        need = policy.request_need(request.method, request.path, request.args,
+                                   lambda: request.get_json(silent=True), declarations)
+        if need.role is None:
+            return None
+        if need.kiosk and request.method == "GET" and "token" in request.args and policy.page_for(request.path) == "wall":
+            answer = self.open_kiosk()
+            if answer is not None:
+                return answer
+        who = self.identify(need)
+        g.csb_principal = who
+        if who is None:
+            return self.unauthenticated(need)
+        if who.via == "kiosk":
+            if not need.kiosk:
+                return self.unauthenticated(need, kiosk=True)
+            if who.area and any(area != who.area for area in need.areas):
+                return self.forbidden(need, who, "this screen's token shows its own area only")
+            return None
+        if not roles.allows(who.role, need.role):
+            return self.forbidden(need, who)
+        return None
+
+    def unauthenticated(self, need: policy.Need, *, kiosk: bool = False):
+        if need.kind == "page" and request.method in {"GET", "HEAD"}:
+            target = request.full_path if request.query_string else request.path
+            return redirect("/login?" + urlencode({"next": target}))
+        message = ("a kiosk screen may show the wall only" if kiosk
+                   else "log in first (/login), or send a trusted proxy's header")
+        answer = _json(403 if kiosk else 401, "forbidden" if kiosk else "unauthorized", message)
+        if need.kind == "api" and not kiosk:
+            answer.headers["WWW-Authenticate"] = 'Basic realm="Community Smart Brain API", charset="UTF-8"'
+        return answer
+
+    def forbidden(self, need: policy.Need, who: Principal, why: str = ""):
+        why = why or f"{who.name} is {who.role}; this needs {need.role}" + (f" ({need.reason})" if need.reason else "")
+        if need.kind == "page":
+            return forbidden_page(who, need.role)
+        return _json(403, "forbidden", why)
+
+
+def dash_app(server: Flask):
+    """The Dash app serving on ``server``: the owner of one of its before-request hooks.
+
+    ``init_app`` is handed the Flask server only; Dash keeps no link from the server to
+    itself, but it registers its own bound method ``_setup_server`` as a hook.
+    """
+    for hook in server.before_request_funcs.get(None, []):
+        owner = getattr(hook, "__self__", None)
+        if owner is not None and getattr(owner, "server", None) is server and hasattr(owner, "_callback_list"):
+            return owner
+    return None
+
+
+def declarations(output_key) -> dict | None:
+    """The declaration of the callback with this output key, as ``/_dash-dependencies`` lists it."""
+    app = dash_app(current_app._get_current_object())
+    if app is None or not isinstance(output_key, str):
+        return None
+    for declared in app._callback_list:
+        if declared.get("output") == output_key:
+            return declared
+    return None
+
+
+def _json(status: int, error: str, message: str):
+    answer = jsonify(error=error, message=message)
+    answer.status_code = status
+    return answer
+
+
+def current_guard() -> Guard | None:
+    return current_app.extensions.get("csb_auth")
+
+
+def install(server: Flask, guard: Guard) -> None:
+    server.extensions["csb_auth"] = guard
+    server.before_request(guard.check)
+
+    @server.after_request
+    def _vary(response):
+        """Answers differ by who asks: no shared cache may hand one user's page to another."""
+        if request.path.startswith(policy.OPEN_PREFIXES):
+            return response
+        response.vary.add("Cookie")
+        if request.path.startswith(policy.API_PREFIX):
+            response.vary.add("Authorization")
+        return response
