@@ -101,8 +101,21 @@ def _load_callbacks() -> None:
     _callback.GLOBAL_INLINE_SCRIPTS[:] = inline_scripts
 
 
+def _check_files() -> None:
+    """Read the catalogue and the playlist now, so a broken one is reported at start-up.
+
+    A broken metric catalogue stops the app (CatalogError names file, line and reason); a
+    broken playlist is logged the same way and the wall falls back to the default one.
+    """
+    from data import catalog, playlist
+
+    catalog.read_metrics()
+    playlist.load()
+
+
 def create_app() -> Dash:
     """Build the app: pages, callbacks, routes. Cheap enough to call once per test."""
+    _check_files()
     app = Dash(
         __name__,
         use_pages=True,

@@ -7,8 +7,11 @@ with no area are city-wide.
 """
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, time, timedelta
 
+import nh3
+from markdown_it import MarkdownIt
 from sqlalchemy import Engine, and_, func, or_, select
 
 from data import areas as area_tree
@@ -16,6 +19,8 @@ from data.areas import UnknownArea, prefix_bounds, subtree_prefix
 from data.schema import content
 
 KINDS = ("news", "notice", "activity", "guide", "resource")
+
+_MARKDOWN = MarkdownIt("commonmark")  # refuses javascript: and data: links by itself
 
 
 def _engine(engine: Engine | None) -> Engine:
@@ -121,3 +126,17 @@ def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | 
             query = query.where(_area_condition(conn, area))
         query = query.order_by(content.c.starts_at, content.c.id).limit(limit)
         return _rows(conn, query)
+
+
+def plain_text(markdown: str | None) -> str:
+    """What a Markdown text says, as one line of plain text.
+
+    Bodies are kept exactly as their editors wrote them, HTML and all; a page that shows a
+    line of one shows its words, never its markup: the Markdown is rendered, every tag is
+    dropped by nh3 (the text inside ``<script>`` and ``<style>`` with it) and the entities
+    are turned back into the characters they stand for, which Dash then shows as text.
+    """
+    if not markdown:
+        return ""
+    rendered = nh3.clean(_MARKDOWN.render(markdown), tags=set())
+    return " ".join(html.unescape(rendered).split())

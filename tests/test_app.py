@@ -26,3 +26,13 @@ def test_healthz_is_503_when_the_warehouse_cannot_be_reached(monkeypatch):
     answer = dashboard.create_app().server.test_client().get("/healthz")
     assert answer.status_code == 503 and answer.get_json()["status"] == "unavailable"
     db.dispose_engines()
+
+
+def test_a_broken_playlist_is_reported_at_start_up_with_file_and_line(tmp_path, monkeypatch, caplog):
+    broken = tmp_path / "playlist.yaml"
+    broken.write_text("refresh_seconds: 60\npanels:\n  - id: no_such_panel\n    seconds: 10\n", encoding="utf-8")
+    monkeypatch.setenv("CSB_PLAYLIST", str(broken))
+    with caplog.at_level("ERROR"):
+        dashboard.create_app()
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert str(broken) in logged and "line" in logged
