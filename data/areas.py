@@ -186,3 +186,12 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
 def level_rank(level: str) -> int:
     """0 for the city down to 4 for a grid cell (unknown levels sort last)."""
     return LEVEL_ORDER.get(level, len(LEVELS))
+
+
+# Pages call these on every refresh; the app's cache keeps them per data version.
+from data.cache import cached as _cached  # noqa: E402 - after the functions it wraps
+
+get = _cached(get)
+children = _cached(children)
+ancestors = _cached(ancestors)
+population = _cached(population)

@@ -353,10 +353,16 @@ def load_catalog(engine: Engine, metrics: str | Path | None = None, areas: str |
             "area": _upsert(conn, schema.area, area_rows),
         }
         changed = sum(c["inserted"] + c["updated"] for c in counts.values())
-        conn.execute(insert(schema.etl_run).values(
+        run_id = conn.execute(insert(schema.etl_run).values(
             source="catalog", location=f"{metrics_path.name}, {areas_path.name}", checksum=digest,
             started_at=started, finished_at=settings.local_now().replace(microsecond=0), status="success",
             rows_read=len(metric_rows) + len(area_rows), rows_loaded=changed, rows_rejected=0,
             message=f"metrics {counts['metric']}; areas {counts['area']}",
-        ))
+        )).inserted_primary_key[0]
+        # The catalogue changes no fact: a roll-up that was current stays current, rather
+        # than being rebuilt whole by the next load (minutes at city scale).
+        from data import rollup
+
+        if rollup.marker(conn) is not None and rollup.marker(conn) == rollup.data_version(conn, before=run_id):
+            rollup.mark_current(conn, run_id)
     return counts

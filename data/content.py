@@ -140,3 +140,10 @@ def plain_text(markdown: str | None) -> str:
         return ""
     rendered = nh3.clean(_MARKDOWN.render(markdown), tags=set())
     return " ".join(html.unescape(rendered).split())
+
+
+# The wall reads these on every refresh; the app's cache keeps them per data version.
+from data.cache import cached as _cached  # noqa: E402 - after the functions it wraps
+
+items = _cached(items)
+upcoming = _cached(upcoming)

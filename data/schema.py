@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -89,21 +90,49 @@ etl_reject = Table(
 fact = Table(
     "fact",
     metadata,
-    Column("period", Date, primary_key=True),
-    Column("area_code", String(15), primary_key=True),
-    Column("metric_code", String(64), primary_key=True),
-    Column("dimension", String(32), primary_key=True, default=""),
-    Column("member", String(64), primary_key=True, default=""),
+    Column("period", Date, nullable=False),
+    Column("area_code", String(15), nullable=False),
+    Column("metric_code", String(64), nullable=False),
+    Column("dimension", String(32), nullable=False, default=""),
+    Column("member", String(64), nullable=False, default=""),
     Column("value", Float, nullable=False),
-    Column("run_id", Integer, index=True),
+    Column("run_id", Integer),  # which load wrote it (no index: nothing looks facts up by run)
+    # The key's column set is the contract; its order is the query layer's shape, "one
+    # metric, one area subtree (a code-prefix range), a date range", so the key itself is
+    # the covering index: on SQLite the table is stored in key order (WITHOUT ROWID: one
+    # B-tree, no second index to write on every load), on PostgreSQL value rides along in
+    # the key's index (INCLUDE) so roll-ups are index-only scans.
+    PrimaryKeyConstraint("metric_code", "dimension", "area_code", "period", "member", name="pk_fact",
+                         postgresql_include=["value"]),
+    sqlite_with_rowid=False,
 )
-# "One metric, one area subtree (a code prefix range), a date range": the query layer's shape.
-# member and value ride along so the roll-ups read the index alone (a covering index).
-Index(
-    "ix_fact_metric_dim_area_period",
-    fact.c.metric_code, fact.c.dimension, fact.c.area_code, fact.c.period, fact.c.member, fact.c.value,
+
+# The monthly roll-up of ``fact`` (data/rollup.py): one row per month and stored fact key.
+# ``value`` is the month's sum for a flow and the month's latest value for a stock, so a
+# question over whole months reads up to thirty times fewer rows and gets the same answer.
+# The key leads with the query layer's shape (metric, dimension, area subtree, months).
+fact_month = Table(
+    "fact_month",
+    metadata,
+    Column("period", Date, nullable=False),  # the month's first day
+    Column("area_code", String(15), nullable=False),
+    Column("metric_code", String(64), nullable=False),
+    Column("dimension", String(32), nullable=False, default=""),
+    Column("member", String(64), nullable=False, default=""),
+    Column("value", Float, nullable=False),
+    PrimaryKeyConstraint("metric_code", "dimension", "area_code", "period", "member", name="pk_fact_month"),
 )
-Index("ix_fact_metric_period", fact.c.metric_code, fact.c.period)
+
+# Which load the roll-up was last brought up to date in. The query layer trusts the
+# roll-up only while this is the warehouse's data version: facts changed any other way
+# (by hand, by a test) are read raw until the next load refreshes it.
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("run_id", Integer),
+    Column("refreshed_at", DateTime),
+)
 
 content = Table(
     "content",

@@ -71,19 +71,18 @@ def upgrade() -> None:
     )
     op.create_table(
         "fact",
-        sa.Column("period", sa.Date, primary_key=True),
-        sa.Column("area_code", sa.String(15), primary_key=True),
-        sa.Column("metric_code", sa.String(64), primary_key=True),
-        sa.Column("dimension", sa.String(32), primary_key=True),
-        sa.Column("member", sa.String(64), primary_key=True),
+        sa.Column("period", sa.Date, nullable=False),
+        sa.Column("area_code", sa.String(15), nullable=False),
+        sa.Column("metric_code", sa.String(64), nullable=False),
+        sa.Column("dimension", sa.String(32), nullable=False),
+        sa.Column("member", sa.String(64), nullable=False),
         sa.Column("value", sa.Float, nullable=False),
-        sa.Column("run_id", sa.Integer, index=True),
+        sa.Column("run_id", sa.Integer),
+        # Key order = the query shape; the key is the covering index (see data/schema.py).
+        sa.PrimaryKeyConstraint("metric_code", "dimension", "area_code", "period", "member", name="pk_fact",
+                                postgresql_include=["value"]),
+        sqlite_with_rowid=False,
     )
-    op.create_index(
-        "ix_fact_metric_dim_area_period", "fact",
-        ["metric_code", "dimension", "area_code", "period", "member", "value"],
-    )
-    op.create_index("ix_fact_metric_period", "fact", ["metric_code", "period"])
     op.create_table(
         "content",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
