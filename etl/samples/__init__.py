@@ -47,7 +47,7 @@ def generate(out_dir: Path, *, end: dt.date | None = None, months: int = 24,
     """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
-    end = end or dt.date.today() - dt.timedelta(days=1)
+    end = end or settings.local_today() - dt.timedelta(days=1)  # Chengdu's yesterday: whole days only
     chosen = list(SOURCES) if sources is None else list(sources)
     unknown = [s for s in chosen if s not in SOURCES]
     if unknown:

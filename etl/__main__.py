@@ -1,0 +1,6 @@
+"""``python -m etl``: see :mod:`etl.cli`."""
+import sys
+
+from etl.cli import main
+
+sys.exit(main())

@@ -1,0 +1,194 @@
+"""``python -m etl``: load the configured sources, one file, show runs, make samples.
+
+Exit status 0 when everything loaded (rejected rows are reported, not a failure), 2 when
+a file was refused (the reason on stderr; the warehouse keeps what it had).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from data import settings
+from data.catalog import CatalogError
+from data.schema import etl_run
+from etl import config, pipeline, sources
+from etl.extract import RefusedFile
+from etl.load import RunResult
+
+REFUSED = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except (RefusedFile, config.ConfigError, sources.UnknownSource, CatalogError) as err:
+        print(f"拒绝载入 / refused: {err}", file=sys.stderr)
+        return REFUSED
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m etl", description="社区智慧大脑 ETL: source exports -> warehouse")
+    top.add_argument("--database-url", help="warehouse URL (default: DATABASE_URL, else var/warehouse.db)")
+    commands = top.add_subparsers(dest="name", required=True)
+
+    run = commands.add_parser("run", help="load every source configured in etl/sources.yaml")
+    run.add_argument("--config", help="another sources.yaml")
+    run.add_argument("--only", nargs="+", metavar="SOURCE", help="just these configured sources")
+    run.set_defaults(command=cmd_run)
+
+    load = commands.add_parser("load", help="load one file, folder or URL for one source")
+    load.add_argument("source", choices=sorted(sources.SOURCES))
+    load.add_argument("location", metavar="PATH_OR_URL")
+    load.add_argument("--chunk-rows", type=int, metavar="N",
+                      help="rows of a CSV held in memory at once (default: the source's chunk_rows)")
+    load.set_defaults(command=cmd_load)
+
+    status = commands.add_parser("status", help="recent runs with their counts")
+    status.add_argument("--limit", type=int, default=20)
+    status.add_argument("--source", help="only this source")
+    status.set_defaults(command=cmd_status)
+
+    samples = commands.add_parser("samples", help="(re)generate the bundled sample exports")
+    samples.add_argument("--out", type=Path, help=f"folder (default: {settings.samples_dir()})")
+    samples.add_argument("--months", type=int, help="calendar months up to --end (default: the generator's)")
+    samples.add_argument("--end", type=date.fromisoformat, help="last day, YYYY-MM-DD (default: yesterday)")
+    samples.add_argument("--streets", nargs="+", help="12-digit street codes (default: the generator's)")
+    samples.add_argument("--scale", type=float, help="multiplier on row volumes (default 1)")
+    samples.set_defaults(command=cmd_samples)
+    return top
+
+
+# --- commands --------------------------------------------------------------------------
+
+def cmd_run(args) -> int:
+    configured = config.load_config(args.config)
+    if args.only:
+        unknown = set(args.only) - {c.name for c in configured}
+        if unknown:
+            raise config.ConfigError(f"not configured: {', '.join(sorted(unknown))}")
+        configured = [c for c in configured if c.name in args.only]
+    if any(c.location.startswith(str(settings.samples_dir())) for c in configured) and not settings.samples_dir().exists():
+        print(f"生成样例数据 / generating sample exports into {settings.samples_dir()}", file=sys.stderr)
+        _generate(settings.samples_dir())
+    engine = pipeline.prepare_warehouse(args.database_url)
+    available = set(sources.available())
+    refused = []
+    for source in configured:
+        if source.name not in available:
+            print(f"{source.name}: 跳过, 尚未实现 / skipped, no module for this source yet", file=sys.stderr)
+            continue
+        try:
+            _load(engine, source.name, source.location, source.limits)
+        except RefusedFile as err:
+            refused.append(f"{source.name}: {err}")
+    if refused:
+        raise RefusedFile("\n".join(refused))
+    return 0
+
+
+def cmd_load(args) -> int:
+    engine = pipeline.prepare_warehouse(args.database_url)
+    limits = config.limits_for(args.source)
+    if args.chunk_rows:
+        limits = replace(limits, chunk_rows=args.chunk_rows)
+    _load(engine, args.source, args.location, limits)
+    return 0
+
+
+def cmd_status(args) -> int:
+    engine = pipeline.prepare_warehouse(args.database_url)
+    query = select(etl_run).order_by(etl_run.c.id.desc()).limit(args.limit)
+    if args.source:
+        query = query.where(etl_run.c.source == args.source)
+    with engine.connect() as conn:
+        runs = conn.execute(query).mappings().all()
+    if not runs:
+        print("还没有运行记录 / no runs yet")
+        return 0
+    header = ["run", "source", "status", "started", "secs", "read", "loaded", "rejected", "file", "message"]
+    rows = []
+    for r in runs:
+        seconds = (r["finished_at"] - r["started_at"]).total_seconds() if r["finished_at"] else None
+        rows.append([
+            str(r["id"]), r["source"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M}",
+            "" if seconds is None else f"{seconds:.0f}",
+            str(r["rows_read"] or 0), str(r["rows_loaded"] or 0), str(r["rows_rejected"] or 0),
+            Path(r["location"] or "").name, _clip(r["message"] or "", 60),
+        ])
+    print(table(header, rows, right={"run", "secs", "read", "loaded", "rejected"}))
+    return 0
+
+
+def cmd_samples(args) -> int:
+    out = args.out or settings.samples_dir()
+    _generate(out, end=args.end, months=args.months, streets=args.streets, scale=args.scale)
+    print(f"样例数据 / sample exports written to {out}")
+    return 0
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _generate(out: Path, **options) -> None:
+    from etl.samples import generate
+
+    generate(out, **{k: v for k, v in options.items() if v is not None})
+
+
+def _load(engine, name: str, location: str, limits=None) -> list[RunResult]:
+    interactive = sys.stderr.isatty()
+    return pipeline.load_location(engine, name, location, on_result=_report,
+                                  progress=_progress_bar if interactive else None, limits=limits)
+
+
+def _progress_bar(label: str, total: int | None):
+    """A tqdm bar over the stages of each chunk of one file (only drawn on a terminal)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="step", leave=False, file=sys.stderr)
+
+
+def _report(result: RunResult) -> None:
+    name = Path(result.location).name or result.location
+    if result.status == "unchanged":
+        print(f"{result.source:<12} unchanged  {name}  (run {result.run_id})")
+        return
+    print(f"{result.source:<12} {result.status:<9}  {name}  read {result.rows_read}, loaded {result.rows_loaded}, "
+          f"rejected {result.rows_rejected}  (run {result.run_id})")
+    if result.rows_rejected:
+        print(f"{'':<12} 被拒绝的行见 / see rejected rows: etl_reject where run_id = {result.run_id}")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    out, used = "", 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width - 1:
+            return out + "…"
+        out, used = out + ch, used + w
+    return out
+
+
+def table(header: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
+    """Rows as aligned columns (Chinese characters count two columns wide)."""
+    widths = [max(_width(str(cell)) for cell in column) for column in zip(header, *rows)]
+    lines = []
+    for row in [header, *rows]:
+        cells = []
+        for name, cell, width in zip(header, row, widths):
+            pad = " " * (width - _width(str(cell)))
+            cells.append(pad + str(cell) if name in right else str(cell) + pad)
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

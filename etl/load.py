@@ -1,0 +1,316 @@
+"""Writing one delivery into the warehouse: one transaction, recorded in ``etl_run``.
+
+A delivery's facts *replace* that source's facts for the days and communities it covers
+(a corrected re-delivery never adds to the first one). The same bytes loaded again change
+nothing. A refused file leaves the warehouse as it was; only its failed run is recorded,
+in a transaction of its own. A big file is written chunk by chunk inside that one
+transaction (:class:`Load`), so memory holds one chunk and readers see all of it or none.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+
+from data import rollup, settings
+from data.schema import etl_reject, etl_run, fact, metric
+
+FACT_COLUMNS = ["period", "area_code", "metric_code", "dimension", "member", "value"]
+CHUNK = 500  # bind parameters per IN list, well under every engine's limit
+BATCH = 200_000  # rows per executemany or COPY write
+
+
+@dataclass
+class Output:
+    """What a source makes of one delivery.
+
+    ``facts`` has the columns of :data:`FACT_COLUMNS`. ``periods``/``communities`` say
+    what the delivery covers (default: what its facts cover); the source's ``metrics``
+    for those are replaced. ``store`` is an optional extra write in the same
+    transaction, ``store(conn, run_id)``, for sources that fill other tables (content).
+    """
+
+    facts: pd.DataFrame
+    rejects: pd.DataFrame | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    periods: list[date] | None = None
+    communities: list[str] | None = None
+    store: Callable[[Connection, int], None] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def scope(self) -> tuple[list[date], list[str]]:
+        """The days and community codes whose facts this delivery replaces."""
+        has_facts = self.facts is not None and len(self.facts) > 0
+        periods = self.periods
+        if periods is None:
+            days = pd.to_datetime(pd.Series(self.facts["period"].unique())) if has_facts else pd.Series([], dtype="datetime64[us]")
+            periods = sorted(set(days.dt.date))
+        communities = self.communities
+        if communities is None:
+            codes = pd.Series(self.facts["area_code"].unique() if has_facts else [], dtype=str)
+            communities = sorted(set(codes.str[:12]))
+        return list(periods), list(communities)
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    source: str
+    location: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str = ""
+
+
+def _now() -> datetime:
+    return settings.local_now().replace(microsecond=0)
+
+
+def previous_success(engine: Engine, source: str, checksum: str) -> int | None:
+    """Id of an earlier successful load of exactly these bytes for this source."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(etl_run.c.id)
+            .where(etl_run.c.source == source, etl_run.c.checksum == checksum, etl_run.c.status == "success")
+            .order_by(etl_run.c.id.desc())
+            .limit(1)
+        ).scalar()
+
+
+def record_run(engine: Engine, source: str, location: str, checksum: str, started_at: datetime,
+               status: str, message: str, rows_read: int = 0) -> RunResult:
+    """A run that wrote nothing (unchanged or failed), in a transaction of its own."""
+    with engine.begin() as conn:
+        run_id = conn.execute(insert(etl_run).values(
+            source=source, location=location, checksum=checksum, started_at=started_at,
+            finished_at=_now(), status=status, rows_read=rows_read, rows_loaded=0, rows_rejected=0,
+            message=message,
+        )).inserted_primary_key[0]
+    return RunResult(run_id, source, location, status, rows_read, message=message)
+
+
+class Load:
+    """The write of one delivery: one transaction from its first chunk to its last.
+
+    ``with Load(...) as load: load.add(output) ...; load.commit()``. Each chunk's facts
+    go in as they come (a fact another chunk already wrote is added to: facts are sums
+    of rows), its rejects too, so memory holds one chunk. The source's older facts in
+    the delivery's scope (its days x its communities' subtrees) that this delivery did
+    not rewrite are deleted at the end: the delivery replaces them, it never adds to
+    them. Leaving the block without ``commit`` (an error, a refusal) rolls all of it
+    back; a killed process leaves an uncommitted transaction, which no engine keeps.
+    """
+
+    def __init__(self, engine: Engine, source: str, metrics: list[str], location: str, checksum: str,
+                 started_at: datetime):
+        self.engine, self.source, self.metrics = engine, source, list(metrics)
+        self.location, self.checksum, self.started_at = location, checksum, started_at
+        self.periods: set[date] = set()
+        self.communities: set[str] = set()
+        self.dimensions: set[tuple[str, str]] = set()
+        self.rows_read = self.rows_loaded = self.rows_rejected = self.facts = self.chunks = 0
+        self.notes: list[str] = []
+        self.conn: Connection | None = None
+        self.run_id: int | None = None
+
+    def __enter__(self) -> "Load":
+        self.conn = self.engine.connect()
+        self.transaction = self.conn.begin()
+        self.run_id = self.conn.execute(insert(etl_run).values(
+            source=self.source, location=self.location, checksum=self.checksum, started_at=self.started_at,
+            status="running", rows_read=0,
+        )).inserted_primary_key[0]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.transaction.is_active:
+            self.transaction.rollback()
+        self.conn.close()
+
+    def add(self, output: Output) -> None:
+        """One chunk's facts, rejects and extra rows, written inside the transaction."""
+        periods, communities = output.scope()
+        self.periods.update(periods)
+        self.communities.update(communities)
+        self.chunks += 1
+        if output.facts is not None and len(output.facts):
+            facts = output.facts[FACT_COLUMNS].copy()
+            facts["period"] = pd.to_datetime(facts["period"]).dt.normalize()
+            facts["value"] = facts["value"].astype(float)
+            facts["run_id"] = self.run_id
+            self.dimensions.update(facts[["metric_code", "dimension"]].drop_duplicates().itertuples(index=False, name=None))
+            upsert_facts(self.conn, facts)
+            self.facts += len(facts)
+        if output.rejects is not None and len(output.rejects):
+            rejects = output.rejects[["row_number", "field", "reason", "raw"]].copy()
+            rejects.insert(0, "run_id", self.run_id)
+            bulk_insert(self.conn, etl_reject, rejects)
+            self.rows_rejected += int(output.rejects["row_number"].nunique())
+        if output.store is not None:
+            output.store(self.conn, self.run_id)
+        self.rows_read += output.rows_read
+        self.rows_loaded += output.rows_loaded
+        self.notes.extend(n for n in output.notes if n not in self.notes)
+
+    def commit(self) -> RunResult:
+        """Drop what the delivery replaced, mark the run a success, and commit."""
+        periods, communities = sorted(self.periods), sorted(self.communities)
+        remove_replaced(self.conn, self.metrics, self.dimensions, periods, communities, self.run_id)
+        # The monthly roll-up follows the facts in the same transaction (data/rollup.py).
+        rollup.refresh_for_load(self.conn, self.run_id, self.metrics, periods, communities)
+        if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
+            self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
+                fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
+        message = summary(self.facts, periods, communities, self.notes)
+        self.conn.execute(update(etl_run).where(etl_run.c.id == self.run_id).values(
+            status="success", finished_at=_now(), rows_read=self.rows_read, rows_loaded=self.rows_loaded,
+            rows_rejected=self.rows_rejected, message=message,
+        ))
+        self.transaction.commit()
+        return RunResult(self.run_id, self.source, self.location, "success", self.rows_read, self.rows_loaded,
+                         self.rows_rejected, message)
+
+
+def write(engine: Engine, source: str, metrics: list[str], location: str, checksum: str,
+          started_at: datetime, output: Output) -> RunResult:
+    """Write a whole delivery's output at once: all or nothing."""
+    with Load(engine, source, metrics, location, checksum, started_at) as load:
+        load.add(output)
+        return load.commit()
+
+
+def summary(facts: int, periods: list[date], communities: list[str], notes: list[str]) -> str:
+    parts = [f"{facts} 条事实 / facts"]
+    if periods:
+        parts.append(f"{min(periods)}..{max(periods)}")
+    if communities:
+        parts.append(f"{len(communities)} 个社区 / communities")
+    return " · ".join(parts + notes)
+
+
+def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str, str]], periods: list[date],
+                    communities: list[str], run_id: int) -> None:
+    """Delete the source's facts for these days in these communities' subtrees that
+    this run did not write.
+
+    One range of the key per metric and breakdown (the catalogue's, and any the run
+    wrote) and slice of communities, so each statement reads only the subtrees' rows.
+    """
+    if not metrics or not periods or not communities:
+        return
+    pairs = set(written)
+    rows = conn.execute(select(metric.c.code, metric.c.dimensions).where(metric.c.code.in_(metrics))).all()
+    for code, dimensions in rows:
+        pairs.update((code, d.strip()) for d in ["", *(dimensions or "").split(",")])
+    pairs.update((code, "") for code in metrics)
+    older = or_(fact.c.run_id != run_id, fact.c.run_id.is_(None))
+    for code, dimension in sorted(pairs):
+        if code not in metrics:
+            continue
+        for c in range(0, len(communities), CHUNK):
+            some = communities[c:c + CHUNK]
+            in_subtrees = [fact.c.area_code >= some[0], fact.c.area_code < some[-1] + "~"]
+            if len(some) > 1:
+                in_subtrees.append(func.substr(fact.c.area_code, 1, 12).in_(some))
+            for i in range(0, len(periods), CHUNK):
+                conn.execute(delete(fact).where(
+                    fact.c.metric_code == code, fact.c.dimension == dimension, *in_subtrees,
+                    fact.c.period.in_(periods[i:i + CHUNK]), older,
+                ))
+
+
+def bulk_insert(conn: Connection, table, frame: pd.DataFrame, suffix: str = "") -> None:
+    """Insert a DataFrame fast: COPY on PostgreSQL, executemany of tuples elsewhere,
+    :data:`BATCH` rows at a time (memory holds one batch of Python values).
+
+    ``suffix`` (an ON CONFLICT clause) is for the executemany; COPY takes none.
+    """
+    if not len(frame):
+        return
+    columns = list(frame.columns)
+    if conn.dialect.name == "postgresql" and not suffix:
+        _copy(conn, table.name, columns, frame)
+        return
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) {suffix}"
+    for i in range(0, len(frame), BATCH):
+        rows = _tuples(frame.iloc[i:i + BATCH])
+        if conn.dialect.paramstyle == "qmark":
+            conn.exec_driver_sql(sql, rows)
+        else:
+            conn.execute(insert(table), [dict(zip(columns, r)) for r in rows])
+
+
+def _tuples(frame: pd.DataFrame) -> list[tuple]:
+    """Rows as tuples of plain Python values (dates as SQLAlchemy stores them on SQLite)."""
+    values = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            # How SQLAlchemy's SQLite Date is stored; formatted once per distinct day.
+            codes, days = pd.factorize(column)
+            column = pd.Series(np.asarray(days.strftime("%Y-%m-%d"), dtype=object)[codes])
+        elif len(column) and isinstance(column.iloc[0], date) and not isinstance(column.iloc[0], datetime):
+            column = column.map(date.isoformat)
+        if column.hasnans:
+            values.append(column.astype(object).where(column.notna(), None).tolist())
+        else:
+            values.append(column.tolist())
+    return list(zip(*values))
+
+
+KEY = ["metric_code", "dimension", "area_code", "period", "member"]  # the fact table's key order
+
+
+def upsert_facts(conn: Connection, facts: pd.DataFrame) -> None:
+    """Facts in key order (appends to the key's B-tree rather than scattered inserts).
+
+    A key the same run already wrote (an earlier chunk) is added to; a key an older run
+    wrote is overwritten.
+    """
+    facts = facts.iloc[key_order(facts)]
+    merge = ("ON CONFLICT ({key}) DO UPDATE SET value = CASE WHEN fact.run_id = excluded.run_id "
+             "THEN fact.value + excluded.value ELSE excluded.value END, run_id = excluded.run_id")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS fact_load (LIKE fact) ON COMMIT DROP")
+        conn.exec_driver_sql("TRUNCATE fact_load")
+        _copy(conn, "fact_load", list(facts.columns), facts)
+        columns = ", ".join(facts.columns)
+        conn.exec_driver_sql(f"INSERT INTO fact ({columns}) SELECT {columns} FROM fact_load "
+                             + merge.format(key=", ".join(KEY)))
+        return
+    bulk_insert(conn, fact, facts, suffix=merge.format(key=", ".join(KEY)))
+
+
+def key_order(facts: pd.DataFrame) -> np.ndarray:
+    """Positions that sort ``facts`` by the table's key, from integer codes per column
+    (one int64 sort when the codes fit in one, which they do for any real delivery)."""
+    codes, sizes = [], []
+    for name in KEY:
+        column_codes, uniques = pd.factorize(facts[name], sort=True)
+        codes.append(column_codes.astype(np.int64))
+        sizes.append(max(len(uniques), 1))
+    if float(np.prod(sizes, dtype=np.float64)) < 2.0**62:
+        combined = np.zeros(len(facts), dtype=np.int64)
+        for column_codes, size in zip(codes, sizes):
+            combined = combined * size + column_codes
+        return np.argsort(combined, kind="stable")
+    return np.lexsort(codes[::-1])
+
+
+def _copy(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '\\N')") as copy:
+        for i in range(0, len(frame), BATCH):
+            buffer = io.StringIO()
+            # CSV mode: empty strings stay empty strings (dimension '' is part of the key), NULL is \\N.
+            frame.iloc[i:i + BATCH].to_csv(buffer, index=False, header=False, na_rep="\\N", sep="\t",
+                                           lineterminator="\n")
+            copy.write(buffer.getvalue())

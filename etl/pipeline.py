@@ -1,0 +1,266 @@
+"""One delivery from bytes to warehouse: extract, clean, validate, transform, load.
+
+The steps live in their own modules (:mod:`etl.extract`, :mod:`etl.clean`,
+:mod:`etl.validate`, :mod:`etl.load`); this module runs them in order for a source
+module from :mod:`etl.sources` and keeps the rules that hold for every source: the
+same bytes twice change nothing, a file that cannot be read (or is too large or too odd
+for its source, :class:`etl.extract.Limits`) is refused whole, and a big CSV of a source
+whose facts are sums over rows is read, checked and written a chunk at a time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from data import settings
+from etl import clean, extract, load, sources
+from etl.extract import Delivery, Limits, RefusedFile
+from etl.load import Output, RunResult
+from etl.validate import Field, aliases, combine_rejects, validate
+
+
+def prepare_warehouse(url: str | None = None) -> Engine:
+    """The engine for ``url`` with schema, metric catalogue and area register in place."""
+    from data.catalog import load_catalog
+    from data.db import get_engine
+
+    engine = get_engine(url)
+    load_catalog(engine)
+    return engine
+
+
+@dataclass
+class Context:
+    """What a source's ``transform`` may use besides its rows."""
+
+    engine: Engine
+    now: datetime = field(default_factory=settings.local_now)
+    fields: list[Field] = field(default_factory=list)
+    file_name: str = ""  # the delivery's file name (or the URL's last part)
+    _matcher: object | None = None
+    _seen: dict = field(default_factory=dict)
+
+    def seen_before(self, name: str, values: pd.Series) -> pd.Series:
+        """True where a value already came in an earlier chunk of this delivery.
+
+        Kept as a few sorted arrays of 64-bit hashes (8 bytes a value), so a file of
+        millions of rows is checked for duplicates across its chunks without holding
+        its texts.
+        """
+        hashes = pd.util.hash_array(values.to_numpy(dtype=object))
+        found = np.zeros(len(hashes), dtype=bool)
+        earlier = self._seen.setdefault(name, [])
+        for seen in earlier:
+            at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
+            found |= seen[at] == hashes
+        earlier.append(np.sort(hashes))
+        while len(earlier) > 1 and len(earlier[-2]) <= 2 * len(earlier[-1]):
+            # Few arrays of doubling size: each lookup searches O(log chunks) arrays.
+            last = earlier.pop()
+            earlier[-1] = np.sort(np.concatenate([earlier[-1], last]), kind="stable")
+        return pd.Series(found, index=values.index)
+
+    @property
+    def matcher(self):
+        """The :class:`etl.areamatch.AreaMatcher` over the warehouse's area table."""
+        if self._matcher is None:
+            from etl.areamatch import AreaMatcher
+
+            self._matcher = AreaMatcher.from_engine(self.engine)
+        return self._matcher
+
+    def match_areas(self, rows: pd.DataFrame, *, community: str, street: str | None = None,
+                    district: str | None = None, grid_code: str | None = None,
+                    grid_name: str | None = None) -> tuple[pd.Series, pd.Series]:
+        """Area code for every row (grid if one is given and matches, else community).
+
+        Returns ``(codes, reasons)``: ``codes`` is None where nothing matched and
+        ``reasons`` then says why in plain words. Work is done once per distinct
+        combination of the area columns, not once per row.
+        """
+        columns = [c for c in (district, street, community, grid_code, grid_name) if c and c in rows.columns]
+        if not len(rows):
+            empty = pd.Series([], dtype=object)
+            return empty, empty
+        keys = rows[columns].drop_duplicates()
+        found: dict[tuple, tuple[str | None, str]] = {}
+        for key in keys.itertuples(index=False, name=None):
+            values = dict(zip(columns, key))
+            found[key] = clean.match_area(
+                self.matcher,
+                community=values.get(community, ""),
+                street=values.get(street, "") if street else "",
+                district=values.get(district, "") if district else "",
+                grid_code=values.get(grid_code, "") if grid_code else "",
+                grid_name=values.get(grid_name, "") if grid_name else "",
+            )
+        table = pd.DataFrame(
+            [(*k, code, reason) for k, (code, reason) in found.items()],
+            columns=[*columns, "_code", "_reason"],
+        )
+        merged = rows[columns].merge(table, on=columns, how="left")
+        return merged["_code"].set_axis(rows.index), merged["_reason"].set_axis(rows.index)
+
+
+def read_rows(module: ModuleType, delivery: Delivery) -> pd.DataFrame:
+    """The delivery's data rows under canonical names, personal columns already gone."""
+    rows = pd.concat(list(read_chunks(module, delivery, None)), ignore_index=True)
+    if rows.empty:
+        raise RefusedFile(f"文件没有数据行 / the file has no data rows: {delivery.location}")
+    return rows
+
+
+def read_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None):
+    """The data rows chunk by chunk: a CSV of a source that can take it in chunks
+    (``CHUNKED = True``: its facts are sums over rows) is streamed ``chunk_rows`` rows at
+    a time; anything else is one chunk. Personal columns are gone from every chunk."""
+    fields: list[Field] = module.FIELDS
+    names, required = aliases(fields), [f.name for f in fields if f.required]
+    keep = [f.name for f in fields if not f.personal]
+    verbatim = {f.name for f in fields if f.verbatim}
+    if hasattr(module, "read"):
+        yield from clean.tidy_chunks([module.read(delivery)], names, required, keep, verbatim=verbatim)
+    elif getattr(module, "CHUNKED", False) and _is_csv(delivery):
+        # The header from the file's first rows says which columns to parse at all.
+        [head] = extract.read_csv_chunks(delivery, None, nrows=clean.HEADER_SCAN_ROWS + 1)
+        header = clean.locate_header(head, names, required)
+        wanted = {header.columns[name] for name in keep if name in header.columns}
+        wanted |= set(range(min(3, head.frame.shape[1])))  # where a totals row says 合计
+        sheets = extract.read_csv_chunks(delivery, chunk_rows, usecols=sorted(wanted))
+        yield from clean.tidy_chunks(sheets, names, required, keep, header=header, verbatim=verbatim)
+    else:
+        yield from clean.tidy_chunks([extract.read_sheet(delivery)], names, required, keep, verbatim=verbatim)
+
+
+def _is_csv(delivery: Delivery) -> bool:
+    if delivery.suffix in (".xlsx", ".xlsm", ".xls", ".json", ".jsonl", ".ndjson", ".md", ".markdown"):
+        return False
+    head = delivery.head(4)
+    return head != b"PK\x03\x04" and bool(head.strip())
+
+
+STAGES = ("read", "check", "facts", "write")
+
+
+class _Steps:
+    """Advances an optional progress bar (tqdm-like: ``update``, ``close``) by stage."""
+
+    def __init__(self, progress, label: str):
+        self.bar = progress(label, None) if progress else None
+
+    def done(self, stage: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(stage, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def process(engine: Engine, module: ModuleType, delivery: Delivery, now: datetime | None = None,
+            steps: _Steps | None = None) -> Output:
+    """Everything but the write, for a whole delivery at once (tests, tools)."""
+    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS), delivery.name)
+    return process_rows(module, read_rows(module, delivery), ctx, steps or _Steps(None, ""))
+
+
+def process_rows(module: ModuleType, rows: pd.DataFrame, ctx: Context, steps: _Steps) -> Output:
+    """One chunk's rows -> checks, the source's facts and all rejects."""
+    checked = validate(rows, module.FIELDS, ctx.now)
+    steps.done("check")
+    output: Output = module.transform(checked.rows, ctx)
+    steps.done("facts")
+    output.rejects = combine_rejects(checked.rejects, output.rejects)
+    output.rows_read = checked.rows_read
+    rejected = output.rejects["row_number"].nunique() if len(output.rejects) else 0
+    output.rows_loaded = checked.rows_read - int(rejected)
+    return output
+
+
+def load_delivery(engine: Engine, module: ModuleType, delivery: Delivery, now: datetime | None = None,
+                  progress=None, limits: Limits | None = None) -> RunResult:
+    """Load one file's bytes for one source; raises RefusedFile (after recording it).
+
+    The delivery is first checked against the source's ``limits`` (size, line length,
+    binary content), then read, checked, turned into facts and written chunk by chunk in
+    one transaction. ``progress(label, total)`` may return a tqdm-like bar advanced once
+    per stage of each chunk.
+    """
+    started = settings.local_now().replace(microsecond=0)
+    limits = limits or Limits()
+    try:
+        checksum = extract.inspect(delivery, limits)
+    except RefusedFile as err:
+        load.record_run(engine, module.NAME, delivery.location, None, started, "failed", str(err)[:2000])
+        raise
+    earlier = load.previous_success(engine, module.NAME, checksum)
+    if earlier is not None:
+        return load.record_run(engine, module.NAME, delivery.location, checksum, started, "unchanged",
+                               f"与第 {earlier} 次运行的文件相同 / same file as run {earlier}; nothing changed")
+    steps = _Steps(progress, f"{module.NAME} {delivery.name}")
+    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS), delivery.name)
+    try:
+        with load.Load(engine, module.NAME, list(module.METRICS), delivery.location, checksum, started) as writer:
+            for rows in read_chunks(module, delivery, limits.chunk_rows):
+                steps.done("read")
+                if rows.empty:
+                    continue
+                output = process_rows(module, rows, ctx, steps)
+                del rows  # the chunk's text is not needed for writing its facts
+                writer.add(output)
+                del output
+                steps.done("write")
+            if writer.rows_read == 0:
+                raise RefusedFile(f"文件没有数据行 / the file has no data rows: {delivery.location}")
+            return writer.commit()
+    except Exception as err:
+        # Every attempt is on record; the write transaction rolled back.
+        message = str(err) if isinstance(err, RefusedFile) else f"内部错误 / internal error: {type(err).__name__}: {err}"
+        load.record_run(engine, module.NAME, delivery.location, checksum, started, "failed", message[:2000])
+        raise
+    finally:
+        steps.close()
+
+
+def load_location(engine: Engine, name: str, location: str, now: datetime | None = None,
+                  on_result: Callable[[RunResult], None] | None = None, progress=None,
+                  limits: Limits | None = None) -> list[RunResult]:
+    """Load a file, every file of a folder (in name order) or a URL for source ``name``.
+
+    A refused file does not stop the others; after the last one RefusedFile is raised
+    naming every refused file (each was recorded as a failed run). ``limits`` default to
+    the source's entry in ``etl/sources.yaml``.
+    """
+    module = sources.get(name)
+    if limits is None:
+        from etl.config import limits_for
+
+        limits = limits_for(name)
+    try:
+        found = module.deliveries(location) if hasattr(module, "deliveries") else extract.deliveries(location)
+    except RefusedFile as err:
+        # Nothing was fetched whole (a missing file, an API short of what it announced):
+        # still an attempt, so it is on record like any refused file.
+        started = settings.local_now().replace(microsecond=0)
+        load.record_run(engine, module.NAME, str(location), None, started, "failed", str(err)[:2000])
+        raise
+    results, refused = [], []
+    for delivery in found:
+        try:
+            result = load_delivery(engine, module, delivery, now, progress, limits)
+        except RefusedFile as err:
+            refused.append(str(err))
+            continue
+        results.append(result)
+        if on_result:
+            on_result(result)
+    if refused:
+        raise RefusedFile("\n".join(refused))
+    return results

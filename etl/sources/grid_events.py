@@ -1,0 +1,99 @@
+"""网格事件: one row per event reported by a grid worker, counted by day reported.
+
+Facts sit on the grid cell when the row's 网格编号 or 网格名称 matches the register,
+else on the community. The reporter's name is personal data and is dropped on reading.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.facts import breakdown, totals
+from etl.load import Output
+from etl.validate import Field, combine_rejects, reject_rows
+
+NAME = "grid_events"
+
+METRICS = (
+    "grid_events_reported", "grid_events_closed", "grid_events_closure_hours",
+    "grid_events_urgent", "disputes_reported", "disputes_mediated",
+)
+
+CATEGORIES = ("安全隐患", "矛盾纠纷", "环境卫生", "治安防控", "民生服务", "城市管理")
+URGENCIES = ("一般", "紧急", "特急")
+STATUSES = ("待受理", "处置中", "已办结", "已核查")
+CLOSED = ("已办结", "已核查")
+DISPUTE = "矛盾纠纷"
+
+FIELDS = [
+    Field("事件编号", ("事件编码", "编号", "事件号"), required=True, nullable=False, label_en="event number"),
+    Field("上报时间", ("上报日期", "发现时间", "登记时间"), kind="datetime", required=True, nullable=False,
+          label_en="reported at"),
+    Field("区县", ("所属区县", "区(市)县"), label_en="district"),
+    Field("街道", ("所属街道", "街道(镇)", "镇街"), label_en="street"),
+    Field("社区", ("所属社区", "社区名称", "社区(村)"), required=True, nullable=False, label_en="community"),
+    Field("网格编号", ("网格编码", "网格代码"), label_en="grid number"),
+    Field("网格名称", ("所属网格", "网格"), label_en="grid name"),
+    Field("事件大类", ("事件类别", "大类", "事件类型"), required=True, nullable=False, allowed=CATEGORIES,
+          label_en="category"),
+    Field("事件小类", ("小类", "事件子类"), label_en="subcategory"),
+    Field("紧急程度", ("紧急等级", "缓急程度"), allowed=URGENCIES, label_en="urgency"),
+    Field("处置状态", ("办理状态", "事件状态", "状态"), required=True, nullable=False, allowed=STATUSES,
+          label_en="status"),
+    Field("办结时间", ("办结日期", "处置完成时间", "结案时间"), kind="datetime", label_en="closed at"),
+    # Personal data: recognised so the header is found, then dropped.
+    Field("上报人", ("网格员", "上报人姓名", "网格员姓名"), personal=True),
+    Field("联系电话", ("上报人电话", "手机号", "联系方式"), personal=True),
+    Field("事件描述", ("事件内容", "描述", "情况描述"), personal=True),
+    Field("事发地址", ("地址", "事件地址", "详细地址"), personal=True),
+    Field("当事人", ("当事人姓名", "涉事人员"), personal=True),
+]
+
+
+def transform(rows: pd.DataFrame, ctx) -> Output:
+    """Events -> daily grid (or community) counts and closure hours."""
+    rows, dup_rejects = reject_rows(rows, ctx.fields, rows["事件编号"].duplicated(), "事件编号",
+                                    "事件编号 {value!r} 重复 / duplicate event number (already in an earlier row)")
+
+    closed = rows["处置状态"].isin(CLOSED)
+    no_close_time = closed & rows["办结时间"].isna()
+    rows, open_rejects = reject_rows(rows, ctx.fields, no_close_time, "办结时间",
+                                     "事件已办结但办结时间为空 / the event is closed but 办结时间 is empty")
+    closed = rows["处置状态"].isin(CLOSED)
+    hours = (rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600
+    negative = closed & (hours < 0)
+    rows, time_rejects = reject_rows(rows, ctx.fields, negative, "办结时间",
+                                     "办结时间 {value} 早于上报时间 / closed before it was reported")
+
+    codes, reasons = ctx.match_areas(rows, community="社区", street="街道", district="区县",
+                                     grid_code="网格编号", grid_name="网格名称")
+    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
+    codes = codes.dropna().reset_index(drop=True).astype(str)
+
+    closed = rows["处置状态"].isin(CLOSED)
+    hours = ((rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600).where(closed, 0.0).fillna(0.0)
+    category = rows["事件大类"]
+    dispute = category.eq(DISPUTE)
+    events = pd.DataFrame({
+        "period": rows["上报时间"].dt.normalize(),
+        "area_code": codes,
+        "category": category,
+        "urgency": rows["紧急程度"].replace("", "未填写"),
+        "grid_events_reported": 1,
+        "grid_events_closed": closed.astype(int),
+        "grid_events_closure_hours": hours.round(2),
+        "grid_events_urgent": rows["紧急程度"].isin(("紧急", "特急")).astype(int),
+        "disputes_reported": dispute.astype(int),
+        "disputes_mediated": (dispute & closed).astype(int),
+    })
+    facts = pd.concat([
+        totals(events, list(METRICS)),
+        breakdown(events, "grid_events_reported", ["category", "urgency"]),
+        breakdown(events, "grid_events_closed", ["category"]),
+    ], ignore_index=True)
+
+    notes = []
+    named_grid = rows["网格编号"].ne("") | rows["网格名称"].ne("") if len(rows) else pd.Series(dtype=bool)
+    on_community = int((named_grid & codes.str.len().eq(12)).sum()) if len(rows) else 0
+    if on_community:
+        notes.append(f"{on_community} 个事件的网格未匹配, 计入社区 / events counted on their community (grid not matched)")
+    return Output(facts, combine_rejects(dup_rejects, open_rejects, time_rejects, area_rejects), notes=notes)

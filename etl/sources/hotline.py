@@ -1,0 +1,89 @@
+"""12345 / 网络理政 work orders: one row per order, counted by community and day received.
+
+The worked example of a source: declare the columns, then turn validated rows into
+facts. Caller names, phone numbers and complaint text are declared ``personal`` and so
+never leave the extract step.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.facts import breakdown, totals
+from etl.load import Output
+from etl.validate import Field, combine_rejects, reject_rows
+
+NAME = "hotline"
+CHUNKED = True  # every fact is a sum over orders: a big export is read a chunk at a time
+
+METRICS = (
+    "hotline_received", "hotline_resolved", "hotline_on_time", "hotline_overdue",
+    "hotline_open", "hotline_returned", "hotline_rated", "hotline_satisfied",
+)
+
+CHANNELS = ("电话", "微信", "APP", "网站", "信件")
+TYPES = ("咨询", "求助", "投诉", "建议", "表扬", "举报")
+STATUSES = ("已办结", "办理中", "已退回")
+SATISFIED = ("非常满意", "满意", "基本满意")
+EVALUATIONS = SATISFIED + ("不满意", "非常不满意")
+UNFILLED = "未填写"  # breakdown member for an empty category/channel/type, so members sum to the total
+
+FIELDS = [
+    Field("工单编号", ("工单号", "工单编码", "编号"), required=True, nullable=False, label_en="order number"),
+    Field("受理时间", ("受理日期", "来电时间", "登记时间"), kind="datetime", required=True, nullable=False,
+          label_en="received at"),
+    Field("诉求渠道", ("来源渠道", "渠道"), allowed=CHANNELS, label_en="channel"),
+    Field("诉求类型", ("类型",), allowed=TYPES, label_en="type"),
+    Field("诉求类别", ("问题分类", "问题类别", "诉求分类"), label_en="category"),
+    Field("所属区县", ("区县", "所属区(市)县", "区(市)县"), label_en="district"),
+    Field("所属街道", ("街道", "街道(镇)", "所属街道(镇)"), label_en="street"),
+    Field("所属社区", ("社区", "社区名称"), required=True, nullable=False, label_en="community"),
+    Field("办理状态", ("处理状态", "工单状态", "状态"), required=True, nullable=False, allowed=STATUSES,
+          label_en="status"),
+    Field("办结时间", ("办结日期",), kind="datetime", label_en="resolved at"),
+    Field("办理时限", ("时限",), label_en="deadline"),
+    Field("是否超期", ("超期",), allowed=("是", "否"), label_en="overdue"),
+    Field("满意度", ("评价结果", "满意度评价", "回访满意度"), allowed=EVALUATIONS + ("未评价",), label_en="satisfaction"),
+    # Personal data: recognised so the header is found, then dropped.
+    Field("来电人", ("诉求人", "姓名", "联系人"), personal=True),
+    Field("联系电话", ("来电号码", "手机号", "电话号码", "联系方式"), personal=True),
+    Field("诉求内容", ("内容", "诉求描述", "问题描述"), personal=True),
+    Field("诉求地址", ("地址", "事发地址", "详细地址"), personal=True),
+    Field("身份证号", ("证件号码", "身份证号码"), personal=True),
+]
+
+
+def transform(rows: pd.DataFrame, ctx) -> Output:
+    """Orders -> daily community counts (totals and the catalogue's breakdowns)."""
+    duplicate = rows["工单编号"].duplicated() | ctx.seen_before("工单编号", rows["工单编号"])
+    rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "工单编号",
+                                    "工单编号 {value!r} 重复 / duplicate order number (already in an earlier row)")
+
+    codes, reasons = ctx.match_areas(rows, community="所属社区", street="所属街道", district="所属区县")
+    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "所属社区", reasons)
+    codes = codes.dropna().reset_index(drop=True)
+
+    status, overdue, rating = rows["办理状态"], rows["是否超期"], rows["满意度"]
+    resolved = status.eq("已办结")
+    orders = pd.DataFrame({
+        "period": rows["受理时间"].dt.normalize(),
+        "area_code": codes.astype(str),
+        "category": rows["诉求类别"].replace("", UNFILLED),
+        "channel": rows["诉求渠道"].replace("", UNFILLED),
+        "type": rows["诉求类型"].replace("", UNFILLED),
+        "hotline_received": 1,
+        "hotline_resolved": resolved.astype(int),
+        "hotline_on_time": (resolved & overdue.ne("是")).astype(int),
+        "hotline_overdue": overdue.eq("是").astype(int),
+        "hotline_open": status.eq("办理中").astype(int),
+        "hotline_returned": status.eq("已退回").astype(int),
+        "hotline_rated": rating.isin(EVALUATIONS).astype(int),
+        "hotline_satisfied": rating.isin(SATISFIED).astype(int),
+    })
+    facts = pd.concat([
+        totals(orders, list(METRICS)),
+        breakdown(orders, "hotline_received", ["category", "channel", "type"]),
+        breakdown(orders, "hotline_resolved", ["category"]),
+        breakdown(orders, "hotline_overdue", ["category"]),
+        breakdown(orders, "hotline_open", ["category"]),
+    ], ignore_index=True)
+    return Output(facts, combine_rejects(dup_rejects, area_rejects))

@@ -1,0 +1,148 @@
+"""Service hall and self-service terminals: daily aggregates per service point, item, channel.
+
+Transactions are counted by item, channel and service point; self-service (渠道 自助终端)
+and online (网上) transactions by item; waiting minutes as 平均等候分钟 × 办件量 (so an
+average over any selection is waiting minutes / transactions, never an average of
+averages); reviews and good reviews as given. A row with more good reviews than reviews
+is rejected.
+
+The street hall (街道公共服务大厅) belongs to the street, not to a community, and its rows
+name no community (or name the street in the community column). The warehouse keeps
+facts only on communities and grid cells, so **the street hall's figures are attributed
+to the street's seat community: its lowest-numbered community in the area register**
+(沙河街道 510104011000 -> 汇泉路社区 510104011001). The street's total is then exact,
+and the hall stays separable through the ``point`` breakdown of service_transactions.
+A blank 平均等候分钟 counts as no waiting (online rows leave it blank or 0).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.facts import breakdown, totals
+from etl.load import Output
+from etl.validate import Field, combine_rejects, reject_rows
+
+NAME = "services"
+
+METRICS = ("service_transactions", "service_self_service", "service_online", "service_wait_minutes",
+           "service_reviews", "service_good_reviews")
+
+HALL, STATION, SELF_SERVICE = "街道公共服务大厅", "社区便民服务站", "24小时自助服务区"
+POINTS = (HALL, STATION, SELF_SERVICE)
+ITEMS = ("社保", "医保", "户籍", "民政", "残联", "不动产", "企业登记", "其他")
+CHANNELS = ("窗口", "自助终端", "网上")
+
+_COUNT = dict(kind="number", minimum=0)
+FIELDS = [
+    Field("日期", ("办理日期", "统计日期", "业务日期"), kind="datetime", required=True, nullable=False, label_en="date"),
+    Field("街道", ("所属街道", "街道(镇)", "镇街"), label_en="street"),
+    Field("社区", ("所属社区", "社区名称"), label_en="community"),
+    Field("服务点", ("服务网点", "办理点", "服务场所"), required=True, nullable=False, allowed=POINTS,
+          label_en="service point"),
+    Field("事项类别", ("事项分类", "业务类别", "事项"), required=True, nullable=False, allowed=ITEMS, label_en="item"),
+    Field("渠道", ("办理渠道", "办件渠道"), required=True, nullable=False, allowed=CHANNELS, label_en="channel"),
+    Field("办件量", ("办件数", "办理量", "业务量"), required=True, nullable=False, label_en="transactions", **_COUNT),
+    Field("平均等候分钟", ("平均等候时间", "平均等候时长(分钟)", "平均等待分钟", "平均等候时长"),
+          label_en="average wait (minutes)", maximum=600, **_COUNT),
+    Field("评价数", ("评价量", "评价总数"), label_en="reviews", **_COUNT),
+    Field("好评数", ("好评量", "满意数"), label_en="good reviews", **_COUNT),
+]
+
+
+def seat_communities(matcher) -> dict[str, str]:
+    """Street code -> its lowest-numbered community: where the street hall's figures go."""
+    seats: dict[str, str] = {}
+    for code, level in matcher.levels.items():
+        parent = matcher.parents.get(code)
+        if level == "community" and parent and (parent not in seats or code < seats[parent]):
+            seats[parent] = code
+    return seats
+
+
+def _hall_areas(rows: pd.DataFrame, ctx) -> tuple[pd.Series, pd.Series]:
+    """Area code (or None) and reason for street-hall rows, once per distinct street text."""
+    matcher, seats = ctx.matcher, seat_communities(ctx.matcher)
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for street in rows["_street"].unique():
+        match = matcher.street(street)
+        if not match.ok:
+            found[street] = (None, match.reason)
+        elif match.code not in seats:
+            found[street] = (None, f"街道 '{street}' 在区划登记中没有社区 / the street has no community in the register")
+        else:
+            found[street] = (seats[match.code], None)
+    codes = rows["_street"].map(lambda s: found[s][0])
+    reasons = rows["_street"].map(lambda s: found[s][1])
+    return codes, reasons
+
+
+def transform(rows: pd.DataFrame, ctx) -> Output:
+    """Daily aggregates -> daily community figures (street hall on the seat community)."""
+    bad_reviews = rows["好评数"].fillna(0) > rows["评价数"].fillna(0)
+    reasons = ("好评数 " + rows["好评数"].map("{:g}".format) + " 大于评价数 " + rows["评价数"].fillna(0).map("{:g}".format)
+               + " / more good reviews than reviews")
+    rows, review_rejects = reject_rows(rows, ctx.fields, bad_reviews, "好评数", reasons)
+
+    codes, area_reasons, hall = area_codes(rows, ctx)
+    rows = rows.assign(_hall=hall)
+    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", area_reasons)
+    codes = codes.dropna().reset_index(drop=True).astype(str)
+
+    key = pd.DataFrame({"day": rows["日期"], "area": codes, "point": rows["服务点"], "item": rows["事项类别"],
+                        "channel": rows["渠道"]})
+    duplicate = key.duplicated()
+    rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "日期",
+                                    "同一天、社区、服务点、事项和渠道已在前面的行中出现 / the same day, community, "
+                                    "point, item and channel already appear in an earlier row")
+    codes = codes[~duplicate].reset_index(drop=True)
+
+    count = rows["办件量"]
+    channel = rows["渠道"]
+    figures = pd.DataFrame({
+        "period": rows["日期"].dt.normalize(),
+        "area_code": codes,
+        "item": rows["事项类别"],
+        "channel": channel,
+        "point": rows["服务点"],
+        "service_transactions": count,
+        "service_self_service": count.where(channel.eq("自助终端"), 0),
+        "service_online": count.where(channel.eq("网上"), 0),
+        "service_wait_minutes": (rows["平均等候分钟"].fillna(0) * count).round(2),
+        "service_reviews": rows["评价数"].fillna(0),
+        "service_good_reviews": rows["好评数"].fillna(0),
+    })
+    facts = pd.concat([
+        totals(figures, list(METRICS)),
+        breakdown(figures, "service_transactions", ["item", "channel", "point"]),
+        breakdown(figures, "service_self_service", ["item"]),
+        breakdown(figures, "service_online", ["item"]),
+    ], ignore_index=True)
+    notes = []
+    on_seat = int(rows["_hall"].sum()) if len(rows) else 0
+    if on_seat:
+        notes.append(f"{on_seat} 行街道大厅数据计入街道首个社区 / street-hall rows counted on the street's seat community")
+    return Output(facts, combine_rejects(review_rejects, dup_rejects, area_rejects), notes=notes)
+
+
+def area_codes(rows: pd.DataFrame, ctx) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Community codes, reasons where none, and which rows are street-hall rows.
+
+    A hall row is one at 街道公共服务大厅 whose 社区 is blank or names the street itself.
+    Every other row must name a community of the register.
+    """
+    matcher = ctx.matcher
+    names_street = {}
+    for community in rows["社区"].unique():
+        names_street[community] = community == "" or (
+            matcher.street(community).ok and not matcher.community(community).ok)
+    hall = rows["服务点"].eq(HALL) & rows["社区"].map(names_street).astype(bool)
+    rows = rows.assign(_street=rows["街道"].where(rows["街道"].ne(""), rows["社区"]))
+
+    codes = pd.Series(None, index=rows.index, dtype=object)
+    reasons = pd.Series(None, index=rows.index, dtype=object)
+    if hall.any():
+        codes[hall], reasons[hall] = _hall_areas(rows[hall], ctx)
+    if (~hall).any():
+        named = rows[~hall]
+        codes[~hall], reasons[~hall] = ctx.match_areas(named, community="社区", street="街道")
+    return codes, reasons, hall

@@ -1,0 +1,182 @@
+"""What a source's columns must hold, and turning failing rows into plain-words rejects.
+
+A source declares its columns as :class:`Field` objects. :func:`validate` parses every
+column at once, finds the failing rows with vectorised checks, and writes a message only
+for those rows: ``row 12, 满意度: '很好' 不是允许的值 / is not an allowed value``.
+A failing row is set aside; the rest of the file loads.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from data import settings
+from etl.clean import parse_datetimes, parse_numbers
+
+KINDS = ("text", "datetime", "number")
+REJECT_COLUMNS = ["row_number", "field", "reason", "raw"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of an export.
+
+    ``name`` is the canonical header (as in DOMAIN.md) and ``aliases`` the other headers
+    that mean the same. ``personal`` columns are recognised only to be dropped: they
+    never leave the extract step. ``required`` columns must be in the header or the file
+    is refused; ``nullable=False`` cells must hold a value or the row is rejected.
+    ``verbatim`` columns (titles, bodies) skip the text cleaning that folds full-width
+    punctuation and line breaks.
+    """
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str = "text"  # text | datetime | number
+    required: bool = False
+    nullable: bool = True
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    personal: bool = False
+    not_future: bool = True  # datetimes only
+    label_en: str = ""
+    verbatim: bool = False  # display text kept exactly as written (no normalising, no totals check)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} ({self.label_en})" if self.label_en else self.name
+
+
+@dataclass
+class Checked:
+    """The rows that passed, typed, and one reject row per failing (row, field)."""
+
+    rows: pd.DataFrame
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    rows_read: int = 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return int(self.rejects["row_number"].nunique()) if len(self.rejects) else 0
+
+
+def aliases(fields: list[Field]) -> dict[str, list[str]]:
+    return {f.name: list(f.aliases) for f in fields}
+
+
+def raw_json(rows: pd.DataFrame, fields: list[Field]) -> pd.Series:
+    """Each row as JSON with its cells as read, personal-data fields never included."""
+    names = [f.name for f in fields if not f.personal and f.name in rows.columns]
+    records = rows[names].to_dict(orient="records")
+    return pd.Series([json.dumps(r, ensure_ascii=False, default=_plain) for r in records],
+                     index=rows.index, dtype=object)
+
+
+def _plain(value) -> str:
+    """Typed cells (after validation) back to text: timestamps, numbers, blanks."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def validate(rows: pd.DataFrame, fields: list[Field], now: datetime | None = None) -> Checked:
+    """Parse and check every column; failing rows become rejects, the others load.
+
+    ``rows`` comes from :func:`etl.clean.tidy`: clean text cells and ``_row``.
+    """
+    now = pd.Timestamp(now or settings.local_now())
+    typed = rows.copy()
+    problems: list[tuple[pd.Series, str, str]] = []  # (failing mask, field, reason template)
+
+    for f in fields:
+        if f.personal or f.name not in rows.columns:
+            continue
+        text = rows[f.name]
+        empty = text.eq("")
+        if not f.nullable:
+            problems.append((empty, f.name, f"{f.title} 为空 / is empty"))
+        if f.kind == "datetime":
+            values = parse_datetimes(text)
+            typed[f.name] = values
+            problems.append((values.isna() & ~empty, f.name,
+                             "{value!r} 不是可识别的日期时间 / is not a date or time we can read"))
+            if f.not_future:
+                problems.append((values > now, f.name, "{value!r} 晚于当前时间 / is in the future"))
+        elif f.kind == "number":
+            values = parse_numbers(text)
+            typed[f.name] = values
+            problems.append((values.isna() & ~empty, f.name, "{value!r} 不是数字 / is not a number"))
+            if f.minimum is not None:
+                problems.append((values < f.minimum, f.name,
+                                 f"{{value!r}} 小于 {f.minimum:g} / is below {f.minimum:g}"))
+            if f.maximum is not None:
+                problems.append((values > f.maximum, f.name,
+                                 f"{{value!r}} 大于 {f.maximum:g} / is above {f.maximum:g}"))
+        elif f.allowed is not None:
+            allowed = "、".join(f.allowed)
+            problems.append((~text.isin(f.allowed) & ~empty, f.name,
+                             f"{{value!r}} 不是允许的值 / is not an allowed value (允许 / allowed: {allowed})"))
+
+    problems = [(m.fillna(False).astype(bool), n, r) for m, n, r in problems]
+    failing = pd.Series(False, index=rows.index)
+    for mask, _, _ in problems:
+        failing |= mask
+    rejects = reject_frame(rows, fields, problems)
+    return Checked(typed[~failing].reset_index(drop=True), rejects, rows_read=len(rows))
+
+
+def reject_frame(rows: pd.DataFrame, fields: list[Field], problems) -> pd.DataFrame:
+    """Reject rows (row_number, field, reason, raw) for every failing mask, in row order.
+
+    ``problems`` is a list of ``(mask, field name, reason)``; ``reason`` is a template
+    where ``{value}`` stands for the cell (``{value!r}`` quotes it), or a Series of
+    ready texts aligned with ``rows``. Text is made only for the rows that failed.
+    """
+    parts = []
+    for mask, name, reason in problems:
+        if not mask.any():
+            continue
+        hit = rows.loc[mask]
+        if isinstance(reason, pd.Series):
+            texts = reason.loc[mask].astype(str)
+        else:
+            cells = hit[name] if name in hit.columns else pd.Series("", index=hit.index)
+            texts = cells.map(lambda v, t=reason: t.format(value=v if isinstance(v, str) else str(v)))
+        parts.append(pd.DataFrame({
+            "row_number": hit["_row"].astype("int64"),
+            "field": name,
+            "reason": texts.astype(object),
+            "raw": raw_json(hit, fields),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values("row_number", kind="stable").reset_index(drop=True)
+
+
+def reject_rows(rows: pd.DataFrame, fields: list[Field], mask: pd.Series, name: str, reason) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``rows`` on ``mask``: the rows that stay, and rejects for the masked ones.
+
+    For checks a source makes after validation (an area that matches nothing, a
+    duplicate order number).
+    """
+    mask = mask.fillna(False).astype(bool)
+    return rows[~mask].reset_index(drop=True), reject_frame(rows, fields, [(mask, name, reason)])
+
+
+def combine_rejects(*frames: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    return pd.concat(frames, ignore_index=True).sort_values("row_number", kind="stable").reset_index(drop=True)
+
+
