@@ -132,6 +132,11 @@ def create_app() -> Dash:
     _load_callbacks()
     app.layout = html.Div([dcc.Location(id="shell-url"), dash.page_container], id="shell")
     _register_routes(app)
+    # Dash finishes its set-up on the first request of each process; under threaded
+    # gunicorn workers, requests racing that first one got "dash is not a registered
+    # library". Do it now, before any fork, so every worker starts ready.
+    with app.server.app_context():
+        app._setup_server()
     return app
 
 
