@@ -119,3 +119,23 @@ def build_sample_warehouse(folder: Path, *, streets=("510104011000",), months: i
     if done.returncode != 0:
         raise RuntimeError(f"etl run failed ({done.returncode}): {done.stderr[-3000:]}")
     return url
+
+
+def query_of(driver) -> dict[str, str]:
+    """The current URL's query parameters (first value of each)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return {k: v[0] for k, v in parse_qs(urlsplit(driver.current_url).query).items()}
+
+
+def wait_for(driver, condition, timeout: float = 45, message: str = ""):
+    """Wait until ``condition(driver)`` is truthy.
+
+    Dash re-renders parts of a page while a view changes: an element found a moment ago
+    may be gone by the time it is read; that counts as "not yet", not as a failure.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d), message)

@@ -8,15 +8,13 @@ import csv
 import io
 import json
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import text
 
+from support import query_of, wait_for
 from data import areas, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,17 +31,6 @@ def app_server(sample_warehouse_url):
     server = AppServer(sample_warehouse_url).start()
     yield server
     server.stop()
-
-
-def query_of(browser) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(browser.current_url).query).items()}
-
-
-def wait_for(browser, condition, timeout=45, message=""):
-    # Dash re-renders parts of the page while a view changes: an element found a moment ago
-    # may be gone by the time it is read; that is "not yet", not a failure.
-    return WebDriverWait(browser, timeout, poll_frequency=0.1,
-                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d), message)
 
 
 def wait_loaded(browser):

@@ -24,10 +24,9 @@ from datetime import date
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from callbacks.wall import TICKER_CHARS
-from support import ROOT, AppServer
+from support import ROOT, AppServer, wait_for
 from test_wall_browser import private_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -123,10 +122,6 @@ def driver():
     browser = make_driver(1920, 1080, performance_log=True)
     yield browser
     quit_driver(browser)
-
-
-def wait_for(browser, condition, timeout=45, message=""):
-    return WebDriverWait(browser, timeout, poll_frequency=0.2).until(lambda d: condition(d), message)
 
 
 def settled(browser):

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from callbacks.overview import attention_items
+from support import query_of, wait_for
 from data import areas, db, periods, query
 from layouts.components import format_number
 from layouts.overview import KPIS, all_kpis
@@ -29,14 +28,6 @@ def app_server(sample_warehouse_url):
     server = AppServer(sample_warehouse_url).start()
     yield server
     server.stop()
-
-
-def query_of(browser) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(browser.current_url).query).items()}
-
-
-def wait_for(browser, condition, timeout=45, message=""):
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
 
 
 def wait_loaded(browser):
