@@ -113,6 +113,18 @@ def _check_files() -> None:
     playlist.load()
 
 
+def _warm_up(app: Dash) -> None:
+    """Check the warehouse's schema now rather than on the first screen's first request.
+
+    A warehouse that cannot be reached yet is not fatal: /healthz says so and the pages
+    recover when it answers.
+    """
+    try:
+        db.get_engine()
+    except Exception as err:  # noqa: BLE001 - reported, retried on the next request
+        app.server.logger.warning("warehouse not reachable at start-up: %s", str(err).splitlines()[0])
+
+
 def create_app() -> Dash:
     """Build the app: pages, callbacks, routes. Cheap enough to call once per test."""
     _check_files()
@@ -132,6 +144,7 @@ def create_app() -> Dash:
     _load_callbacks()
     app.layout = html.Div([dcc.Location(id="shell-url"), dash.page_container], id="shell")
     _register_routes(app)
+    _warm_up(app)
     # Dash finishes its set-up on the first request of each process; under threaded
     # gunicorn workers, requests racing that first one got "dash is not a registered
     # library". Do it now, before any fork, so every worker starts ready.

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from data import settings
 
 _engines: dict[tuple[int, str], Engine] = {}
-_ready: set[tuple[int, str]] = set()
+_ready: set[str] = set()  # database URLs whose schema is known to be current
 _lock = threading.Lock()
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -56,11 +56,13 @@ def get_engine(url: str | None = None) -> Engine:
             if engine is None:
                 engine = make_engine(url)
                 _engines[key] = engine
-    if key not in _ready:
+    # The schema is a property of the database, not of the process: a worker forked after
+    # the master checked it does not check again.
+    if url not in _ready:
         with _lock:
-            if key not in _ready:
+            if url not in _ready:
                 ensure_schema(engine)
-                _ready.add(key)
+                _ready.add(url)
     return engine
 
 
@@ -75,12 +77,14 @@ def dispose_engines() -> None:
 
 
 def forget_engines_after_fork() -> None:
-    """In a freshly forked worker: drop the parent's engines without closing its sockets."""
+    """In a freshly forked worker: drop the parent's engines without closing its sockets.
+
+    What the parent learnt about the schema stays true: it is the database's, not the pool's.
+    """
     with _lock:
         for engine in _engines.values():
             engine.dispose(close=False)
         _engines.clear()
-        _ready.clear()
 
 
 def alembic_config(engine: Engine | None) -> Config:
