@@ -65,6 +65,15 @@ def engine(warehouse_url):
 
 
 @pytest.fixture
+def warehouse(engine):
+    """An empty warehouse with the shipped metric catalogue and area register loaded."""
+    from data.catalog import load_catalog
+
+    load_catalog(engine)
+    return engine
+
+
+@pytest.fixture
 def redis_url():
     """URL of Redis database 15, flushed before and after the test."""
     import redis

@@ -139,3 +139,29 @@ def wait_for(driver, condition, timeout: float = 45, message: str = ""):
 
     return WebDriverWait(driver, timeout, poll_frequency=0.1,
                          ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d), message)
+
+
+def figures(engine) -> dict:
+    """Every stored fact as {(period, area, metric, dimension, member): value}."""
+    from sqlalchemy import select
+
+    from data.schema import fact
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(fact.c.period, fact.c.area_code, fact.c.metric_code, fact.c.dimension,
+                                   fact.c.member, fact.c.value)).all()
+    return {(str(p), a, m, d, mb): v for p, a, m, d, mb, v in rows}
+
+
+def everything_stored(engine) -> str:
+    """Every cell of every warehouse table as one text, to look for personal data in."""
+    from sqlalchemy import select
+
+    from data.schema import metadata
+
+    parts = []
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                parts.append(" ".join(str(v) for v in row))
+    return "\n".join(parts)

@@ -16,8 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from data.catalog import load_catalog, read_metrics
-from data.schema import etl_reject, etl_run, fact, metadata
+from support import figures, everything_stored
+from data.catalog import read_metrics
+from data.schema import etl_reject, etl_run, fact
 from etl import pipeline
 from etl.extract import RefusedFile
 from etl.sources import activities
@@ -35,29 +36,6 @@ def signup(activity, community, kind, start, age="35-59", party=False, gender="å
 def write_lines(path, records):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def warehouse(engine):
-    load_catalog(engine)
-    return engine
-
-
-def figures(engine) -> dict:
-    with engine.connect() as conn:
-        rows = conn.execute(select(fact.c.period, fact.c.area_code, fact.c.metric_code, fact.c.dimension,
-                                   fact.c.member, fact.c.value)).all()
-    return {(str(p), a, m, d, mb): v for p, a, m, d, mb, v in rows}
-
-
-def everything_stored(engine) -> str:
-    """Every cell of every warehouse table as one text, to look for personal data in."""
-    parts = []
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            for row in conn.execute(select(table)):
-                parts.append(" ".join(str(v) for v in row))
-    return "\n".join(parts)
 
 
 def test_metric_codes_are_the_catalogues_activity_metrics():

@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import pytest
 from sqlalchemy import func, select
 
-from data.catalog import load_catalog
 from data.schema import area, content, etl_reject, etl_run, fact
 from etl import pipeline
 
 NOW = datetime(2025, 4, 10, 12, 0)
 SHAHE, HUIQUAN, CHUANGYE = "510104011000", "510104011001", "510104011002"
-
-
-@pytest.fixture
-def warehouse(engine):
-    load_catalog(engine)
-    return engine
 
 
 def rejects(engine) -> dict[int, tuple[str, str]]:

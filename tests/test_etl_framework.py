@@ -19,7 +19,6 @@ from sqlalchemy import MetaData, select, text
 from tenacity import wait_none
 
 from data import settings
-from data.catalog import load_catalog
 from data.schema import etl_reject, etl_run, fact
 from etl import clean, cli, extract, pipeline
 from etl.extract import Delivery, RefusedFile
@@ -60,13 +59,6 @@ def snapshot(engine) -> dict:
             rows = conn.execute(select(table)).all()
             out[name] = sorted(tuple(str(v) for v in row) for row in rows)
     return out
-
-
-@pytest.fixture
-def warehouse(engine):
-    """A warehouse with the shipped metric catalogue and area register."""
-    load_catalog(engine)
-    return engine
 
 
 def load(engine, path):

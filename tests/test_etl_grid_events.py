@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 import xlsxwriter
 from sqlalchemy import select
 
-from data.catalog import load_catalog, read_metrics
+from data.catalog import read_metrics
 from data.schema import etl_reject, fact
 from etl import pipeline
 from etl.sources import grid_events
@@ -62,12 +61,6 @@ def write_ledger(path, events):
     sheet.write_row(3 + len(events), 0, ["合计", len(events)])
     book.close()
     return path
-
-
-@pytest.fixture
-def warehouse(engine):
-    load_catalog(engine)
-    return engine
 
 
 def figures(engine, metric, dimension="", member=""):

@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import pytest
-from sqlalchemy import select
 
-from data.catalog import load_catalog, read_metrics
-from data.schema import fact
+from support import figures
+from data.catalog import read_metrics
 from etl import pipeline
 from etl.sources import hotline
 
@@ -31,19 +29,6 @@ def orders(*specs):
         rows.append([number, received, channel, kind, category, "锦江区", "沙河街道", community, "刘小红",
                      "13512345678", "小区门口占道经营", status, "", "5个工作日", overdue, rating])
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-@pytest.fixture
-def warehouse(engine):
-    load_catalog(engine)
-    return engine
-
-
-def figures(engine) -> dict:
-    with engine.connect() as conn:
-        rows = conn.execute(select(fact.c.period, fact.c.area_code, fact.c.metric_code, fact.c.dimension,
-                                   fact.c.member, fact.c.value)).all()
-    return {(str(p), a, m, d, mb): v for p, a, m, d, mb, v in rows}
 
 
 def test_metric_codes_are_the_catalogues_hotline_metrics():

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from data.catalog import load_catalog
 from data.schema import etl_reject, etl_run
 from etl import config, pipeline
 from etl.extract import Limits, RefusedFile
@@ -26,12 +25,6 @@ from tests.test_etl_framework import order, snapshot, write_csv
 NOW = datetime(2025, 4, 1, 12, 0)
 PROJECT = Path(__file__).resolve().parent.parent
 COMMUNITIES = ["汇泉路社区", "创业社区", "同心社区"]
-
-
-@pytest.fixture
-def warehouse(engine):
-    load_catalog(engine)
-    return engine
 
 
 def orders(count, start=0, days=20):

@@ -11,19 +11,14 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from data.catalog import load_catalog, read_metrics
-from data.schema import etl_reject, fact, metadata
+from support import figures, everything_stored
+from data.catalog import read_metrics
+from data.schema import etl_reject
 from etl import pipeline
 from etl.sources import care, party, services, volunteers
 
 NOW = datetime(2025, 4, 10, 12, 0)
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区 is 沙河街道's first community
-
-
-@pytest.fixture
-def warehouse(engine):
-    load_catalog(engine)
-    return engine
 
 
 def write_csv(path, lines, encoding="gbk"):
@@ -32,25 +27,9 @@ def write_csv(path, lines, encoding="gbk"):
     return path
 
 
-def figures(engine) -> dict:
-    with engine.connect() as conn:
-        rows = conn.execute(select(fact.c.period, fact.c.area_code, fact.c.metric_code, fact.c.dimension,
-                                   fact.c.member, fact.c.value)).all()
-    return {(str(p), a, m, d, mb): v for p, a, m, d, mb, v in rows}
-
-
 def rejects(engine) -> dict[int, tuple[str, str]]:
     with engine.connect() as conn:
         return {r.row_number: (r.field, r.reason) for r in conn.execute(select(etl_reject))}
-
-
-def everything_stored(engine) -> str:
-    parts = []
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            for row in conn.execute(select(table)):
-                parts.append(" ".join(str(v) for v in row))
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("module", [volunteers, party, services, care])
