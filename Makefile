@@ -37,5 +37,9 @@ samples: install
 etl: install
 	$(BIN)/python -m etl run
 
+## screenshots: every page at 1920x1080 and 3840x2160 (and the laptop size) into docs/screenshots
+screenshots: install browser
+	$(BIN)/python docs/screenshots.py
+
 clean:
 	rm -rf var .pytest_cache

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
-from flask import jsonify
+from flask import has_request_context, jsonify, request
 from sqlalchemy import text
 
 import auth
@@ -71,6 +72,28 @@ def _register_routes(app: Dash) -> None:
     api.init_app(server)
 
 
+class CommunityDash(Dash):
+    """Dash, with a lighter page for the wall screen.
+
+    Dash serves every page the scripts of every component library; a wall opened in a
+    fresh browser spent most of its first second compiling code it never runs. So the
+    wall's page (only when it is the page the browser loads) leaves out dash-ag-grid,
+    which only the laptop pages use, and brings the small plotly.js basic bundle (the
+    bar, line and pie charts the wall draws) from ``assets/vendor`` up front, in
+    parallel with the rest, instead of the full plotly.js fetched after the layout.
+    """
+
+    LEAN_PATHS = {"wall"}
+    HEAVY_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\n?')
+
+    def interpolate_index(self, **kwargs):
+        if has_request_context() and self.strip_relative_path(request.path) in self.LEAN_PATHS:
+            version = self.server.config.get("CSB_BUILD_ID", "")
+            plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
+            kwargs["scripts"] = plotly + "\n" + self.HEAVY_SCRIPT.sub("", kwargs.get("scripts", ""))
+        return super().interpolate_index(**kwargs)
+
+
 _callback_snapshot: tuple | None = None
 
 
@@ -128,11 +151,12 @@ def _warm_up(app: Dash) -> None:
 def create_app() -> Dash:
     """Build the app: pages, callbacks, routes. Cheap enough to call once per test."""
     _check_files()
-    app = Dash(
+    app = CommunityDash(
         __name__,
         use_pages=True,
         pages_folder="",
         assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["vendor"],  # served on request only, see CommunityDash
         title="社区智慧大脑",
         update_title=None,
         suppress_callback_exceptions=True,

@@ -23,6 +23,8 @@ def nav(active: str, lang: str = "zh") -> html.Header:
             zh if lang == "zh" else en,
             href=path if lang == "zh" else f"{path}?lang=en",
             className="shell-link active" if path == active else "shell-link",
+            # The wall is a page of its own with its own lighter scripts: load it whole.
+            refresh=path == "/wall",
         )
         for path, zh, en in LINKS
     ]

@@ -249,3 +249,20 @@ def test_no_request_leaves_the_app(default_server, browser):
     assert any(url.endswith("/healthz") for url in urls)
     foreign = [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own]
     assert foreign == []
+
+
+def test_the_wall_draws_with_the_small_chart_bundle_and_loads_no_grid_code(default_server, browser):
+    browser.get_log("performance")
+    open_wall(browser, default_server)
+    urls = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(urlsplit(message["params"]["request"]["url"]).path)
+    assert "/assets/vendor/plotly-basic.min.js" in urls
+    assert not [u for u in urls if u.endswith("plotly.min.js") or "dash_ag_grid" in u]
+    from plotly.offline import get_plotlyjs_version
+
+    assert browser.execute_script("return window.Plotly.version") == get_plotlyjs_version()
+    charts = browser.execute_script("return document.querySelectorAll('.wall-graph').length")
+    assert charts and drawn_charts(browser) == charts
