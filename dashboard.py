@@ -41,10 +41,14 @@ def build_id() -> str:
 
 
 def _register_pages() -> None:
+    import callbacks
     import layouts.pages
 
+    filled = callbacks.page_layouts()
     for page in layouts.pages.PAGES:
-        dash.register_page(page["module"], **{k: v for k, v in page.items() if k != "module"})
+        options = {k: v for k, v in page.items() if k != "module"}
+        options["layout"] = filled.get(page["module"], options["layout"])
+        dash.register_page(page["module"], **options)
 
 
 def _register_routes(app: Dash) -> None:

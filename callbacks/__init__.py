@@ -6,6 +6,17 @@ import importlib
 import pkgutil
 
 
+def page_layouts() -> dict:
+    """Page layouts that arrive with their figures in them, by page module name.
+
+    ``layouts/`` stays pure (it never queries); where a page is better served filled,
+    the function that fills it lives here and dashboard registers it in the layout's place.
+    """
+    from callbacks import wall
+
+    return {"wall": wall.first_screen}
+
+
 def register_all() -> None:
     """Import every module of this package so its ``@callback`` decorators run."""
     for info in pkgutil.iter_modules(__path__):

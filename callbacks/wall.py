@@ -1,7 +1,9 @@
 """The wall screen's callbacks: one server refresh that patches figures in place, and the
 clientside parts (clock, rotation, the refresh gate) that need no round trip.
 
-A refresh is asked for by the clientside gate (``wall.gate`` in assets/wall.js), which
+The page itself arrives with its first figures in it (``first_screen``: the refresh's
+answer for a wall that shows nothing yet, applied on the server), so a new screen draws
+once, at once. A refresh is asked for by the clientside gate (``wall.gate`` in assets/wall.js), which
 never asks while the previous answer is outstanding. The server reads the figures once
 per (area, language, day, data version) and answers with Patches, so charts are updated
 rather than rebuilt. If the warehouse cannot be read, the answer says so and every
@@ -435,19 +437,18 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 
 # --- the server refresh -------------------------------------------------------------------
 
+# The refresh's single-component outputs after the pattern-matching ones, in order.
+SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.AS_OF, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
+                  Wall.ACTIVITY_LIST, Wall.NOTE)
+
+
 @callback(
     Output(Wall.DATA, "data"),
     Output(Wall.chart(ALL), "figure"),
     Output(Wall.panel(ALL), "data-as-of"),
     Output(Wall.kpi(ALL), "className"),
     Output(Wall.stat(ALL), "children"),
-    Output(Wall.AREA_NAME, "children"),
-    Output(Wall.AS_OF, "children"),
-    Output(Wall.LEAGUE_BODY, "children"),
-    Output(Wall.GUIDE_LIST, "children"),
-    Output(Wall.RESOURCE_LIST, "children"),
-    Output(Wall.ACTIVITY_LIST, "children"),
-    Output(Wall.NOTE, "children"),
+    *[Output(single, "children") for single in SINGLE_OUTPUTS],
     Output(Wall.PLAYLIST, "data"),
     Input(Wall.REQUEST, "data"),
     State(Wall.DATA, "data"),
@@ -461,6 +462,11 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 )
 def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids):
     """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
+    return answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids)
+
+
+def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids) -> tuple:
+    """The refresh's outputs, in the order of its ``Output``s: what differs from ``shown``."""
     request = request or {}
     config = config or {}
     lang = config.get("lang", "zh")
@@ -530,6 +536,60 @@ def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_id
         _note(playlist.problem, unknown, lang),
         new_playlist,
     )
+
+
+# --- the first screen ---------------------------------------------------------------------
+
+def _ids(page, kind: str) -> list[dict]:
+    return [c.id for c in page._traverse() if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == kind]
+
+
+def apply_patch(figure: dict, patch) -> dict:
+    """``figure`` with ``patch``'s assignments made, as the browser would make them."""
+    if patch is no_update:
+        return figure
+    for operation in patch.to_plotly_json()["operations"]:
+        if operation["operation"] != "Assign":
+            raise ValueError(f"cannot apply {operation['operation']} on the server")
+        *path, last = operation["location"]
+        target = figure
+        for step in path:
+            target = target[step]
+        target[last] = operation["params"]["value"]
+    return figure
+
+
+def first_screen(area: str | None = None, lang: str | None = None, **query) -> html.Div:
+    """The wall page with its first figures already in it.
+
+    A wall that asked for them after loading waited for the chart code, a second round
+    trip and a second drawing of every chart; now the page arrives drawn, and the first
+    refresh finds nothing new. If the warehouse cannot be read, the page is the empty
+    frame as before and the refresh says what is wrong.
+    """
+    page = view.layout(area, lang, **query)
+    config = page[Wall.CONFIG].data
+    chart_ids, panel_ids = _ids(page, "wall-chart"), _ids(page, "wall-panel")
+    kpi_ids, stat_ids = _ids(page, "wall-kpi"), _ids(page, "wall-stat")
+    outputs = answer({"n": 0}, None, config, page[Wall.PLAYLIST].data, chart_ids, panel_ids, kpi_ids, stat_ids)
+    data, charts, stamps, kpi_classes, stats, *singles, _playlist = outputs
+    if not data.get("ok"):
+        return page
+    page[Wall.DATA].data = data
+    for chart_id, patch in zip(chart_ids, charts):
+        graph = page[chart_id]
+        graph.figure = apply_patch(graph.figure, patch)
+    for panel_id, stamp in zip(panel_ids, stamps):
+        setattr(page[panel_id], "data-as-of", stamp)
+    for kpi_id, class_name in zip(kpi_ids, kpi_classes):
+        page[kpi_id].className = class_name
+    for stat_id, text in zip(stat_ids, stats):
+        if text is not no_update:
+            page[stat_id].children = text
+    for target, value in zip(SINGLE_OUTPUTS, singles):
+        if value is not no_update:
+            page[target].children = value
+    return page
 
 
 # --- clientside: clock, rotation, the refresh gate (assets/wall.js) ----------------------------

@@ -2,8 +2,8 @@
 
 Everything here is drawn at design size; ``assets/wall.js`` scales the canvas uniformly to
 the screen (letterboxed). The layout only builds the frame and empty chart skeletons:
-figures arrive through ``callbacks/wall.py``, which patches them in place on every
-refresh, so nothing is rebuilt and nothing flashes.
+figures come from ``callbacks/wall.py``, which fills the first screen before it is sent
+and patches them in place on every refresh, so nothing is rebuilt and nothing flashes.
 
 Reading distance is 3 to 8 metres: no text under 20 px on the canvas, headline numbers
 48 px and up, charts with few large labels and no toolbar.

@@ -1,0 +1,86 @@
+"""The wall page arrives with its figures in it: what the first refresh would have patched in."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from dash import Patch, no_update
+
+import dashboard
+from callbacks import wall
+from data import db
+from layouts import wall as view
+from layouts.ids import Wall
+
+
+@pytest.fixture
+def app(sample_warehouse_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sample_warehouse_url)
+    db.dispose_engines()
+    app = dashboard.create_app()
+    with app.server.test_request_context("/wall"):
+        yield app
+    db.dispose_engines()
+
+
+def test_the_first_screen_carries_every_chart_figure_and_stamp(app):
+    page = wall.first_screen("510104011000", "zh")
+    data = page[Wall.DATA].data
+    assert data["ok"] and data["key"] and len(data["kpis"]) == len(view.KPIS)
+    _, figures = wall.figures("510104011000", "zh", *_today_now())
+    for chart, (kind, width, height) in view.CHARTS.items():
+        expected = wall.apply_patch(view.skeleton(kind, width, height, "zh"),
+                                    wall.PATCHERS[kind](figures["charts"][chart], "zh"))
+        assert page[Wall.chart(chart)].figure == expected, chart
+    hbar = page[Wall.chart("services-items")].figure["data"][0]
+    assert hbar["x"] and len(hbar["x"]) == len(hbar["y"])
+    stamps = [getattr(page[Wall.panel(p)], "data-as-of") for p in view.PANEL_BUILDERS]
+    assert all(stamps) and len(set(stamps)) == 1
+    assert page[Wall.AREA_NAME].children == "沙河街道"
+    assert page[Wall.stat("gov-hotline_received")].children not in ("", "—")
+
+
+def test_the_first_refresh_after_a_filled_page_changes_no_chart(app):
+    page = wall.first_screen("510104011000", "en")
+    ids = {kind: wall._ids(page, kind) for kind in ("wall-chart", "wall-panel", "wall-kpi", "wall-stat")}
+    outputs = wall.answer({"n": 1}, page[Wall.DATA].data, page[Wall.CONFIG].data, page[Wall.PLAYLIST].data,
+                          ids["wall-chart"], ids["wall-panel"], ids["wall-kpi"], ids["wall-stat"])
+    data, charts, _stamps, _classes, stats, *singles, playlist = outputs
+    assert data["ok"] and data["key"] == page[Wall.DATA].data["key"]
+    assert all(chart is no_update for chart in charts)
+    assert all(stat is no_update for stat in stats)
+    assert playlist is no_update
+
+
+def test_a_warehouse_that_cannot_be_read_leaves_the_empty_frame(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/none")
+    db.dispose_engines()
+    app = dashboard.create_app()
+    with app.server.test_request_context("/wall"):
+        page = wall.first_screen("510104011000", "zh")
+    assert getattr(page[Wall.DATA], "data", None) is None
+    assert all(getattr(page[Wall.panel(p)], "data-as-of") == "" for p in view.PANEL_BUILDERS)
+    empty = view.skeleton(*view.CHARTS["governance-events"], "zh")
+    assert page[Wall.chart("governance-events")].figure == empty
+    db.dispose_engines()
+
+
+def test_a_patch_is_applied_as_the_browser_would():
+    figure = {"data": [{"x": [], "y": []}], "layout": {"annotations": [{"visible": True}]}}
+    patch = Patch()
+    patch["data"][0]["x"] = [1, 2]
+    patch["layout"]["annotations"][0]["visible"] = False
+    assert wall.apply_patch(copy.deepcopy(figure), patch) == {
+        "data": [{"x": [1, 2], "y": []}], "layout": {"annotations": [{"visible": False}]}}
+    assert wall.apply_patch(figure, no_update) is figure
+    appended = Patch()
+    appended["data"].append({"x": [3]})
+    with pytest.raises(ValueError, match="Append"):
+        wall.apply_patch(figure, appended)
+
+
+def _today_now():
+    from data import settings
+
+    now = settings.local_now()
+    return now.date(), now
