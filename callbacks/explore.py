@@ -32,6 +32,12 @@ PALETTE = ["#c8161d", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#99d8c9"]
 MAP_SCALE = [[0.0, "#fde3e1"], [0.5, "#ef7f73"], [1.0, "#a50f15"]]
 NO_DATA_FILL = "#e9edf1"
+# Date ticks in Chinese for Chinese pages (plotly's own are English: "Jan 2026").
+ZH_DATE_TICKS = [
+    dict(dtickrange=[None, 86_400_000 * 28], value="%-m月%-d日"),
+    dict(dtickrange=[86_400_000 * 28, "M12"], value="%Y年%-m月"),
+    dict(dtickrange=["M12", None], value="%Y年"),
+]
 FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif", size=13, color="#1f2933")
 
 
@@ -347,6 +353,8 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
         shown = target * 100 if info.get("unit") == "%" else target
         fig.add_hline(y=shown, line=dict(color="#5f6b7a", dash="dash", width=1),
                       annotation_text=tr("目标", "Target", lang), annotation_position="top left")
+    if lang != "en":
+        fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
     return _layout(fig, height=260, info=info, legend=compare)
 
 
@@ -441,6 +449,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
                 ), row=i // cols + 1, col=i % cols + 1)
             fig = _layout(fig, height=max(300, 170 * nrows + 40), info=info, legend=False)
             fig.update_annotations(font=dict(size=12))
+        if lang != "en":
+            fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
     if clickable:
         fig.update_layout(hovermode="closest", clickmode="event")
     return fig

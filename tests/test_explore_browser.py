@@ -212,3 +212,11 @@ def test_the_page_fetches_nothing_from_outside(app_server, browser):
             if url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(app_server.url):
                 outside.add(url)
     assert outside == set()
+
+
+def test_date_axes_speak_chinese_on_chinese_pages(app_server, browser):
+    open_explorer(browser, app_server, f"?metric=hotline_received&area={SHAHE}&grain=month&period=last_12_months")
+    ticks = wait_for(browser, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('#explore-trend .xtick text')).map(e => e.textContent)"))
+    assert all("月" in tick or "年" in tick for tick in ticks), ticks
+    assert not [t for t in ticks if any(m in t for m in ("Jan", "Mar", "May", "Jul", "Sep", "Nov"))]
