@@ -49,24 +49,36 @@ def _spread(codes: np.ndarray, values, missing) -> np.ndarray:
 
 
 _ASCII_MARKS = ("  ", "\t", "\n", "\r", "\x00 ", " \x00")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # what normalize_cell removes besides spaces
 
 
 def normalize_text(series: pd.Series) -> pd.Series:
-    """Column of clean strings ('' for blanks).
+    """Column of clean strings ('' for blanks)."""
+    return clean_column(series)[0]
 
-    A column of plain ASCII (order numbers, ISO dates: most of a big file) is checked
-    as one joined string and returned as it is when nothing needs trimming; any other
-    column is normalised once per distinct value.
+
+def clean_column(series: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+    """``(clean strings, where blank)``; ``None`` for the mask when no cell is blank.
+
+    A column that is already clean (plain ASCII without stray spaces, or any text in
+    NFKC form with no spaces or invisible marks at all: order numbers, ISO dates, most
+    names) is checked as one joined string and returned as it is; any other column is
+    normalised once per distinct value.
     """
     try:
         joined = "\x00" + "\x00".join(series.tolist()) + "\x00"
     except TypeError:  # blanks as None/NaN
         joined = None
-    if joined is not None and joined.isascii() and not any(mark in joined for mark in _ASCII_MARKS):
-        return series
+    if joined is not None and (
+        (joined.isascii() and not any(mark in joined for mark in _ASCII_MARKS))
+        or (unicodedata.is_normalized("NFKC", joined) and len(joined.split(None, 1)) == 1
+            and not any(mark in joined for mark in _INVISIBLE))
+    ):
+        return series, (series.eq("").to_numpy() if "\x00\x00" in joined else None)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     texts = np.array([normalize_cell(t) for t in uniques], dtype=object)
-    return pd.Series(_spread(codes, texts, ""), index=series.index, dtype=str)
+    blank = np.append(texts == "", True)[codes]
+    return pd.Series(_spread(codes, texts, ""), index=series.index, dtype=str), blank
 
 
 # --- header ----------------------------------------------------------------------------
@@ -156,13 +168,16 @@ def tidy(sheet: Sheet, aliases: dict[str, list[str]], required: list[str], keep:
     rows = sheet.row_numbers.iloc[start:]
     wanted = [n for n in (keep if keep is not None else list(aliases)) if n in header.columns]
     data = pd.DataFrame({name: body[header.columns[name]] for name in wanted}, index=body.index)
-    data = data.fillna("")
-    for name in data.columns:
-        if name not in verbatim:
-            data[name] = normalize_text(data[name])
-
     # Blank: nothing in any field we keep (a row holding only a name is nothing to load).
-    blank = (data == "").all(axis=1) if len(data.columns) else pd.Series(True, index=body.index)
+    blank = np.ones(len(data), dtype=bool)
+    for name in data.columns:
+        if name in verbatim:
+            data[name] = data[name].fillna("")
+            empty = data[name].eq("").to_numpy()
+        else:
+            data[name], empty = clean_column(data[name])
+        blank = blank & empty if empty is not None else np.zeros(len(data), dtype=bool)
+    blank = pd.Series(blank, index=body.index)
     # Optional columns the export lacks read as empty, so a source can rely on every field.
     for name in keep if keep is not None else list(aliases):
         if name not in data.columns:
@@ -171,6 +186,8 @@ def tidy(sheet: Sheet, aliases: dict[str, list[str]], required: list[str], keep:
     display = {header.columns[name] for name in verbatim if name in header.columns}
     for pos in [c for c in range(3) if c in body.columns and c not in display]:
         cells = body[pos].fillna("")
+        if "计" not in "".join(cells.tolist()):  # one scan of the column says no totals row
+            continue
         maybe = cells.str.contains("计", regex=False)
         if maybe.any():
             squeezed = cells[maybe].map(lambda s: "".join(normalize_cell(s).split()))
@@ -225,35 +242,69 @@ def _datetime_text(text: str) -> str:
     return " ".join(text.split()).rstrip(":")
 
 
-ZONED = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE | re.MULTILINE)
-
-
 def parse_datetimes(series: pd.Series) -> pd.Series:
     """Timestamps from ``2025/3/7 9:05``, ``2025-03-07 09:05:00``, ``2025年3月7日``, Excel serials.
 
-    NaT where blank or unreadable; the caller tells those two apart. Each distinct text
-    is parsed once: all of them as ISO 8601 in one call, then only the ones that failed
-    (Chinese forms, Excel serials) one by one. A time with a zone (``+08:00``, ``Z``, as
-    APIs write them) becomes the warehouse's local wall-clock time without the zone, the
-    way every other source writes its times.
+    NaT where blank or unreadable; the caller tells those two apart. A column of many
+    distinct times (work orders stamped to the minute) is parsed as ISO 8601 in one
+    vectorised call over its rows, a column of few (or a categorical) once per distinct
+    text; either way only the texts that failed (Chinese forms, Excel serials) are then
+    parsed one by one. A time with a zone (``+08:00``, ``Z``, as APIs write them)
+    becomes the warehouse's local wall-clock time without the zone, the way every
+    other source writes its times.
     """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        parsed = _parse_texts(series.cat.categories.to_numpy(dtype=object))
+        values = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
+        return pd.Series(values[series.cat.codes.to_numpy()], index=series.index)
+    texts = series.to_numpy(dtype=object)
+    if len(texts) > DISTINCT_SAMPLE:
+        sample = texts[:: max(1, len(texts) // DISTINCT_SAMPLE)]
+        if len(set(sample.tolist())) > len(sample) // 4:  # mostly distinct: parse every row
+            return pd.Series(_parse_texts(texts).to_numpy(dtype="datetime64[us]"), index=series.index)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    joined = "\n".join(texts)
-    if "/" in joined:
-        texts = texts.str.replace("/", "-", regex=False)
+    parsed = _parse_texts(np.asarray(uniques, dtype=object))
+    values = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
+    return pd.Series(values[codes], index=series.index)
+
+
+DISTINCT_SAMPLE = 10_000  # rows looked at to tell a column of few distinct values from one of many
+_SEPARATOR = "\x1f"  # joins texts for whole-column string operations (never in a date)
+
+
+def _parse_texts(texts: np.ndarray) -> pd.Series:
+    """Each text as a timestamp (datetime64[us], NaT where unreadable)."""
+    texts = pd.Series(texts, dtype=object).fillna("")
+    joined = _SEPARATOR.join(texts.tolist()) if len(texts) else ""
+    if joined.count(_SEPARATOR) != max(len(texts) - 1, 0):  # a separator inside a cell: one by one
+        joined = None
+    if joined is not None and "/" in joined:
+        texts = pd.Series(joined.replace("/", "-").split(_SEPARATOR), dtype=object)
+    elif joined is None:
+        texts = texts.map(lambda t: str(t).replace("/", "-"))
     zoned = np.zeros(len(texts), dtype=bool)
-    if ZONED.search(joined):  # one scan of the joined texts; most files have no zones
+    try:  # most files have no zones: one parse of every text says so
+        parsed = pd.to_datetime(texts, format="ISO8601", errors="coerce")
+        plain = parsed.dt.tz is None
+    except ValueError:  # "mixed timezones"
+        plain = False
+    if not plain:
         zoned = texts.str.contains(ZONED, na=False).to_numpy(dtype=bool)
-    plain = texts.where(~zoned, "")
-    parsed = pd.to_datetime(plain, format="ISO8601", errors="coerce").astype("datetime64[us]")
+        parsed = pd.to_datetime(texts.where(~zoned, ""), format="ISO8601", errors="coerce")
+    parsed = parsed.astype("datetime64[us]")
     if zoned.any():
         parsed[zoned] = [_zoned_datetime(t) for t in texts[zoned]]
     failed = (parsed.isna() | (parsed.dt.year < YEARS[0]) | (parsed.dt.year > YEARS[1])) & ~zoned
+    failed &= texts.ne("").to_numpy()
     if failed.any():
-        parsed[failed] = [_one_datetime(t) for t in texts[failed]]
-    values = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
-    return pd.Series(values[codes], index=series.index)
+        retry = pd.Series(texts[failed].to_numpy(), dtype=object)
+        codes, uniques = pd.factorize(retry)
+        again = pd.DatetimeIndex([_one_datetime(t) for t in uniques]).as_unit("us").to_numpy()
+        parsed[failed] = again[codes]
+    return parsed
+
+
+ZONED = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE | re.MULTILINE)
 
 
 def _zoned_datetime(text: str):

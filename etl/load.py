@@ -17,12 +17,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
-from data import rollup, settings
+from data import settings
 from data.schema import etl_reject, etl_run, fact, metric
+from etl.monthly import MonthRollup
 
 FACT_COLUMNS = ["period", "area_code", "metric_code", "dimension", "member", "value"]
 CHUNK = 500  # bind parameters per IN list, well under every engine's limit
 BATCH = 200_000  # rows per executemany or COPY write
+ROWS_PER_INSERT = 100  # rows in one SQLite INSERT ... VALUES statement (7 columns: 700 parameters)
+CACHE_KIB = 256 * 1024  # SQLite page cache while a load writes: fewer dirty pages spilled twice
 
 
 @dataclass
@@ -120,6 +123,9 @@ class Load:
         self.notes: list[str] = []
         self.conn: Connection | None = None
         self.run_id: int | None = None
+        self.cleared: dict[str, set[date]] = {}  # community -> days whose older facts are gone
+        self.first_pairs: set[tuple[str, str]] | None = None  # (metric, dimension) cleared with every chunk
+        self.months: MonthRollup | None = None
 
     def __enter__(self) -> "Load":
         self.conn = self.engine.connect()
@@ -128,12 +134,20 @@ class Load:
             source=self.source, location=self.location, checksum=self.checksum, started_at=self.started_at,
             status="running", rows_read=0,
         )).inserted_primary_key[0]
+        if self.conn.dialect.name == "sqlite":
+            # Only the page cache: journal and sync settings (durability) stay as they are.
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+        self.months = MonthRollup(self.conn, self.run_id, self.metrics)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.transaction.is_active:
-            self.transaction.rollback()
-        self.conn.close()
+        try:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+            if self.conn.dialect.name == "sqlite":
+                self.conn.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default, for the pool
+        finally:
+            self.conn.close()
 
     def add(self, output: Output) -> None:
         """One chunk's facts, rejects and extra rows, written inside the transaction."""
@@ -142,12 +156,16 @@ class Load:
         self.communities.update(communities)
         self.chunks += 1
         if output.facts is not None and len(output.facts):
-            facts = output.facts[FACT_COLUMNS].copy()
+            facts = output.facts[FACT_COLUMNS].copy(deep=False)  # copy-on-write: the source's frame stays as it was
             facts["period"] = pd.to_datetime(facts["period"]).dt.normalize()
             facts["value"] = facts["value"].astype(float)
             facts["run_id"] = self.run_id
             self.dimensions.update(facts[["metric_code", "dimension"]].drop_duplicates().itertuples(index=False, name=None))
+        self._clear(periods, communities)
+        if output.facts is not None and len(output.facts):
+            self.months.before_write(self.conn, facts, periods, communities)
             upsert_facts(self.conn, facts)
+            self.months.add(facts)
             self.facts += len(facts)
         if output.rejects is not None and len(output.rejects):
             rejects = output.rejects[["row_number", "field", "reason", "raw"]].copy()
@@ -163,9 +181,10 @@ class Load:
     def commit(self) -> RunResult:
         """Drop what the delivery replaced, mark the run a success, and commit."""
         periods, communities = sorted(self.periods), sorted(self.communities)
-        remove_replaced(self.conn, self.metrics, self.dimensions, periods, communities, self.run_id)
+        if self._clear_the_rest(periods, communities):
+            self.months.own = False  # facts outside the months it checked changed: recompute
         # The monthly roll-up follows the facts in the same transaction (data/rollup.py).
-        rollup.refresh_for_load(self.conn, self.run_id, self.metrics, periods, communities)
+        self.months.finish(self.conn, periods, communities)
         if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
                 fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
@@ -177,6 +196,36 @@ class Load:
         self.transaction.commit()
         return RunResult(self.run_id, self.source, self.location, "success", self.rows_read, self.rows_loaded,
                          self.rows_rejected, message)
+
+    def _clear(self, periods: list[date], communities: list[str]) -> None:
+        """Delete older facts of the source in a chunk's days x communities before the chunk
+        is written, so its inserts meet only this run's facts, and no pass over the
+        delivery's whole scope is needed at the end (see :meth:`_clear_the_rest`)."""
+        if self.first_pairs is None:
+            self.first_pairs = catalogue_pairs(self.conn, self.metrics) | self.dimensions
+        pairs = self.first_pairs | self.dimensions
+        remove_replaced(self.conn, self.metrics, pairs, periods, communities, self.run_id, catalogue=False)
+        for community in communities:
+            self.cleared.setdefault(community, set()).update(periods)
+
+    def _clear_the_rest(self, periods: list[date], communities: list[str]) -> int:
+        """The older facts in the delivery's scope (every day x every community it covers)
+        that no chunk's own scope held; returns how many were deleted. Nothing for a
+        delivery read in one chunk."""
+        deleted = 0
+        late = self.dimensions - (self.first_pairs or set())  # breakdowns first seen after chunk one
+        if late:
+            deleted += remove_replaced(self.conn, self.metrics, late, periods, communities, self.run_id,
+                                       catalogue=False)
+        groups: dict[frozenset, list[str]] = {}
+        for community in communities:
+            missing = frozenset(set(periods) - self.cleared.get(community, set()))
+            if missing:
+                groups.setdefault(missing, []).append(community)
+        for missing, group in groups.items():
+            deleted += remove_replaced(self.conn, self.metrics, self.first_pairs or set(), sorted(missing),
+                                       sorted(group), self.run_id, catalogue=False)
+        return deleted
 
 
 def write(engine: Engine, source: str, metrics: list[str], location: str, checksum: str,
@@ -196,22 +245,29 @@ def summary(facts: int, periods: list[date], communities: list[str], notes: list
     return " · ".join(parts + notes)
 
 
-def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str, str]], periods: list[date],
-                    communities: list[str], run_id: int) -> None:
-    """Delete the source's facts for these days in these communities' subtrees that
-    this run did not write.
-
-    One range of the key per metric and breakdown (the catalogue's, and any the run
-    wrote) and slice of communities, so each statement reads only the subtrees' rows.
-    """
-    if not metrics or not periods or not communities:
-        return
-    pairs = set(written)
-    rows = conn.execute(select(metric.c.code, metric.c.dimensions).where(metric.c.code.in_(metrics))).all()
+def catalogue_pairs(conn: Connection, metrics: list[str]) -> set[tuple[str, str]]:
+    """(metric, dimension) of every breakdown the catalogue lists for ``metrics``, and the totals."""
+    pairs = {(code, "") for code in metrics}
+    rows = conn.execute(select(metric.c.code, metric.c.dimensions).where(metric.c.code.in_(metrics or [""]))).all()
     for code, dimensions in rows:
         pairs.update((code, d.strip()) for d in ["", *(dimensions or "").split(",")])
-    pairs.update((code, "") for code in metrics)
+    return pairs
+
+
+def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str, str]], periods: list[date],
+                    communities: list[str], run_id: int, catalogue: bool = True) -> int:
+    """Delete the source's facts for these days in these communities' subtrees that
+    this run did not write; returns how many.
+
+    One range of the key per metric and breakdown (the ``written`` ones, and with
+    ``catalogue`` the catalogue's) and slice of communities, so each statement reads only
+    the subtrees' rows.
+    """
+    if not metrics or not periods or not communities:
+        return 0
+    pairs = set(written) | (catalogue_pairs(conn, metrics) if catalogue else set())
     older = or_(fact.c.run_id != run_id, fact.c.run_id.is_(None))
+    deleted = 0
     for code, dimension in sorted(pairs):
         if code not in metrics:
             continue
@@ -221,49 +277,77 @@ def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str
             if len(some) > 1:
                 in_subtrees.append(func.substr(fact.c.area_code, 1, 12).in_(some))
             for i in range(0, len(periods), CHUNK):
-                conn.execute(delete(fact).where(
+                done = conn.execute(delete(fact).where(
                     fact.c.metric_code == code, fact.c.dimension == dimension, *in_subtrees,
                     fact.c.period.in_(periods[i:i + CHUNK]), older,
                 ))
+                deleted += max(done.rowcount or 0, 0)
+    return deleted
 
 
-def bulk_insert(conn: Connection, table, frame: pd.DataFrame, suffix: str = "") -> None:
-    """Insert a DataFrame fast: COPY on PostgreSQL, executemany of tuples elsewhere,
-    :data:`BATCH` rows at a time (memory holds one batch of Python values).
+def bulk_insert(conn: Connection, table, frame: pd.DataFrame, suffix: str = "",
+                constants: dict[str, str] | None = None) -> None:
+    """Insert a DataFrame fast: COPY on PostgreSQL; on SQLite multi-row INSERTs of
+    :data:`ROWS_PER_INSERT` rows, so the driver's per-statement cost is paid once per
+    hundred rows rather than per row; :data:`BATCH` rows at a time (memory holds one
+    batch of Python values).
 
-    ``suffix`` (an ON CONFLICT clause) is for the executemany; COPY takes none.
+    ``suffix`` (an ON CONFLICT clause) is for the INSERT; COPY takes none. ``constants``
+    (SQLite: column -> SQL literal) are the same in every row and not bound per row.
     """
     if not len(frame):
         return
     columns = list(frame.columns)
+    constants = constants or {}
     if conn.dialect.name == "postgresql" and not suffix:
         _copy(conn, table.name, columns, frame)
         return
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) {suffix}"
-    for i in range(0, len(frame), BATCH):
-        rows = _tuples(frame.iloc[i:i + BATCH])
-        if conn.dialect.paramstyle == "qmark":
-            conn.exec_driver_sql(sql, rows)
-        else:
+    if conn.dialect.paramstyle != "qmark":
+        for i in range(0, len(frame), BATCH):
+            rows = _tuples(frame.iloc[i:i + BATCH])
             conn.execute(insert(table), [dict(zip(columns, r)) for r in rows])
+        return
+    one = f"({', '.join(['?'] * len(columns) + list(constants.values()))})"
+    head = f"INSERT INTO {table.name} ({', '.join(columns + list(constants))}) VALUES "
+    many = head + ", ".join([one] * ROWS_PER_INSERT) + f" {suffix}"
+    for i in range(0, len(frame), BATCH):
+        cells = _cells(frame.iloc[i:i + BATCH])
+        whole = len(cells) // ROWS_PER_INSERT * ROWS_PER_INSERT
+        if whole:
+            conn.exec_driver_sql(many, list(map(tuple, cells[:whole].reshape(-1, ROWS_PER_INSERT * len(columns)).tolist())))
+        if whole < len(cells):
+            rest = cells[whole:]
+            conn.exec_driver_sql(head + ", ".join([one] * len(rest)) + f" {suffix}", tuple(rest.ravel().tolist()))
+
+
+def _cells(frame: pd.DataFrame) -> np.ndarray:
+    """The frame as a 2-D object array of plain Python values (None for missing; dates as
+    SQLAlchemy stores them on SQLite), made once per distinct value where that is cheaper."""
+    cells = np.empty((len(frame), len(frame.columns)), dtype=object)
+    for j, name in enumerate(frame.columns):
+        cells[:, j] = _plain_column(frame[name])
+    return cells
+
+
+def _plain_column(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = np.append(_plain_column(pd.Series(column.cat.categories)), None)
+        return values[column.cat.codes.to_numpy()]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        # How SQLAlchemy's SQLite Date is stored; formatted once per distinct day.
+        codes, days = pd.factorize(column)
+        return np.append(np.asarray(days.strftime("%Y-%m-%d"), dtype=object), None)[codes]
+    if len(column) and isinstance(column.iloc[0], date) and not isinstance(column.iloc[0], datetime):
+        column = column.map(date.isoformat)
+    values = column.to_numpy(dtype=object)
+    if column.hasnans:
+        values[column.isna().to_numpy()] = None
+    return values
 
 
 def _tuples(frame: pd.DataFrame) -> list[tuple]:
     """Rows as tuples of plain Python values (dates as SQLAlchemy stores them on SQLite)."""
-    values = []
-    for name in frame.columns:
-        column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            # How SQLAlchemy's SQLite Date is stored; formatted once per distinct day.
-            codes, days = pd.factorize(column)
-            column = pd.Series(np.asarray(days.strftime("%Y-%m-%d"), dtype=object)[codes])
-        elif len(column) and isinstance(column.iloc[0], date) and not isinstance(column.iloc[0], datetime):
-            column = column.map(date.isoformat)
-        if column.hasnans:
-            values.append(column.astype(object).where(column.notna(), None).tolist())
-        else:
-            values.append(column.tolist())
-    return list(zip(*values))
+    return list(map(tuple, _cells(frame).tolist()))
 
 
 KEY = ["metric_code", "dimension", "area_code", "period", "member"]  # the fact table's key order
@@ -286,7 +370,24 @@ def upsert_facts(conn: Connection, facts: pd.DataFrame) -> None:
         conn.exec_driver_sql(f"INSERT INTO fact ({columns}) SELECT {columns} FROM fact_load "
                              + merge.format(key=", ".join(KEY)))
         return
-    bulk_insert(conn, fact, facts, suffix=merge.format(key=", ".join(KEY)))
+    suffix = merge.format(key=", ".join(KEY))
+    if conn.dialect.paramstyle != "qmark" or facts["run_id"].nunique() != 1:
+        bulk_insert(conn, fact, facts, suffix=suffix)
+        return
+    # In key order each (metric, breakdown) is one run of rows: write it with the metric,
+    # breakdown and run as constants of the statement (four values a row to bind, not seven).
+    run_id = int(facts["run_id"].iloc[0])
+    pairs = facts[["metric_code", "dimension"]].astype(str).to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, (pairs[1:] != pairs[:-1]).any(axis=1)])
+    for start, end in zip(starts, np.r_[starts[1:], len(facts)]):
+        code, dimension = (_literal(v) for v in pairs[start])
+        bulk_insert(conn, fact, facts.iloc[start:end][["period", "area_code", "member", "value"]], suffix=suffix,
+                    constants={"metric_code": code, "dimension": dimension, "run_id": str(run_id)})
+
+
+def _literal(text: str) -> str:
+    """A text as an SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def key_order(facts: pd.DataFrame) -> np.ndarray:
@@ -294,9 +395,15 @@ def key_order(facts: pd.DataFrame) -> np.ndarray:
     (one int64 sort when the codes fit in one, which they do for any real delivery)."""
     codes, sizes = [], []
     for name in KEY:
-        column_codes, uniques = pd.factorize(facts[name], sort=True)
-        codes.append(column_codes.astype(np.int64))
-        sizes.append(max(len(uniques), 1))
+        column = facts[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # by the categories' text, not their order
+            rank = np.argsort(np.argsort(column.cat.categories.astype(str).to_numpy(dtype=object), kind="stable"))
+            column_codes, size = rank[column.cat.codes.to_numpy()], len(rank)
+        else:
+            column_codes, uniques = pd.factorize(column, sort=True)
+            size = len(uniques)
+        codes.append(np.asarray(column_codes, dtype=np.int64))
+        sizes.append(max(size, 1))
     if float(np.prod(sizes, dtype=np.float64)) < 2.0**62:
         combined = np.zeros(len(facts), dtype=np.int64)
         for column_codes, size in zip(codes, sizes):

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from data import settings
 from etl import clean, extract, load, sources
+from etl.groups import distinct_rows
 from etl.extract import Delivery, Limits, RefusedFile
 from etl.load import Output, RunResult
 from etl.validate import Field, aliases, combine_rejects, validate
@@ -53,7 +54,21 @@ class Context:
         millions of rows is checked for duplicates across its chunks without holding
         its texts.
         """
-        hashes = pd.util.hash_array(values.to_numpy(dtype=object))
+        return self._seen_before(name, _hashes(values), values.index)
+
+    def repeated(self, name: str, values: pd.Series) -> pd.Series:
+        """True where a value came in an earlier row of this chunk or an earlier chunk.
+
+        Within the chunk the hashes only find candidates; the texts decide.
+        """
+        hashes = _hashes(values)
+        twice = pd.Series(hashes).duplicated(keep=False).to_numpy()
+        within = np.zeros(len(hashes), dtype=bool)
+        if twice.any():
+            within[twice] = values[twice].duplicated().to_numpy()
+        return pd.Series(within, index=values.index) | self._seen_before(name, hashes, values.index)
+
+    def _seen_before(self, name: str, hashes: np.ndarray, index: pd.Index) -> pd.Series:
         found = np.zeros(len(hashes), dtype=bool)
         earlier = self._seen.setdefault(name, [])
         for seen in earlier:
@@ -64,7 +79,7 @@ class Context:
             # Few arrays of doubling size: each lookup searches O(log chunks) arrays.
             last = earlier.pop()
             earlier[-1] = np.sort(np.concatenate([earlier[-1], last]), kind="stable")
-        return pd.Series(found, index=values.index)
+        return pd.Series(found, index=index)
 
     @property
     def matcher(self):
@@ -77,35 +92,48 @@ class Context:
 
     def match_areas(self, rows: pd.DataFrame, *, community: str, street: str | None = None,
                     district: str | None = None, grid_code: str | None = None,
-                    grid_name: str | None = None) -> tuple[pd.Series, pd.Series]:
+                    grid_name: str | None = None, categorical: bool = False) -> tuple[pd.Series, pd.Series]:
         """Area code for every row (grid if one is given and matches, else community).
 
         Returns ``(codes, reasons)``: ``codes`` is None where nothing matched and
         ``reasons`` then says why in plain words. Work is done once per distinct
-        combination of the area columns, not once per row.
+        combination of the area columns, not once per row. ``categorical`` codes come as
+        a pandas categorical (NaN where nothing matched).
         """
         columns = [c for c in (district, street, community, grid_code, grid_name) if c and c in rows.columns]
         if not len(rows):
             empty = pd.Series([], dtype=object)
             return empty, empty
-        keys = rows[columns].drop_duplicates()
-        found: dict[tuple, tuple[str | None, str]] = {}
-        for key in keys.itertuples(index=False, name=None):
+        group, firsts = distinct_rows(rows[columns])
+        keys = rows[columns].iloc[firsts].astype(object).itertuples(index=False, name=None)
+        found = []
+        for key in keys:
             values = dict(zip(columns, key))
-            found[key] = clean.match_area(
+            found.append(clean.match_area(
                 self.matcher,
                 community=values.get(community, ""),
                 street=values.get(street, "") if street else "",
                 district=values.get(district, "") if district else "",
                 grid_code=values.get(grid_code, "") if grid_code else "",
                 grid_name=values.get(grid_name, "") if grid_name else "",
-            )
-        table = pd.DataFrame(
-            [(*k, code, reason) for k, (code, reason) in found.items()],
-            columns=[*columns, "_code", "_reason"],
-        )
-        merged = rows[columns].merge(table, on=columns, how="left")
-        return merged["_code"].set_axis(rows.index), merged["_reason"].set_axis(rows.index)
+            ))
+        reasons = np.array([reason for _, reason in found], dtype=object)[group]
+        if categorical:
+            code_of, names = pd.factorize(pd.Series([code for code, _ in found], dtype=object))
+            codes = pd.Series(pd.Categorical.from_codes(code_of[group], categories=pd.Index(names, dtype=str)),
+                              index=rows.index)
+        else:
+            codes = pd.Series(np.array([code for code, _ in found], dtype=object)[group], index=rows.index)
+        return codes, pd.Series(reasons, index=rows.index)
+
+
+def _hashes(values: pd.Series) -> np.ndarray:
+    """64-bit hashes of the values' text (Python's own: stable within the process that
+    reads the whole delivery), once per distinct value for a categorical."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per = _hashes(pd.Series(values.cat.categories.astype(str)))
+        return np.append(per, hash(""))[values.cat.codes.to_numpy()]
+    return np.fromiter(map(hash, values.to_numpy(dtype=object)), dtype=np.int64, count=len(values))
 
 
 def read_rows(module: ModuleType, delivery: Delivery) -> pd.DataFrame:

@@ -94,14 +94,14 @@ def validate(rows: pd.DataFrame, fields: list[Field], now: datetime | None = Non
     ``rows`` comes from :func:`etl.clean.tidy`: clean text cells and ``_row``.
     """
     now = pd.Timestamp(now or settings.local_now())
-    typed = rows.copy()
+    typed = rows.copy(deep=False)  # copy-on-write: typed columns replace, never alter, the text ones
     problems: list[tuple[pd.Series, str, str]] = []  # (failing mask, field, reason template)
 
     for f in fields:
         if f.personal or f.name not in rows.columns:
             continue
         text = rows[f.name]
-        empty = text.eq("")
+        empty = _blank(text)
         if not f.nullable:
             problems.append((empty, f.name, f"{f.title} 为空 / is empty"))
         if f.kind == "datetime":
@@ -132,6 +132,13 @@ def validate(rows: pd.DataFrame, fields: list[Field], now: datetime | None = Non
         failing |= mask
     rejects = reject_frame(rows, fields, problems)
     return Checked(typed[~failing].reset_index(drop=True), rejects, rows_read=len(rows))
+
+
+def _blank(text: pd.Series) -> pd.Series:
+    """Where a text column is empty (numpy's comparison: no missing-value bookkeeping)."""
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        return text.eq("")
+    return pd.Series(text.to_numpy(dtype=object) == "", index=text.index)
 
 
 def reject_frame(rows: pd.DataFrame, fields: list[Field], problems) -> pd.DataFrame:
