@@ -132,7 +132,10 @@ def main() -> int:
         assert len(parsed) == args.rows
         del parsed
 
-        engine = pipeline.prepare_warehouse(f"sqlite:///{folder / 'warehouse.db'}")
+        database = folder / "warehouse.db"
+        for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            stale.unlink(missing_ok=True)  # a kept folder's earlier warehouse: the load would be "unchanged"
+        engine = pipeline.prepare_warehouse(f"sqlite:///{database}")
         stages = StageClock()
         wall, cpu = time.perf_counter(), time.process_time()
         [result] = pipeline.load_location(engine, "hotline", str(path), progress=stages)

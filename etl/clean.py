@@ -65,6 +65,8 @@ def clean_column(series: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
     names) is checked as one joined string and returned as it is; any other column is
     normalised once per distinct value.
     """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _clean_categorical(series)
     try:
         joined = "\x00" + "\x00".join(series.tolist()) + "\x00"
     except TypeError:  # blanks as None/NaN
@@ -79,6 +81,43 @@ def clean_column(series: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
     texts = np.array([normalize_cell(t) for t in uniques], dtype=object)
     blank = np.append(texts == "", True)[codes]
     return pd.Series(_spread(codes, texts, ""), index=series.index, dtype=str), blank
+
+
+def _clean_categorical(series: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+    """:func:`clean_column` for a categorical: its categories are cleaned, not its rows.
+
+    Categories that clean to the same text (``电话`` and `` 电话``) become one; a missing
+    cell (a short row) is ``''`` like any blank. The result is a categorical again.
+    """
+    categories = series.cat.categories.to_numpy(dtype=object)
+    texts = np.array([normalize_cell(t) for t in categories] + [""], dtype=object)  # last: missing
+    numbers, names = pd.factorize(texts)
+    codes = numbers[series.cat.codes.to_numpy()]  # code -1 (missing) picks the appended ""
+    blank_names = np.asarray(names, dtype=object) == ""
+    blank = blank_names[codes] if blank_names.any() else None
+    if blank is not None and not blank.any():
+        blank = None
+    cleaned = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=str))
+    return pd.Series(cleaned, index=series.index), blank
+
+
+def _totals_rows(cells: pd.Series) -> pd.Series:
+    """Where a raw column's cell says 合计/总计 (a totals row), checked once per distinct
+    text for a categorical."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        categories = cells.cat.categories.to_numpy(dtype=object)
+        says = np.array([isinstance(t, str) and "计" in t and bool(TOTALS.match("".join(normalize_cell(t).split())))
+                         for t in categories] + [False], dtype=bool)
+        return pd.Series(says[cells.cat.codes.to_numpy()], index=cells.index)
+    totals = pd.Series(False, index=cells.index)
+    cells = cells.fillna("")
+    if "计" not in "".join(cells.tolist()):  # one scan of the column says no totals row
+        return totals
+    maybe = cells.str.contains("计", regex=False)
+    if maybe.any():
+        squeezed = cells[maybe].map(lambda s: "".join(normalize_cell(s).split()))
+        totals.loc[squeezed.index] |= squeezed.str.match(TOTALS)
+    return totals
 
 
 # --- header ----------------------------------------------------------------------------
@@ -185,13 +224,7 @@ def tidy(sheet: Sheet, aliases: dict[str, list[str]], required: list[str], keep:
     totals = pd.Series(False, index=body.index)
     display = {header.columns[name] for name in verbatim if name in header.columns}
     for pos in [c for c in range(3) if c in body.columns and c not in display]:
-        cells = body[pos].fillna("")
-        if "计" not in "".join(cells.tolist()):  # one scan of the column says no totals row
-            continue
-        maybe = cells.str.contains("计", regex=False)
-        if maybe.any():
-            squeezed = cells[maybe].map(lambda s: "".join(normalize_cell(s).split()))
-            totals.loc[squeezed.index] |= squeezed.str.match(TOTALS)
+        totals |= _totals_rows(body[pos])
     keep_rows = ~(blank | totals)
     data = data[keep_rows]
     data.insert(0, "_row", rows[keep_rows].astype("int64").to_numpy())
@@ -230,6 +263,7 @@ def parse_numbers(series: pd.Series) -> pd.Series:
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "日": " ", "/": "-", ".": "-", "T": " "})
 SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 YEARS = (1900, 2200)  # a parsed year outside this is a misread number, not a date
+_FIRST_DAY, _AFTER_LAST_DAY = pd.Timestamp(YEARS[0], 1, 1), pd.Timestamp(YEARS[1] + 1, 1, 1)
 SERIAL_RANGE = (20000, 80000)  # Excel day numbers of 1954..2119: a date, not a year or an amount
 
 
@@ -294,7 +328,8 @@ def _parse_texts(texts: np.ndarray) -> pd.Series:
     parsed = parsed.astype("datetime64[us]")
     if zoned.any():
         parsed[zoned] = [_zoned_datetime(t) for t in texts[zoned]]
-    failed = (parsed.isna() | (parsed.dt.year < YEARS[0]) | (parsed.dt.year > YEARS[1])) & ~zoned
+    # Outside YEARS: a misread number. (Compared as timestamps: no year computed per row.)
+    failed = (parsed.isna() | (parsed < _FIRST_DAY) | (parsed >= _AFTER_LAST_DAY)) & ~zoned
     failed &= texts.ne("").to_numpy()
     if failed.any():
         retry = pd.Series(texts[failed].to_numpy(), dtype=object)

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -273,21 +274,28 @@ HEAD_BYTES = 1 << 20  # enough of a file to tell its encoding, delimiter and wid
 
 
 def read_csv_chunks(delivery: Delivery, chunk_rows: int | None, usecols: list[int] | None = None,
-                    nrows: int | None = None):
+                    nrows: int | None = None, lead: int = 0, categories=()):
     """The CSV as Sheets of ``chunk_rows`` rows each (all of it when None), streamed
     from disk; each Sheet's ``row_numbers`` count from the top of the file.
 
     ``usecols`` (positions) parses only those columns: the ones a source keeps, so
     personal and unused columns cost neither time nor memory. Columns keep their
     position as label. ``nrows`` reads just the first rows (to find the header).
+    ``lead`` rows (title and header lines above the data) come in the first chunk on
+    top of its ``chunk_rows``, so a chunk size counts data rows. ``categories``
+    (positions) are read as pandas categoricals (columns of few distinct values, whose
+    text is then handled once per value); every other column is text.
     """
     head_bytes = delivery.head(HEAD_BYTES)
     encoding = detect_encoding(head_bytes, delivery.location)
     head = head_bytes[:200_000].decode(encoding, errors="ignore")
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
+    # With categoricals (the chunked read of a big file) the other columns are plain
+    # Python strings (object): pandas' ``str`` dtype would cost one more pass per column.
+    dtype = defaultdict(lambda: object, {pos: "category" for pos in categories}) if categories else str
     try:
         reader = pd.read_csv(
-            delivery.source(), encoding=encoding, header=None, dtype=str, sep=delimiter,
+            delivery.source(), encoding=encoding, header=None, dtype=dtype, sep=delimiter,
             keep_default_na=False, skip_blank_lines=False, engine="c", names=_column_names(head, delimiter),
             chunksize=chunk_rows, index_col=False, usecols=usecols, nrows=nrows,
         )
@@ -295,12 +303,19 @@ def read_csv_chunks(delivery: Delivery, chunk_rows: int | None, usecols: list[in
             frame = reader
             yield Sheet(frame)
             return
-        first = 1
+        first, size = 1, chunk_rows + max(lead, 0)
         with reader:
-            for frame in reader:
+            while True:
+                try:
+                    frame = reader.get_chunk(size)
+                except StopIteration:
+                    break
+                if not len(frame):
+                    break
                 frame.index = range(len(frame))
                 yield Sheet(frame, pd.Series(range(first, first + len(frame))))
                 first += len(frame)
+                size = chunk_rows
     except UnicodeDecodeError as err:
         raise RefusedFile(f"文件编码损坏 / {delivery.location}: cannot decode as {encoding}: {err.reason}") from None
     except (pd.errors.ParserError, csv.Error, ValueError) as err:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from data import rollup
 from data.schema import fact, fact_month, metric
+from etl.groups import distinct_rows
 
 SLICE = 500  # communities per statement
 
@@ -136,13 +138,26 @@ def _by_month(facts: pd.DataFrame, stocks: set[str]) -> pd.DataFrame:
     is_stock = frame["metric_code"].isin(stocks).to_numpy()
     parts = []
     if not is_stock.all():
-        flows = frame[~is_stock].groupby(keys, sort=False, observed=True)["value"].sum().reset_index()
+        flows = _flow_sums(frame if not is_stock.any() else frame[~is_stock], keys)
         flows["day"] = flows["month"]
         parts.append(flows)
     if is_stock.any():
         latest = frame[is_stock].sort_values("day", kind="stable").groupby(keys, sort=False, observed=True).tail(1)
         parts.append(latest)
     return pd.concat(parts, ignore_index=True)[[*keys, "day", "value"]]
+
+
+def _flow_sums(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` summed by ``keys``: on integer group codes with an exact ``bincount`` when
+    every value is a whole number (counts), else pandas' own group-by."""
+    values = frame["value"].to_numpy(dtype=float)
+    if len(values) and np.isfinite(values).all() and (values == np.round(values)).all() \
+            and np.abs(values).sum() < 2.0**53:
+        group, firsts = distinct_rows(frame[keys])
+        out = frame[keys].iloc[firsts].reset_index(drop=True)
+        out["value"] = np.bincount(group, weights=values, minlength=len(firsts))
+        return out
+    return frame.groupby(keys, sort=False, observed=True)["value"].sum().reset_index()
 
 
 def _combine(parts: list[pd.DataFrame], stocks: set[str]) -> pd.DataFrame:

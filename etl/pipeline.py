@@ -160,7 +160,11 @@ def read_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None):
         header = clean.locate_header(head, names, required)
         wanted = {header.columns[name] for name in keep if name in header.columns}
         wanted |= set(range(min(3, head.frame.shape[1])))  # where a totals row says 合计
-        sheets = extract.read_csv_chunks(delivery, chunk_rows, usecols=sorted(wanted))
+        # Columns of few distinct values come as categoricals: cleaned and checked once
+        # per value. The first chunk holds the title and header rows on top of its data.
+        few = {header.columns[f.name] for f in fields if f.few_values and f.name in header.columns}
+        sheets = extract.read_csv_chunks(delivery, chunk_rows, usecols=sorted(wanted), categories=sorted(few),
+                                         lead=header.first_row + header.height)
         yield from clean.tidy_chunks(sheets, names, required, keep, header=header, verbatim=verbatim)
     else:
         yield from clean.tidy_chunks([extract.read_sheet(delivery)], names, required, keep, verbatim=verbatim)

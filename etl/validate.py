@@ -29,7 +29,11 @@ class Field:
     never leave the extract step. ``required`` columns must be in the header or the file
     is refused; ``nullable=False`` cells must hold a value or the row is rejected.
     ``verbatim`` columns (titles, bodies) skip the text cleaning that folds full-width
-    punctuation and line breaks.
+    punctuation and line breaks. ``few`` says the column holds few distinct values
+    (statuses, channels, area names; by default a text column with ``allowed`` values):
+    a big CSV reads it as a pandas categorical and cleans each distinct value once. Never
+    set it on a column of mostly distinct values (order numbers, times): a categorical of
+    a million values is slower to read than text.
     """
 
     name: str
@@ -44,10 +48,20 @@ class Field:
     not_future: bool = True  # datetimes only
     label_en: str = ""
     verbatim: bool = False  # display text kept exactly as written (no normalising, no totals check)
+    few: bool | None = None  # few distinct values: read as a categorical (default: text with allowed values)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
+
+    @property
+    def few_values(self) -> bool:
+        """Whether a big CSV reads this column as a categorical."""
+        if self.personal or self.verbatim:
+            return False
+        if self.few is not None:
+            return self.few
+        return self.kind == "text" and self.allowed is not None
 
     @property
     def title(self) -> str:
