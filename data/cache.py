@@ -19,6 +19,7 @@ import os
 import pickle
 import threading
 import time
+from collections import OrderedDict
 
 from flask_caching import Cache
 
@@ -27,10 +28,57 @@ from data import settings
 log = logging.getLogger("csb.cache")
 
 cache = Cache()
-_state: dict = {"backend": None, "down": False, "retry_at": 0.0}
+_state: dict = {"backend": None, "local": None, "down": False, "retry_at": 0.0}
 RETRY_SECONDS = 10.0  # while the backend is down, try it again this often, not on every call
 _version_lock = threading.Lock()
 _versions: dict[str, tuple[float, int]] = {}  # database url -> (read at, version)
+
+
+class _Local:
+    """This process's most recently used answers, in front of a shared backend (Redis, files).
+
+    A wall refresh asks the cache some forty times; from Redis that is forty round trips
+    in a row, each waiting for the GIL again in a busy worker. Keys carry the data
+    version, so an entry can never be stale, only old: the least recently used go first,
+    beyond ``CSB_LOCAL_CACHE_ITEMS`` entries or ``CSB_LOCAL_CACHE_MB``. Answers are kept
+    pickled and unpickled on each hit: every caller gets its own copy, as from Redis.
+    """
+
+    def __init__(self, items: int, budget: int):
+        self.items, self.budget = items, budget
+        self.entries: OrderedDict[str, bytes] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            blob = self.entries.get(key)
+            if blob is None:
+                return None
+            self.entries.move_to_end(key)
+        return pickle.loads(blob)
+
+    def put(self, key: str, value) -> None:
+        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(blob) > self.budget // 16:
+            return  # one answer must not push out everything else
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old)
+            self.entries[key] = blob
+            self.size += len(blob)
+            while self.entries and (len(self.entries) > self.items or self.size > self.budget):
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def _local_from_env(kind: str) -> _Local | None:
+    if kind not in ("redis", "filesystem"):
+        return None  # simple is in this process already; null caches nothing
+    items = int(os.environ.get("CSB_LOCAL_CACHE_ITEMS", "8192"))
+    budget = int(float(os.environ.get("CSB_LOCAL_CACHE_MB", "64")) * 1024 * 1024)
+    return _Local(items, budget) if items > 0 and budget > 0 else None
 
 
 def config_from_env() -> dict:
@@ -60,12 +108,14 @@ def init_app(server) -> None:
     """Attach the cache to the Flask server; query functions start using it."""
     cache.init_app(server, config=config_from_env())
     _state["backend"] = server.extensions["cache"][cache]
+    _state["local"] = _local_from_env(os.environ.get("CSB_CACHE", "simple").strip().lower())
     _state["down"] = False
 
 
 def reset() -> None:
     """Stop caching in this process (tests, and code run outside the app)."""
     _state["backend"] = None
+    _state["local"] = None
     _state["down"] = False
     _versions.clear()
 
@@ -78,9 +128,12 @@ def data_version(url: str) -> int:
     if seen and now - seen[0] < ttl:
         return seen[1]
     with _version_lock:
+        seen = _versions.get(url)  # another thread may have just read it
+        if seen and time.monotonic() - seen[0] < ttl:
+            return seen[1]
         from data import query
 
-        version = query.data_version()
+        version = query.read_data_version()
         _versions[url] = (time.monotonic(), version)
         return version
 
@@ -115,6 +168,11 @@ def cached(fn):
         url = settings.database_url()
         raw = pickle.dumps((fn.__module__, fn.__qualname__, url, args, sorted(kwargs.items())), protocol=4)
         key = f"{data_version(url)}:{fn.__name__}:{hashlib.sha1(raw).hexdigest()}"
+        local = _state.get("local")
+        if local is not None:
+            hit = local.get(key)
+            if hit is not None:
+                return hit
         try:
             hit = backend.get(key)
             _backend_ok()
@@ -122,12 +180,16 @@ def cached(fn):
             _backend_failed(err)
             return fn(*args, **kwargs)
         if hit is not None:
+            if local is not None:
+                local.put(key, hit)
             return hit
         result = fn(*args, **kwargs)
         try:
             backend.set(key, result)
         except Exception as err:  # noqa: BLE001
             _backend_failed(err)
+        if local is not None and result is not None:
+            local.put(key, result)
         return result
 
     wrapper.uncached = fn

@@ -10,13 +10,19 @@ everything higher is computed here, in SQL, by metric kind:
 
 An area's subtree is one code-prefix range on ``fact.area_code`` (see ``data.areas``), so
 each question is one range scan of the fact table's key (metric, dimension, area, period,
-member) plus a GROUP BY (on a SQLite warehouse that also has the date index
+member) plus a GROUP BY. Within that range the dates can only be filtered, so a short
+range (up to ``SKIP_DAYS``: this month so far, the last 30 days, the partial months at
+the ends of a longer range) walks the subtree's stored area codes one index seek each
+and seeks each one's days instead (``_skip_codes``): a month to date reads its own rows,
+not the street's whole history (on a SQLite warehouse that also has the date index
 ``ix_fact_metric_period``, whose range its planner misjudges, ``_access_path`` picks the
 index). Values are always bound parameters, and statements are built once per shape.
 Several metrics, areas or kinds asked together go into one UNION ALL statement: one
 round trip. The small metric and area tables are cached per engine and dropped as soon
-as a new successful ETL run changes ``data_version()``; everything else is read fresh,
-so each function depends only on its arguments and the warehouse.
+as a new successful ETL run changes ``data_version()`` (while the app has a cache, the
+version its keys carry, re-read every ``CSB_VERSION_TTL`` seconds; otherwise read on each
+call); everything else is read fresh, so each function depends only on its arguments and
+the warehouse.
 
 Questions over whole months (a twelve-month trend, last quarter) read those months from
 the monthly roll-up ``fact_month`` (``data/rollup.py``) and only the partial months at
@@ -36,6 +42,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import (
     Connection,
+    and_,
     Date,
     DateTime,
     Engine,
@@ -67,6 +74,7 @@ __all__ = [
 GRAINS = ("day", "week", "month", "year")
 DOMAIN_ORDER = ("party", "governance", "services")
 INDEX_ENTRY_ADVANTAGE = 10  # fetching a table row / reading an index entry, roughly, on SQLite
+SKIP_DAYS = 92  # fact pieces up to this many days seek each stored area's dates (see _fact_access)
 
 
 class UnknownMetric(LookupError):
@@ -103,6 +111,16 @@ def _engine(engine: Engine | None) -> Engine:
     return engine
 
 
+def _connect(engine: Engine) -> Connection:
+    """A connection for reading: on PostgreSQL in autocommit, so a question costs its own
+    statements and the pool's liveness check, not also a BEGIN and a ROLLBACK round trip
+    each (reads see the same as under READ COMMITTED: each statement its own snapshot)."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
 def _version(conn: Connection) -> int:
     latest = conn.execute(select(func.max(etl_run.c.id)).where(etl_run.c.status == "success")).scalar()
     return int(latest or 0)
@@ -124,9 +142,32 @@ def _state(conn: Connection) -> tuple[int, int | None]:
     return int(row[0] or 0), row[1]
 
 
+def _trusted_version(engine: Engine) -> int | None:
+    """The data version the app's cache keys carry, when ``engine`` is the app's warehouse.
+
+    ``data.cache`` re-reads it at most every ``CSB_VERSION_TTL`` seconds and every cached
+    figure is keyed by it; a snapshot made for that version answers without asking the
+    warehouse again. None without an app cache or for any other engine (tests, the ETL):
+    then the state is read on every call.
+    """
+    from data import cache as data_cache
+
+    if data_cache._state["backend"] is None:
+        return None
+    from data import settings
+    from data.db import get_engine
+
+    url = settings.database_url()
+    if get_engine(url) is not engine:
+        return None
+    return data_cache.data_version(url)
+
+
 def _snapshot(engine: Engine, conn: Connection) -> _Snapshot:
-    version, marker = _state(conn)
     snap = _snapshots.get(engine)
+    if snap is not None and snap.version == _trusted_version(engine):
+        return snap  # made for the version the cache trusts: its roll-up marker was read then
+    version, marker = _state(conn)
     if snap is None or snap.version != version:
         snap = _Snapshot(version, _load_metrics(conn))
         with _lock:
@@ -314,9 +355,57 @@ def _access_path(snap: _Snapshot, conn: Connection, prefix: str, start: date, en
     return "area" if area_share <= INDEX_ENTRY_ADVANTAGE * time_share else "period"
 
 
+def _fact_access(snap: _Snapshot, conn: Connection, prefix: str, start: date, end: date) -> str | None:
+    """How to read ``fact`` for one subtree and a date range: "skip", "area", "period" or None.
+
+    The key runs (metric, dimension, area, period, member): a subtree is a range of its
+    area column, so the dates can only be filtered, not sought, and a range of days costs
+    as much as the subtree's whole history (a month to date on a two-year warehouse: 24
+    times the rows it needs). For up to ``SKIP_DAYS`` days the area codes are walked one
+    seek each (``_skip_codes``) and each area's days sought; longer ranges read the key
+    range (or, on SQLite with the date index, what ``_access_path`` picks).
+    """
+    path = _access_path(snap, conn, prefix, start, end)
+    if path != "period" and (end - start).days < SKIP_DAYS:
+        return "skip"
+    return path
+
+
 def _unindexed(column):
     """``+column``: SQLite's documented way to keep a term from choosing an index."""
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def _skip_codes(table, name: str, param):
+    """(m, c): every metric asked and every area code of the subtree it has rows under.
+
+    A recursive CTE that walks the key's distinct area codes one index seek at a time
+    (a "loose index scan": the first code in range, then the first code after it, ...),
+    per metric and for the asked dimension. It reads one index entry per stored area,
+    however long its history, and needs nothing but the key: no register, no statistics.
+    """
+    first = table.alias(name + "first")
+    anchor = select(
+        metric_table.c.code.label("m"),
+        select(func.min(first.c.area_code)).where(
+            first.c.metric_code == metric_table.c.code,
+            first.c.dimension == param("dimension"),
+            first.c.area_code >= param("low"),
+            first.c.area_code < param("high"),
+        ).scalar_subquery().label("c"),
+    ).where(metric_table.c.code.in_(param("metrics", expanding=True)))
+    codes = anchor.cte(name + "codes", recursive=True)
+    after = table.alias(name + "after")
+    step = select(
+        codes.c.m,
+        select(func.min(after.c.area_code)).where(
+            after.c.metric_code == codes.c.m,
+            after.c.dimension == param("dimension"),
+            after.c.area_code > codes.c.c,
+            after.c.area_code < param("high"),
+        ).scalar_subquery(),
+    ).where(codes.c.c.is_not(None))
+    return codes.union_all(step)
 
 
 def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int | None, grain: str | None,
@@ -324,6 +413,8 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     """The stored rows (``fact`` or ``fact_month``) one aggregate reads, with key and bucket.
 
     Every value is a bound parameter named ``name`` + a suffix (see ``_aggregate``).
+    ``access`` "skip" seeks each stored area's date range (see ``_skip_codes``) instead of
+    reading the subtree's whole history in the key range and filtering dates.
     """
     def param(suffix: str, **kw):
         return bindparam(name + suffix, **kw)
@@ -336,15 +427,23 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
         key = cast(param("label", type_=String), String)
     area_code = _unindexed(table.c.area_code) if access == "period" else table.c.area_code
     period = _unindexed(table.c.period) if access == "area" else table.c.period
-    conditions = [
-        table.c.metric_code.in_(param("metrics", expanding=True)),
-        table.c.dimension == param("dimension"),
-        table.c.member != "" if by_member else table.c.member == param("member"),
-        area_code >= param("low"),
-        area_code < param("high"),
-        period >= param("start"),
-        period <= param("end"),
-    ]
+    member = table.c.member != "" if by_member else table.c.member == param("member")
+    if access == "skip":
+        codes = _skip_codes(table, name, param)
+        source = codes.join(table, and_(table.c.metric_code == codes.c.m, table.c.area_code == codes.c.c))
+        conditions = [table.c.dimension == param("dimension"), period >= param("start"), period <= param("end"),
+                      member]
+    else:
+        source = table
+        conditions = [
+            table.c.metric_code.in_(param("metrics", expanding=True)),
+            table.c.dimension == param("dimension"),
+            member,
+            area_code >= param("low"),
+            area_code < param("high"),
+            period >= param("start"),
+            period <= param("end"),
+        ]
     return select(
         table.c.metric_code.label("metric"),
         key.label("key"),
@@ -353,7 +452,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
         table.c.member,
         table.c.period,
         table.c.value,
-    ).where(*conditions)
+    ).select_from(source).where(*conditions)
 
 
 def _part_query(dialect: str, index: int, kind: str, pieces: tuple, *, by_member: bool,
@@ -434,7 +533,7 @@ def _aggregate(snap: _Snapshot, conn: Connection, stored: list[dict], selections
             index = len(specs)
             shape = []
             for number, (table, first, last) in enumerate(pieces):
-                access = _access_path(snap, conn, prefix, first, last) if table is fact else None
+                access = _fact_access(snap, conn, prefix, first, last) if table is fact else None
                 shape.append((table.name, access))
                 name = f"q{index}p{number}_"
                 params.update({name + "metrics": codes, name + "dimension": dimension, name + "low": low,
@@ -554,7 +653,7 @@ def values(metrics: list[str], area: str, start, end, *, member=None,
     start, end = _dates(start, end)
     dimension, member_value = _member(member)
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         ms = [_metric(snap, conn, code) for code in metrics]
         where = _area(snap, conn, area)
@@ -573,7 +672,7 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
     grain = _grain(grain)
     dimension, member_value = _member(member)
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         m = _metric(snap, conn, metric)
         where = _area(snap, conn, area)
@@ -627,7 +726,7 @@ def breakdown(metric: str, area: str, start, end, by: str = "children", *,
     """``key``, ``label``, ``label_en``, ``value`` per child area or per dimension member, largest first."""
     start, end = _dates(start, end)
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         m = _metric(snap, conn, metric)
         where = _area(snap, conn, area)
@@ -647,7 +746,7 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
     start, end = _dates(start, end)
     grain = _grain(grain)
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         m = _metric(snap, conn, metric)
         where = _area(snap, conn, area)
@@ -680,7 +779,7 @@ def compare_series(metric: str, areas: list[str], start, end, grain: str = "mont
     grain = _grain(grain)
     engine = _engine(engine)
     codes = list(dict.fromkeys(areas))
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         m = _metric(snap, conn, metric)
         rows_by_area = [_area(snap, conn, code) for code in codes]
@@ -700,7 +799,7 @@ def ranking(metric: str, parent: str, start, end, *, engine: Engine | None = Non
     """The children of ``parent`` ranked best first (``metric.better``); areas without a figure last."""
     start, end = _dates(start, end)
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         m = _metric(snap, conn, metric)
         where = _area(snap, conn, parent)
@@ -728,7 +827,7 @@ def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine 
         metrics = [metrics]
     start, end = _dates(start, end)
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         ms = [_metric(snap, conn, code) for code in metrics]
         where = _area(snap, conn, parent)
@@ -748,10 +847,20 @@ def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine 
 
 # --------------------------------------------------------------------------- freshness
 
+def _latest_skip():
+    codes = _skip_codes(fact, "lp_", lambda suffix, **kw: bindparam("lp_" + suffix, **kw))
+    return (select(func.max(fact.c.period))
+            .select_from(codes.join(fact, and_(fact.c.metric_code == codes.c.m, fact.c.area_code == codes.c.c)))
+            .where(fact.c.dimension == "", fact.c.member == "", fact.c.period >= bindparam("lp_since")))
+
+
+_LATEST_SKIP = _latest_skip()
+
+
 def latest_period(metric: str, area: str | None = None, *, engine: Engine | None = None) -> date | None:
     """The latest date with data for ``metric`` (in ``area``'s subtree): the "as of" date."""
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         m = _metric(snap, conn, metric)
         codes = [part["code"] for part in _parts(snap, conn, m)]
@@ -767,14 +876,18 @@ def latest_period(metric: str, area: str | None = None, *, engine: Engine | None
                 found += [table.c.area_code >= bounds[0], table.c.area_code < bounds[1]]
             return found
 
-        since = []
         if snap.rollup:
             # The latest month from the roll-up, then the latest day within it from the facts.
             month = _as_day(conn.execute(select(func.max(fact_month.c.period)).where(*conditions(fact_month))).scalar())
             if month is None:
                 return None
-            since = [fact.c.period >= month]
-        latest = conn.execute(select(func.max(fact.c.period)).where(*conditions(fact), *since)).scalar()
+            if bounds is None or SKIP_DAYS <= 31:
+                latest = conn.execute(select(func.max(fact.c.period)).where(*conditions(fact), fact.c.period >= month)).scalar()
+            else:  # from that month on, each stored area's days are sought, not filtered (see _fact_access)
+                latest = conn.execute(_LATEST_SKIP, {"lp_metrics": codes, "lp_dimension": "", "lp_low": bounds[0],
+                                                     "lp_high": bounds[1], "lp_since": month}).scalar()
+        else:
+            latest = conn.execute(select(func.max(fact.c.period)).where(*conditions(fact))).scalar()
     if isinstance(latest, datetime):
         return latest.date()
     if isinstance(latest, str):
@@ -783,14 +896,21 @@ def latest_period(metric: str, area: str | None = None, *, engine: Engine | None
 
 
 def data_version(*, engine: Engine | None = None) -> int:
-    """The id of the latest successful ETL run, 0 before the first: a cache key for results."""
-    with _engine(engine).connect() as conn:
+    """The id of the latest successful ETL run, 0 before the first: a cache key for results.
+
+    Read from the warehouse on every call (a health check or an API answer must fail when
+    the warehouse is away); ``data.cache.data_version`` is the cached one the keys carry.
+    """
+    with _connect(_engine(engine)) as conn:
         return _version(conn)
+
+
+read_data_version = data_version  # what data.cache re-reads every CSB_VERSION_TTL seconds
 
 
 def last_loaded_at(*, engine: Engine | None = None) -> datetime | None:
     """When the latest successful ETL run finished."""
-    with _engine(engine).connect() as conn:
+    with _connect(_engine(engine)) as conn:
         version = _version(conn)
         if not version:
             return None
@@ -802,7 +922,7 @@ def last_loaded_at(*, engine: Engine | None = None) -> datetime | None:
 def metric_info(code: str, *, engine: Engine | None = None) -> dict | None:
     """The metric's catalogue row, plus ``breakdowns``: the ``by`` values it accepts besides children."""
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         try:
             m = _metric(snap, conn, code)
@@ -825,7 +945,7 @@ def breakdowns(code: str, *, engine: Engine | None = None) -> list[str]:
 def catalog(*, engine: Engine | None = None) -> pd.DataFrame:
     """Every metric, ordered by domain (party, governance, services) then code."""
     engine = _engine(engine)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
         rows = list(snap.metrics.values())
     columns = [c.name for c in metric_table.columns]

@@ -98,3 +98,36 @@ def test_an_unknown_backend_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("CSB_CACHE", "memcachedd")
     with pytest.raises(ValueError, match="CSB_CACHE"):
         cache.config_from_env()
+
+
+def test_a_worker_keeps_recent_answers_in_front_of_redis_and_a_load_still_shows(warehouse, redis_url, monkeypatch):
+    import redis
+
+    monkeypatch.setenv("CSB_CACHE", "redis")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("CSB_CACHE_PREFIX", "csb-test:")
+    _app()
+    args = ("hotline_received", STREET, date(2026, 11, 1), date(2026, 11, 30))
+    frame_args = ("hotline_received", STREET, date(2026, 11, 1), date(2026, 11, 30), "day")
+    assert query.value(*args) == 7
+    first = query.series(*frame_args)
+    redis.Redis.from_url(redis_url).flushdb()  # Redis forgets: this process still knows
+    _change_without_load(warehouse, 9)
+    assert query.value(*args) == 7, "same data version: the answer this worker already had"
+    again = query.series(*frame_args)
+    again.loc[0, "value"] = -1  # a caller changing its copy changes nobody else's
+    assert query.series(*frame_args).equals(first)
+    _new_load(warehouse, 12)
+    assert query.value(*args) == 12, "a load changes the key: never an old answer"
+    local = cache._state["local"]
+    assert local is not None and 0 < len(local.entries) <= local.items
+
+
+def test_the_local_answers_are_bounded(monkeypatch):
+    local = cache._Local(items=3, budget=10_000)
+    for i in range(5):
+        local.put(f"k{i}", {"i": i})
+    assert list(local.entries) == ["k2", "k3", "k4"]
+    assert local.get("k2") == {"i": 2}
+    local.put("big", "x" * 5_000)  # over a sixteenth of the budget: not kept
+    assert local.get("big") is None and local.size <= 10_000

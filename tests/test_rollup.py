@@ -263,3 +263,56 @@ def test_a_catalogue_change_keeps_a_current_rollup_current(engine, tmp_path):
     load_catalog(engine, metrics_file)
     with engine.connect() as conn:
         assert rollup.is_current(conn)
+
+
+def _stray_facts() -> list[dict]:
+    """Facts under a community code the register does not know, and a grid cell of it."""
+    rows = []
+    for i, day in enumerate([date(2025, 3, 2), date(2025, 3, 28), date(2025, 5, 31), date(2025, 6, 1)]):
+        for leaf in ("510104011099", "510104011099001"):
+            rows.append(dict(period=day, area_code=leaf, metric_code="hotline_received", dimension="", member="",
+                             value=float(3 + i)))
+            rows.append(dict(period=day, area_code=leaf, metric_code="service_transactions", dimension="channel",
+                             member="网上", value=float(1 + i)))
+            rows.append(dict(period=day, area_code=leaf, metric_code="party_members", dimension="", member="",
+                             value=float(40 + i)))
+    return rows
+
+
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["raw", "roll-up"])
+def test_short_ranges_sought_area_by_area_equal_the_key_range_scan(wh, monkeypatch, rolled_up):
+    """Up to SKIP_DAYS days, fact is read by seeking each stored area's dates (a loose
+    index scan over the key's area codes) instead of scanning the subtree's key range.
+    Both must give the same answers, for areas the register does not know as well."""
+    with wh.begin() as conn:
+        conn.execute(insert(fact), _stray_facts())
+        _run(conn)
+    if rolled_up:
+        _refresh(wh)
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(wh, "before_cursor_execute", seen)
+    monkeypatch.setattr(query, "SKIP_DAYS", 0)  # never seek: the key range, as before
+    scanned = _answers(wh)
+    assert not any("RECURSIVE" in s for s in statements)
+    monkeypatch.undo()
+    assert query.SKIP_DAYS > 31
+    statements.clear()
+    sought = _answers(wh)
+    assert sum("RECURSIVE" in s for s in statements) > 50, "short ranges are sought"
+    event.remove(wh, "before_cursor_execute", seen)
+    _assert_same(scanned, sought)
+    # The stray community counts in its street (month to date, the way the wall asks).
+    march = (date(2025, 3, 1), date(2025, 3, 28))
+    with wh.connect() as conn:
+        raw_street = conn.execute(select(func.sum(fact.c.value)).where(
+            fact.c.metric_code == "hotline_received", fact.c.dimension == "", fact.c.member == "",
+            fact.c.area_code >= "510104011", fact.c.area_code < "510104011~",
+            fact.c.period >= march[0], fact.c.period <= march[1])).scalar()
+    assert query.value("hotline_received", STREET, *march, engine=wh) == raw_street
+    assert query.latest_period("hotline_received", STREET, engine=wh) == date(2025, 6, 12)
