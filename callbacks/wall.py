@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, html, no_update
 
 from data import areas, content, labels, query, settings
+from data import cache as data_cache
 from data import playlist as playlists
 from data.periods import month_end, month_start, week_start
 from layouts import wall as view
@@ -123,10 +124,9 @@ def _latest_month(metric: str, area: str) -> tuple[date, date] | None:
     return month_start(latest), month_end(latest)
 
 
-def _kpi_value(code: str, area: str, start: date, end: date, lang: str) -> tuple[float | None, str]:
-    """A KPI's figure and the period it covers: this month, or a stock's latest report."""
+def _kpi_value(code: str, area: str, start: date, end: date, lang: str, value) -> tuple[float | None, str]:
+    """A KPI's figure and the period it covers: this month (``value``), or a stock's latest report."""
     info = query.metric_info(code) or {}
-    value = query.value(code, area, start, end)
     period = view.t("this_month", lang).capitalize() if lang == "en" else view.t("this_month", lang)
     if info.get("kind") == "stock":
         span = _latest_month(code, area) if value is None else (start, end)
@@ -203,8 +203,9 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
 
     stats = f["stats"]
     kpis = []
+    this_months = query.values([code for code, _label, _unit in view.KPIS], area, *month)  # one statement
     for code, _label, _unit in view.KPIS:
-        value, period = _kpi_value(code, area, *month, lang)
+        value, period = _kpi_value(code, area, *month, lang, this_months.get(code))
         text, below = _target(code, value, lang, period)
         kpis.append({"code": code, "below": below, "target": text, **number(value, percent=is_percent(code), lang=lang)})
     f["kpis"] = kpis
@@ -304,6 +305,14 @@ def pick_metric_name(code: str, lang: str) -> str:
 
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
+MEMO_ITEMS = 1024  # answers kept per process: every area a district's screens show, in two languages
+
+
+@data_cache.cached
+def _shared_figures(area: str, lang: str, day: str) -> dict:
+    """``read_figures`` through the app's cache (Redis in a deployment), so of all the
+    workers and hosts serving walls, one computes an area's day and the rest read it."""
+    return read_figures(area, lang, date.fromisoformat(day), settings.local_now())
 
 
 def figures(area: str, lang: str, today: date, now: datetime) -> tuple[str, dict]:
@@ -317,10 +326,13 @@ def figures(area: str, lang: str, today: date, now: datetime) -> tuple[str, dict
         if key in _cache:
             _cache.move_to_end(key)
             return key, _cache[key]
-    found = read_figures(area, lang, today, now)
+    if data_cache.enabled():
+        found = _shared_figures(area, lang, today.isoformat())
+    else:
+        found = read_figures(area, lang, today, now)
     with _cache_lock:
         _cache[key] = found
-        while len(_cache) > 32:
+        while len(_cache) > MEMO_ITEMS:
             _cache.popitem(last=False)
     return key, found
 

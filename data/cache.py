@@ -112,6 +112,11 @@ def init_app(server) -> None:
     _state["down"] = False
 
 
+def enabled() -> bool:
+    """Whether this process has a cache (the app does; tests and the ETL calling data/ don't)."""
+    return _state["backend"] is not None
+
+
 def reset() -> None:
     """Stop caching in this process (tests, and code run outside the app)."""
     _state["backend"] = None

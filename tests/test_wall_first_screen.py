@@ -84,3 +84,16 @@ def _today_now():
 
     now = settings.local_now()
     return now.date(), now
+
+
+def test_a_walls_figures_are_computed_once_for_every_worker_sharing_the_cache(app, monkeypatch):
+    today, now = _today_now()
+    key, first = wall.figures("510104011000", "zh", today, now)
+    wall._cache.clear()  # another worker: nothing in its own memo
+
+    def no_warehouse(*_args):
+        raise AssertionError("read the warehouse again instead of the shared cache")
+
+    monkeypatch.setattr(wall, "read_figures", no_warehouse)
+    again_key, again = wall.figures("510104011000", "zh", today, now)
+    assert (again_key, again) == (key, first)
