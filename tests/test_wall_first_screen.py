@@ -88,6 +88,7 @@ def _today_now():
 
 def test_a_walls_figures_are_computed_once_for_every_worker_sharing_the_cache(app, monkeypatch):
     today, now = _today_now()
+    wall._cache.clear()
     key, first = wall.figures("510104011000", "zh", today, now)
     wall._cache.clear()  # another worker: nothing in its own memo
 
