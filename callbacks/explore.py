@@ -7,6 +7,7 @@ counts of people) and labelled, which is what the grid shows and the downloads c
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import date
@@ -21,6 +22,7 @@ from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
 from data import areas, export, periods, query, settings, urlstate
+from data import cache as data_cache
 from layouts import components as ui
 from layouts.components import tr
 from layouts.explore import DIMENSION_LABELS, TABLE_LABELS, metric_dimensions
@@ -332,6 +334,16 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 # --------------------------------------------------------------------------- trend
 
+def _plain(fn):
+    """Figures as plain dicts: what the browser gets anyway, and cheap to cache and copy."""
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return tuple(part.to_plotly_json() if isinstance(part, go.Figure) else part for part in fn(*args))
+
+    return wrapper
+
+
 def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure:
     rows = table["rows"]
     if not rows:
@@ -364,6 +376,13 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
     Input(Explore.STATE, "data"),
 )
 def render_trend(search_state):
+    return trend_view(search_state or "", settings.local_today().isoformat())
+
+
+@data_cache.cached
+@_plain
+def trend_view(search_state: str, day: str):
+    """The view's figure and table for a URL state, once per state, day and data version."""
     state = read_state(search_state)
     period = resolve(state)
     try:
@@ -463,6 +482,13 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
     Input(Explore.STATE, "data"),
 )
 def render_breakdown(search_state):
+    return breakdown_view(search_state or "", settings.local_today().isoformat())
+
+
+@data_cache.cached
+@_plain
+def breakdown_view(search_state: str, day: str):
+    """The view's figure and table for a URL state, once per state, day and data version."""
     state = read_state(search_state)
     period = resolve(state)
     try:
@@ -553,6 +579,13 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
     Input(Explore.STATE, "data"),
 )
 def render_map(search_state):
+    return map_view(search_state or "", settings.local_today().isoformat())
+
+
+@data_cache.cached
+@_plain
+def map_view(search_state: str, day: str):
+    """The view's figure and table for a URL state, once per state, day and data version."""
     state = read_state(search_state)
     period = resolve(state)
     try:
