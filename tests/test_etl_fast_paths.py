@@ -146,10 +146,11 @@ def test_facts_from_codes_equal_a_pandas_groupby():
     assert sorted(map(tuple, got.itertuples(index=False, name=None))) == sorted(expected)
 
 
-def test_the_page_cache_is_given_back_after_a_load(warehouse, tmp_path):
+def test_the_page_cache_is_given_back_after_a_load(sqlite_url, tmp_path):
+    from etl.pipeline import prepare_warehouse
+
+    warehouse = prepare_warehouse(sqlite_url)  # a SQLite setting: PostgreSQL has no page cache pragma
     _load(warehouse, write_csv(tmp_path / "a.csv", [order("GD1", "2025/3/7 9:05")]))
-    if warehouse.dialect.name != "sqlite":
-        pytest.skip("a SQLite setting")
     with warehouse.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL, as data/db.py sets it
