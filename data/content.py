@@ -7,6 +7,7 @@ with no area are city-wide.
 """
 from __future__ import annotations
 
+import functools
 import html
 from datetime import date, datetime, time, timedelta
 
@@ -128,6 +129,7 @@ def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | 
         return _rows(conn, query)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the wall asks for the same few lines every refresh
 def plain_text(markdown: str | None) -> str:
     """What a Markdown text says, as one line of plain text.
 
