@@ -61,13 +61,18 @@ def test_a_cached_figure_is_served_until_the_next_load(warehouse, monkeypatch):
     assert query.value(*args) == 11, "a successful load changes the key: the new figure at once"
 
 
-def test_redis_backend_holds_results_for_every_worker(warehouse, redis_url, monkeypatch):
-    import redis
-
+def _redis_app(redis_url, monkeypatch) -> None:
+    """An app whose cache is the test Redis, under a prefix of its own."""
     monkeypatch.setenv("CSB_CACHE", "redis")
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("CSB_CACHE_PREFIX", "csb-test:")
     _app()
+
+
+def test_redis_backend_holds_results_for_every_worker(warehouse, redis_url, monkeypatch):
+    import redis
+
+    _redis_app(redis_url, monkeypatch)
     args = ("hotline_received", STREET, date(2026, 11, 1), date(2026, 11, 30))
     assert query.value(*args) == 7
     keys = redis.Redis.from_url(redis_url).keys("csb-test:*")
@@ -103,10 +108,7 @@ def test_an_unknown_backend_is_a_clear_error(monkeypatch):
 def test_a_worker_keeps_recent_answers_in_front_of_redis_and_a_load_still_shows(warehouse, redis_url, monkeypatch):
     import redis
 
-    monkeypatch.setenv("CSB_CACHE", "redis")
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("CSB_CACHE_PREFIX", "csb-test:")
-    _app()
+    _redis_app(redis_url, monkeypatch)
     args = ("hotline_received", STREET, date(2026, 11, 1), date(2026, 11, 30))
     frame_args = ("hotline_received", STREET, date(2026, 11, 1), date(2026, 11, 30), "day")
     assert query.value(*args) == 7
