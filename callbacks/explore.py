@@ -334,14 +334,22 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 # --------------------------------------------------------------------------- trend
 
-def _plain(fn):
-    """Figures as plain dicts: what the browser gets anyway, and cheap to cache and copy."""
+def cached_view(fn):
+    """A view callback (URL state -> figure, table, ...) built once per URL state, day
+    (relative periods) and data version, through the app's cache; figures as plain dicts,
+    what the browser gets anyway and cheap to cache and copy."""
+
+    @functools.wraps(fn)  # the cache key names the view
+    def plain(search_state: str, day: str) -> tuple:
+        return tuple(part.to_plotly_json() if isinstance(part, go.Figure) else part for part in fn(search_state))
+
+    shared = data_cache.cached(plain)
 
     @functools.wraps(fn)
-    def wrapper(*args):
-        return tuple(part.to_plotly_json() if isinstance(part, go.Figure) else part for part in fn(*args))
+    def view(search_state):
+        return shared(search_state or "", settings.local_today().isoformat())
 
-    return wrapper
+    return view
 
 
 def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure:
@@ -375,14 +383,8 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
     Output(Explore.TREND_DATA, "data"),
     Input(Explore.STATE, "data"),
 )
-def render_trend(search_state):
-    return trend_view(search_state or "", settings.local_today().isoformat())
-
-
-@data_cache.cached
-@_plain
-def trend_view(search_state: str, day: str):
-    """The view's figure and table for a URL state, once per state, day and data version."""
+@cached_view
+def render_trend(search_state: str):
     state = read_state(search_state)
     period = resolve(state)
     try:
@@ -481,14 +483,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
     Output(Explore.MASK_NOTE, "children"),
     Input(Explore.STATE, "data"),
 )
-def render_breakdown(search_state):
-    return breakdown_view(search_state or "", settings.local_today().isoformat())
-
-
-@data_cache.cached
-@_plain
-def breakdown_view(search_state: str, day: str):
-    """The view's figure and table for a URL state, once per state, day and data version."""
+@cached_view
+def render_breakdown(search_state: str):
     state = read_state(search_state)
     period = resolve(state)
     try:
@@ -578,14 +574,8 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
     Output(Explore.MAP_DATA, "data"),
     Input(Explore.STATE, "data"),
 )
-def render_map(search_state):
-    return map_view(search_state or "", settings.local_today().isoformat())
-
-
-@data_cache.cached
-@_plain
-def map_view(search_state: str, day: str):
-    """The view's figure and table for a URL state, once per state, day and data version."""
+@cached_view
+def render_map(search_state: str):
     state = read_state(search_state)
     period = resolve(state)
     try:
