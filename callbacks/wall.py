@@ -552,8 +552,24 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
 
 # --- the first screen ---------------------------------------------------------------------
 
-def _ids(page, kind: str) -> list[dict]:
-    return [c.id for c in page._traverse() if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == kind]
+# The refresh's pattern-matching outputs, in order: the id's type and the property set.
+PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
+                   ("wall-stat", "children"))
+
+
+def _key(component_id):
+    return tuple(sorted(component_id.items())) if isinstance(component_id, dict) else component_id
+
+
+def _components(page) -> dict:
+    """Every component of ``page`` that has an id, by its id, in layout order (one walk of
+    the tree, where ``page[id]`` walks it once per look-up)."""
+    return {_key(c.id): c for c in page._traverse() if getattr(c, "id", None) is not None}
+
+
+def _ids(components: dict, kind: str) -> list[dict]:
+    """The pattern ids of one type, as the refresh's ``ALL`` would list them."""
+    return [c.id for c in components.values() if isinstance(c.id, dict) and c.id.get("type") == kind]
 
 
 def apply_patch(figure: dict, patch) -> dict:
@@ -580,27 +596,24 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
     frame as before and the refresh says what is wrong.
     """
     page = view.layout(area, lang, **query)
-    config = page[Wall.CONFIG].data
-    chart_ids, panel_ids = _ids(page, "wall-chart"), _ids(page, "wall-panel")
-    kpi_ids, stat_ids = _ids(page, "wall-kpi"), _ids(page, "wall-stat")
-    outputs = answer({"n": 0}, None, config, page[Wall.PLAYLIST].data, chart_ids, panel_ids, kpi_ids, stat_ids)
-    data, charts, stamps, kpi_classes, stats, *singles, _playlist = outputs
+    found = _components(page)
+    ids = [_ids(found, kind) for kind, _prop in PATTERN_OUTPUTS]
+    outputs = answer({"n": 0}, None, found[Wall.CONFIG].data, found[Wall.PLAYLIST].data, *ids)
+    data, patterned, singles = outputs[0], outputs[1:1 + len(ids)], outputs[1 + len(ids):-1]
     if not data.get("ok"):
         return page
-    page[Wall.DATA].data = data
-    for chart_id, patch in zip(chart_ids, charts):
-        graph = page[chart_id]
-        graph.figure = apply_patch(graph.figure, patch)
-    for panel_id, stamp in zip(panel_ids, stamps):
-        setattr(page[panel_id], "data-as-of", stamp)
-    for kpi_id, class_name in zip(kpi_ids, kpi_classes):
-        page[kpi_id].className = class_name
-    for stat_id, text in zip(stat_ids, stats):
-        if text is not no_update:
-            page[stat_id].children = text
+    found[Wall.DATA].data = data
+    for (_kind, prop), targets, values in zip(PATTERN_OUTPUTS, ids, patterned):
+        for target, value in zip(targets, values):
+            if value is no_update:
+                continue
+            component = found[_key(target)]
+            if prop == "figure":
+                value = apply_patch(component.figure, value)
+            setattr(component, prop, value)
     for target, value in zip(SINGLE_OUTPUTS, singles):
         if value is not no_update:
-            page[target].children = value
+            found[target].children = value
     return page
 
 

@@ -42,7 +42,8 @@ def test_the_first_screen_carries_every_chart_figure_and_stamp(app):
 
 def test_the_first_refresh_after_a_filled_page_changes_no_chart(app):
     page = wall.first_screen("510104011000", "en")
-    ids = {kind: wall._ids(page, kind) for kind in ("wall-chart", "wall-panel", "wall-kpi", "wall-stat")}
+    found = wall._components(page)
+    ids = {kind: wall._ids(found, kind) for kind in ("wall-chart", "wall-panel", "wall-kpi", "wall-stat")}
     outputs = wall.answer({"n": 1}, page[Wall.DATA].data, page[Wall.CONFIG].data, page[Wall.PLAYLIST].data,
                           ids["wall-chart"], ids["wall-panel"], ids["wall-kpi"], ids["wall-stat"])
     data, charts, _stamps, _classes, stats, *singles, playlist = outputs
