@@ -84,14 +84,20 @@ def fill_area_options(code, search, lang):
     return area_options(code, search, lang)
 
 
-@callback(
-    Output(Overview.URL, "search"),
-    Output(Overview.DATES, "style"),
+# What the page shows: area and period (both callbacks below follow them), in the page's language.
+VIEW_INPUTS = (
     Input(Overview.AREA, "value"),
     Input(Overview.PERIOD, "value"),
     Input(Overview.DATES, "start_date"),
     Input(Overview.DATES, "end_date"),
     State(Overview.LANG, "data"),
+)
+
+
+@callback(
+    Output(Overview.URL, "search"),
+    Output(Overview.DATES, "style"),
+    *VIEW_INPUTS,
 )
 def sync_url(area, period, start, end, lang):
     """Keep the address bar in step with the view, so the link can be shared."""
@@ -193,11 +199,7 @@ def _category_change(area: str, period: periods.Period, before: periods.Period) 
     Output(Overview.HEADING, "children"),
     Output(Overview.KPIS, "children"),
     Output(Overview.ATTENTION, "children"),
-    Input(Overview.AREA, "value"),
-    Input(Overview.PERIOD, "value"),
-    Input(Overview.DATES, "start_date"),
-    Input(Overview.DATES, "end_date"),
-    State(Overview.LANG, "data"),
+    *VIEW_INPUTS,
 )
 def render(area, period_name, start, end, lang):
     """KPI cards and the attention list for the chosen area and period."""
