@@ -96,6 +96,16 @@ def sample_warehouse_url(tmp_path_factory):
     return build_sample_warehouse(tmp_path_factory.mktemp("sample-warehouse"))
 
 
+@pytest.fixture(scope="module")
+def reading_app_server(sample_warehouse_url):
+    """One app for a module whose tests only read, so they can share it."""
+    from support import AppServer
+
+    server = AppServer(sample_warehouse_url).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def app_server(sample_warehouse_url):
     """The real app serving the sample warehouse on a loopback port."""

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -19,6 +20,27 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CSB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CSB_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+@contextmanager
+def api_app(database_url: str, name: str = "api-test"):
+    """A bare Flask app serving only the JSON API, on ``database_url``; the warehouse's
+    engines are dropped before and after, so no other test's connection leaks in or out."""
+    import pytest
+    from flask import Flask
+
+    import api
+    from data import db
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", database_url)
+        db.dispose_engines()
+        app = Flask(name)
+        api.init_app(app)
+        try:
+            yield app
+        finally:
+            db.dispose_engines()
 
 
 def free_port() -> int:

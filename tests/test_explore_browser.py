@@ -23,16 +23,6 @@ SHAHE = "510104011000"
 JINJIANG = "510104000000"
 
 
-@pytest.fixture(scope="module")
-def app_server(sample_warehouse_url):
-    """One app for the module's tests: they only read, so they can share it."""
-    from support import AppServer
-
-    server = AppServer(sample_warehouse_url).start()
-    yield server
-    server.stop()
-
-
 def wait_loaded(browser):
     """Charts drawn and the heading filled: the page's callbacks have answered."""
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-breakdown .main-svg")
@@ -73,14 +63,14 @@ def crumbs(browser) -> list[str]:
         "return Array.from(document.querySelectorAll('#explore-breadcrumb .crumb')).map(e => e.innerText.trim())")
 
 
-def open_explorer(browser, app_server, query: str = ""):
-    browser.get(f"{app_server.url}/explore{query}")
+def open_explorer(browser, reading_app_server, query: str = ""):
+    browser.get(f"{reading_app_server.url}/explore{query}")
     wait_loaded(browser)
     browser.execute_script("window.__same_page = true")
 
 
-def test_a_link_opens_the_view_it_describes(app_server, browser):
-    open_explorer(browser, app_server, f"?metric=hotline_received&area={SHAHE}&grain=week&by=category&chart=stacked")
+def test_a_link_opens_the_view_it_describes(reading_app_server, browser):
+    open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={SHAHE}&grain=week&by=category&chart=stacked")
     assert shown_value(browser, "explore-metric") == "12345受理"
     assert shown_value(browser, "explore-by") == "类别"
     assert selected_option(browser, "explore-grain") == "week"
@@ -92,8 +82,8 @@ def test_a_link_opens_the_view_it_describes(app_server, browser):
     assert query_of(browser)["grain"] == "week"
 
 
-def test_changing_the_view_changes_the_link_without_reloading(app_server, browser):
-    open_explorer(browser, app_server)
+def test_changing_the_view_changes_the_link_without_reloading(reading_app_server, browser):
+    open_explorer(browser, reading_app_server)
     assert query_of(browser) == {"metric": "activity_participants", "area": SHAHE}
 
     browser.find_element(By.CSS_SELECTOR, "#explore-grain input[value='week']").find_element(By.XPATH, "../..").click()
@@ -115,8 +105,8 @@ def test_changing_the_view_changes_the_link_without_reloading(app_server, browse
     assert selected_option(browser, "explore-chart") == "multiples"
 
 
-def test_click_a_bar_to_drill_down_and_the_breadcrumb_to_come_back(app_server, browser, sample_warehouse_url):
-    open_explorer(browser, app_server)
+def test_click_a_bar_to_drill_down_and_the_breadcrumb_to_come_back(reading_app_server, browser, sample_warehouse_url):
+    open_explorer(browser, reading_app_server)
     communities = {a["name"]: a["code"] for a in areas.children(SHAHE, engine=db.get_engine(sample_warehouse_url))}
 
     x, y = browser.execute_script("""
@@ -139,8 +129,8 @@ def test_click_a_bar_to_drill_down_and_the_breadcrumb_to_come_back(app_server, b
     assert browser.execute_script("return window.__same_page === true"), "the page reloaded"
 
 
-def test_click_a_district_on_the_map_to_go_there(app_server, browser):
-    open_explorer(browser, app_server)
+def test_click_a_district_on_the_map_to_go_there(reading_app_server, browser):
+    open_explorer(browser, reading_app_server)
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-map .scatterlayer .trace"))
     # Jinjiang is the trace drawn with the dark outline: the district of the current area.
     # Click a point inside it (its vertices' mean), found in the page's own coordinates.
@@ -173,9 +163,9 @@ def _wait_file(folder, suffix, timeout=20):
     raise AssertionError(f"no {suffix} file arrived in {folder}")
 
 
-def test_the_csv_download_holds_the_breakdown_with_small_counts_masked(app_server, browser, sample_warehouse_url,
+def test_the_csv_download_holds_the_breakdown_with_small_counts_masked(reading_app_server, browser, sample_warehouse_url,
                                                                       tmp_path):
-    open_explorer(browser, app_server, f"?metric=activity_participants&area={SHAHE}&by=age_band")
+    open_explorer(browser, reading_app_server, f"?metric=activity_participants&area={SHAHE}&by=age_band")
     _downloads(browser, tmp_path)
     browser.find_element(By.ID, "explore-csv").click()
     path = _wait_file(tmp_path, ".csv")
@@ -201,21 +191,21 @@ def test_the_csv_download_holds_the_breakdown_with_small_counts_masked(app_serve
             assert float(got[member]) == pytest.approx(total)
 
 
-def test_the_page_fetches_nothing_from_outside(app_server, browser):
-    open_explorer(browser, app_server)
+def test_the_page_fetches_nothing_from_outside(reading_app_server, browser):
+    open_explorer(browser, reading_app_server)
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-map .scatterlayer .trace"))
     outside = set()
     for entry in browser.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
             url = message["params"]["request"]["url"]
-            if url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(app_server.url):
+            if url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(reading_app_server.url):
                 outside.add(url)
     assert outside == set()
 
 
-def test_date_axes_speak_chinese_on_chinese_pages(app_server, browser):
-    open_explorer(browser, app_server, f"?metric=hotline_received&area={SHAHE}&grain=month&period=last_12_months")
+def test_date_axes_speak_chinese_on_chinese_pages(reading_app_server, browser):
+    open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={SHAHE}&grain=month&period=last_12_months")
     ticks = wait_for(browser, lambda d: d.execute_script(
         "return Array.from(document.querySelectorAll('#explore-trend .xtick text')).map(e => e.textContent)"))
     assert all("月" in tick or "年" in tick for tick in ticks), ticks

@@ -14,14 +14,12 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from flask import Flask
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-import api
-from data import db
 from etl import areamatch, clean
 from etl.validate import Field, validate
+from support import api_app
 
 FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 API_FUZZ = settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,13 +133,8 @@ SHAHE = "510104011000"
 
 @pytest.fixture(scope="module")
 def client(sample_warehouse_url):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", sample_warehouse_url)
-        db.dispose_engines()
-        app = Flask("fuzz-api")
-        api.init_app(app)
+    with api_app(sample_warehouse_url, "fuzz-api") as app:
         yield app.test_client()
-        db.dispose_engines()
 
 
 ANY = st.one_of(TEXT, st.text(alphabet=string.printable, max_size=30))

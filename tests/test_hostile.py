@@ -12,11 +12,10 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from flask import Flask
 from openpyxl import load_workbook
 
-import api
 from data import content, db, export
+from support import api_app
 from test_hostile_browser import HOSTILE_NAMES, LONG_NAME, LONG_TEXT, SHAHE, etl_load
 from test_wall_browser import private_copy
 
@@ -54,13 +53,9 @@ def renamed_url(sample_warehouse_url, tmp_path_factory):
 
 
 @pytest.fixture
-def client(renamed_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", renamed_url)
-    db.dispose_engines()
-    app = Flask("hostile-api")
-    api.init_app(app)
-    yield app.test_client()
-    db.dispose_engines()
+def client(renamed_url):
+    with api_app(renamed_url, "hostile-api") as app:
+        yield app.test_client()
 
 
 def period() -> dict:

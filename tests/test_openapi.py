@@ -12,19 +12,15 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 import api
 from data import db
+from support import api_app
 
 SHAHE = "510104011000"
 
 
 @pytest.fixture(scope="module")
 def app(sample_warehouse_url):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", sample_warehouse_url)
-        db.dispose_engines()
-        server = Flask("openapi-test")
-        api.init_app(server)
+    with api_app(sample_warehouse_url, "openapi-test") as server:
         yield server
-        db.dispose_engines()
 
 
 @pytest.fixture(scope="module")

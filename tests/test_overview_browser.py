@@ -20,16 +20,6 @@ from layouts.overview import KPIS, all_kpis
 SHAHE = "510104011000"
 
 
-@pytest.fixture(scope="module")
-def app_server(sample_warehouse_url):
-    """One app for the module's tests: they only read, so they can share it."""
-    from support import AppServer
-
-    server = AppServer(sample_warehouse_url).start()
-    yield server
-    server.stop()
-
-
 def wait_loaded(browser):
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".kpi-card")) == len(all_kpis())
              and d.find_elements(By.CSS_SELECTOR, "#overview-league .ag-row"), message="overview did not render")
@@ -67,8 +57,8 @@ def pick(browser, dropdown_id: str, value: str):
 
 
 @pytest.mark.browser
-def test_a_link_opens_the_area_and_period_with_kpis_against_the_warehouse(app_server, browser, sample_warehouse_url):
-    browser.get(f"{app_server.url}/?area={SHAHE}&period=last_month")
+def test_a_link_opens_the_area_and_period_with_kpis_against_the_warehouse(reading_app_server, browser, sample_warehouse_url):
+    browser.get(f"{reading_app_server.url}/?area={SHAHE}&period=last_month")
     wait_loaded(browser)
     assert browser.find_element(By.CSS_SELECTOR, "#overview-area .dash-dropdown-value").text == "锦江区 › 沙河街道"
     assert browser.find_element(By.CSS_SELECTOR, "#overview-period .dash-dropdown-value").text == "上月"
@@ -86,8 +76,8 @@ def test_a_link_opens_the_area_and_period_with_kpis_against_the_warehouse(app_se
 
 
 @pytest.mark.browser
-def test_changing_the_period_changes_the_link_and_the_figures(app_server, browser, sample_warehouse_url):
-    browser.get(f"{app_server.url}/")
+def test_changing_the_period_changes_the_link_and_the_figures(reading_app_server, browser, sample_warehouse_url):
+    browser.get(f"{reading_app_server.url}/")
     wait_loaded(browser)
     browser.execute_script("window.__same_page = true")
     assert query_of(browser) == {"area": SHAHE}
@@ -102,9 +92,9 @@ def test_changing_the_period_changes_the_link_and_the_figures(app_server, browse
 
 
 @pytest.mark.browser
-def test_the_league_table_lists_the_communities_and_sorts_by_the_chosen_kpi(app_server, browser, sample_warehouse_url):
+def test_the_league_table_lists_the_communities_and_sorts_by_the_chosen_kpi(reading_app_server, browser, sample_warehouse_url):
     engine = db.get_engine(sample_warehouse_url)
-    browser.get(f"{app_server.url}/?period=this_quarter")
+    browser.get(f"{reading_app_server.url}/?period=this_quarter")
     wait_loaded(browser)
     assert "社区" in browser.find_element(By.ID, "overview-league-title").text
     quarter = periods.resolve("this_quarter", date.today())
@@ -125,12 +115,12 @@ def test_the_league_table_lists_the_communities_and_sorts_by_the_chosen_kpi(app_
 
 
 @pytest.mark.browser
-def test_a_phone_width_window_shows_everything_without_sideways_scrolling(app_server):
+def test_a_phone_width_window_shows_everything_without_sideways_scrolling(reading_app_server):
     from support import make_driver, quit_driver
 
     phone = make_driver(390, 844, performance_log=True)
     try:
-        phone.get(f"{app_server.url}/")
+        phone.get(f"{reading_app_server.url}/")
         wait_loaded(phone)
         assert phone.execute_script("return document.documentElement.scrollWidth") <= 390
         cards = phone.find_elements(By.CSS_SELECTOR, ".kpi-card")
@@ -143,14 +133,14 @@ def test_a_phone_width_window_shows_everything_without_sideways_scrolling(app_se
             for e in phone.get_log("performance")
             if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"
         }
-        assert {u for u in outside if u.startswith("http") and not u.startswith(app_server.url)} == set()
+        assert {u for u in outside if u.startswith("http") and not u.startswith(reading_app_server.url)} == set()
     finally:
         quit_driver(phone)
 
 
 @pytest.mark.browser
-def test_english_on_request(app_server, browser):
-    browser.get(f"{app_server.url}/?lang=en")
+def test_english_on_request(reading_app_server, browser):
+    browser.get(f"{reading_app_server.url}/?lang=en")
     wait_loaded(browser)
     assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".domain-title")] == \
         ["Party building", "Governance", "Services"]
