@@ -219,7 +219,8 @@ def render(area, period_name, start, end, lang):
     previous = query.values(codes, area, before.start, before.end)
     last_year = query.values(codes, area, year_ago.start, year_ago.end)
     trend_start = periods.add_months(periods.month_start(period.end), -11)
-    trends = {code: query.series(code, area, trend_start, period.end, "month")["value"].tolist() for code in codes}
+    trends = {code: [value for _, value in points]  # one statement for every card's sparkline
+              for code, points in query.trends(codes, area, trend_start, period.end, "month").items()}
     label = period.label_en if lang == "en" else period.label_zh
     heading = [
         html.Span(ui.area_name(place, lang), className="heading-area"),

@@ -40,6 +40,7 @@ AGENDA_ITEMS = 8
 TICKER_ITEMS = 12
 TICKER_CHARS = 120  # a title longer than this would hold the ticker for minutes
 AGE_ORDER = ["0-17", "18-34", "35-59", "60+"]
+HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")
 WEEKDAYS_ZH = "一二三四五六日"
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -101,19 +102,15 @@ def months_back(today: date, count: int = 12) -> date:
 # --- reading the warehouse ----------------------------------------------------------------
 
 def _breakdown(metric, area, start, end, by, lang, *, order=None):
-    frame = query.breakdown(metric, area, start, end, by=by)
-    rows = [(r["key"], r["label_en"], r["value"]) for r in frame.to_dict("records")
-            if r["value"] is not None and not math.isnan(r["value"]) and r["value"] > 0]
+    rows = [(r["key"], r["label_en"], r["value"]) for r in query.breakdown_rows(metric, area, start, end, by=by)
+            if r["value"] is not None and r["value"] > 0]
     if order:
         rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     return [{"label": member_label(k, en, lang), "value": v} for k, en, v in rows]
 
 
-def _series(metric, area, start, end, lang):
-    frame = query.series(metric, area, start, end, "month")
-    return [{"label": month_label(r["period"], lang),
-             "value": None if r["value"] is None or math.isnan(r["value"]) else float(r["value"])}
-            for r in frame.to_dict("records")]
+def _points(pairs, lang):
+    return [{"label": month_label(period, lang), "value": value} for period, value in pairs]
 
 
 def _latest_month(metric: str, area: str) -> tuple[date, date] | None:
@@ -203,7 +200,11 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
 
     stats = f["stats"]
     kpis = []
-    this_months = query.values([code for code, _label, _unit in view.KPIS], area, *month)  # one statement
+    # This month's figures of the KPI strip and of every panel: one statement.
+    month_tables = (view.KPIS, view.GOVERNANCE_STATS, view.SERVICE_STATS, view.VOLUNTEER_STATS,
+                    view.PARTICIPATION_STATS)
+    this_months = query.values(list(dict.fromkeys(code for table in month_tables for code, _, _ in table)),
+                               area, *month)
     for code, _label, _unit in view.KPIS:
         value, period = _kpi_value(code, area, *month, lang, this_months.get(code))
         text, below = _target(code, value, lang, period)
@@ -219,15 +220,10 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
     else:
         stats["party-period"] = view.t("no_data", lang)
 
-    def fill(prefix, table, span):
-        got = query.values([k for k, _, _ in table], area, *span)
-        for code, value in got.items():
-            stats[prefix + code] = number(value, percent=is_percent(code), lang=lang)["text"]
-
-    fill("gov-", view.GOVERNANCE_STATS, month)
-    fill("svc-", view.SERVICE_STATS, month)
-    fill("svc-", view.VOLUNTEER_STATS, month)
-    fill("act-", view.PARTICIPATION_STATS, month)
+    for prefix, table in (("gov-", view.GOVERNANCE_STATS), ("svc-", view.SERVICE_STATS),
+                          ("svc-", view.VOLUNTEER_STATS), ("act-", view.PARTICIPATION_STATS)):
+        for code, _, _ in table:
+            stats[prefix + code] = number(this_months[code], percent=is_percent(code), lang=lang)["text"]
     this_month = view.t("this_month", lang)
     month_text = (this_month.capitalize() if lang == "en" else this_month) + f" · {long_month(today, lang)}"
     for panel in ("governance", "services", "participation"):
@@ -238,14 +234,14 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
     stats["guide-period"] = ""
 
     charts = f["charts"]
-    charts["party-trend"] = _series("activity_party_participants", area, *year_ago, lang)
+    trends = query.trends(["activity_party_participants", "activity_participants", *HOTLINE_TRENDS], area,
+                          *year_ago, "month")  # one statement
+    charts["party-trend"] = _points(trends["activity_party_participants"], lang)
     charts["governance-events"] = _breakdown("grid_events_reported", area, *month, "category", lang)
     charts["governance-hotline"] = {
-        "received": _series("hotline_received", area, *year_ago, lang),
-        "on_time": _series("hotline_on_time_rate", area, *year_ago, lang),
-        "satisfied": _series("hotline_satisfaction_rate", area, *year_ago, lang),
-        "names": [pick_metric_name(code, lang) for code in
-                  ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")],
+        **{line: _points(trends[code], lang) for line, code in zip(("received", "on_time", "satisfied"),
+                                                                     HOTLINE_TRENDS)},
+        "names": [pick_metric_name(code, lang) for code in HOTLINE_TRENDS],
     }
     charts["services-items"] = _breakdown("service_transactions", area, *month, "item", lang)
     charts["services-channels"] = _breakdown("service_transactions", area, *month, "channel", lang)
@@ -253,7 +249,7 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
     charts["participation-types"] = _breakdown("activity_participants", area, *month, "type", lang)
     charts["participation-ages"] = _breakdown("activity_participants", area, *month, "age_band", lang,
                                               order=AGE_ORDER)
-    charts["participation-trend"] = _series("activity_participants", area, *year_ago, lang)
+    charts["participation-trend"] = _points(trends["activity_participants"], lang)
 
     league = query.league_table(area, [code for code, _ in LEAGUE_METRICS], *last_30)
     first = LEAGUE_METRICS[0][0]

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import Engine, and_, func, or_, select
 
 from data import areas as area_tree
-from data.areas import UnknownArea, prefix_bounds, subtree_prefix
+from data.areas import prefix_bounds, subtree_prefix
 from data.schema import content
 
 KINDS = ("news", "notice", "activity", "guide", "resource")
@@ -64,12 +64,15 @@ def _limit(limit) -> int:
     return limit
 
 
-def _area_condition(conn, code: str):
-    """Rows for the area, its ancestors (by register and by code) and its descendants."""
-    row = area_tree.fetch(conn, code)
-    if row is None:
-        raise UnknownArea(f"area {code!r} is not in the area register")
-    above = {a["code"] for a in area_tree.fetch_ancestors(conn, code)}
+def _area_condition(code: str, engine: Engine | None):
+    """Rows for the area, its ancestors (by register and by code) and its descendants.
+
+    The breadcrumb comes from ``areas.ancestors``, which the app caches per data version:
+    the wall's four lists look the street up once, not four times.
+    """
+    chain = area_tree.ancestors(code) if engine is None else area_tree.ancestors(code, engine=engine)
+    row = chain[-1]
+    above = {a["code"] for a in chain}
     above.update(area_tree.implied_ancestor_codes(code))
     low, high = prefix_bounds(subtree_prefix(row["code"], row["level"]))
     return or_(
@@ -99,10 +102,10 @@ def items(kinds, area: str | None = None, *, since=None, until=None, limit: int 
         bound = _moment(until, "until", end_of_day=True)
         inclusive = isinstance(until, datetime) or (isinstance(until, str) and len(until.strip()) > 10)
         query = query.where(content.c.published_at <= bound if inclusive else content.c.published_at < bound)
+    if area is not None:
+        query = query.where(_area_condition(area, engine))
+    query = query.order_by(content.c.published_at.desc().nulls_last(), content.c.id.desc()).limit(limit)
     with _engine(engine).connect() as conn:
-        if area is not None:
-            query = query.where(_area_condition(conn, area))
-        query = query.order_by(content.c.published_at.desc().nulls_last(), content.c.id.desc()).limit(limit)
         return _rows(conn, query)
 
 
@@ -122,10 +125,10 @@ def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | 
         content.c.starts_at < finish,
         func.coalesce(content.c.ends_at, content.c.starts_at) >= begin,
     )
+    if area is not None:
+        query = query.where(_area_condition(area, engine))
+    query = query.order_by(content.c.starts_at, content.c.id).limit(limit)
     with _engine(engine).connect() as conn:
-        if area is not None:
-            query = query.where(_area_condition(conn, area))
-        query = query.order_by(content.c.starts_at, content.c.id).limit(limit)
         return _rows(conn, query)
 
 

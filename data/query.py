@@ -66,7 +66,7 @@ from data.rollup import NAME as ROLLUP, next_month
 from data.schema import area as area_table, etl_run, fact, fact_month, metric as metric_table, rollup_state
 
 __all__ = [
-    "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "series", "breakdown",
+    "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "series", "trends", "breakdown", "breakdown_rows",
     "breakdown_series", "compare_series", "ranking", "league_table", "latest_period",
     "data_version", "last_loaded_at", "metric_info", "catalog", "breakdowns",
 ]
@@ -668,18 +668,35 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
 
     Empty buckets are 0 for a flow and NaN for a stock or ratio (unknown, not zero).
     """
+    points = _trends([metric], area, start, end, grain, member=member, engine=engine)[metric]
+    return _frame([{"period": b, "value": v} for b, v in points], ["period", "value"])
+
+
+def trends(metrics: list[str], area: str, start, end, grain: str = "month", *, member=None,
+           engine: Engine | None = None) -> dict[str, list[tuple[date, float | None]]]:
+    """``series`` of several metrics for one area, in one statement: {code: [(period, value)]}.
+
+    Plain pairs rather than frames: the wall and the overview draw a handful of trends on
+    every refresh, and each frame would cost more to build and cache than its query.
+    """
+    return _trends(metrics, area, start, end, grain, member=member, engine=engine)
+
+
+def _trends(metrics, area, start, end, grain, *, member, engine):
+    if isinstance(metrics, str):
+        metrics = [metrics]
     start, end = _dates(start, end)
     grain = _grain(grain)
     dimension, member_value = _member(member)
     engine = _engine(engine)
     with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
-        m = _metric(snap, conn, metric)
+        ms = [_metric(snap, conn, code) for code in metrics]
         where = _area(snap, conn, area)
-        found = _aggregate(snap, conn, _parts(snap, conn, m), [(None, _prefix(where))], start, end,
+        found = _aggregate(snap, conn, _stored_metrics(snap, conn, ms), [(None, _prefix(where))], start, end,
                            dimension=dimension, member=member_value, grain=grain)
-        rows = [{"period": b, "value": _figure(snap, conn, m, found, None, b)} for b in _buckets(start, end, grain)]
-    return _frame(rows, ["period", "value"])
+        buckets = _buckets(start, end, grain)
+        return {m["code"]: [(b, _figure(snap, conn, m, found, None, b)) for b in buckets] for m in ms}
 
 
 # --------------------------------------------------------------------------- breakdowns
@@ -724,6 +741,17 @@ def _breakdown_data(snap, conn, m, where, start, end, by, grain=None):
 def breakdown(metric: str, area: str, start, end, by: str = "children", *,
               engine: Engine | None = None) -> pd.DataFrame:
     """``key``, ``label``, ``label_en``, ``value`` per child area or per dimension member, largest first."""
+    return _frame(_breakdown_rows(metric, area, start, end, by, engine=engine), ["key", "label", "label_en", "value"])
+
+
+def breakdown_rows(metric: str, area: str, start, end, by: str = "children", *,
+                   engine: Engine | None = None) -> list[dict]:
+    """``breakdown`` as plain rows (None for an unknown value), for the wall's charts: six a
+    refresh, where a frame would cost more to build and cache than the query."""
+    return _breakdown_rows(metric, area, start, end, by, engine=engine)
+
+
+def _breakdown_rows(metric, area, start, end, by, *, engine):
     start, end = _dates(start, end)
     engine = _engine(engine)
     with _connect(engine) as conn:
@@ -733,7 +761,7 @@ def breakdown(metric: str, area: str, start, end, by: str = "children", *,
         by = _by(snap, conn, m, by)
         found = _breakdown_data(snap, conn, m, where, start, end, by)
         rows = [dict(row, value=_figure(snap, conn, m, found, row["key"])) for row in _keys(snap, conn, m, by, where, found)]
-    return _frame(_sort_by_value(rows), ["key", "label", "label_en", "value"])
+    return _sort_by_value(rows)
 
 
 def breakdown_series(metric: str, area: str, start, end, grain: str = "month", by: str = "children", *,
@@ -962,7 +990,9 @@ from data.cache import cached as _cached  # noqa: E402 - after the functions it 
 value = _cached(value)
 values = _cached(values)
 series = _cached(series)
+trends = _cached(trends)
 breakdown = _cached(breakdown)
+breakdown_rows = _cached(breakdown_rows)
 breakdown_series = _cached(breakdown_series)
 compare_series = _cached(compare_series)
 ranking = _cached(ranking)

@@ -215,6 +215,18 @@ def test_series_of_one_member(wh):
     assert list(s["value"]) == [0, 5, 7, 0, 0, 0]  # weeks from Monday 24 February to Monday 31 March
 
 
+def test_trends_of_several_metrics_match_their_series(wh):
+    codes = ["hotline_received", "party_members", "hotline_on_time_rate"]
+    got = query.trends(codes, STREET, date(2025, 2, 1), date(2025, 4, 30), engine=wh)
+    assert list(got) == codes
+    assert got["hotline_received"] == [(date(2025, 2, 1), 0), (date(2025, 3, 1), 20), (date(2025, 4, 1), 4)]
+    assert got["party_members"] == [(date(2025, 2, 1), None), (date(2025, 3, 1), 150), (date(2025, 4, 1), 110)]
+    for code in codes:  # the same figures as one series at a time, unknown as None instead of NaN
+        one = query.series(code, STREET, date(2025, 2, 1), date(2025, 4, 30), engine=wh)
+        assert [v for _, v in got[code]] == pytest.approx(
+            [None if math.isnan(v) else v for v in one["value"]], nan_ok=True)
+
+
 # ---------------------------------------------------------------- breakdowns
 
 def test_breakdown_by_children_lists_every_community_largest_first(wh):
@@ -224,6 +236,14 @@ def test_breakdown_by_children_lists_every_community_largest_first(wh):
     assert list(b["value"]) == [16, 14, 0]
     assert list(b["label"]) == ["B社区", "A社区", "C社区"]
     assert b["label_en"][0] == "Community B"
+
+
+def test_breakdown_rows_are_the_breakdown_as_plain_rows(wh):
+    rows = query.breakdown_rows("party_members", STREET, date(2025, 3, 1), date(2025, 4, 30), engine=wh)
+    assert [(r["key"], r["label"], r["value"]) for r in rows] == [(A, "A社区", 110), (B, "B社区", 50), (C, "C社区", None)]
+    by_item = query.breakdown_rows("hotline_received", STREET, *MARCH, by="category", engine=wh)
+    assert [(r["key"], r["label_en"], r["value"]) for r in by_item] == [
+        ("物业管理", "Property management", 12), ("噪音扰民", "Noise", 3)]
 
 
 def test_breakdown_of_a_community_by_its_grid_cells(wh):
