@@ -92,15 +92,15 @@ GUIDES = [  # (topic, title_en, what to bring, how)
     ("生育登记", "Birth registration",
      ["夫妻双方身份证", "结婚证"], "可通过四川政务服务网或社区便民服务站办理，即时办结。"),
 ]
-RESOURCES = [  # (name, English, kind of point, profile flag or None, hours)
+RESOURCES = [  # (name, English after the community's name, profile flag or None, hours)
     ("党群服务中心", "Party and public service centre", None, "周一至周日 9:00-21:00"),
-    ("社区卫生服务站", "Community health station", None, "周一至周日 8:00-17:30"),
+    ("社区卫生服务站", "Health station", None, "周一至周日 8:00-17:30"),
     ("长者食堂", "Canteen for the elderly", "meal_point", "周一至周五 11:00-13:00"),
     ("康复理疗室", "Rehabilitation room", "rehab_room", "周一至周五 9:00-17:00"),
     ("婴幼儿托育中心", "Infant care centre", "infant_care", "周一至周五 8:00-18:00"),
     ("24小时自助服务区", "24-hour self-service area", "self_service_area", "全天24小时"),
     ("儿童之家", "Children's home", "after_school_care", "周一至周五 16:00-19:00，寒暑假 9:00-17:00"),
-    ("社区书屋", "Community library", None, "周二至周日 9:00-20:00"),
+    ("社区书屋", "Library", None, "周二至周日 9:00-20:00"),
     ("健身广场", "Fitness ground", None, "全天开放"),
     ("日间照料中心", "Day-care centre for the elderly", None, "周一至周六 8:30-17:30"),
 ]
