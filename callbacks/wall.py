@@ -283,10 +283,8 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
         ticker.append({"id": item["id"], "kind": item["kind"], "title": _clip(title, TICKER_CHARS)})
     f["ticker"] = ticker[:TICKER_ITEMS]
 
-    latest = [query.latest_period(code, area) for code in ("hotline_received", "service_transactions",
-                                                           "grid_events_reported")]
-    latest = [d for d in latest if d is not None]
-    f["as_of"] = f"{view.t('as_of', lang)} {day_label(max(latest), lang)}" if latest else ""
+    latest = query.latest_period(["hotline_received", "service_transactions", "grid_events_reported"], area)
+    f["as_of"] = f"{view.t('as_of', lang)} {day_label(latest, lang)}" if latest else ""
     return f
 
 

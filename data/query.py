@@ -885,13 +885,17 @@ def _latest_skip():
 _LATEST_SKIP = _latest_skip()
 
 
-def latest_period(metric: str, area: str | None = None, *, engine: Engine | None = None) -> date | None:
-    """The latest date with data for ``metric`` (in ``area``'s subtree): the "as of" date."""
+def latest_period(metric: str | list[str], area: str | None = None, *,
+                  engine: Engine | None = None) -> date | None:
+    """The latest date with data for ``metric`` (in ``area``'s subtree): the "as of" date.
+
+    Several metrics give the latest date of any of them (the wall's "as of" line).
+    """
     engine = _engine(engine)
     with _connect(engine) as conn:
         snap = _snapshot(engine, conn)
-        m = _metric(snap, conn, metric)
-        codes = [part["code"] for part in _parts(snap, conn, m)]
+        ms = [_metric(snap, conn, code) for code in ([metric] if isinstance(metric, str) else metric)]
+        codes = [part["code"] for part in _stored_metrics(snap, conn, ms)]
         bounds = prefix_bounds(_prefix(_area(snap, conn, area))) if area is not None else None
 
         def conditions(table):

@@ -348,6 +348,8 @@ def test_latest_period_is_the_as_of_date(wh):
     assert query.latest_period("party_members", STREET, engine=wh) == date(2025, 4, 1)
     assert query.latest_period("hotline_on_time_rate", STREET, engine=wh) == date(2025, 3, 10)
     assert query.latest_period("elderly_meals", engine=wh) is None
+    assert query.latest_period(["hotline_on_time_rate", "party_members"], STREET, engine=wh) == date(2025, 4, 1)
+    assert query.latest_period(["hotline_received", "elderly_meals"], OTHER_STREET, engine=wh) == date(2025, 3, 10)
 
 
 def test_data_version_follows_successful_runs_only(wh):
