@@ -3,7 +3,7 @@
     .venv/bin/python bench/wall_refresh.py [--area 510104011000] [--repeat 7]
         [--sqlite-url URL] [--pg-url URL] [--skip-pg]
 
-One wall refresh is ``callbacks.wall.read_figures(area, lang, today, now)``: every panel's
+One wall refresh is ``callbacks.wall.read_figures(area, lang, today)``: every panel's
 figures for one street (KPIs, party, governance, services, participation, league table,
 lists, as-of date). It is timed on two warehouses, each in this one run:
 
@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -217,7 +217,7 @@ def measure(url: str, area: str, repeat: int) -> dict:
     from data import cache, db, query
 
     engine = db.get_engine(url)
-    today, now = date.today(), datetime.now()
+    today = date.today()
 
     def cold_once() -> float:
         cache.reset()
@@ -226,29 +226,29 @@ def measure(url: str, area: str, repeat: int) -> dict:
         os.environ["CSB_CACHE"] = "simple"
         cache.init_app(Flask("bench"))  # an empty per-process cache, filled by this refresh
         started = time.perf_counter()
-        read_figures(area, "zh", today, now)
+        read_figures(area, "zh", today)
         return time.perf_counter() - started
 
-    read_figures(area, "zh", today, now)  # imports, first connection, statistics: not part of any sample
+    read_figures(area, "zh", today)  # imports, first connection, statistics: not part of any sample
     cold = [cold_once() for _ in range(repeat)]
     rebuilt = []
     for _ in range(repeat):  # the query answers are cached from the last cold run
         started = time.perf_counter()
-        read_figures(area, "zh", today, now)
+        read_figures(area, "zh", today)
         rebuilt.append(time.perf_counter() - started)
     from callbacks import wall  # what the refresh callback calls: the answer once per area, day and version
 
-    wall.figures(area, "zh", today, now)  # into the app's cache
+    wall.figures(area, "zh", today)  # into the app's cache
     warm = []
     for _ in range(repeat):
         wall._cache.clear()  # a worker that did not compute it: from the app's cache
         started = time.perf_counter()
-        wall.figures(area, "zh", today, now)
+        wall.figures(area, "zh", today)
         warm.append(time.perf_counter() - started)
     screen = []
     for _ in range(repeat):
         started = time.perf_counter()
-        wall.figures(area, "zh", today, now)
+        wall.figures(area, "zh", today)
         screen.append(time.perf_counter() - started)
     cache.reset()
 

@@ -188,8 +188,12 @@ def _when(moment: datetime | None, lang: str) -> str:
     return f"周{WEEKDAYS_ZH[moment.weekday()]} {moment.month}/{moment.day} {moment:%H:%M}"
 
 
-def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
-    """Every figure the wall shows for ``area`` on ``today``, as plain data (cached by the caller)."""
+def read_figures(area: str, lang: str, today: date) -> dict:
+    """Every figure the wall shows for ``area`` on ``today``, as plain data (cached by the caller).
+
+    Nothing in it depends on the time of day: which activities have begun is worked out
+    at each refresh (``_agenda_at``), so a day's figures can be shared until midnight.
+    """
     info = areas.get(area) or {"code": area, "name": area, "name_en": area}
     month = (month_start(today), today)
     year_ago = (months_back(today), today)
@@ -272,7 +276,7 @@ def read_figures(area: str, lang: str, today: date, now: datetime) -> dict:
                               for i in content.items(["resource"], area, limit=LIST_ITEMS)]
     f["lists"]["agenda"] = [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang),
                              "where": i.get("location") or "",
-                             "past": bool(i.get("starts_at") and i["starts_at"] < now)}
+                             "starts": i["starts_at"].isoformat() if i.get("starts_at") else None}
                             for i in content.upcoming(area, *week, limit=AGENDA_ITEMS)]
     seen, ticker = set(), []
     for item in content.items(["news", "notice"], area, limit=TICKER_ITEMS * 2):
@@ -306,10 +310,10 @@ MEMO_ITEMS = 1024  # answers kept per process: every area a district's screens s
 def _shared_figures(area: str, lang: str, day: str) -> dict:
     """``read_figures`` through the app's cache (Redis in a deployment), so of all the
     workers and hosts serving walls, one computes an area's day and the rest read it."""
-    return read_figures(area, lang, date.fromisoformat(day), settings.local_now())
+    return read_figures(area, lang, date.fromisoformat(day))
 
 
-def figures(area: str, lang: str, today: date, now: datetime) -> tuple[str, dict]:
+def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
     """``read_figures`` once per area, language, day and data version; walls share the answer.
 
     Returns the cache key too: the wall sends it back with its next request, so a refresh
@@ -323,7 +327,7 @@ def figures(area: str, lang: str, today: date, now: datetime) -> tuple[str, dict
     if data_cache.enabled():
         found = _shared_figures(area, lang, today.isoformat())
     else:
-        found = read_figures(area, lang, today, now)
+        found = read_figures(area, lang, today)
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > MEMO_ITEMS:
@@ -414,6 +418,11 @@ def _items(rows: list[dict], lang: str):
             for r in rows]
 
 
+def _agenda_at(rows: list[dict], now: datetime) -> list[dict]:
+    """The week's activities with ``past`` set for those that have begun by ``now``."""
+    return [dict(r, past=r["starts"] is not None and datetime.fromisoformat(r["starts"]) < now) for r in rows]
+
+
 def _agenda(rows: list[dict], lang: str):
     if not rows:
         return [html.Li(view.t("no_data", lang), className="wall-empty")]
@@ -486,7 +495,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         unknown = None
         if areas.get(area) is None:
             unknown, area = area, view.DEFAULT_AREA
-        key, f = figures(area, lang, now.date(), now)
+        key, f = figures(area, lang, now.date())
     except Exception as err:  # noqa: BLE001 - any failure: keep the last figures, report it
         log.warning("wall refresh for %s failed: %s", area, err)
         keep = no_update
@@ -516,6 +525,8 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     def stats_of(fig):
         return {**fig["stats"], **{f"target-{k['code']}": k["target"] for k in fig["kpis"]}}
 
+    agenda = _agenda_at(f["lists"]["agenda"], now)
+    past = sum(r["past"] for r in agenda)  # the screen greys an activity once it has begun
     new_stats, old_stats = stats_of(f), stats_of(old) if old else {}
     stats = [new_stats.get(i["stat"], "—") if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"])
              else no_update for i in stat_ids]
@@ -526,6 +537,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         "at": stamp,
         "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s")} for kpi in f["kpis"]],
         "ticker": f["ticker"],
+        "past": past,
     }
     return (
         data,
@@ -538,7 +550,8 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         only_changed(lambda fig: fig["league"], lambda: _league_rows(f["league"], lang)),
         only_changed(lambda fig: fig["lists"]["guide"], lambda: _items(f["lists"]["guide"], lang)),
         only_changed(lambda fig: fig["lists"]["resource"], lambda: _items(f["lists"]["resource"], lang)),
-        only_changed(lambda fig: fig["lists"]["agenda"], lambda: _agenda(f["lists"]["agenda"], lang)),
+        _agenda(agenda, lang) if changed(lambda fig: fig["lists"]["agenda"]) or (shown or {}).get("past") != past
+        else no_update,
         _note(playlist.problem, unknown, lang),
         new_playlist,
     )

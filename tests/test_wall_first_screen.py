@@ -27,7 +27,7 @@ def test_the_first_screen_carries_every_chart_figure_and_stamp(app):
     page = wall.first_screen("510104011000", "zh")
     data = page[Wall.DATA].data
     assert data["ok"] and data["key"] and len(data["kpis"]) == len(view.KPIS)
-    _, figures = wall.figures("510104011000", "zh", *_today_now())
+    _, figures = wall.figures("510104011000", "zh", _today())
     for chart, (kind, width, height) in view.CHARTS.items():
         expected = wall.apply_patch(view.skeleton(kind, width, height, "zh"),
                                     wall.PATCHERS[kind](figures["charts"][chart], "zh"))
@@ -80,22 +80,55 @@ def test_a_patch_is_applied_as_the_browser_would():
         wall.apply_patch(figure, appended)
 
 
-def _today_now():
+def _today():
     from data import settings
 
-    now = settings.local_now()
-    return now.date(), now
+    return settings.local_today()
 
 
 def test_a_walls_figures_are_computed_once_for_every_worker_sharing_the_cache(app, monkeypatch):
-    today, now = _today_now()
+    today = _today()
     wall._cache.clear()
-    key, first = wall.figures("510104011000", "zh", today, now)
+    key, first = wall.figures("510104011000", "zh", today)
     wall._cache.clear()  # another worker: nothing in its own memo
 
     def no_warehouse(*_args):
         raise AssertionError("read the warehouse again instead of the shared cache")
 
     monkeypatch.setattr(wall, "read_figures", no_warehouse)
-    again_key, again = wall.figures("510104011000", "zh", today, now)
+    again_key, again = wall.figures("510104011000", "zh", today)
     assert (again_key, again) == (key, first)
+
+
+def test_an_activity_is_greyed_at_the_refresh_after_it_begins_not_the_next_day(app, monkeypatch):
+    """The day's figures are cached until midnight; which activities have begun is not."""
+    from datetime import datetime, timedelta
+
+    from data import settings
+
+    _, week = wall.figures("510104011000", "en", _today())
+    starts = [datetime.fromisoformat(item["starts"]) for item in week["lists"]["agenda"] if item["starts"]]
+    assert starts, "the sample week has activities"
+    begins = next(s for s in starts if s.hour > 0)  # a minute before it is the same day
+    monkeypatch.setattr(settings, "local_now", lambda: begins - timedelta(minutes=1))
+    page = wall.first_screen("510104011000", "en")
+    found = wall._components(page)
+    ids = [wall._ids(found, kind) for kind, _prop in wall.PATTERN_OUTPUTS]
+
+    def agenda_after_refresh(shown):
+        outputs = wall.answer({"n": 1}, shown, page[Wall.CONFIG].data, page[Wall.PLAYLIST].data, *ids)
+        return outputs[0], outputs[1 + len(ids) + wall.SINGLE_OUTPUTS.index(Wall.ACTIVITY_LIST)]
+
+    def greyed(items):
+        return [item.className.endswith(" past") for item in items]
+
+    before = greyed(page[Wall.ACTIVITY_LIST].children)
+    shown, unchanged = agenda_after_refresh(page[Wall.DATA].data)
+    assert unchanged is no_update  # a minute later, nothing has begun: the list is left alone
+
+    monkeypatch.setattr(settings, "local_now", lambda: begins + timedelta(minutes=1))
+    data, items = agenda_after_refresh(shown)
+    assert data["key"] == shown["key"]  # the same cached figures
+    after = greyed(items)
+    assert sum(after) == sum(before) + starts.count(begins)
+    assert agenda_after_refresh(data)[1] is no_update  # and the next refresh leaves it be
