@@ -15,10 +15,23 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from data import settings
-from data.schema import etl_reject, etl_run, fact, metric
+from data.schema import area, etl_reject, etl_run, fact, metric
 from etl.monthly import MonthRollup
 
 FACT_COLUMNS = ["period", "area_code", "metric_code", "dimension", "member", "value"]
@@ -259,30 +272,102 @@ def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str
     """Delete the source's facts for these days in these communities' subtrees that
     this run did not write; returns how many.
 
-    One range of the key per metric and breakdown (the ``written`` ones, and with
-    ``catalogue`` the catalogue's) and slice of communities, so each statement reads only
-    the subtrees' rows.
+    Facts are stored only at codes of the area register (every source's codes come from
+    the register's matcher, and nothing leaves the register), so a subtree's facts are those
+    at its community's code and at the register's codes below it (:func:`subtree_codes`).
+    Per metric and breakdown (the ``written`` ones, and with ``catalogue`` the catalogue's),
+    the codes below a community are named only when the breakdown has facts below that
+    community at all (one seek of the key per community), and each statement names a slice
+    of codes and a run of consecutive days (or a slice of single days): a short seek of the
+    key per code, not a read of the metric's whole history between the slice's first and
+    last community.
     """
     if not metrics or not periods or not communities:
         return 0
     pairs = set(written) | (catalogue_pairs(conn, metrics) if catalogue else set())
+    pairs = sorted((code, dimension) for code, dimension in pairs if code in metrics)
+    if not pairs:
+        return 0
+    communities = sorted(set(communities))
+    below, registered = subtree_codes(conn, communities)
+    days = _day_conditions(periods)
     older = or_(fact.c.run_id != run_id, fact.c.run_id.is_(None))
     deleted = 0
-    for code, dimension in sorted(pairs):
-        if code not in metrics:
-            continue
-        for c in range(0, len(communities), CHUNK):
-            some = communities[c:c + CHUNK]
-            in_subtrees = [fact.c.area_code >= some[0], fact.c.area_code < some[-1] + "~"]
-            if len(some) > 1:
-                in_subtrees.append(func.substr(fact.c.area_code, 1, 12).in_(some))
-            for i in range(0, len(periods), CHUNK):
+    for code, dimension in pairs:
+        codes = list(communities)
+        for community in _with_facts_below(conn, code, dimension, below, registered):
+            codes.extend(below[community])
+        codes.sort()
+        for c in range(0, len(codes), CHUNK):
+            in_areas = _one_of(conn, fact.c.area_code, codes[c:c + CHUNK])
+            for on_days in days:
                 done = conn.execute(delete(fact).where(
-                    fact.c.metric_code == code, fact.c.dimension == dimension, *in_subtrees,
-                    fact.c.period.in_(periods[i:i + CHUNK]), older,
-                ))
+                    fact.c.metric_code == code, fact.c.dimension == dimension, in_areas, on_days, older))
                 deleted += max(done.rowcount or 0, 0)
     return deleted
+
+
+def subtree_codes(conn: Connection, communities: list[str]) -> tuple[dict[str, list[str]], set[str]]:
+    """For the communities (sorted): community -> the register's codes below it (its grid
+    cells), for those that have any, and which of the communities the register holds. The
+    codes are those whose first 12 characters are one of the communities (for a community
+    alone in its slice, that start with it), as the delete of old read them from the facts."""
+    below: dict[str, list[str]] = {}
+    registered: set[str] = set()
+    for c in range(0, len(communities), CHUNK):
+        some = communities[c:c + CHUNK]
+        in_subtrees = [area.c.code >= some[0], area.c.code < some[-1] + "~"]
+        if len(some) > 1:
+            in_subtrees.append(func.substr(area.c.code, 1, 12).in_(some))
+        mine = set(some)
+        for code in conn.execute(select(area.c.code).where(*in_subtrees).order_by(area.c.code)).scalars():
+            if code in mine:
+                registered.add(code)
+            else:
+                below.setdefault(code[:12] if len(some) > 1 else some[0], []).append(code)
+    return below, registered
+
+
+def _with_facts_below(conn: Connection, code: str, dimension: str, below: dict[str, list[str]],
+                      registered: set[str]) -> list[str]:
+    """The communities of ``below`` with facts of this metric and breakdown at codes below
+    their own (any day, any run): one seek of the key each. A community the register lacks
+    (so not asked through it) is counted in."""
+    found = [c for c in below if c not in registered]
+    asked = sorted(c for c in below if c in registered)
+    inner = select(fact.c.area_code).where(
+        fact.c.metric_code == code, fact.c.dimension == dimension,
+        fact.c.area_code > area.c.code, fact.c.area_code < area.c.code + "~").exists()
+    for c in range(0, len(asked), CHUNK):
+        some = _one_of(conn, area.c.code, asked[c:c + CHUNK])
+        found += conn.execute(select(area.c.code).where(some, inner)).scalars()
+    return found
+
+
+def _one_of(conn: Connection, column, values: list):
+    """``column IN (values)``; on PostgreSQL as one array parameter (``= ANY``), which the
+    driver sends whole instead of a placeholder per value to render and parse."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def _day_conditions(periods: list[date]) -> list:
+    """Conditions that together pick exactly ``periods``: a key range for each run of two or
+    more consecutive days, and the single days in IN lists of at most :data:`CHUNK`."""
+    days = sorted(set(periods))
+    if not all(type(d) is date for d in days):  # not plain dates: no day arithmetic, plain IN lists
+        return [fact.c.period.in_(days[i:i + CHUNK]) for i in range(0, len(days), CHUNK)]
+    runs: list[list[date]] = []
+    for d in days:
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    single = [run[0] for run in runs if len(run) == 1]
+    conditions = [and_(fact.c.period >= run[0], fact.c.period <= run[-1]) for run in runs if len(run) > 1]
+    conditions += [fact.c.period.in_(single[i:i + CHUNK]) for i in range(0, len(single), CHUNK)]
+    return conditions
 
 
 def bulk_insert(conn: Connection, table, frame: pd.DataFrame, suffix: str = "",
