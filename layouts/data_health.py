@@ -32,6 +32,7 @@ NAMES = {
     "care": ("一老一小", "Elderly and child care"),
     "areas": ("区划登记", "Area register"),
     "content": ("资讯与指引", "News and guides"),
+    "catalog": ("指标与区划目录", "Metric and area catalogue"),  # data/catalog.py, loaded with the warehouse
 }
 RHYTHMS = {"daily": ("每日", "daily"), "weekly": ("每周", "weekly"), "monthly": ("每月", "monthly")}
 STATUS_WORDS = {

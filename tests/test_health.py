@@ -150,3 +150,13 @@ def test_a_delivery_refused_whole_stays_failed_until_that_file_loads(engine):
             rows_read=910, rows_loaded=910, rows_rejected=0))
     [services] = [e for e in health.sources(TODAY, engine=engine, config=CONFIG) if e["source"] == "services"]
     assert services["status"] == "ok" and services["unresolved"] == []
+
+
+def test_every_source_in_the_etl_log_has_a_card_title_in_both_languages():
+    from etl import sources
+    from layouts import data_health
+
+    for source in [*sources.SOURCES, "catalog"]:  # the catalogue logs its loads too (data/catalog.py)
+        zh = data_health.source_name({"source": source}, "zh")
+        en = data_health.source_name({"source": source}, "en")
+        assert zh != source and en != source and zh != en, source
