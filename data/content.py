@@ -70,7 +70,7 @@ def _area_condition(code: str, engine: Engine | None):
     The breadcrumb comes from ``areas.ancestors``, which the app caches per data version:
     the wall's four lists look the street up once, not four times.
     """
-    chain = area_tree.ancestors(code) if engine is None else area_tree.ancestors(code, engine=engine)
+    chain = area_tree.ancestors(code, engine=engine)  # cached unless an engine is given
     row = chain[-1]
     above = {a["code"] for a in chain}
     above.update(area_tree.implied_ancestor_codes(code))

@@ -668,7 +668,7 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
 
     Empty buckets are 0 for a flow and NaN for a stock or ratio (unknown, not zero).
     """
-    points = _trends([metric], area, start, end, grain, member=member, engine=engine)[metric]
+    points = trends([metric], area, start, end, grain, member=member, engine=engine)[metric]
     return _frame([{"period": b, "value": v} for b, v in points], ["period", "value"])
 
 
@@ -679,10 +679,6 @@ def trends(metrics: list[str], area: str, start, end, grain: str = "month", *, m
     Plain pairs rather than frames: the wall and the overview draw a handful of trends on
     every refresh, and each frame would cost more to build and cache than its query.
     """
-    return _trends(metrics, area, start, end, grain, member=member, engine=engine)
-
-
-def _trends(metrics, area, start, end, grain, *, member, engine):
     if isinstance(metrics, str):
         metrics = [metrics]
     start, end = _dates(start, end)
@@ -741,17 +737,13 @@ def _breakdown_data(snap, conn, m, where, start, end, by, grain=None):
 def breakdown(metric: str, area: str, start, end, by: str = "children", *,
               engine: Engine | None = None) -> pd.DataFrame:
     """``key``, ``label``, ``label_en``, ``value`` per child area or per dimension member, largest first."""
-    return _frame(_breakdown_rows(metric, area, start, end, by, engine=engine), ["key", "label", "label_en", "value"])
+    return _frame(breakdown_rows(metric, area, start, end, by, engine=engine), ["key", "label", "label_en", "value"])
 
 
 def breakdown_rows(metric: str, area: str, start, end, by: str = "children", *,
                    engine: Engine | None = None) -> list[dict]:
     """``breakdown`` as plain rows (None for an unknown value), for the wall's charts: six a
     refresh, where a frame would cost more to build and cache than the query."""
-    return _breakdown_rows(metric, area, start, end, by, engine=engine)
-
-
-def _breakdown_rows(metric, area, start, end, by, *, engine):
     start, end = _dates(start, end)
     engine = _engine(engine)
     with _connect(engine) as conn:
@@ -993,9 +985,8 @@ from data.cache import cached as _cached  # noqa: E402 - after the functions it 
 
 value = _cached(value)
 values = _cached(values)
-series = _cached(series)
+# series and breakdown are frames of trends and breakdown_rows: cached through those.
 trends = _cached(trends)
-breakdown = _cached(breakdown)
 breakdown_rows = _cached(breakdown_rows)
 breakdown_series = _cached(breakdown_series)
 compare_series = _cached(compare_series)
