@@ -87,6 +87,20 @@ etl_reject = Table(
     Column("raw", Text),  # the row with personal-data fields removed
 )
 
+# What each successful load covers: per community it reached, the first and last day of
+# its delivery (a monthly report covers its whole month). A source's data-through date
+# for an area is the last covered day under that area (``data.coverage``); a community a
+# source reached before but not in a later delivery is what "missed one report" means.
+etl_coverage = Table(
+    "etl_coverage",
+    metadata,
+    Column("run_id", Integer, ForeignKey("etl_run.id", ondelete="CASCADE"), nullable=False),
+    Column("area_code", String(15), nullable=False),  # a community (12 digits)
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    PrimaryKeyConstraint("run_id", "area_code", name="pk_etl_coverage"),
+)
+
 fact = Table(
     "fact",
     metadata,

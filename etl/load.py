@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from data import settings
-from data.schema import area, etl_reject, etl_run, fact, metric
+from data.schema import area, etl_coverage, etl_reject, etl_run, fact, metric
 from etl.monthly import MonthRollup
 
 FACT_COLUMNS = ["period", "area_code", "metric_code", "dimension", "member", "value"]
@@ -59,6 +59,19 @@ class Output:
     communities: list[str] | None = None
     store: Callable[[Connection, int], None] | None = None
     notes: list[str] = field(default_factory=list)
+    covers: tuple[date, date] | None = None
+
+    def coverage(self) -> tuple[date, date] | None:
+        """The first and last day whose data this delivery holds: ``covers`` when the
+        source says (a monthly report covers its whole months), else its facts' span.
+        Not the replaced scope: a weekly delivery replaces whole months of monthly stocks
+        but holds data only up to its last day."""
+        if self.covers is not None:
+            return self.covers
+        if self.facts is None or not len(self.facts):
+            return None
+        days = pd.to_datetime(self.facts["period"])
+        return days.min().date(), days.max().date()
 
     def scope(self) -> tuple[list[date], list[str]]:
         """The days and community codes whose facts this delivery replaces."""
@@ -139,6 +152,7 @@ class Load:
         self.cleared: dict[str, set[date]] = {}  # community -> days whose older facts are gone
         self.first_pairs: set[tuple[str, str]] | None = None  # (metric, dimension) cleared with every chunk
         self.months: MonthRollup | None = None
+        self.covered: tuple[date, date] | None = None  # the delivery's first and last day of data
 
     def __enter__(self) -> "Load":
         self.conn = self.engine.connect()
@@ -165,6 +179,10 @@ class Load:
     def add(self, output: Output) -> None:
         """One chunk's facts, rejects and extra rows, written inside the transaction."""
         periods, communities = output.scope()
+        span = output.coverage()
+        if span is not None:
+            self.covered = span if self.covered is None else (min(self.covered[0], span[0]),
+                                                              max(self.covered[1], span[1]))
         self.periods.update(periods)
         self.communities.update(communities)
         self.chunks += 1
@@ -201,6 +219,7 @@ class Load:
         if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
                 fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
+        record_coverage(self.conn, self.run_id, self.covered, communities)
         message = summary(self.facts, periods, communities, self.notes)
         self.conn.execute(update(etl_run).where(etl_run.c.id == self.run_id).values(
             status="success", finished_at=_now(), rows_read=self.rows_read, rows_loaded=self.rows_loaded,
@@ -247,6 +266,29 @@ def write(engine: Engine, source: str, metrics: list[str], location: str, checks
     with Load(engine, source, metrics, location, checksum, started_at) as load:
         load.add(output)
         return load.commit()
+
+
+def month_days(months) -> list[date]:
+    """Every day of every month in ``months`` (any day of each): what a monthly report covers."""
+    days: list[date] = []
+    for first in sorted({pd.Timestamp(m).to_period("M").start_time for m in months if not pd.isna(m)}):
+        days.extend(pd.date_range(first, first + pd.offsets.MonthEnd(0), freq="D").date)
+    return days
+
+
+def record_coverage(conn: Connection, run_id: int, span: tuple[date, date] | None,
+                    communities: list[str]) -> None:
+    """What this delivery covers, per community: its first and last day (``etl_coverage``).
+
+    Sources that write no facts (the area register, content) cover nothing.
+    """
+    if span is None or not communities:
+        return
+    first, last = span
+    rows = [{"run_id": run_id, "area_code": code, "first_day": first, "last_day": last}
+            for code in sorted(set(communities))]
+    for start in range(0, len(rows), BATCH):
+        conn.execute(insert(etl_coverage), rows[start:start + BATCH])
 
 
 def summary(facts: int, periods: list[date], communities: list[str], notes: list[str]) -> str:

@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from etl.load import FACT_COLUMNS, Output
+from etl.load import FACT_COLUMNS, Output, month_days
 from etl.validate import Field, combine_rejects, reject_rows
 
 NAME = "party"
@@ -100,4 +100,5 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     long = wide.melt(id_vars=["period", "area_code"], var_name="metric_code", value_name="value")
     facts = long.dropna(subset=["value"]).assign(dimension="", member="")[FACT_COLUMNS]
     rejects = combine_rejects(month_rejects, future_rejects, mobile_rejects, area_rejects, dup_rejects)
-    return Output(facts.reset_index(drop=True), rejects)
+    months = month_days(wide["period"])  # a monthly report covers its months to their last day
+    return Output(facts.reset_index(drop=True), rejects, covers=(months[0], months[-1]) if months else None)

@@ -1,0 +1,122 @@
+"""Each load records how far its data reaches, and a source's data-through date follows.
+
+A daily delivery covers the days of its data, a monthly report its whole months; a
+weekly delivery that replaces whole months of monthly stocks still covers only the days
+it holds. Areas a source never reached have no data-through date at all (None), not an
+old one and not today. On SQLite and on PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+from alembic import command
+from sqlalchemy import insert, select
+
+from data import coverage, db
+from data.schema import etl_coverage, etl_run, fact
+from etl.load import FACT_COLUMNS, Load, Output, month_days, write
+
+HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区, 创业社区: 沙河街道 (锦江区)
+HUIQUAN_GRID = "510104011001001"
+SHAHE, JINJIANG = "510104011000", "510104000000"
+PENGZHOU_COMMUNITY, PENGZHOU_STREET = "510182001010", "510182001000"
+NO_REJECTS = pd.DataFrame(columns=["row_number", "field", "reason", "raw"])
+
+
+def _facts(days, areas, metric="hotline_received", value=1.0) -> pd.DataFrame:
+    return pd.DataFrame([{"period": d, "area_code": a, "metric_code": metric, "dimension": "", "member": "",
+                          "value": value} for d in days for a in areas], columns=FACT_COLUMNS)
+
+
+def _write(engine, source, facts, checksum, **extra):
+    return write(engine, source, sorted(set(facts["metric_code"])), f"{checksum}.csv", checksum,
+                 datetime(2025, 12, 5, 9), Output(facts=facts, rejects=NO_REJECTS, **extra))
+
+
+def test_a_daily_delivery_covers_its_days_in_the_communities_it_reached(warehouse):
+    days = [date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 4)]
+    run = _write(warehouse, "hotline", _facts(days, [HUIQUAN, HUIQUAN_GRID, CHUANGYE]), "a")
+    with warehouse.connect() as conn:
+        rows = conn.execute(select(etl_coverage).order_by(etl_coverage.c.area_code)).all()
+    assert [(r.run_id, r.area_code, r.first_day, r.last_day) for r in rows] == [
+        (run.run_id, HUIQUAN, date(2025, 12, 1), date(2025, 12, 4)),
+        (run.run_id, CHUANGYE, date(2025, 12, 1), date(2025, 12, 4)),
+    ]
+    assert coverage.data_through("hotline", engine=warehouse) == date(2025, 12, 4)
+    assert coverage.data_through("hotline", SHAHE, engine=warehouse) == date(2025, 12, 4)
+    assert coverage.data_through("hotline", JINJIANG, engine=warehouse) == date(2025, 12, 4)
+    assert coverage.data_through("hotline", HUIQUAN_GRID, engine=warehouse) == date(2025, 12, 4)
+    # Never delivered: no date, neither for another street nor for another source.
+    assert coverage.data_through("hotline", PENGZHOU_STREET, engine=warehouse) is None
+    assert coverage.data_through("care", engine=warehouse) is None
+
+
+def test_the_data_through_date_is_the_latest_delivery_per_area(warehouse):
+    _write(warehouse, "hotline", _facts([date(2025, 12, 3)], [HUIQUAN]), "a")
+    _write(warehouse, "hotline", _facts([date(2025, 11, 28)], [PENGZHOU_COMMUNITY]), "b")
+    assert coverage.through(SHAHE, engine=warehouse) == {"hotline": date(2025, 12, 3)}
+    assert coverage.through(PENGZHOU_STREET, engine=warehouse) == {"hotline": date(2025, 11, 28)}
+    assert coverage.data_through("hotline", engine=warehouse) == date(2025, 12, 3)
+    with pytest.raises(LookupError):
+        coverage.through("510104999999", engine=warehouse)
+
+
+def test_a_monthly_report_covers_its_whole_month(warehouse):
+    facts = _facts([date(2025, 11, 1)], [HUIQUAN], metric="party_members", value=80)
+    month = month_days(facts["period"])
+    _write(warehouse, "party", facts, "p", covers=(month[0], month[-1]))
+    assert coverage.data_through("party", SHAHE, engine=warehouse) == date(2025, 11, 30)
+
+
+def test_a_weekly_delivery_replacing_whole_months_covers_only_its_days(warehouse):
+    facts = _facts([date(2025, 12, 1), date(2025, 12, 4)], [HUIQUAN], metric="volunteer_hours")
+    _write(warehouse, "volunteers", facts, "v", periods=month_days(facts["period"]))
+    assert coverage.data_through("volunteers", engine=warehouse) == date(2025, 12, 4)
+
+
+def test_a_refused_or_unfinished_load_covers_nothing(warehouse):
+    with Load(warehouse, "hotline", ["hotline_received"], "x.csv", "x", datetime(2025, 12, 5)) as load:
+        load.add(Output(facts=_facts([date(2025, 12, 4)], [HUIQUAN]), rejects=NO_REJECTS))
+        # no commit: the file was refused half-way
+    assert coverage.data_through("hotline", engine=warehouse) is None
+    with warehouse.connect() as conn:
+        assert conn.execute(select(etl_coverage)).all() == []
+
+
+def test_sources_without_facts_cover_nothing(warehouse):
+    _write(warehouse, "content", pd.DataFrame(columns=FACT_COLUMNS), "c")
+    assert coverage.through(engine=warehouse) == {}
+
+
+def test_the_migration_derives_coverage_for_loads_made_before_it(warehouse_url):
+    """A warehouse at revision 0002 with a daily and a monthly load gets their coverage."""
+    engine = db.get_engine(warehouse_url)  # created at head
+    cfg = db.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    with engine.begin() as conn:
+        daily = conn.execute(insert(etl_run).values(source="hotline", started_at=datetime(2025, 12, 5),
+                                                    status="success")).inserted_primary_key[0]
+        monthly = conn.execute(insert(etl_run).values(source="party", started_at=datetime(2025, 12, 5),
+                                                      status="success")).inserted_primary_key[0]
+        failed = conn.execute(insert(etl_run).values(source="care", started_at=datetime(2025, 12, 5),
+                                                     status="failed")).inserted_primary_key[0]
+        rows = [(date(2025, 12, 2), HUIQUAN_GRID, "grid_events_reported", daily),
+                (date(2025, 12, 3), HUIQUAN, "hotline_received", daily),
+                (date(2025, 10, 1), CHUANGYE, "party_members", monthly),
+                (date(2025, 11, 1), CHUANGYE, "party_members", monthly),
+                (date(2025, 12, 4), HUIQUAN, "care_services", failed)]
+        conn.execute(insert(fact), [{"period": p, "area_code": a, "metric_code": m, "dimension": "",
+                                     "member": "", "value": 1.0, "run_id": r} for p, a, m, r in rows])
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        found = {(r.run_id, r.area_code): (r.first_day, r.last_day) for r in conn.execute(select(etl_coverage))}
+    assert found == {
+        (daily, HUIQUAN): (date(2025, 12, 2), date(2025, 12, 3)),
+        (monthly, CHUANGYE): (date(2025, 10, 1), date(2025, 11, 30)),
+    }
