@@ -1,7 +1,9 @@
 """Writing one delivery into the warehouse: one transaction, recorded in ``etl_run``.
 
-A delivery's facts *replace* that source's facts for the days and communities it covers
-(a corrected re-delivery never adds to the first one). The same bytes loaded again change
+A delivery's facts *replace* that source's facts for the days and streets it covers (every
+registered community of each street it names, unless the source declares its communities):
+a corrected re-delivery never adds to the first one, even when it moves records between
+communities. Each load also records what its data covers (``etl_coverage``). The same bytes loaded again change
 nothing. A refused file leaves the warehouse as it was; only its failed run is recorded,
 in a transaction of its own. A big file is written chunk by chunk inside that one
 transaction (:class:`Load`), so memory holds one chunk and readers see all of it or none.
@@ -153,6 +155,8 @@ class Load:
         self.first_pairs: set[tuple[str, str]] | None = None  # (metric, dimension) cleared with every chunk
         self.months: MonthRollup | None = None
         self.covered: tuple[date, date] | None = None  # the delivery's first and last day of data
+        self.streets: dict[str, list[str]] = {}  # street (9 digits) -> its registered communities
+        self.reached: set[str] = set()  # the communities the delivery holds data for (its coverage)
 
     def __enter__(self) -> "Load":
         self.conn = self.engine.connect()
@@ -179,6 +183,9 @@ class Load:
     def add(self, output: Output) -> None:
         """One chunk's facts, rejects and extra rows, written inside the transaction."""
         periods, communities = output.scope()
+        self.reached.update(communities)
+        if output.communities is None:
+            communities = self._streets_of(communities)
         span = output.coverage()
         if span is not None:
             self.covered = span if self.covered is None else (min(self.covered[0], span[0]),
@@ -209,6 +216,22 @@ class Load:
         self.rows_loaded += output.rows_loaded
         self.notes.extend(n for n in output.notes if n not in self.notes)
 
+    def _streets_of(self, communities: list[str]) -> list[str]:
+        """Every registered community of the streets ``communities`` lie in, and themselves.
+
+        A delivery that does not declare its scope implies its streets (DOMAIN.md,
+        "Re-delivery"): a corrected export that moves a community's records to its
+        neighbour replaces the first community's old figures too, never counts them twice.
+        """
+        found = set(communities)
+        for street in sorted({str(c)[:9] for c in communities} - self.streets.keys()):
+            self.streets[street] = self.conn.execute(
+                select(area.c.code).where(area.c.level == "community", area.c.code >= street,
+                                          area.c.code < street + "~")).scalars().all()
+        for community in communities:
+            found.update(self.streets[str(community)[:9]])
+        return sorted(found)
+
     def commit(self) -> RunResult:
         """Drop what the delivery replaced, mark the run a success, and commit."""
         periods, communities = sorted(self.periods), sorted(self.communities)
@@ -219,7 +242,7 @@ class Load:
         if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
                 fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
-        record_coverage(self.conn, self.run_id, self.covered, communities)
+        record_coverage(self.conn, self.run_id, self.covered, sorted(self.reached))
         message = summary(self.facts, periods, communities, self.notes)
         self.conn.execute(update(etl_run).where(etl_run.c.id == self.run_id).values(
             status="success", finished_at=_now(), rows_read=self.rows_read, rows_loaded=self.rows_loaded,
