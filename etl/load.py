@@ -242,7 +242,7 @@ class Load:
         if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
                 fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
-        record_coverage(self.conn, self.run_id, self.covered, sorted(self.reached))
+        record_coverage(self.conn, self.run_id, self.covered, sorted(self.reached), self.started_at.date())
         message = summary(self.facts, periods, communities, self.notes)
         self.conn.execute(update(etl_run).where(etl_run.c.id == self.run_id).values(
             status="success", finished_at=_now(), rows_read=self.rows_read, rows_loaded=self.rows_loaded,
@@ -300,14 +300,17 @@ def month_days(months) -> list[date]:
 
 
 def record_coverage(conn: Connection, run_id: int, span: tuple[date, date] | None,
-                    communities: list[str]) -> None:
+                    communities: list[str], loaded_on: date) -> None:
     """What this delivery covers, per community: its first and last day (``etl_coverage``).
 
-    Sources that write no facts (the area register, content) cover nothing.
+    Never past the day it was loaded: a month's report delivered on the 5th holds nothing
+    about the 20th. Sources that write no facts (the area register, content) cover nothing.
     """
     if span is None or not communities:
         return
-    first, last = span
+    first, last = span[0], min(span[1], loaded_on)
+    if last < first:
+        return
     rows = [{"run_id": run_id, "area_code": code, "first_day": first, "last_day": last}
             for code in sorted(set(communities))]
     for start in range(0, len(rows), BATCH):

@@ -70,6 +70,14 @@ def test_a_monthly_report_covers_its_whole_month(warehouse):
     assert coverage.data_through("party", SHAHE, engine=warehouse) == date(2025, 11, 30)
 
 
+def test_a_delivery_covers_no_day_after_it_was_loaded(warehouse):
+    """December's report loaded on 5 December (the tests load at 2025-12-05 09:00) reaches the 5th."""
+    facts = _facts([date(2025, 12, 1)], [HUIQUAN], metric="party_members", value=80)
+    month = month_days(facts["period"])
+    _write(warehouse, "party", facts, "p", covers=(month[0], month[-1]))
+    assert coverage.data_through("party", SHAHE, engine=warehouse) == date(2025, 12, 5)
+
+
 def test_a_weekly_delivery_replacing_whole_months_covers_only_its_days(warehouse):
     facts = _facts([date(2025, 12, 1), date(2025, 12, 4)], [HUIQUAN], metric="volunteer_hours")
     _write(warehouse, "volunteers", facts, "v", periods=month_days(facts["period"]))
