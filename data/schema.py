@@ -85,6 +85,8 @@ etl_reject = Table(
     Column("field", String(64)),
     Column("reason", Text, nullable=False),
     Column("raw", Text),  # the row with personal-data fields removed
+    # refused: the row was turned away; warning: the row loaded, this field of it could not be used
+    Column("severity", String(8), nullable=False, default="refused", server_default="refused"),
 )
 
 # What each successful load covers: per community it reached, the first and last day of

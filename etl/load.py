@@ -55,6 +55,7 @@ class Output:
 
     facts: pd.DataFrame
     rejects: pd.DataFrame | None = None
+    warnings: pd.DataFrame | None = None  # rows kept, a field of theirs not: same columns as rejects
     rows_read: int = 0
     rows_loaded: int = 0
     periods: list[date] | None = None
@@ -147,7 +148,7 @@ class Load:
         self.periods: set[date] = set()
         self.communities: set[str] = set()
         self.dimensions: set[tuple[str, str]] = set()
-        self.rows_read = self.rows_loaded = self.rows_rejected = self.facts = self.chunks = 0
+        self.rows_read = self.rows_loaded = self.rows_rejected = self.facts = self.chunks = self.warnings = 0
         self.notes: list[str] = []
         self.conn: Connection | None = None
         self.run_id: int | None = None
@@ -208,8 +209,15 @@ class Load:
         if output.rejects is not None and len(output.rejects):
             rejects = output.rejects[["row_number", "field", "reason", "raw"]].copy()
             rejects.insert(0, "run_id", self.run_id)
+            rejects["severity"] = "refused"
             bulk_insert(self.conn, etl_reject, rejects)
             self.rows_rejected += int(output.rejects["row_number"].nunique())
+        if output.warnings is not None and len(output.warnings):
+            warnings = output.warnings[["row_number", "field", "reason", "raw"]].copy()
+            warnings.insert(0, "run_id", self.run_id)
+            warnings["severity"] = "warning"
+            bulk_insert(self.conn, etl_reject, warnings)
+            self.warnings += len(warnings)
         if output.store is not None:
             output.store(self.conn, self.run_id)
         self.rows_read += output.rows_read
@@ -243,7 +251,8 @@ class Load:
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
                 fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
         record_coverage(self.conn, self.run_id, self.covered, sorted(self.reached), self.started_at.date())
-        message = summary(self.facts, periods, communities, self.notes)
+        notes = self.notes + ([f"{self.warnings} 个字段警告 / field warnings (rows kept)"] if self.warnings else [])
+        message = summary(self.facts, periods, communities, notes)
         self.conn.execute(update(etl_run).where(etl_run.c.id == self.run_id).values(
             status="success", finished_at=_now(), rows_read=self.rows_read, rows_loaded=self.rows_loaded,
             rows_rejected=self.rows_rejected, message=message,
