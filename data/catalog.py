@@ -24,6 +24,7 @@ AREA_COLUMNS = [c.name for c in schema.area.columns]
 DOMAINS = ("party", "governance", "services")
 KINDS = ("flow", "stock", "ratio")
 BETTER = ("higher", "lower")
+GRAINS = ("day", "month")  # a metric's figures are dated by the day, or are a month's report
 LEVELS = ("city", "district", "street", "community", "grid")
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -162,6 +163,10 @@ def _metric_records(path: Path | None = None) -> list[dict]:
         _one_of(raw["domain"], DOMAINS, path, line, "domain", problems)
         _one_of(raw["kind"], KINDS, path, line, "kind", problems)
         _one_of(raw["better"], BETTER, path, line, "better", problems)
+        if raw.get("grain"):
+            _one_of(raw["grain"], GRAINS, path, line, "grain", problems)
+        if raw.get("carry_months") and raw["kind"] != "stock":
+            problems.append(Problem(path, line, "carry_months", f"only a stock is carried forward; this is a {raw['kind']}"))
         for dimension in filter(None, (d.strip() for d in raw["dimensions"].split(","))):
             if not CODE_PATTERN.match(dimension):
                 problems.append(Problem(path, line, "dimensions", f"'{dimension}' is not lowercase_with_underscores"))
@@ -177,10 +182,13 @@ def _metric_records(path: Path | None = None) -> list[dict]:
         record = {c: (raw[c] or None) for c in METRIC_COLUMNS}
         record["dimensions"] = ",".join(d.strip() for d in raw["dimensions"].split(",") if d.strip()) or None
         record["target"] = _number(raw["target"], float, path, line, "target", problems)
+        record["grain"] = raw.get("grain") or "day"
+        record["carry_months"] = _number(raw.get("carry_months") or "", int, path, line, "carry_months", problems)
         records.append(record)
         lines[id(record)] = line
 
     kinds = {r["code"]: r["kind"] for r in records if r["code"]}
+    grains = {r["code"]: r["grain"] for r in records if r["code"]}
     for record in records:
         if record["kind"] != "ratio":
             continue
@@ -192,6 +200,9 @@ def _metric_records(path: Path | None = None) -> list[dict]:
                 problems.append(Problem(path, lines[id(record)], field, f"'{other}' is not a metric in this file"))
             elif kinds[other] != "flow":
                 problems.append(Problem(path, lines[id(record)], field, f"'{other}' is a {kinds[other]}, a ratio needs a flow"))
+            elif grains[other] != record["grain"]:
+                problems.append(Problem(path, lines[id(record)], "grain",
+                                        f"'{other}' has grain {grains[other]}, the ratio {record['grain']}"))
     if problems:
         raise CatalogError(sorted(problems, key=lambda p: p.line))
     return records

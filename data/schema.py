@@ -58,6 +58,9 @@ metric = Table(
     Column("dimensions", String(200)),  # comma-separated breakdowns the sources provide
     Column("source", String(32)),  # the source system that feeds it (empty for ratios)
     Column("description", Text),
+    # day: dated by the day it happened; month: a monthly report, dated the 1st, never cut into days
+    Column("grain", String(8), nullable=False, default="day", server_default="day"),
+    Column("carry_months", Integer),  # a stock: months its latest report may stand for a late one
 )
 
 etl_run = Table(

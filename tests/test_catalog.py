@@ -301,3 +301,31 @@ def test_a_broken_catalogue_leaves_the_warehouse_untouched(engine, tmp_path):
     with pytest.raises(CatalogError, match="duplicate code"):
         load_catalog(engine, broken, catalog.areas_path())
     assert table_count(engine, schema.metric) == 0 and table_count(engine, schema.area) == 0
+
+
+def test_each_metric_has_a_grain_and_stocks_a_carry_forward_window():
+    """DOMAIN.md "Grain": the party report is monthly, so is every ratio of its flows; the
+    hotline is daily. A stock's latest report may stand in for a late one for carry_months."""
+    metrics = read_metrics().set_index("code")
+    assert set(metrics.grain) == {"day", "month"}
+    assert metrics.loc["party_members", "grain"] == "month" and metrics.loc["party_school_attendance", "grain"] == "month"
+    assert metrics.loc["hotline_received", "grain"] == "day" and metrics.loc["hotline_on_time_rate", "grain"] == "day"
+    stocks = metrics[metrics.kind == "stock"]
+    assert (stocks.carry_months >= 1).all()
+    assert metrics[metrics.kind != "stock"].carry_months.isna().all()
+
+
+GRAIN_HEADER = METRIC_HEADER + ",grain,carry_months"
+
+
+@pytest.mark.parametrize("rows, reason", [
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,week,"], "field 'grain': unknown grain 'week': expected one of day, month"),
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,day,2"], "field 'carry_months': only a stock is carried forward"),
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,month,",
+      "b_flow,party,乙,B,人,people,flow,,,,higher,,party,,day,",
+      "a_rate,party,率,Rate,%,%,ratio,a_flow,b_flow,,higher,,,,day,"], "field 'grain': 'a_flow' has grain month, the ratio day"),
+])
+def test_a_grain_that_does_not_fit_is_refused(tmp_path, rows, reason):
+    with pytest.raises(CatalogError) as caught:
+        read_metrics(write(tmp_path / "metrics.csv", GRAIN_HEADER, rows))
+    assert reason in str(caught.value)
