@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine, and_, exists, select
 
+from data import coverage, settings
 from data.schema import etl_reject, etl_run
-from data import settings
 from data.settings import PROJECT_ROOT
 
 SOURCES_FILE = PROJECT_ROOT / "etl" / "sources.yaml"
@@ -130,8 +130,9 @@ _RUN_COLUMNS = (
 
 def sources(today: date | None = None, *, engine: Engine | None = None, reasons: int = 3,
             config: dict[str, Rhythm] | None = None) -> list[dict]:
-    """One dict per source: its rhythm, last good load, last attempt, status and the
-    latest ``reasons`` refusals (row, field, reason).
+    """One dict per source: its rhythm, last good load, last attempt, status, its
+    data-through date (the last day its loads cover, ``data.coverage``), and the latest
+    ``reasons`` refusals and field warnings (row, field, reason).
 
     Lists the nine contract sources first, then any other source that has runs or a
     rhythm, so a new source is never hidden.
@@ -139,6 +140,7 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
     today = today or settings.local_today()
     config = rhythms() if config is None else config
     engine = _engine(engine)
+    through = coverage.through(engine=engine)
     with engine.connect() as conn:
         seen = [r for (r,) in conn.execute(select(etl_run.c.source).distinct())]
         names = list(SOURCES) + sorted({*seen, *config} - set(SOURCES))
@@ -155,13 +157,13 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
             last_run = _run(conn.execute(
                 select(*_RUN_COLUMNS).where(etl_run.c.source == name).order_by(etl_run.c.id.desc()).limit(1)
             ).first())
-            refusals = [dict(r._mapping) for r in conn.execute(
+            refusals, warnings = ([dict(r._mapping) for r in conn.execute(
                 select(etl_reject.c.run_id, etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason)
                 .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
-                .where(etl_run.c.source == name)
+                .where(etl_run.c.source == name, etl_reject.c.severity == severity)
                 .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id)
                 .limit(reasons)
-            )]
+            )] for severity in ("refused", "warning"))
             unresolved = _unresolved(conn, name)
             rhythm = config.get(name, Rhythm(None))
             loaded_at = _loaded_at(last_good)
@@ -182,6 +184,8 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
                 status=status(loaded_on, rhythm, today, last_attempt_failed=failed),
                 unresolved=unresolved,
                 reasons=refusals,
+                warnings=warnings,
+                data_through=through.get(name),
             ))
     return found
 
@@ -219,11 +223,12 @@ def recent_runs(limit: int = 50, *, engine: Engine | None = None) -> list[dict]:
 
 
 def recent_rejects(limit: int = 200, *, engine: Engine | None = None) -> list[dict]:
-    """The latest ``limit`` refused rows with their source, newest run first, in row order."""
+    """The latest ``limit`` refused rows and field warnings (``severity``) with their source,
+    newest run first, in row order."""
     with _engine(engine).connect() as conn:
         rows = conn.execute(
             select(etl_run.c.source, etl_run.c.location, etl_reject.c.run_id, etl_reject.c.row_number,
-                   etl_reject.c.field, etl_reject.c.reason, etl_reject.c.raw)
+                   etl_reject.c.field, etl_reject.c.reason, etl_reject.c.severity, etl_reject.c.raw)
             .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
             .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id)
             .limit(limit)

@@ -160,3 +160,19 @@ def test_every_source_in_the_etl_log_has_a_card_title_in_both_languages():
         zh = data_health.source_name({"source": source}, "zh")
         en = data_health.source_name({"source": source}, "en")
         assert zh != source and en != source and zh != en, source
+
+
+def test_a_source_says_how_far_its_data_reaches_and_keeps_warnings_apart_from_refusals(warehouse, tmp_path):
+    """The grid ledger of tests/test_etl_grid_events.py: two events kept with a field warning,
+    one refused; the data reaches the day of its events."""
+    from etl import pipeline
+    from test_etl_grid_events import EVENTS, NOW, write_ledger
+
+    pipeline.load_location(warehouse, "grid_events", str(write_ledger(tmp_path / "ledger.xlsx", EVENTS)), now=NOW)
+    found = {s["source"]: s for s in health.sources(date(2025, 4, 1), engine=warehouse)}
+    grid = found["grid_events"]
+    assert grid["data_through"] == date(2025, 3, 3)
+    assert [(r["row_number"], r["field"]) for r in grid["reasons"]] == [(10, "事件大类")]
+    assert [(r["row_number"], r["field"]) for r in grid["warnings"]] == [(8, "办结时间"), (9, "办结时间")]
+    assert found["hotline"]["data_through"] is None  # never delivered: no date, not an old one
+    assert {r["severity"] for r in health.recent_rejects(engine=warehouse)} == {"refused", "warning"}
