@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
-from data import rollup, settings
+from data import kinds, rollup, settings
 from data.schema import area, etl_run, fact, fact_month, metric as metric_table
 from etl.load import bulk_insert
 
@@ -310,15 +310,13 @@ def monthly_facts(rng, communities: pd.DataFrame, days: pd.DatetimeIndex) -> pd.
 
 
 def month_rollup(frame: pd.DataFrame, stocks: set[str]) -> pd.DataFrame:
-    """The ``fact_month`` rows of ``frame`` (periods as YYYY-MM-DD text): a flow's monthly
-    sum, a stock's latest value in the month; what ``data.rollup.refresh`` computes in SQL,
-    done here while the rows are in memory instead of re-reading tens of millions of them."""
+    """The ``fact_month`` rows of ``frame`` (periods as YYYY-MM-DD text) by ``data.kinds``'
+    rule, as ``data.rollup.refresh`` computes them in SQL, done here while the rows are in
+    memory instead of re-reading tens of millions of them."""
     frame = frame.assign(month=frame["period"].str[:8] + "01")
-    keys = ["month", "area_code", "metric_code", "dimension", "member"]
-    is_stock = frame["metric_code"].isin(stocks)
-    flows = frame[~is_stock].groupby(keys, sort=False)["value"].sum()
-    latest = frame[is_stock].sort_values("period").groupby(keys, sort=False)["value"].last()
-    out = pd.concat([flows, latest]).reset_index().rename(columns={"month": "period"})
+    out = kinds.over_time_frame(frame, stocks, series=["metric_code", "area_code", "dimension", "member"],
+                                bucket="month")
+    out = out.rename(columns={"month": "period"})
     out["value"] = out["value"].astype(float)
     return out[rollup.COLUMNS]
 
