@@ -31,7 +31,7 @@ class MonthRollup:
         self.run_id, self.metrics = run_id, list(metrics)
         rows = conn.execute(select(metric.c.code, metric.c.kind, metric.c.dimensions)
                             .where(metric.c.code.in_(self.metrics or [""]))).all()
-        self.stocks = {code for code, kind, _ in rows if kind == "stock"}
+        self.stocks = {code for code, kind, _ in rows if kind == kinds.STOCK}
         self.pairs = {(code, d.strip()) for code, _, dims in rows for d in ["", *(dims or "").split(",")]
                       if d.strip() or d == ""}
         self.fresh = conn.execute(select(fact.c.metric_code).limit(1)).first() is None
