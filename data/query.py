@@ -470,24 +470,10 @@ def _part_query(dialect: str, index: int, kind: str, pieces: tuple, *, by_member
         for number, (table, access) in enumerate(pieces)
     ]
     rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    if kind == "stock":
-        # Latest value per stored area (and member) within each bucket, then summed.
-        ranked = select(
-            rows.c.metric, rows.c.key, rows.c.bucket, rows.c.value,
-            func.row_number().over(
-                partition_by=[rows.c.metric, rows.c.area_code, rows.c.member, rows.c.bucket],
-                order_by=rows.c.period.desc(),
-            ).label("rn"),
-        ).subquery()
-        return (
-            select(ranked.c.metric, ranked.c.key, ranked.c.bucket, func.sum(ranked.c.value).label("value"))
-            .where(ranked.c.rn == 1)
-            .group_by(ranked.c.metric, ranked.c.key, ranked.c.bucket)
-        )
-    return (
-        select(rows.c.metric, rows.c.key, rows.c.bucket, func.sum(rows.c.value).label("value"))
-        .group_by(rows.c.metric, rows.c.key, rows.c.bucket)
-    )
+    from data import kinds  # the roll-up rule, stated once
+
+    return kinds.over_time_sql(kind, series=[rows.c.metric, rows.c.area_code, rows.c.member], bucket=rows.c.bucket,
+                               period=rows.c.period, value=rows.c.value, by=[rows.c.metric, rows.c.key, rows.c.bucket])
 
 
 _TABLES = {"fact": fact, "fact_month": fact_month}
