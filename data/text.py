@@ -1,0 +1,226 @@
+"""The zh/en catalogue: every fixed word the screens show, in Chinese and English, in one place.
+
+Look a word up with ``t(key, lang)``; ``pair(key)`` gives the (zh, en) tuple and
+``group(prefix)`` a {name: (zh, en)} dict of one family (``group("source")`` is the data
+page's source names). Keys are dotted, ``family.name``. Month and weekday names live
+here too (``month_name``, ``weekday_name``), for Python and, through
+``data.present.wall_settings``, for assets/wall.js. Metric names and units are not here: they come from the metric catalogue
+(data/reference/metrics.csv); what the source systems wrote (``物业管理``) is translated
+by ``data.labels``.
+
+``lang`` is "zh" or "en"; anything starting with "en" is English, anything else Chinese.
+"""
+from __future__ import annotations
+
+# Monday first, as Python's ``date.weekday()``.
+WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app.title": ("社区智慧大脑", "Community Smart Brain"),
+    "word.target": ("目标", "Target"),
+    "word.no_value": ("暂无数据", "No data"),
+    "word.masked": ("人数过少，不予显示", "Too few people to show"),
+    # --- the laptop pages' frame (layouts/shell.py)
+    "nav./": ("总览", "Overview"),
+    "nav./explore": ("分析", "Explore"),
+    "nav./data": ("数据", "Data health"),
+    "nav./wall": ("大屏", "Wall screen"),
+    # --- named periods (layouts/components.py)
+    "period.this_month": ("本月", "This month"),
+    "period.last_month": ("上月", "Last month"),
+    "period.this_quarter": ("本季度", "This quarter"),
+    "period.last_quarter": ("上季度", "Last quarter"),
+    "period.this_year": ("今年", "This year"),
+    "period.last_year": ("去年", "Last year"),
+    "period.last_7_days": ("近7天", "Last 7 days"),
+    "period.last_30_days": ("近30天", "Last 30 days"),
+    "period.last_12_months": ("近12个月", "Last 12 months"),
+    "period.custom": ("自定义", "Custom"),
+    # --- domains (data/labels.py)
+    "domain.party": ("党建", "Party building"),
+    "domain.governance": ("治理", "Governance"),
+    "domain.services": ("服务", "Services"),
+    # --- the explorer's choices (layouts/explore.py)
+    "grain.day": ("日", "Day"),
+    "grain.week": ("周", "Week"),
+    "grain.month": ("月", "Month"),
+    "grain.year": ("年", "Year"),
+    "chart.bars": ("合计条形", "Totals"),
+    "chart.stacked": ("堆叠", "Stacked"),
+    "chart.multiples": ("小多图", "Small multiples"),
+    "dimension.children": ("下级地区", "Child areas"),
+    "dimension.category": ("类别", "Category"),
+    "dimension.channel": ("渠道", "Channel"),
+    "dimension.type": ("类型", "Type"),
+    "dimension.age_band": ("年龄段", "Age band"),
+    "dimension.gender": ("性别", "Gender"),
+    "dimension.item": ("事项", "Item"),
+    "dimension.point": ("服务点", "Service point"),
+    "dimension.urgency": ("紧急程度", "Urgency"),
+    "table.trend": ("趋势", "Trend"),
+    "table.breakdown": ("分解", "Breakdown"),
+    "table.map": ("地图", "Map"),
+    # --- the data page (layouts/data_health.py): sources, rhythms, statuses
+    "source.hotline": ("12345 热线工单", "12345 hotline"),
+    "source.grid_events": ("网格事件", "Grid events"),
+    "source.activities": ("活动报名", "Activity sign-ups"),
+    "source.volunteers": ("志愿服务", "Volunteer service"),
+    "source.party": ("党组织月报", "Party monthly report"),
+    "source.services": ("便民服务", "Service hall"),
+    "source.care": ("一老一小", "Elderly and child care"),
+    "source.areas": ("区划登记", "Area register"),
+    "source.content": ("资讯与指引", "News and guides"),
+    "source.catalog": ("指标与区划目录", "Metric and area catalogue"),  # data/catalog.py, loaded with the warehouse
+    "rhythm.daily": ("每日", "daily"),
+    "rhythm.weekly": ("每周", "weekly"),
+    "rhythm.monthly": ("每月", "monthly"),
+    "status.ok": ("正常", "On time"),
+    "status.due": ("待更新", "Due"),
+    "status.overdue": ("逾期", "Overdue"),
+    "status.failed": ("加载失败", "Failed"),
+    "status.never": ("未加载", "Never loaded"),
+    "run.success": ("成功", "success"),
+    "run.failed": ("失败", "failed"),
+    "run.unchanged": ("未变化", "unchanged"),
+    "run.running": ("进行中", "running"),
+    # --- the wall (layouts/wall.py, callbacks/wall.py)
+    "wall.title": ("社区智慧大脑", "Community Smart Brain"),
+    "wall.as_of": ("数据截至", "Data as of"),
+    "wall.ticker": ("通知公告", "News"),
+    "wall.no_data": ("暂无数据", "No data yet"),
+    "wall.this_month": ("本月", "this month"),
+    "wall.party": ("党建引领", "Party building"),
+    "wall.governance": ("基层治理", "Governance"),
+    "wall.services": ("便民服务", "Public services"),
+    "wall.participation": ("居民参与", "Participation"),
+    "wall.league": ("比学赶超", "League table"),
+    "wall.guide": ("办事指引 · 15分钟生活圈", "Service guide · 15-minute living circle"),
+    "wall.activities": ("本周活动", "This week's activities"),
+    "wall.party_trend": ("党员参与活动人次 · 近12个月", "Party members at activities · 12 months"),
+    "wall.events_by_category": ("网格事件分类 · 本月", "Grid events by category · this month"),
+    "wall.hotline_trend": ("12345 受理量与办结质量 · 近12个月", "12345 orders and quality · 12 months"),
+    "wall.services_by_item": ("办件量 · 按事项 · 本月", "Transactions by item · this month"),
+    "wall.services_by_channel": ("办理渠道 · 本月", "Channels · this month"),
+    "wall.care_by_item": ("一老一小服务 · 本月", "Elderly and child care · this month"),
+    "wall.activities_by_type": ("参与人次 · 按活动类型 · 本月", "Participants by activity type · this month"),
+    "wall.activities_by_age": ("参与者年龄 · 本月", "Participants by age · this month"),
+    "wall.participation_trend": ("活动参与人次 · 近12个月", "Activity participants · 12 months"),
+    "wall.guide_list": ("办事指引", "Service guide"),
+    "wall.resource_list": ("15分钟生活圈 · 服务点", "15-minute living circle · service points"),
+    "wall.league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
+    "wall.area": ("区域", "Area"),
+    "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
+    "wall.below_target": ("▼ 低于目标", "▼ below target"),
+    "wall.target": ("目标", "Target"),
+    # The wall's short metric names, where a tile has less room than the catalogue's name.
+    # kpi.*: the KPI strip; stat.*: the panels' figures; league.*: the league table's
+    # heads; short.*: the hotline chart's legend.
+    "kpi.party_members": ("党员总数", "Party members"),
+    "kpi.activities_held": ("活动场次", "Activities"),
+    "kpi.activity_participants": ("参与人次", "Participants"),
+    "kpi.hotline_on_time_rate": ("12345按时办结率", "12345 on time"),
+    "kpi.hotline_satisfaction_rate": ("12345满意率", "12345 satisfied"),
+    "kpi.volunteer_hours": ("志愿服务", "Volunteering"),
+    "kpi.elderly_meals": ("老年助餐", "Elderly meals"),
+    "kpi.service_transactions": ("办件量", "Services"),
+    "stat.party_organisations": ("党组织", "Party organisations"),
+    "stat.party_members": ("党员", "Party members"),
+    "stat.party_mobile_members": ("流动党员", "Mobile members"),
+    "stat.party_new_members": ("发展党员", "New members"),
+    "stat.party_three_sessions": ("三会一课", "Branch sessions"),
+    "stat.party_theme_days": ("主题党日", "Theme days"),
+    "stat.party_school_attendance": ("微党校学习", "Party school"),
+    "stat.party_volunteer_hours": ("党员志愿服务", "Volunteer hours"),
+    "stat.hotline_received": ("12345受理", "12345 received"),
+    "stat.hotline_resolution_rate": ("12345办结率", "Resolution rate"),
+    "stat.grid_events_reported": ("网格事件", "Grid events"),
+    "stat.grid_events_closure_rate": ("事件办结率", "Events closed"),
+    "stat.disputes_mediated": ("矛盾纠纷化解", "Disputes resolved"),
+    "stat.grid_events_avg_closure_hours": ("平均处置", "Avg. closure"),
+    "stat.service_self_service_share": ("自助办理", "Self-service"),
+    "stat.service_avg_wait": ("平均等候", "Average wait"),
+    "stat.volunteer_hours": ("志愿时长", "Hours"),
+    "stat.active_volunteers": ("活跃志愿者", "Volunteers"),
+    "stat.volunteer_teams": ("志愿队伍", "Teams"),
+    "stat.activities_held": ("活动场次", "Activities"),
+    "stat.activity_checkin_rate": ("签到率", "Check-in rate"),
+    "league.activity_participants": ("活动参与人次", "Participants"),
+    "league.volunteer_hours": ("志愿服务时长", "Volunteer hours"),
+    "league.hotline_satisfaction_rate": ("12345满意率", "12345 satisfaction"),
+    "league.grid_events_closure_rate": ("事件办结率", "Events closed"),
+    "short.hotline_received": ("受理量", "Received"),
+    "short.hotline_on_time_rate": ("按时办结率", "On time"),
+    "short.hotline_satisfaction_rate": ("满意率", "Satisfied"),
+    # The wall's units: Chinese as the catalogue's; English only where a tile needs one.
+    "wall_unit.人": ("人", ""),
+    "wall_unit.人次": ("人次", ""),
+    "wall_unit.场": ("场", ""),
+    "wall_unit.件": ("件", ""),
+    "wall_unit.个": ("个", ""),
+    "wall_unit.次": ("次", ""),
+    "wall_unit.支": ("支", ""),
+    "wall_unit.%": ("%", "%"),
+    "wall_unit.小时": ("小时", "h"),
+    "wall_unit.分钟": ("分钟", "min"),
+    # assets/wall.js: the status note, the ticker, the "updated" line (sent by data.present.wall_settings)
+    "js.updated": ("数据更新于", "Updated"),
+    "js.offline": ("网络连接中断", "Connection lost"),
+    "js.stale": ("数据暂未更新", "Data not updated"),
+    "js.connecting": ("正在连接数据服务…", "Connecting to the data service…"),
+    "js.unavailable": ("数据服务暂不可用", "Data service unavailable"),
+    "js.showing": ("显示", "showing"),
+    "js.data": ("的数据", "data"),
+    "js.ago": ("前", " ago"),
+    "js.justNow": ("刚刚", "just now"),
+    "js.min": ("分钟", " min"),
+    "js.hour": ("小时", " h"),
+    "js.day": ("天", " d"),
+    "js.notice": ("通知", "Notice"),
+    "js.news": ("新闻", "News"),
+    "js.filler": ("社区智慧大脑", "Community Smart Brain"),
+}
+
+
+def is_en(lang: str | None) -> bool:
+    """True for English ("en", "en-GB", ...); everything else reads Chinese."""
+    return (lang or "zh").lower().startswith("en")
+
+
+def pick(pair: tuple[str, str], lang: str | None) -> str:
+    """The Chinese or the English of a (zh, en) pair."""
+    return pair[1] if is_en(lang) else pair[0]
+
+
+def pair(key: str) -> tuple[str, str]:
+    """The (zh, en) pair for ``key`` (KeyError for a key the catalogue lacks: a typo, not a blank)."""
+    return TEXT[key]
+
+
+def t(key: str, lang: str | None) -> str:
+    """The word for ``key`` in ``lang``: ``t("period.this_month", "en")`` is "This month"."""
+    return pick(TEXT[key], lang)
+
+
+def group(family: str) -> dict[str, tuple[str, str]]:
+    """Every pair of one family by its name: ``group("grain")["day"]`` is ("日", "Day")."""
+    prefix = family + "."
+    return {key[len(prefix):]: words for key, words in TEXT.items() if key.startswith(prefix)}
+
+
+def month_name(month: int, lang: str | None, *, short: bool = False) -> str:
+    """``12`` as "12月", "December" or, ``short``, "Dec"."""
+    if not is_en(lang):
+        return f"{month}月"
+    name = MONTHS_EN[month - 1]
+    return name[:3] if short else name
+
+
+def weekday_name(weekday: int, lang: str | None, *, short: bool = False) -> str:
+    """Monday (0) as "一" (the 周/星期 is the caller's), "Monday" or, ``short``, "Mon"."""
+    if not is_en(lang):
+        return WEEKDAYS_ZH[weekday]
+    name = WEEKDAYS_EN[weekday]
+    return name[:3] if short else name
