@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-from datetime import date
 from functools import lru_cache
 
 import pandas as pd
@@ -21,7 +20,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, export, periods, query, settings, urlstate
+from data import areas, export, periods, present, query, settings, urlstate
 from data import cache as data_cache
 from layouts import components as ui
 from layouts.components import tr
@@ -43,19 +42,12 @@ ZH_DATE_TICKS = [
 FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif", size=13, color="#1f2933")
 
 
-def today() -> date:
-    return settings.local_today()
-
-
 def read_state(search: str | None) -> urlstate.ExploreState:
     return urlstate.parse_explore(search or "", metric_dimensions())[0]
 
 
 def resolve(state: urlstate.ExploreState) -> periods.Period:
-    try:
-        return urlstate.resolve_period(state, today())
-    except ValueError:
-        return urlstate.resolve_period(urlstate.ExploreState(), today())
+    return periods.resolve_state(state)
 
 
 # --------------------------------------------------------------------------- controls
@@ -110,7 +102,7 @@ def dates_for_period(period, start, end):
     """The date range shows for "custom", starting from the dates of the period before it."""
     if period == "custom":
         return {}, start, end
-    resolved = urlstate.resolve_period(urlstate.ExploreState(period=period), today())
+    resolved = periods.resolve(period, periods.today())
     return {"display": "none"}, resolved.start.isoformat(), resolved.end.isoformat()
 
 
@@ -227,27 +219,16 @@ def render_context(search_state):
                                      f"compare: {', '.join(unknown)} not in the area register, left out", lang),
                                   className="heading-warning"))
     total = query.value(state.metric, state.area, period.start, period.end)
-    unit = info.get("unit") or ""
-    shown_unit = "" if unit == "%" else ui.unit_of(info, lang)
-    figure = [html.Span(ui.format_number(total, unit, lang), className="ex-figure-value"),
-              html.Span(shown_unit, className="ex-figure-unit"),
+    figure = [html.Span(present.show(total, info, lang).text, className="ex-figure-value"),
+              html.Span(present.shown_unit(info, lang), className="ex-figure-unit"),
               html.Span(f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="ex-figure-dates")]
     return crumbs, heading, figure
 
 
 # --------------------------------------------------------------------------- tables
 
-def _display_value(value, unit: str):
-    """A figure as the table shows it: percentages for ratios, two decimals at most."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if unit == "%":
-        return round(value * 100, 2)
-    return round(float(value), 2)
-
-
 def value_header(info: dict, lang: str) -> str:
-    unit = "%" if info.get("unit") == "%" else ui.unit_of(info, lang)
+    unit = present.unit_label(info, lang)
     return tr(f"数值（{unit}）", f"Value ({unit})", lang) if unit else tr("数值", "Value", lang)
 
 
@@ -269,7 +250,7 @@ def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, ke
     if "label" in frame:
         out["label"] = frame["label_en"] if lang == "en" and "label_en" in frame else frame["label"]
         columns.append({"field": "label", "headerName": tr("名称", "Name", lang)})
-    out["value"] = [_display_value(v, unit) for v in frame["value"].tolist()]
+    out["value"] = [present.display_value(v, info) for v in frame["value"].tolist()]
     columns.append({"field": "value", "headerName": value_header(info, lang)})
     if masked and export.counts_people(unit):
         out = export.mask_small_counts(out, ["value"])
@@ -293,21 +274,15 @@ def plotted(value):
 
 
 def hover_text(value, info: dict, lang: str) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "—"
-    unit = info.get("unit") or ""
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{ui.format_number(value)} {ui.unit_of(info, lang)}"
+    """A table cell (display units, or a masked "<5") with its unit, for a tooltip."""
+    return present.show(value, info, lang, scaled=True).with_unit
 
 
 def bar_label(value, info: dict) -> str:
     """The figure written after a bar: short, the unit is on the axis."""
     if isinstance(value, str) or value is None:
         return value or ""
-    return f"{value:.1f}%" if info.get("unit") == "%" else ui.format_number(value)
+    return present.show(value, info, scaled=True).text
 
 
 def _layout(fig: go.Figure, *, height: int, info: dict, legend: bool = True, margin_left: int = 56) -> go.Figure:
@@ -319,7 +294,7 @@ def _layout(fig: go.Figure, *, height: int, info: dict, legend: bool = True, mar
     )
     fig.update_xaxes(gridcolor="#eef1f4", linecolor="#cfd6de")
     fig.update_yaxes(gridcolor="#eef1f4", linecolor="#cfd6de", rangemode="tozero",
-                     ticksuffix="%" if info.get("unit") == "%" else "")
+                     ticksuffix=present.percent_sign(info))
     return fig
 
 
@@ -370,8 +345,7 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
         ))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
-        shown = target * 100 if info.get("unit") == "%" else target
-        fig.add_hline(y=shown, line=dict(color="#5f6b7a", dash="dash", width=1),
+        fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
                       annotation_text=tr("目标", "Target", lang), annotation_position="top left")
     if lang != "en":
         fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
@@ -434,8 +408,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
         fig = _layout(fig, height=height, info=info, legend=False, margin_left=120)
         fig.update_layout(margin=dict(r=90))  # room for the value written after each bar
         fig.update_yaxes(rangemode=None, ticksuffix="", automargin=True)
-        fig.update_xaxes(rangemode="tozero", ticksuffix="%" if info.get("unit") == "%" else "",
-                         title=dict(text=ui.unit_of(info, lang) if info.get("unit") != "%" else "", font=dict(size=12)))
+        fig.update_xaxes(rangemode="tozero", ticksuffix=present.percent_sign(info),
+                         title=dict(text=present.shown_unit(info, lang), font=dict(size=12)))
     else:
         keys = _top_keys(rows)
         by_key: dict[str, list[dict]] = {k: [r for r in rows if r["code"] == k] for k in keys}
@@ -558,7 +532,7 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
             marker=dict(colorscale=MAP_SCALE, cmin=low, cmax=high if high != low else low + 1,
                         color=[low], showscale=True,
                         colorbar=dict(thickness=12, len=0.8, outlinewidth=0,
-                                      ticksuffix="%" if info.get("unit") == "%" else "")),
+                                      ticksuffix=present.percent_sign(info))),
         ))
     fig.update_layout(height=420, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       margin=dict(l=4, r=4, t=4, b=4), hovermode="closest", clickmode="event", dragmode="pan",

@@ -124,8 +124,8 @@ class Reading:
 
     @property
     def with_unit(self) -> str:
-        """"12,345 件" or "95.1%": the figure and its unit in one string."""
-        return self.text if self.percent or not self.unit else f"{self.text} {self.unit}"
+        """"12,345 件" or "95.1%": the figure and its unit in one string ("—" and "<5" alone)."""
+        return self.text if self.n is None or self.percent or not self.unit else f"{self.text} {self.unit}"
 
     def counter(self) -> dict:
         """What the wall sends for a KPI: ``text`` (no percent sign) and ``n``, ``d``, ``s``."""

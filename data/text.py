@@ -21,6 +21,8 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("社区智慧大脑", "Community Smart Brain"),
     "word.target": ("目标", "Target"),
+    "compare.previous": ("环比", "vs prev."),
+    "compare.last_year": ("同比", "vs last yr"),
     "word.no_value": ("暂无数据", "No data"),
     "word.masked": ("人数过少，不予显示", "Too few people to show"),
     # --- the laptop pages' frame (layouts/shell.py)

@@ -18,36 +18,16 @@ from pathlib import PurePath
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from data import text
 from layouts import shell
 from layouts.ids import DataHealth
 
-# Short names for the card titles; the configuration's description is the fallback.
-NAMES = {
-    "hotline": ("12345 热线工单", "12345 hotline"),
-    "grid_events": ("网格事件", "Grid events"),
-    "activities": ("活动报名", "Activity sign-ups"),
-    "volunteers": ("志愿服务", "Volunteer service"),
-    "party": ("党组织月报", "Party monthly report"),
-    "services": ("便民服务", "Service hall"),
-    "care": ("一老一小", "Elderly and child care"),
-    "areas": ("区划登记", "Area register"),
-    "content": ("资讯与指引", "News and guides"),
-    "catalog": ("指标与区划目录", "Metric and area catalogue"),  # data/catalog.py, loaded with the warehouse
-}
-RHYTHMS = {"daily": ("每日", "daily"), "weekly": ("每周", "weekly"), "monthly": ("每月", "monthly")}
-STATUS_WORDS = {
-    "ok": ("正常", "On time"),
-    "due": ("待更新", "Due"),
-    "overdue": ("逾期", "Overdue"),
-    "failed": ("加载失败", "Failed"),
-    "never": ("未加载", "Never loaded"),
-}
-RUN_STATUS_WORDS = {
-    "success": ("成功", "success"),
-    "failed": ("失败", "failed"),
-    "unchanged": ("未变化", "unchanged"),
-    "running": ("进行中", "running"),
-}
+# Short names for the card titles (the configuration's description is the fallback), the
+# delivery rhythms and the statuses: from data.text.
+NAMES = text.group("source")
+RHYTHMS = text.group("rhythm")
+STATUS_WORDS = text.group("status")
+RUN_STATUS_WORDS = text.group("run")
 # Badge colours: text on tint, each pair readable (contrast above 4.5:1).
 BADGE_COLOURS = {
     "ok": ("#1a7f37", "#e3f4e8"),

@@ -11,25 +11,15 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from data import labels, settings, urlstate
+from data import labels, periods, text, urlstate
 from layouts import shell
 from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker, tr
 from layouts.ids import Explore
 
-GRAIN_LABELS = {"day": ("日", "Day"), "week": ("周", "Week"), "month": ("月", "Month"), "year": ("年", "Year")}
-CHART_LABELS = {"bars": ("合计条形", "Totals"), "stacked": ("堆叠", "Stacked"), "multiples": ("小多图", "Small multiples")}
-DIMENSION_LABELS = {
-    "children": ("下级地区", "Child areas"),
-    "category": ("类别", "Category"),
-    "channel": ("渠道", "Channel"),
-    "type": ("类型", "Type"),
-    "age_band": ("年龄段", "Age band"),
-    "gender": ("性别", "Gender"),
-    "item": ("事项", "Item"),
-    "point": ("服务点", "Service point"),
-    "urgency": ("紧急程度", "Urgency"),
-}
-TABLE_LABELS = {"trend": ("趋势", "Trend"), "breakdown": ("分解", "Breakdown"), "map": ("地图", "Map")}
+GRAIN_LABELS = text.group("grain")
+CHART_LABELS = text.group("chart")
+DIMENSION_LABELS = text.group("dimension")
+TABLE_LABELS = text.group("table")
 
 
 def metric_options(lang: str) -> list[dict]:
@@ -74,7 +64,7 @@ def layout(**query) -> html.Div:
     state, problems = urlstate.parse_explore(query, metric_dimensions())
     lang = state.lang
     try:
-        period = urlstate.resolve_period(state, settings.local_today())
+        period = urlstate.resolve_period(state, periods.today())
         start, end = period.start, period.end
     except ValueError:
         start, end = state.start, state.end
