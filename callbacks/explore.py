@@ -20,7 +20,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, export, periods, present, query, settings, urlstate
+from data import areas, export, periods, present, query, settings, text, urlstate
 from data import cache as data_cache
 from layouts import components as ui
 from layouts.components import tr
@@ -229,7 +229,7 @@ def render_context(search_state):
 
 def value_header(info: dict, lang: str) -> str:
     unit = present.unit_label(info, lang)
-    return tr(f"数值（{unit}）", f"Value ({unit})", lang) if unit else tr("数值", "Value", lang)
+    return tr(f"数值（{unit}）", f"Value ({unit})", lang) if unit else text.t("explore.value", lang)
 
 
 def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, key_header: str | None = None) -> dict:
@@ -243,13 +243,13 @@ def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, ke
     columns = []
     if "period" in frame:
         out["period"] = [p.isoformat() if hasattr(p, "isoformat") else str(p) for p in frame["period"]]
-        columns.append({"field": "period", "headerName": tr("期间", "Period", lang)})
+        columns.append({"field": "period", "headerName": text.t("explore.period", lang)})
     if "key" in frame:
         out["code"] = frame["key"].astype(str)
-        columns.append({"field": "code", "headerName": key_header or tr("编码", "Code", lang)})
+        columns.append({"field": "code", "headerName": key_header or text.t("explore.code", lang)})
     if "label" in frame:
         out["label"] = frame["label_en"] if lang == "en" and "label_en" in frame else frame["label"]
-        columns.append({"field": "label", "headerName": tr("名称", "Name", lang)})
+        columns.append({"field": "label", "headerName": text.t("explore.name", lang)})
     out["value"] = [present.display_value(v, info) for v in frame["value"].tolist()]
     columns.append({"field": "value", "headerName": value_header(info, lang)})
     if masked and export.counts_people(unit):
@@ -330,7 +330,7 @@ def cached_view(fn):
 def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure:
     rows = table["rows"]
     if not rows:
-        return empty_figure(tr("这一时段没有数据", "No data for this period", lang))
+        return empty_figure(text.t("explore.no_data_for_this_period", lang))
     fig = go.Figure()
     groups: dict[str, list[dict]] = {}
     for row in rows:
@@ -346,7 +346,7 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
-                      annotation_text=tr("目标", "Target", lang), annotation_position="top left")
+                      annotation_text=text.t("word.target", lang), annotation_position="top left")
     if lang != "en":
         fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
     return _layout(fig, height=260, info=info, legend=compare)
@@ -391,8 +391,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
     lang = state.lang
     rows = table["rows"]
     if not rows:
-        message = (tr("这个地区没有下级地区", "This area has no lower level", lang) if state.by == "children"
-                   else tr("这一时段没有分解数据", "No breakdown for this period", lang))
+        message = (text.t("explore.this_area_has_no_lower_level", lang) if state.by == "children"
+                   else text.t("explore.no_breakdown_for_this_period", lang))
         return empty_figure(message)
     clickable = state.by == "children"
     if state.chart == "bars":
@@ -474,7 +474,7 @@ def render_breakdown(search_state: str):
     masked = any(isinstance(r["value"], str) for r in table["rows"])
     note = ui.masked_note(state.lang) if masked else ""
     if state.by == "children" and table["rows"]:
-        note = (note + " " if note else "") + tr("点击条形可进入下一级。", "Click a bar to drill down.", state.lang)
+        note = (note + " " if note else "") + text.t("explore.click_a_bar_to_drill_down", state.lang)
     return breakdown_figure(table, info, state), table, note
 
 
@@ -518,7 +518,7 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
         color = NO_DATA_FILL if number is None else sample_colorscale(MAP_SCALE, [(number - low) / span])[0]
         place = names_en.get(outline["code"], {})
         name = (place.get("name_en") if lang == "en" else place.get("name")) or outline["name"]
-        shown = hover_text(row["value"], info, lang) if row else tr("无数据", "no data", lang)
+        shown = hover_text(row["value"], info, lang) if row else text.t("explore.no_data", lang)
         selected = outline["code"] == current_district
         fig.add_trace(go.Scatter(
             x=outline["x"], y=outline["y"], fill="toself", fillcolor=color, mode="lines",

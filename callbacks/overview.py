@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 
-from data import areas, export, labels, periods, present, query, urlstate
+from data import areas, export, labels, periods, present, query, text, urlstate
 from layouts import components as ui
 from layouts.components import BAD, tr
 from layouts.ids import Overview
@@ -120,18 +120,18 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
             shown = present.show(value, info, lang).with_unit
             goal = present.show(target, info, lang).with_unit
             items.append({
-                "tone": BAD, "tag": tr("未达标", "Below target", lang), "href": _explore_href(code, area, lang),
+                "tone": BAD, "tag": text.t("overview.below_target", lang), "href": _explore_href(code, area, lang),
                 "text": tr(f"{info['name']} {shown}，{'高于' if lower else '低于'}目标 {goal}",
                            f"{info['name_en']} {shown}, {'above' if lower else 'below'} the target of {goal}", lang),
                 "rank": 0,
             })
     if not ui.is_missing(overdue) and overdue > 0:
-        items.append({"tone": BAD, "tag": tr("超期", "Overdue", lang), "rank": 1,
+        items.append({"tone": BAD, "tag": text.t("overview.overdue", lang), "rank": 1,
                       "href": _explore_href("hotline_overdue", area, lang, by="category"),
                       "text": tr(f"12345 超期工单 {present.show(overdue).text} 件",
                                  f"{present.show(overdue).text} overdue 12345 work orders", lang)})
     if not ui.is_missing(still_open) and still_open > 0:
-        items.append({"tone": "warn", "tag": tr("在办", "Open", lang), "rank": 2,
+        items.append({"tone": "warn", "tag": text.t("overview.open", lang), "rank": 2,
                       "href": _explore_href("hotline_open", area, lang, by="category"),
                       "text": tr(f"12345 在办工单 {present.show(still_open).text} 件，请跟进办结",
                                  f"{present.show(still_open).text} 12345 work orders still open", lang)})
@@ -147,7 +147,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
         worsening.append((abs(delta), code, info, delta))
     for _, code, info, delta in sorted(worsening, key=lambda w: (-w[0], w[1])):
         moved = present.change_text(delta, info, lang)
-        items.append({"tone": "warn", "tag": tr("变差", "Worse", lang), "rank": 3,
+        items.append({"tone": "warn", "tag": text.t("overview.worse", lang), "rank": 3,
                       "href": _explore_href(code, area, lang),
                       "text": tr(f"{info['name']} 环比 {moved}", f"{info['name_en']} {moved} vs last period", lang)})
     if categories is not None and not categories.empty:
@@ -155,7 +155,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
         rising = rising[rising["rise"] > 0].sort_values(["rise", "label"], ascending=[False, True]).head(RISING_CATEGORIES)
         for row in rising.itertuples():
             name = row.label_en if lang == "en" else row.label
-            items.append({"tone": "warn", "tag": tr("上升", "Rising", lang), "rank": 4,
+            items.append({"tone": "warn", "tag": text.t("overview.rising", lang), "rank": 4,
                           "href": _explore_href("hotline_received", area, lang, by="category", chart="stacked"),
                           "text": tr(f"12345 诉求类别「{name}」比上期增加 {present.show(row.rise).text} 件",
                                      f"12345 requests on {name} up {present.show(row.rise).text} on last period", lang)})
@@ -254,7 +254,7 @@ _MASK_AWARE_SORT = {"function": "((a, b) => { const n = v => v === null || v ===
 def league_columns(infos: dict[str, dict], lang: str) -> list[dict]:
     columns = [
         {"field": "rank", "headerName": "#", "pinned": "left", "width": 64, "minWidth": 56, "sortable": False},
-        {"field": "name", "headerName": tr("地区", "Area", lang), "pinned": "left", "minWidth": 130,
+        {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "minWidth": 130,
          "cellClass": "league-name"},
     ]
     for code, info in infos.items():

@@ -150,11 +150,11 @@ def domain_section(title: str, cards: list) -> html.Section:
 def attention_list(items: list[dict], lang: str) -> html.Div:
     """The "needs attention" list: ``items`` carry ``tone``, ``text`` and an optional ``href``."""
     if not items:
-        return html.P(tr("暂无需要关注的事项。", "Nothing needs attention.", lang), className="attention-empty")
+        return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
     entries = []
     for item in items:
-        text = dcc.Link(item["text"], href=item["href"]) if item.get("href") else item["text"]
-        entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), text],
+        line = dcc.Link(item["text"], href=item["href"]) if item.get("href") else item["text"]
+        entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), line],
                                className=f"attention-item {item.get('tone', BAD)}"))
     return html.Ul(entries, className="attention-list")
 
@@ -173,7 +173,7 @@ def area_picker(component_id: str, value: str, lang: str, *, multi: bool = False
         multi=multi,
         clearable=multi,
         searchable=True,
-        placeholder=tr("输入名称搜索地区", "Type to search areas", lang),
+        placeholder=text.t("ui.type_to_search_areas", lang),
         maxHeight=320,
         className="area-picker",
     )
@@ -195,8 +195,8 @@ def period_picker(period_id: str, dates_id: str, names: Sequence[str], period: s
             display_format="YYYY-MM-DD",
             first_day_of_week=1,
             minimum_nights=0,
-            start_date_placeholder_text=tr("开始日期", "Start", lang),
-            end_date_placeholder_text=tr("结束日期", "End", lang),
+            start_date_placeholder_text=text.t("ui.start", lang),
+            end_date_placeholder_text=text.t("ui.end", lang),
             style={} if period == "custom" else {"display": "none"},
             className="period-dates",
         ),

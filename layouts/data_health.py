@@ -76,12 +76,12 @@ def source_name(entry: dict, lang: str) -> str:
 def when(moment: datetime | None, today: date, lang: str) -> str:
     """``2025-03-01 08:03（今天）``: the time and how long ago, in days."""
     if moment is None:
-        return tr("从未", "never", lang)
+        return text.t("data.never", lang)
     days = (today - moment.date()).days
     if days <= 0:
-        ago = tr("今天", "today", lang)
+        ago = text.t("data.today", lang)
     elif days == 1:
-        ago = tr("昨天", "yesterday", lang)
+        ago = text.t("data.yesterday", lang)
     else:
         ago = tr(f"{days} 天前", f"{days} days ago", lang)
     stamp = moment.strftime("%Y-%m-%d %H:%M")
@@ -90,7 +90,7 @@ def when(moment: datetime | None, today: date, lang: str) -> str:
 
 def rhythm_text(entry: dict, lang: str) -> str:
     if not entry.get("rhythm"):
-        return tr("未设定送达周期", "no delivery rhythm set", lang)
+        return text.t("data.no_delivery_rhythm_set", lang)
     zh, en = RHYTHMS[entry["rhythm"]]
     grace = entry.get("grace_days") or 0
     return tr(f"{zh}送达 · 宽限 {grace} 天", f"delivers {en} · {grace} days' grace", lang)
@@ -152,11 +152,11 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
             for r in entry["reasons"]
         ], className="dh-reasons", style={"margin": 0, "paddingLeft": "18px", "fontSize": "14px", "color": "#7a1f1f"})
     else:
-        reasons = html.Div(tr("没有被拒收的行", "No refused rows", lang), className="dh-reasons", style=MUTED)
+        reasons = html.Div(text.t("data.no_refused_rows", lang), className="dh-reasons", style=MUTED)
     failed_note = None
     if entry.get("unresolved"):
         failed_note = html.Div([
-            html.Div(tr("未能加载（之后也未补上）：", "Not loaded (and not since):", lang), style={"fontWeight": 600}),
+            html.Div(text.t("data.not_loaded", lang), style={"fontWeight": 600}),
             html.Ul([html.Li(failure_text(run, lang), title=str(run.get("message") or ""))
                      for run in entry["unresolved"][:3]], style={"margin": 0, "paddingLeft": "18px"}),
         ], className="dh-unresolved", style={"fontSize": "14px", "color": "#8f1d21", "overflowWrap": "anywhere"})
@@ -170,18 +170,18 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
             badge(entry["status"], lang),
         ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "flex-start", "gap": "8px"}),
         html.Div(rhythm_text(entry, lang), style=MUTED),
-        html.Div([tr("最近加载：", "Last loaded: ", lang), when(entry.get("last_loaded_at"), today, lang)],
+        html.Div([text.t("data.last_loaded", lang), when(entry.get("last_loaded_at"), today, lang)],
                  className="dh-loaded", style={"fontSize": "15px"}),
         html.Div(next_due, style=MUTED) if next_due else None,
         failed_note,
         html.Div(attempt, style={**MUTED, "fontSize": "13px"}) if attempt else None,
         html.Div([
-            _count(tr("读入行", "rows in", lang), load.get("rows_read")),
-            _count(tr("已入库", "loaded", lang), load.get("rows_loaded")),
-            _count(tr("拒收", "refused", lang), rejected, "var(--csb-bad)" if rejected else None),
+            _count(text.t("data.rows_in", lang), load.get("rows_read")),
+            _count(text.t("data.loaded", lang), load.get("rows_loaded")),
+            _count(text.t("data.refused", lang), rejected, "var(--csb-bad)" if rejected else None),
         ], style={"display": "flex", "gap": "8px", "padding": "4px 0", "borderTop": "1px solid var(--csb-line)",
                   "borderBottom": "1px solid var(--csb-line)"}),
-        html.Div(tr("最近的拒收原因", "Latest reasons for refusal", lang), style={**MUTED, "fontSize": "13px"}),
+        html.Div(text.t("data.latest_reasons", lang), style={**MUTED, "fontSize": "13px"}),
         reasons,
     ], className=f"dh-card dh-card-{entry['status']}", style=CARD, **{"data-source": entry["source"],
                                                                          "data-status": entry["status"]})
@@ -189,7 +189,7 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
 
 def failure_text(run: dict, lang: str) -> str:
     """``hotline_2026-10.csv：无法识别文件编码``: which file, and why it was refused whole."""
-    name = PurePath(str(run.get("location") or "")).name or tr("（未知文件）", "(unknown file)", lang)
+    name = PurePath(str(run.get("location") or "")).name or text.t("data.unknown_file", lang)
     message = localized(str(run.get("message") or "").strip().splitlines()[0] if run.get("message") else "", lang)
     return f"{name}{tr('：', ': ', lang)}{message}" if message else name
 
@@ -212,7 +212,7 @@ def summary(counts: dict, version: int, loaded_at: datetime | None, today: date,
         if counts.get(status):
             zh, en = STATUS_WORDS[status]
             parts.append(tr(f"{zh} {counts[status]}", f"{en.lower()} {counts[status]}", lang))
-    loaded = when(loaded_at, today, lang) if loaded_at else tr("尚无", "none yet", lang)
+    loaded = when(loaded_at, today, lang) if loaded_at else text.t("data.none_yet", lang)
     return [
         html.Span(" · ".join(parts), style={"fontWeight": 600}),
         html.Span(tr(f"数据版本 {version} · 最近一次成功加载 {loaded}",
@@ -272,38 +272,38 @@ def layout(lang: str = "zh", **_query) -> html.Div:
     lang = "en" if lang == "en" else "zh"
     number = {"type": "numericColumn", "filter": False, "minWidth": 90, "maxWidth": 120}
     runs = _grid(DataHealth.RUNS, [
-        {"field": "id", "headerName": tr("批次", "Run", lang), **number, "sort": "desc"},
-        {"field": "source", "headerName": tr("数据源", "Source", lang), "minWidth": 150},
-        {"field": "status", "headerName": tr("结果", "Result", lang), "maxWidth": 110},
-        {"field": "started_at", "headerName": tr("开始", "Started", lang), "minWidth": 165},
-        {"field": "finished_at", "headerName": tr("结束", "Finished", lang), "minWidth": 165},
-        {"field": "rows_read", "headerName": tr("读入", "In", lang), **number},
-        {"field": "rows_loaded", "headerName": tr("入库", "Loaded", lang), **number},
-        {"field": "rows_rejected", "headerName": tr("拒收", "Refused", lang), **number},
-        {"field": "location", "headerName": tr("文件", "File", lang), "minWidth": 200, "tooltipField": "location"},
-        {"field": "message", "headerName": tr("说明", "Message", lang), "minWidth": 200, "tooltipField": "message"},
-    ], tr("还没有加载记录", "No loads yet", lang), lang)
+        {"field": "id", "headerName": text.t("data.run", lang), **number, "sort": "desc"},
+        {"field": "source", "headerName": text.t("data.source", lang), "minWidth": 150},
+        {"field": "status", "headerName": text.t("data.result", lang), "maxWidth": 110},
+        {"field": "started_at", "headerName": text.t("data.started", lang), "minWidth": 165},
+        {"field": "finished_at", "headerName": text.t("data.finished", lang), "minWidth": 165},
+        {"field": "rows_read", "headerName": text.t("data.in", lang), **number},
+        {"field": "rows_loaded", "headerName": text.t("data.head_loaded", lang), **number},
+        {"field": "rows_rejected", "headerName": text.t("data.head_refused", lang), **number},
+        {"field": "location", "headerName": text.t("data.file", lang), "minWidth": 200, "tooltipField": "location"},
+        {"field": "message", "headerName": text.t("data.message", lang), "minWidth": 200, "tooltipField": "message"},
+    ], text.t("data.no_loads_yet", lang), lang)
     rejects = _grid(DataHealth.REJECTS, [
-        {"field": "run_id", "headerName": tr("批次", "Run", lang), **number},
-        {"field": "source", "headerName": tr("数据源", "Source", lang), "minWidth": 130, "maxWidth": 180},
-        {"field": "row_number", "headerName": tr("行号", "Row", lang), **number},
-        {"field": "field", "headerName": tr("字段", "Field", lang), "minWidth": 110, "maxWidth": 180},
-        {"field": "reason", "headerName": tr("原因", "Reason", lang), "minWidth": 280, "tooltipField": "reason"},
-        {"field": "raw", "headerName": tr("原始内容（已去除个人信息）", "Row as received (personal data removed)", lang),
+        {"field": "run_id", "headerName": text.t("data.run", lang), **number},
+        {"field": "source", "headerName": text.t("data.source", lang), "minWidth": 130, "maxWidth": 180},
+        {"field": "row_number", "headerName": text.t("data.row", lang), **number},
+        {"field": "field", "headerName": text.t("data.field", lang), "minWidth": 110, "maxWidth": 180},
+        {"field": "reason", "headerName": text.t("data.reason", lang), "minWidth": 280, "tooltipField": "reason"},
+        {"field": "raw", "headerName": text.t("data.raw_row", lang),
          "minWidth": 260, "tooltipField": "raw"},
-    ], tr("没有被拒收的行", "No refused rows", lang), lang)
+    ], text.t("data.no_refused_rows", lang), lang)
     return shell.page(
         "/data", lang,
         dcc.Store(id=DataHealth.LANG, data=lang),
         dcc.Interval(id=DataHealth.REFRESH, interval=5 * 60 * 1000),
         html.Div([
-            html.H1(tr("数据健康", "Data health", lang), style={"fontSize": "24px", "margin": "0"}),
+            html.H1(text.t("data.data_health", lang), style={"fontSize": "24px", "margin": "0"}),
             html.Div(id=DataHealth.SUMMARY, style={"display": "flex", "flexWrap": "wrap", "gap": "4px 16px",
                                                    "alignItems": "baseline", "fontSize": "15px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "4px 20px", "alignItems": "baseline",
                   "marginBottom": "12px"}),
         html.Div(id=DataHealth.NOTICE, role="alert", style={"display": "none"}),
         dcc.Loading(html.Div(id=DataHealth.SOURCES, style=CARD_GRID), type="dot", delay_show=400),
-        html.Section([html.H2(tr("近期加载记录", "Recent loads", lang), style=H2), runs], style=SECTION),
-        html.Section([html.H2(tr("最近拒收的行", "Recently refused rows", lang), style=H2), rejects], style=SECTION),
+        html.Section([html.H2(text.t("data.recent_loads", lang), style=H2), runs], style=SECTION),
+        html.Section([html.H2(text.t("data.recently_refused_rows", lang), style=H2), rejects], style=SECTION),
     )

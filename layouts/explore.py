@@ -69,24 +69,24 @@ def layout(**query) -> html.Div:
     except ValueError:
         start, end = state.start, state.end
     controls = html.Aside([
-        labelled(tr("指标", "Metric", lang),
+        labelled(text.t("explore.metric", lang),
                  dcc.Dropdown(id=Explore.METRIC, options=metric_options(lang), value=state.metric,
                               clearable=False, maxHeight=420)),
-        labelled(tr("地区", "Area", lang), area_picker(Explore.AREA, state.area, lang)),
-        labelled(tr("时段", "Period", lang),
+        labelled(text.t("word.area", lang), area_picker(Explore.AREA, state.area, lang)),
+        labelled(text.t("word.period", lang),
                  period_picker(Explore.PERIOD, Explore.DATES, urlstate.EXPLORE_PERIODS, state.period,
                                start, end, lang)),
-        labelled(tr("时间粒度", "Grain", lang), _radio(Explore.GRAIN, GRAIN_LABELS, state.grain, lang)),
-        labelled(tr("分解维度", "Break down by", lang),
+        labelled(text.t("explore.grain", lang), _radio(Explore.GRAIN, GRAIN_LABELS, state.grain, lang)),
+        labelled(text.t("explore.break_down_by", lang),
                  dcc.Dropdown(id=Explore.BY, options=by_options(state.metric, lang), value=state.by,
                               clearable=False, searchable=False)),
-        labelled(tr("分解图形", "Breakdown chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
-        labelled(tr("对比地区", "Compare with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
+        labelled(text.t("explore.breakdown_chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
+        labelled(text.t("explore.compare_with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
     ], className="ex-controls card")
     table_switch = _radio(Explore.TABLE_OF, TABLE_LABELS, "breakdown", lang)
     downloads = html.Div([
-        html.Button(tr("下载 CSV", "Download CSV", lang), id=Explore.CSV, className="button"),
-        html.Button(tr("下载 Excel", "Download Excel", lang), id=Explore.EXCEL, className="button"),
+        html.Button(text.t("explore.download_csv", lang), id=Explore.CSV, className="button"),
+        html.Button(text.t("explore.download_excel", lang), id=Explore.EXCEL, className="button"),
         dcc.Download(id=Explore.DOWNLOAD),
     ], className="downloads")
     grid = dag.AgGrid(
@@ -99,21 +99,21 @@ def layout(**query) -> html.Div:
         style={"height": "420px", "width": "100%"},
     )
     main = html.Div([
-        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **{"aria-label": tr("地区层级", "Area levels", lang)}),
+        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **{"aria-label": text.t("explore.area_levels", lang)}),
         html.Div([html.H1(id=Explore.HEADING, className="page-heading"),
                   html.Div(id=Explore.FIGURE, className="ex-figure")], className="ex-title"),
         html.Div([
-            _card(tr("趋势", "Trend", lang), [_graph(Explore.TREND, "graph-trend")], "ex-trend"),
-            _card(tr("分解", "Breakdown", lang), [
+            _card(text.t("table.trend", lang), [_graph(Explore.TREND, "graph-trend")], "ex-trend"),
+            _card(text.t("table.breakdown", lang), [
                 _graph(Explore.BREAKDOWN, "graph-breakdown"),
                 html.P(id=Explore.MASK_NOTE, className="note"),
             ], "ex-breakdown"),
-            _card(tr("成都市各区（市）县", "Chengdu by district", lang), [
+            _card(text.t("explore.chengdu_by_district", lang), [
                 _graph(Explore.MAP, "graph-map"),
-                html.P(tr("示意轮廓，非测绘地图。点击某区可下钻。", "Schematic outlines, not a surveyed map. Click a district to drill down.", lang),
+                html.P(text.t("explore.map_note", lang),
                        className="note"),
             ], "ex-map"),
-            _card(tr("图表数据", "Figures behind the charts", lang), [grid], "ex-table",
+            _card(text.t("explore.figures_behind_the_charts", lang), [grid], "ex-table",
                   extra=html.Div([table_switch, downloads], className="table-tools")),
         ], className="ex-cards"),
     ], className="ex-main")
@@ -124,7 +124,7 @@ def layout(**query) -> html.Div:
         dcc.Store(id=Explore.TREND_DATA),
         dcc.Store(id=Explore.BREAKDOWN_DATA),
         dcc.Store(id=Explore.MAP_DATA),
-        html.Div(problems and tr("链接中有无法识别的参数：", "Some link parameters were ignored: ", lang) + "; ".join(problems),
+        html.Div(problems and text.t("word.ignored_parameters", lang) + "; ".join(problems),
                  id=Explore.NOTICE, className="page-notice" if problems else "page-notice hidden"),
         html.Div([controls, main], className="ex-layout"),
     )
