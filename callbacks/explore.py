@@ -23,7 +23,6 @@ from callbacks.overview import area_options
 from data import areas, export, periods, present, query, settings, text, urlstate
 from data import cache as data_cache
 from layouts import components as ui
-from layouts.components import tr
 from layouts.explore import DIMENSION_LABELS, TABLE_LABELS, metric_dimensions
 from layouts.ids import Explore
 
@@ -201,7 +200,7 @@ def render_context(search_state):
         chain = areas.ancestors(state.area)
         info = _info(state.metric)
     except (areas.UnknownArea, query.UnknownMetric):
-        message = tr(f"地区 {state.area} 不在地区登记表中。", f"Area {state.area} is not in the area register.", lang)
+        message = text.t("word.unknown_area", lang, area=state.area)
         return [], message, ""
     crumbs = []
     for i, place in enumerate(chain):
@@ -215,9 +214,8 @@ def render_context(search_state):
     heading = [html.Span(ui.metric_name(info, lang)), html.Small(f"{ui.area_name(chain[-1], lang)} · {label}")]
     unknown = [code for code in state.compare if areas.get(code) is None]
     if unknown:
-        heading.append(html.Small(tr(f"对比地区 {'、'.join(unknown)} 不在地区登记表中，已略过",
-                                     f"compare: {', '.join(unknown)} not in the area register, left out", lang),
-                                  className="heading-warning"))
+        areas_text = text.t("word.list_separator", lang).join(unknown)
+        heading.append(html.Small(text.t("explore.compare_unknown", lang, areas=areas_text), className="heading-warning"))
     total = query.value(state.metric, state.area, period.start, period.end)
     figure = [html.Span(present.show(total, info, lang).text, className="ex-figure-value"),
               html.Span(present.shown_unit(info, lang), className="ex-figure-unit"),
@@ -229,7 +227,7 @@ def render_context(search_state):
 
 def value_header(info: dict, lang: str) -> str:
     unit = present.unit_label(info, lang)
-    return tr(f"数值（{unit}）", f"Value ({unit})", lang) if unit else text.t("explore.value", lang)
+    return text.t("explore.value_in", lang, unit=unit) if unit else text.t("explore.value", lang)
 
 
 def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, key_header: str | None = None) -> dict:
@@ -469,7 +467,8 @@ def render_breakdown(search_state: str):
             frame = query.breakdown_series(state.metric, state.area, period.start, period.end, state.grain, by=state.by)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
         return empty_figure(str(err)), None, ""
-    key_header = None if state.by == "children" else tr(*DIMENSION_LABELS.get(state.by, (state.by, state.by)), state.lang)
+    key_header = None if state.by == "children" else text.pick(DIMENSION_LABELS.get(state.by, (state.by, state.by)),
+                                                                state.lang)
     table = figure_table(frame, info, state.lang, masked=True, key_header=key_header)
     masked = any(isinstance(r["value"], str) for r in table["rows"])
     note = ui.masked_note(state.lang) if masked else ""
@@ -592,7 +591,7 @@ def download(kind: str, which: str, tables: dict[str, dict | None], search_state
     if kind == "csv":
         frame = table_frame(tables.get(which))
         return dcc.send_bytes(export.to_csv_bytes(frame), export.download_name(*base, which, ext="csv"))
-    sheets = {tr(*TABLE_LABELS[name], state.lang): table_frame(tables.get(name)) for name in TABLE_LABELS}
+    sheets = {text.pick(TABLE_LABELS[name], state.lang): table_frame(tables.get(name)) for name in TABLE_LABELS}
     return dcc.send_bytes(export.to_excel_bytes(sheets), export.download_name(*base, ext="xlsx"))
 
 

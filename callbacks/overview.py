@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from data import areas, export, labels, periods, present, query, text, urlstate
 from layouts import components as ui
-from layouts.components import BAD, tr
+from layouts.components import BAD
 from layouts.ids import Overview
 from layouts.overview import KPIS, all_kpis
 
@@ -121,20 +121,18 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
             goal = present.show(target, info, lang).with_unit
             items.append({
                 "tone": BAD, "tag": text.t("overview.below_target", lang), "href": _explore_href(code, area, lang),
-                "text": tr(f"{info['name']} {shown}，{'高于' if lower else '低于'}目标 {goal}",
-                           f"{info['name_en']} {shown}, {'above' if lower else 'below'} the target of {goal}", lang),
+                "text": text.t("overview.above_target_text" if lower else "overview.below_target_text", lang,
+                               name=text.pick((info["name"], info["name_en"]), lang), shown=shown, goal=goal),
                 "rank": 0,
             })
     if not ui.is_missing(overdue) and overdue > 0:
         items.append({"tone": BAD, "tag": text.t("overview.overdue", lang), "rank": 1,
                       "href": _explore_href("hotline_overdue", area, lang, by="category"),
-                      "text": tr(f"12345 超期工单 {present.show(overdue).text} 件",
-                                 f"{present.show(overdue).text} overdue 12345 work orders", lang)})
+                      "text": text.t("overview.overdue_orders", lang, count=present.show(overdue).text)})
     if not ui.is_missing(still_open) and still_open > 0:
         items.append({"tone": "warn", "tag": text.t("overview.open", lang), "rank": 2,
                       "href": _explore_href("hotline_open", area, lang, by="category"),
-                      "text": tr(f"12345 在办工单 {present.show(still_open).text} 件，请跟进办结",
-                                 f"{present.show(still_open).text} 12345 work orders still open", lang)})
+                      "text": text.t("overview.open_orders", lang, count=present.show(still_open).text)})
     worsening = []
     for code, info in infos.items():
         if code in flagged:
@@ -149,7 +147,8 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
         moved = present.change_text(delta, info, lang)
         items.append({"tone": "warn", "tag": text.t("overview.worse", lang), "rank": 3,
                       "href": _explore_href(code, area, lang),
-                      "text": tr(f"{info['name']} 环比 {moved}", f"{info['name_en']} {moved} vs last period", lang)})
+                      "text": text.t("overview.worse_text", lang, name=text.pick((info["name"], info["name_en"]), lang),
+                                     moved=moved)})
     if categories is not None and not categories.empty:
         rising = categories.assign(rise=categories["current"].fillna(0) - categories["previous"].fillna(0))
         rising = rising[rising["rise"] > 0].sort_values(["rise", "label"], ascending=[False, True]).head(RISING_CATEGORIES)
@@ -157,8 +156,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
             name = row.label_en if lang == "en" else row.label
             items.append({"tone": "warn", "tag": text.t("overview.rising", lang), "rank": 4,
                           "href": _explore_href("hotline_received", area, lang, by="category", chart="stacked"),
-                          "text": tr(f"12345 诉求类别「{name}」比上期增加 {present.show(row.rise).text} 件",
-                                     f"12345 requests on {name} up {present.show(row.rise).text} on last period", lang)})
+                          "text": text.t("overview.rising_text", lang, name=name, rise=present.show(row.rise).text)})
     items.sort(key=lambda item: item["rank"])
     return items[:MAX_ATTENTION]
 
@@ -196,7 +194,7 @@ def render(area, period_name, start, end, lang):
     try:
         place = areas.ancestors(area)[-1]
     except areas.UnknownArea:
-        message = tr(f"地区 {area} 不在地区登记表中。", f"Area {area} is not in the area register.", lang)
+        message = text.t("word.unknown_area", lang, area=area)
         return message, html.P(message, className="page-notice"), ""
     codes = all_kpis()
     infos = {code: query.metric_info(code) for code in codes}
@@ -292,9 +290,9 @@ def render_league(area, period_name, start, end, sort_by, lang):
     codes = all_kpis()
     infos = {code: query.metric_info(code) for code in codes}
     kids = areas.children(area)
-    level = ui.tr(*{"district": ("街道", "streets"), "street": ("社区", "communities"),
-                    "community": ("网格", "grid cells")}.get(place["level"], ("下级地区", "areas")), lang)
-    title = tr(f"比学赶超 · 各{level}", f"League table · {level}", lang)
+    levels = text.group("league_level")
+    level = text.pick(levels.get(place["level"], levels["other"]), lang)
+    title = text.t("overview.league_title", lang, level=level)
     if not kids:
         return title, [], league_columns(infos, lang)
     table = query.league_table(area, codes, period.start, period.end)

@@ -28,6 +28,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "word.area": ("地区", "Area"),
     "word.period": ("时段", "Period"),
     "word.ignored_parameters": ("链接中有无法识别的参数：", "Some link parameters were ignored: "),
+    "word.colon": ("：", ": "),
+    "word.list_separator": ("、", ", "),
+    "word.unknown_area": ("地区 {area} 不在地区登记表中。", "Area {area} is not in the area register."),
+    "word.masked_note": ("少于{n}人的单元格显示为“<{n}”，图中不绘出。", "Cells under {n} people show as “<{n}” and are not drawn."),
     # --- the laptop pages' frame (layouts/shell.py)
     "nav./": ("总览", "Overview"),
     "nav./explore": ("分析", "Explore"),
@@ -100,7 +104,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.open": ("在办", "Open"),
     "overview.worse": ("变差", "Worse"),
     "overview.rising": ("上升", "Rising"),
+    "overview.above_target_text": ("{name} {shown}，高于目标 {goal}", "{name} {shown}, above the target of {goal}"),
+    "overview.below_target_text": ("{name} {shown}，低于目标 {goal}", "{name} {shown}, below the target of {goal}"),
+    "overview.overdue_orders": ("12345 超期工单 {count} 件", "{count} overdue 12345 work orders"),
+    "overview.open_orders": ("12345 在办工单 {count} 件，请跟进办结", "{count} 12345 work orders still open"),
+    "overview.worse_text": ("{name} 环比 {moved}", "{name} {moved} vs last period"),
+    "overview.rising_text": ("12345 诉求类别「{name}」比上期增加 {rise} 件", "12345 requests on {name} up {rise} on last period"),
+    "overview.league_title": ("比学赶超 · 各{level}", "League table · {level}"),
+    "league_level.district": ("街道", "streets"),
+    "league_level.street": ("社区", "communities"),
+    "league_level.community": ("网格", "grid cells"),
+    "league_level.other": ("下级地区", "areas"),
     # --- the explorer (layouts/ and callbacks/explore.py)
+    "explore.compare_unknown": ("对比地区 {areas} 不在地区登记表中，已略过", "compare: {areas} not in the area register, left out"),
+    "explore.value_in": ("数值（{unit}）", "Value ({unit})"),
     "explore.metric": ("指标", "Metric"),
     "explore.grain": ("时间粒度", "Grain"),
     "explore.break_down_by": ("分解维度", "Break down by"),
@@ -154,6 +171,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.recent_loads": ("近期加载记录", "Recent loads"),
     "data.recently_refused_rows": ("最近拒收的行", "Recently refused rows"),
     "data.unreadable": ("无法读取数据仓库：", "The warehouse cannot be read: "),
+    "data.days_ago": ("{days} 天前", "{days} days ago"),
+    "data.stamp_ago": ("{stamp}（{ago}）", "{stamp} ({ago})"),
+    "data.rhythm": ("{rhythm}送达 · 宽限 {grace} 天", "delivers {rhythm} · {grace} days' grace"),
+    "data.row_number": ("第 {row} 行", "row {row}"),
+    "data.next_due": ("下次应在 {date} 前送达", "next delivery due by {date}"),
+    "data.latest_read": ("最近一次读取（{status}）：{when}", "Latest read ({status}): {when}"),
+    "data.sources": ("共 {count} 个数据源", "{count} sources"),
+    "data.version": ("数据版本 {version} · 最近一次成功加载 {loaded}", "Data version {version} · last successful load {loaded}"),
     # --- the laptop pages' shared pieces (layouts/components.py)
     "ui.nothing_needs_attention": ("暂无需要关注的事项。", "Nothing needs attention."),
     "ui.type_to_search_areas": ("输入名称搜索地区", "Type to search areas"),
@@ -272,9 +297,14 @@ def pair(key: str) -> tuple[str, str]:
     return TEXT[key]
 
 
-def t(key: str, lang: str | None) -> str:
-    """The word for ``key`` in ``lang``: ``t("period.this_month", "en")`` is "This month"."""
-    return pick(TEXT[key], lang)
+def t(key: str, lang: str | None, **values) -> str:
+    """The word for ``key`` in ``lang``: ``t("period.this_month", "en")`` is "This month".
+
+    With ``values`` the entry is a sentence with {placeholders} to fill:
+    ``t("data.days_ago", "en", days=3)`` is "3 days ago".
+    """
+    words = pick(TEXT[key], lang)
+    return words.format(**values) if values else words
 
 
 def group(family: str) -> dict[str, tuple[str, str]]:

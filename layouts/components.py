@@ -33,12 +33,6 @@ def metric_dimensions() -> dict[str, tuple[str, ...]]:
     return {r["code"]: tuple(d for d in (r["dimensions"] or "").split(",") if d) for r in metric_rows()}
 
 
-def tr(zh: str, en: str, lang: str) -> str:
-    """The Chinese or the English text, by ``lang`` (for sentences with figures in them;
-    fixed words are looked up in ``data.text``)."""
-    return en if lang == "en" else zh
-
-
 is_missing = present.is_missing
 unit_of = present.unit_of
 
@@ -220,8 +214,4 @@ def clip(text: str, limit: int) -> str:
 
 
 def masked_note(lang: str) -> str:
-    return tr(
-        f"少于{export.SMALL_COUNT_THRESHOLD}人的单元格显示为“<{export.SMALL_COUNT_THRESHOLD}”，图中不绘出。",
-        f"Cells under {export.SMALL_COUNT_THRESHOLD} people show as “<{export.SMALL_COUNT_THRESHOLD}” and are not drawn.",
-        lang,
-    )
+    return text.t("word.masked_note", lang, n=export.SMALL_COUNT_THRESHOLD)

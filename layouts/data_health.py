@@ -57,19 +57,13 @@ H2 = {"fontSize": "18px", "margin": "0 0 10px"}
 MUTED = {"color": "var(--csb-muted)", "fontSize": "14px"}
 
 
-def tr(zh: str, en: str, lang: str) -> str:
-    return en if lang == "en" else zh
-
-
 def source_name(entry: dict, lang: str) -> str:
     """The card title: a short name, else the configuration's description, else the code."""
     if entry["source"] in NAMES:
-        zh, en = NAMES[entry["source"]]
-        return tr(zh, en, lang)
+        return text.pick(NAMES[entry["source"]], lang)
     description = entry.get("description")
     if description and " / " in description:
-        zh, en = description.rsplit(" / ", 1)
-        return tr(zh, en, lang)
+        return text.pick(tuple(description.rsplit(" / ", 1)), lang)
     return description or entry["source"]
 
 
@@ -83,23 +77,20 @@ def when(moment: datetime | None, today: date, lang: str) -> str:
     elif days == 1:
         ago = text.t("data.yesterday", lang)
     else:
-        ago = tr(f"{days} 天前", f"{days} days ago", lang)
-    stamp = moment.strftime("%Y-%m-%d %H:%M")
-    return f"{stamp}（{ago}）" if lang != "en" else f"{stamp} ({ago})"
+        ago = text.t("data.days_ago", lang, days=days)
+    return text.t("data.stamp_ago", lang, stamp=moment.strftime("%Y-%m-%d %H:%M"), ago=ago)
 
 
 def rhythm_text(entry: dict, lang: str) -> str:
     if not entry.get("rhythm"):
         return text.t("data.no_delivery_rhythm_set", lang)
-    zh, en = RHYTHMS[entry["rhythm"]]
-    grace = entry.get("grace_days") or 0
-    return tr(f"{zh}送达 · 宽限 {grace} 天", f"delivers {en} · {grace} days' grace", lang)
+    return text.t("data.rhythm", lang, rhythm=text.pick(RHYTHMS[entry["rhythm"]], lang),
+                  grace=entry.get("grace_days") or 0)
 
 
 def badge(status: str, lang: str) -> html.Span:
     ink, tint = BADGE_COLOURS[status]
-    zh, en = STATUS_WORDS[status]
-    return html.Span(tr(zh, en, lang), className=f"dh-badge dh-{status}", style={
+    return html.Span(text.pick(STATUS_WORDS[status], lang), className=f"dh-badge dh-{status}", style={
         "color": ink, "background": tint, "borderRadius": "999px", "padding": "2px 10px",
         "fontSize": "14px", "fontWeight": 600, "whiteSpace": "nowrap"})
 
@@ -117,12 +108,12 @@ def reason_text(reason: dict, lang: str) -> str:
     """``第 12 行 · 受理时间：不是日期`` (row and field when the refusal has them)."""
     parts = []
     if reason.get("row_number") is not None:
-        parts.append(tr(f"第 {reason['row_number']} 行", f"row {reason['row_number']}", lang))
+        parts.append(text.t("data.row_number", lang, row=reason["row_number"]))
     if reason.get("field"):
         parts.append(str(reason["field"]))
     where = " · ".join(parts)
     words = localized(str(reason["reason"]), lang)
-    return f"{where}{tr('：', ': ', lang)}{words}" if where else words
+    return f"{where}{text.t('word.colon', lang)}{words}" if where else words
 
 
 def _count(label: str, value, colour: str | None = None) -> html.Div:
@@ -142,8 +133,7 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
     # The counts are of the latest read; say so when that is not the last good load.
     attempt = attempt_text(load, today, lang) if load and load.get("id") != good.get("id") else None
     if entry.get("expected_by"):
-        next_due = tr(f"下次应在 {entry['expected_by']:%Y-%m-%d} 前送达",
-                      f"next delivery due by {entry['expected_by']:%Y-%m-%d}", lang)
+        next_due = text.t("data.next_due", lang, date=f"{entry['expected_by']:%Y-%m-%d}")
     else:
         next_due = ""
     if entry["reasons"]:
@@ -191,14 +181,14 @@ def failure_text(run: dict, lang: str) -> str:
     """``hotline_2026-10.csv：无法识别文件编码``: which file, and why it was refused whole."""
     name = PurePath(str(run.get("location") or "")).name or text.t("data.unknown_file", lang)
     message = localized(str(run.get("message") or "").strip().splitlines()[0] if run.get("message") else "", lang)
-    return f"{name}{tr('：', ': ', lang)}{message}" if message else name
+    return f"{name}{text.t('word.colon', lang)}{message}" if message else name
 
 
 def attempt_text(load: dict, today: date, lang: str) -> str:
     """Which load the row counts are of: the latest that read a delivery, good or failed."""
-    zh, en = RUN_STATUS_WORDS.get(load["status"], (load["status"], load["status"]))
+    status = text.pick(RUN_STATUS_WORDS.get(load["status"], (load["status"], load["status"])), lang)
     moment = load.get("finished_at") or load.get("started_at")
-    return tr(f"最近一次读取（{zh}）：{when(moment, today, lang)}", f"Latest read ({en}): {when(moment, today, lang)}", lang)
+    return text.t("data.latest_read", lang, status=status, when=when(moment, today, lang))
 
 
 def source_cards(found: list[dict], today: date, lang: str) -> list[html.Article]:
@@ -207,16 +197,15 @@ def source_cards(found: list[dict], today: date, lang: str) -> list[html.Article
 
 def summary(counts: dict, version: int, loaded_at: datetime | None, today: date, lang: str) -> list:
     """The headline: how many sources are in each state, the data version, the last load."""
-    parts = [tr(f"共 {counts['total']} 个数据源", f"{counts['total']} sources", lang)]
+    parts = [text.t("data.sources", lang, count=counts["total"])]
     for status in ("ok", "due", "overdue", "failed", "never"):
         if counts.get(status):
             zh, en = STATUS_WORDS[status]
-            parts.append(tr(f"{zh} {counts[status]}", f"{en.lower()} {counts[status]}", lang))
+            parts.append(f"{text.pick((zh, en.lower()), lang)} {counts[status]}")
     loaded = when(loaded_at, today, lang) if loaded_at else text.t("data.none_yet", lang)
     return [
         html.Span(" · ".join(parts), style={"fontWeight": 600}),
-        html.Span(tr(f"数据版本 {version} · 最近一次成功加载 {loaded}",
-                     f"Data version {version} · last successful load {loaded}", lang), style=MUTED),
+        html.Span(text.t("data.version", lang, version=version, loaded=loaded), style=MUTED),
     ]
 
 
@@ -229,7 +218,7 @@ def run_rows(runs: list[dict], names: dict[str, str], lang: str) -> list[dict]:
     return [{
         "id": r["id"],
         "source": names.get(r["source"], r["source"]),
-        "status": tr(*RUN_STATUS_WORDS.get(r["status"], (r["status"], r["status"])), lang),
+        "status": text.pick(RUN_STATUS_WORDS.get(r["status"], (r["status"], r["status"])), lang),
         "started_at": _stamp(r["started_at"]),
         "finished_at": _stamp(r["finished_at"]),
         "rows_read": r["rows_read"],

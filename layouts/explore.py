@@ -13,7 +13,7 @@ from dash import dcc, html
 
 from data import labels, periods, text, urlstate
 from layouts import shell
-from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker, tr
+from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker
 from layouts.ids import Explore
 
 GRAIN_LABELS = text.group("grain")
@@ -36,13 +36,13 @@ def metric_options(lang: str) -> list[dict]:
 
 def by_options(metric: str, lang: str) -> list[dict]:
     dims = metric_dimensions().get(metric, ())
-    return [{"label": tr(*DIMENSION_LABELS.get(d, (d, d)), lang), "value": d} for d in ("children", *dims)]
+    return [{"label": text.pick(DIMENSION_LABELS.get(d, (d, d)), lang), "value": d} for d in ("children", *dims)]
 
 
 def _radio(component_id, labels_by_value: dict, value, lang):
     return dcc.RadioItems(
         id=component_id,
-        options=[{"label": tr(*names, lang), "value": v} for v, names in labels_by_value.items()],
+        options=[{"label": text.pick(names, lang), "value": v} for v, names in labels_by_value.items()],
         value=value, inline=True, className="segmented",
     )
 
