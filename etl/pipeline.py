@@ -9,10 +9,10 @@ whose facts are sums over rows is read, checked and written a chunk at a time.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 
 from data import settings
 from etl import clean, extract, load, sources
-from etl.groups import distinct_rows
 from etl.extract import Delivery, Limits, RefusedFile
+from etl.groups import distinct_rows
 from etl.load import Output, RunResult
 from etl.validate import Field, aliases, combine_rejects, validate
 

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import requests
@@ -59,13 +59,13 @@ class AppServer:
         self.port = port or free_port()
         self.env = env or {}
         self.proc: subprocess.Popen | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="csb-app-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="csb-app-", suffix=".log", delete=False)  # noqa: SIM115 - read after stop()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "AppServer":
+    def start(self, timeout: float = 60) -> AppServer:
         env = {**os.environ, "DATABASE_URL": self.database_url, "PORT": str(self.port), **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "dashboard.py")],
@@ -120,24 +120,24 @@ def make_driver(width: int = 1920, height: int = 1080, *, performance_log: bool 
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
-    driver._csb_profile = profile  # removed by quit_driver
+    _PROFILES[driver] = profile  # removed by quit_driver
     LIVE_DRIVERS.append(driver)
     return driver
 
 
 def quit_driver(driver) -> None:
     """Quit Chromium, keeping what its console said for the end-of-test check (conftest.py)."""
-    profile = getattr(driver, "_csb_profile", None)
+    profile = _PROFILES.pop(driver, None)
     if driver in LIVE_DRIVERS:
         LIVE_DRIVERS.remove(driver)
-        try:
+        with suppress(Exception):  # a browser that already died has no console left to read
             QUIT_CONSOLE.extend(console_log(driver))
-        except Exception:  # noqa: BLE001 - a browser that already died has no console left to read
-            pass
     driver.quit()
     if profile:
         shutil.rmtree(profile, ignore_errors=True)
 
+
+_PROFILES: dict = {}  # each driver's throw-away Chromium profile folder
 
 # Drivers made by make_driver and not yet quit, and the console entries of those quit since the
 # last check: conftest.py reads both after every test, so no browser test can forget the check.
@@ -177,10 +177,8 @@ def take_console_problems() -> list[str]:
     entries = list(QUIT_CONSOLE)
     QUIT_CONSOLE.clear()
     for driver in list(LIVE_DRIVERS):
-        try:
+        with suppress(Exception):  # a crashed browser fails the test by itself
             entries.extend(console_log(driver))
-        except Exception:  # noqa: BLE001 - a crashed browser fails the test by itself
-            pass
     _EXPECTED.clear()
     return console_problems(entries, expected)
 

@@ -8,7 +8,7 @@ guessing, so the seasons agree across sources.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -46,7 +46,7 @@ _OFFICIAL = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def holidays(year: int) -> frozenset[dt.date]:
     """Public holidays of a year; years without an announcement get the usual pattern."""
     if year in _OFFICIAL:
