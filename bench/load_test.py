@@ -46,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import aiohttp  # noqa: E402
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -347,6 +346,8 @@ async def analyst(session, base, explore_bodies, areas, results, stop_at, rng):
 
 
 async def run_load(base, refresh, explore_bodies, wall_areas, analyst_areas, walls, analysts, seconds):
+    import aiohttp  # the bench extra (pip install -e '.[bench]'): imported here so --help works without it
+
     results = Results()
     rng = random.Random(7)
     stop_at = time.monotonic() + seconds
