@@ -91,8 +91,8 @@ def city_warehouse(url: str) -> str:
 
 
 def describe(url: str) -> str:
-    from data.db import get_engine
     from data import rollup
+    from data.db import get_engine
 
     engine = get_engine(url)
     with engine.connect() as conn:

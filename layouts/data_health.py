@@ -247,10 +247,12 @@ def _grid(grid_id: str, columns: list[dict], empty: str, lang: str) -> dag.AgGri
         columnDefs=columns,
         defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 80},
         columnSize="responsiveSizeToFit",
-        dashGridOptions={"animateRows": False, "overlayNoRowsTemplate": empty, "tooltipShowDelay": 300,
+        # The empty grid's words go through localeText: dash-ag-grid refuses (and logs an error
+        # for) an overlayNoRowsTemplate, a string AG Grid would evaluate as HTML.
+        dashGridOptions={"animateRows": False, "tooltipShowDelay": 300,
                          "enableCellTextSelection": True, "domLayout": "autoHeight",
                          "pagination": True, "paginationPageSize": 10, "paginationPageSizeSelector": [10, 25, 50, 100],
-                         **({"localeText": GRID_ZH} if lang != "en" else {})},
+                         "localeText": {**(GRID_ZH if lang != "en" else {}), "noRowsToShow": empty}},
         className="ag-theme-quartz",
         style={"width": "100%"},
     )
