@@ -59,11 +59,13 @@ from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from data import areas as area_tree
+from data import cache as data_cache
 from data import labels
+from data import version as data_versions
 from data.areas import UnknownArea, prefix_bounds, subtree_prefix
 from data.periods import as_date, month_start, week_start
-from data.rollup import NAME as ROLLUP, next_month
-from data.schema import area as area_table, etl_run, fact, fact_month, metric as metric_table, rollup_state
+from data.rollup import next_month
+from data.schema import area as area_table, etl_run, fact, fact_month, metric as metric_table
 
 __all__ = [
     "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "series", "trends", "breakdown", "breakdown_rows",
@@ -121,53 +123,15 @@ def _connect(engine: Engine) -> Connection:
     return conn
 
 
-def _version(conn: Connection) -> int:
-    latest = conn.execute(select(func.max(etl_run.c.id)).where(etl_run.c.status == "success")).scalar()
-    return int(latest or 0)
-
-
 def _load_metrics(conn: Connection) -> dict[str, dict]:
     return {row.code: dict(row._mapping) for row in conn.execute(select(metric_table))}
 
 
-_STATE = select(
-    select(func.max(etl_run.c.id)).where(etl_run.c.status == "success").scalar_subquery(),
-    select(rollup_state.c.run_id).where(rollup_state.c.name == ROLLUP).scalar_subquery(),
-)
-
-
-def _state(conn: Connection) -> tuple[int, int | None]:
-    """The data version and the load the roll-up is current for, in one round trip."""
-    row = conn.execute(_STATE).one()
-    return int(row[0] or 0), row[1]
-
-
-def _trusted_version(engine: Engine) -> int | None:
-    """The data version the app's cache keys carry, when ``engine`` is the app's warehouse.
-
-    ``data.cache`` re-reads it at most every ``CSB_VERSION_TTL`` seconds and every cached
-    figure is keyed by it; a snapshot made for that version answers without asking the
-    warehouse again. None without an app cache or for any other engine (tests, the ETL):
-    then the state is read on every call.
-    """
-    from data import cache as data_cache
-
-    if data_cache._state["backend"] is None:
-        return None
-    from data import settings
-    from data.db import get_engine
-
-    url = settings.database_url()
-    if get_engine(url) is not engine:
-        return None
-    return data_cache.data_version(url)
-
-
 def _snapshot(engine: Engine, conn: Connection) -> _Snapshot:
     snap = _snapshots.get(engine)
-    if snap is not None and snap.version == _trusted_version(engine):
+    if snap is not None and snap.version == data_cache.trusted_version(engine):
         return snap  # made for the version the cache trusts: its roll-up marker was read then
-    version, marker = _state(conn)
+    version, marker = data_versions.read_state(conn)
     if snap is None or snap.version != version:
         snap = _Snapshot(version, _load_metrics(conn))
         with _lock:
@@ -923,19 +887,16 @@ def data_version(*, engine: Engine | None = None) -> int:
     """The id of the latest successful ETL run, 0 before the first: a cache key for results.
 
     Read from the warehouse on every call (a health check or an API answer must fail when
-    the warehouse is away); ``data.cache.data_version`` is the cached one the keys carry.
+    the warehouse is away); ``data.cache.data_version`` is the one the keys carry.
     """
     with _connect(_engine(engine)) as conn:
-        return _version(conn)
-
-
-read_data_version = data_version  # what data.cache re-reads every CSB_VERSION_TTL seconds
+        return data_versions.read(conn)
 
 
 def last_loaded_at(*, engine: Engine | None = None) -> datetime | None:
     """When the latest successful ETL run finished."""
     with _connect(_engine(engine)) as conn:
-        version = _version(conn)
+        version = data_versions.read(conn)
         if not version:
             return None
         return conn.execute(select(etl_run.c.finished_at).where(etl_run.c.id == version)).scalar()
@@ -1003,14 +964,13 @@ def _per_version(fn):
     percentage?): a dict read instead of a cache round trip each. Like ``cached``, only
     while the app has a cache, and never for calls with their own engine.
     """
-    from data import cache as data_cache
     from data import settings
 
     memo: dict[str, tuple[int, dict]] = {}
 
     @functools.wraps(fn)
     def wrapper(code, *, engine: Engine | None = None):
-        if engine is not None or data_cache._state["backend"] is None:
+        if engine is not None or not data_cache.enabled():
             return fn(code, engine=engine)
         url = settings.database_url()
         version = data_cache.data_version(url)
