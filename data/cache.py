@@ -209,3 +209,34 @@ def cached(fn):
 
     wrapper.uncached = fn
     return wrapper
+
+
+def per_version(fn):
+    """Keep ``fn``'s answers in this process for the current data version.
+
+    For the catalogue look-ups a screen makes by the hundred (is this metric a
+    percentage?): a dict read instead of a cache round trip (and an unpickling) each.
+    Like ``cached``, only while the app has a cache, and never for calls with their own
+    engine.
+    """
+    memo: dict[str, tuple[int, dict]] = {}
+
+    @functools.wraps(fn)
+    def wrapper(code, *, engine=None):
+        if engine is not None or _state["backend"] is None:
+            return fn(code, engine=engine)
+        url = settings.database_url()
+        version = data_version(url)
+        seen = memo.get(url)
+        if seen is None or seen[0] != version:
+            seen = memo[url] = (version, {})
+        found = seen[1].get(code)
+        if found is None:
+            found = fn(code)
+            if found is None:
+                return None  # unknown codes are asked again: a catalogue may grow without a load
+            seen[1][code] = found
+        return dict(found)
+
+    wrapper.uncached = fn
+    return wrapper

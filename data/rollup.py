@@ -18,7 +18,8 @@ from datetime import date
 from sqlalchemy import Connection, Date, and_, cast, delete, func, insert, or_, select, type_coerce, update
 
 from data import settings
-from data.schema import etl_run, fact, fact_month, metric, rollup_state
+from data import version as data_versions
+from data.schema import fact, fact_month, metric, rollup_state
 
 NAME = "fact_month"
 STREETS_FROM = 50  # more communities than this in one load: refresh their streets instead (a superset is still right)
@@ -54,9 +55,7 @@ def marker(conn: Connection) -> int | None:
 
 def data_version(conn: Connection, before: int | None = None) -> int:
     """The latest successful load's id (before run ``before``, when given): ``data.version``'s."""
-    from data import version  # imported here: data.version reads this module's NAME
-
-    return version.read(conn, before)
+    return data_versions.read(conn, before)
 
 
 def is_current(conn: Connection) -> bool:

@@ -4,7 +4,7 @@ Every cached answer's key carries it (``data.cache``), the query layer's catalog
 snapshot is made for it (``data.snapshot``), the wall's memo is keyed by it. This module
 is the one place that says what it is and how the app reads it:
 
-- ``latest`` is its SQL; ``read_state`` reads it with the roll-up's marker in the same
+- ``latest`` is its SQL; ``read_state`` reads it with a roll-up's marker in the same
   round trip (the query layer needs both);
 - ``Reader`` is the app's reader, made by the app factory and kept in
   ``app.extensions``: it re-reads the warehouse at most every ``CSB_VERSION_TTL``
@@ -21,9 +21,8 @@ import threading
 import time
 
 from flask import g, has_app_context
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
-from data.rollup import NAME as ROLLUP
 from data.schema import etl_run, rollup_state
 
 EXTENSION = "csb.data_version"  # the app's Reader, in app.extensions
@@ -44,13 +43,13 @@ def read(conn: Connection, before: int | None = None) -> int:
 
 _STATE = select(
     latest().scalar_subquery(),
-    select(rollup_state.c.run_id).where(rollup_state.c.name == ROLLUP).scalar_subquery(),
+    select(rollup_state.c.run_id).where(rollup_state.c.name == bindparam("marker")).scalar_subquery(),
 )
 
 
-def read_state(conn: Connection) -> tuple[int, int | None]:
-    """The data version and the load the roll-up is current for, in one round trip."""
-    row = conn.execute(_STATE).one()
+def read_state(conn: Connection, marker: str) -> tuple[int, int | None]:
+    """The data version and the load roll-up ``marker`` is current for, in one round trip."""
+    row = conn.execute(_STATE, {"marker": marker}).one()
     return int(row[0] or 0), row[1]
 
 
