@@ -41,7 +41,7 @@ class Snapshot:
         self.rollup = rollup  # fact_month is current for this version: whole months may be read from it
         self.areas: dict[str, dict] = {}
         self.children: dict[str, list[dict]] = {}
-        # Statistics for choosing an index on SQLite (see _access_path), loaded on demand.
+        # Statistics for choosing an index on SQLite (see data.access), loaded on demand.
         self.span: tuple[date, date] | None = None
         self.area_total: int | None = None
         self.subtree_sizes: dict[str, int] = {}
@@ -49,8 +49,6 @@ class Snapshot:
 
 
 _snapshots: "weakref.WeakKeyDictionary[Engine, Snapshot]" = weakref.WeakKeyDictionary()
-
-
 _lock = threading.Lock()
 
 
@@ -59,6 +57,7 @@ def _load_metrics(conn: Connection) -> dict[str, dict]:
 
 
 def snapshot(engine: Engine, conn: Connection) -> Snapshot:
+    """``engine``'s snapshot for its current data version (and whether the roll-up is current)."""
     snap = _snapshots.get(engine)
     if snap is not None and snap.version == data_cache.trusted_version(engine):
         return snap  # made for the version the cache trusts: its roll-up marker was read then

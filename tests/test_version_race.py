@@ -112,3 +112,34 @@ def test_a_refresh_whose_figures_are_cached_asks_the_warehouse_nothing(app):
         event.remove(db.get_engine(), "before_cursor_execute", count)
     assert data["ok"] and data["key"] == page[Wall.DATA].data["key"]
     assert statements == [], f"a cached refresh ran {len(statements)} statements: {statements[:3]}"
+
+
+def test_a_request_keeps_the_version_it_read_first(sqlite_url, monkeypatch):
+    from flask import Flask
+
+    from data import cache
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("CSB_CACHE", "simple")
+    monkeypatch.setenv("CSB_VERSION_TTL", "0.05")
+    db.dispose_engines()
+    engine = db.get_engine()
+    server = Flask(__name__)
+    cache.init_app(server)
+    try:
+        def run() -> int:
+            with engine.begin() as conn:
+                return conn.execute(insert(etl_run).values(source="hotline", started_at=settings.local_now(),
+                                                           status="success")).inserted_primary_key[0]
+
+        first = run()
+        with server.test_request_context("/"):
+            assert cache.data_version() == first
+            second = run()
+            time.sleep(0.1)  # past the TTL: only the request's pin holds the version
+            assert cache.data_version() == first, "one version for the whole request"
+        with server.test_request_context("/"):
+            assert cache.data_version() == second, "the next request reads the load"
+        assert query.data_version() == second
+    finally:
+        cache.reset()
