@@ -9,7 +9,7 @@ By metric kind:
 
 An area's subtree is one code-prefix range on ``fact.area_code`` (see ``data.areas``), so
 each question is one range scan of the fact table's key plus a GROUP BY (read as
-``data.access`` plans). Values are always bound parameters, and statements are built once
+``data.access`` says). Values are always bound parameters, and statements are built once
 per shape (``data.snapshot.statement``). Several metrics, areas or kinds asked together go
 into one UNION ALL statement: one round trip. Whole months are read from the monthly
 roll-up ``fact_month`` (``data/rollup.py``) while it is current for the data version,
@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import (Connection, Date, DateTime, String, and_, bindparam, cast, func, null, select, type_coerce,
                         union_all)
 
-from data.access import fact_access, skip_codes, unindexed
+from data.access import fact_access, skip_codes
 from data.areas import prefix_bounds, subtree_prefix
 from data.periods import month_start, week_start
 from data.rollup import next_month
@@ -98,9 +98,9 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
           access: str | None = None):
     """The stored rows (``fact`` or ``fact_month``) one aggregate reads, with key and bucket.
 
-    Every value is a bound parameter named ``name`` + a suffix (see ``_aggregate``).
-    ``access`` "skip" seeks each stored area's date range (see ``_skip_codes``) instead of
-    reading the subtree's whole history in the key range and filtering dates.
+    Every value is a bound parameter named ``name`` + a suffix (see ``aggregate``).
+    ``access`` "skip" seeks each stored area's date range (see ``data.access.skip_codes``)
+    instead of reading the subtree's whole history in the key range and filtering dates.
     """
     def param(suffix: str, **kw):
         return bindparam(name + suffix, **kw)
@@ -111,8 +111,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
         key = table.c.member
     else:
         key = cast(param("label", type_=String), String)
-    area_code = unindexed(table.c.area_code) if access == "period" else table.c.area_code
-    period = unindexed(table.c.period) if access == "area" else table.c.period
+    area_code, period = table.c.area_code, table.c.period
     member = table.c.member != "" if by_member else table.c.member == param("member")
     if access == "skip":
         codes = skip_codes(table, name, param)
@@ -211,7 +210,7 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
             index = len(specs)
             shape = []
             for number, (table, first, last) in enumerate(pieces):
-                access = fact_access(snap, conn, prefix, first, last, skip_days) if table is fact else None
+                access = fact_access(first, last, skip_days) if table is fact else None
                 shape.append((table.name, access))
                 name = f"q{index}p{number}_"
                 params.update({name + "metrics": codes, name + "dimension": dimension, name + "low": low,

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, select
 
 from data import labels
 from data import version as data_versions
-from data.access import as_day as _as_day
 from data.access import skip_codes as _skip_codes
 from data.aggregate import aggregate as _aggregate
 from data.aggregate import buckets as _buckets
@@ -333,6 +332,14 @@ def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine 
 
 
 # --------------------------------------------------------------------------- freshness
+
+def _as_day(value) -> date | None:
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
 
 def _latest_skip():
     codes = _skip_codes(fact, "lp_", lambda suffix, **kw: bindparam("lp_" + suffix, **kw))

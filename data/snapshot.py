@@ -3,10 +3,10 @@
 Two caches, each for a reason:
 
 - ``Snapshot``, per engine: the metric catalogue (54 rows every question looks up), the
-  areas and children seen so far, whether the roll-up is current, and the statistics
-  ``data.access`` plans with. Made for one data version and replaced when it moves on;
-  while the app has a cache it is trusted for the version the request's cache keys carry
-  (``data.cache.trusted_version``), so a question asks the warehouse only its own SQL.
+  areas and children seen so far, and whether the roll-up is current. Made for one data
+  version and replaced when it moves on; while the app has a cache it is trusted for the
+  version the request's cache keys carry (``data.cache.trusted_version``), so a question
+  asks the warehouse only its own SQL.
 - ``statement``: the aggregate statements by shape, every value bound, built once, so a
   question costs SQLAlchemy a compiled-cache hit, not a rebuild of a UNION of windows.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from datetime import date
 
 from sqlalchemy import Connection, Engine, select
 
@@ -41,11 +40,6 @@ class Snapshot:
         self.rollup = rollup  # fact_month is current for this version: whole months may be read from it
         self.areas: dict[str, dict] = {}
         self.children: dict[str, list[dict]] = {}
-        # Statistics for choosing an index on SQLite (see data.access), loaded on demand.
-        self.span: tuple[date, date] | None = None
-        self.area_total: int | None = None
-        self.subtree_sizes: dict[str, int] = {}
-        self.period_index: bool | None = None
 
 
 _snapshots: "weakref.WeakKeyDictionary[Engine, Snapshot]" = weakref.WeakKeyDictionary()
