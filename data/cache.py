@@ -24,7 +24,7 @@ from collections import OrderedDict
 
 from flask_caching import Cache
 
-from data import settings
+from data import db, settings
 from data import version as data_versions
 
 log = logging.getLogger("csb.cache")
@@ -145,10 +145,8 @@ def trusted_version(engine) -> int | None:
     None for any other engine (tests, the ETL), whose state must be read on every call."""
     if _state["version"] is None:
         return None
-    from data.db import get_engine
-
     url = settings.database_url()
-    if get_engine(url) is not engine:
+    if db.get_engine(url) is not engine:
         return None
     return data_version(url)
 
