@@ -295,7 +295,9 @@ def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
     Returns the cache key too: the wall sends it back with its next request, so a refresh
     that finds nothing new patches nothing.
     """
-    key = f"{query.data_version()}|{today.isoformat()}|{area}|{lang}"
+    # The version this request's cache keys carry (pinned for the request, no SQL within
+    # the TTL): a fresh read here could file an older version's figures under a newer key.
+    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}"
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -18,7 +18,8 @@ from datetime import date
 from sqlalchemy import Connection, Date, and_, cast, delete, func, insert, or_, select, type_coerce, update
 
 from data import kinds, settings
-from data.schema import etl_run, fact, fact_month, metric, rollup_state
+from data import version as data_versions
+from data.schema import fact, fact_month, metric, rollup_state
 
 NAME = "fact_month"
 STREETS_FROM = 50  # more communities than this in one load: refresh their streets instead (a superset is still right)
@@ -53,11 +54,8 @@ def marker(conn: Connection) -> int | None:
 
 
 def data_version(conn: Connection, before: int | None = None) -> int:
-    """The latest successful load's id (before run ``before``, when given)."""
-    query = select(func.max(etl_run.c.id)).where(etl_run.c.status == "success")
-    if before is not None:
-        query = query.where(etl_run.c.id < before)
-    return int(conn.execute(query).scalar() or 0)
+    """The latest successful load's id (before run ``before``, when given): ``data.version``'s."""
+    return data_versions.read(conn, before)
 
 
 def is_current(conn: Connection) -> bool:
