@@ -18,8 +18,10 @@ the partial months at either end from ``fact``: the same answer from fewer rows.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, String, and_, bindparam, cast, func, null, select, type_coerce, union_all
+from sqlalchemy import Connection, Date, DateTime, String, and_, bindparam, cast, func, null, select, type_coerce
+from sqlalchemy import union_all as _union_all
 
 from data import kinds
 from data.access import fact_access, skip_codes
@@ -29,6 +31,10 @@ from data.rollup import next_month
 from data.schema import fact, fact_month
 from data.snapshot import Snapshot, UnknownMetric, metric
 from data.snapshot import statement as cached_statement
+
+# mypy 2.4 crashes (INTERNAL ERROR in expandtype) on SQLAlchemy's TypeVarTuple signature of
+# union_all(*selects); called through an untyped name it checks the rest of this module.
+union_all: Any = _union_all
 
 
 def prefix(row: dict) -> str:
