@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: run test install browser samples etl screenshots bench clean
+.PHONY: run test lint install browser samples etl screenshots bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,14 @@ run: install
 	$(BIN)/python -m etl run
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python dashboard.py
 
-## test: the whole test suite, with the real browser, PostgreSQL and Redis of this machine
-test: install browser
+## test: lint and types first (seconds), then the whole test suite, with the real browser, PostgreSQL and Redis
+test: lint browser
 	$(BIN)/python -m pytest
+
+## lint: ruff and mypy as configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## browser: Debian's Chromium, its driver and CJK fonts for the browser tests and screenshots
 browser:

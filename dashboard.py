@@ -18,6 +18,7 @@ from sqlalchemy import text
 import auth
 from data import cache as data_cache
 from data import db
+from data import version as data_versions
 
 ROOT = Path(__file__).resolve().parent
 
@@ -166,7 +167,9 @@ def create_app() -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
-    data_cache.init_app(app.server)
+    # One data version reader per app: cache keys, the query layer's snapshot and the
+    # wall's memo all take the version from it, one value per request.
+    data_cache.init_app(app.server, data_versions.Reader())
     auth.init_app(app.server)
     _register_pages()
     _load_callbacks()

@@ -39,7 +39,8 @@ def init_app(server: Flask, config: AuthConfig | None = None) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=config.session_hours),
     )
     users, tokens = UserStore(config.users_file), TokenStore(config.tokens_file)
-    users.check(), tokens.list()  # a broken file stops the start with its name, line and reason
+    users.check()  # a broken file stops the start with its name, line and reason
+    tokens.list()
     guard = Guard(config, users, tokens, LoginLimiter(config.login_attempts, config.login_window))
     install(server, guard)
     server.register_blueprint(blueprint)

@@ -114,9 +114,8 @@ class Guard:
 
     def identify(self, need: policy.Need) -> Principal | None:
         found = self.from_proxy() or self.from_session()
-        if found is None or found.via == "kiosk":
-            if need.kind == "api":
-                found = self.from_basic() or found
+        if (found is None or found.via == "kiosk") and need.kind == "api":
+            found = self.from_basic() or found
         return found
 
     # --- the kiosk URL ----------------------------------------------------------------------
@@ -212,7 +211,7 @@ def dash_app(server: Flask):
 
 def declarations(output_key) -> dict | None:
     """The declaration of the callback with this output key, as ``/_dash-dependencies`` lists it."""
-    app = dash_app(current_app._get_current_object())
+    app = dash_app(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's own method
     if app is None or not isinstance(output_key, str):
         return None
     for declared in app._callback_list:

@@ -83,7 +83,8 @@ def _page(title: str, body: str, status: int = 200, **values):
     answer = make_response(render_template_string(_FRAME, title=title, body=Markup(inner)), status)
     answer.headers["Cache-Control"] = "no-store"
     answer.headers["X-Frame-Options"] = "DENY"
-    answer.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    answer.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                                 "frame-ancestors 'none'")
     return answer
 
 
@@ -95,7 +96,7 @@ def logout_page(csrf: str, name: str):
     return _page("退出登录 Log out", _LOGOUT, csrf=csrf, name=name)
 
 
-def forbidden_page(who, needed: str):
+def forbidden_page(who, needed: str | None):
     return _page("无权访问 No access", _FORBIDDEN, 403, name=who.name, role=who.role, needed=needed)
 
 

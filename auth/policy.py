@@ -56,7 +56,7 @@ def page_paths() -> dict[str, str]:
     """Each page's path, stripped of slashes as Dash matches it, to its module name."""
     from layouts.pages import PAGES
 
-    return {page["path"].strip("/"): page["module"] for page in PAGES}
+    return {str(page["path"]).strip("/"): str(page["module"]) for page in PAGES}
 
 
 def page_for(path: str) -> str | None:
@@ -92,7 +92,7 @@ def owner_of(component_id) -> str | None:
     """The page a component id belongs to, or None when no page declares it."""
     plain, patterns = id_owners()
     if isinstance(component_id, dict):
-        return patterns.get(component_id.get("type"))
+        return patterns.get(component_id.get("type", ""))
     if isinstance(component_id, str):
         if component_id in PAGES_ROUTER:
             return "router"
@@ -104,7 +104,7 @@ _UNESCAPED_DOTS = re.compile(r"(?<!\\)\.\.\.")
 _UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
 
 
-def callback_outputs(key: str) -> list | None:
+def callback_outputs(key: object) -> list | None:
     """The component ids in Dash's callback key (``body["output"]``), which names the function run.
 
     ``"a.prop"`` or ``"..a.prop...b.prop.."``; dots inside an id are escaped as ``\\.``,

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auth import files
@@ -65,7 +65,7 @@ class TokenStore:
         token = secrets.token_urlsafe(24)
         entries = dict(self._entries())
         entries[screen] = {"digest": digest(token), "area": area,
-                           "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                           "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
         files.write(self.path, SECTION, entries)
         return token
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -77,7 +77,7 @@ class UserStore:
         entries[name] = {
             "password": generate_password_hash(password),
             "role": role,
-            "changed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "changed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         files.write(self.path, SECTION, entries)
         return new

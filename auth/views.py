@@ -43,6 +43,7 @@ def safe_next(target: str | None) -> str:
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     guard = current_guard()
+    assert guard is not None  # the login views are registered together with the guard
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return login_page(csrf_token(), next_url)

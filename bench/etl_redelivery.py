@@ -95,7 +95,8 @@ def export(url: str, source: str, days: list[date], work: Path,
     generate(work / "samples", end=end, months=months, areas_path=areas, sources=[source],
              streets=None if every == 1 else streets)
     wanted = set(days)
-    head, kept = [], []
+    head: list[list[str]] = []
+    kept: list[list[str]] = []
     for path in sorted((work / "samples" / source).glob("*.csv")):
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             engine = pipeline.prepare_warehouse(url)
             with engine.connect() as conn:  # a seed per run of the source: never a file loaded before
                 earlier = conn.execute(text("SELECT count(*) FROM etl_run WHERE source = :s"),
-                                       {"s": args.source}).scalar()
+                                       {"s": args.source}).scalar_one()
             for run in range(args.runs):
                 path = work / f"{args.source}_redelivery_{run}.csv"
                 buffer = io.StringIO()

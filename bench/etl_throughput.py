@@ -91,7 +91,7 @@ class StageClock:
     def __init__(self):
         self.marks: list[tuple[str, float]] = []
 
-    def __call__(self, label: str, total: int) -> "StageClock":
+    def __call__(self, label: str, total: int) -> StageClock:
         self.marks = [("start", time.perf_counter())]
         return self
 

@@ -46,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import aiohttp  # noqa: E402
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -72,12 +71,13 @@ API_METRICS = ["hotline_received", "hotline_on_time_rate", "service_transactions
 class Server:
     def __init__(self, database_url: str, workers: int):
         self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="csb-load-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="csb-load-", suffix=".log", delete=False)  # noqa: SIM115 - the server's lifetime
         env = {**os.environ, "DATABASE_URL": database_url, "CSB_CACHE": "redis", "REDIS_URL": REDIS_URL,
                "CSB_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers), "CSB_BUILD_ID": "load-test"}
         # The access log gives each request's time inside gunicorn (%(D)s, from the worker
         # reading it to the response written) and its size, tagged with the client's kind.
-        self.access = tempfile.NamedTemporaryFile(prefix="csb-access-", suffix=".log", delete=False)
+        self.access = tempfile.NamedTemporaryFile(  # noqa: SIM115 - read after the server stops
+            prefix="csb-access-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "dashboard:server",
                                       "-c", "gunicorn.conf.py", "--access-logfile", self.access.name,
                                       "--access-logformat", ACCESS_FORMAT], cwd=ROOT, env=env, stdout=self.log,
@@ -158,14 +158,14 @@ def machine_busy() -> tuple[float, float]:
 class CpuUse:
     """CPU seconds used during the run by the workers, PostgreSQL, Redis, this client and the rest."""
 
-    def __init__(self, server: "Server"):
+    def __init__(self, server: Server):
         self.server = server
         self.groups = {"gunicorn workers": server.worker_pids, "postgres": lambda: pids_named("postgres"),
                        "redis": lambda: pids_named("redis-server"), "load client": lambda: [os.getpid()]}
         self.before = self.sample()
 
     def sample(self) -> dict:
-        out = {name: {pid: cpu_of(pid) for pid in pids()} for name, pids in self.groups.items()}
+        out: dict[str, object] = {name: {pid: cpu_of(pid) for pid in pids()} for name, pids in self.groups.items()}
         out["machine"] = machine_busy()
         return out
 
@@ -224,7 +224,7 @@ def capture(url: str, path: str, wait_for: str | None, seconds: float = 25) -> l
     try:
         driver.execute_cdp_cmd("Network.enable", {})
         driver.get(url + path)
-        bodies: list[dict] = []
+        bodies: list[tuple[str, dict]] = []
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             for entry in driver.get_log("performance"):
@@ -346,6 +346,8 @@ async def analyst(session, base, explore_bodies, areas, results, stop_at, rng):
 
 
 async def run_load(base, refresh, explore_bodies, wall_areas, analyst_areas, walls, analysts, seconds):
+    import aiohttp  # the bench extra (pip install -e '.[bench]'): imported here so --help works without it
+
     results = Results()
     rng = random.Random(7)
     stop_at = time.monotonic() + seconds

@@ -91,8 +91,8 @@ def city_warehouse(url: str) -> str:
 
 
 def describe(url: str) -> str:
-    from data.db import get_engine
     from data import rollup
+    from data.db import get_engine
 
     engine = get_engine(url)
     with engine.connect() as conn:
@@ -214,14 +214,14 @@ def measure(url: str, area: str, repeat: int) -> dict:
     from flask import Flask
 
     from callbacks.wall import read_figures
-    from data import cache, db, query
+    from data import cache, db, query, snapshot
 
     engine = db.get_engine(url)
     today = date.today()
 
     def cold_once() -> float:
         cache.reset()
-        query._snapshots.clear()
+        snapshot.forget()
         engine.dispose()  # new connections, as a fresh process would open
         os.environ["CSB_CACHE"] = "simple"
         cache.init_app(Flask("bench"))  # an empty per-process cache, filled by this refresh

@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta
 
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, html, no_update
 
-from data import areas, content, labels, query, settings
+from data import areas, content, labels, periods, present, query, settings
+from data import text as catalogue  # read_figures has a local called text
 from data import cache as data_cache
 from data import playlist as playlists
 from data.periods import month_end, month_start, week_start
@@ -28,12 +29,8 @@ from layouts.ids import Wall
 
 log = logging.getLogger(__name__)
 
-LEAGUE_METRICS = [
-    ("activity_participants", ("活动参与人次", "Participants")),
-    ("volunteer_hours", ("志愿服务时长", "Volunteer hours")),
-    ("hotline_satisfaction_rate", ("12345满意率", "12345 satisfaction")),
-    ("grid_events_closure_rate", ("事件办结率", "Events closed")),
-]
+LEAGUE_METRICS = [(code, catalogue.pair(f"league.{code}")) for code in
+                  ("activity_participants", "volunteer_hours", "hotline_satisfaction_rate", "grid_events_closure_rate")]
 LEAGUE_ROWS = 10
 LIST_ITEMS = 6
 AGENDA_ITEMS = 8
@@ -41,62 +38,42 @@ TICKER_ITEMS = 12
 TICKER_CHARS = 120  # a title longer than this would hold the ticker for minutes
 AGE_ORDER = ["0-17", "18-34", "35-59", "60+"]
 HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")
-WEEKDAYS_ZH = "一二三四五六日"
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --- numbers and words ------------------------------------------------------------------
 
+# Figures are written by data.present, words come from data.text, dates from data.periods;
+# these names stay for the code below.
+
 def is_percent(code: str) -> bool:
-    info = query.metric_info(code)
-    return bool(info) and info.get("unit") == "%"
+    return present.is_percent(code)
 
 
 def number(value, *, percent: bool = False, lang: str = "zh") -> dict:
-    """How a figure is shown: ``text``, and the parts wall.js counts up (``n``, ``d``, ``s``).
-
-    Percentages are shown as 0-100 with one decimal; big numbers as 万 (zh) or k/M (en) so a
-    KPI tile never overflows; small fractional numbers keep one decimal.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return {"text": "—", "n": None, "d": 0, "s": ""}
-    value = float(value)
-    if percent:
-        shown, decimals, suffix = value * 100, 1, ""
-    elif abs(value) >= 1_000_000 and lang == "en":
-        shown, decimals, suffix = value / 1_000_000, 1, "M"
-    elif abs(value) >= 100_000:
-        shown, decimals, suffix = (value / 10_000, 1, "万") if lang != "en" else (value / 1_000, 0, "k")
-    elif abs(value) < 100 and not float(value).is_integer():
-        shown, decimals, suffix = value, 1, ""
-    else:
-        shown, decimals, suffix = value, 0, ""
-    return {"text": f"{shown:,.{decimals}f}{suffix}", "n": round(shown, decimals), "d": decimals, "s": suffix}
+    """``text`` and the parts wall.js counts up (``n``, ``d``, ``s``): ``present.show``, compact."""
+    return present.show(value, None, lang, compact=True, percent=percent).counter()
 
 
 def month_label(d: date, lang: str) -> str:
-    return MONTHS_EN[d.month - 1] if lang == "en" else f"{d.month}月"
+    return catalogue.month_name(d.month, lang, short=True)
 
 
 def long_month(d: date, lang: str) -> str:
-    return f"{MONTHS_EN[d.month - 1]} {d.year}" if lang == "en" else f"{d.year}年{d.month}月"
+    return f"{catalogue.month_name(d.month, lang, short=True)} {d.year}" if lang == "en" else f"{d.year}年{d.month}月"
 
 
 def day_label(d: date, lang: str) -> str:
-    return f"{d.day} {MONTHS_EN[d.month - 1]}" if lang == "en" else f"{d.month}月{d.day}日"
+    return f"{d.day} {catalogue.month_name(d.month, lang, short=True)}" if lang == "en" else f"{d.month}月{d.day}日"
 
 
 def member_label(key, row_label_en, lang: str, limit: int = 24) -> str:
-    text = labels.label(key, lang) if lang == "en" else labels.label(key, "zh")
-    if lang == "en" and text == str(key) and row_label_en:
-        text = row_label_en
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    value = labels.label(key, lang) if lang == "en" else labels.label(key, "zh")
+    if lang == "en" and value == str(key) and row_label_en:
+        value = row_label_en
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def months_back(today: date, count: int = 12) -> date:
-    """The first day of the month ``count - 1`` months before ``today``'s month."""
-    month = today.year * 12 + today.month - 1 - (count - 1)
-    return date(month // 12, month % 12 + 1, 1)
+months_back = periods.months_back
 
 
 # --- reading the warehouse ----------------------------------------------------------------
@@ -130,7 +107,7 @@ def _kpi_value(code: str, area: str, start: date, end: date, lang: str, value) -
         if value is None and span:
             value = query.value(code, area, *span)
         if span:
-            period = f"As of {MONTHS_EN[span[0].month - 1]}" if lang == "en" else f"截至{span[0].month}月"
+            period = f"As of {month_label(span[0], lang)}" if lang == "en" else f"截至{span[0].month}月"
     return value, period
 
 
@@ -141,13 +118,12 @@ def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return period, False
     higher = (info.get("better") or "higher") != "lower"
-    percent = info.get("unit") == "%"
-    shown = f"{target * 100:g}%" if percent else f"{target:g}"
+    shown = present.target_text(target, info)
     below = value is not None and (value < target if higher else value > target)
     if below:
-        return (f"▼ below target {shown}" if lang == "en" else f"▼ 低于目标 {shown}"), True
+        return f"{catalogue.t('wall.below_target', lang)} {shown}", True
     limit = "" if higher else "≤ "
-    return (f"Target {limit}{shown}" if lang == "en" else f"目标 {limit}{shown}"), False
+    return f"{catalogue.t('wall.target', lang)} {limit}{shown}", False
 
 
 GUIDE_PREFIXES = ("办事指引：", "办事指引:", "Service guide: ", "Service guide:")
@@ -184,8 +160,9 @@ def _when(moment: datetime | None, lang: str) -> str:
     if moment is None:
         return ""
     if lang == "en":
-        return f"{moment:%a} {moment.day} {MONTHS_EN[moment.month - 1]} {moment:%H:%M}"
-    return f"周{WEEKDAYS_ZH[moment.weekday()]} {moment.month}/{moment.day} {moment:%H:%M}"
+        return (f"{catalogue.weekday_name(moment.weekday(), lang, short=True)} {moment.day} "
+                f"{month_label(moment, lang)} {moment:%H:%M}")
+    return f"周{catalogue.weekday_name(moment.weekday(), lang)} {moment.month}/{moment.day} {moment:%H:%M}"
 
 
 def read_figures(area: str, lang: str, today: date) -> dict:
@@ -220,7 +197,7 @@ def read_figures(area: str, lang: str, today: date) -> dict:
         got = query.values([k for k, _, _ in view.PARTY_STATS], area, *party)
         for code, value in got.items():
             stats[f"party-{code}"] = number(value, lang=lang)["text"]
-        stats["party-period"] = ("Monthly report · " if lang == "en" else "党组织月报 · ") + long_month(party[0], lang)
+        stats["party-period"] = catalogue.t("wall.monthly_report", lang) + long_month(party[0], lang)
     else:
         stats["party-period"] = view.t("no_data", lang)
 
@@ -262,8 +239,8 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     rows.sort(key=lambda r: -r[first] if not math.isnan(r[first]) else math.inf)
     f["league"] = [
         {"name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
-         "cells": [number(None if math.isnan(r[c]) else r[c], percent=is_percent(c), lang=lang)["text"]
-                   + ("%" if is_percent(c) and not math.isnan(r[c]) else "") for c, _ in LEAGUE_METRICS]}
+         "cells": [present.show(None if math.isnan(r[c]) else r[c], c, lang, compact=True).text
+                   for c, _ in LEAGUE_METRICS]}
         for r in rows[:LEAGUE_ROWS]
     ]
     for i, (_code, pair) in enumerate(LEAGUE_METRICS):
@@ -293,11 +270,10 @@ def read_figures(area: str, lang: str, today: date) -> dict:
 
 
 def pick_metric_name(code: str, lang: str) -> str:
+    """The hotline chart's legend: a short name from data.text, else the catalogue's name."""
+    if f"short.{code}" in catalogue.TEXT:
+        return catalogue.t(f"short.{code}", lang)
     info = query.metric_info(code) or {}
-    short = {"hotline_received": ("受理量", "Received"), "hotline_on_time_rate": ("按时办结率", "On time"),
-             "hotline_satisfaction_rate": ("满意率", "Satisfied")}
-    if code in short:
-        return view.pick(short[code], lang)
     return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
 
@@ -319,7 +295,9 @@ def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
     Returns the cache key too: the wall sends it back with its next request, so a refresh
     that finds nothing new patches nothing.
     """
-    key = f"{query.data_version()}|{today.isoformat()}|{area}|{lang}"
+    # The version this request's cache keys carry (pinned for the request, no SQL within
+    # the TTL): a fresh read here could file an older version's figures under a newer key.
+    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}"
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

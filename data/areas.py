@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, case, func, or_, select
 
+from data.cache import cached  # pages ask these on every refresh: kept per data version
 from data.schema import area
 
 LEVELS = ("city", "district", "street", "community", "grid")
@@ -102,18 +103,21 @@ def fetch_ancestors(conn: Connection, code: str) -> list[dict]:
     return chain
 
 
+@cached
 def get(code: str, *, engine: Engine | None = None) -> dict | None:
     """The area's row as a dict, or None when the code is not registered."""
     with _engine(engine).connect() as conn:
         return fetch(conn, code)
 
 
+@cached
 def children(code: str, *, engine: Engine | None = None) -> list[dict]:
     """The areas whose parent is ``code``, ordered by code."""
     with _engine(engine).connect() as conn:
         return fetch_children(conn, code)
 
 
+@cached
 def ancestors(code: str, *, engine: Engine | None = None) -> list[dict]:
     """The breadcrumb: root first, the area itself last. Raises UnknownArea."""
     with _engine(engine).connect() as conn:
@@ -148,6 +152,7 @@ def search(text: str, limit: int = 20, *, engine: Engine | None = None) -> list[
         return [_row(r) for r in conn.execute(query)]
 
 
+@cached
 def population(code: str, *, engine: Engine | None = None) -> int | None:
     """The area's population: stored, or else the sum of its children's (recursively).
 
@@ -186,12 +191,3 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
 def level_rank(level: str) -> int:
     """0 for the city down to 4 for a grid cell (unknown levels sort last)."""
     return LEVEL_ORDER.get(level, len(LEVELS))
-
-
-# Pages call these on every refresh; the app's cache keeps them per data version.
-from data.cache import cached as _cached  # noqa: E402 - after the functions it wraps
-
-get = _cached(get)
-children = _cached(children)
-ancestors = _cached(ancestors)
-population = _cached(population)

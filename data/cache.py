@@ -2,8 +2,9 @@
 
 The data version is the id of the latest successful ETL load. Every cached result's key
 carries it, so after a load each worker (or host, with Redis) misses on its next refresh
-and reads the new figures; nothing needs to be deleted. The version itself is re-read at
-most every ``CSB_VERSION_TTL`` seconds (default 1) per process.
+and reads the new figures; nothing needs to be deleted. The version is the app's
+``data.version.Reader``: re-read at most every ``CSB_VERSION_TTL`` seconds (default 1)
+per process, and one value for all the keys of one request.
 
 Backends, from ``CSB_CACHE``: ``simple`` (per process, the embedded default),
 ``filesystem`` (several workers on one host, ``CSB_CACHE_DIR``), ``redis`` (several hosts,
@@ -23,15 +24,17 @@ from collections import OrderedDict
 
 from flask_caching import Cache
 
-from data import settings
+from data import db, settings
+from data import version as data_versions
 
 log = logging.getLogger("csb.cache")
 
 cache = Cache()
-_state: dict = {"backend": None, "local": None, "down": False, "retry_at": 0.0}
+# The app's cache as the query functions see it: flask-caching's backend, the local front,
+# the app's version reader, and whether the backend is down. Module state because query
+# functions are also called outside any request (scripts, tests) once an app is made.
+_state: dict = {"backend": None, "local": None, "version": None, "down": False, "retry_at": 0.0}
 RETRY_SECONDS = 10.0  # while the backend is down, try it again this often, not on every call
-_version_lock = threading.Lock()
-_versions: dict[str, tuple[float, int]] = {}  # database url -> (read at, version)
 
 
 class _Local:
@@ -104,11 +107,15 @@ def config_from_env() -> dict:
     return {**base, "CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000}
 
 
-def init_app(server) -> None:
-    """Attach the cache to the Flask server; query functions start using it."""
+def init_app(server, reader: data_versions.Reader | None = None) -> None:
+    """Attach the cache to the Flask server, its keys versioned by ``reader`` (the app's,
+    from ``server.extensions``, or a new one); query functions start using it."""
     cache.init_app(server, config=config_from_env())
+    reader = reader or server.extensions.get(data_versions.EXTENSION) or data_versions.Reader()
+    server.extensions[data_versions.EXTENSION] = reader
     _state["backend"] = server.extensions["cache"][cache]
     _state["local"] = _local_from_env(os.environ.get("CSB_CACHE", "simple").strip().lower())
+    _state["version"] = reader
     _state["down"] = False
 
 
@@ -121,26 +128,27 @@ def reset() -> None:
     """Stop caching in this process (tests, and code run outside the app)."""
     _state["backend"] = None
     _state["local"] = None
+    _state["version"] = None
     _state["down"] = False
-    _versions.clear()
 
 
-def data_version(url: str) -> int:
-    """The warehouse's data version, re-read at most every CSB_VERSION_TTL seconds."""
-    ttl = float(os.environ.get("CSB_VERSION_TTL", "1"))
-    now = time.monotonic()
-    seen = _versions.get(url)
-    if seen and now - seen[0] < ttl:
-        return seen[1]
-    with _version_lock:
-        seen = _versions.get(url)  # another thread may have just read it
-        if seen and time.monotonic() - seen[0] < ttl:
-            return seen[1]
-        from data import query
+def data_version(url: str | None = None) -> int:
+    """The data version the cache keys carry: the app reader's value for this request
+    (see ``data.version``); without an app cache, read from the warehouse now."""
+    url = url or settings.database_url()
+    reader = _state["version"]
+    return reader(url) if reader is not None else data_versions.read_fresh(url)
 
-        version = query.read_data_version()
-        _versions[url] = (time.monotonic(), version)
-        return version
+
+def trusted_version(engine) -> int | None:
+    """``data_version()`` when ``engine`` is the app's warehouse and the app has a cache;
+    None for any other engine (tests, the ETL), whose state must be read on every call."""
+    if _state["version"] is None:
+        return None
+    url = settings.database_url()
+    if db.get_engine(url) is not engine:
+        return None
+    return data_version(url)
 
 
 def _backend_failed(err: Exception) -> None:
@@ -196,6 +204,37 @@ def cached(fn):
         if local is not None and result is not None:
             local.put(key, result)
         return result
+
+    wrapper.uncached = fn
+    return wrapper
+
+
+def per_version(fn):
+    """Keep ``fn``'s answers in this process for the current data version.
+
+    For the catalogue look-ups a screen makes by the hundred (is this metric a
+    percentage?): a dict read instead of a cache round trip (and an unpickling) each.
+    Like ``cached``, only while the app has a cache, and never for calls with their own
+    engine.
+    """
+    memo: dict[str, tuple[int, dict]] = {}
+
+    @functools.wraps(fn)
+    def wrapper(code, *, engine=None):
+        if engine is not None or _state["backend"] is None:
+            return fn(code, engine=engine)
+        url = settings.database_url()
+        version = data_version(url)
+        seen = memo.get(url)
+        if seen is None or seen[0] != version:
+            seen = memo[url] = (version, {})
+        found = seen[1].get(code)
+        if found is None:
+            found = fn(code)
+            if found is None:
+                return None  # unknown codes are asked again: a catalogue may grow without a load
+            seen[1][code] = found
+        return dict(found)
 
     wrapper.uncached = fn
     return wrapper

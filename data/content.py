@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from data import areas as area_tree
 from data.areas import prefix_bounds, subtree_prefix
+from data.cache import cached  # the wall reads items and upcoming on every refresh: kept per data version
 from data.schema import content
 
 KINDS = ("news", "notice", "activity", "guide", "resource")
@@ -87,6 +88,7 @@ def _rows(conn, query) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+@cached
 def items(kinds, area: str | None = None, *, since=None, until=None, limit: int = 20,
           engine: Engine | None = None) -> list[dict]:
     """Content of ``kinds`` relevant to ``area`` (all areas when None), newest published first.
@@ -109,6 +111,7 @@ def items(kinds, area: str | None = None, *, since=None, until=None, limit: int 
         return _rows(conn, query)
 
 
+@cached
 def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | None = None) -> list[dict]:
     """Activities for ``area`` taking place between ``start`` and ``end`` (dates, inclusive), soonest first.
 
@@ -145,10 +148,3 @@ def plain_text(markdown: str | None) -> str:
         return ""
     rendered = nh3.clean(_MARKDOWN.render(markdown), tags=set())
     return " ".join(html.unescape(rendered).split())
-
-
-# The wall reads these on every refresh; the app's cache keeps them per data version.
-from data.cache import cached as _cached  # noqa: E402 - after the functions it wraps
-
-items = _cached(items)
-upcoming = _cached(upcoming)

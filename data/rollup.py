@@ -1,4 +1,4 @@
-"""The monthly roll-up: ``fact`` summed (flows) or last-valued (stocks) per month.
+"""The monthly roll-up: ``fact`` per month by its kind's rule (``data.kinds``: flows summed, stocks last-valued).
 
 A question over whole months (a twelve-month trend, last quarter's total) gives the same
 answer from ``fact_month`` as from the daily facts, reading fewer rows: up to a thirtieth
@@ -17,8 +17,9 @@ from datetime import date
 
 from sqlalchemy import Connection, Date, and_, cast, delete, func, insert, or_, select, type_coerce, update
 
-from data import settings
-from data.schema import etl_run, fact, fact_month, metric, rollup_state
+from data import kinds, settings
+from data import version as data_versions
+from data.schema import fact, fact_month, metric, rollup_state
 
 NAME = "fact_month"
 STREETS_FROM = 50  # more communities than this in one load: refresh their streets instead (a superset is still right)
@@ -53,11 +54,8 @@ def marker(conn: Connection) -> int | None:
 
 
 def data_version(conn: Connection, before: int | None = None) -> int:
-    """The latest successful load's id (before run ``before``, when given)."""
-    query = select(func.max(etl_run.c.id)).where(etl_run.c.status == "success")
-    if before is not None:
-        query = query.where(etl_run.c.id < before)
-    return int(conn.execute(query).scalar() or 0)
+    """The latest successful load's id (before run ``before``, when given): ``data.version``'s."""
+    return data_versions.read(conn, before)
 
 
 def is_current(conn: Connection) -> bool:
@@ -120,24 +118,14 @@ def _scope(table, metrics, prefix: str | None, runs, dimensions=None) -> list:
 
 
 def _rebuild(conn: Connection, conditions_fact: list, conditions_month: list) -> None:
-    dialect = conn.dialect.name
     conn.execute(delete(fact_month).where(*conditions_month))
-    month = month_of(dialect, fact.c.period)
-    stocks = select(metric.c.code).where(metric.c.kind == "stock")
+    month = month_of(conn.dialect.name, fact.c.period).label("period")
+    stocks = select(metric.c.code).where(metric.c.kind == kinds.STOCK)
     keys = [fact.c.area_code, fact.c.metric_code, fact.c.dimension, fact.c.member]
-    flows = (
-        select(month.label("period"), *keys, func.sum(fact.c.value).label("value"))
-        .where(*conditions_fact, fact.c.metric_code.not_in(stocks))
-        .group_by(month, *keys)
-    )
-    ranked = select(
-        month.label("period"), *keys, fact.c.value,
-        func.row_number().over(partition_by=[*keys, month], order_by=fact.c.period.desc()).label("rn"),
-    ).where(*conditions_fact, fact.c.metric_code.in_(stocks)).subquery()
-    latest = select(ranked.c.period, ranked.c.area_code, ranked.c.metric_code, ranked.c.dimension,
-                    ranked.c.member, ranked.c.value).where(ranked.c.rn == 1)
-    conn.execute(insert(fact_month).from_select(COLUMNS, flows))
-    conn.execute(insert(fact_month).from_select(COLUMNS, latest))
+    for kind, of_kind in ((kinds.FLOW, fact.c.metric_code.not_in(stocks)), (kinds.STOCK, fact.c.metric_code.in_(stocks))):
+        rows = kinds.over_time_sql(kind, series=keys, bucket=month, period=fact.c.period, value=fact.c.value,
+                                   where=[*conditions_fact, of_kind])
+        conn.execute(insert(fact_month).from_select(COLUMNS, rows))
 
 
 def refresh(conn: Connection, *, metrics=None, months=None, communities=None, run_id: int | None = None) -> None:

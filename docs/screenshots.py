@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,7 +49,7 @@ def ready(driver, page: str) -> bool:
 def every_panel(driver, out: Path, name: str) -> None:
     """One shot per panel as the wall rotates through them."""
     for panel in playlists.read(playlists.default_path()).panels():
-        wait_for(driver, lambda d: d.execute_script(
+        wait_for(driver, lambda d, panel=panel: d.execute_script(
             "var s = document.querySelector('.wall-stage'); return s && s.getAttribute('data-active')") == panel,
             timeout=120, message=f"panel {panel} never came round")
         time.sleep(2.0)
@@ -69,10 +69,9 @@ def main() -> int:
     env = {}
     if args.panels:
         # Day-time panels only, 4 s each, so the shots come round quickly.
-        rotation = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
-        rotation.write("refresh: 60\npanels:\n" + "".join(
-            f"  - id: {p}\n    duration: 4\n" for p in playlists.read(playlists.default_path()).panels()))
-        rotation.close()
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as rotation:
+            rotation.write("refresh: 60\npanels:\n" + "".join(
+                f"  - id: {p}\n    duration: 4\n" for p in playlists.read(playlists.default_path()).panels()))
         env["CSB_PLAYLIST"] = rotation.name
     server = AppServer(args.database_url, env=env).start()
     try:
@@ -80,7 +79,7 @@ def main() -> int:
             driver = make_driver(width, height)
             try:
                 driver.get(server.url + path)
-                wait_for(driver, lambda d: ready(d, page), timeout=60, message=f"{path} never got ready")
+                wait_for(driver, lambda d, page=page: ready(d, page), timeout=60, message=f"{path} never got ready")
                 time.sleep(2.5)  # count-ups and chart transitions settle
                 suffix = "-en" if "lang=en" in path else ""
                 target = args.out / f"{page}-{width}x{height}{suffix}.png"

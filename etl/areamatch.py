@@ -13,7 +13,8 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from typing import Iterable, Mapping, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -75,8 +76,8 @@ def _chinese_number(text: str) -> int | None:
         return int(text)
     if "十" in text:
         tens, _, ones = text.partition("十")
-        high = _CHINESE_DIGITS.get(tens, None) if tens else 1
-        low = _CHINESE_DIGITS.get(ones, None) if ones else 0
+        high = _CHINESE_DIGITS.get(tens) if tens else 1
+        low = _CHINESE_DIGITS.get(ones) if ones else 0
         return None if high is None or low is None else high * 10 + low
     return _CHINESE_DIGITS.get(text) if len(text) == 1 else None
 
@@ -129,7 +130,7 @@ class AreaMatcher:
         self._memo: dict[tuple, Match] = {}
 
     @classmethod
-    def from_engine(cls, engine: Engine) -> "AreaMatcher":
+    def from_engine(cls, engine: Engine) -> AreaMatcher:
         """A matcher over the warehouse's ``area`` table."""
         area = schema.area
         with engine.connect() as conn:
@@ -137,7 +138,7 @@ class AreaMatcher:
         return cls(rows)
 
     @classmethod
-    def from_register(cls, path=None) -> "AreaMatcher":
+    def from_register(cls, path=None) -> AreaMatcher:
         """A matcher over the shipped register file ``data/reference/areas.csv``."""
         from data.catalog import read_areas
 
@@ -155,14 +156,14 @@ class AreaMatcher:
             return list(found)
         return list(self._stems[level].get(_stem(key, level), []))
 
-    def _ancestor(self, code: str, level: str) -> str | None:
+    def _ancestor(self, code: str | None, level: str) -> str | None:
         while code is not None and self.levels.get(code) != level:
             code = self.parents.get(code)
         return code
 
     def _describe(self, codes: list[str], level: str) -> str:
         above = {c: self._ancestor(c, level) for c in codes}
-        return "、".join(self.names.get(a, "?") for a in sorted(set(above.values()), key=str))
+        return "、".join(self.names.get(a, "?") if a else "?" for a in sorted(set(above.values()), key=str))
 
     def _resolve(self, level: str, value, scope: list[tuple[str, str, set[str]]]) -> Match:
         """One area of ``level`` named ``value``, inside every (level, label, codes) of ``scope``."""
@@ -257,11 +258,12 @@ class AreaMatcher:
             tried.append(found)
         name_key = _key(name)
         if name_key:
-            found = self._resolve("grid", name, scope) if self._candidates("grid", name) else None
-            if found is None:
+            if self._candidates("grid", name):
+                found = self._resolve("grid", name, scope)
+            else:
                 parsed = _GRID_NAME.match(name_key)
                 n = _chinese_number(parsed["number"]) if parsed else None
-                if n is None:
+                if parsed is None or n is None:
                     found = Match(None, f"网格 '{normalize_text(name)}' 不在区划登记中 / grid not in the area register")
                 else:
                     found = self._grid_in_community(n, parsed["community"] or community, scope,
@@ -278,7 +280,7 @@ class AreaMatcher:
             return Match(None, f"网格 '{shown}' 缺少所属社区 / grid number without its community")
         outer = [s for s in scope if s[0] != "community"]
         found = self._resolve("community", community, outer)
-        if not found.ok:
+        if found.code is None:
             return found
         for level, outer_shown, codes in scope:
             if level == "community" and found.code not in codes:

@@ -23,7 +23,7 @@ TOTALS = re.compile(r"^(总?合计|总计|小计|合\s*计|总\s*计)")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def normalize_cell(text: str) -> str:
+def normalize_cell(text: object) -> str:
     """NFKC (full-width -> half-width), trimmed, runs of spaces made one, no space
     next to a Chinese character (``汇泉路 社区`` is ``汇泉路社区``), no zero-width marks."""
     if not isinstance(text, str):
@@ -177,10 +177,10 @@ def locate_header(sheet: Sheet, aliases: dict[str, list[str]], required: list[st
         # Name only the headers we recognised: an unrecognised "header" may be a data row
         # with names and phone numbers in it, and messages are stored.
         expected = "、".join(missing)
-        found = "、".join(best.labels.values()) if best is not None else ""
+        recognised = "、".join(best.labels.values()) if best is not None else ""
         raise RefusedFile(
             f"缺少必需的列 / missing required columns: {expected}; "
-            f"识别到的列 / columns recognised: {found or '无 / none'}"
+            f"识别到的列 / columns recognised: {recognised or '无 / none'}"
         )
     return best
 
@@ -306,12 +306,12 @@ DISTINCT_SAMPLE = 10_000  # rows looked at to tell a column of few distinct valu
 _SEPARATOR = "\x1f"  # joins texts for whole-column string operations (never in a date)
 
 
-def _parse_texts(texts: np.ndarray) -> pd.Series:
+def _parse_texts(values: np.ndarray) -> pd.Series:
     """Each text as a timestamp (datetime64[us], NaT where unreadable)."""
-    texts = pd.Series(texts, dtype=object).fillna("")
-    joined = _SEPARATOR.join(texts.tolist()) if len(texts) else ""
-    if joined.count(_SEPARATOR) != max(len(texts) - 1, 0):  # a separator inside a cell: one by one
-        joined = None
+    texts = pd.Series(values, dtype=object).fillna("")
+    whole = _SEPARATOR.join(texts.tolist()) if len(texts) else ""
+    # None when a separator sits inside a cell: then one by one
+    joined = whole if whole.count(_SEPARATOR) == max(len(texts) - 1, 0) else None
     if joined is not None and "/" in joined:
         texts = pd.Series(joined.replace("/", "-").split(_SEPARATOR), dtype=object)
     elif joined is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -180,7 +181,7 @@ def _clip(text: str, width: int) -> str:
     return out
 
 
-def table(header: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
+def table(header: list[str], rows: list[list[str]], right: AbstractSet[str] = frozenset()) -> str:
     """Rows as aligned columns (Chinese characters count two columns wide)."""
     widths = [max(_width(str(cell)) for cell in column) for column in zip(header, *rows)]
     lines = []

@@ -48,19 +48,26 @@ class Delivery:
         return f"Delivery({self.location!r}, {self.size} bytes)"
 
     @property
+    def _file(self) -> Path:
+        """The file a delivery made without its bytes reads from (one of the two is always given)."""
+        if self.path is None:
+            raise ValueError(f"{self.location}: a delivery needs its bytes or a path")
+        return self.path
+
+    @property
     def data(self) -> bytes:
         if self._data is None:
-            self._data = self.path.read_bytes()
+            self._data = self._file.read_bytes()
         return self._data
 
     @property
     def size(self) -> int:
-        return len(self._data) if self._data is not None else self.path.stat().st_size
+        return len(self._data) if self._data is not None else self._file.stat().st_size
 
     def head(self, n: int) -> bytes:
         if self._data is not None:
             return self._data[:n]
-        with open(self.path, "rb") as handle:
+        with open(self._file, "rb") as handle:
             return handle.read(n)
 
     def blocks(self, size: int = BLOCK):
@@ -69,7 +76,7 @@ class Delivery:
             for i in range(0, len(self._data), size):
                 yield self._data[i:i + size]
             return
-        with open(self.path, "rb") as handle:
+        with open(self._file, "rb") as handle:
             while block := handle.read(size):
                 yield block
 
@@ -163,7 +170,7 @@ class Sheet:
     1-based row of each frame row in the source (title and header rows included)."""
 
     frame: pd.DataFrame
-    row_numbers: pd.Series = field(default=None)  # type: ignore[assignment]
+    row_numbers: pd.Series = field(default=None)
 
     def __post_init__(self):
         if self.row_numbers is None:
@@ -361,6 +368,7 @@ def _cell_text(value) -> str:
 def read_records(delivery: Delivery) -> list[dict]:
     """JSON array, ``{"data": [...]}`` page, or JSON Lines: a list of flat dicts."""
     text = decode(delivery.data, delivery.location).strip()
+    records: object  # whatever the JSON holds, checked below
     try:
         if delivery.suffix in (".jsonl", ".ndjson"):
             records = _json_lines(text)

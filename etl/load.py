@@ -11,16 +11,18 @@ transaction (:class:`Load`), so memory holds one chunk and readers see all of it
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ARRAY,
     Connection,
+    CursorResult,
     Engine,
+    Transaction,
     and_,
     any_,
     bindparam,
@@ -81,7 +83,8 @@ class Output:
         has_facts = self.facts is not None and len(self.facts) > 0
         periods = self.periods
         if periods is None:
-            days = pd.to_datetime(pd.Series(self.facts["period"].unique())) if has_facts else pd.Series([], dtype="datetime64[us]")
+            days = (pd.to_datetime(pd.Series(self.facts["period"].unique())) if has_facts
+                    else pd.Series([], dtype="datetime64[us]"))
             periods = sorted(set(days.dt.date))
         communities = self.communities
         if communities is None:
@@ -117,15 +120,22 @@ def previous_success(engine: Engine, source: str, checksum: str) -> int | None:
         ).scalar()
 
 
-def record_run(engine: Engine, source: str, location: str, checksum: str, started_at: datetime,
+def _new_id(result: CursorResult) -> int:
+    """The id the database gave the row just inserted (SQLAlchemy types the key as optional)."""
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has it
+    return int(key[0])
+
+
+def record_run(engine: Engine, source: str, location: str, checksum: str | None, started_at: datetime,
                status: str, message: str, rows_read: int = 0) -> RunResult:
     """A run that wrote nothing (unchanged or failed), in a transaction of its own."""
     with engine.begin() as conn:
-        run_id = conn.execute(insert(etl_run).values(
+        run_id = _new_id(conn.execute(insert(etl_run).values(
             source=source, location=location, checksum=checksum, started_at=started_at,
             finished_at=_now(), status=status, rows_read=rows_read, rows_loaded=0, rows_rejected=0,
             message=message,
-        )).inserted_primary_key[0]
+        )))
     return RunResult(run_id, source, location, status, rows_read, message=message)
 
 
@@ -141,6 +151,12 @@ class Load:
     back; a killed process leaves an uncommitted transaction, which no engine keeps.
     """
 
+    # Opened by __enter__: a Load is only ever used inside its ``with`` block.
+    conn: Connection
+    transaction: Transaction
+    run_id: int
+    months: MonthRollup
+
     def __init__(self, engine: Engine, source: str, metrics: list[str], location: str, checksum: str,
                  started_at: datetime):
         self.engine, self.source, self.metrics = engine, source, list(metrics)
@@ -150,22 +166,19 @@ class Load:
         self.dimensions: set[tuple[str, str]] = set()
         self.rows_read = self.rows_loaded = self.rows_rejected = self.facts = self.chunks = self.warnings = 0
         self.notes: list[str] = []
-        self.conn: Connection | None = None
-        self.run_id: int | None = None
         self.cleared: dict[str, set[date]] = {}  # community -> days whose older facts are gone
         self.first_pairs: set[tuple[str, str]] | None = None  # (metric, dimension) cleared with every chunk
-        self.months: MonthRollup | None = None
         self.covered: tuple[date, date] | None = None  # the delivery's first and last day of data
         self.streets: dict[str, list[str]] = {}  # street (9 digits) -> its registered communities
         self.reached: set[str] = set()  # the communities the delivery holds data for (its coverage)
 
-    def __enter__(self) -> "Load":
+    def __enter__(self) -> Load:
         self.conn = self.engine.connect()
         self.transaction = self.conn.begin()
-        self.run_id = self.conn.execute(insert(etl_run).values(
+        self.run_id = _new_id(self.conn.execute(insert(etl_run).values(
             source=self.source, location=self.location, checksum=self.checksum, started_at=self.started_at,
             status="running", rows_read=0,
-        )).inserted_primary_key[0]
+        )))
         if self.conn.dialect.name == "sqlite":
             # Only the page cache: journal and sync settings (durability) stay as they are.
             self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -249,7 +262,7 @@ class Load:
         self.months.finish(self.conn, periods, communities)
         if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
-                fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar()
+                fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar_one()
         record_coverage(self.conn, self.run_id, self.covered, sorted(self.reached), self.started_at.date())
         notes = self.notes + ([f"{self.warnings} 个字段警告 / field warnings (rows kept)"] if self.warnings else [])
         message = summary(self.facts, periods, communities, notes)
@@ -361,8 +374,8 @@ def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str
     """
     if not metrics or not periods or not communities:
         return 0
-    pairs = set(written) | (catalogue_pairs(conn, metrics) if catalogue else set())
-    pairs = sorted((code, dimension) for code, dimension in pairs if code in metrics)
+    known = set(written) | (catalogue_pairs(conn, metrics) if catalogue else set())
+    pairs = sorted((code, dimension) for code, dimension in known if code in metrics)
     if not pairs:
         return 0
     communities = sorted(set(communities))
@@ -491,14 +504,17 @@ def _cells(frame: pd.DataFrame) -> np.ndarray:
     return cells
 
 
+_NONE = np.array([None], dtype=object)  # appended as the value of a missing category or day
+
+
 def _plain_column(column: pd.Series) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
-        values = np.append(_plain_column(pd.Series(column.cat.categories)), None)
+        values = np.append(_plain_column(pd.Series(column.cat.categories)), _NONE)
         return values[column.cat.codes.to_numpy()]
     if pd.api.types.is_datetime64_any_dtype(column):
         # How SQLAlchemy's SQLite Date is stored; formatted once per distinct day.
         codes, days = pd.factorize(column)
-        return np.append(np.asarray(days.strftime("%Y-%m-%d"), dtype=object), None)[codes]
+        return np.append(np.asarray(days.strftime("%Y-%m-%d"), dtype=object), _NONE)[codes]
     if len(column) and isinstance(column.iloc[0], date) and not isinstance(column.iloc[0], datetime):
         column = column.map(date.isoformat)
     values = column.to_numpy(dtype=object)
@@ -575,7 +591,9 @@ def key_order(facts: pd.DataFrame) -> np.ndarray:
 
 
 def _copy(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection has its driver's
+    cursor = driver.cursor()
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '\\N')") as copy:
         for i in range(0, len(frame), BATCH):
             buffer = io.StringIO()

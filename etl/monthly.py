@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, or_, select
 
-from data import rollup
+from data import kinds, rollup
 from data.schema import fact, fact_month, metric
-from etl.groups import distinct_rows
 
 SLICE = 500  # communities per statement
+SERIES = ["metric_code", "dimension", "area_code", "member"]  # one series of facts, rolled up by month
 
 
 class MonthRollup:
@@ -32,7 +31,7 @@ class MonthRollup:
         self.run_id, self.metrics = run_id, list(metrics)
         rows = conn.execute(select(metric.c.code, metric.c.kind, metric.c.dimensions)
                             .where(metric.c.code.in_(self.metrics or [""]))).all()
-        self.stocks = {code for code, kind, _ in rows if kind == "stock"}
+        self.stocks = {code for code, kind, _ in rows if kind == kinds.STOCK}
         self.pairs = {(code, d.strip()) for code, _, dims in rows for d in ["", *(dims or "").split(",")]
                       if d.strip() or d == ""}
         self.fresh = conn.execute(select(fact.c.metric_code).limit(1)).first() is None
@@ -126,51 +125,25 @@ def _subtrees(table, communities: list[str]) -> list:
 
 
 def _by_month(facts: pd.DataFrame, stocks: set[str]) -> pd.DataFrame:
-    """One chunk's facts summed by month (flows), or their latest day's value (stocks),
-    with that day kept so chunks can be combined."""
+    """One chunk's facts rolled up by month (``data.kinds``), with each stock's latest day
+    kept so chunks can be combined."""
     day = pd.to_datetime(facts["period"]).to_numpy(dtype="datetime64[D]")
     frame = pd.DataFrame({
         "metric_code": facts["metric_code"], "dimension": facts["dimension"], "area_code": facts["area_code"],
         "month": day.astype("datetime64[M]").astype("datetime64[D]"), "member": facts["member"],
         "day": day, "value": facts["value"].astype(float),
     })
-    keys = ["metric_code", "dimension", "area_code", "month", "member"]
-    is_stock = frame["metric_code"].isin(stocks).to_numpy()
-    parts = []
-    if not is_stock.all():
-        flows = _flow_sums(frame if not is_stock.any() else frame[~is_stock], keys)
-        flows["day"] = flows["month"]
-        parts.append(flows)
-    if is_stock.any():
-        latest = frame[is_stock].sort_values("day", kind="stable").groupby(keys, sort=False, observed=True).tail(1)
-        parts.append(latest)
-    return pd.concat(parts, ignore_index=True)[[*keys, "day", "value"]]
-
-
-def _flow_sums(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """``frame`` summed by ``keys``: on integer group codes with an exact ``bincount`` when
-    every value is a whole number (counts), else pandas' own group-by."""
-    values = frame["value"].to_numpy(dtype=float)
-    if len(values) and np.isfinite(values).all() and (values == np.round(values)).all() \
-            and np.abs(values).sum() < 2.0**53:
-        group, firsts = distinct_rows(frame[keys])
-        out = frame[keys].iloc[firsts].reset_index(drop=True)
-        out["value"] = np.bincount(group, weights=values, minlength=len(firsts))
-        return out
-    return frame.groupby(keys, sort=False, observed=True)["value"].sum().reset_index()
+    return kinds.over_time_frame(frame, stocks, series=SERIES, bucket="month", period="day", keep_period=True)
 
 
 def _combine(parts: list[pd.DataFrame], stocks: set[str]) -> pd.DataFrame:
     """The ``fact_month`` rows of all chunks: flows summed; for a stock the latest day's
     value, where chunks that wrote the same day added up (as the facts did)."""
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    keys = ["metric_code", "dimension", "area_code", "month", "member"]
     if len(parts) > 1:
-        frame = frame.groupby([*keys, "day"], sort=False, observed=True)["value"].sum().reset_index()
-        is_stock = frame["metric_code"].isin(stocks).to_numpy()
-        flows = frame[~is_stock].groupby(keys, sort=False, observed=True)["value"].sum().reset_index()
-        latest = frame[is_stock].sort_values("day", kind="stable").groupby(keys, sort=False, observed=True).tail(1)
-        frame = pd.concat([flows, latest[[*keys, "value"]]], ignore_index=True)
+        keys = [*SERIES, "month", "day"]
+        frame = frame.groupby(keys, sort=False, observed=True)["value"].sum().reset_index()
+        frame = kinds.over_time_frame(frame, stocks, series=SERIES, bucket="month", period="day")
     out = pd.DataFrame({
         "period": pd.to_datetime(frame["month"]).to_numpy(dtype="datetime64[D]").astype("datetime64[us]"),
         "area_code": frame["area_code"], "metric_code": frame["metric_code"], "dimension": frame["dimension"],

@@ -9,10 +9,10 @@ whose facts are sums over rows is read, checked and written a chunk at a time.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 
 from data import settings
 from etl import clean, extract, load, sources
-from etl.groups import distinct_rows
 from etl.extract import Delivery, Limits, RefusedFile
+from etl.groups import distinct_rows
 from etl.load import Output, RunResult
 from etl.validate import Field, aliases, combine_rejects, validate
 
@@ -43,23 +43,15 @@ class Context:
     engine: Engine
     now: datetime = field(default_factory=settings.local_now)
     fields: list[Field] = field(default_factory=list)
-    file_name: str = ""  # the delivery's file name (or the URL's last part)
     _matcher: object | None = None
     _seen: dict = field(default_factory=dict)
-
-    def seen_before(self, name: str, values: pd.Series) -> pd.Series:
-        """True where a value already came in an earlier chunk of this delivery.
-
-        Kept as a few sorted arrays of 64-bit hashes (8 bytes a value), so a file of
-        millions of rows is checked for duplicates across its chunks without holding
-        its texts.
-        """
-        return self._seen_before(name, _hashes(values), values.index)
 
     def repeated(self, name: str, values: pd.Series) -> pd.Series:
         """True where a value came in an earlier row of this chunk or an earlier chunk.
 
-        Within the chunk the hashes only find candidates; the texts decide.
+        Earlier chunks are kept as a few sorted arrays of 64-bit hashes (8 bytes a value),
+        so a file of millions of rows is checked across its chunks without holding its
+        texts. Within the chunk the hashes only find candidates; the texts decide.
         """
         hashes = _hashes(values)
         twice = pd.Series(hashes).duplicated(keep=False).to_numpy()
@@ -177,9 +169,6 @@ def _is_csv(delivery: Delivery) -> bool:
     return head != b"PK\x03\x04" and bool(head.strip())
 
 
-STAGES = ("read", "check", "facts", "write")
-
-
 class _Steps:
     """Advances an optional progress bar (tqdm-like: ``update``, ``close``) by stage."""
 
@@ -194,13 +183,6 @@ class _Steps:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def process(engine: Engine, module: ModuleType, delivery: Delivery, now: datetime | None = None,
-            steps: _Steps | None = None) -> Output:
-    """Everything but the write, for a whole delivery at once (tests, tools)."""
-    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS), delivery.name)
-    return process_rows(module, read_rows(module, delivery), ctx, steps or _Steps(None, ""))
 
 
 def process_rows(module: ModuleType, rows: pd.DataFrame, ctx: Context, steps: _Steps) -> Output:
@@ -238,7 +220,7 @@ def load_delivery(engine: Engine, module: ModuleType, delivery: Delivery, now: d
         return load.record_run(engine, module.NAME, delivery.location, checksum, started, "unchanged",
                                f"与第 {earlier} 次运行的文件相同 / same file as run {earlier}; nothing changed")
     steps = _Steps(progress, f"{module.NAME} {delivery.name}")
-    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS), delivery.name)
+    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS))
     try:
         with load.Load(engine, module.NAME, list(module.METRICS), delivery.location, checksum, started) as writer:
             for rows in read_chunks(module, delivery, limits.chunk_rows):

@@ -40,7 +40,8 @@ SAMPLE_COMMUNITY_STEMS = """
 丁香 玉兰 桂花园 枇杷 石榴 柑园 东篱 南苑 西苑 北苑 清水河 浣花 百花潭 少陵 青华 琴台 文殊 江安 锦绣 锦泰
 和美 和谐 和睦 安康 康乐 福康 福源 瑞祥 祥和 吉祥 嘉苑 怡园 怡景 悦湖 悦江 书香 翰林 文苑 文星 学府
 桃李 育才 科华 科园 创业 新桥 新民 新城 新苑 新光 新安 新乐 新河 南湖 北湖 西湖 白鹭 凤凰 龙王 白马
-人民路 解放路 东风路 红光路 光华路 抚琴路 一环路 沙湾路 双林路 府青路 科华路 永丰路 红牌楼 九兴路 芳华路 清江路 西珠市 东门 北门 南门
+人民路 解放路 东风路 红光路 光华路 抚琴路 一环路 沙湾路 双林路 府青路
+科华路 永丰路 红牌楼 九兴路 芳华路 清江路 西珠市 东门 北门 南门
 西门 龙腾 倪家桥 紫竹 玉沙路 八里桥 槐树店 杉板桥 青杠 黄桷 白果 松林 柏杨 高桥 土门 观音 五里 七里 十里 三元
 四平 大林 双河 白塔 宝林 明月 红岩 金星 东升 胜利 团结 友谊 民主 民强 富强 兴隆 丰收 长乐 长安 同心
 同乐 安居 乐居 宜居 锦馨 锦苑 锦晖 蜀光 华严 华兴 华府 华新 青羊 青松 青石 青云 碧波 碧水 碧桂 金沙
@@ -52,7 +53,8 @@ SAMPLE_COMMUNITY_STEMS = """
 PLACE_READINGS = {"都": ["du"], "朝阳": ["chao", "yang"], "长顺": ["chang", "shun"]}
 
 # Name suffix -> English designation, longest first.
-DESIGNATIONS = [("街道", "Subdistrict"), ("社区", "Community"), ("镇", "Town"), ("区", "District"), ("县", "County"), ("市", "City")]
+DESIGNATIONS = [("街道", "Subdistrict"), ("社区", "Community"), ("镇", "Town"), ("区", "District"), ("县", "County"),
+                ("市", "City")]
 
 
 def reference_paths(folder: Path | None = None) -> dict[str, Path]:
@@ -142,7 +144,8 @@ class Outline:
         return False
 
 
-def scatter(rng: random.Random, centre: tuple[float, float], near: float, far: float, outline: Outline | None):
+def scatter(rng: random.Random, centre: tuple[float, float], near: float, far: float,
+            outline: Outline | None) -> tuple[float, float]:
     """A point between ``near`` and ``far`` degrees from ``centre``, inside ``outline`` if it can."""
     for _ in range(50):
         angle = rng.uniform(0, 2 * math.pi)
@@ -313,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{target} is up to date ({len(rows)} areas)")
         return 0
     target.write_text(text, encoding="utf-8", newline="")
-    levels = {}
+    levels: dict[str, int] = {}
     for row in rows:
         levels[row["level"]] = levels.get(row["level"], 0) + 1
     print(f"wrote {target}: " + ", ".join(f"{n} {level}" for level, n in levels.items()))

@@ -214,9 +214,9 @@ def warn_rows(rows: pd.DataFrame, fields: list[Field], mask: pd.Series, name: st
 
 
 def combine_rejects(*frames: pd.DataFrame) -> pd.DataFrame:
-    frames = [f for f in frames if f is not None and len(f)]
-    if not frames:
+    given = [f for f in frames if f is not None and len(f)]
+    if not given:
         return pd.DataFrame(columns=REJECT_COLUMNS)
-    return pd.concat(frames, ignore_index=True).sort_values("row_number", kind="stable").reset_index(drop=True)
+    return pd.concat(given, ignore_index=True).sort_values("row_number", kind="stable").reset_index(drop=True)
 
 

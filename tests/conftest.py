@@ -124,3 +124,39 @@ def browser():
     driver = make_driver(1920, 1080, performance_log=True)
     yield driver
     quit_driver(driver)
+
+
+def _console_report(problems: list[str]) -> str:
+    return "the browser console was not clean:\n  " + "\n  ".join(problems)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Every test that drove Chromium (through support.make_driver) ends with a clean console.
+
+    A hook, not a fixture, so no browser test can leave it out and so it runs while
+    function-scoped drivers are still open. A test that already failed keeps its own failure.
+    """
+    from support import take_console_problems
+
+    try:
+        result = yield
+    except BaseException:
+        take_console_problems()
+        raise
+    problems = take_console_problems()
+    if problems:
+        pytest.fail(_console_report(problems), pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """What a console said between the test's end and its drivers' quitting counts too."""
+    from support import take_console_problems
+
+    result = yield
+    problems = take_console_problems()
+    if problems:
+        pytest.fail(_console_report(problems), pytrace=False)
+    return result

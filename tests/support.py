@@ -6,13 +6,15 @@ Browser tests start the real app with ``python -m dashboard`` semantics in a sub
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import requests
@@ -57,13 +59,13 @@ class AppServer:
         self.port = port or free_port()
         self.env = env or {}
         self.proc: subprocess.Popen | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="csb-app-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="csb-app-", suffix=".log", delete=False)  # noqa: SIM115 - read after stop()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "AppServer":
+    def start(self, timeout: float = 60) -> AppServer:
         env = {**os.environ, "DATABASE_URL": self.database_url, "PORT": str(self.port), **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "dashboard.py")],
@@ -110,23 +112,75 @@ def make_driver(width: int = 1920, height: int = 1080, *, performance_log: bool 
         f"--user-data-dir={profile}", f"--window-size={width},{height}", "--lang=zh-CN",
     ):
         opts.add_argument(arg)
-    if performance_log:
-        opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    # The browser console is always recorded: every browser test ends by asserting it stayed clean.
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if performance_log else {})})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     # The window includes no browser chrome in headless mode, but pin the viewport exactly.
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
-    driver._csb_profile = profile  # removed by quit_driver
+    _PROFILES[driver] = profile  # removed by quit_driver
+    LIVE_DRIVERS.append(driver)
     return driver
 
 
 def quit_driver(driver) -> None:
-    profile = getattr(driver, "_csb_profile", None)
+    """Quit Chromium, keeping what its console said for the end-of-test check (conftest.py)."""
+    profile = _PROFILES.pop(driver, None)
+    if driver in LIVE_DRIVERS:
+        LIVE_DRIVERS.remove(driver)
+        with suppress(Exception):  # a browser that already died has no console left to read
+            QUIT_CONSOLE.extend(console_log(driver))
     driver.quit()
     if profile:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+_PROFILES: dict = {}  # each driver's throw-away Chromium profile folder
+
+# Drivers made by make_driver and not yet quit, and the console entries of those quit since the
+# last check: conftest.py reads both after every test, so no browser test can forget the check.
+LIVE_DRIVERS: list = []
+QUIT_CONSOLE: list[dict] = []
+
+# Console levels that fail a test. SEVERE is console.error, an uncaught exception or a failed
+# resource load; WARNING is console.warn and Chromium's deprecation and intervention notices,
+# which turn into errors in a later release. INFO and DEBUG (console.log) are left to the code.
+CONSOLE_FAILS = ("SEVERE", "WARNING")
+
+# Messages the running test declared with ``expect_console(pattern)``: an entry matching one
+# of them is the behaviour under test (a refused request), not a fault. Cleared after each test.
+_EXPECTED: list[re.Pattern] = []
+
+
+def console_log(driver) -> list[dict]:
+    """The browser console since the last read (Chromium hands out each entry once)."""
+    return list(driver.get_log("browser"))
+
+
+def expect_console(pattern: str) -> None:
+    """Declare that the running test makes the console show a message matching ``pattern`` (a
+    regex) on purpose, e.g. the 403 of a callback a viewer may not run."""
+    _EXPECTED.append(re.compile(pattern))
+
+
+def console_problems(entries: list[dict], expected: Sequence[re.Pattern] = ()) -> list[str]:
+    """The entries at a failing level that no declared expectation explains, as text."""
+    return [f"{e['level']}: {e['message']}" for e in entries
+            if e.get("level") in CONSOLE_FAILS and not any(p.search(e["message"]) for p in expected)]
+
+
+def take_console_problems() -> list[str]:
+    """Read and clear every open and recently quit driver's console; what should not be there."""
+    expected = list(_EXPECTED)
+    entries = list(QUIT_CONSOLE)
+    QUIT_CONSOLE.clear()
+    for driver in list(LIVE_DRIVERS):
+        with suppress(Exception):  # a crashed browser fails the test by itself
+            entries.extend(console_log(driver))
+    _EXPECTED.clear()
+    return console_problems(entries, expected)
 
 
 def build_sample_warehouse(folder: Path, *, streets=("510104011000",), months: int = 3, scale: float = 0.3) -> str:

@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import ROOT, AppServer, make_driver, quit_driver
+from support import ROOT, AppServer, expect_console, make_driver, quit_driver
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -53,6 +53,12 @@ def chromium():
     driver = make_driver(1366, 768, performance_log=True)
     yield driver
     quit_driver(driver)
+
+
+def refused(path: str, status: int) -> None:
+    """The console's note of a refusal this test provokes on purpose (Chromium logs every 4xx)."""
+    expect_console(rf"^http://127\.0\.0\.1:\d+{path} - Failed to load resource: "
+                   rf"the server responded with a status of {status} ")
 
 
 def callback_answers(driver) -> list[int]:
@@ -102,6 +108,9 @@ EXPLORE_TREND = {
 
 def test_a_leader_logs_in_through_the_form_and_sees_the_overview(secured, chromium):
     server, _kiosk = secured
+    refused("/login", 401)  # the wrong password
+    refused("/explore", 403)
+    refused("/_dash-update-component", 403)
     chromium.get(server.url + "/")
     wait(chromium, lambda d: path_of(d) == "/login", message="the overview did not ask for a login")
     assert "用户名" in chromium.page_source and "Password" in chromium.page_source
@@ -130,6 +139,8 @@ def test_a_leader_logs_in_through_the_form_and_sees_the_overview(secured, chromi
 
 def test_a_kiosk_url_shows_the_live_wall_and_nothing_else(secured, chromium):
     server, kiosk = secured
+    refused("/_dash-update-component", 403)
+    refused("/api/v1/metrics", 403)
     chromium.get(server.url + kiosk)
     wait(chromium, lambda d: d.execute_script(
         "var p = Array.from(document.querySelectorAll('.wall-panel'));"
@@ -155,6 +166,7 @@ def test_a_kiosk_url_shows_the_live_wall_and_nothing_else(secured, chromium):
 
 def test_an_analyst_works_in_the_explorer_and_an_admin_reads_the_data_page(secured, chromium):
     server, _kiosk = secured
+    refused("/data", 403)  # an analyst's
     log_in(chromium, server, "分析员", "/explore")
     wait(chromium, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-breakdown .main-svg")
          and d.find_elements(By.CSS_SELECTOR, "#explore-trend .main-svg")

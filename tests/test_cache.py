@@ -25,7 +25,8 @@ def warehouse(warehouse_url, monkeypatch):
     engine = db.get_engine()
     load_catalog(engine)
     with engine.begin() as conn:
-        run = conn.execute(insert(etl_run).values(source="hotline", started_at=datetime(2026, 11, 1), status="success")).inserted_primary_key[0]
+        run = conn.execute(insert(etl_run).values(source="hotline", started_at=datetime(2026, 11, 1),
+                                                  status="success")).inserted_primary_key[0]
         conn.execute(insert(fact).values(period=date(2026, 11, 2), area_code=COMMUNITY, metric_code="hotline_received",
                                          dimension="", member="", value=7, run_id=run))
     yield engine

@@ -182,11 +182,15 @@ def test_a_small_valid_catalogue_reads_with_numbers_as_numbers(tmp_path):
     ("bad_domain,health,坏,Bad,件,x,flow,,,,higher,,hotline,", "unknown domain 'health'"),
     ("bad_better,party,坏,Bad,件,x,flow,,,,more,,party,", "unknown better 'more'"),
     ("Hotline-Open,governance,坏,Bad,件,x,flow,,,,lower,,hotline,", "'Hotline-Open' is not lowercase_with_underscores"),
-    ("hotline_received,governance,重复,Again,件,x,flow,,,,lower,,hotline,", "duplicate code 'hotline_received' (first on line 2)"),
+    ("hotline_received,governance,重复,Again,件,x,flow,,,,lower,,hotline,",
+     "duplicate code 'hotline_received' (first on line 2)"),
     ("lonely_rate,governance,坏,Bad,%,%,ratio,,hotline_received,,higher,,,", "a ratio needs a numerator flow"),
-    ("member_rate,party,坏,Bad,%,%,ratio,party_members,hotline_received,,higher,,,", "'party_members' is a stock, a ratio needs a flow"),
-    ("ghost_rate,governance,坏,Bad,%,%,ratio,hotline_received,ghost_count,,higher,,,", "'ghost_count' is not a metric in this file"),
-    ("wrong_target,governance,坏,Bad,%,%,ratio,hotline_resolved,hotline_received,high,higher,,,", "'high' is not a number"),
+    ("member_rate,party,坏,Bad,%,%,ratio,party_members,hotline_received,,higher,,,",
+     "'party_members' is a stock, a ratio needs a flow"),
+    ("ghost_rate,governance,坏,Bad,%,%,ratio,hotline_received,ghost_count,,higher,,,",
+     "'ghost_count' is not a metric in this file"),
+    ("wrong_target,governance,坏,Bad,%,%,ratio,hotline_resolved,hotline_received,high,higher,,,",
+     "'high' is not a number"),
 ])
 def test_a_broken_metric_names_the_file_the_line_and_the_reason(tmp_path, line, reason):
     path = write(tmp_path / "metrics.csv", METRIC_HEADER, [*GOOD_METRICS, line])

@@ -16,12 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from support import figures, everything_stored
 from data.catalog import read_metrics
 from data.schema import etl_reject, etl_run, fact
 from etl import pipeline
 from etl.extract import RefusedFile
 from etl.sources import activities
+from support import everything_stored, figures
 
 NOW = datetime(2025, 3, 20, 18, 0)
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"

@@ -338,7 +338,8 @@ def _empty(path):
     (lambda p: write_csv(p / "header-only.csv", []), "no data rows"),
 ], ids=["empty", "truncated-xlsx", "unknown-columns", "header-only"])
 def test_a_file_that_cannot_be_read_is_refused_whole(warehouse, tmp_path, make, reason):
-    load(warehouse, write_csv(tmp_path / "good.csv", [order("GD1", "2025/3/7 9:05", rating="很好"), order("GD2", "2025/3/7 9:06")]))
+    load(warehouse, write_csv(tmp_path / "good.csv", [order("GD1", "2025/3/7 9:05", rating="很好"),
+                                                      order("GD2", "2025/3/7 9:06")]))
     before = snapshot(warehouse)
     inbox = tmp_path / "inbox"
     inbox.mkdir()

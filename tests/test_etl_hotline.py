@@ -10,10 +10,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from support import figures
 from data.catalog import read_metrics
 from etl import pipeline
 from etl.sources import hotline
+from support import figures
 
 NOW = datetime(2025, 4, 1)
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"
@@ -77,7 +77,8 @@ def test_every_breakdown_adds_up_to_its_total(warehouse, tmp_path):
     path = tmp_path / "orders.csv"
     orders(*specs).to_csv(path, index=False, encoding="utf-8-sig")
     pipeline.load_location(warehouse, "hotline", str(path), now=NOW)
-    frame = pd.Series(figures(warehouse)).rename_axis(["period", "area", "metric", "dimension", "member"]).reset_index(name="value")
+    frame = (pd.Series(figures(warehouse)).rename_axis(["period", "area", "metric", "dimension", "member"])
+             .reset_index(name="value"))
     totals = frame[frame["dimension"] == ""].set_index(["period", "area", "metric"])["value"]
     parts = frame[frame["dimension"] != ""].groupby(["period", "area", "metric", "dimension"])["value"].sum()
     for (period, area, metric, dimension), value in parts.items():

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from support import figures, everything_stored
 from data.catalog import read_metrics
 from data.schema import etl_reject
 from etl import pipeline
 from etl.sources import care, party, services, volunteers
+from support import everything_stored, figures
 
 NOW = datetime(2025, 4, 10, 12, 0)
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区 and 创业社区, in 沙河街道

@@ -14,8 +14,8 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
-from support import query_of, wait_for
 from data import areas, db
+from support import query_of, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

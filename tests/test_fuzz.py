@@ -33,7 +33,8 @@ NUMBER_TEXT = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.decimals(allow_nan=False, allow_infinity=False).map(str),
     st.integers(min_value=0, max_value=10**9).map(lambda n: f"{n:,}"),
-    st.integers(min_value=0, max_value=10**6).map(lambda n: str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))),
+    st.integers(min_value=0, max_value=10**6).map(
+        lambda n: str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))),
 )
 DATE_TEXT = st.one_of(
     TEXT,

@@ -43,7 +43,8 @@ class Gunicorn:
     def __init__(self, env: dict, workers: int = 3):
         self.port = free_port()
         self.workers = workers
-        self.log = tempfile.NamedTemporaryFile(prefix="csb-gunicorn-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - read after the server stops
+            prefix="csb-gunicorn-", suffix=".log", delete=False)
         self.env = {**os.environ, **env, "CSB_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
                     "CSB_BUILD_ID": "test", "CSB_VERSION_TTL": "0.5", "CSB_ACCESS_LOG": "-"}
         self.proc: subprocess.Popen | None = None
@@ -52,7 +53,7 @@ class Gunicorn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "Gunicorn":
+    def start(self, timeout: float = 60) -> Gunicorn:
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "dashboard:server", "-c", "gunicorn.conf.py",
              "--access-logformat", ACCESS_FORMAT],

@@ -227,7 +227,8 @@ def test_the_wall_shows_hostile_content_as_inert_text(server, driver):
     clipped = driver.execute_script("""
         return [...document.querySelectorAll('.wall-item-title, .wall-agenda-title, .wall-league-name')]
             .filter(e => e.textContent.length > 200)
-            .map(e => [getComputedStyle(e).textOverflow, e.getBoundingClientRect().width <= e.parentElement.getBoundingClientRect().width + 1]);
+            .map(e => [getComputedStyle(e).textOverflow,
+                       e.getBoundingClientRect().width <= e.parentElement.getBoundingClientRect().width + 1]);
     """)
     assert clipped and all(style == "ellipsis" and inside for style, inside in clipped), clipped
     kpi_heights = driver.execute_script(

@@ -12,10 +12,10 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from callbacks.overview import attention_items
-from support import query_of, wait_for
 from data import areas, db, periods, query
 from layouts.components import format_number
 from layouts.overview import KPIS, all_kpis
+from support import query_of, wait_for
 
 SHAHE = "510104011000"
 

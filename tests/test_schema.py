@@ -33,4 +33,5 @@ def test_migrations_create_what_the_schema_module_declares(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     # Server-side details (index reflection of expressions, etc.) aside, no table or column differs.
-    assert [d for d in diff if d[0] in ("add_table", "remove_table", "add_column", "remove_column", "add_index", "remove_index")] == []
+    changes = ("add_table", "remove_table", "add_column", "remove_column", "add_index", "remove_index")
+    assert [d for d in diff if d[0] in changes] == []

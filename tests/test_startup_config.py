@@ -160,8 +160,11 @@ def test_the_wall_goes_stale_while_the_warehouse_is_away_and_recovers_by_itself(
     import sys
 
     from etl.samples import generate
-    from support import ROOT, AppServer
+    from support import ROOT, AppServer, expect_console
     from test_wall_browser import FAST, open_wall, serve, state, wait
+
+    # While the warehouse is away /healthz answers 503 on purpose, and Chromium logs each one.
+    expect_console(r"/healthz - Failed to load resource: the server responded with a status of 503 ")
 
     schema = pg_url.rsplit("search_path%3D", 1)[1]
     name = f"csb_wall_{schema}"

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from data import db
 from data import playlist as playlists
 from data.schema import etl_run, fact
-from support import AppServer
+from support import AppServer, expect_console
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -221,6 +221,9 @@ def test_a_lost_server_keeps_the_figures_with_a_note_and_the_wall_recovers(doome
     charts = drawn_charts(browser)
 
     doomed_server.stop()
+    # The browser reports every request the stop cut off or refused, and Dash the callbacks that failed.
+    expect_console(r" - Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$")
+    expect_console(r"Error: Callback failed: the server did not respond\.")
     wait(browser, lambda d: state(d) in ("stale", "offline"), timeout=15, message="the wall did not notice")
     time.sleep(2.5)  # a couple of failed refreshes and health checks
     assert state(browser) in ("stale", "offline")

@@ -72,7 +72,8 @@ NOTICES = [  # (title, title_en, body, days it runs)
 ]
 GUIDES = [  # (topic, title_en, what to bring, how)
     ("城乡居民基本医疗保险参保缴费", "Residents' basic medical insurance: enrolment and payment",
-     ["居民身份证或户口簿", "新生儿提供出生医学证明"], "可在天府市民云APP、社区便民服务站或街道公共服务大厅办理；每年9月至12月集中缴费。"),
+     ["居民身份证或户口簿", "新生儿提供出生医学证明"],
+     "可在天府市民云APP、社区便民服务站或街道公共服务大厅办理；每年9月至12月集中缴费。"),
     ("城乡居民养老保险参保登记", "Residents' pension insurance: enrolment",
      ["居民身份证", "户口簿", "本人银行卡"], "到街道公共服务大厅社保窗口或24小时自助服务区终端办理，当场办结。"),
     ("居住证办理", "Applying for a residence permit",
@@ -127,7 +128,7 @@ def _news(ctx: Context, street: tuple, comms: list[Community], horizon: int) -> 
     rng = ctx.rng("content-news", code)
     street_en = comms[0].street_name_en
     items = []
-    for i in range(int(rng.integers(30, 61))):
+    for _ in range(int(rng.integers(30, 61))):
         c = comms[int(rng.integers(0, len(comms)))]
         pool = NEWS + SEED_NEWS.get(c.name, []) * 3
         title, title_en, body = pool[int(rng.integers(0, len(pool)))]
@@ -136,7 +137,7 @@ def _news(ctx: Context, street: tuple, comms: list[Community], horizon: int) -> 
         items.append(_item("news", title.format(**fill), title_en.format(**fill | {"s": street_en}),
                            code if on_street else c.code, _when(rng, ctx.end, horizon),
                            body.format(**fill), location=None if on_street else f"{c.name}"))
-    for i in range(int(rng.integers(8, 16))):
+    for _ in range(int(rng.integers(8, 16))):
         c = comms[int(rng.integers(0, len(comms)))]
         title, title_en, body, span = NOTICES[int(rng.integers(0, len(NOTICES)))]
         published = _when(rng, ctx.end, min(horizon, 45))

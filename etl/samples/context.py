@@ -91,7 +91,7 @@ class Context:
     @cached_property
     def streets(self) -> list[tuple[str, str, str]]:
         """(street code, street name, district name) of the covered communities."""
-        seen = {}
+        seen: dict[str, tuple[str, str, str]] = {}
         for c in self.communities:
             seen.setdefault(c.street_code, (c.street_code, c.street_name, c.district_name))
         return list(seen.values())
@@ -99,7 +99,7 @@ class Context:
 
 def stack(parts: list[dict[str, np.ndarray] | None]) -> pd.DataFrame | None:
     """One frame from per-community column dicts (cheaper than concatenating frames)."""
-    parts = [p for p in parts if p]
-    if not parts:
+    given = [p for p in parts if p]
+    if not given:
         return None
-    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    return pd.DataFrame({k: np.concatenate([p[k] for p in given]) for k in given[0]})

@@ -137,10 +137,8 @@ def _write_month(m: Month, df, out: Path) -> Path:
         reported = (mess.excel_serial(df["reported"].to_numpy()), "d")
     else:
         reported = (mess.format_datetimes(df["reported"].to_numpy(), "iso"), "s")
-    if o % 3 == 0:  # someone let Excel turn the grid codes into numbers
-        grid_code = (df["grid_code"].astype("int64").to_numpy(), "n")
-    else:
-        grid_code = (df["grid_code"].to_numpy(), "s")
+    # every third file, someone let Excel turn the grid codes into numbers
+    grid_code = (df["grid_code"].astype("int64").to_numpy(), "n") if o % 3 == 0 else (df["grid_code"].to_numpy(), "s")
     closed = (mess.excel_serial(df["closed"].to_numpy()), "n" if o % 2 else "d")
     sheet.block([(df["id"].to_numpy(), "s"), reported, (df["district"].to_numpy(), "s"),
                  (df["street"].to_numpy(), "s"), (df["community"].to_numpy(), "s"), grid_code,

@@ -70,10 +70,10 @@ def write(ctx: Context, out: Path) -> list[Path]:
                 names.append(c.name)
                 numbers.append(histories[c.code][m.key])
         values = np.array(numbers, dtype=float)
-        names = mess.messy_names(rng, np.array(names, dtype=object), 0.03)
+        shown = mess.messy_names(rng, np.array(names, dtype=object), 0.03)
         unknown, future = mess.split_bad(rng, mess.bad_rows(rng, len(labels)), 2)
         for i in unknown.tolist():
-            names[i] = mess.UNKNOWN_COMMUNITIES[i % len(mess.UNKNOWN_COMMUNITIES)]
+            shown[i] = mess.UNKNOWN_COMMUNITIES[i % len(mess.UNKNOWN_COMMUNITIES)]
         for i in future.tolist():
             labels[i] = f"{ctx.end.year + 1}-{ctx.end.month:02d}"
         sheet = Sheet(f"{year}年")
@@ -81,7 +81,7 @@ def write(ctx: Context, out: Path) -> list[Path]:
         sheet.merge(1, 0, 1, len(HEADERS) - 1)
         sheet.row(HEADERS)
         columns = [(np.array(labels, dtype=object), "s"), (np.array(streets, dtype=object), "s"),
-                   (names, "s")]
+                   (shown, "s")]
         for j in range(values.shape[1]):
             col = values[:, j].astype(object)
             as_text = rng.random(len(col)) < 0.05  # numbers stored as text

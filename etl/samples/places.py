@@ -53,7 +53,6 @@ class Community:
     street_code: str
     street_name: str
     street_name_en: str
-    district_code: str
     district_name: str
     population: int
     households: int
@@ -204,7 +203,6 @@ def load(areas_path: Path, streets: list[str] | None, seed: int) -> list[Communi
             name_en=(r.get("name_en") or "").strip() or f"Community {code}",
             street_code=street["code"].strip(), street_name=street["name"].strip(),
             street_name_en=(street.get("name_en") or "").strip() or f"Street {street['code']}",
-            district_code=district["code"].strip(),
             district_name=district["name"].strip(),
             population=_int(r["population"], round(households * 2.6)), households=households,
             lon=_float(r["lon"]), lat=_float(r["lat"]), grids=tuple(cgrids),

@@ -8,7 +8,7 @@ guessing, so the seasons agree across sources.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -46,7 +46,7 @@ _OFFICIAL = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def holidays(year: int) -> frozenset[dt.date]:
     """Public holidays of a year; years without an announcement get the usual pattern."""
     if year in _OFFICIAL:
@@ -108,8 +108,6 @@ class DayTable:
         self.weekday = np.array([d.weekday() for d in days], dtype=np.int8)
         self.holiday = np.array([is_holiday(d) for d in days])
         self.school_break = np.array([is_school_break(d) for d in days])
-        self.summer_break = np.array([is_summer_break(d) for d in days])
-        self.winter_break = np.array([is_winter_break(d) for d in days])
         self.spring = np.array([spring_festival_factor(d) for d in days])
         self.summer = np.array([summer_factor(d) for d in days])
         self.sunday = self.weekday == 6

@@ -19,7 +19,8 @@ and optionally ``deliveries(location) -> list[Delivery]`` (e.g. a paginated API)
 ``read(delivery) -> Sheet`` (a format the generic readers do not know) and
 ``CHUNKED = True`` when every fact is a sum over rows, so a big CSV may be read and
 written ``chunk_rows`` rows at a time (``transform`` then sees one chunk per call; use
-``ctx.seen_before`` for checks across chunks, such as duplicate ids).
+``ctx.repeated`` to find a value already seen in this chunk or an earlier one, such as
+a duplicate id).
 ``etl/sources/hotline.py`` is the worked example.
 """
 from __future__ import annotations

@@ -15,13 +15,14 @@ This source writes no facts: ``METRICS`` is empty and the rows go in through
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pandas as pd
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, insert, select, update
 
 from data.schema import area
-from etl.load import FACT_COLUMNS, Output
 from data.schema import area as area_table
+from etl.load import FACT_COLUMNS, Output
 from etl.register import english_name
 from etl.validate import Field, combine_rejects, reject_frame
 
@@ -59,7 +60,7 @@ def registered(engine) -> dict[str, dict]:
         return {r["code"]: dict(r) for r in conn.execute(select(area)).mappings()}
 
 
-NAME_MAX = area_table.c.name.type.length  # the register's column: a longer name is a rejected row
+NAME_MAX = cast(String, area_table.c.name.type).length  # the register's column: a longer name is a rejected row
 
 
 def check(rows: pd.DataFrame, known: dict[str, dict]) -> tuple[pd.Series, dict[str, dict]]:

@@ -80,10 +80,8 @@ def read(delivery: Delivery) -> Sheet:
     """One Markdown item or the items of a feed, as a grid with the display text hidden."""
     if not delivery.data.strip():
         raise RefusedFile(f"文件为空 / the file is empty: {delivery.location}")
-    if delivery.suffix in (".md", ".markdown"):
-        records = [extract.read_markdown(delivery)]
-    else:
-        records = extract.read_records(delivery)
+    markdown = delivery.suffix in (".md", ".markdown")
+    records = [extract.read_markdown(delivery)] if markdown else extract.read_records(delivery)
     if not any({"kind", "title"} & set(r) for r in records):
         raise RefusedFile(f"不是内容文件：没有 kind 或 title / not a content item or feed (no kind or title): "
                           f"{delivery.location}")
@@ -149,7 +147,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
 
 def _areas(column: pd.Series, matcher) -> pd.DataFrame:
     """Area code (any level) and reason for every distinct ``area`` text."""
-    found = {}
+    found: dict[str, tuple[str | None, str | None]] = {}
     for text in column.unique():
         if not text:
             found[text] = (None, None)

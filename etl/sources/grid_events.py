@@ -27,6 +27,7 @@ URGENCIES = ("一般", "紧急", "特急")
 STATUSES = ("待受理", "处置中", "已办结", "已核查")
 CLOSED = ("已办结", "已核查")
 DISPUTE = "矛盾纠纷"
+URGENT = ("紧急", "特急")
 
 FIELDS = [
     Field("事件编号", ("事件编码", "编号", "事件号"), required=True, nullable=False, label_en="event number"),
@@ -80,20 +81,14 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     hours = (rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600
     timed = closed & hours.notna() & (hours >= 0)
     hours = hours.where(timed, 0.0)
-    category = rows["事件大类"]
-    dispute = category.eq(DISPUTE)
     events = pd.DataFrame({
         "period": rows["上报时间"].dt.normalize(),
         "area_code": codes,
-        "category": category,
+        "category": rows["事件大类"],
         "urgency": rows["紧急程度"].replace("", "未填写"),
-        "grid_events_reported": 1,
-        "grid_events_closed": closed.astype(int),
+        **counted(rows["事件大类"], rows["处置状态"], rows["紧急程度"]),
         "grid_events_closure_hours": hours.round(2),
         "grid_events_closure_timed": timed.astype(int),
-        "grid_events_urgent": rows["紧急程度"].isin(("紧急", "特急")).astype(int),
-        "disputes_reported": dispute.astype(int),
-        "disputes_mediated": (dispute & closed).astype(int),
     })
     facts = pd.concat([
         totals(events, list(METRICS)),
@@ -108,3 +103,21 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         notes.append(f"{on_community} 个事件的网格未匹配, 计入社区 / events counted on their community (grid not matched)")
     return Output(facts, combine_rejects(dup_rejects, area_rejects), notes=notes,
                   warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
+
+
+def counted(category: pd.Series, status: pd.Series, urgency: pd.Series) -> dict[str, pd.Series]:
+    """What each event adds to each count (0 or 1), from its 事件大类, 处置状态 and 紧急程度.
+
+    The one statement of what the grid metrics count: closed is 已办结 or 已核查, urgent
+    is 紧急 or 特急, a dispute is an event of category 矛盾纠纷 (mediated when closed).
+    ``etl.cityscale`` counts its generated events with it too.
+    """
+    closed = status.isin(CLOSED)
+    dispute = category.eq(DISPUTE)
+    return {
+        "grid_events_reported": pd.Series(1, index=category.index),
+        "grid_events_closed": closed.astype(int),
+        "grid_events_urgent": urgency.isin(URGENT).astype(int),
+        "disputes_reported": dispute.astype(int),
+        "disputes_mediated": (dispute & closed).astype(int),
+    }

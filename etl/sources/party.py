@@ -10,6 +10,7 @@ generic cleaning; a blank figure is "not reported" and writes no fact.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,7 @@ COLUMNS = {
 }
 METRICS = tuple(COLUMNS.values())
 
-_COUNT = dict(kind="number", minimum=0)
+_COUNT: dict[str, Any] = dict(kind="number", minimum=0)
 FIELDS = [
     Field("统计月份", ("月份", "统计期", "报告月份", "统计时间"), required=True, nullable=False, label_en="month"),
     Field("街道", ("所属街道", "街道(镇)", "镇街"), label_en="street"),

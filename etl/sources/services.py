@@ -15,6 +15,8 @@ A blank 平均等候分钟 counts as no waiting (online rows leave it blank or 0
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from etl.facts import breakdown, totals
@@ -31,7 +33,7 @@ POINTS = (HALL, STATION, SELF_SERVICE)
 ITEMS = ("社保", "医保", "户籍", "民政", "残联", "不动产", "企业登记", "其他")
 CHANNELS = ("窗口", "自助终端", "网上")
 
-_COUNT = dict(kind="number", minimum=0)
+_COUNT: dict[str, Any] = dict(kind="number", minimum=0)
 FIELDS = [
     Field("日期", ("办理日期", "统计日期", "业务日期"), kind="datetime", required=True, nullable=False, label_en="date"),
     Field("街道", ("所属街道", "街道(镇)", "镇街"), label_en="street"),

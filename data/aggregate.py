@@ -1,0 +1,292 @@
+"""The rules: how stored facts become a figure for any area, period and grain, in SQL.
+
+By metric kind:
+
+- a flow sums over the dates and over the area's subtree;
+- a stock takes, for each stored area, its latest value in the period, then sums those;
+- a ratio is sum(numerator) / sum(denominator) over the same selection, never an
+  average of ratios, and None when the denominator is 0 or unknown.
+
+An area's subtree is one code-prefix range on ``fact.area_code`` (see ``data.areas``), so
+each question is one range scan of the fact table's key plus a GROUP BY (read as
+``data.access`` says). Values are always bound parameters, and statements are built once
+per shape (``data.snapshot.statement``). Several metrics, areas or kinds asked together go
+into one UNION ALL statement: one round trip. Whole months are read from the monthly
+roll-up ``fact_month`` (``data/rollup.py``) while it is current for the data version,
+the partial months at either end from ``fact``: the same answer from fewer rows.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Date, DateTime, String, and_, bindparam, cast, func, null, select, type_coerce
+from sqlalchemy import union_all as _union_all
+
+from data import kinds
+from data.access import fact_access, skip_codes
+from data.areas import prefix_bounds, subtree_prefix
+from data.periods import month_start, week_start
+from data.rollup import next_month
+from data.schema import fact, fact_month
+from data.snapshot import Snapshot, UnknownMetric, metric
+from data.snapshot import statement as cached_statement
+
+# mypy 2.4 crashes (INTERNAL ERROR in expandtype) on SQLAlchemy's TypeVarTuple signature of
+# union_all(*selects); called through an untyped name it checks the rest of this module.
+union_all: Any = _union_all
+
+
+def prefix(row: dict) -> str:
+    return subtree_prefix(row["code"], row["level"])
+
+
+def parts(snap: Snapshot, conn: Connection, m: dict) -> list[dict]:
+    """The stored metrics a metric is computed from: itself, or a ratio's two flows."""
+    if m["kind"] != "ratio":
+        return [m]
+    parts = []
+    for role in ("numerator", "denominator"):
+        code = m.get(role)
+        if not code:
+            raise UnknownMetric(f"ratio {m['code']!r} has no {role} in the metric catalogue")
+        part = metric(snap, conn, code)
+        if part["kind"] == "ratio":
+            raise ValueError(f"ratio {m['code']!r}: its {role} {code!r} is itself a ratio")
+        parts.append(part)
+    return parts
+
+
+def stored_metrics(snap: Snapshot, conn: Connection, ms: list[dict]) -> list[dict]:
+    stored: list[dict] = []
+    for m in ms:
+        for part in parts(snap, conn, m):
+            if part not in stored:
+                stored.append(part)
+    return stored
+
+
+def _bucket(dialect: str, grain: str | None, period=fact.c.period):
+    """The first day of the grain bucket a fact's period falls in, as a SQL expression."""
+    if grain is None:
+        return cast(null(), Date)
+    if grain == "day":
+        return period
+    if dialect == "sqlite":
+        modifiers = {"week": ("weekday 0", "-6 days"), "month": ("start of month",), "year": ("start of year",)}
+        return type_coerce(func.date(period, *modifiers[grain]), Date)
+    return cast(func.date_trunc(grain, cast(period, DateTime)), Date)
+
+
+def _pieces(start: date, end: date, grain: str | None, rollup: bool) -> list[tuple]:
+    """Where [start, end] is read from: (table, first day, last day) pieces.
+
+    Whole months come from the roll-up when it is current and the grain does not cut
+    months (none, month, year); the partial months at either end from ``fact``.
+    """
+    if not rollup or grain not in (None, "month", "year"):
+        return [(fact, start, end)]
+    first_whole = start if start.day == 1 else next_month(start)
+    after_end = end + timedelta(days=1)
+    tail_start = date(after_end.year, after_end.month, 1)  # first day of the (partial) month holding `end`
+    if first_whole >= tail_start:
+        return [(fact, start, end)]
+    pieces = []
+    if start < first_whole:
+        pieces.append((fact, start, first_whole - timedelta(days=1)))
+    pieces.append((fact_month, first_whole, tail_start - timedelta(days=1)))
+    if tail_start <= end:
+        pieces.append((fact, tail_start, end))
+    return pieces
+
+
+def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int | None, grain: str | None,
+          access: str | None = None):
+    """The stored rows (``fact`` or ``fact_month``) one aggregate reads, with key and bucket.
+
+    Every value is a bound parameter named ``name`` + a suffix (see ``aggregate``).
+    ``access`` "skip" seeks each stored area's date range (see ``data.access.skip_codes``)
+    instead of reading the subtree's whole history in the key range and filtering dates.
+    """
+    def param(suffix: str, **kw):
+        return bindparam(name + suffix, **kw)
+
+    if child_length is not None:
+        key = func.substr(table.c.area_code, 1, child_length)
+    elif by_member:
+        key = table.c.member
+    else:
+        key = cast(param("label", type_=String), String)
+    area_code, period = table.c.area_code, table.c.period
+    member = table.c.member != "" if by_member else table.c.member == param("member")
+    if access == "skip":
+        codes = skip_codes(table, name, param)
+        source = codes.join(table, and_(table.c.metric_code == codes.c.m, table.c.area_code == codes.c.c))
+        conditions = [table.c.dimension == param("dimension"), period >= param("start"), period <= param("end"),
+                      member]
+    else:
+        source = table
+        conditions = [
+            table.c.metric_code.in_(param("metrics", expanding=True)),
+            table.c.dimension == param("dimension"),
+            member,
+            area_code >= param("low"),
+            area_code < param("high"),
+            period >= param("start"),
+            period <= param("end"),
+        ]
+    return select(
+        table.c.metric_code.label("metric"),
+        key.label("key"),
+        _bucket(dialect, grain, table.c.period).label("bucket"),
+        table.c.area_code,
+        table.c.member,
+        table.c.period,
+        table.c.value,
+    ).select_from(source).where(*conditions)
+
+
+def _part_query(dialect: str, index: int, kind: str, pieces: tuple, *, by_member: bool,
+                child_length: int | None, grain: str | None):
+    """One SELECT: (metric, key, bucket, value) for metrics of one kind in one subtree.
+
+    ``pieces`` are (table, access path) pairs, read together: a month's roll-up row
+    stands for its month's rows (a flow's sum, a stock's latest value, dated the month's
+    first day), so the sums and the "latest per area" below come out the same whichever
+    pieces the range is read from.
+    """
+    parts = [
+        _rows(_TABLES[table], dialect, f"q{index}p{number}_", by_member=by_member, child_length=child_length,
+              grain=grain, access=access)
+        for number, (table, access) in enumerate(pieces)
+    ]
+    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return kinds.over_time_sql(kind, series=[rows.c.metric, rows.c.area_code, rows.c.member], bucket=rows.c.bucket,
+                               period=rows.c.period, value=rows.c.value, by=[rows.c.metric, rows.c.key, rows.c.bucket])
+
+
+_TABLES = {"fact": fact, "fact_month": fact_month}
+
+
+def _build(shape: tuple):
+    """One statement for a shape: each part's SELECT, in one UNION ALL (one round trip)."""
+    dialect, grain, by_member, child_length, specs = shape
+    queries = [_part_query(dialect, index, kind, pieces, by_member=by_member, child_length=child_length,
+                           grain=grain)
+               for index, (kind, pieces) in enumerate(specs)]
+    return queries[0] if len(queries) == 1 else union_all(*queries)
+
+
+def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: list[tuple[str | None, str]],
+               start: date, end: date, *, dimension: str = "", member: str | None = "",
+               by_member: bool = False, child_length: int | None = None,
+               grain: str | None = None, skip_days: int) -> dict[tuple, float]:
+    """{(metric code, key, bucket): value} for stored (flow/stock) metrics, in one statement.
+
+    ``selections`` are (label, prefix) pairs: one subtree each. The key is the label, the
+    child-area prefix (``child_length``) or the member (``by_member``); the bucket is the
+    grain bucket's first day (None without a grain).
+    """
+    by_kind: dict[str, list[str]] = {}
+    for m in stored:
+        codes = by_kind.setdefault("stock" if m["kind"] == "stock" else "flow", [])
+        if m["code"] not in codes:
+            codes.append(m["code"])
+    specs, params = [], {}
+    pieces = _pieces(start, end, grain, snap.rollup)
+    for label, prefix in selections:
+        low, high = prefix_bounds(prefix)
+        for kind, codes in by_kind.items():
+            index = len(specs)
+            shape = []
+            for number, (table, first, last) in enumerate(pieces):
+                access = fact_access(first, last, skip_days) if table is fact else None
+                shape.append((table.name, access))
+                name = f"q{index}p{number}_"
+                params.update({name + "metrics": codes, name + "dimension": dimension, name + "low": low,
+                               name + "high": high, name + "start": first, name + "end": last})
+                if child_length is None and not by_member:
+                    params[name + "label"] = label or ""
+                if not by_member:
+                    params[name + "member"] = member
+            specs.append((kind, tuple(shape)))
+    if not specs:
+        return {}
+    statement = cached_statement((conn.dialect.name, grain, by_member, child_length, tuple(specs)), _build)
+    found: dict[tuple, float] = {}
+    for row in conn.execute(statement, params):
+        if row.value is None:
+            continue
+        key = row.key if row.key != "" else None  # no key: the single selection's figures
+        bucket = row.bucket if grain is not None else None
+        if isinstance(bucket, datetime):
+            bucket = bucket.date()
+        elif isinstance(bucket, str):
+            bucket = date.fromisoformat(bucket[:10])
+        found[(row.metric, key, bucket)] = float(row.value)
+    return found
+
+
+def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, bucket=None) -> float | None:
+    """A metric's value from aggregated parts: 0 for a flow with no rows, None for unknown."""
+    def stored(part: dict):
+        v = found.get((part["code"], key, bucket))
+        if v is None and part["kind"] == "flow":
+            return 0.0
+        return v
+
+    if m["kind"] != "ratio":
+        return stored(m)
+    numerator, denominator = parts(snap, conn, m)
+    den = stored(denominator)
+    if not den:
+        return None
+    num = stored(numerator)
+    return None if num is None else num / den
+
+
+def child_groups(children: list[dict]) -> dict[int, list[dict]]:
+    groups: dict[int, list[dict]] = {}
+    for child in children:
+        groups.setdefault(len(prefix(child)), []).append(child)
+    return groups
+
+
+def by_children(snap, conn, stored, where, children, start, end, grain=None, *, skip_days: int) -> dict[tuple, float]:
+    """Aggregates keyed by child code: one grouped range scan per child prefix length."""
+    found: dict[tuple, float] = {}
+    for length, group in child_groups(children).items():
+        part = aggregate(snap, conn, stored, [(None, prefix(where))], start, end, child_length=length, grain=grain,
+                          skip_days=skip_days)
+        codes = {prefix(child): child["code"] for child in group}
+        for (code, key, bucket), v in part.items():
+            if key in codes:
+                found[(code, codes[key], bucket)] = v
+    return found
+
+
+def _bucket_of(d: date, grain: str) -> date:
+    if grain == "day":
+        return d
+    if grain == "week":
+        return week_start(d)
+    if grain == "month":
+        return month_start(d)
+    return date(d.year, 1, 1)
+
+
+def buckets(start: date, end: date, grain: str) -> list[date]:
+    """The first day of every grain bucket touching [start, end], in order."""
+    out = []
+    current = _bucket_of(start, grain)
+    while current <= end:
+        out.append(current)
+        if grain == "day":
+            current += timedelta(days=1)
+        elif grain == "week":
+            current += timedelta(days=7)
+        elif grain == "month":
+            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        else:
+            current = date(current.year + 1, 1, 1)
+    return out

@@ -1,0 +1,94 @@
+"""What each kind of metric does over time within a bucket: the roll-up rule, stated once.
+
+- a **flow** (orders received, meals served) sums: its value for a bucket is the sum of
+  its rows in the bucket;
+- a **stock** (party members, volunteer teams) is a level: each series (one stored area
+  and member of one metric) counts with its value at its latest period in the bucket,
+  and those are summed over the series;
+- a **ratio** is never stored, so never rolled up: the query layer divides the sums of its
+  parts.
+
+A bucket is a month for the ``fact_month`` roll-up, a grain bucket (week, month, ...) or
+the whole range for a question. The rule comes in the two forms the code needs, side by
+side here and held equal by tests/test_kinds.py on random facts: :func:`over_time_sql`
+(SQLAlchemy: ``data.rollup``'s refresh, ``data.query``'s reads) and :func:`over_time_frame`
+(pandas: the roll-up of rows still in memory, ``etl.monthly`` and ``etl.cityscale``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+FLOW, STOCK, RATIO = "flow", "stock", "ratio"
+KINDS = (FLOW, STOCK, RATIO)
+STORED = (FLOW, STOCK)  # the kinds with facts; a ratio is computed from its parts
+
+
+def over_time_sql(kind: str, *, series: list, bucket, period, value, by: list | None = None, where=()):
+    """A SELECT of ``by`` and ``value``: the kind's value per bucket, summed over series.
+
+    ``series`` are the expressions naming one series (for a stock: the area, member and
+    metric), ``bucket`` the bucket each row falls in, ``period`` its date, ``value`` its
+    figure, ``where`` conditions on the rows. ``by`` (labelled expressions, each fixed
+    within a series and bucket) are what the result is grouped by; None gives one row per
+    series and bucket, labelled as ``series`` and ``bucket`` are.
+    """
+    if kind not in STORED:
+        raise ValueError(f"a {kind} metric is not stored, so it has no roll-up")
+    outer = [bucket, *series] if by is None else list(by)
+    if kind == FLOW:
+        return select(*outer, func.sum(value).label("value")).where(*where).group_by(*outer)
+    ranked = select(
+        *outer, value.label("value"),
+        func.row_number().over(partition_by=[*series, bucket], order_by=period.desc()).label("rn"),
+    ).where(*where).subquery()
+    columns = [ranked.c[c.name] for c in outer]
+    if by is None:  # one row per series and bucket: its latest value, nothing to sum
+        return select(*columns, ranked.c.value).where(ranked.c.rn == 1)
+    return select(*columns, func.sum(ranked.c.value).label("value")).where(ranked.c.rn == 1).group_by(*columns)
+
+
+def over_time_frame(frame: pd.DataFrame, is_stock, *, series: list[str], bucket: str, period: str = "period",
+                    value: str = "value", keep_period: bool = False) -> pd.DataFrame:
+    """One row per series and bucket of ``frame``: a flow's sum, a stock's latest value.
+
+    ``is_stock`` marks the stock rows (a boolean array, or the set of stock metric codes
+    when ``series`` starts with the metric column). With ``keep_period`` the result keeps
+    ``period``: the date of a stock's latest row, the bucket for a flow, so results of
+    several pieces can be put together and rolled up again.
+    """
+    if isinstance(is_stock, (set, frozenset)):
+        is_stock = frame[series[0]].isin(is_stock).to_numpy()
+    is_stock = np.asarray(is_stock, dtype=bool)
+    keys = [*series, bucket]
+    columns = [*keys, period, value] if keep_period else [*keys, value]
+    parts = []
+    if not is_stock.all():
+        flows = _sums(frame if not is_stock.any() else frame[~is_stock], keys, value)
+        if keep_period:
+            flows[period] = flows[bucket]
+        parts.append(flows)
+    if is_stock.any():
+        latest = frame[is_stock].sort_values(period, kind="stable").groupby(keys, sort=False, observed=True).tail(1)
+        parts.append(latest)
+    if not parts:
+        return pd.DataFrame({c: frame[c] for c in columns})
+    return pd.concat([p[columns] for p in parts], ignore_index=True)
+
+
+def _sums(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """``frame[value]`` summed by ``keys``: on integer group codes with an exact ``bincount``
+    when every value is a whole number (counts), else pandas' own group-by."""
+    values = frame[value].to_numpy(dtype=float)
+    if len(values) and np.isfinite(values).all() and (values == np.round(values)).all() \
+            and np.abs(values).sum() < 2.0**53:
+        from etl.groups import distinct_rows  # numpy grouping; the dashboard never gets here
+
+        group, firsts = distinct_rows(frame[keys])
+        out = frame[keys].iloc[firsts].reset_index(drop=True)
+        out[value] = np.bincount(group, weights=values, minlength=len(firsts))
+        return out
+    out = frame.groupby(keys, sort=False, observed=True)[value].sum().reset_index()
+    out[value] = out[value].astype(float)
+    return out
