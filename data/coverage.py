@@ -15,7 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from data.areas import prefix_bounds, subtree_prefix
-from data.schema import area as area_table, etl_coverage, etl_run
+from data.schema import area as area_table
+from data.schema import etl_coverage, etl_run
 
 
 def _engine(engine: Engine | None) -> Engine:

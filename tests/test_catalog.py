@@ -323,7 +323,8 @@ GRAIN_HEADER = METRIC_HEADER + ",grain,carry_months"
 
 
 @pytest.mark.parametrize("rows, reason", [
-    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,week,"], "field 'grain': unknown grain 'week': expected one of day, month"),
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,week,"],
+     "field 'grain': unknown grain 'week': expected one of day, month"),
     (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,day,2"], "field 'carry_months': only a stock is carried forward"),
     (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,month,",
       "b_flow,party,乙,B,人,people,flow,,,,higher,,party,,day,",
