@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from data.areas import prefix_bounds, subtree_prefix
+from data.cache import cached  # pages ask on every refresh: kept per data version
 from data.schema import area as area_table
 from data.schema import etl_coverage, etl_run
 
@@ -47,6 +48,7 @@ def _bounds(conn: Connection, code: str | None) -> tuple[str, str] | None:
     return prefix_bounds(subtree_prefix(code, level))
 
 
+@cached
 def through(area: str | None = None, *, engine: Engine | None = None) -> dict[str, date]:
     """{source: data-through date} for every source that ever delivered for ``area`` (default: anywhere)."""
     with _engine(engine).connect() as conn:
@@ -63,3 +65,23 @@ def through(area: str | None = None, *, engine: Engine | None = None) -> dict[st
 def data_through(source: str, area: str | None = None, *, engine: Engine | None = None) -> date | None:
     """The last day ``source``'s data covers in ``area`` (anywhere when None); None: never delivered there."""
     return through(area, engine=engine).get(source)
+
+
+def source_of(metric: dict) -> str | None:
+    """The source a metric's figures come from (a ratio's: its numerator's, via ``parts``)."""
+    return metric.get("source") or None
+
+
+def as_of(metric: dict, area: str | None = None, *, engine: Engine | None = None,
+          parts: list[dict] | None = None) -> date | None:
+    """The last day ``metric``'s data covers in ``area``: its source's data-through date.
+
+    ``metric`` is a catalogue row (``query.metric_info``); a ratio passes its two ``parts``
+    and reaches as far as the nearer of them. None: the source never delivered there.
+    """
+    found = through(area, engine=engine)
+    rows = parts if metric.get("kind") == "ratio" and parts else [metric]
+    days = [found.get(source_of(row) or "") for row in rows]
+    if not days or any(d is None for d in days):
+        return None
+    return min(d for d in days if d is not None)

@@ -128,3 +128,17 @@ def test_the_migration_derives_coverage_for_loads_made_before_it(warehouse_url):
         (daily, HUIQUAN): (date(2025, 12, 2), date(2025, 12, 3)),
         (monthly, CHUANGYE): (date(2025, 10, 1), date(2025, 11, 30)),
     }
+
+
+def test_a_metric_reaches_as_far_as_its_source_and_a_ratio_as_far_as_its_nearer_part(warehouse):
+    from data import query
+
+    _write(warehouse, "hotline", _facts([date(2025, 12, 4)], [HUIQUAN]), "h")
+    _write(warehouse, "grid_events", _facts([date(2025, 12, 2)], [HUIQUAN], metric="grid_events_reported"), "g")
+    info = query.metric_info("hotline_received", engine=warehouse)
+    assert coverage.as_of(info, SHAHE, engine=warehouse) == date(2025, 12, 4)
+    assert coverage.as_of(info, PENGZHOU_STREET, engine=warehouse) is None
+    rate = query.metric_info("hotline_on_time_rate", engine=warehouse)
+    parts = [query.metric_info(rate[role], engine=warehouse) for role in ("numerator", "denominator")]
+    assert coverage.as_of(rate, SHAHE, engine=warehouse, parts=parts) == date(2025, 12, 4)
+    assert coverage.as_of(query.metric_info("party_members", engine=warehouse), SHAHE, engine=warehouse) is None
