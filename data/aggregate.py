@@ -17,6 +17,7 @@ the partial months at either end from ``fact``: the same answer from fewer rows.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -227,12 +228,15 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
     return found
 
 
-def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, bucket=None) -> float | None:
-    """A metric's value from aggregated parts: 0 for a flow with no rows, None for unknown."""
+def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, bucket=None,
+           covered: Callable[[dict, object, date | None], bool] | None = None) -> float | None:
+    """A metric's value from aggregated parts: None for unknown. A flow with no rows is 0
+    where its source's data covers the area and the bucket (``covered(part, key, bucket)``,
+    see ``data.coverage.Covered``), and missing (None) where it does not."""
     def stored(part: dict):
         v = found.get((part["code"], key, bucket))
         if v is None and part["kind"] == "flow":
-            return 0.0
+            return 0.0 if covered is None or covered(part, key, bucket) else None
         return v
 
     if m["kind"] != "ratio":

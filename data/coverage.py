@@ -85,3 +85,51 @@ def as_of(metric: dict, area: str | None = None, *, engine: Engine | None = None
     if not days or any(d is None for d in days):
         return None
     return min(d for d in days if d is not None)
+
+
+@cached
+def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, date]]]:
+    """{source: {community: (first day, last day)}} that its successful loads cover.
+
+    Small: one row per source and community (a city: some 3,000 communities x 9 sources),
+    kept per data version, so every question can tell missing from zero without a query.
+    """
+    with _engine(engine).connect() as conn:
+        rows = conn.execute(
+            select(etl_run.c.source, etl_coverage.c.area_code, func.min(etl_coverage.c.first_day),
+                   func.max(etl_coverage.c.last_day))
+            .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
+            .where(etl_run.c.status == "success")
+            .group_by(etl_run.c.source, etl_coverage.c.area_code))
+        found: dict[str, dict[str, tuple[date, date]]] = {}
+        for source, code, first, last in rows:
+            found.setdefault(source, {})[code] = (_day(first), _day(last))
+        return found
+
+
+class Covered:
+    """Whether a source's data covers an area for a span of days: a flow with no facts there
+    is a real zero only then; otherwise it is missing (DOMAIN.md, "No data is not zero").
+
+    A source with no recorded coverage at all (a warehouse written by hand, a test) is
+    taken as covering everything: its figures read as they always did.
+    """
+
+    def __init__(self, spans: dict[str, dict[str, tuple[date, date]]]):
+        self.spans = spans
+        self._memo: dict[tuple[str, str], tuple[date, date] | None] = {}
+
+    def span(self, source: str, prefix: str) -> tuple[date, date] | None:
+        """The first and last day ``source`` covers under the area code prefix ``prefix``."""
+        key = (source, prefix)
+        if key not in self._memo:
+            community = prefix[:12]
+            hits = [span for code, span in self.spans.get(source, {}).items() if code.startswith(community)]
+            self._memo[key] = (min(s[0] for s in hits), max(s[1] for s in hits)) if hits else None
+        return self._memo[key]
+
+    def __call__(self, source: str | None, prefix: str, first: date, last: date) -> bool:
+        if not source or source not in self.spans:
+            return True
+        span = self.span(source, prefix)
+        return span is not None and span[0] <= last and span[1] >= first

@@ -170,7 +170,7 @@ class Load:
         self.first_pairs: set[tuple[str, str]] | None = None  # (metric, dimension) cleared with every chunk
         self.covered: tuple[date, date] | None = None  # the delivery's first and last day of data
         self.streets: dict[str, list[str]] = {}  # street (9 digits) -> its registered communities
-        self.reached: set[str] = set()  # the communities the delivery holds data for (its coverage)
+        self.reached: set[str] = set()  # the communities its data speaks for (its coverage)
 
     def __enter__(self) -> Load:
         self.conn = self.engine.connect()
@@ -197,9 +197,9 @@ class Load:
     def add(self, output: Output) -> None:
         """One chunk's facts, rejects and extra rows, written inside the transaction."""
         periods, communities = output.scope()
-        self.reached.update(communities)
         if output.communities is None:
             communities = self._streets_of(communities)
+        self.reached.update(communities)  # it speaks for its scope: no rows there are real zeros
         span = output.coverage()
         if span is not None:
             self.covered = span if self.covered is None else (min(self.covered[0], span[0]),

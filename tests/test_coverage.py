@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import insert, select
 
 from data import coverage, db
-from data.schema import etl_coverage, etl_run, fact
+from data.schema import area, etl_coverage, etl_run, fact
 from etl.load import FACT_COLUMNS, Load, Output, month_days, write
 
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区, 创业社区: 沙河街道 (锦江区)
@@ -40,10 +40,11 @@ def test_a_daily_delivery_covers_its_days_in_the_communities_it_reached(warehous
     run = _write(warehouse, "hotline", _facts(days, [HUIQUAN, HUIQUAN_GRID, CHUANGYE]), "a")
     with warehouse.connect() as conn:
         rows = conn.execute(select(etl_coverage).order_by(etl_coverage.c.area_code)).all()
-    assert [(r.run_id, r.area_code, r.first_day, r.last_day) for r in rows] == [
-        (run.run_id, HUIQUAN, date(2025, 12, 1), date(2025, 12, 4)),
-        (run.run_id, CHUANGYE, date(2025, 12, 1), date(2025, 12, 4)),
-    ]
+        street = conn.execute(select(area.c.code).where(area.c.level == "community", area.c.parent_code == SHAHE)
+                              ).scalars().all()
+    # An export that names no scope speaks for the streets it reaches: every community of 沙河街道.
+    assert {r.area_code for r in rows} == set(street) and len(street) >= 10
+    assert {(r.run_id, r.first_day, r.last_day) for r in rows} == {(run.run_id, date(2025, 12, 1), date(2025, 12, 4))}
     assert coverage.data_through("hotline", engine=warehouse) == date(2025, 12, 4)
     assert coverage.data_through("hotline", SHAHE, engine=warehouse) == date(2025, 12, 4)
     assert coverage.data_through("hotline", JINJIANG, engine=warehouse) == date(2025, 12, 4)
@@ -142,3 +143,39 @@ def test_a_metric_reaches_as_far_as_its_source_and_a_ratio_as_far_as_its_nearer_
     parts = [query.metric_info(rate[role], engine=warehouse) for role in ("numerator", "denominator")]
     assert coverage.as_of(rate, SHAHE, engine=warehouse, parts=parts) == date(2025, 12, 4)
     assert coverage.as_of(query.metric_info("party_members", engine=warehouse), SHAHE, engine=warehouse) is None
+
+
+def test_no_data_is_not_zero_but_a_covered_day_without_orders_is(warehouse):
+    """Before the hotline's first delivery and in a street it never reached there is no
+    figure (None); on a covered day without orders in a covered street there are 0."""
+    from data import query
+
+    _write(warehouse, "hotline", _facts([date(2025, 11, 3), date(2025, 11, 5)], [HUIQUAN]), "h")
+    days = dict(query.trends(["hotline_received"], SHAHE, "2025-11-01", "2025-11-06", "day",
+                             engine=warehouse)["hotline_received"])
+    assert days[date(2025, 11, 3)] == 1 and days[date(2025, 11, 4)] == 0  # covered, no orders: zero
+    assert days[date(2025, 11, 1)] is None and days[date(2025, 11, 6)] is None  # not covered: missing
+    months = dict(query.trends(["hotline_received"], SHAHE, "2025-09-01", "2025-11-30", "month",
+                               engine=warehouse)["hotline_received"])
+    assert months == {date(2025, 9, 1): None, date(2025, 10, 1): None, date(2025, 11, 1): 2}
+    assert query.value("hotline_received", PENGZHOU_STREET, "2025-11-01", "2025-11-30", engine=warehouse) is None
+    assert query.value("hotline_received", SHAHE, "2025-11-01", "2025-11-30", engine=warehouse) == 2
+    assert query.value("hotline_on_time_rate", PENGZHOU_STREET, "2025-11-01", "2025-11-30", engine=warehouse) is None
+    # The delivery speaks for its street: a community of it without orders had none.
+    rows = {r["key"]: r["value"] for r in query.breakdown_rows("hotline_received", SHAHE, "2025-11-01", "2025-11-30",
+                                                                engine=warehouse)}
+    assert rows[HUIQUAN] == 2 and rows[CHUANGYE] == 0
+    assert query.value("hotline_received", PENGZHOU_COMMUNITY, "2025-11-01", "2025-11-30", engine=warehouse) is None
+
+
+def test_a_report_speaks_only_for_the_communities_in_it(warehouse):
+    """The party report of a street without one community's row: that community's sessions
+    are missing, not zero (a weekly or daily export speaks for its whole street)."""
+    from data import query
+
+    facts = _facts([date(2025, 11, 1)], [HUIQUAN], metric="party_three_sessions", value=4)
+    month = month_days(facts["period"])
+    _write(warehouse, "party", facts, "p", covers=(month[0], month[-1]), communities=[HUIQUAN])
+    rows = {r["key"]: r["value"] for r in query.breakdown_rows("party_three_sessions", SHAHE, "2025-11-01",
+                                                                "2025-11-30", engine=warehouse)}
+    assert rows[HUIQUAN] == 4 and rows[CHUANGYE] is None

@@ -102,4 +102,6 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     facts = long.dropna(subset=["value"]).assign(dimension="", member="")[FACT_COLUMNS]
     rejects = combine_rejects(month_rejects, future_rejects, mobile_rejects, area_rejects, dup_rejects)
     months = month_days(wide["period"])  # a monthly report covers its months to their last day
-    return Output(facts.reset_index(drop=True), rejects, covers=(months[0], months[-1]) if months else None)
+    # A report speaks only for the communities in it: one that sent no row is missing, not zero.
+    return Output(facts.reset_index(drop=True), rejects, covers=(months[0], months[-1]) if months else None,
+                  communities=sorted(set(codes.str[:12])))
