@@ -390,7 +390,8 @@ def test_every_figure_endpoint_answers_as_a_csv_attachment(sqlite_client, sqlite
 
     response = sqlite_client.get("/api/v1/breakdown", query_string={**common, "by": "category"})
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
-    assert list(rows[0]) == ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value"]
+    assert list(rows[0]) == ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value",
+                             "as_of", "complete", "reason"]
     assert {r["key"] for r in rows} == set(CATEGORIES)
 
     response = sqlite_client.get("/api/v1/metrics", query_string={"format": "csv"})
