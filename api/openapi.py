@@ -87,7 +87,8 @@ REACH = {
                  "first delivery in the area to the period's end, in every community the source covers there; "
                  "for a monthly metric (grain month) whole reported months only."},
     "reason": {"type": ["string", "null"], "enum": [*reach.REASONS, None],
-               "description": "null when complete; otherwise why the figure is null or not whole: "
+               "description": "null for a complete figure (a value, its period covered); otherwise why the "
+               "figure is null or not whole: "
                + "; ".join(f"`{word}`: {meaning}" for word, meaning in reach.REASONS.items()) + "."},
 }
 

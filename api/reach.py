@@ -22,7 +22,7 @@ REASONS = {
                "or an area it has never covered)",
     "not_yet_reported": "null: the period lies after the last day the source has delivered for this area "
                         "(late is not zero)",
-    "no_denominator": "null: the ratio's denominator is zero or missing in this period",
+    "no_denominator": "null: the ratio's denominator is zero or missing in this period (its data may be complete)",
     "partly_reported": "some communities of the area that the source covers have not delivered for the whole "
                        "period yet: the figure holds what the others delivered",
     "partial": "the figure counts only the days its data covers (up to as_of, or from the source's first "
@@ -56,7 +56,8 @@ class Reach:
         ended = cut(Period(start, end, "", ""), self.everywhere, self.grain)
         covered_to_end = ended is not None and (ended.start, ended.end) == (start, end)
         complete = covered_to_end and whole and self.first is not None and self.first <= start
-        return {"as_of": as_of, "complete": complete, "reason": None if complete else self._reason(value, start, end)}
+        reason = None if complete and value is not None else self._reason(value, start, end)
+        return {"as_of": as_of, "complete": complete, "reason": reason}
 
     def _reason(self, value, start: date, end: date) -> str:
         if value is None:

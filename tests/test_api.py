@@ -352,6 +352,14 @@ def test_area_tree_one_area_its_children_and_the_tree_to_a_level(sqlite_client):
     assert all("children" not in c for c in one_down["root"]["children"])
 
 
+def test_figures_of_a_warehouse_without_recorded_coverage_say_their_reach_is_unknown(sqlite_client):
+    """This warehouse was written by hand, with no etl_coverage: the figures read as before,
+    and none claims to be complete."""
+    status, body = ask(sqlite_client, "/api/v1/value", **GOOD)
+    assert status == 200 and body["value"] > 0
+    assert (body["as_of"], body["complete"], body["reason"], body["data_through"]) == (None, False, "coverage_unknown", None)
+
+
 def test_version_is_the_latest_successful_load(sqlite_client):
     status, body = ask(sqlite_client, "/api/v1/version")
     assert status == 200

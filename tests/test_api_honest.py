@@ -111,6 +111,13 @@ def test_a_partial_current_month_is_not_complete_and_says_how_far_it_reaches(cli
     assert november["value"] == 60 and reach(november) == ("2026-11-30", True, None)
 
 
+def test_a_ratio_without_a_denominator_is_null_and_says_why(client):
+    """No work order was resolved (the hotline covers November, so that is a real 0): the on-time
+    rate has no figure, though its data is complete."""
+    body = ask(client, "/api/v1/value", metric="hotline_on_time_rate", area=SHAHE, start="2026-11-01", end="2026-11-30")
+    assert body["value"] is None and reach(body) == ("2026-11-30", True, "no_denominator")
+
+
 def test_series_points_before_the_first_delivery_are_null_with_no_data(client):
     body = ask(client, "/api/v1/series", metric="hotline_received", area=SHAHE, start="2026-06-01",
                end="2026-12-31", grain="month")
