@@ -2,8 +2,8 @@
 
 The refresh runs when the page opens, every few minutes after, and when the period or
 the source picked changes; a warehouse that cannot be read shows a notice with the
-reason instead of an empty page. The download reads the stored rows (``raw``), which the
-page itself never does.
+reason instead of an empty page. The grids show the start of each stored row
+(``health.RAW_PREVIEW`` characters); only the download reads them whole.
 """
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def refresh(_n, period, source, lang):
     try:
         found = health.sources(today, since=since)
         runs = health.recent_runs(100, since=since, source=source)
-        refused, warnings = (health.rejects(since, source=source, severity=severity, limit=page.GRID_ROWS)
-                             for severity in health.SEVERITIES)
+        refused, warnings = (health.rejects(since, source=source, severity=severity, limit=page.GRID_ROWS,
+                                            preview=health.RAW_PREVIEW) for severity in health.SEVERITIES)
         version = query.data_version()
     except DBAPIError as err:
         log.warning("data health: warehouse unavailable: %s", err)

@@ -10,7 +10,7 @@ A load on time is not yet data on time: an export can arrive every day and still
 October. So each source also has its *data-through date* (``data.coverage``) and a
 ``data_status`` read from it with the same rhythm and grace (``reach``), and the page
 counts refused rows and field warnings over a chosen period (``PERIODS``, ``since``).
-``etl_reject.raw`` (the row as stored, possibly large) is read only for the download.
+``etl_reject.raw`` (the row as stored, possibly large) is read whole only for the download.
 
 The configuration is read as plain YAML (this module does not import ``etl``).
 """
@@ -294,15 +294,28 @@ def recent_runs(limit: int = 50, *, engine: Engine | None = None, since: date | 
         return [dict(r._mapping) for r in rows]
 
 
+#: Characters of a stored row the page shows (``rejects(preview=...)``); the download has them all.
+RAW_PREVIEW = 300
+
+
 def rejects(since: date | None = None, *, source: str | None = None, severity: str | None = None,
-            limit: int | None = 200, raw: bool = False, engine: Engine | None = None) -> list[dict]:
+            limit: int | None = 200, raw: bool = False, preview: int = 0,
+            engine: Engine | None = None) -> list[dict]:
     """Refused rows and field warnings (``severity``, default both) of the runs started on
     or after ``since`` (default ever), of ``source`` (default every source), newest run first,
-    in row order; at most ``limit`` (None: all). The stored row (``raw``, personal data
-    removed by the loader) only when asked: the download needs it, the page does not."""
+    in row order; at most ``limit`` (None: all).
+
+    The stored row (``raw``, personal data removed by the loader) can be big: it is read
+    whole only when asked (the download), its first ``preview`` characters (ending "…"
+    when cut) for the page's grids, and not at all otherwise.
+    """
     columns = [etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_reject.c.run_id,
                etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason, etl_reject.c.severity]
-    query = (select(*columns, *([etl_reject.c.raw] if raw else []))
+    if raw:
+        columns.append(etl_reject.c.raw)
+    elif preview:
+        columns += [func.substr(etl_reject.c.raw, 1, preview).label("raw"), func.length(etl_reject.c.raw).label("raw_length")]
+    query = (select(*columns)
              .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
              .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id))
     if since is not None:
@@ -314,7 +327,12 @@ def rejects(since: date | None = None, *, source: str | None = None, severity: s
     if limit is not None:
         query = query.limit(limit)
     with _engine(engine).connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        found = [dict(r._mapping) for r in conn.execute(query)]
+    for row in found:
+        length = row.pop("raw_length", None)
+        if length is not None and length > preview:
+            row["raw"] += "…"
+    return found
 
 
 def recent_rejects(limit: int = 200, *, engine: Engine | None = None) -> list[dict]:

@@ -276,13 +276,14 @@ def run_rows(runs: list[dict], names: dict[str, str], lang: str) -> list[dict]:
 
 
 def reject_rows(rejects: list[dict], names: dict[str, str]) -> list[dict]:
-    """Rows for the refused-rows and warnings grids (the stored row is not read for them)."""
+    """Rows for the refused-rows and warnings grids (the stored row as its preview, if read)."""
     return [{
         "run_id": r["run_id"],
         "source": names.get(r["source"], r["source"]),
         "row_number": r["row_number"],
         "field": r["field"],
         "reason": r["reason"],
+        "raw": r.get("raw"),
     } for r in rejects]
 
 
@@ -353,6 +354,7 @@ def layout(lang: str = "zh", **_query) -> html.Div:
         {"field": "row_number", "headerName": text.t("data.row", lang), **number},
         {"field": "field", "headerName": text.t("data.field", lang), "minWidth": 110, "maxWidth": 180},
         {"field": "reason", "headerName": text.t("data.reason", lang), "minWidth": 280, "tooltipField": "reason"},
+        {"field": "raw", "headerName": text.t("data.raw_row", lang), "minWidth": 260, "tooltipField": "raw"},
     ]
     rejects = _grid(DataHealth.REJECTS, reject_columns, text.t("data.no_refused_rows", lang), lang)
     warnings = _grid(DataHealth.WARNINGS, reject_columns, text.t("data.no_warnings", lang), lang)

@@ -240,7 +240,7 @@ def test_refusals_and_warnings_are_counted_over_the_chosen_period(history):
     assert [r["row_number"] for r in everything["hotline"]["reasons"]] == [2, 4, 9]
 
 
-def test_warnings_are_kept_apart_from_refusals_and_the_stored_row_is_read_only_for_the_download(history):
+def test_warnings_are_kept_apart_from_refusals_and_the_stored_row_is_read_whole_only_for_the_download(history):
     week = TODAY - timedelta(days=6)
     warnings = health.rejects(week, severity="warning", engine=history)
     assert [(r["source"], r["row_number"], r["severity"]) for r in warnings] == [
@@ -248,6 +248,8 @@ def test_warnings_are_kept_apart_from_refusals_and_the_stored_row_is_read_only_f
     refused = health.rejects(week, severity="refused", engine=history)
     assert [(r["source"], r["row_number"]) for r in refused] == [("grid_events", 10), ("hotline", 2)]
     assert all("raw" not in r for r in [*warnings, *refused, *health.recent_rejects(engine=history)])
+    assert [r["raw"] for r in health.rejects(source="hotline", preview=5, engine=history)] == [
+        '{"满意度…', '{"受理时…', "{}"]  # the grids' preview: cut, and says so
 
     download = health.rejects(source="hotline", raw=True, limit=None, engine=history)
     assert [(r["row_number"], r["raw"]) for r in download] == [
