@@ -285,3 +285,35 @@ def test_a_source_with_no_delivered_day_says_never_and_one_without_dates_says_no
     assert found["hotline"]["data_status"] == "never"
     assert found["areas"]["data_status"] is None and found["content"]["data_status"] is None
     assert health.severity_rank(grid) == health.STATUSES.index("overdue")  # its card ranks by its data
+
+
+def test_the_download_answers_with_the_chosen_sources_rows_of_the_period(sqlite_url, monkeypatch):
+    """The callback's answer (callbacks/data_health.download) on a ledger the real loader read."""
+    import base64
+    import csv
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from callbacks.data_health import download
+    from data import db, settings
+    from data.catalog import load_catalog
+    from etl import pipeline
+    from test_etl_grid_events import EVENTS, NOW, write_ledger
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    engine = db.get_engine(sqlite_url)
+    load_catalog(engine)
+    with tempfile.TemporaryDirectory() as folder:
+        pipeline.load_location(engine, "grid_events", str(write_ledger(Path(folder) / "l.xlsx", EVENTS)), now=NOW)
+    today = settings.local_today()  # the run started today (local time), inside any period
+    answer = download("last_7_days", "grid_events", "zh", today=today)
+    assert answer["filename"] == f"etl-rejects_grid_events_{today - timedelta(days=6):%Y%m%d}-{today:%Y%m%d}.csv"
+    data = base64.b64decode(answer["content"]) if answer.get("base64") else answer["content"].encode()
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(r["行号"], r["字段"], r["类别"]) for r in rows] == [
+        ("8", "办结时间", "字段警告"), ("9", "办结时间", "字段警告"), ("10", "事件大类", "拒收")]
+    assert all(r["数据源"] == "网格事件" and r["原始内容（已去除个人信息）"].startswith("{") for r in rows)
+    assert "13011112222" not in data.decode("utf-8-sig")  # personal data is never stored
+    nothing = download("all", "hotline", "zh", today=today)
+    assert base64.b64decode(nothing["content"]).decode("utf-8-sig").count("\r\n") == 1  # the header alone
