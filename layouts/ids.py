@@ -122,4 +122,9 @@ class DataHealth:
     SUMMARY = "data-summary"  # "9 sources: 7 on time, 1 due, 1 overdue", version, last load
     SOURCES = "data-sources"  # one card per source
     RUNS = "data-runs"  # AgGrid: recent runs of every source
-    REJECTS = "data-rejects"  # AgGrid: recently refused rows
+    REJECTS = "data-rejects"  # AgGrid: refused rows of the chosen period and source
+    WARNINGS = "data-warnings"  # AgGrid: field warnings (rows kept) of the chosen period and source
+    PERIOD = "data-period"  # RadioItems: the period refusals and warnings are counted over
+    SOURCE = "data-source"  # Dropdown: the source the grids and the download show (None: every source)
+    CSV = "data-csv"  # Button: download the refused rows and warnings as CSV
+    DOWNLOAD = "data-download"  # Download: the CSV
