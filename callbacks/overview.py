@@ -457,9 +457,11 @@ def render(area, period_name, start, end, lang):
         html.Span(ui.area_name(place, lang), className="heading-area"),
         html.Span(f"{label} · {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="heading-period"),
     ]
-    reach = [card.period.end for card in cards.values() if card.state == OK and card.period is not None]
+    # The day every daily figure shown reaches (each card says its own; late sources are listed apart).
+    reach = [card.period.end for card in cards.values()
+             if card.state == OK and card.period is not None and card.info.get("grain") != "month"]
     if reach:
-        heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(max(reach), "day", lang,
+        heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
                                                                                 year=period.end.year)),
                                  className="heading-as-of"))
     kpis = [_kpi_section(d, cards, trends, area, lang, period) for d in KPIS]

@@ -150,7 +150,7 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
     extra = {"title": title} if title else {}
     body = [
         html.Div(metric_name(info, lang), className="kpi-name", title=str(info.get("description") or "")),
-        html.Div(figure, className="kpi-figure"),
+        html.Div(figure, className="kpi-figure kpi-carried" if as_of else "kpi-figure"),
         html.Div(note or reason or "", className="kpi-note" + (" kpi-reason" if reason and not note else "")),
         *rows,
         html.Img(src=spark, className="kpi-spark", alt="", **({"title": partial} if partial else {}))
