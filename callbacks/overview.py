@@ -199,6 +199,7 @@ class Card:
     previous: periods.Period | None = None
     last_year: periods.Period | None = None
     lagging: tuple[tuple[str, str, date], ...] = ()
+    behind: bool = False  # the data stops before the asked period ends (a late source, if not OK)
     value: float | None = None
     before: float | None = None
     year_ago: float | None = None
@@ -278,26 +279,28 @@ def _carry_months(info: dict) -> int:
 
 
 def _lagging(sources: tuple[str, ...], area: dict, span: periods.Period,
-             engine: Engine | None) -> tuple[tuple[str, str, date], ...]:
+             found: dict[str, dict[str, tuple[date, date]]]) -> tuple[tuple[str, str, date], ...]:
     """Communities under ``area`` whose source's data stops before ``span`` ends, while
-    still reporting recently (one that stopped long ago is no longer late, just gone)."""
+    still reporting recently (one that stopped long ago is no longer late, just gone).
+    ``found`` is ``coverage.spans()``."""
     if area["level"] in ("community", "grid"):
         return ()
     prefix = areas.subtree_prefix(area["code"], area["level"])
-    found = coverage.spans(engine=engine)
     recent = span.start - timedelta(days=ACTIVE_DAYS)
     return tuple(sorted(
         (source, code, last) for source in sources for code, (_, last) in found.get(source, {}).items()
         if code.startswith(prefix) and recent <= last < span.end))
 
 
-def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine | None = None) -> Card:
-    """What one card shows for ``period`` in ``area`` (a register row), before its figures."""
+def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine | None = None,
+              spans: dict[str, dict[str, tuple[date, date]]] | None = None) -> Card:
+    """What one card shows for ``period`` in ``area`` (a register row), before its figures.
+    ``spans`` is ``coverage.spans()``, read once for all the cards."""
     parts = _parts(info, engine)
     sources = tuple(dict.fromkeys(s for s in (coverage.source_of(r) for r in (parts or [info])) if s))
     grain = info.get("grain") or "day"
     as_of = coverage.as_of(info, area["code"], parts=parts, engine=engine)
-    card = Card(info["code"], info, NONE, sources, as_of)
+    card = Card(info["code"], info, NONE, sources, as_of, behind=as_of is not None and as_of < period.end)
     if as_of is None:
         return card
     cut = periods.cut(period, as_of, grain)
@@ -311,7 +314,7 @@ def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine 
     else:
         card = replace(card, state=OK)
     return replace(card, period=cut, previous=periods.previous(cut), last_year=periods.same_period_last_year(cut),
-                   lagging=_lagging(sources, area, cut, engine))
+                   lagging=_lagging(sources, area, cut, coverage.spans(engine=engine) if spans is None else spans))
 
 
 def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = None) -> dict[str, Card]:
@@ -336,10 +339,11 @@ def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = Non
 def kpi_cards(codes: list[str], area: dict, period: periods.Period, *, engine: Engine | None = None) -> dict[str, Card]:
     """Every KPI card of ``area`` (a register row) for ``period``, its figures filled in."""
     cards = {}
+    spans = coverage.spans(engine=engine)
     for code in codes:
         info = query.metric_info(code, engine=engine)
         if info is not None:
-            cards[code] = plan_card(info, area, period, engine=engine)
+            cards[code] = plan_card(info, area, period, engine=engine, spans=spans)
     return fill_cards(cards, area["code"], engine=engine)
 
 
@@ -357,7 +361,7 @@ def late_items(cards: dict[str, Card], lang: str, *, names: dict[str, str] | Non
     seen: set[str] = set()
     for card in cards.values():
         grain = card.info.get("grain") or "day"
-        if card.state in (LATE, CARRIED, STALE) and card.as_of is not None:
+        if card.state in (LATE, CARRIED, STALE) and card.behind and card.as_of is not None:
             for source in card.sources:
                 if source in seen:
                     continue

@@ -154,3 +154,16 @@ def test_the_sparkline_marks_a_month_not_over():
     assert "stroke-dasharray" not in whole and "stroke-dasharray" in partial
     assert "fill%3D%22%23fff%22" in partial  # the last point is hollow
     assert "stroke-dasharray" not in sparkline_svg([1, 2, None], partial=True)  # a gap, not a partial point
+
+
+def test_a_window_that_cuts_a_month_offers_no_monthly_flow_but_carries_a_stock(warehouse):
+    """The last 7 days hold no whole month: a monthly report's flow has no figure for them
+    (it is never split into days), its stock shows the latest month's level."""
+    from callbacks.overview import MONTHLY
+
+    _party_report(warehouse, {date(2025, 10, 1): [HUIQUAN], date(2025, 11, 1): [HUIQUAN]}, "party")
+    week = periods.resolve("last_7_days", date(2025, 11, 30))  # 24–30 November: the report covers it
+    cards = _cards(warehouse, SHAHE, week, ["party_members", "party_three_sessions"])
+    assert cards["party_three_sessions"].state == MONTHLY and cards["party_three_sessions"].value is None
+    assert cards["party_members"].state == CARRIED and cards["party_members"].value == 80
+    assert late_items(cards, "zh") == []  # the report reaches the end of the window: nothing is late
