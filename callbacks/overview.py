@@ -487,10 +487,6 @@ def render(area, period_name, start, end, lang):
     return heading, kpis, ui.attention_list(items, lang)
 
 
-def _ratio_sources(infos: dict[str, dict]) -> set[str | None]:
-    return {coverage.source_of(part) for info in infos.values() for part in (_parts(info or {}, None) or [])}
-
-
 def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang: str) -> list[dict]:
     """The league table's rows, best first by ``sort_by``, small counts of people masked.
 
@@ -523,7 +519,8 @@ _MASK_AWARE_SORT = {"function": "((a, b) => { const n = v => v === null || v ===
                                 "(typeof v === 'string' ? 4.5 : v); return n(a) - n(b); })(valueA, valueB)"}
 
 
-def league_columns(infos: dict[str, dict], lang: str) -> list[dict]:
+def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | None] | None = None) -> list[dict]:
+    """The league table's columns; ``as_of`` (per metric) adds how far its data reaches to its tooltip."""
     columns = [
         {"field": "rank", "headerName": "#", "pinned": "left", "width": 64, "minWidth": 56, "sortable": False},
         {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "minWidth": 130,
@@ -534,7 +531,9 @@ def league_columns(infos: dict[str, dict], lang: str) -> list[dict]:
         columns.append({
             "field": code,
             "headerName": f"{ui.metric_name(info, lang)}（{unit}）" if lang != "en" else f"{info['name_en']} ({unit})",
-            "headerTooltip": str(info.get("description") or ""),
+            "headerTooltip": str(info.get("description") or "") + (
+                " · " + text.t("overview.as_of", lang, day=day_label(as_of[code], info.get("grain") or "day", lang))
+                if as_of and as_of.get(code) else ""),
             "type": "rightAligned", "cellDataType": False, "minWidth": 120, "wrapHeaderText": True,
             "autoHeaderHeight": True, "comparator": _MASK_AWARE_SORT,
         })
@@ -569,12 +568,13 @@ def render_league(area, period_name, start, end, sort_by, lang):
     title = text.t("overview.league_title", lang, level=level)
     if not kids:
         return title, [], league_columns(infos, lang)
-    # The table's period ends where the freshest of its sources ends; older ones show no figure, not 0.
-    reach = [day for source, day in coverage.through(area).items()
-             if source in {coverage.source_of(info or {}) for info in infos.values()} | _ratio_sources(infos)]
+    # The table's period ends where the freshest of its metrics' data ends; a column whose data
+    # stops earlier shows no figure (not 0), and its tooltip says how far it reaches.
+    as_of = {code: coverage.as_of(info, area, parts=_parts(info, None)) for code, info in infos.items() if info}
+    reach = [day for day in as_of.values() if day is not None]
     cut = periods.cut(period, max(reach)) if reach else None
     if cut is not None:
         period = cut
         title = text.t("overview.league_as_of", lang, title=title, span=span_label(cut, lang, year=cut.end.year))
     table = query.league_table(area, codes, period.start, period.end)
-    return title, league_rows(table, infos, sort_by or codes[0], lang), league_columns(infos, lang)
+    return title, league_rows(table, infos, sort_by or codes[0], lang), league_columns(infos, lang, as_of)
