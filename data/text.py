@@ -138,6 +138,43 @@ TEXT: dict[str, tuple[str, str]] = {
     "explore.no_breakdown_for_this_period": ("这一时段没有分解数据", "No breakdown for this period"),
     "explore.click_a_bar_to_drill_down": ("点击条形可进入下一级。", "Click a bar to drill down."),
     "explore.no_data": ("无数据", "no data"),
+    # --- issue 12, the explorer part (callbacks/explore.py): partial periods, recorded
+    # levels, whole months, secondary suppression
+    "explore12.partial_through": ("至{date}", "to {date}"),
+    "explore12.day": ("{month}{day}日", "{day} {month}"),
+    "explore12.partial_span": ("{span}（不完整）", "{span} (partial)"),
+    "explore12.partial_column": ("完整性", "Completeness"),
+    "explore12.partial_row": ("不完整：{span}", "partial: {span}"),
+    "explore12.as_of": ("数据截至{date}", "data to {date}"),
+    "explore12.source": ("来源：{source}", "source: {source}"),
+    "explore12.never_delivered": ("{source}尚未报送这个地区的数据", "{source} has not reported for this area yet"),
+    "explore12.partial_note": (
+        "虚线与浅色为数据未覆盖完整的时段（{span}）。",
+        "Dashed and pale: a period the data does not yet cover in full ({span})."),
+    "explore12.monthly_grain": ("月报指标按整月显示", "A monthly report is shown by whole months"),
+    "explore12.whole_months": ("月报指标只计整月：{span}", "Monthly report: whole months only, {span}"),
+    "explore12.window_cuts_months": (
+        "月报指标只计整月，这一时段不含完整月份，请选择整月时段",
+        "A monthly report counts whole months only: this window holds none, choose whole months"),
+    "explore12.not_recorded_below": (
+        "该指标只记录到{level}，不能按下级地区分解",
+        "This metric is recorded per {level}: it has no figures for lower areas"),
+    "explore12.level.community": ("社区", "community"),
+    "explore12.level.grid": ("网格", "grid cell"),
+    "explore12.level.street": ("街道", "street"),
+    "explore12.level.district": ("区（市）县", "district"),
+    "explore12.level.city": ("市", "city"),
+    "explore12.suppressed_note": (
+        "标“*”的单元格一并隐去，以免由合计推算出少于{n}人的单元格。",
+        "Cells marked “*” are hidden too, so that no cell under {n} people can be worked out from a total."),
+    "explore12.no_value_reason": ("{dash}（{reason}）", "{dash} ({reason})"),
+    "explore12.about_sheet": ("说明", "About"),
+    "explore12.about_item": ("项目", "Item"),
+    "explore12.about_value": ("内容", "Value"),
+    "explore12.about_metric": ("指标", "Metric"),
+    "explore12.about_area": ("地区", "Area"),
+    "explore12.about_period": ("时段", "Period"),
+    "explore12.about_masking": ("小数保护", "Small counts"),
     # --- the data page (layouts/ and callbacks/data_health.py)
     "data.never": ("从未", "never"),
     "data.today": ("今天", "today"),
