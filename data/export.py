@@ -76,14 +76,16 @@ def _pinned(total, parts: Sequence, values: Mapping, hidden: Mapping, threshold:
         low_total = high_total = sum(_number(values.get(k)) for k in parts)
     else:
         low_total, high_total = bounds(total)
-    low_sum, high_sum = sum(b[0] for b in part_bounds), sum(b[1] for b in part_bounds)
     found = []
-    for key, (low, high) in zip(parts, part_bounds):
+    for i, key in enumerate(parts):
         if key in hidden:
-            lo = max(low, low_total - (high_sum - high))
-            hi = min(high, high_total - (low_sum - low))
+            others = part_bounds[:i] + part_bounds[i + 1:]
+            low, high = part_bounds[i]
+            lo = max(low, low_total - sum(b[1] for b in others))
+            hi = min(high, high_total - sum(b[0] for b in others))
             if lo == hi:
                 found.append(key)
+    low_sum, high_sum = sum(b[0] for b in part_bounds), sum(b[1] for b in part_bounds)
     if total is not None and total in hidden and max(low_total, low_sum) == min(high_total, high_sum):
         found.append(total)
     return found
