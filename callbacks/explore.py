@@ -680,6 +680,14 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
             hovertext=[hover_text(r["value"], info, lang) for r in ordered],
             cliponaxis=False, hovertemplate="%{y}: %{hovertext}<extra></extra>",
         ))
+        undrawn = [r for r in ordered if plotted(r["value"]) is None]
+        if undrawn:  # no bar for a hidden or missing figure, but its "<5", "*" or "—" is written
+            fig.add_trace(go.Scatter(
+                x=[0] * len(undrawn), y=[r["label"] for r in undrawn], mode="text", textposition="middle right",
+                text=[bar_label(r["value"], info) for r in undrawn], textfont=dict(color="#5f6b7a"),
+                hovertext=[hover_text(r["value"], info, lang) for r in undrawn], customdata=[r["code"] for r in undrawn],
+                hovertemplate="%{y}: %{hovertext}<extra></extra>", showlegend=False, cliponaxis=False,
+            ))
         height = max(300, min(900, 28 * len(rows) + 80))
         fig = _layout(fig, height=height, info=info, legend=False, margin_left=120)
         fig.update_layout(margin=dict(r=90))  # room for the value written after each bar
