@@ -124,10 +124,24 @@ def suppress(values: Mapping[Hashable, float | None], groups: Iterable[tuple[Has
     return hidden
 
 
+def suppress_columns(df: pd.DataFrame, columns: Iterable[str], threshold: int = SMALL_COUNT_THRESHOLD) -> pd.DataFrame:
+    """A copy of ``df`` whose ``columns`` are masked by ``suppress``, each column one group
+    whose total is shown elsewhere (a league table of child areas under the area's figure)."""
+    masked = df.copy()
+    for column in columns:
+        if column not in masked.columns:
+            raise KeyError(f"suppress_columns: no column {column!r} (columns: {', '.join(map(str, df.columns))})")
+        cells = dict(enumerate(masked[column].tolist()))
+        hidden = suppress(cells, [(None, list(cells))], threshold)
+        masked[column] = pd.Series([hidden.get(i, v) for i, v in cells.items()], index=masked.index, dtype=object)
+    return masked
+
+
 def mask_small_counts(df: pd.DataFrame, columns: Iterable[str], threshold: int = SMALL_COUNT_THRESHOLD) -> pd.DataFrame:
     """A copy of ``df`` whose ``columns`` show counts between 0 and ``threshold`` as "<5".
 
-    The masked columns become object columns mixing numbers and the "<5" text.
+    Primary masking only: for cells that add up to no figure shown anywhere. Where they
+    do, use ``suppress`` / ``suppress_columns``. The masked columns become object columns mixing numbers and the "<5" text.
     """
     masked = df.copy()
     for column in columns:

@@ -141,3 +141,12 @@ def test_a_lone_small_count_under_a_small_total_needs_nothing_more():
 def test_suppression_hides_the_smallest_sibling_and_leaves_zeros_alone():
     hidden = export.suppress({"t": 40, "a": 2, "b": 0, "c": 6, "d": 32}, [("t", ["a", "b", "c", "d"])])
     assert hidden == {"a": "<5", "c": export.SUPPRESSED}
+
+
+def test_a_league_table_column_hides_a_sibling_when_its_total_is_shown_elsewhere():
+    frame = pd.DataFrame({"name": ["甲", "乙", "丙", "丁"], "n": [3, 40, 9, 0], "m": [30, 40, 9, 7]})
+    masked = export.suppress_columns(frame, ["n", "m"])
+    assert masked["n"].tolist() == ["<5", 40, export.SUPPRESSED, 0]
+    assert masked["m"].tolist() == [30, 40, 9, 7]
+    with pytest.raises(KeyError, match="no column 'people'"):
+        export.suppress_columns(frame, ["people"])
