@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -91,8 +92,8 @@ def _pinned(total, parts: Sequence, values: Mapping, hidden: Mapping, threshold:
     return found
 
 
-def suppress(values: Mapping[Hashable, float | None], groups: Iterable[tuple[Hashable | None, Sequence[Hashable]]],
-             threshold: int = SMALL_COUNT_THRESHOLD) -> dict[Hashable, str]:
+def suppress(values: Mapping[Any, Any], groups: Iterable[tuple[Hashable | None, Sequence[Hashable]]],
+             threshold: int = SMALL_COUNT_THRESHOLD) -> dict[Any, str]:
     """The one masking rule: {cell: "<5" or "*"} for the cells of counts of people to hide.
 
     ``values`` are the cells one view shows (totals included); each group says a total
@@ -104,7 +105,7 @@ def suppress(values: Mapping[Hashable, float | None], groups: Iterable[tuple[Has
     cell hidden for one group is safe in every other group it belongs to.
     """
     groups = [(total, list(parts)) for total, parts in groups]
-    hidden: dict[Hashable, str] = {k: f"<{threshold}" for k, v in values.items() if _small(v, threshold)}
+    hidden: dict[Any, str] = {k: f"<{threshold}" for k, v in values.items() if _small(v, threshold)}
     changed = bool(hidden)
     while changed:
         changed = False
