@@ -404,6 +404,8 @@ def render_context(search_state):
     except (areas.UnknownArea, query.UnknownMetric):
         message = text.t("word.unknown_area", lang, area=state.area)
         return [], message, ""
+    except ValueError as err:  # a view the query layer refuses: the charts say why too
+        return [], str(err), ""
     win = view["window"]
     crumbs = []
     for i, place in enumerate(chain):
