@@ -916,8 +916,8 @@ def about_frame(search_state: str | None) -> pd.DataFrame:
             (text.t("explore12.about_metric", lang), f"{ui.metric_name(info, lang)} ({state.metric})"),
             (text.t("explore12.about_area", lang), f"{ui.area_name(place, lang)} ({state.area})"),
             (text.t("explore12.about_period", lang), f"{span.start:%Y-%m-%d} – {span.end:%Y-%m-%d}"),
-            (text.t("explore12.about_item", lang), provenance(info, view["parts"], view["as_of"].get(state.area), lang)),
-            *[(text.t("explore12.about_item", lang), note) for note in win.notes],
+            (text.t("explore12.about_source", lang), provenance(info, view["parts"], view["as_of"].get(state.area), lang)),
+            *[(text.t("explore12.about_note", lang), note) for note in win.notes],
         ]
         if export.counts_people(info.get("unit")):
             rows.append((text.t("explore12.about_masking", lang), ui.masked_note(lang) + " "

@@ -175,6 +175,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "explore12.about_area": ("地区", "Area"),
     "explore12.about_period": ("时段", "Period"),
     "explore12.about_masking": ("小数保护", "Small counts"),
+    "explore12.about_source": ("来源与数据截至", "Source and data to"),
+    "explore12.about_note": ("注意", "Note"),
     # --- the data page (layouts/ and callbacks/data_health.py)
     "data.never": ("从未", "never"),
     "data.today": ("今天", "today"),
