@@ -502,7 +502,7 @@ def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang:
     for code, info in infos.items():
         if code in frame:
             frame[code] = present.scale(frame[code], info).round(1)
-    frame = export.mask_small_counts(frame, people)
+    frame = export.suppress_columns(frame, people)  # the children add up to the area's figure
     rows = []
     for record in frame.to_dict("records"):
         row = {"rank": record["rank"], "code": record["code"],

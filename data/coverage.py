@@ -11,10 +11,13 @@ which is not the same as a zero.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from sqlalchemy import Connection, Engine, func, select
 
-from data.areas import prefix_bounds, subtree_prefix
+from data.areas import LEVELS, level_rank, prefix_bounds, subtree_prefix
 from data.cache import cached  # pages ask on every refresh: kept per data version
 from data.schema import area as area_table
 from data.schema import etl_coverage, etl_run
@@ -133,3 +136,45 @@ class Covered:
             return True
         span = self.span(source, prefix)
         return span is not None and span[0] <= last and span[1] >= first
+
+
+# --------------------------------------------------------------------------- recorded level
+
+SOURCES_FILE = Path(__file__).resolve().parent.parent / "etl" / "sources.yaml"
+DEFAULT_LEVEL = "community"
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, str]:
+    """{source: level} from the ``level:`` entries of ``etl/sources.yaml`` (read once)."""
+    try:
+        document = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return {}
+    entries = document.get("sources", []) if isinstance(document, dict) else []
+    found = {}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("name") and entry.get("level"):
+            level = str(entry["level"])
+            if level not in LEVELS:
+                raise ValueError(f"{SOURCES_FILE}: source {entry['name']!r}, level {level!r} is not one of "
+                                 f"{', '.join(LEVELS)}")
+            found[str(entry["name"])] = level
+    return found
+
+
+def recorded_level(metric: dict, parts: list[dict] | None = None) -> str:
+    """The finest area level ``metric``'s figures are recorded at ("community" or "grid").
+
+    The one rule for it (DOMAIN.md: "at levels a metric is not recorded at there is no
+    figure"): its source's ``level:`` in ``etl/sources.yaml``, community by default. A
+    ratio passes its ``parts`` and is recorded only as finely as the coarser of them.
+    """
+    rows = parts if metric.get("kind") == "ratio" and parts else [metric]
+    levels = [_levels().get(source_of(row) or "", DEFAULT_LEVEL) for row in rows]
+    return min(levels, key=level_rank)
+
+
+def has_figures_at(metric: dict, level: str, parts: list[dict] | None = None) -> bool:
+    """Whether ``metric`` has figures for areas at ``level`` (a grid cell, for a community metric: no)."""
+    return level_rank(level) <= level_rank(recorded_level(metric, parts))

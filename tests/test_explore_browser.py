@@ -210,3 +210,26 @@ def test_date_axes_speak_chinese_on_chinese_pages(reading_app_server, browser):
         "return Array.from(document.querySelectorAll('#explore-trend .xtick text')).map(e => e.textContent)"))
     assert all("月" in tick or "年" in tick for tick in ticks), ticks
     assert not [t for t in ticks if any(m in t for m in ("Jan", "Mar", "May", "Jul", "Sep", "Nov"))]
+
+
+def test_the_running_month_is_marked_partial_and_missing_months_are_not_zero(reading_app_server, browser):
+    """The sample holds three months: the trend of the last 12 draws no zeros before them,
+    and the month still running is dotted and labelled with the day its data reaches."""
+    open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={SHAHE}&grain=month")
+    labels = wait_for(browser, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('#explore-trend .textpoint text')).map(e => e.textContent)"))
+    assert len(labels) == 1 and labels[0].startswith("至") and labels[0].endswith("日"), labels
+    traces = browser.execute_script(
+        "return document.querySelector('#explore-trend .js-plotly-plot').data.map(t => [t.y, t.line && t.line.dash])")
+    solid, dotted = traces[0], traces[1]
+    assert solid[0][0] is None and 0 not in solid[0], "months before the first delivery must be gaps"
+    assert dotted[1] == "dot"
+    assert "数据截至" in browser.find_element(By.ID, "explore-figure").text
+
+
+def test_a_community_metric_offers_no_grid_cells(reading_app_server, browser):
+    community = "510104011001"
+    open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={community}")
+    note = wait_for(browser, lambda d: d.find_element(By.ID, "explore-mask-note").text.strip())
+    assert note == "该指标只记录到社区，不能按下级地区分解"
+    assert browser.find_elements(By.CSS_SELECTOR, "#explore-breakdown .barlayer .point") == []
