@@ -31,6 +31,8 @@ REASONS = {
     "not_whole_months": "a monthly metric asked for a period that is not whole months: the figure holds the "
                         "reports dated (the 1st of their month) in the period",
     "coverage_unknown": "the warehouse records no coverage for this metric's source, so how far it reaches is unknown",
+    "not_recorded_at_level": "null: the metric is recorded per community (its source's level), so a grid cell has "
+                             "no figure of its own",
 }
 
 
@@ -47,6 +49,7 @@ class Reach:
     through: date | None
     everywhere: date | None
     recorded: bool
+    at_level: bool = True  # the area is not finer than the level the metric is recorded at
 
     def mark(self, value, start: date, end: date) -> dict:
         """``as_of``, ``complete`` and ``reason`` of ``value``, the figure for ``start``..``end``."""
@@ -61,6 +64,8 @@ class Reach:
 
     def _reason(self, value, start: date, end: date) -> str:
         if value is None:
+            if not self.at_level:
+                return "not_recorded_at_level"
             if self.through is None or self.first is None or end < self.first:
                 return "no_data"
             if start > self.through:
@@ -104,5 +109,6 @@ def reach(info: dict, area: dict, spans: coverage.Covered | None = None) -> Reac
             lasts.append(min(span[1] for span in covered))
     whole = len(firsts) == len(sources) and recorded
     through = data_through(info, area["code"])
+    at_level = coverage.has_figures_at(info, area["level"], parts(info))
     return Reach(info.get("kind") or "flow", info.get("grain") or "day", max(firsts) if whole else None,
-                 through, min(lasts) if whole else None, recorded)
+                 through, min(lasts) if whole else None, recorded, at_level)

@@ -115,7 +115,9 @@ class Covered:
     is a real zero only then; otherwise it is missing (DOMAIN.md, "No data is not zero").
 
     A source with no recorded coverage at all (a warehouse written by hand, a test) is
-    taken as covering everything: its figures read as they always did.
+    taken as covering everything: its figures read as they always did. Below the level a
+    source records at (``recorded_level``: a grid cell of a community source) nothing is
+    covered.
     """
 
     def __init__(self, spans: dict[str, dict[str, tuple[date, date]]]):
@@ -132,6 +134,8 @@ class Covered:
         return self._memo[key]
 
     def __call__(self, source: str | None, prefix: str, first: date, last: date) -> bool:
+        if source and len(prefix) > 12 and _levels().get(source, DEFAULT_LEVEL) != "grid":
+            return False  # a grid cell of a source recorded per community: no figure, not zero
         if not source or source not in self.spans:
             return True
         span = self.span(source, prefix)

@@ -193,3 +193,10 @@ def test_csv_answers_carry_the_same_columns(client):
     breakdown = rows("/api/v1/breakdown", metric="party_three_sessions", start="2026-11-01", end="2026-11-30")
     assert {r["key"]: (r["value"], r["complete"], r["reason"]) for r in breakdown if r["key"] in (HUIQUAN, CHUANGYE)} == {
         HUIQUAN: ("4.0", "true", ""), CHUANGYE: ("", "false", "not_yet_reported")}
+
+
+def test_a_community_metric_at_a_grid_cell_is_null_and_says_why(client):
+    """12345 orders are recorded per community: a grid cell of 汇泉路 has no figure of its own."""
+    body = ask(client, "/api/v1/value", metric="hotline_received", area=HUIQUAN + "001", start="2026-11-01",
+               end="2026-11-30")
+    assert body["value"] is None and body["reason"] == "not_recorded_at_level"

@@ -179,3 +179,19 @@ def test_a_report_speaks_only_for_the_communities_in_it(warehouse):
     rows = {r["key"]: r["value"] for r in query.breakdown_rows("party_three_sessions", SHAHE, "2025-11-01",
                                                                 "2025-11-30", engine=warehouse)}
     assert rows[HUIQUAN] == 4 and rows[CHUANGYE] is None
+
+
+def test_a_community_metric_has_no_figure_for_a_grid_cell(warehouse):
+    """12345 orders are recorded per community: its grid cells have no figure (not a row of
+    zeros against the community's total); grid events, recorded per cell, do."""
+    from data import query
+
+    _write(warehouse, "hotline", _facts([date(2025, 11, 3)], [HUIQUAN], value=7), "h")
+    _write(warehouse, "grid_events", _facts([date(2025, 11, 3)], [HUIQUAN_GRID], metric="grid_events_reported"), "g")
+    assert query.value("hotline_received", HUIQUAN, "2025-11-01", "2025-11-30", engine=warehouse) == 7
+    assert query.value("hotline_received", HUIQUAN_GRID, "2025-11-01", "2025-11-30", engine=warehouse) is None
+    cells = query.breakdown_rows("hotline_received", HUIQUAN, "2025-11-01", "2025-11-30", engine=warehouse)
+    assert cells and all(row["value"] is None for row in cells)
+    grid = {r["key"]: r["value"] for r in query.breakdown_rows("grid_events_reported", HUIQUAN, "2025-11-01",
+                                                                "2025-11-30", engine=warehouse)}
+    assert grid[HUIQUAN_GRID] == 1 and set(grid.values()) <= {0, 1}
