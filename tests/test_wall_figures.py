@@ -10,8 +10,8 @@ from sqlalchemy import event
 
 import dashboard
 from callbacks import wall
-from data import content, db, query, settings, wallfigures
 from data import cache as data_cache
+from data import content, db, query, settings, wallfigures
 from data import playlist as playlists
 from layouts import wall as view
 
