@@ -259,9 +259,6 @@ def _panel_figures(panel: view.Panel, answers: dict, percent: dict, today: date,
             f["charts"][chart.id] = _rows(got, lang, chart.order)
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], percent, lang)
-    if panel.id == "league":
-        for i, (_code, pair) in enumerate(view.LEAGUE_METRICS):
-            stats[f"league-head-{i}"] = view.pick(pair, lang)
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:

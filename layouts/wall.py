@@ -317,6 +317,11 @@ def _panel(panel: str, lang: str, subtitle_key: str, body) -> html.Section:
     )
 
 
+def _figures(figures: Figures, lang: str, class_name: str) -> html.Div:
+    """A panel's figures (a ``Figures`` declaration) as a grid or row of stats."""
+    return html.Div([_stat(k, lb, u, lang, figures.prefix) for k, lb, u in figures.table], className=class_name)
+
+
 def _list(list_id: str, caption: str, lang: str) -> html.Div:
     return html.Div(
         [html.H3(caption, className="wall-caption"),
@@ -328,12 +333,12 @@ def _list(list_id: str, caption: str, lang: str) -> html.Div:
 # --- panels -----------------------------------------------------------------------------
 
 def _party(lang):
-    stats = html.Div([_stat(k, lb, u, lang, "party-") for k, lb, u in PARTY_STATS], className="wall-stat-grid g4")
+    stats = _figures(PANELS["party"].figures[0], lang, "wall-stat-grid g4")
     return _panel("party", lang, "", [stats, _chart("party-trend", t("party_trend", lang), lang)])
 
 
 def _governance(lang):
-    stats = html.Div([_stat(k, lb, u, lang, "gov-") for k, lb, u in GOVERNANCE_STATS], className="wall-stat-grid g2")
+    stats = _figures(PANELS["governance"].figures[0], lang, "wall-stat-grid g2")
     return _panel("governance", lang, "this_month", [
         _chart("governance-events", t("events_by_category", lang), lang),
         _chart("governance-hotline", t("hotline_trend", lang), lang),
@@ -344,11 +349,11 @@ def _governance(lang):
 def _services(lang):
     middle = html.Div([
         _chart("services-channels", t("services_by_channel", lang), lang),
-        html.Div([_stat(k, lb, u, lang, "svc-") for k, lb, u in SERVICE_STATS], className="wall-stat-row"),
+        _figures(PANELS["services"].figures[0], lang, "wall-stat-row"),
     ], className="wall-column")
     right = html.Div([
         _chart("services-care", t("care_by_item", lang), lang),
-        html.Div([_stat(k, lb, u, lang, "svc-") for k, lb, u in VOLUNTEER_STATS], className="wall-stat-row"),
+        _figures(PANELS["services"].figures[1], lang, "wall-stat-row"),
     ], className="wall-column")
     return _panel("services", lang, "this_month", [
         _chart("services-items", t("services_by_item", lang), lang), middle, right,
@@ -358,7 +363,7 @@ def _services(lang):
 def _participation(lang):
     middle = html.Div([
         _chart("participation-ages", t("activities_by_age", lang), lang),
-        html.Div([_stat(k, lb, u, lang, "act-") for k, lb, u in PARTICIPATION_STATS], className="wall-stat-row"),
+        _figures(PANELS["participation"].figures[0], lang, "wall-stat-row"),
     ], className="wall-column")
     return _panel("participation", lang, "this_month", [
         _chart("participation-types", t("activities_by_type", lang), lang),
@@ -369,7 +374,7 @@ def _participation(lang):
 
 def _league(lang):
     head = html.Thead(html.Tr([html.Th("", className="wall-league-rank"), html.Th(t("area", lang))]
-                              + [html.Th("", id=Wall.stat(f"league-head-{i}")) for i in range(len(LEAGUE_METRICS))]))
+                              + [html.Th(pick(heading, lang)) for _code, heading in LEAGUE_METRICS]))
     body = html.Tbody([html.Tr(html.Td(t("no_data", lang), colSpan=6, className="wall-empty"))],
                       id=Wall.LEAGUE_BODY)
     return _panel("league", lang, "league_caption", html.Table([head, body], className="wall-league"))
