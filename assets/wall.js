@@ -17,23 +17,6 @@
     var DESIGN_W = 1920;
     var DESIGN_H = 1080;
     var TICKER_SPEED = 90; // design pixels per second
-    var WEEKDAYS_ZH = "日一二三四五六";
-    var WEEKDAYS_EN = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-    var MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
-        "September", "October", "November", "December"];
-    var WORDS = {
-        zh: {
-            updated: "数据更新于", offline: "网络连接中断", stale: "数据暂未更新", connecting: "正在连接数据服务…", unavailable: "数据服务暂不可用",
-            showing: "显示", data: "的数据", ago: "前", justNow: "刚刚", min: "分钟", hour: "小时", day: "天",
-            notice: "通知", news: "新闻", filler: "社区智慧大脑"
-        },
-        en: {
-            updated: "Updated", offline: "Connection lost", stale: "Data not updated", connecting: "Connecting to the data service…", unavailable: "Data service unavailable",
-            showing: "showing", data: "data", ago: " ago", justNow: "just now", min: " min", hour: " h", day: " d",
-            notice: "Notice", news: "News", filler: "Community Smart Brain"
-        }
-    };
-
     var W = window.CSBWall = window.CSBWall || {};
     W.rotations = 0;
     W.refreshes = 0;
@@ -47,7 +30,19 @@
     function pad(n) { return n < 10 ? "0" + n : "" + n; }
     function root() { return document.getElementById("wall-root"); }
     function lang() { var r = root(); return r && r.getAttribute("data-lang") === "en" ? "en" : "zh"; }
-    function words() { return WORDS[lang()]; }
+
+    // The page's words, month and weekday names and number separators, in its language,
+    // from the server's catalogue (data/present.py wall_settings, the root's data-text).
+    var text = {el: null, value: null};
+    function names() {
+        var r = root();
+        if (r && text.el !== r) {
+            text.el = r;
+            try { text.value = JSON.parse(r.getAttribute("data-text") || "null"); } catch (e) { text.value = null; }
+        }
+        return text.value || {months: [], weekdays: [], date: "", group: ",", decimal: ".", words: {}};
+    }
+    function words() { return names().words; }
     function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
 
     // --- scaling: the 1920x1080 canvas, uniformly scaled and centred (letterboxed) ----------
@@ -227,7 +222,9 @@
     var animations = {};
 
     function formatNumber(v, d, s) {
-        return v.toLocaleString("en-US", {minimumFractionDigits: d, maximumFractionDigits: d}) + s;
+        var t = names();
+        return v.toLocaleString("en-US", {minimumFractionDigits: d, maximumFractionDigits: d})
+            .replace(/[,.]/g, function (c) { return c === "," ? t.group : t.decimal; }) + s;
     }
 
     function countUp(el, kpi) {
@@ -400,10 +397,10 @@
     window.dash_clientside.wall = {
         clock: function (n, config) {
             var now = new Date();
-            var en = config && config.lang === "en";
-            var date = en
-                ? WEEKDAYS_EN[now.getDay()] + ", " + now.getDate() + " " + MONTHS_EN[now.getMonth()] + " " + now.getFullYear()
-                : now.getFullYear() + "年" + (now.getMonth() + 1) + "月" + now.getDate() + "日 星期" + WEEKDAYS_ZH[now.getDay()];
+            var t = names();
+            var parts = {y: now.getFullYear(), m: now.getMonth() + 1, d: now.getDate(),
+                         month: t.months[now.getMonth()], weekday: t.weekdays[now.getDay()]};
+            var date = t.date.replace(/\{(\w+)\}/g, function (all, key) { return String(parts[key]); });
             var sameDate = date === lastDate;
             lastDate = date;
             return [hhmm(now) + ":" + pad(now.getSeconds()), sameDate ? window.dash_clientside.no_update : date];
@@ -463,8 +460,7 @@
             applyKpis(data.kpis);
             setTicker(data.ticker);
             setState();
-            var en = config && config.lang === "en";
-            return (en ? WORDS.en.updated : WORDS.zh.updated) + " " + hhmm(new Date(W.lastOk));
+            return words().updated + " " + hhmm(new Date(W.lastOk));
         }
     };
 

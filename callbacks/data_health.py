@@ -10,7 +10,7 @@ import logging
 from dash import Input, Output, State, callback, no_update
 from sqlalchemy.exc import DBAPIError
 
-from data import health, query, settings
+from data import health, query, settings, text
 from layouts import data_health as page
 from layouts.ids import DataHealth
 
@@ -41,7 +41,7 @@ def refresh(_n, lang):
     except DBAPIError as err:
         log.warning("data health: warehouse unavailable: %s", err)
         reason = str(err.orig if err.orig is not None else err).strip().splitlines()[0]
-        words = page.tr("无法读取数据仓库：", "The warehouse cannot be read: ", lang) + reason
+        words = text.t("data.unreadable", lang) + reason
         return no_update, no_update, no_update, no_update, words, NOTICE_STYLE
     names = {entry["source"]: page.source_name(entry, lang) for entry in found}
     loaded = [entry["last_loaded_at"] for entry in found if entry["last_loaded_at"]]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-from datetime import date
 from functools import lru_cache
 
 import pandas as pd
@@ -21,10 +20,9 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, export, periods, query, settings, urlstate
+from data import areas, export, periods, present, query, settings, text, urlstate
 from data import cache as data_cache
 from layouts import components as ui
-from layouts.components import tr
 from layouts.explore import DIMENSION_LABELS, TABLE_LABELS, metric_dimensions
 from layouts.ids import Explore
 
@@ -43,19 +41,12 @@ ZH_DATE_TICKS = [
 FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif", size=13, color="#1f2933")
 
 
-def today() -> date:
-    return settings.local_today()
-
-
 def read_state(search: str | None) -> urlstate.ExploreState:
     return urlstate.parse_explore(search or "", metric_dimensions())[0]
 
 
 def resolve(state: urlstate.ExploreState) -> periods.Period:
-    try:
-        return urlstate.resolve_period(state, today())
-    except ValueError:
-        return urlstate.resolve_period(urlstate.ExploreState(), today())
+    return periods.resolve_state(state)
 
 
 # --------------------------------------------------------------------------- controls
@@ -110,7 +101,7 @@ def dates_for_period(period, start, end):
     """The date range shows for "custom", starting from the dates of the period before it."""
     if period == "custom":
         return {}, start, end
-    resolved = urlstate.resolve_period(urlstate.ExploreState(period=period), today())
+    resolved = periods.resolve(period, periods.today())
     return {"display": "none"}, resolved.start.isoformat(), resolved.end.isoformat()
 
 
@@ -209,7 +200,7 @@ def render_context(search_state):
         chain = areas.ancestors(state.area)
         info = _info(state.metric)
     except (areas.UnknownArea, query.UnknownMetric):
-        message = tr(f"地区 {state.area} 不在地区登记表中。", f"Area {state.area} is not in the area register.", lang)
+        message = text.t("word.unknown_area", lang, area=state.area)
         return [], message, ""
     crumbs = []
     for i, place in enumerate(chain):
@@ -223,32 +214,20 @@ def render_context(search_state):
     heading = [html.Span(ui.metric_name(info, lang)), html.Small(f"{ui.area_name(chain[-1], lang)} · {label}")]
     unknown = [code for code in state.compare if areas.get(code) is None]
     if unknown:
-        heading.append(html.Small(tr(f"对比地区 {'、'.join(unknown)} 不在地区登记表中，已略过",
-                                     f"compare: {', '.join(unknown)} not in the area register, left out", lang),
-                                  className="heading-warning"))
+        areas_text = text.t("word.list_separator", lang).join(unknown)
+        heading.append(html.Small(text.t("explore.compare_unknown", lang, areas=areas_text), className="heading-warning"))
     total = query.value(state.metric, state.area, period.start, period.end)
-    unit = info.get("unit") or ""
-    shown_unit = "" if unit == "%" else ui.unit_of(info, lang)
-    figure = [html.Span(ui.format_number(total, unit, lang), className="ex-figure-value"),
-              html.Span(shown_unit, className="ex-figure-unit"),
+    figure = [html.Span(present.show(total, info, lang).text, className="ex-figure-value"),
+              html.Span(present.shown_unit(info, lang), className="ex-figure-unit"),
               html.Span(f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="ex-figure-dates")]
     return crumbs, heading, figure
 
 
 # --------------------------------------------------------------------------- tables
 
-def _display_value(value, unit: str):
-    """A figure as the table shows it: percentages for ratios, two decimals at most."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if unit == "%":
-        return round(value * 100, 2)
-    return round(float(value), 2)
-
-
 def value_header(info: dict, lang: str) -> str:
-    unit = "%" if info.get("unit") == "%" else ui.unit_of(info, lang)
-    return tr(f"数值（{unit}）", f"Value ({unit})", lang) if unit else tr("数值", "Value", lang)
+    unit = present.unit_label(info, lang)
+    return text.t("explore.value_in", lang, unit=unit) if unit else text.t("explore.value", lang)
 
 
 def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, key_header: str | None = None) -> dict:
@@ -262,14 +241,14 @@ def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, ke
     columns = []
     if "period" in frame:
         out["period"] = [p.isoformat() if hasattr(p, "isoformat") else str(p) for p in frame["period"]]
-        columns.append({"field": "period", "headerName": tr("期间", "Period", lang)})
+        columns.append({"field": "period", "headerName": text.t("explore.period", lang)})
     if "key" in frame:
         out["code"] = frame["key"].astype(str)
-        columns.append({"field": "code", "headerName": key_header or tr("编码", "Code", lang)})
+        columns.append({"field": "code", "headerName": key_header or text.t("explore.code", lang)})
     if "label" in frame:
         out["label"] = frame["label_en"] if lang == "en" and "label_en" in frame else frame["label"]
-        columns.append({"field": "label", "headerName": tr("名称", "Name", lang)})
-    out["value"] = [_display_value(v, unit) for v in frame["value"].tolist()]
+        columns.append({"field": "label", "headerName": text.t("explore.name", lang)})
+    out["value"] = [present.display_value(v, info) for v in frame["value"].tolist()]
     columns.append({"field": "value", "headerName": value_header(info, lang)})
     if masked and export.counts_people(unit):
         out = export.mask_small_counts(out, ["value"])
@@ -293,21 +272,15 @@ def plotted(value):
 
 
 def hover_text(value, info: dict, lang: str) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "—"
-    unit = info.get("unit") or ""
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{ui.format_number(value)} {ui.unit_of(info, lang)}"
+    """A table cell (display units, or a masked "<5") with its unit, for a tooltip."""
+    return present.show(value, info, lang, scaled=True).with_unit
 
 
 def bar_label(value, info: dict) -> str:
     """The figure written after a bar: short, the unit is on the axis."""
     if isinstance(value, str) or value is None:
         return value or ""
-    return f"{value:.1f}%" if info.get("unit") == "%" else ui.format_number(value)
+    return present.show(value, info, scaled=True).text
 
 
 def _layout(fig: go.Figure, *, height: int, info: dict, legend: bool = True, margin_left: int = 56) -> go.Figure:
@@ -319,7 +292,7 @@ def _layout(fig: go.Figure, *, height: int, info: dict, legend: bool = True, mar
     )
     fig.update_xaxes(gridcolor="#eef1f4", linecolor="#cfd6de")
     fig.update_yaxes(gridcolor="#eef1f4", linecolor="#cfd6de", rangemode="tozero",
-                     ticksuffix="%" if info.get("unit") == "%" else "")
+                     ticksuffix=present.percent_sign(info))
     return fig
 
 
@@ -355,7 +328,7 @@ def cached_view(fn):
 def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure:
     rows = table["rows"]
     if not rows:
-        return empty_figure(tr("这一时段没有数据", "No data for this period", lang))
+        return empty_figure(text.t("explore.no_data_for_this_period", lang))
     fig = go.Figure()
     groups: dict[str, list[dict]] = {}
     for row in rows:
@@ -370,9 +343,8 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
         ))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
-        shown = target * 100 if info.get("unit") == "%" else target
-        fig.add_hline(y=shown, line=dict(color="#5f6b7a", dash="dash", width=1),
-                      annotation_text=tr("目标", "Target", lang), annotation_position="top left")
+        fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
+                      annotation_text=text.t("word.target", lang), annotation_position="top left")
     if lang != "en":
         fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
     return _layout(fig, height=260, info=info, legend=compare)
@@ -417,8 +389,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
     lang = state.lang
     rows = table["rows"]
     if not rows:
-        message = (tr("这个地区没有下级地区", "This area has no lower level", lang) if state.by == "children"
-                   else tr("这一时段没有分解数据", "No breakdown for this period", lang))
+        message = (text.t("explore.this_area_has_no_lower_level", lang) if state.by == "children"
+                   else text.t("explore.no_breakdown_for_this_period", lang))
         return empty_figure(message)
     clickable = state.by == "children"
     if state.chart == "bars":
@@ -434,8 +406,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
         fig = _layout(fig, height=height, info=info, legend=False, margin_left=120)
         fig.update_layout(margin=dict(r=90))  # room for the value written after each bar
         fig.update_yaxes(rangemode=None, ticksuffix="", automargin=True)
-        fig.update_xaxes(rangemode="tozero", ticksuffix="%" if info.get("unit") == "%" else "",
-                         title=dict(text=ui.unit_of(info, lang) if info.get("unit") != "%" else "", font=dict(size=12)))
+        fig.update_xaxes(rangemode="tozero", ticksuffix=present.percent_sign(info),
+                         title=dict(text=present.shown_unit(info, lang), font=dict(size=12)))
     else:
         keys = _top_keys(rows)
         by_key: dict[str, list[dict]] = {k: [r for r in rows if r["code"] == k] for k in keys}
@@ -495,12 +467,13 @@ def render_breakdown(search_state: str):
             frame = query.breakdown_series(state.metric, state.area, period.start, period.end, state.grain, by=state.by)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
         return empty_figure(str(err)), None, ""
-    key_header = None if state.by == "children" else tr(*DIMENSION_LABELS.get(state.by, (state.by, state.by)), state.lang)
+    key_header = None if state.by == "children" else text.pick(DIMENSION_LABELS.get(state.by, (state.by, state.by)),
+                                                                state.lang)
     table = figure_table(frame, info, state.lang, masked=True, key_header=key_header)
     masked = any(isinstance(r["value"], str) for r in table["rows"])
     note = ui.masked_note(state.lang) if masked else ""
     if state.by == "children" and table["rows"]:
-        note = (note + " " if note else "") + tr("点击条形可进入下一级。", "Click a bar to drill down.", state.lang)
+        note = (note + " " if note else "") + text.t("explore.click_a_bar_to_drill_down", state.lang)
     return breakdown_figure(table, info, state), table, note
 
 
@@ -544,7 +517,7 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
         color = NO_DATA_FILL if number is None else sample_colorscale(MAP_SCALE, [(number - low) / span])[0]
         place = names_en.get(outline["code"], {})
         name = (place.get("name_en") if lang == "en" else place.get("name")) or outline["name"]
-        shown = hover_text(row["value"], info, lang) if row else tr("无数据", "no data", lang)
+        shown = hover_text(row["value"], info, lang) if row else text.t("explore.no_data", lang)
         selected = outline["code"] == current_district
         fig.add_trace(go.Scatter(
             x=outline["x"], y=outline["y"], fill="toself", fillcolor=color, mode="lines",
@@ -558,7 +531,7 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
             marker=dict(colorscale=MAP_SCALE, cmin=low, cmax=high if high != low else low + 1,
                         color=[low], showscale=True,
                         colorbar=dict(thickness=12, len=0.8, outlinewidth=0,
-                                      ticksuffix="%" if info.get("unit") == "%" else "")),
+                                      ticksuffix=present.percent_sign(info))),
         ))
     fig.update_layout(height=420, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
                       margin=dict(l=4, r=4, t=4, b=4), hovermode="closest", clickmode="event", dragmode="pan",
@@ -618,7 +591,7 @@ def download(kind: str, which: str, tables: dict[str, dict | None], search_state
     if kind == "csv":
         frame = table_frame(tables.get(which))
         return dcc.send_bytes(export.to_csv_bytes(frame), export.download_name(*base, which, ext="csv"))
-    sheets = {tr(*TABLE_LABELS[name], state.lang): table_frame(tables.get(name)) for name in TABLE_LABELS}
+    sheets = {text.pick(TABLE_LABELS[name], state.lang): table_frame(tables.get(name)) for name in TABLE_LABELS}
     return dcc.send_bytes(export.to_excel_bytes(sheets), export.download_name(*base, ext="xlsx"))
 
 

@@ -6,15 +6,13 @@ read (and tested) without a browser.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 
-from data import areas, export, labels, periods, query, settings, urlstate
+from data import areas, export, labels, periods, present, query, text, urlstate
 from layouts import components as ui
-from layouts.components import BAD, tr
+from layouts.components import BAD
 from layouts.ids import Overview
 from layouts.overview import KPIS, all_kpis
 
@@ -22,18 +20,6 @@ WORSENING_PERCENT = 10.0  # a relative move this large against the last period i
 WORSENING_POINTS = 2.0  # ... and for a ratio, this many percentage points
 RISING_CATEGORIES = 3
 MAX_ATTENTION = 10
-
-
-def today() -> date:
-    return settings.local_today()
-
-
-def resolve(state) -> periods.Period:
-    """The state's period; a custom period without both dates falls back to this month."""
-    try:
-        return urlstate.resolve_period(state, today())
-    except ValueError:
-        return periods.resolve("this_month", today())
 
 
 def area_options(code: str | list | None, search: str | None, lang: str, *, extra: list | None = None) -> list[dict]:
@@ -125,55 +111,52 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     items: list[dict] = []
     flagged: set[str] = set()
     for code, info in infos.items():
-        target, value, unit = info.get("target"), current.get(code), info.get("unit") or ""
+        target, value = info.get("target"), current.get(code)
         if ui.is_missing(target) or ui.is_missing(value):
             continue
         lower = info.get("better") == "lower"
         if (value > target) if lower else (value < target):
             flagged.add(code)
-            shown = ui.format_number(value, unit, lang) + ("" if unit == "%" else f" {ui.unit_of(info, lang)}")
-            goal = ui.format_number(target, unit, lang) + ("" if unit == "%" else f" {ui.unit_of(info, lang)}")
+            shown = present.show(value, info, lang).with_unit
+            goal = present.show(target, info, lang).with_unit
             items.append({
-                "tone": BAD, "tag": tr("未达标", "Below target", lang), "href": _explore_href(code, area, lang),
-                "text": tr(f"{info['name']} {shown}，{'高于' if lower else '低于'}目标 {goal}",
-                           f"{info['name_en']} {shown}, {'above' if lower else 'below'} the target of {goal}", lang),
+                "tone": BAD, "tag": text.t("overview.below_target", lang), "href": _explore_href(code, area, lang),
+                "text": text.t("overview.above_target_text" if lower else "overview.below_target_text", lang,
+                               name=text.pick((info["name"], info["name_en"]), lang), shown=shown, goal=goal),
                 "rank": 0,
             })
     if not ui.is_missing(overdue) and overdue > 0:
-        items.append({"tone": BAD, "tag": tr("超期", "Overdue", lang), "rank": 1,
+        items.append({"tone": BAD, "tag": text.t("overview.overdue", lang), "rank": 1,
                       "href": _explore_href("hotline_overdue", area, lang, by="category"),
-                      "text": tr(f"12345 超期工单 {ui.format_number(overdue)} 件",
-                                 f"{ui.format_number(overdue)} overdue 12345 work orders", lang)})
+                      "text": text.t("overview.overdue_orders", lang, count=present.show(overdue).text)})
     if not ui.is_missing(still_open) and still_open > 0:
-        items.append({"tone": "warn", "tag": tr("在办", "Open", lang), "rank": 2,
+        items.append({"tone": "warn", "tag": text.t("overview.open", lang), "rank": 2,
                       "href": _explore_href("hotline_open", area, lang, by="category"),
-                      "text": tr(f"12345 在办工单 {ui.format_number(still_open)} 件，请跟进办结",
-                                 f"{ui.format_number(still_open)} 12345 work orders still open", lang)})
+                      "text": text.t("overview.open_orders", lang, count=present.show(still_open).text)})
     worsening = []
     for code, info in infos.items():
         if code in flagged:
             continue
-        unit = info.get("unit") or ""
-        delta = ui.change(current.get(code), previous.get(code), unit)
+        delta = present.change(current.get(code), previous.get(code), info)
         if delta is None or ui.tone(delta, info.get("better") or "higher") != BAD:
             continue
-        if abs(delta) < (WORSENING_POINTS if unit == "%" else WORSENING_PERCENT):
+        if abs(delta) < (WORSENING_POINTS if present.is_percent(info) else WORSENING_PERCENT):
             continue
         worsening.append((abs(delta), code, info, delta))
     for _, code, info, delta in sorted(worsening, key=lambda w: (-w[0], w[1])):
-        moved = ui.format_change(delta, info.get("unit") or "", lang)
-        items.append({"tone": "warn", "tag": tr("变差", "Worse", lang), "rank": 3,
+        moved = present.change_text(delta, info, lang)
+        items.append({"tone": "warn", "tag": text.t("overview.worse", lang), "rank": 3,
                       "href": _explore_href(code, area, lang),
-                      "text": tr(f"{info['name']} 环比 {moved}", f"{info['name_en']} {moved} vs last period", lang)})
+                      "text": text.t("overview.worse_text", lang, name=text.pick((info["name"], info["name_en"]), lang),
+                                     moved=moved)})
     if categories is not None and not categories.empty:
         rising = categories.assign(rise=categories["current"].fillna(0) - categories["previous"].fillna(0))
         rising = rising[rising["rise"] > 0].sort_values(["rise", "label"], ascending=[False, True]).head(RISING_CATEGORIES)
         for row in rising.itertuples():
             name = row.label_en if lang == "en" else row.label
-            items.append({"tone": "warn", "tag": tr("上升", "Rising", lang), "rank": 4,
+            items.append({"tone": "warn", "tag": text.t("overview.rising", lang), "rank": 4,
                           "href": _explore_href("hotline_received", area, lang, by="category", chart="stacked"),
-                          "text": tr(f"12345 诉求类别「{name}」比上期增加 {ui.format_number(row.rise)} 件",
-                                     f"12345 requests on {name} up {ui.format_number(row.rise)} on last period", lang)})
+                          "text": text.t("overview.rising_text", lang, name=name, rise=present.show(row.rise).text)})
     items.sort(key=lambda item: item["rank"])
     return items[:MAX_ATTENTION]
 
@@ -206,12 +189,12 @@ def render(area, period_name, start, end, lang):
     if not area:
         raise PreventUpdate
     state, _ = urlstate.parse_overview({"area": area, "period": period_name, "start": start, "end": end})
-    period = resolve(state)
+    period = periods.resolve_state(state)
     before, year_ago = periods.previous(period), periods.same_period_last_year(period)
     try:
         place = areas.ancestors(area)[-1]
     except areas.UnknownArea:
-        message = tr(f"地区 {area} 不在地区登记表中。", f"Area {area} is not in the area register.", lang)
+        message = text.t("word.unknown_area", lang, area=area)
         return message, html.P(message, className="page-notice"), ""
     codes = all_kpis()
     infos = {code: query.metric_info(code) for code in codes}
@@ -247,10 +230,8 @@ def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang:
     frame["rank"] = range(1, len(frame) + 1)
     people = [c for c, info in infos.items() if c in frame and export.counts_people(info.get("unit"))]
     for code, info in infos.items():
-        if code in frame and info.get("unit") == "%":
-            frame[code] = (frame[code] * 100).round(1)
-        elif code in frame:
-            frame[code] = frame[code].round(1)
+        if code in frame:
+            frame[code] = present.scale(frame[code], info).round(1)
     frame = export.mask_small_counts(frame, people)
     rows = []
     for record in frame.to_dict("records"):
@@ -271,11 +252,11 @@ _MASK_AWARE_SORT = {"function": "((a, b) => { const n = v => v === null || v ===
 def league_columns(infos: dict[str, dict], lang: str) -> list[dict]:
     columns = [
         {"field": "rank", "headerName": "#", "pinned": "left", "width": 64, "minWidth": 56, "sortable": False},
-        {"field": "name", "headerName": tr("地区", "Area", lang), "pinned": "left", "minWidth": 130,
+        {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "minWidth": 130,
          "cellClass": "league-name"},
     ]
     for code, info in infos.items():
-        unit = "%" if info.get("unit") == "%" else ui.unit_of(info, lang)
+        unit = present.unit_label(info, lang)
         columns.append({
             "field": code,
             "headerName": f"{ui.metric_name(info, lang)}（{unit}）" if lang != "en" else f"{info['name_en']} ({unit})",
@@ -302,16 +283,16 @@ def render_league(area, period_name, start, end, sort_by, lang):
     if not area:
         raise PreventUpdate
     state, _ = urlstate.parse_overview({"area": area, "period": period_name, "start": start, "end": end})
-    period = resolve(state)
+    period = periods.resolve_state(state)
     place = areas.get(area)
     if place is None:
         return no_update, [], []
     codes = all_kpis()
     infos = {code: query.metric_info(code) for code in codes}
     kids = areas.children(area)
-    level = ui.tr(*{"district": ("街道", "streets"), "street": ("社区", "communities"),
-                    "community": ("网格", "grid cells")}.get(place["level"], ("下级地区", "areas")), lang)
-    title = tr(f"比学赶超 · 各{level}", f"League table · {level}", lang)
+    levels = text.group("league_level")
+    level = text.pick(levels.get(place["level"], levels["other"]), lang)
+    title = text.t("overview.league_title", lang, level=level)
     if not kids:
         return title, [], league_columns(infos, lang)
     table = query.league_table(area, codes, period.start, period.end)

@@ -38,10 +38,10 @@ from dash import (
 )
 from dash.development.base_component import Component
 
-from data import areas, content, labels, query, settings, wallfigures
+from data import areas, content, labels, periods, present, query, settings, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
-from data.periods import week_start
+from data import text as catalogue  # read_figures has a local called text
 from data.wallfigures import (
     LAST_12_MONTHS,
     LAST_30_DAYS,
@@ -56,62 +56,42 @@ log = logging.getLogger(__name__)
 
 LEAGUE_METRICS = view.LEAGUE_METRICS  # the league's columns, declared with its panel
 TICKER_CHARS = 120  # a title longer than this would hold the ticker for minutes
-WEEKDAYS_ZH = "一二三四五六日"
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --- numbers and words ------------------------------------------------------------------
 
+# Figures are written by data.present, words come from data.text, dates from data.periods;
+# these names stay for the code below.
+
 def is_percent(code: str) -> bool:
-    info = query.metric_info(code)
-    return bool(info) and info.get("unit") == "%"
+    return present.is_percent(code)
 
 
 def number(value, *, percent: bool = False, lang: str = "zh") -> dict:
-    """How a figure is shown: ``text``, and the parts wall.js counts up (``n``, ``d``, ``s``).
-
-    Percentages are shown as 0-100 with one decimal; big numbers as 万 (zh) or k/M (en) so a
-    KPI tile never overflows; small fractional numbers keep one decimal.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return {"text": "—", "n": None, "d": 0, "s": ""}
-    value = float(value)
-    if percent:
-        shown, decimals, suffix = value * 100, 1, ""
-    elif abs(value) >= 1_000_000 and lang == "en":
-        shown, decimals, suffix = value / 1_000_000, 1, "M"
-    elif abs(value) >= 100_000:
-        shown, decimals, suffix = (value / 10_000, 1, "万") if lang != "en" else (value / 1_000, 0, "k")
-    elif abs(value) < 100 and not float(value).is_integer():
-        shown, decimals, suffix = value, 1, ""
-    else:
-        shown, decimals, suffix = value, 0, ""
-    return {"text": f"{shown:,.{decimals}f}{suffix}", "n": round(shown, decimals), "d": decimals, "s": suffix}
+    """``text`` and the parts wall.js counts up (``n``, ``d``, ``s``): ``present.show``, compact."""
+    return present.show(value, None, lang, compact=True, percent=percent).counter()
 
 
 def month_label(d: date, lang: str) -> str:
-    return MONTHS_EN[d.month - 1] if lang == "en" else f"{d.month}月"
+    return catalogue.month_name(d.month, lang, short=True)
 
 
 def long_month(d: date, lang: str) -> str:
-    return f"{MONTHS_EN[d.month - 1]} {d.year}" if lang == "en" else f"{d.year}年{d.month}月"
+    return f"{catalogue.month_name(d.month, lang, short=True)} {d.year}" if lang == "en" else f"{d.year}年{d.month}月"
 
 
 def day_label(d: date, lang: str) -> str:
-    return f"{d.day} {MONTHS_EN[d.month - 1]}" if lang == "en" else f"{d.month}月{d.day}日"
+    return f"{d.day} {catalogue.month_name(d.month, lang, short=True)}" if lang == "en" else f"{d.month}月{d.day}日"
 
 
 def member_label(key, row_label_en, lang: str, limit: int = 24) -> str:
-    text = labels.label(key, lang) if lang == "en" else labels.label(key, "zh")
-    if lang == "en" and text == str(key) and row_label_en:
-        text = row_label_en
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    value = labels.label(key, lang) if lang == "en" else labels.label(key, "zh")
+    if lang == "en" and value == str(key) and row_label_en:
+        value = row_label_en
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def months_back(today: date, count: int = 12) -> date:
-    """The first day of the month ``count - 1`` months before ``today``'s month."""
-    month = today.year * 12 + today.month - 1 - (count - 1)
-    return date(month // 12, month % 12 + 1, 1)
+months_back = periods.months_back
 
 
 # --- the warehouse's answer as text ------------------------------------------------------
@@ -135,13 +115,12 @@ def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return period, False
     higher = (info.get("better") or "higher") != "lower"
-    percent = info.get("unit") == "%"
-    shown = f"{target * 100:g}%" if percent else f"{target:g}"
+    shown = present.target_text(target, info)
     below = value is not None and (value < target if higher else value > target)
     if below:
-        return (f"▼ below target {shown}" if lang == "en" else f"▼ 低于目标 {shown}"), True
+        return f"{catalogue.t('wall.below_target', lang)} {shown}", True
     limit = "" if higher else "≤ "
-    return (f"Target {limit}{shown}" if lang == "en" else f"目标 {limit}{shown}"), False
+    return f"{catalogue.t('wall.target', lang)} {limit}{shown}", False
 
 
 GUIDE_PREFIXES = ("办事指引：", "办事指引:", "Service guide: ", "Service guide:")
@@ -178,19 +157,16 @@ def _when(moment: datetime | None, lang: str) -> str:
     if moment is None:
         return ""
     if lang == "en":
-        return f"{moment:%a} {moment.day} {MONTHS_EN[moment.month - 1]} {moment:%H:%M}"
-    return f"周{WEEKDAYS_ZH[moment.weekday()]} {moment.month}/{moment.day} {moment:%H:%M}"
+        return (f"{catalogue.weekday_name(moment.weekday(), lang, short=True)} {moment.day} "
+                f"{month_label(moment, lang)} {moment:%H:%M}")
+    return f"周{catalogue.weekday_name(moment.weekday(), lang)} {moment.month}/{moment.day} {moment:%H:%M}"
 
 
 def spans(today: date) -> dict[str, tuple[date, date]]:
-    """The dates of the periods the wall's declarations name, on ``today``."""
-    week = week_start(today)
-    return {
-        THIS_MONTH: (today.replace(day=1), today),
-        LAST_12_MONTHS: (months_back(today), today),
-        LAST_30_DAYS: (today - timedelta(days=29), today),
-        THIS_WEEK: (week, week + timedelta(days=6)),
-    }
+    """The dates of the periods the wall's declarations name, on ``today`` (data.periods)."""
+    found = {name: periods.resolve(name, today) for name in (THIS_MONTH, LAST_12_MONTHS, LAST_30_DAYS)}
+    week = periods.week_start(today)
+    return {**{name: (p.start, p.end) for name, p in found.items()}, THIS_WEEK: (week, week + timedelta(days=6))}
 
 
 def read_figures(area: str, lang: str, today: date) -> dict:
@@ -203,24 +179,24 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     """
     found = wallfigures.read(view.NEEDS, area, spans(today))
     answers = found["answers"]
-    percent = {code: is_percent(code) for code in found["metrics"]}  # once per metric, not per figure
+    metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
     info = found["area"] or {"code": area, "name": area, "name_en": area}
     f: dict = {
         "area_name": (info.get("name_en") or info["name"]) if lang == "en" else info["name"],
-        "kpis": _kpis(answers[view.KPI_STRIP], percent, today, lang),
+        "kpis": _kpis(answers[view.KPI_STRIP], metrics, lang),
         "stats": {},
         "charts": {},
         "lists": {},
     }
     for panel in view.PANELS.values():
-        _panel_figures(panel, answers, percent, today, lang, f)
+        _panel_figures(panel, answers, metrics, today, lang, f)
     f["ticker"] = _ticker(answers[view.TICKER], lang)
     latest = answers[view.AS_OF]
     f["as_of"] = f"{view.t('as_of', lang)} {day_label(latest, lang)}" if latest else ""
     return f
 
 
-def _kpis(answer: dict, percent: dict, today: date, lang: str) -> list[dict]:
+def _kpis(answer: dict, metrics: dict, lang: str) -> list[dict]:
     """The KPI strip's tiles: figure, and the line under it (target, or the period it covers).
 
     A tile is drawn by wall.js from these alone (value counted up, target line, ``below``).
@@ -230,21 +206,21 @@ def _kpis(answer: dict, percent: dict, today: date, lang: str) -> list[dict]:
     for code, got in answer.items():
         period = this_month.capitalize() if lang == "en" else this_month
         if got["span"]:  # a stock: the month its figure is from
-            month = got["span"][0].month
-            period = f"As of {MONTHS_EN[month - 1]}" if lang == "en" else f"截至{month}月"
+            month = got["span"][0]
+            period = f"As of {month_label(month, lang)}" if lang == "en" else f"截至{month.month}月"
         target, below = _target(code, got["value"], lang, period)
         tiles.append({"code": code, "below": below, "target": target,
-                      **number(got["value"], percent=percent[code], lang=lang)})
+                      **present.show(got["value"], metrics[code], lang, compact=True).counter()})
     return tiles
 
 
-def _panel_figures(panel: view.Panel, answers: dict, percent: dict, today: date, lang: str, f: dict) -> None:
+def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, today: date, lang: str, f: dict) -> None:
     """One panel's period line, figures, charts and lists, into ``f``."""
     stats = f["stats"]
     stats[f"{panel.id}-period"] = _period_text(panel, answers, today, lang)
     for figures in panel.figures:
         for code, value in answers[figures.shows]["values"].items():
-            stats[figures.prefix + code] = number(value, percent=percent[code], lang=lang)["text"]
+            stats[figures.prefix + code] = present.show(value, metrics[code], lang, compact=True).number
     for chart in panel.charts:
         got = answers[chart.shows]
         if chart.kind == "hotline":
@@ -258,7 +234,7 @@ def _panel_figures(panel: view.Panel, answers: dict, percent: dict, today: date,
         else:
             f["charts"][chart.id] = _rows(got, lang, chart.order)
     for listing in panel.lists:
-        f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], percent, lang)
+        f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
@@ -268,7 +244,7 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
         span = next(answers[x.shows]["span"] for x in panel.figures if x.period == period)
         if not span:
             return view.t("no_data", lang)
-        return ("Monthly report · " if lang == "en" else "党组织月报 · ") + long_month(span[0], lang)
+        return catalogue.t("wall.monthly_report", lang) + long_month(span[0], lang)
     if period == THIS_MONTH:
         this_month = view.t("this_month", lang)
         return (this_month.capitalize() if lang == "en" else this_month) + f" · {long_month(today, lang)}"
@@ -280,29 +256,29 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
     return ""
 
 
-def _league(records: list[dict], percent: dict, lang: str) -> list[dict]:
+def _league(records: list[dict], metrics: dict, lang: str) -> list[dict]:
     """The league table's rows: the areas below with any figure, most participants first."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
     rows = [r for r in records if any(not math.isnan(r[c]) for c in codes)]
     rows.sort(key=lambda r: -r[codes[0]] if not math.isnan(r[codes[0]]) else math.inf)
     return [
         {"name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
-         "cells": [number(None if math.isnan(r[c]) else r[c], percent=percent[c], lang=lang)["text"]
-                   + ("%" if percent[c] and not math.isnan(r[c]) else "") for c in codes]}
+         "cells": [present.show(None if math.isnan(r[c]) else r[c], metrics[c], lang, compact=True).text
+                   for c in codes]}
         for r in rows[:view.LEAGUE_ROWS]
     ]
 
 
-def _guide(items: list[dict], _percent: dict, lang: str) -> list[dict]:
+def _guide(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return [{"title": _title(i, lang), "sub": _first_line(i.get("body"))} for i in items]
 
 
-def _resources(items: list[dict], _percent: dict, lang: str) -> list[dict]:
+def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return [{"title": _title(i, lang), "sub": _first_line(i.get("body"), skip=i["title"]) or i.get("location") or ""}
             for i in items]
 
 
-def _agenda_rows(items: list[dict], _percent: dict, lang: str) -> list[dict]:
+def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": i.get("location") or "",
              "starts": i["starts_at"].isoformat() if i.get("starts_at") else None} for i in items]
 
@@ -324,11 +300,10 @@ def _ticker(items: list[dict], lang: str) -> list[dict]:
 
 
 def pick_metric_name(code: str, lang: str) -> str:
+    """The hotline chart's legend: a short name from data.text, else the catalogue's name."""
+    if f"short.{code}" in catalogue.TEXT:
+        return catalogue.t(f"short.{code}", lang)
     info = query.metric_info(code) or {}
-    short = {"hotline_received": ("受理量", "Received"), "hotline_on_time_rate": ("按时办结率", "On time"),
-             "hotline_satisfaction_rate": ("满意率", "Satisfied")}
-    if code in short:
-        return view.pick(short[code], lang)
     return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
 

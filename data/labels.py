@@ -3,9 +3,12 @@
 The warehouse keeps dimension members exactly as the source systems wrote them
 (``物业管理``, ``自助终端``, ``60+``), because analysts filter on them. The screens show
 them in the reader's language: ``label(member, "en")``. A member without a translation
-shows as itself, so a new category from a source still appears, in Chinese.
+shows as itself, so a new category from a source still appears, in Chinese. The fixed
+words of the screens are in ``data.text``.
 """
 from __future__ import annotations
+
+from data import text
 
 # member -> English. Grouped by the source field they come from; a word means the same
 # wherever it occurs (助老 is an activity type and a volunteer category alike).
@@ -128,29 +131,7 @@ ZH: dict[str, str] = {
 }
 EN.update({"M": "Male", "F": "Female", "male": "Male", "female": "Female"})
 
-DOMAINS: dict[str, tuple[str, str]] = {
-    "party": ("党建", "Party building"),
-    "governance": ("治理", "Governance"),
-    "services": ("服务", "Services"),
-}
-
-LEVELS: dict[str, tuple[str, str]] = {
-    "city": ("市", "City"),
-    "district": ("区(市)县", "District"),
-    "street": ("街道(镇)", "Street"),
-    "community": ("社区", "Community"),
-    "grid": ("网格", "Grid"),
-}
-
-KINDS: dict[str, tuple[str, str]] = {
-    "flow": ("累计", "Flow"),
-    "stock": ("存量", "Stock"),
-    "ratio": ("比率", "Ratio"),
-}
-
-
-def _is_en(lang: str | None) -> bool:
-    return (lang or "zh").lower().startswith("en")
+DOMAINS: dict[str, tuple[str, str]] = text.group("domain")
 
 
 def label(member, lang: str = "zh") -> str:
@@ -158,21 +139,15 @@ def label(member, lang: str = "zh") -> str:
 
     Domain codes are understood too: ``label("party", "zh")`` is 党建.
     """
-    text = "" if member is None else str(member)
-    if text in DOMAINS:
-        return DOMAINS[text][1 if _is_en(lang) else 0]
-    if _is_en(lang):
-        return EN.get(text, text)
-    return ZH.get(text, text)
+    value = "" if member is None else str(member)
+    if value in DOMAINS:
+        return text.pick(DOMAINS[value], lang)
+    if text.is_en(lang):
+        return EN.get(value, value)
+    return ZH.get(value, value)
 
 
 def domain_label(domain: str, lang: str = "zh") -> str:
     """党建 / 治理 / 服务 for party / governance / services."""
     names = DOMAINS.get(domain)
-    return (names[1] if _is_en(lang) else names[0]) if names else str(domain)
-
-
-def level_label(level: str, lang: str = "zh") -> str:
-    """街道(镇) / Street for "street", and so on for every area level."""
-    names = LEVELS.get(level)
-    return (names[1] if _is_en(lang) else names[0]) if names else str(level)
+    return text.pick(names, lang) if names else str(domain)

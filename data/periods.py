@@ -1,5 +1,10 @@
 """Reporting periods: "this month", "last 30 days" and what to compare them with.
 
+The one place for the calendar arithmetic of the pages: ``today()`` (the date in Chengdu),
+``this_month``, ``months_back``/``last_months`` (the wall's and the explorer's "last 12
+months"), ``resolve`` for a named period and ``resolve_state`` for the period of a page's
+URL state (overview and explorer), falling back to the page's default period.
+
 Named periods that are still running end today, not at the end of the month, so a
 chart never shows empty future days as a fall to zero. Comparisons keep calendars
 aligned: a period starting on the 1st of a month is compared with the same span of
@@ -12,11 +17,11 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-NAMES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
-         "last_7_days", "last_30_days", "custom")
+from data import settings
+from data.text import MONTHS_EN as _MONTHS_EN
 
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+NAMES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
+         "last_7_days", "last_30_days", "last_12_months", "custom")
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,8 @@ def resolve(name: str, today, start=None, end=None) -> Period:
         return Period(today - timedelta(days=6), today, "近7天", "Last 7 days")
     if name == "last_30_days":
         return Period(today - timedelta(days=29), today, "近30天", "Last 30 days")
+    if name == "last_12_months":
+        return last_months(today, 12)
     if name == "custom":
         if start is None or end is None:
             raise ValueError("a custom period needs both start and end")
@@ -139,6 +146,43 @@ def resolve(name: str, today, start=None, end=None) -> Period:
             raise ValueError(f"start ({start}) must not be after end ({end})")
         return Period(start, end, *describe(start, end))
     raise ValueError(f"name must be one of {', '.join(NAMES)}, not {name!r}")
+
+
+def today() -> date:
+    """Today in Chengdu (``settings.local_today``): what "this month" is on every page."""
+    return settings.local_today()
+
+
+def this_month(today) -> Period:
+    """The 1st of ``today``'s month to ``today``."""
+    return resolve("this_month", today)
+
+
+def months_back(today, count: int = 12) -> date:
+    """The first day of the month ``count - 1`` months before ``today``'s month."""
+    return add_months(month_start(as_date(today, "today")), -(count - 1))
+
+
+def last_months(today, count: int = 12) -> Period:
+    """The last ``count`` months up to ``today``, this month so far included
+    (近12个月（2025年12月1日至2026年11月24日）)."""
+    today = as_date(today, "today")
+    start = months_back(today, count)
+    label_zh, label_en = describe(start, today)
+    return Period(start, today, f"近{count}个月（{label_zh}）", f"Last {count} months ({label_en})")
+
+
+def resolve_state(state, on=None) -> Period:
+    """The period of a page's URL state (``period``, ``start``, ``end``) on ``on`` (default
+    today in Chengdu). A state whose period cannot be resolved (a custom period without
+    both dates) gets its page's default period: this month on the overview, the last 12
+    months in the explorer, which is what each page showed before this was shared.
+    """
+    on = today() if on is None else on
+    try:
+        return resolve(state.period, on, state.start, state.end)
+    except ValueError:
+        return resolve(type(state)().period, on)
 
 
 _UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}

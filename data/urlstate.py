@@ -195,9 +195,5 @@ def overview_query(state: OverviewState) -> str:
 
 
 def resolve_period(state: ExploreState | OverviewState, today: date) -> periods.Period:
-    """The dates a state's period covers on ``today``."""
-    if state.period == "last_12_months":
-        start = periods.add_months(periods.month_start(today), -11)
-        label_zh, label_en = periods.describe(start, today)
-        return periods.Period(start, today, f"近12个月（{label_zh}）", f"Last 12 months ({label_en})")
+    """The dates a state's period covers on ``today`` (ValueError when it has none)."""
     return periods.resolve(state.period, today, state.start, state.end)

@@ -1,30 +1,20 @@
-"""Shared pieces of the laptop pages: number formats, KPI card, sparkline, pickers.
+"""Shared pieces of the laptop pages: KPI card, sparkline, pickers.
 
 Pure functions of their arguments: they build components and never query. Figures come
-in from callbacks; the words come in both languages, Chinese first.
+in from callbacks and are written by ``data.present``; the fixed words come from
+``data.text``.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import quote
 
 from dash import dcc, html
 
-from data import catalog, export
+from data import catalog, export, present, text
 
-PERIOD_LABELS = {
-    "this_month": ("本月", "This month"),
-    "last_month": ("上月", "Last month"),
-    "this_quarter": ("本季度", "This quarter"),
-    "last_quarter": ("上季度", "Last quarter"),
-    "this_year": ("今年", "This year"),
-    "last_year": ("去年", "Last year"),
-    "last_30_days": ("近30天", "Last 30 days"),
-    "last_12_months": ("近12个月", "Last 12 months"),
-    "custom": ("自定义", "Custom"),
-}
+PERIOD_LABELS = text.group("period")
 
 GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
 
@@ -43,18 +33,8 @@ def metric_dimensions() -> dict[str, tuple[str, ...]]:
     return {r["code"]: tuple(d for d in (r["dimensions"] or "").split(",") if d) for r in metric_rows()}
 
 
-def tr(zh: str, en: str, lang: str) -> str:
-    """The Chinese or the English text, by ``lang``."""
-    return en if lang == "en" else zh
-
-
-def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def unit_of(info: dict, lang: str) -> str:
-    unit = info.get("unit_en") if lang == "en" else info.get("unit")
-    return "" if is_missing(unit) else str(unit)
+is_missing = present.is_missing
+unit_of = present.unit_of
 
 
 def metric_name(info: dict, lang: str) -> str:
@@ -66,27 +46,8 @@ def area_name(area: dict, lang: str) -> str:
 
 
 def format_number(value, unit: str = "", lang: str = "zh") -> str:
-    """A figure as a reader wants it: 12,345 or 3.2 or 95.1% (ratios are fractions), "—" when unknown."""
-    if isinstance(value, str):
-        return value  # already masked ("<5")
-    if is_missing(value):
-        return "—"
-    if unit == "%":
-        return f"{value * 100:.1f}%"
-    if abs(value - round(value)) < 1e-9:
-        return f"{int(round(value)):,}"
-    return f"{value:,.1f}"
-
-
-def change(current, before, unit: str) -> float | None:
-    """How far ``current`` moved from ``before``: percentage points for ratios, else relative."""
-    if is_missing(current) or is_missing(before):
-        return None
-    if unit == "%":
-        return (current - before) * 100
-    if before == 0:
-        return None
-    return (current - before) / abs(before) * 100
+    """A figure of a metric with ``unit`` as the pages write it (``present.show``)."""
+    return present.show(value, {"unit": unit}, lang).text
 
 
 def tone(delta: float | None, better: str) -> str:
@@ -94,15 +55,6 @@ def tone(delta: float | None, better: str) -> str:
     if delta is None or abs(delta) < 0.05:
         return NEUTRAL
     return GOOD if (delta > 0) == (better != "lower") else BAD
-
-
-def format_change(delta: float | None, unit: str, lang: str) -> str:
-    if delta is None:
-        return "—"
-    arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else "■"
-    if unit == "%":
-        return f"{arrow} {abs(delta):.1f}" + tr("个百分点", " pp", lang)
-    return f"{arrow} {abs(delta):.1f}%"
 
 
 def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: str = "#c8161d") -> str:
@@ -153,27 +105,28 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
     ``info`` is the metric's catalogue row; arrows are green when the metric moved the
     way it should (``better``), red otherwise.
     """
-    unit = info.get("unit") or ""
     better = info.get("better") or "higher"
     target = info.get("target")
-    shown_unit = "" if unit == "%" else unit_of(info, lang)
+    shown_unit = present.shown_unit(info, lang)
     rows = []
     if not is_missing(target):
         met = None if is_missing(value) else (value >= target if better != "lower" else value <= target)
         rows.append(html.Div(
-            [html.Span(tr("目标", "Target", lang)), html.Span(format_number(target, unit, lang) + (f" {shown_unit}" if shown_unit else ""))],
+            [html.Span(text.t("word.target", lang)),
+             html.Span(present.show(target, info, lang).text + (f" {shown_unit}" if shown_unit else ""))],
             className="kpi-row kpi-target " + ("" if met is None else GOOD if met else BAD),
         ))
-    for label, before in ((tr("环比", "vs prev.", lang), previous), (tr("同比", "vs last yr", lang), last_year)):
-        delta = change(value, before, unit)
+    for key, before in (("compare.previous", previous), ("compare.last_year", last_year)):
+        delta = present.change(value, before, info)
         rows.append(html.Div(
-            [html.Span(label), html.Span(format_change(delta, unit, lang), className=f"kpi-change {tone(delta, better)}")],
+            [html.Span(text.t(key, lang)),
+             html.Span(present.change_text(delta, info, lang), className=f"kpi-change {tone(delta, better)}")],
             className="kpi-row",
         ))
     spark = sparkline_svg(list(trend))
     body = [
         html.Div(metric_name(info, lang), className="kpi-name", title=str(info.get("description") or "")),
-        html.Div([html.Span(format_number(value, unit, lang), className="kpi-value"),
+        html.Div([html.Span(present.show(value, info, lang).text, className="kpi-value"),
                   html.Span(shown_unit, className="kpi-unit")], className="kpi-figure"),
         *rows,
         html.Img(src=spark, className="kpi-spark", alt="") if spark else html.Div(className="kpi-spark"),
@@ -191,11 +144,11 @@ def domain_section(title: str, cards: list) -> html.Section:
 def attention_list(items: list[dict], lang: str) -> html.Div:
     """The "needs attention" list: ``items`` carry ``tone``, ``text`` and an optional ``href``."""
     if not items:
-        return html.P(tr("暂无需要关注的事项。", "Nothing needs attention.", lang), className="attention-empty")
+        return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
     entries = []
     for item in items:
-        text = dcc.Link(item["text"], href=item["href"]) if item.get("href") else item["text"]
-        entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), text],
+        line = dcc.Link(item["text"], href=item["href"]) if item.get("href") else item["text"]
+        entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), line],
                                className=f"attention-item {item.get('tone', BAD)}"))
     return html.Ul(entries, className="attention-list")
 
@@ -214,14 +167,14 @@ def area_picker(component_id: str, value: str, lang: str, *, multi: bool = False
         multi=multi,
         clearable=multi,
         searchable=True,
-        placeholder=tr("输入名称搜索地区", "Type to search areas", lang),
+        placeholder=text.t("ui.type_to_search_areas", lang),
         maxHeight=320,
         className="area-picker",
     )
 
 
 def period_options(names: Sequence[str], lang: str) -> list[dict]:
-    return [{"label": tr(*PERIOD_LABELS[n], lang), "value": n} for n in names]
+    return [{"label": text.t(f"period.{n}", lang), "value": n} for n in names]
 
 
 def period_picker(period_id: str, dates_id: str, names: Sequence[str], period: str, start, end, lang: str) -> html.Div:
@@ -236,8 +189,8 @@ def period_picker(period_id: str, dates_id: str, names: Sequence[str], period: s
             display_format="YYYY-MM-DD",
             first_day_of_week=1,
             minimum_nights=0,
-            start_date_placeholder_text=tr("开始日期", "Start", lang),
-            end_date_placeholder_text=tr("结束日期", "End", lang),
+            start_date_placeholder_text=text.t("ui.start", lang),
+            end_date_placeholder_text=text.t("ui.end", lang),
             style={} if period == "custom" else {"display": "none"},
             className="period-dates",
         ),
@@ -261,8 +214,4 @@ def clip(text: str, limit: int) -> str:
 
 
 def masked_note(lang: str) -> str:
-    return tr(
-        f"少于{export.SMALL_COUNT_THRESHOLD}人的单元格显示为“<{export.SMALL_COUNT_THRESHOLD}”，图中不绘出。",
-        f"Cells under {export.SMALL_COUNT_THRESHOLD} people show as “<{export.SMALL_COUNT_THRESHOLD}” and are not drawn.",
-        lang,
-    )
+    return text.t("word.masked_note", lang, n=export.SMALL_COUNT_THRESHOLD)

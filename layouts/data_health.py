@@ -18,36 +18,16 @@ from pathlib import PurePath
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from data import text
 from layouts import shell
 from layouts.ids import DataHealth
 
-# Short names for the card titles; the configuration's description is the fallback.
-NAMES = {
-    "hotline": ("12345 热线工单", "12345 hotline"),
-    "grid_events": ("网格事件", "Grid events"),
-    "activities": ("活动报名", "Activity sign-ups"),
-    "volunteers": ("志愿服务", "Volunteer service"),
-    "party": ("党组织月报", "Party monthly report"),
-    "services": ("便民服务", "Service hall"),
-    "care": ("一老一小", "Elderly and child care"),
-    "areas": ("区划登记", "Area register"),
-    "content": ("资讯与指引", "News and guides"),
-    "catalog": ("指标与区划目录", "Metric and area catalogue"),  # data/catalog.py, loaded with the warehouse
-}
-RHYTHMS = {"daily": ("每日", "daily"), "weekly": ("每周", "weekly"), "monthly": ("每月", "monthly")}
-STATUS_WORDS = {
-    "ok": ("正常", "On time"),
-    "due": ("待更新", "Due"),
-    "overdue": ("逾期", "Overdue"),
-    "failed": ("加载失败", "Failed"),
-    "never": ("未加载", "Never loaded"),
-}
-RUN_STATUS_WORDS = {
-    "success": ("成功", "success"),
-    "failed": ("失败", "failed"),
-    "unchanged": ("未变化", "unchanged"),
-    "running": ("进行中", "running"),
-}
+# Short names for the card titles (the configuration's description is the fallback), the
+# delivery rhythms and the statuses: from data.text.
+NAMES = text.group("source")
+RHYTHMS = text.group("rhythm")
+STATUS_WORDS = text.group("status")
+RUN_STATUS_WORDS = text.group("run")
 # Badge colours: text on tint, each pair readable (contrast above 4.5:1).
 BADGE_COLOURS = {
     "ok": ("#1a7f37", "#e3f4e8"),
@@ -77,49 +57,40 @@ H2 = {"fontSize": "18px", "margin": "0 0 10px"}
 MUTED = {"color": "var(--csb-muted)", "fontSize": "14px"}
 
 
-def tr(zh: str, en: str, lang: str) -> str:
-    return en if lang == "en" else zh
-
-
 def source_name(entry: dict, lang: str) -> str:
     """The card title: a short name, else the configuration's description, else the code."""
     if entry["source"] in NAMES:
-        zh, en = NAMES[entry["source"]]
-        return tr(zh, en, lang)
+        return text.pick(NAMES[entry["source"]], lang)
     description = entry.get("description")
     if description and " / " in description:
-        zh, en = description.rsplit(" / ", 1)
-        return tr(zh, en, lang)
+        return text.pick(tuple(description.rsplit(" / ", 1)), lang)
     return description or entry["source"]
 
 
 def when(moment: datetime | None, today: date, lang: str) -> str:
     """``2025-03-01 08:03（今天）``: the time and how long ago, in days."""
     if moment is None:
-        return tr("从未", "never", lang)
+        return text.t("data.never", lang)
     days = (today - moment.date()).days
     if days <= 0:
-        ago = tr("今天", "today", lang)
+        ago = text.t("data.today", lang)
     elif days == 1:
-        ago = tr("昨天", "yesterday", lang)
+        ago = text.t("data.yesterday", lang)
     else:
-        ago = tr(f"{days} 天前", f"{days} days ago", lang)
-    stamp = moment.strftime("%Y-%m-%d %H:%M")
-    return f"{stamp}（{ago}）" if lang != "en" else f"{stamp} ({ago})"
+        ago = text.t("data.days_ago", lang, days=days)
+    return text.t("data.stamp_ago", lang, stamp=moment.strftime("%Y-%m-%d %H:%M"), ago=ago)
 
 
 def rhythm_text(entry: dict, lang: str) -> str:
     if not entry.get("rhythm"):
-        return tr("未设定送达周期", "no delivery rhythm set", lang)
-    zh, en = RHYTHMS[entry["rhythm"]]
-    grace = entry.get("grace_days") or 0
-    return tr(f"{zh}送达 · 宽限 {grace} 天", f"delivers {en} · {grace} days' grace", lang)
+        return text.t("data.no_delivery_rhythm_set", lang)
+    return text.t("data.rhythm", lang, rhythm=text.pick(RHYTHMS[entry["rhythm"]], lang),
+                  grace=entry.get("grace_days") or 0)
 
 
 def badge(status: str, lang: str) -> html.Span:
     ink, tint = BADGE_COLOURS[status]
-    zh, en = STATUS_WORDS[status]
-    return html.Span(tr(zh, en, lang), className=f"dh-badge dh-{status}", style={
+    return html.Span(text.pick(STATUS_WORDS[status], lang), className=f"dh-badge dh-{status}", style={
         "color": ink, "background": tint, "borderRadius": "999px", "padding": "2px 10px",
         "fontSize": "14px", "fontWeight": 600, "whiteSpace": "nowrap"})
 
@@ -137,12 +108,12 @@ def reason_text(reason: dict, lang: str) -> str:
     """``第 12 行 · 受理时间：不是日期`` (row and field when the refusal has them)."""
     parts = []
     if reason.get("row_number") is not None:
-        parts.append(tr(f"第 {reason['row_number']} 行", f"row {reason['row_number']}", lang))
+        parts.append(text.t("data.row_number", lang, row=reason["row_number"]))
     if reason.get("field"):
         parts.append(str(reason["field"]))
     where = " · ".join(parts)
     words = localized(str(reason["reason"]), lang)
-    return f"{where}{tr('：', ': ', lang)}{words}" if where else words
+    return f"{where}{text.t('word.colon', lang)}{words}" if where else words
 
 
 def _count(label: str, value, colour: str | None = None) -> html.Div:
@@ -162,8 +133,7 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
     # The counts are of the latest read; say so when that is not the last good load.
     attempt = attempt_text(load, today, lang) if load and load.get("id") != good.get("id") else None
     if entry.get("expected_by"):
-        next_due = tr(f"下次应在 {entry['expected_by']:%Y-%m-%d} 前送达",
-                      f"next delivery due by {entry['expected_by']:%Y-%m-%d}", lang)
+        next_due = text.t("data.next_due", lang, date=f"{entry['expected_by']:%Y-%m-%d}")
     else:
         next_due = ""
     if entry["reasons"]:
@@ -172,11 +142,11 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
             for r in entry["reasons"]
         ], className="dh-reasons", style={"margin": 0, "paddingLeft": "18px", "fontSize": "14px", "color": "#7a1f1f"})
     else:
-        reasons = html.Div(tr("没有被拒收的行", "No refused rows", lang), className="dh-reasons", style=MUTED)
+        reasons = html.Div(text.t("data.no_refused_rows", lang), className="dh-reasons", style=MUTED)
     failed_note = None
     if entry.get("unresolved"):
         failed_note = html.Div([
-            html.Div(tr("未能加载（之后也未补上）：", "Not loaded (and not since):", lang), style={"fontWeight": 600}),
+            html.Div(text.t("data.not_loaded", lang), style={"fontWeight": 600}),
             html.Ul([html.Li(failure_text(run, lang), title=str(run.get("message") or ""))
                      for run in entry["unresolved"][:3]], style={"margin": 0, "paddingLeft": "18px"}),
         ], className="dh-unresolved", style={"fontSize": "14px", "color": "#8f1d21", "overflowWrap": "anywhere"})
@@ -190,18 +160,18 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
             badge(entry["status"], lang),
         ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "flex-start", "gap": "8px"}),
         html.Div(rhythm_text(entry, lang), style=MUTED),
-        html.Div([tr("最近加载：", "Last loaded: ", lang), when(entry.get("last_loaded_at"), today, lang)],
+        html.Div([text.t("data.last_loaded", lang), when(entry.get("last_loaded_at"), today, lang)],
                  className="dh-loaded", style={"fontSize": "15px"}),
         html.Div(next_due, style=MUTED) if next_due else None,
         failed_note,
         html.Div(attempt, style={**MUTED, "fontSize": "13px"}) if attempt else None,
         html.Div([
-            _count(tr("读入行", "rows in", lang), load.get("rows_read")),
-            _count(tr("已入库", "loaded", lang), load.get("rows_loaded")),
-            _count(tr("拒收", "refused", lang), rejected, "var(--csb-bad)" if rejected else None),
+            _count(text.t("data.rows_in", lang), load.get("rows_read")),
+            _count(text.t("data.loaded", lang), load.get("rows_loaded")),
+            _count(text.t("data.refused", lang), rejected, "var(--csb-bad)" if rejected else None),
         ], style={"display": "flex", "gap": "8px", "padding": "4px 0", "borderTop": "1px solid var(--csb-line)",
                   "borderBottom": "1px solid var(--csb-line)"}),
-        html.Div(tr("最近的拒收原因", "Latest reasons for refusal", lang), style={**MUTED, "fontSize": "13px"}),
+        html.Div(text.t("data.latest_reasons", lang), style={**MUTED, "fontSize": "13px"}),
         reasons,
     ], className=f"dh-card dh-card-{entry['status']}", style=CARD, **{"data-source": entry["source"],
                                                                          "data-status": entry["status"]})
@@ -209,16 +179,16 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
 
 def failure_text(run: dict, lang: str) -> str:
     """``hotline_2026-10.csv：无法识别文件编码``: which file, and why it was refused whole."""
-    name = PurePath(str(run.get("location") or "")).name or tr("（未知文件）", "(unknown file)", lang)
+    name = PurePath(str(run.get("location") or "")).name or text.t("data.unknown_file", lang)
     message = localized(str(run.get("message") or "").strip().splitlines()[0] if run.get("message") else "", lang)
-    return f"{name}{tr('：', ': ', lang)}{message}" if message else name
+    return f"{name}{text.t('word.colon', lang)}{message}" if message else name
 
 
 def attempt_text(load: dict, today: date, lang: str) -> str:
     """Which load the row counts are of: the latest that read a delivery, good or failed."""
-    zh, en = RUN_STATUS_WORDS.get(load["status"], (load["status"], load["status"]))
+    status = text.pick(RUN_STATUS_WORDS.get(load["status"], (load["status"], load["status"])), lang)
     moment = load.get("finished_at") or load.get("started_at")
-    return tr(f"最近一次读取（{zh}）：{when(moment, today, lang)}", f"Latest read ({en}): {when(moment, today, lang)}", lang)
+    return text.t("data.latest_read", lang, status=status, when=when(moment, today, lang))
 
 
 def source_cards(found: list[dict], today: date, lang: str) -> list[html.Article]:
@@ -227,16 +197,15 @@ def source_cards(found: list[dict], today: date, lang: str) -> list[html.Article
 
 def summary(counts: dict, version: int, loaded_at: datetime | None, today: date, lang: str) -> list:
     """The headline: how many sources are in each state, the data version, the last load."""
-    parts = [tr(f"共 {counts['total']} 个数据源", f"{counts['total']} sources", lang)]
+    parts = [text.t("data.sources", lang, count=counts["total"])]
     for status in ("ok", "due", "overdue", "failed", "never"):
         if counts.get(status):
             zh, en = STATUS_WORDS[status]
-            parts.append(tr(f"{zh} {counts[status]}", f"{en.lower()} {counts[status]}", lang))
-    loaded = when(loaded_at, today, lang) if loaded_at else tr("尚无", "none yet", lang)
+            parts.append(f"{text.pick((zh, en.lower()), lang)} {counts[status]}")
+    loaded = when(loaded_at, today, lang) if loaded_at else text.t("data.none_yet", lang)
     return [
         html.Span(" · ".join(parts), style={"fontWeight": 600}),
-        html.Span(tr(f"数据版本 {version} · 最近一次成功加载 {loaded}",
-                     f"Data version {version} · last successful load {loaded}", lang), style=MUTED),
+        html.Span(text.t("data.version", lang, version=version, loaded=loaded), style=MUTED),
     ]
 
 
@@ -249,7 +218,7 @@ def run_rows(runs: list[dict], names: dict[str, str], lang: str) -> list[dict]:
     return [{
         "id": r["id"],
         "source": names.get(r["source"], r["source"]),
-        "status": tr(*RUN_STATUS_WORDS.get(r["status"], (r["status"], r["status"])), lang),
+        "status": text.pick(RUN_STATUS_WORDS.get(r["status"], (r["status"], r["status"])), lang),
         "started_at": _stamp(r["started_at"]),
         "finished_at": _stamp(r["finished_at"]),
         "rows_read": r["rows_read"],
@@ -292,38 +261,38 @@ def layout(lang: str = "zh", **_query) -> html.Div:
     lang = "en" if lang == "en" else "zh"
     number = {"type": "numericColumn", "filter": False, "minWidth": 90, "maxWidth": 120}
     runs = _grid(DataHealth.RUNS, [
-        {"field": "id", "headerName": tr("批次", "Run", lang), **number, "sort": "desc"},
-        {"field": "source", "headerName": tr("数据源", "Source", lang), "minWidth": 150},
-        {"field": "status", "headerName": tr("结果", "Result", lang), "maxWidth": 110},
-        {"field": "started_at", "headerName": tr("开始", "Started", lang), "minWidth": 165},
-        {"field": "finished_at", "headerName": tr("结束", "Finished", lang), "minWidth": 165},
-        {"field": "rows_read", "headerName": tr("读入", "In", lang), **number},
-        {"field": "rows_loaded", "headerName": tr("入库", "Loaded", lang), **number},
-        {"field": "rows_rejected", "headerName": tr("拒收", "Refused", lang), **number},
-        {"field": "location", "headerName": tr("文件", "File", lang), "minWidth": 200, "tooltipField": "location"},
-        {"field": "message", "headerName": tr("说明", "Message", lang), "minWidth": 200, "tooltipField": "message"},
-    ], tr("还没有加载记录", "No loads yet", lang), lang)
+        {"field": "id", "headerName": text.t("data.run", lang), **number, "sort": "desc"},
+        {"field": "source", "headerName": text.t("data.source", lang), "minWidth": 150},
+        {"field": "status", "headerName": text.t("data.result", lang), "maxWidth": 110},
+        {"field": "started_at", "headerName": text.t("data.started", lang), "minWidth": 165},
+        {"field": "finished_at", "headerName": text.t("data.finished", lang), "minWidth": 165},
+        {"field": "rows_read", "headerName": text.t("data.in", lang), **number},
+        {"field": "rows_loaded", "headerName": text.t("data.head_loaded", lang), **number},
+        {"field": "rows_rejected", "headerName": text.t("data.head_refused", lang), **number},
+        {"field": "location", "headerName": text.t("data.file", lang), "minWidth": 200, "tooltipField": "location"},
+        {"field": "message", "headerName": text.t("data.message", lang), "minWidth": 200, "tooltipField": "message"},
+    ], text.t("data.no_loads_yet", lang), lang)
     rejects = _grid(DataHealth.REJECTS, [
-        {"field": "run_id", "headerName": tr("批次", "Run", lang), **number},
-        {"field": "source", "headerName": tr("数据源", "Source", lang), "minWidth": 130, "maxWidth": 180},
-        {"field": "row_number", "headerName": tr("行号", "Row", lang), **number},
-        {"field": "field", "headerName": tr("字段", "Field", lang), "minWidth": 110, "maxWidth": 180},
-        {"field": "reason", "headerName": tr("原因", "Reason", lang), "minWidth": 280, "tooltipField": "reason"},
-        {"field": "raw", "headerName": tr("原始内容（已去除个人信息）", "Row as received (personal data removed)", lang),
+        {"field": "run_id", "headerName": text.t("data.run", lang), **number},
+        {"field": "source", "headerName": text.t("data.source", lang), "minWidth": 130, "maxWidth": 180},
+        {"field": "row_number", "headerName": text.t("data.row", lang), **number},
+        {"field": "field", "headerName": text.t("data.field", lang), "minWidth": 110, "maxWidth": 180},
+        {"field": "reason", "headerName": text.t("data.reason", lang), "minWidth": 280, "tooltipField": "reason"},
+        {"field": "raw", "headerName": text.t("data.raw_row", lang),
          "minWidth": 260, "tooltipField": "raw"},
-    ], tr("没有被拒收的行", "No refused rows", lang), lang)
+    ], text.t("data.no_refused_rows", lang), lang)
     return shell.page(
         "/data", lang,
         dcc.Store(id=DataHealth.LANG, data=lang),
         dcc.Interval(id=DataHealth.REFRESH, interval=5 * 60 * 1000),
         html.Div([
-            html.H1(tr("数据健康", "Data health", lang), style={"fontSize": "24px", "margin": "0"}),
+            html.H1(text.t("data.data_health", lang), style={"fontSize": "24px", "margin": "0"}),
             html.Div(id=DataHealth.SUMMARY, style={"display": "flex", "flexWrap": "wrap", "gap": "4px 16px",
                                                    "alignItems": "baseline", "fontSize": "15px"}),
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "4px 20px", "alignItems": "baseline",
                   "marginBottom": "12px"}),
         html.Div(id=DataHealth.NOTICE, role="alert", style={"display": "none"}),
         dcc.Loading(html.Div(id=DataHealth.SOURCES, style=CARD_GRID), type="dot", delay_show=400),
-        html.Section([html.H2(tr("近期加载记录", "Recent loads", lang), style=H2), runs], style=SECTION),
-        html.Section([html.H2(tr("最近拒收的行", "Recently refused rows", lang), style=H2), rejects], style=SECTION),
+        html.Section([html.H2(text.t("data.recent_loads", lang), style=H2), runs], style=SECTION),
+        html.Section([html.H2(text.t("data.recently_refused_rows", lang), style=H2), rejects], style=SECTION),
     )

@@ -11,25 +11,15 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from data import labels, settings, urlstate
+from data import labels, periods, text, urlstate
 from layouts import shell
-from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker, tr
+from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker
 from layouts.ids import Explore
 
-GRAIN_LABELS = {"day": ("日", "Day"), "week": ("周", "Week"), "month": ("月", "Month"), "year": ("年", "Year")}
-CHART_LABELS = {"bars": ("合计条形", "Totals"), "stacked": ("堆叠", "Stacked"), "multiples": ("小多图", "Small multiples")}
-DIMENSION_LABELS = {
-    "children": ("下级地区", "Child areas"),
-    "category": ("类别", "Category"),
-    "channel": ("渠道", "Channel"),
-    "type": ("类型", "Type"),
-    "age_band": ("年龄段", "Age band"),
-    "gender": ("性别", "Gender"),
-    "item": ("事项", "Item"),
-    "point": ("服务点", "Service point"),
-    "urgency": ("紧急程度", "Urgency"),
-}
-TABLE_LABELS = {"trend": ("趋势", "Trend"), "breakdown": ("分解", "Breakdown"), "map": ("地图", "Map")}
+GRAIN_LABELS = text.group("grain")
+CHART_LABELS = text.group("chart")
+DIMENSION_LABELS = text.group("dimension")
+TABLE_LABELS = text.group("table")
 
 
 def metric_options(lang: str) -> list[dict]:
@@ -46,13 +36,13 @@ def metric_options(lang: str) -> list[dict]:
 
 def by_options(metric: str, lang: str) -> list[dict]:
     dims = metric_dimensions().get(metric, ())
-    return [{"label": tr(*DIMENSION_LABELS.get(d, (d, d)), lang), "value": d} for d in ("children", *dims)]
+    return [{"label": text.pick(DIMENSION_LABELS.get(d, (d, d)), lang), "value": d} for d in ("children", *dims)]
 
 
 def _radio(component_id, labels_by_value: dict, value, lang):
     return dcc.RadioItems(
         id=component_id,
-        options=[{"label": tr(*names, lang), "value": v} for v, names in labels_by_value.items()],
+        options=[{"label": text.pick(names, lang), "value": v} for v, names in labels_by_value.items()],
         value=value, inline=True, className="segmented",
     )
 
@@ -74,29 +64,29 @@ def layout(**query) -> html.Div:
     state, problems = urlstate.parse_explore(query, metric_dimensions())
     lang = state.lang
     try:
-        period = urlstate.resolve_period(state, settings.local_today())
+        period = urlstate.resolve_period(state, periods.today())
         start, end = period.start, period.end
     except ValueError:
         start, end = state.start, state.end
     controls = html.Aside([
-        labelled(tr("指标", "Metric", lang),
+        labelled(text.t("explore.metric", lang),
                  dcc.Dropdown(id=Explore.METRIC, options=metric_options(lang), value=state.metric,
                               clearable=False, maxHeight=420)),
-        labelled(tr("地区", "Area", lang), area_picker(Explore.AREA, state.area, lang)),
-        labelled(tr("时段", "Period", lang),
+        labelled(text.t("word.area", lang), area_picker(Explore.AREA, state.area, lang)),
+        labelled(text.t("word.period", lang),
                  period_picker(Explore.PERIOD, Explore.DATES, urlstate.EXPLORE_PERIODS, state.period,
                                start, end, lang)),
-        labelled(tr("时间粒度", "Grain", lang), _radio(Explore.GRAIN, GRAIN_LABELS, state.grain, lang)),
-        labelled(tr("分解维度", "Break down by", lang),
+        labelled(text.t("explore.grain", lang), _radio(Explore.GRAIN, GRAIN_LABELS, state.grain, lang)),
+        labelled(text.t("explore.break_down_by", lang),
                  dcc.Dropdown(id=Explore.BY, options=by_options(state.metric, lang), value=state.by,
                               clearable=False, searchable=False)),
-        labelled(tr("分解图形", "Breakdown chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
-        labelled(tr("对比地区", "Compare with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
+        labelled(text.t("explore.breakdown_chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
+        labelled(text.t("explore.compare_with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
     ], className="ex-controls card")
     table_switch = _radio(Explore.TABLE_OF, TABLE_LABELS, "breakdown", lang)
     downloads = html.Div([
-        html.Button(tr("下载 CSV", "Download CSV", lang), id=Explore.CSV, className="button"),
-        html.Button(tr("下载 Excel", "Download Excel", lang), id=Explore.EXCEL, className="button"),
+        html.Button(text.t("explore.download_csv", lang), id=Explore.CSV, className="button"),
+        html.Button(text.t("explore.download_excel", lang), id=Explore.EXCEL, className="button"),
         dcc.Download(id=Explore.DOWNLOAD),
     ], className="downloads")
     grid = dag.AgGrid(
@@ -109,21 +99,21 @@ def layout(**query) -> html.Div:
         style={"height": "420px", "width": "100%"},
     )
     main = html.Div([
-        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **{"aria-label": tr("地区层级", "Area levels", lang)}),
+        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **{"aria-label": text.t("explore.area_levels", lang)}),
         html.Div([html.H1(id=Explore.HEADING, className="page-heading"),
                   html.Div(id=Explore.FIGURE, className="ex-figure")], className="ex-title"),
         html.Div([
-            _card(tr("趋势", "Trend", lang), [_graph(Explore.TREND, "graph-trend")], "ex-trend"),
-            _card(tr("分解", "Breakdown", lang), [
+            _card(text.t("table.trend", lang), [_graph(Explore.TREND, "graph-trend")], "ex-trend"),
+            _card(text.t("table.breakdown", lang), [
                 _graph(Explore.BREAKDOWN, "graph-breakdown"),
                 html.P(id=Explore.MASK_NOTE, className="note"),
             ], "ex-breakdown"),
-            _card(tr("成都市各区（市）县", "Chengdu by district", lang), [
+            _card(text.t("explore.chengdu_by_district", lang), [
                 _graph(Explore.MAP, "graph-map"),
-                html.P(tr("示意轮廓，非测绘地图。点击某区可下钻。", "Schematic outlines, not a surveyed map. Click a district to drill down.", lang),
+                html.P(text.t("explore.map_note", lang),
                        className="note"),
             ], "ex-map"),
-            _card(tr("图表数据", "Figures behind the charts", lang), [grid], "ex-table",
+            _card(text.t("explore.figures_behind_the_charts", lang), [grid], "ex-table",
                   extra=html.Div([table_switch, downloads], className="table-tools")),
         ], className="ex-cards"),
     ], className="ex-main")
@@ -134,7 +124,7 @@ def layout(**query) -> html.Div:
         dcc.Store(id=Explore.TREND_DATA),
         dcc.Store(id=Explore.BREAKDOWN_DATA),
         dcc.Store(id=Explore.MAP_DATA),
-        html.Div(problems and tr("链接中有无法识别的参数：", "Some link parameters were ignored: ", lang) + "; ".join(problems),
+        html.Div(problems and text.t("word.ignored_parameters", lang) + "; ".join(problems),
                  id=Explore.NOTICE, className="page-notice" if problems else "page-notice hidden"),
         html.Div([controls, main], className="ex-layout"),
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from data import urlstate
+from data import text, urlstate
 from layouts import shell
-from layouts.components import area_picker, labelled, metric_rows, period_picker, tr
+from layouts.components import area_picker, labelled, metric_rows, period_picker
 from layouts.ids import Overview
 
 # The cards, per domain, in reading order. Every code is in data/reference/metrics.csv.
@@ -43,8 +43,8 @@ def layout(**query) -> html.Div:
     state, problems = urlstate.parse_overview(query)
     lang = state.lang
     controls = html.Div([
-        labelled(tr("地区", "Area", lang), area_picker(Overview.AREA, state.area, lang), "control-area"),
-        labelled(tr("时段", "Period", lang),
+        labelled(text.t("word.area", lang), area_picker(Overview.AREA, state.area, lang), "control-area"),
+        labelled(text.t("word.period", lang),
                  period_picker(Overview.PERIOD, Overview.DATES, urlstate.OVERVIEW_PERIODS,
                                state.period, state.start, state.end, lang), "control-period"),
     ], className="ov-controls")
@@ -54,7 +54,7 @@ def layout(**query) -> html.Div:
         columnDefs=[],
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 96},
         dashGridOptions={"animateRows": False, "domLayout": "autoHeight",
-                         "localeText": {"noRowsToShow": tr("没有下级地区", "No child areas", lang)}},
+                         "localeText": {"noRowsToShow": text.t("overview.no_child_areas", lang)}},
         className="ag-theme-quartz league-grid",
         style={"width": "100%"},
     )
@@ -62,20 +62,20 @@ def layout(**query) -> html.Div:
         "/", lang,
         dcc.Location(id=Overview.URL, refresh=False),
         dcc.Store(id=Overview.LANG, data=lang),
-        html.Div(problems and tr("链接中有无法识别的参数：", "Some link parameters were ignored: ", lang) + "; ".join(problems),
+        html.Div(problems and text.t("word.ignored_parameters", lang) + "; ".join(problems),
                  id=Overview.NOTICE, className="page-notice" if problems else "page-notice hidden"),
         html.Div([html.H1(id=Overview.HEADING, className="page-heading"), controls], className="ov-top"),
         html.Div([
             html.Div(id=Overview.KPIS, className="ov-kpis"),
             html.Aside([
-                html.H2(tr("需要关注", "Needs attention", lang)),
+                html.H2(text.t("overview.needs_attention", lang)),
                 dcc.Loading(html.Div(id=Overview.ATTENTION), type="dot", delay_show=400),
             ], className="ov-attention card"),
         ], className="ov-body"),
         html.Section([
             html.Div([
                 html.H2(id=Overview.LEAGUE_TITLE),
-                labelled(tr("排序依据", "Sort by", lang),
+                labelled(text.t("overview.sort_by", lang),
                          dcc.Dropdown(id=Overview.LEAGUE_SORT, options=sort_options(lang), value=DEFAULT_SORT,
                                       clearable=False, searchable=False, maxHeight=320), "control-sort"),
             ], className="league-head"),

@@ -6,30 +6,26 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from data import text
 from layouts.ids import Shell
 
-LINKS = [
-    ("/", "总览", "Overview"),
-    ("/explore", "分析", "Explore"),
-    ("/data", "数据", "Data health"),
-    ("/wall", "大屏", "Wall screen"),
-]
+LINKS = ["/", "/explore", "/data", "/wall"]
 
 
 def nav(active: str, lang: str = "zh") -> html.Header:
     """Top bar; ``active`` is the current path, ``lang`` is 'zh' or 'en'."""
     links = [
         dcc.Link(
-            zh if lang == "zh" else en,
+            text.t(f"nav.{path}", lang),
             href=path if lang == "zh" else f"{path}?lang=en",
             className="shell-link active" if path == active else "shell-link",
             # The wall is a page of its own with its own lighter scripts: load it whole.
             refresh=path == "/wall",
         )
-        for path, zh, en in LINKS
+        for path in LINKS
     ]
     return html.Header(
-        [html.Span("社区智慧大脑" if lang == "zh" else "Community Smart Brain", className="shell-brand"), html.Nav(links)],
+        [html.Span(text.t("app.title", lang), className="shell-brand"), html.Nav(links)],
         id=Shell.NAV,
         className="shell-nav",
     )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from dash import dcc, html
 
 from data import playlist as playlists
+from data import present, text
 from data.wallfigures import (
     LAST_30_DAYS,
     THIS_MONTH,
@@ -55,95 +56,39 @@ MUTED = "#aab6cc"
 GRID = "rgba(170, 182, 204, 0.18)"
 SERIES = [RED, GOLD, "#4fb3ff", "#3fcfa6", "#b996ff", "#ff8c5a", "#8fa9cc", "#ffe08a"]
 
-TEXT = {
-    "title": ("社区智慧大脑", "Community Smart Brain"),
-    "updated": ("数据更新于", "Updated"),
-    "as_of": ("数据截至", "Data as of"),
-    "ticker": ("通知公告", "News"),
-    "no_data": ("暂无数据", "No data yet"),
-    "this_month": ("本月", "this month"),
-    "last_30": ("近30天", "last 30 days"),
-    "last_12": ("近12个月", "last 12 months"),
-    # panels
-    "party": ("党建引领", "Party building"),
-    "governance": ("基层治理", "Governance"),
-    "services": ("便民服务", "Public services"),
-    "participation": ("居民参与", "Participation"),
-    "league": ("比学赶超", "League table"),
-    "guide": ("办事指引 · 15分钟生活圈", "Service guide · 15-minute living circle"),
-    "activities": ("本周活动", "This week's activities"),
-    # captions
-    "party_trend": ("党员参与活动人次 · 近12个月", "Party members at activities · 12 months"),
-    "events_by_category": ("网格事件分类 · 本月", "Grid events by category · this month"),
-    "hotline_trend": ("12345 受理量与办结质量 · 近12个月", "12345 orders and quality · 12 months"),
-    "services_by_item": ("办件量 · 按事项 · 本月", "Transactions by item · this month"),
-    "services_by_channel": ("办理渠道 · 本月", "Channels · this month"),
-    "care_by_item": ("一老一小服务 · 本月", "Elderly and child care · this month"),
-    "activities_by_type": ("参与人次 · 按活动类型 · 本月", "Participants by activity type · this month"),
-    "activities_by_age": ("参与者年龄 · 本月", "Participants by age · this month"),
-    "participation_trend": ("活动参与人次 · 近12个月", "Activity participants · 12 months"),
-    "guide_list": ("办事指引", "Service guide"),
-    "resource_list": ("15分钟生活圈 · 服务点", "15-minute living circle · service points"),
-    "league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
-    "rank": ("排名", "Rank"),
-    "area": ("区域", "Area"),
-    "received": ("受理量", "Received"),
-    "on_time_rate": ("按时办结率", "On-time rate"),
-    "satisfaction_rate": ("满意率", "Satisfaction"),
-}
+# Words come from data.text (keys "wall.*"), figures' labels from there too, by metric code.
+TEXT = text.group("wall")
+
+
+def _figures(place: str, rows: list[tuple[str, str]]) -> list[tuple[str, tuple[str, str], tuple[str, str]]]:
+    """(code, label (zh, en), unit (zh, en)) rows: labels from data.text, units by their Chinese."""
+    return [(code, text.pair(f"{place}.{code}"), present.wall_unit(unit)) for code, unit in rows]
+
 
 # The KPI strip: metric code, short label (zh, en), unit (zh, en). Figures come from the callback.
-KPIS = [
-    ("party_members", ("党员总数", "Party members"), ("人", "")),
-    ("activities_held", ("活动场次", "Activities"), ("场", "")),
-    ("activity_participants", ("参与人次", "Participants"), ("人次", "")),
-    ("hotline_on_time_rate", ("12345按时办结率", "12345 on time"), ("%", "%")),
-    ("hotline_satisfaction_rate", ("12345满意率", "12345 satisfied"), ("%", "%")),
-    ("volunteer_hours", ("志愿服务", "Volunteering"), ("小时", "h")),
-    ("elderly_meals", ("老年助餐", "Elderly meals"), ("人次", "")),
-    ("service_transactions", ("办件量", "Services"), ("件", "")),
-]
+KPIS = _figures("kpi", [
+    ("party_members", "人"), ("activities_held", "场"), ("activity_participants", "人次"),
+    ("hotline_on_time_rate", "%"), ("hotline_satisfaction_rate", "%"), ("volunteer_hours", "小时"),
+    ("elderly_meals", "人次"), ("service_transactions", "件"),
+])
 
 # Stats written as text on the panels: key, label (zh, en), unit (zh, en).
-PARTY_STATS = [
-    ("party_organisations", ("党组织", "Party organisations"), ("个", "")),
-    ("party_members", ("党员", "Party members"), ("人", "")),
-    ("party_mobile_members", ("流动党员", "Mobile members"), ("人", "")),
-    ("party_new_members", ("发展党员", "New members"), ("人", "")),
-    ("party_three_sessions", ("三会一课", "Branch sessions"), ("次", "")),
-    ("party_theme_days", ("主题党日", "Theme days"), ("次", "")),
-    ("party_school_attendance", ("微党校学习", "Party school"), ("人次", "")),
-    ("party_volunteer_hours", ("党员志愿服务", "Volunteer hours"), ("小时", "h")),
-]
-GOVERNANCE_STATS = [
-    ("hotline_received", ("12345受理", "12345 received"), ("件", "")),
-    ("hotline_resolution_rate", ("12345办结率", "Resolution rate"), ("%", "%")),
-    ("grid_events_reported", ("网格事件", "Grid events"), ("件", "")),
-    ("grid_events_closure_rate", ("事件办结率", "Events closed"), ("%", "%")),
-    ("disputes_mediated", ("矛盾纠纷化解", "Disputes resolved"), ("件", "")),
-    ("grid_events_avg_closure_hours", ("平均处置", "Avg. closure"), ("小时", "h")),
-]
-SERVICE_STATS = [
-    ("service_self_service_share", ("自助办理", "Self-service"), ("%", "%")),
-    ("service_avg_wait", ("平均等候", "Average wait"), ("分钟", "min")),
-]
-VOLUNTEER_STATS = [
-    ("volunteer_hours", ("志愿时长", "Hours"), ("小时", "h")),
-    ("active_volunteers", ("活跃志愿者", "Volunteers"), ("人", "")),
-    ("volunteer_teams", ("志愿队伍", "Teams"), ("支", "")),
-]
-PARTICIPATION_STATS = [
-    ("activities_held", ("活动场次", "Activities"), ("场", "")),
-    ("activity_checkin_rate", ("签到率", "Check-in rate"), ("%", "%")),
-]
+PARTY_STATS = _figures("stat", [
+    ("party_organisations", "个"), ("party_members", "人"), ("party_mobile_members", "人"),
+    ("party_new_members", "人"), ("party_three_sessions", "次"), ("party_theme_days", "次"),
+    ("party_school_attendance", "人次"), ("party_volunteer_hours", "小时"),
+])
+GOVERNANCE_STATS = _figures("stat", [
+    ("hotline_received", "件"), ("hotline_resolution_rate", "%"), ("grid_events_reported", "件"),
+    ("grid_events_closure_rate", "%"), ("disputes_mediated", "件"), ("grid_events_avg_closure_hours", "小时"),
+])
+SERVICE_STATS = _figures("stat", [("service_self_service_share", "%"), ("service_avg_wait", "分钟")])
+VOLUNTEER_STATS = _figures("stat", [("volunteer_hours", "小时"), ("active_volunteers", "人"), ("volunteer_teams", "支")])
+PARTICIPATION_STATS = _figures("stat", [("activities_held", "场"), ("activity_checkin_rate", "%")])
 
 # The league table's columns: metric code, heading (zh, en).
-LEAGUE_METRICS = [
-    ("activity_participants", ("活动参与人次", "Participants")),
-    ("volunteer_hours", ("志愿服务时长", "Volunteer hours")),
-    ("hotline_satisfaction_rate", ("12345满意率", "12345 satisfaction")),
-    ("grid_events_closure_rate", ("事件办结率", "Events closed")),
-]
+LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
+                  ("activity_participants", "volunteer_hours", "hotline_satisfaction_rate", "grid_events_closure_rate")]
 LEAGUE_ROWS = 10
 LIST_ITEMS = 6
 AGENDA_ITEMS = 8
@@ -153,12 +98,10 @@ HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfact
 
 
 def t(key: str, lang: str) -> str:
-    zh, en = TEXT[key]
-    return en if lang == "en" else zh
+    return text.t(f"wall.{key}", lang)
 
 
-def pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+pick = text.pick
 
 
 def _lang(value) -> str:
@@ -317,7 +260,7 @@ def _panel(panel: str, lang: str, subtitle_key: str, body) -> html.Section:
     )
 
 
-def _figures(figures: Figures, lang: str, class_name: str) -> html.Div:
+def _stat_block(figures: Figures, lang: str, class_name: str) -> html.Div:
     """A panel's figures (a ``Figures`` declaration) as a grid or row of stats."""
     return html.Div([_stat(k, lb, u, lang, figures.prefix) for k, lb, u in figures.table], className=class_name)
 
@@ -333,12 +276,12 @@ def _list(list_id: str, caption: str, lang: str) -> html.Div:
 # --- panels -----------------------------------------------------------------------------
 
 def _party(lang):
-    stats = _figures(PANELS["party"].figures[0], lang, "wall-stat-grid g4")
+    stats = _stat_block(PANELS["party"].figures[0], lang, "wall-stat-grid g4")
     return _panel("party", lang, "", [stats, _chart("party-trend", t("party_trend", lang), lang)])
 
 
 def _governance(lang):
-    stats = _figures(PANELS["governance"].figures[0], lang, "wall-stat-grid g2")
+    stats = _stat_block(PANELS["governance"].figures[0], lang, "wall-stat-grid g2")
     return _panel("governance", lang, "this_month", [
         _chart("governance-events", t("events_by_category", lang), lang),
         _chart("governance-hotline", t("hotline_trend", lang), lang),
@@ -349,11 +292,11 @@ def _governance(lang):
 def _services(lang):
     middle = html.Div([
         _chart("services-channels", t("services_by_channel", lang), lang),
-        _figures(PANELS["services"].figures[0], lang, "wall-stat-row"),
+        _stat_block(PANELS["services"].figures[0], lang, "wall-stat-row"),
     ], className="wall-column")
     right = html.Div([
         _chart("services-care", t("care_by_item", lang), lang),
-        _figures(PANELS["services"].figures[1], lang, "wall-stat-row"),
+        _stat_block(PANELS["services"].figures[1], lang, "wall-stat-row"),
     ], className="wall-column")
     return _panel("services", lang, "this_month", [
         _chart("services-items", t("services_by_item", lang), lang), middle, right,
@@ -363,7 +306,7 @@ def _services(lang):
 def _participation(lang):
     middle = html.Div([
         _chart("participation-ages", t("activities_by_age", lang), lang),
-        _figures(PANELS["participation"].figures[0], lang, "wall-stat-row"),
+        _stat_block(PANELS["participation"].figures[0], lang, "wall-stat-row"),
     ], className="wall-column")
     return _panel("participation", lang, "this_month", [
         _chart("participation-types", t("activities_by_type", lang), lang),
@@ -559,5 +502,6 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         id=Wall.ROOT,
         className=f"wall-root lang-{lang}",
         lang="en" if lang == "en" else "zh-CN",
-        **{"data-state": "stale", "data-build": _build(), "data-lang": lang},
+        # data-text: the month and weekday names, number separators and notes wall.js writes.
+        **{"data-state": "stale", "data-build": _build(), "data-lang": lang, "data-text": present.wall_settings(lang)},
     )

@@ -1,0 +1,218 @@
+"""The presenter: from (value, metric, language) to what a person reads. The one place
+that knows how a figure is written.
+
+    >>> show(0.9512, "hotline_on_time_rate", "zh").text          # a ratio is read as a percentage
+    '95.1%'
+    >>> show(12345, {"unit": "件", "unit_en": "orders"}, "en").with_unit
+    '12,345 orders'
+    >>> show(None, "hotline_received", "en").text, show(None, "hotline_received", "en").reason
+    ('—', 'No data')
+    >>> show(123456, None, "zh", compact=True).number             # the wall: big numbers in 万
+    '12.3万'
+
+``metric`` is a metric code (looked up in the warehouse's catalogue), a catalogue row (a
+dict with ``unit``, ``unit_en``), or None for a plain number. The percent rule: a metric
+whose unit is "%" holds a 0-1 ratio, shown ×100 with one decimal (``is_percent``).
+
+Two styles, as the pages have always written figures:
+
+- pages (overview, explorer, API exports): 12,345 · 3.2 · 95.1% (whole numbers without
+  decimals, others with one);
+- ``compact`` (the wall, read from metres away): 95.1 · 12.3万 / 123k · 1.2M, whole
+  numbers under 100 thousand without decimals and small fractions with one.
+
+Figures already scaled for display (tables hold percentages as 95.12) are written with
+``scaled=True``. ``change``/``change_text`` say how far a figure moved (percentage points
+for ratios), ``target_text`` writes a target, ``wall_settings`` hands assets/wall.js the
+separators and names it needs to count up to exactly the server's text.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+from data import text
+
+PERCENT_UNIT = "%"
+DASH = "—"
+GROUP, DECIMAL = ",", "."  # thousands and decimal separators, zh and en alike
+
+
+def is_missing(value) -> bool:
+    """None or NaN: no figure (a masked "<5" is a figure, of a kind)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _row(metric) -> dict:
+    """The catalogue row of ``metric`` (a code, a row, or None for a plain number)."""
+    if metric is None:
+        return {}
+    if isinstance(metric, dict):
+        return metric
+    from data import query  # the warehouse's catalogue; imported late, data.query is heavy
+
+    return query.metric_info(str(metric)) or {}
+
+
+def is_percent(metric) -> bool:
+    """True when ``metric`` (code or catalogue row) is a 0-1 ratio shown as a percentage."""
+    return _row(metric).get("unit") == PERCENT_UNIT
+
+
+def unit_of(metric, lang: str | None) -> str:
+    """The catalogue's unit in ``lang`` ("件" / "orders"), "" when it has none."""
+    row = _row(metric)
+    unit = row.get("unit_en") if text.is_en(lang) else row.get("unit")
+    return "" if is_missing(unit) else str(unit)
+
+
+def unit_label(metric, lang: str | None) -> str:
+    """The unit a column head or axis names: "%" for percentages, else the catalogue's."""
+    return PERCENT_UNIT if is_percent(metric) else unit_of(metric, lang)
+
+
+def shown_unit(metric, lang: str | None) -> str:
+    """The unit written beside a figure: none for percentages (the sign is in the figure)."""
+    return "" if is_percent(metric) else unit_of(metric, lang)
+
+
+def percent_sign(metric) -> str:
+    """"%" for a percentage metric, else "": an axis's or a colour bar's tick suffix."""
+    return PERCENT_UNIT if is_percent(metric) else ""
+
+
+def scale(value, metric):
+    """``value`` in display units: ratios ×100 (works on numbers and pandas Series alike)."""
+    return value * 100 if is_percent(metric) else value
+
+
+def display_value(value, metric, digits: int = 2):
+    """A table's cell: the display-unit number rounded to ``digits``, None when missing."""
+    if is_missing(value):
+        return None
+    return round(float(scale(value, metric)), digits)
+
+
+def wall_unit(unit: str) -> tuple[str, str]:
+    """The wall's (zh, en) unit beside a tile for a catalogue unit (English only for %, h, min)."""
+    return text.pair(f"wall_unit.{unit}")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One figure as a person reads it.
+
+    ``number`` is the digits with any scale suffix, no unit ("95.1", "12,345", "12.3万");
+    ``text`` adds the percent sign for percentages ("95.1%"); ``unit`` is the word written
+    beside it ("件", "" for percentages); ``n``/``d``/``s`` are the shown number, its
+    decimals and suffix (for wall.js's count-up); ``reason`` says why the figure is "—"
+    ("" when there is one).
+    """
+
+    number: str
+    unit: str = ""
+    percent: bool = False
+    n: float | None = None
+    d: int = 0
+    s: str = ""
+    reason: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.number + (PERCENT_UNIT if self.percent and self.n is not None else "")
+
+    @property
+    def with_unit(self) -> str:
+        """"12,345 件" or "95.1%": the figure and its unit in one string ("—" and "<5" alone)."""
+        return self.text if self.n is None or self.percent or not self.unit else f"{self.text} {self.unit}"
+
+    def counter(self) -> dict:
+        """What the wall sends for a KPI: ``text`` (no percent sign) and ``n``, ``d``, ``s``."""
+        return {"text": self.number, "n": self.n, "d": self.d, "s": self.s}
+
+
+def _digits(value: float, decimals: int, suffix: str = "") -> tuple[str, float, int, str]:
+    return f"{value:,.{decimals}f}{suffix}", round(value, decimals), decimals, suffix
+
+
+def show(value, metric=None, lang: str | None = "zh", *, compact: bool = False, scaled: bool = False,
+         percent: bool | None = None) -> Reading:
+    """``value`` of ``metric`` as read in ``lang``; see the module's docstring for the styles.
+
+    ``percent`` overrides the catalogue (the wall's plain numbers say ``percent=False``);
+    ``scaled`` means ``value`` is already in display units (95.1, not 0.951). A string
+    (a masked "<5") is shown as it is.
+    """
+    is_pct = is_percent(metric) if percent is None else percent
+    unit = "" if is_pct else unit_of(metric, lang)
+    if isinstance(value, str):
+        return Reading(value, unit, is_pct, reason=text.t("word.masked", lang))
+    if is_missing(value):
+        return Reading(DASH, unit, is_pct, reason=text.t("word.no_value", lang))
+    value = float(value)
+    shown = value if scaled or not is_pct else value * 100
+    en = text.is_en(lang)
+    if is_pct:  # the pages have never grouped a percentage's thousands; the wall has
+        parts = _digits(shown, 1) if compact else (f"{shown:.1f}", round(shown, 1), 1, "")
+    elif compact:
+        if abs(shown) >= 1_000_000 and en:
+            parts = _digits(shown / 1_000_000, 1, "M")
+        elif abs(shown) >= 100_000:
+            parts = _digits(shown / 1_000, 0, "k") if en else _digits(shown / 10_000, 1, "万")
+        elif abs(shown) < 100 and not shown.is_integer():
+            parts = _digits(shown, 1)
+        else:
+            parts = _digits(shown, 0)
+    elif abs(shown - round(shown)) < 1e-9:
+        parts = (f"{int(round(shown)):,}", float(int(round(shown))), 0, "")
+    else:
+        parts = _digits(shown, 1)
+    number, n, d, s = parts
+    return Reading(number, unit, is_pct, n, d, s)
+
+
+def target_text(target, metric) -> str:
+    """A target as the wall writes it: "95%" for a ratio of 0.95, "48" for 48 hours."""
+    return f"{scale(target, metric):g}{percent_sign(metric)}"
+
+
+def change(current, before, metric) -> float | None:
+    """How far ``current`` moved from ``before``: percentage points for ratios, else relative %."""
+    if is_missing(current) or is_missing(before):
+        return None
+    if is_percent(metric):
+        return (current - before) * 100
+    if before == 0:
+        return None
+    return (current - before) / abs(before) * 100
+
+
+def change_text(delta: float | None, metric, lang: str | None) -> str:
+    """"▲ 2.0个百分点" / "▼ 12.5%": a ``change`` with its arrow, "—" when unknown."""
+    if delta is None:
+        return DASH
+    arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else "■"
+    if is_percent(metric):
+        return f"{arrow} {abs(delta):.1f}" + text.pick(("个百分点", " pp"), lang)
+    return f"{arrow} {abs(delta):.1f}%"
+
+
+def wall_settings(lang: str | None) -> str:
+    """What assets/wall.js needs to write dates, numbers and its notes in ``lang``, as JSON.
+
+    ``weekdays`` start on Sunday, as JavaScript's ``getDay()``; ``date`` is the clock's
+    date with {y} {m} {d} {month} {weekday} to fill; ``group``/``decimal`` are the
+    separators ``show`` uses, so a count-up ends on exactly the server's text.
+    """
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)
+    en = text.is_en(lang)
+    settings = {
+        "months": [text.month_name(m, lang) for m in range(1, 13)],
+        "weekdays": [text.weekday_name(i, lang) for i in sunday_first],
+        "date": "{weekday}, {d} {month} {y}" if en else "{y}年{month}{d}日 星期{weekday}",
+        "group": GROUP,
+        "decimal": DECIMAL,
+        "words": {key: text.t(f"js.{key}", lang) for key in text.group("js")},
+    }
+    return json.dumps(settings, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,329 @@
+"""The zh/en catalogue: every fixed word the screens show, in Chinese and English, in one place.
+
+Look a word up with ``t(key, lang)``; ``pair(key)`` gives the (zh, en) tuple and
+``group(prefix)`` a {name: (zh, en)} dict of one family (``group("source")`` is the data
+page's source names). Keys are dotted, ``family.name``. Month and weekday names live
+here too (``month_name``, ``weekday_name``), for Python and, through
+``data.present.wall_settings``, for assets/wall.js. Metric names and units are not here: they come from the metric catalogue
+(data/reference/metrics.csv); what the source systems wrote (``物业管理``) is translated
+by ``data.labels``.
+
+``lang`` is "zh" or "en"; anything starting with "en" is English, anything else Chinese.
+"""
+from __future__ import annotations
+
+# Monday first, as Python's ``date.weekday()``.
+WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app.title": ("社区智慧大脑", "Community Smart Brain"),
+    "word.target": ("目标", "Target"),
+    "compare.previous": ("环比", "vs prev."),
+    "compare.last_year": ("同比", "vs last yr"),
+    "word.no_value": ("暂无数据", "No data"),
+    "word.masked": ("人数过少，不予显示", "Too few people to show"),
+    "word.area": ("地区", "Area"),
+    "word.period": ("时段", "Period"),
+    "word.ignored_parameters": ("链接中有无法识别的参数：", "Some link parameters were ignored: "),
+    "word.colon": ("：", ": "),
+    "word.list_separator": ("、", ", "),
+    "word.unknown_area": ("地区 {area} 不在地区登记表中。", "Area {area} is not in the area register."),
+    "word.masked_note": ("少于{n}人的单元格显示为“<{n}”，图中不绘出。", "Cells under {n} people show as “<{n}” and are not drawn."),
+    # --- the laptop pages' frame (layouts/shell.py)
+    "nav./": ("总览", "Overview"),
+    "nav./explore": ("分析", "Explore"),
+    "nav./data": ("数据", "Data health"),
+    "nav./wall": ("大屏", "Wall screen"),
+    # --- named periods (layouts/components.py)
+    "period.this_month": ("本月", "This month"),
+    "period.last_month": ("上月", "Last month"),
+    "period.this_quarter": ("本季度", "This quarter"),
+    "period.last_quarter": ("上季度", "Last quarter"),
+    "period.this_year": ("今年", "This year"),
+    "period.last_year": ("去年", "Last year"),
+    "period.last_7_days": ("近7天", "Last 7 days"),
+    "period.last_30_days": ("近30天", "Last 30 days"),
+    "period.last_12_months": ("近12个月", "Last 12 months"),
+    "period.custom": ("自定义", "Custom"),
+    # --- domains (data/labels.py)
+    "domain.party": ("党建", "Party building"),
+    "domain.governance": ("治理", "Governance"),
+    "domain.services": ("服务", "Services"),
+    # --- the explorer's choices (layouts/explore.py)
+    "grain.day": ("日", "Day"),
+    "grain.week": ("周", "Week"),
+    "grain.month": ("月", "Month"),
+    "grain.year": ("年", "Year"),
+    "chart.bars": ("合计条形", "Totals"),
+    "chart.stacked": ("堆叠", "Stacked"),
+    "chart.multiples": ("小多图", "Small multiples"),
+    "dimension.children": ("下级地区", "Child areas"),
+    "dimension.category": ("类别", "Category"),
+    "dimension.channel": ("渠道", "Channel"),
+    "dimension.type": ("类型", "Type"),
+    "dimension.age_band": ("年龄段", "Age band"),
+    "dimension.gender": ("性别", "Gender"),
+    "dimension.item": ("事项", "Item"),
+    "dimension.point": ("服务点", "Service point"),
+    "dimension.urgency": ("紧急程度", "Urgency"),
+    "table.trend": ("趋势", "Trend"),
+    "table.breakdown": ("分解", "Breakdown"),
+    "table.map": ("地图", "Map"),
+    # --- the data page (layouts/data_health.py): sources, rhythms, statuses
+    "source.hotline": ("12345 热线工单", "12345 hotline"),
+    "source.grid_events": ("网格事件", "Grid events"),
+    "source.activities": ("活动报名", "Activity sign-ups"),
+    "source.volunteers": ("志愿服务", "Volunteer service"),
+    "source.party": ("党组织月报", "Party monthly report"),
+    "source.services": ("便民服务", "Service hall"),
+    "source.care": ("一老一小", "Elderly and child care"),
+    "source.areas": ("区划登记", "Area register"),
+    "source.content": ("资讯与指引", "News and guides"),
+    "source.catalog": ("指标与区划目录", "Metric and area catalogue"),  # data/catalog.py, loaded with the warehouse
+    "rhythm.daily": ("每日", "daily"),
+    "rhythm.weekly": ("每周", "weekly"),
+    "rhythm.monthly": ("每月", "monthly"),
+    "status.ok": ("正常", "On time"),
+    "status.due": ("待更新", "Due"),
+    "status.overdue": ("逾期", "Overdue"),
+    "status.failed": ("加载失败", "Failed"),
+    "status.never": ("未加载", "Never loaded"),
+    "run.success": ("成功", "success"),
+    "run.failed": ("失败", "failed"),
+    "run.unchanged": ("未变化", "unchanged"),
+    "run.running": ("进行中", "running"),
+    # --- the overview (layouts/ and callbacks/overview.py)
+    "overview.no_child_areas": ("没有下级地区", "No child areas"),
+    "overview.needs_attention": ("需要关注", "Needs attention"),
+    "overview.sort_by": ("排序依据", "Sort by"),
+    "overview.below_target": ("未达标", "Below target"),
+    "overview.overdue": ("超期", "Overdue"),
+    "overview.open": ("在办", "Open"),
+    "overview.worse": ("变差", "Worse"),
+    "overview.rising": ("上升", "Rising"),
+    "overview.above_target_text": ("{name} {shown}，高于目标 {goal}", "{name} {shown}, above the target of {goal}"),
+    "overview.below_target_text": ("{name} {shown}，低于目标 {goal}", "{name} {shown}, below the target of {goal}"),
+    "overview.overdue_orders": ("12345 超期工单 {count} 件", "{count} overdue 12345 work orders"),
+    "overview.open_orders": ("12345 在办工单 {count} 件，请跟进办结", "{count} 12345 work orders still open"),
+    "overview.worse_text": ("{name} 环比 {moved}", "{name} {moved} vs last period"),
+    "overview.rising_text": ("12345 诉求类别「{name}」比上期增加 {rise} 件", "12345 requests on {name} up {rise} on last period"),
+    "overview.league_title": ("比学赶超 · 各{level}", "League table · {level}"),
+    "league_level.district": ("街道", "streets"),
+    "league_level.street": ("社区", "communities"),
+    "league_level.community": ("网格", "grid cells"),
+    "league_level.other": ("下级地区", "areas"),
+    # --- the explorer (layouts/ and callbacks/explore.py)
+    "explore.compare_unknown": ("对比地区 {areas} 不在地区登记表中，已略过", "compare: {areas} not in the area register, left out"),
+    "explore.value_in": ("数值（{unit}）", "Value ({unit})"),
+    "explore.metric": ("指标", "Metric"),
+    "explore.grain": ("时间粒度", "Grain"),
+    "explore.break_down_by": ("分解维度", "Break down by"),
+    "explore.breakdown_chart": ("分解图形", "Breakdown chart"),
+    "explore.compare_with": ("对比地区", "Compare with"),
+    "explore.download_csv": ("下载 CSV", "Download CSV"),
+    "explore.download_excel": ("下载 Excel", "Download Excel"),
+    "explore.area_levels": ("地区层级", "Area levels"),
+    "explore.chengdu_by_district": ("成都市各区（市）县", "Chengdu by district"),
+    "explore.map_note": ("示意轮廓，非测绘地图。点击某区可下钻。", "Schematic outlines, not a surveyed map. Click a district to drill down."),
+    "explore.figures_behind_the_charts": ("图表数据", "Figures behind the charts"),
+    "explore.value": ("数值", "Value"),
+    "explore.period": ("期间", "Period"),
+    "explore.code": ("编码", "Code"),
+    "explore.name": ("名称", "Name"),
+    "explore.no_data_for_this_period": ("这一时段没有数据", "No data for this period"),
+    "explore.this_area_has_no_lower_level": ("这个地区没有下级地区", "This area has no lower level"),
+    "explore.no_breakdown_for_this_period": ("这一时段没有分解数据", "No breakdown for this period"),
+    "explore.click_a_bar_to_drill_down": ("点击条形可进入下一级。", "Click a bar to drill down."),
+    "explore.no_data": ("无数据", "no data"),
+    # --- the data page (layouts/ and callbacks/data_health.py)
+    "data.never": ("从未", "never"),
+    "data.today": ("今天", "today"),
+    "data.yesterday": ("昨天", "yesterday"),
+    "data.no_delivery_rhythm_set": ("未设定送达周期", "no delivery rhythm set"),
+    "data.no_refused_rows": ("没有被拒收的行", "No refused rows"),
+    "data.not_loaded": ("未能加载（之后也未补上）：", "Not loaded (and not since):"),
+    "data.last_loaded": ("最近加载：", "Last loaded: "),
+    "data.rows_in": ("读入行", "rows in"),
+    "data.loaded": ("已入库", "loaded"),
+    "data.refused": ("拒收", "refused"),
+    "data.latest_reasons": ("最近的拒收原因", "Latest reasons for refusal"),
+    "data.unknown_file": ("（未知文件）", "(unknown file)"),
+    "data.none_yet": ("尚无", "none yet"),
+    "data.run": ("批次", "Run"),
+    "data.source": ("数据源", "Source"),
+    "data.result": ("结果", "Result"),
+    "data.started": ("开始", "Started"),
+    "data.finished": ("结束", "Finished"),
+    "data.in": ("读入", "In"),
+    "data.head_loaded": ("入库", "Loaded"),
+    "data.head_refused": ("拒收", "Refused"),
+    "data.file": ("文件", "File"),
+    "data.message": ("说明", "Message"),
+    "data.no_loads_yet": ("还没有加载记录", "No loads yet"),
+    "data.row": ("行号", "Row"),
+    "data.field": ("字段", "Field"),
+    "data.reason": ("原因", "Reason"),
+    "data.raw_row": ("原始内容（已去除个人信息）", "Row as received (personal data removed)"),
+    "data.data_health": ("数据健康", "Data health"),
+    "data.recent_loads": ("近期加载记录", "Recent loads"),
+    "data.recently_refused_rows": ("最近拒收的行", "Recently refused rows"),
+    "data.unreadable": ("无法读取数据仓库：", "The warehouse cannot be read: "),
+    "data.days_ago": ("{days} 天前", "{days} days ago"),
+    "data.stamp_ago": ("{stamp}（{ago}）", "{stamp} ({ago})"),
+    "data.rhythm": ("{rhythm}送达 · 宽限 {grace} 天", "delivers {rhythm} · {grace} days' grace"),
+    "data.row_number": ("第 {row} 行", "row {row}"),
+    "data.next_due": ("下次应在 {date} 前送达", "next delivery due by {date}"),
+    "data.latest_read": ("最近一次读取（{status}）：{when}", "Latest read ({status}): {when}"),
+    "data.sources": ("共 {count} 个数据源", "{count} sources"),
+    "data.version": ("数据版本 {version} · 最近一次成功加载 {loaded}", "Data version {version} · last successful load {loaded}"),
+    # --- the laptop pages' shared pieces (layouts/components.py)
+    "ui.nothing_needs_attention": ("暂无需要关注的事项。", "Nothing needs attention."),
+    "ui.type_to_search_areas": ("输入名称搜索地区", "Type to search areas"),
+    "ui.start": ("开始日期", "Start"),
+    "ui.end": ("结束日期", "End"),
+    # --- the wall (layouts/wall.py, callbacks/wall.py)
+    "wall.title": ("社区智慧大脑", "Community Smart Brain"),
+    "wall.as_of": ("数据截至", "Data as of"),
+    "wall.ticker": ("通知公告", "News"),
+    "wall.no_data": ("暂无数据", "No data yet"),
+    "wall.this_month": ("本月", "this month"),
+    "wall.party": ("党建引领", "Party building"),
+    "wall.governance": ("基层治理", "Governance"),
+    "wall.services": ("便民服务", "Public services"),
+    "wall.participation": ("居民参与", "Participation"),
+    "wall.league": ("比学赶超", "League table"),
+    "wall.guide": ("办事指引 · 15分钟生活圈", "Service guide · 15-minute living circle"),
+    "wall.activities": ("本周活动", "This week's activities"),
+    "wall.party_trend": ("党员参与活动人次 · 近12个月", "Party members at activities · 12 months"),
+    "wall.events_by_category": ("网格事件分类 · 本月", "Grid events by category · this month"),
+    "wall.hotline_trend": ("12345 受理量与办结质量 · 近12个月", "12345 orders and quality · 12 months"),
+    "wall.services_by_item": ("办件量 · 按事项 · 本月", "Transactions by item · this month"),
+    "wall.services_by_channel": ("办理渠道 · 本月", "Channels · this month"),
+    "wall.care_by_item": ("一老一小服务 · 本月", "Elderly and child care · this month"),
+    "wall.activities_by_type": ("参与人次 · 按活动类型 · 本月", "Participants by activity type · this month"),
+    "wall.activities_by_age": ("参与者年龄 · 本月", "Participants by age · this month"),
+    "wall.participation_trend": ("活动参与人次 · 近12个月", "Activity participants · 12 months"),
+    "wall.guide_list": ("办事指引", "Service guide"),
+    "wall.resource_list": ("15分钟生活圈 · 服务点", "15-minute living circle · service points"),
+    "wall.league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
+    "wall.area": ("区域", "Area"),
+    "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
+    "wall.below_target": ("▼ 低于目标", "▼ below target"),
+    "wall.target": ("目标", "Target"),
+    # The wall's short metric names, where a tile has less room than the catalogue's name.
+    # kpi.*: the KPI strip; stat.*: the panels' figures; league.*: the league table's
+    # heads; short.*: the hotline chart's legend.
+    "kpi.party_members": ("党员总数", "Party members"),
+    "kpi.activities_held": ("活动场次", "Activities"),
+    "kpi.activity_participants": ("参与人次", "Participants"),
+    "kpi.hotline_on_time_rate": ("12345按时办结率", "12345 on time"),
+    "kpi.hotline_satisfaction_rate": ("12345满意率", "12345 satisfied"),
+    "kpi.volunteer_hours": ("志愿服务", "Volunteering"),
+    "kpi.elderly_meals": ("老年助餐", "Elderly meals"),
+    "kpi.service_transactions": ("办件量", "Services"),
+    "stat.party_organisations": ("党组织", "Party organisations"),
+    "stat.party_members": ("党员", "Party members"),
+    "stat.party_mobile_members": ("流动党员", "Mobile members"),
+    "stat.party_new_members": ("发展党员", "New members"),
+    "stat.party_three_sessions": ("三会一课", "Branch sessions"),
+    "stat.party_theme_days": ("主题党日", "Theme days"),
+    "stat.party_school_attendance": ("微党校学习", "Party school"),
+    "stat.party_volunteer_hours": ("党员志愿服务", "Volunteer hours"),
+    "stat.hotline_received": ("12345受理", "12345 received"),
+    "stat.hotline_resolution_rate": ("12345办结率", "Resolution rate"),
+    "stat.grid_events_reported": ("网格事件", "Grid events"),
+    "stat.grid_events_closure_rate": ("事件办结率", "Events closed"),
+    "stat.disputes_mediated": ("矛盾纠纷化解", "Disputes resolved"),
+    "stat.grid_events_avg_closure_hours": ("平均处置", "Avg. closure"),
+    "stat.service_self_service_share": ("自助办理", "Self-service"),
+    "stat.service_avg_wait": ("平均等候", "Average wait"),
+    "stat.volunteer_hours": ("志愿时长", "Hours"),
+    "stat.active_volunteers": ("活跃志愿者", "Volunteers"),
+    "stat.volunteer_teams": ("志愿队伍", "Teams"),
+    "stat.activities_held": ("活动场次", "Activities"),
+    "stat.activity_checkin_rate": ("签到率", "Check-in rate"),
+    "league.activity_participants": ("活动参与人次", "Participants"),
+    "league.volunteer_hours": ("志愿服务时长", "Volunteer hours"),
+    "league.hotline_satisfaction_rate": ("12345满意率", "12345 satisfaction"),
+    "league.grid_events_closure_rate": ("事件办结率", "Events closed"),
+    "short.hotline_received": ("受理量", "Received"),
+    "short.hotline_on_time_rate": ("按时办结率", "On time"),
+    "short.hotline_satisfaction_rate": ("满意率", "Satisfied"),
+    # The wall's units: Chinese as the catalogue's; English only where a tile needs one.
+    "wall_unit.人": ("人", ""),
+    "wall_unit.人次": ("人次", ""),
+    "wall_unit.场": ("场", ""),
+    "wall_unit.件": ("件", ""),
+    "wall_unit.个": ("个", ""),
+    "wall_unit.次": ("次", ""),
+    "wall_unit.支": ("支", ""),
+    "wall_unit.%": ("%", "%"),
+    "wall_unit.小时": ("小时", "h"),
+    "wall_unit.分钟": ("分钟", "min"),
+    # assets/wall.js: the status note, the ticker, the "updated" line (sent by data.present.wall_settings)
+    "js.updated": ("数据更新于", "Updated"),
+    "js.offline": ("网络连接中断", "Connection lost"),
+    "js.stale": ("数据暂未更新", "Data not updated"),
+    "js.connecting": ("正在连接数据服务…", "Connecting to the data service…"),
+    "js.unavailable": ("数据服务暂不可用", "Data service unavailable"),
+    "js.showing": ("显示", "showing"),
+    "js.data": ("的数据", "data"),
+    "js.ago": ("前", " ago"),
+    "js.justNow": ("刚刚", "just now"),
+    "js.min": ("分钟", " min"),
+    "js.hour": ("小时", " h"),
+    "js.day": ("天", " d"),
+    "js.notice": ("通知", "Notice"),
+    "js.news": ("新闻", "News"),
+    "js.filler": ("社区智慧大脑", "Community Smart Brain"),
+}
+
+
+def is_en(lang: str | None) -> bool:
+    """True for English ("en", "en-GB", ...); everything else reads Chinese."""
+    return (lang or "zh").lower().startswith("en")
+
+
+def pick(pair: tuple[str, str], lang: str | None) -> str:
+    """The Chinese or the English of a (zh, en) pair."""
+    return pair[1] if is_en(lang) else pair[0]
+
+
+def pair(key: str) -> tuple[str, str]:
+    """The (zh, en) pair for ``key`` (KeyError for a key the catalogue lacks: a typo, not a blank)."""
+    return TEXT[key]
+
+
+def t(key: str, lang: str | None, **values) -> str:
+    """The word for ``key`` in ``lang``: ``t("period.this_month", "en")`` is "This month".
+
+    With ``values`` the entry is a sentence with {placeholders} to fill:
+    ``t("data.days_ago", "en", days=3)`` is "3 days ago".
+    """
+    words = pick(TEXT[key], lang)
+    return words.format(**values) if values else words
+
+
+def group(family: str) -> dict[str, tuple[str, str]]:
+    """Every pair of one family by its name: ``group("grain")["day"]`` is ("日", "Day")."""
+    prefix = family + "."
+    return {key[len(prefix):]: words for key, words in TEXT.items() if key.startswith(prefix)}
+
+
+def month_name(month: int, lang: str | None, *, short: bool = False) -> str:
+    """``12`` as "12月", "December" or, ``short``, "Dec"."""
+    if not is_en(lang):
+        return f"{month}月"
+    name = MONTHS_EN[month - 1]
+    return name[:3] if short else name
+
+
+def weekday_name(weekday: int, lang: str | None, *, short: bool = False) -> str:
+    """Monday (0) as "一" (the 周/星期 is the caller's), "Monday" or, ``short``, "Mon"."""
+    if not is_en(lang):
+        return WEEKDAYS_ZH[weekday]
+    name = WEEKDAYS_EN[weekday]
+    return name[:3] if short else name
