@@ -65,7 +65,8 @@ def _figures(place: str, rows: list[tuple[str, str]]) -> list[tuple[str, tuple[s
     return [(code, text.pair(f"{place}.{code}"), present.wall_unit(unit)) for code, unit in rows]
 
 
-# The KPI strip: metric code, short label (zh, en), unit (zh, en). Figures come from the callback.
+# The KPI strip: metric code, short label (zh, en), unit (zh, en). One tile each (``_kpi``);
+# what they show is KPI_STRIP, written by callbacks/wall._kpis, drawn by wall.js applyKpis.
 KPIS = _figures("kpi", [
     ("party_members", "人"), ("activities_held", "场"), ("activity_participants", "人次"),
     ("hotline_on_time_rate", "%"), ("hotline_satisfaction_rate", "%"), ("volunteer_hours", "小时"),
