@@ -45,10 +45,6 @@ def read_state(search: str | None) -> urlstate.ExploreState:
     return urlstate.parse_explore(search or "", metric_dimensions())[0]
 
 
-def resolve(state: urlstate.ExploreState) -> periods.Period:
-    return periods.resolve_state(state)
-
-
 # --------------------------------------------------------------------------- controls
 
 @callback(
@@ -195,7 +191,7 @@ def _info(code: str) -> dict:
 def render_context(search_state):
     state = read_state(search_state)
     lang = state.lang
-    period = resolve(state)
+    period = periods.resolve_state(state)
     try:
         chain = areas.ancestors(state.area)
         info = _info(state.metric)
@@ -358,7 +354,7 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
 @cached_view
 def render_trend(search_state: str):
     state = read_state(search_state)
-    period = resolve(state)
+    period = periods.resolve_state(state)
     try:
         info = _info(state.metric)
         if state.compare:
@@ -458,7 +454,7 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
 @cached_view
 def render_breakdown(search_state: str):
     state = read_state(search_state)
-    period = resolve(state)
+    period = periods.resolve_state(state)
     try:
         info = _info(state.metric)
         if state.chart == "bars":
@@ -550,7 +546,7 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
 @cached_view
 def render_map(search_state: str):
     state = read_state(search_state)
-    period = resolve(state)
+    period = periods.resolve_state(state)
     try:
         info = _info(state.metric)
         frame = query.breakdown(state.metric, CITY, period.start, period.end, by="children")
@@ -586,7 +582,7 @@ def render_table(which, trend, breakdown, district_map):
 def download(kind: str, which: str, tables: dict[str, dict | None], search_state: str | None) -> dict:
     """The ``dcc.Download`` payload: the shown table as CSV, or every table as Excel sheets."""
     state = read_state(search_state)
-    period = resolve(state)
+    period = periods.resolve_state(state)
     base = [state.metric, state.area, f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"]
     if kind == "csv":
         frame = table_frame(tables.get(which))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from data import settings
-from data.text import MONTHS_EN as _MONTHS_EN
+from data.text import month_name
 
 NAMES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
          "last_7_days", "last_30_days", "last_12_months", "custom")
@@ -99,19 +99,19 @@ def describe(start: date, end: date) -> tuple[str, str]:
     """Chinese and English labels that name a span of dates as simply as it allows."""
     if start == month_start(start) and end == month_end(end):
         if start.year == end.year and start.month == end.month:
-            return f"{start.year}年{start.month}月", f"{_MONTHS_EN[start.month - 1]} {start.year}"
+            return f"{start.year}年{start.month}月", f"{month_name(start.month, 'en')} {start.year}"
         if start.month == 1 and end.month == 12 and start.year == end.year:
             return f"{start.year}年", str(start.year)
         if start == quarter_start(start) and _months_spanned(start, end) == 3:
             q = (start.month - 1) // 3 + 1
             return f"{start.year}年第{q}季度", f"Q{q} {start.year}"
     if start == end:
-        return f"{start.year}年{start.month}月{start.day}日", f"{start.day} {_MONTHS_EN[start.month - 1][:3]} {start.year}"
+        return f"{start.year}年{start.month}月{start.day}日", f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
     zh_end = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
-    en_start = f"{start.day} {_MONTHS_EN[start.month - 1][:3]}" + ("" if end.year == start.year else f" {start.year}")
+    en_start = f"{start.day} {month_name(start.month, 'en', short=True)}" + ("" if end.year == start.year else f" {start.year}")
     return (
         f"{start.year}年{start.month}月{start.day}日至{zh_end}",
-        f"{en_start} – {end.day} {_MONTHS_EN[end.month - 1][:3]} {end.year}",
+        f"{en_start} – {end.day} {month_name(end.month, 'en', short=True)} {end.year}",
     )
 
 

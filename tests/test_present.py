@@ -99,3 +99,18 @@ def test_shared_periods():
     assert periods.resolve_state(broken_overview, today) == periods.this_month(today)
     assert periods.resolve_state(broken_explore, today) == last
     assert periods.today() == periods.settings.local_today()
+
+
+def test_the_percent_rule_lives_in_the_presenter_only():
+    """No page, callback, API or data module tests for the "%" unit or multiplies by 100 itself."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    rule = re.compile(r"""==\s*["']%["']|["']%["']\s*==|!=\s*["']%["']|\*\s*100\b""")
+    found = [f"{path.relative_to(root)}:{number}"
+             for folder in ("layouts", "callbacks", "api", "data")
+             for path in sorted((root / folder).glob("*.py")) if path.name != "present.py"
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if rule.search(line)]
+    assert found == []
