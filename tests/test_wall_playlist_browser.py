@@ -54,6 +54,10 @@ def test_a_two_panel_playlist_draws_its_two_panels_and_keeps_refreshing(two_pane
     kpis = browser.execute_script(
         "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) { return e.textContent; })")
     assert len(kpis) == 8 and any(text not in ("", "—") for text in kpis)
+    lines = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-kpi-target')).map(function (e) { return e.textContent; })")
+    assert len(lines) == 8 and all(lines), lines  # each tile's target or period, drawn from the refresh's data
+    assert any(line.endswith("目标 95%") for line in lines)  # 12345 on time: its target (met or missed)
     assert "沙河街道" in browser.find_element("css selector", ".wall-header").text
 
     # The refresh that follows answers too (its outputs name lists this page does not have).
