@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from data import areas, content, query
-from data.cache import cached
+from data.cache import cached as _cached
 from data.periods import month_end, month_start
 
 # Named periods. ``read`` is given their dates (the wall works them out from its day).
@@ -110,7 +110,6 @@ def metrics_of(need) -> tuple[str, ...]:
     return found + ((period.metric,) if isinstance(period, LatestMonth) else ())
 
 
-@cached
 def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     """Everything ``needs`` ask for ``area``: {"area": its row, "metrics": {code: catalogue
     row}, "answers": {need: answer}}. ``spans`` gives each named period's dates."""
@@ -138,11 +137,14 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     latest_spans = {anchor: _month_of(query.latest_period(anchor, area)) for anchor in anchors}
     by_span: dict[tuple, list[str]] = {}
     for need in needs:
-        if isinstance(need, Totals) and isinstance(need.period, LatestMonth) and latest_spans[need.period.metric]:
-            by_span.setdefault(latest_spans[need.period.metric], []).extend(need.metrics)
+        if isinstance(need, Totals) and isinstance(need.period, LatestMonth):
+            span = latest_spans[need.period.metric]
+            if span:
+                by_span.setdefault(span, []).extend(need.metrics)
     for code in kpi_stocks:
-        if latest_spans[code]:
-            by_span.setdefault(latest_spans[code], []).append(code)
+        span = latest_spans[code]
+        if span:
+            by_span.setdefault(span, []).append(code)
     dated = {span: query.values(list(dict.fromkeys(found)), area, *span) for span, found in by_span.items()}
 
     # Trends: one statement per period.
@@ -194,3 +196,7 @@ def _kpi(code, info, this_month, latest_spans, dated, month) -> dict:
         return {"value": value, "span": month}
     span = latest_spans.get(code)
     return {"value": dated[span].get(code) if span else None, "span": span}
+
+
+# Per data version, in the app's cache: walls of one area in two languages share one read.
+read = _cached(read)

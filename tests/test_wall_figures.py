@@ -46,7 +46,7 @@ def counting(monkeypatch, module, names):
 
 def test_every_panel_a_playlist_may_name_is_declared_and_drawn():
     assert tuple(view.PANELS) == playlists.PANELS
-    assert view.PANEL_BUILDERS == {p.id: p.build for p in view.PANELS.values()}
+    assert {p.id: p.build for p in view.PANELS.values()} == view.PANEL_BUILDERS
     for panel in view.PANELS.values():
         assert panel.build("zh").id == {"type": "wall-panel", "panel": panel.id}
     charts = [c.id for p in view.PANELS.values() for c in p.charts]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from support import AppServer
-from test_wall_browser import drawn_charts, open_wall, panels_as_of, stat_text
 
 from callbacks import wall
 from data import playlist as playlists
+from support import AppServer
+from test_wall_browser import drawn_charts, open_wall, panels_as_of, stat_text
 
 pytestmark = pytest.mark.timeout(180)
 
