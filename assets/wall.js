@@ -258,12 +258,20 @@
         animations[code] = requestAnimationFrame(step);
     }
 
+    // A KPI tile is drawn from the refresh's data alone (its one channel): the value counted
+    // up, the line under it (target or period) and the below-target mark.
     function applyKpis(kpis) {
         var r = root();
         if (!r || !kpis) { return; }
         for (var i = 0; i < kpis.length; i++) {
             var el = r.querySelector('[data-kpi="' + kpis[i].code + '"]');
-            if (el) { countUp(el, kpis[i]); }
+            if (!el) { continue; }
+            countUp(el, kpis[i]);
+            var tile = el.closest(".wall-kpi");
+            if (!tile) { continue; }
+            tile.classList.toggle("below", !!kpis[i].below);
+            var line = tile.querySelector(".wall-kpi-target");
+            if (line && line.textContent !== (kpis[i].target || "")) { line.textContent = kpis[i].target || ""; }
         }
     }
 

@@ -1,6 +1,13 @@
 """The wall screen's callbacks: one server refresh that patches figures in place, and the
 clientside parts (clock, rotation, the refresh gate) that need no round trip.
 
+Where things are: what each part of the wall shows is declared in ``layouts/wall.py``
+(``KPI_STRIP``, ``FRAME``, ``PANELS``); ``read_figures`` reads all of it with one call,
+``data/wallfigures.read``, and turns the answer into text (the KPI strip: ``_kpis``; a panel's
+figures, charts and lists: ``_panel_figures``); ``answer`` is the refresh (what differs from
+what the screen shows, as Patches); ``first_screen`` is the page with that answer already
+applied; ``assets/wall.js`` draws the KPI tiles and the ticker from the refresh's data.
+
 The page itself arrives with its first figures in it (``first_screen``: the refresh's
 answer for a wall that shows nothing yet, applied on the server), so a new screen draws
 once, at once. A refresh is asked for by the clientside gate (``wall.gate`` in assets/wall.js), which
@@ -17,27 +24,38 @@ import threading
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
-from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, html, no_update
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    Patch,
+    State,
+    callback,
+    clientside_callback,
+    html,
+    no_update,
+)
+from dash.development.base_component import Component
 
-from data import areas, content, labels, periods, present, query, settings
-from data import text as catalogue  # read_figures has a local called text
+from data import areas, content, labels, periods, present, query, settings, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
-from data.periods import month_end, month_start, week_start
+from data import text as catalogue  # read_figures has a local called text
+from data.wallfigures import (
+    LAST_12_MONTHS,
+    LAST_30_DAYS,
+    THIS_MONTH,
+    THIS_WEEK,
+    LatestMonth,
+)
 from layouts import wall as view
 from layouts.ids import Wall
 
 log = logging.getLogger(__name__)
 
-LEAGUE_METRICS = [(code, catalogue.pair(f"league.{code}")) for code in
-                  ("activity_participants", "volunteer_hours", "hotline_satisfaction_rate", "grid_events_closure_rate")]
-LEAGUE_ROWS = 10
-LIST_ITEMS = 6
-AGENDA_ITEMS = 8
-TICKER_ITEMS = 12
+LEAGUE_METRICS = view.LEAGUE_METRICS  # the league's columns, declared with its panel
 TICKER_CHARS = 120  # a title longer than this would hold the ticker for minutes
-AGE_ORDER = ["0-17", "18-34", "35-59", "60+"]
-HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")
 
 
 # --- numbers and words ------------------------------------------------------------------
@@ -76,11 +94,11 @@ def member_label(key, row_label_en, lang: str, limit: int = 24) -> str:
 months_back = periods.months_back
 
 
-# --- reading the warehouse ----------------------------------------------------------------
+# --- the warehouse's answer as text ------------------------------------------------------
 
-def _breakdown(metric, area, start, end, by, lang, *, order=None):
-    rows = [(r["key"], r["label_en"], r["value"]) for r in query.breakdown_rows(metric, area, start, end, by=by)
-            if r["value"] is not None and r["value"] > 0]
+def _rows(rows: list[dict], lang: str, order: tuple = ()) -> list[dict]:
+    """A breakdown's rows with a figure, as chart rows (largest first, or in ``order``)."""
+    rows = [(r["key"], r["label_en"], r["value"]) for r in rows if r["value"] is not None and r["value"] > 0]
     if order:
         rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     return [{"label": member_label(k, en, lang), "value": v} for k, en, v in rows]
@@ -88,27 +106,6 @@ def _breakdown(metric, area, start, end, by, lang, *, order=None):
 
 def _points(pairs, lang):
     return [{"label": month_label(period, lang), "value": value} for period, value in pairs]
-
-
-def _latest_month(metric: str, area: str) -> tuple[date, date] | None:
-    """The month of the latest figure of a monthly-reported metric (party reports lag a month)."""
-    latest = query.latest_period(metric, area)
-    if latest is None:
-        return None
-    return month_start(latest), month_end(latest)
-
-
-def _kpi_value(code: str, area: str, start: date, end: date, lang: str, value) -> tuple[float | None, str]:
-    """A KPI's figure and the period it covers: this month (``value``), or a stock's latest report."""
-    info = query.metric_info(code) or {}
-    period = view.t("this_month", lang).capitalize() if lang == "en" else view.t("this_month", lang)
-    if info.get("kind") == "stock":
-        span = _latest_month(code, area) if value is None else (start, end)
-        if value is None and span:
-            value = query.value(code, area, *span)
-        if span:
-            period = f"As of {month_label(span[0], lang)}" if lang == "en" else f"截至{span[0].month}月"
-    return value, period
 
 
 def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
@@ -165,108 +162,141 @@ def _when(moment: datetime | None, lang: str) -> str:
     return f"周{catalogue.weekday_name(moment.weekday(), lang)} {moment.month}/{moment.day} {moment:%H:%M}"
 
 
+def spans(today: date) -> dict[str, tuple[date, date]]:
+    """The dates of the periods the wall's declarations name, on ``today`` (data.periods)."""
+    found = {name: periods.resolve(name, today) for name in (THIS_MONTH, LAST_12_MONTHS, LAST_30_DAYS)}
+    week = periods.week_start(today)
+    return {**{name: (p.start, p.end) for name, p in found.items()}, THIS_WEEK: (week, week + timedelta(days=6))}
+
+
 def read_figures(area: str, lang: str, today: date) -> dict:
     """Every figure the wall shows for ``area`` on ``today``, as plain data (cached by the caller).
 
-    Nothing in it depends on the time of day: which activities have begun is worked out
-    at each refresh (``_agenda_at``), so a day's figures can be shared until midnight.
+    One read of the warehouse (``wallfigures.read`` of everything ``layouts/wall.py``
+    declares), turned into text here. Nothing in it depends on the time of day: which
+    activities have begun is worked out at each refresh (``_agenda_at``), so a day's
+    figures can be shared until midnight.
     """
-    info = areas.get(area) or {"code": area, "name": area, "name_en": area}
-    month = (month_start(today), today)
-    year_ago = (months_back(today), today)
-    last_30 = (today - timedelta(days=29), today)
-    f: dict = {"stats": {}, "charts": {}, "lists": {}}
-    name = (info.get("name_en") or info["name"]) if lang == "en" else info["name"]
-    f["area_name"] = name
-
-    stats = f["stats"]
-    kpis = []
-    # This month's figures of the KPI strip and of every panel: one statement.
-    month_tables = (view.KPIS, view.GOVERNANCE_STATS, view.SERVICE_STATS, view.VOLUNTEER_STATS,
-                    view.PARTICIPATION_STATS)
-    this_months = query.values(list(dict.fromkeys(code for table in month_tables for code, _, _ in table)),
-                               area, *month)
-    for code, _label, _unit in view.KPIS:
-        value, period = _kpi_value(code, area, *month, lang, this_months.get(code))
-        text, below = _target(code, value, lang, period)
-        kpis.append({"code": code, "below": below, "target": text, **number(value, percent=is_percent(code), lang=lang)})
-    f["kpis"] = kpis
-
-    party = _latest_month("party_members", area)
-    if party:
-        got = query.values([k for k, _, _ in view.PARTY_STATS], area, *party)
-        for code, value in got.items():
-            stats[f"party-{code}"] = number(value, lang=lang)["text"]
-        stats["party-period"] = catalogue.t("wall.monthly_report", lang) + long_month(party[0], lang)
-    else:
-        stats["party-period"] = view.t("no_data", lang)
-
-    for prefix, table in (("gov-", view.GOVERNANCE_STATS), ("svc-", view.SERVICE_STATS),
-                          ("svc-", view.VOLUNTEER_STATS), ("act-", view.PARTICIPATION_STATS)):
-        for code, _, _ in table:
-            stats[prefix + code] = number(this_months[code], percent=is_percent(code), lang=lang)["text"]
-    this_month = view.t("this_month", lang)
-    month_text = (this_month.capitalize() if lang == "en" else this_month) + f" · {long_month(today, lang)}"
-    for panel in ("governance", "services", "participation"):
-        stats[f"{panel}-period"] = month_text
-    stats["league-period"] = view.t("league_caption", lang)
-    week = (week_start(today), week_start(today) + timedelta(days=6))
-    stats["activities-period"] = f"{day_label(week[0], lang)} – {day_label(week[1], lang)}"
-    stats["guide-period"] = ""
-
-    charts = f["charts"]
-    trends = query.trends(["activity_party_participants", "activity_participants", *HOTLINE_TRENDS], area,
-                          *year_ago, "month")  # one statement
-    charts["party-trend"] = _points(trends["activity_party_participants"], lang)
-    charts["governance-events"] = _breakdown("grid_events_reported", area, *month, "category", lang)
-    charts["governance-hotline"] = {
-        **{line: _points(trends[code], lang) for line, code in zip(("received", "on_time", "satisfied"),
-                                                                     HOTLINE_TRENDS)},
-        "names": [pick_metric_name(code, lang) for code in HOTLINE_TRENDS],
+    found = wallfigures.read(view.NEEDS, area, spans(today))
+    answers = found["answers"]
+    metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
+    info = found["area"] or {"code": area, "name": area, "name_en": area}
+    f: dict = {
+        "area_name": (info.get("name_en") or info["name"]) if lang == "en" else info["name"],
+        "kpis": _kpis(answers[view.KPI_STRIP], metrics, lang),
+        "stats": {},
+        "charts": {},
+        "lists": {},
     }
-    charts["services-items"] = _breakdown("service_transactions", area, *month, "item", lang)
-    charts["services-channels"] = _breakdown("service_transactions", area, *month, "channel", lang)
-    charts["services-care"] = _breakdown("care_services", area, *month, "item", lang)
-    charts["participation-types"] = _breakdown("activity_participants", area, *month, "type", lang)
-    charts["participation-ages"] = _breakdown("activity_participants", area, *month, "age_band", lang,
-                                              order=AGE_ORDER)
-    charts["participation-trend"] = _points(trends["activity_participants"], lang)
+    for panel in view.PANELS.values():
+        _panel_figures(panel, answers, metrics, today, lang, f)
+    f["ticker"] = _ticker(answers[view.TICKER], lang)
+    latest = answers[view.AS_OF]
+    f["as_of"] = f"{view.t('as_of', lang)} {day_label(latest, lang)}" if latest else ""
+    return f
 
-    league = query.league_table(area, [code for code, _ in LEAGUE_METRICS], *last_30)
-    first = LEAGUE_METRICS[0][0]
-    rows = league.to_dict("records")
-    rows = [r for r in rows if any(not math.isnan(r[c]) for c, _ in LEAGUE_METRICS)]
-    rows.sort(key=lambda r: -r[first] if not math.isnan(r[first]) else math.inf)
-    f["league"] = [
+
+def _kpis(answer: dict, metrics: dict, lang: str) -> list[dict]:
+    """The KPI strip's tiles: figure, and the line under it (target, or the period it covers).
+
+    A tile is drawn by wall.js from these alone (value counted up, target line, ``below``).
+    """
+    this_month = view.t("this_month", lang)
+    tiles = []
+    for code, got in answer.items():
+        period = this_month.capitalize() if lang == "en" else this_month
+        if got["span"]:  # a stock: the month its figure is from
+            month = got["span"][0]
+            period = f"As of {month_label(month, lang)}" if lang == "en" else f"截至{month.month}月"
+        target, below = _target(code, got["value"], lang, period)
+        tiles.append({"code": code, "below": below, "target": target,
+                      **present.show(got["value"], metrics[code], lang, compact=True).counter()})
+    return tiles
+
+
+def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, today: date, lang: str, f: dict) -> None:
+    """One panel's period line, figures, charts and lists, into ``f``."""
+    stats = f["stats"]
+    stats[f"{panel.id}-period"] = _period_text(panel, answers, today, lang)
+    for figures in panel.figures:
+        for code, value in answers[figures.shows]["values"].items():
+            stats[figures.prefix + code] = present.show(value, metrics[code], lang, compact=True).number
+    for chart in panel.charts:
+        got = answers[chart.shows]
+        if chart.kind == "hotline":
+            codes = chart.shows.metrics
+            f["charts"][chart.id] = {
+                **{line: _points(got[code], lang) for line, code in zip(("received", "on_time", "satisfied"), codes)},
+                "names": [pick_metric_name(code, lang) for code in codes],
+            }
+        elif isinstance(chart.shows, wallfigures.Trends):
+            f["charts"][chart.id] = _points(got[chart.shows.metrics[0]], lang)
+        else:
+            f["charts"][chart.id] = _rows(got, lang, chart.order)
+    for listing in panel.lists:
+        f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
+
+
+def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
+    """What a panel's header says its figures cover."""
+    period = panel.period
+    if isinstance(period, LatestMonth):
+        span = next(answers[x.shows]["span"] for x in panel.figures if x.period == period)
+        if not span:
+            return view.t("no_data", lang)
+        return catalogue.t("wall.monthly_report", lang) + long_month(span[0], lang)
+    if period == THIS_MONTH:
+        this_month = view.t("this_month", lang)
+        return (this_month.capitalize() if lang == "en" else this_month) + f" · {long_month(today, lang)}"
+    if period == LAST_30_DAYS:
+        return view.t("league_caption", lang)
+    if period == THIS_WEEK:
+        start, end = spans(today)[THIS_WEEK]
+        return f"{day_label(start, lang)} – {day_label(end, lang)}"
+    return ""
+
+
+def _league(records: list[dict], metrics: dict, lang: str) -> list[dict]:
+    """The league table's rows: the areas below with any figure, most participants first."""
+    codes = [code for code, _ in view.LEAGUE_METRICS]
+    rows = [r for r in records if any(not math.isnan(r[c]) for c in codes)]
+    rows.sort(key=lambda r: -r[codes[0]] if not math.isnan(r[codes[0]]) else math.inf)
+    return [
         {"name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
-         "cells": [present.show(None if math.isnan(r[c]) else r[c], c, lang, compact=True).text
-                   for c, _ in LEAGUE_METRICS]}
-        for r in rows[:LEAGUE_ROWS]
+         "cells": [present.show(None if math.isnan(r[c]) else r[c], metrics[c], lang, compact=True).text
+                   for c in codes]}
+        for r in rows[:view.LEAGUE_ROWS]
     ]
-    for i, (_code, pair) in enumerate(LEAGUE_METRICS):
-        stats[f"league-head-{i}"] = view.pick(pair, lang)
 
-    f["lists"]["guide"] = [{"title": _title(i, lang), "sub": _first_line(i.get("body"))}
-                           for i in content.items(["guide"], area, limit=LIST_ITEMS)]
-    f["lists"]["resource"] = [{"title": _title(i, lang), "sub": _first_line(i.get("body"), skip=i["title"])
-                               or i.get("location") or ""}
-                              for i in content.items(["resource"], area, limit=LIST_ITEMS)]
-    f["lists"]["agenda"] = [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang),
-                             "where": i.get("location") or "",
-                             "starts": i["starts_at"].isoformat() if i.get("starts_at") else None}
-                            for i in content.upcoming(area, *week, limit=AGENDA_ITEMS)]
+
+def _guide(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
+    return [{"title": _title(i, lang), "sub": _first_line(i.get("body"))} for i in items]
+
+
+def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
+    return [{"title": _title(i, lang), "sub": _first_line(i.get("body"), skip=i["title"]) or i.get("location") or ""}
+            for i in items]
+
+
+def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
+    return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": i.get("location") or "",
+             "starts": i["starts_at"].isoformat() if i.get("starts_at") else None} for i in items]
+
+
+# A panel's list (``view.Listing.name``) as rows: written whole into ``Wall.list(name)``.
+LIST_ROWS = {"league": _league, "guide": _guide, "resource": _resources, "agenda": _agenda_rows}
+
+
+def _ticker(items: list[dict], lang: str) -> list[dict]:
+    """The ticker's news and notices, each title once, clipped."""
     seen, ticker = set(), []
-    for item in content.items(["news", "notice"], area, limit=TICKER_ITEMS * 2):
+    for item in items:
         title = _title(item, lang)
         if title in seen:
             continue
         seen.add(title)
         ticker.append({"id": item["id"], "kind": item["kind"], "title": _clip(title, TICKER_CHARS)})
-    f["ticker"] = ticker[:TICKER_ITEMS]
-
-    latest = query.latest_period(["hotline_received", "service_transactions", "grid_events_reported"], area)
-    f["as_of"] = f"{view.t('as_of', lang)} {day_label(latest, lang)}" if latest else ""
-    return f
+    return ticker[:view.TICKER_ITEMS]
 
 
 def pick_metric_name(code: str, lang: str) -> str:
@@ -430,18 +460,30 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 
 # --- the server refresh -------------------------------------------------------------------
 
-# The refresh's single-component outputs after the pattern-matching ones, in order.
+# What ``answer`` gives, in order: DATA, then one list per pattern of PATTERN_OUTPUTS (one
+# item per component of that type on the page), then one item per SINGLE_OUTPUTS, then the
+# playlist. A panel's list (``Wall.list``) is on the page only if its panel is on the
+# playlist, so the refresh declares those as one pattern output (``_as_declared``).
+PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
+                   ("wall-stat", "children"))
 SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.AS_OF, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
                   Wall.ACTIVITY_LIST, Wall.NOTE)
+# How each panel list is written from its rows (``Wall.list(name)`` <- ``f["lists"][name]``).
+LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
+                "guide": lambda rows, lang, _past: _items(rows, lang),
+                "resource": lambda rows, lang, _past: _items(rows, lang),
+                "agenda": lambda rows, lang, past: _agenda(past, lang)}
 
 
 @callback(
     Output(Wall.DATA, "data"),
     Output(Wall.chart(ALL), "figure"),
     Output(Wall.panel(ALL), "data-as-of"),
-    Output(Wall.kpi(ALL), "className"),
     Output(Wall.stat(ALL), "children"),
-    *[Output(single, "children") for single in SINGLE_OUTPUTS],
+    Output(Wall.AREA_NAME, "children"),
+    Output(Wall.AS_OF, "children"),
+    Output(Wall.list(ALL), "children"),
+    Output(Wall.NOTE, "children"),
     Output(Wall.PLAYLIST, "data"),
     Input(Wall.REQUEST, "data"),
     State(Wall.DATA, "data"),
@@ -449,17 +491,33 @@ SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.AS_OF, Wall.LEAGUE_BODY, Wall.GUIDE_LIST,
     State(Wall.PLAYLIST, "data"),
     State(Wall.chart(ALL), "id"),
     State(Wall.panel(ALL), "id"),
-    State(Wall.kpi(ALL), "id"),
     State(Wall.stat(ALL), "id"),
+    State(Wall.list(ALL), "id"),
     prevent_initial_call=True,
 )
-def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids):
+def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_ids, list_ids):
     """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
-    return answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids)
+    return _as_declared(answer(request, shown, config, shown_playlist, chart_ids, panel_ids, [], stat_ids), list_ids)
+
+
+def _as_declared(outputs: tuple, list_ids: list[dict]) -> tuple:
+    """``answer``'s outputs in the order ``refresh`` declares them: the panel lists on the
+    page as one pattern output, and no KPI tile output (wall.js draws the tiles from DATA)."""
+    data, charts, stamps, _tiles, stats, *singles, playlist = outputs
+
+    def single(component_id):
+        return singles[SINGLE_OUTPUTS.index(component_id)]
+
+    return (data, charts, stamps, stats, single(Wall.AREA_NAME), single(Wall.AS_OF),
+            [single(i) for i in list_ids], single(Wall.NOTE), playlist)
 
 
 def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids) -> tuple:
-    """The refresh's outputs, in the order of its ``Output``s: what differs from ``shown``."""
+    """The refresh's answer (see PATTERN_OUTPUTS): only what differs from ``shown``.
+
+    The KPI tiles (``kpi_ids``) are never written here: a tile is drawn by wall.js from
+    DATA's ``kpis`` (value, target line, below-target mark), its one channel.
+    """
     request = request or {}
     config = config or {}
     lang = config.get("lang", "zh")
@@ -469,6 +527,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     new_playlist = client if client["signature"] != (shown_playlist or {}).get("signature") else no_update
     now = settings.local_now()
     stamp = now.astimezone().isoformat(timespec="seconds")
+    tiles = [no_update] * len(kpi_ids)
     try:
         unknown = None
         if areas.get(area) is None:
@@ -479,8 +538,8 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         keep = no_update
         return ({"n": request.get("n"), "ok": False, "key": (shown or {}).get("key"),
                  "error": str(err).splitlines()[0] if str(err) else type(err).__name__},
-                [keep] * len(chart_ids), [keep] * len(panel_ids), [keep] * len(kpi_ids), [keep] * len(stat_ids),
-                keep, keep, keep, keep, keep, keep, keep, new_playlist)
+                [keep] * len(chart_ids), [keep] * len(panel_ids), tiles, [keep] * len(stat_ids),
+                *[keep] * len(SINGLE_OUTPUTS), new_playlist)
 
     # Send only what differs from what this wall already shows: an unchanged chart is not
     # touched at all, so a refresh that finds nothing new costs the screen nothing.
@@ -498,14 +557,9 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
                      lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang))
         for i in chart_ids
     ]
-    below = {k["code"]: k["below"] for k in f["kpis"]}
-
-    def stats_of(fig):
-        return {**fig["stats"], **{f"target-{k['code']}": k["target"] for k in fig["kpis"]}}
-
     agenda = _agenda_at(f["lists"]["agenda"], now)
     past = sum(r["past"] for r in agenda)  # the screen greys an activity once it has begun
-    new_stats, old_stats = stats_of(f), stats_of(old) if old else {}
+    new_stats, old_stats = f["stats"], old["stats"] if old else {}
     stats = [new_stats.get(i["stat"], "—") if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"])
              else no_update for i in stat_ids]
     data = {
@@ -513,23 +567,27 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         "ok": True,
         "key": key,
         "at": stamp,
-        "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s")} for kpi in f["kpis"]],
+        "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s", "target", "below")}
+                 for kpi in f["kpis"]],
         "ticker": f["ticker"],
         "past": past,
     }
+
+    def panel_list(name):
+        moved = name == "agenda" and (shown or {}).get("past") != past
+        if not moved and not changed(lambda fig: fig["lists"][name]):
+            return no_update
+        return LIST_WRITERS[name](f["lists"][name], lang, agenda)
+
     return (
         data,
         patches,
         [stamp] * len(panel_ids),
-        ["wall-kpi below" if below.get(i["metric"]) else "wall-kpi" for i in kpi_ids],
+        tiles,
         stats,
         only_changed(lambda fig: fig["area_name"], lambda: f["area_name"]),
         only_changed(lambda fig: fig["as_of"], lambda: f["as_of"]),
-        only_changed(lambda fig: fig["league"], lambda: _league_rows(f["league"], lang)),
-        only_changed(lambda fig: fig["lists"]["guide"], lambda: _items(f["lists"]["guide"], lang)),
-        only_changed(lambda fig: fig["lists"]["resource"], lambda: _items(f["lists"]["resource"], lang)),
-        _agenda(agenda, lang) if changed(lambda fig: fig["lists"]["agenda"]) or (shown or {}).get("past") != past
-        else no_update,
+        *[panel_list(i["list"]) for i in SINGLE_OUTPUTS[2:6]],
         _note(playlist.problem, unknown, lang),
         new_playlist,
     )
@@ -537,19 +595,23 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
 
 # --- the first screen ---------------------------------------------------------------------
 
-# The refresh's pattern-matching outputs, in order: the id's type and the property set.
-PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
-                   ("wall-stat", "children"))
-
-
 def _key(component_id):
     return tuple(sorted(component_id.items())) if isinstance(component_id, dict) else component_id
 
 
-def _components(page) -> dict:
-    """Every component of ``page`` that has an id, by its id, in layout order (one walk of
-    the tree, where ``page[id]`` walks it once per look-up)."""
-    return {_key(c.id): c for c in page._traverse() if getattr(c, "id", None) is not None}
+def _components(page: Component) -> dict:
+    """Every component of ``page`` that has an id, by its id, in layout order: one walk of
+    the tree through its public ``children``."""
+    found, stack = {}, [page]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, Component):
+            if getattr(item, "id", None) is not None:
+                found[_key(item.id)] = item
+            stack.append(getattr(item, "children", None))
+    return found
 
 
 def _ids(components: dict, kind: str) -> list[dict]:
@@ -573,12 +635,14 @@ def apply_patch(figure: dict, patch) -> dict:
 
 
 def first_screen(area: str | None = None, lang: str | None = None, **query) -> html.Div:
-    """The wall page with its first figures already in it.
+    """The wall page with its first figures already in it: the refresh's ``answer`` for a
+    wall that shows nothing yet, applied to the page on the server.
 
     A wall that asked for them after loading waited for the chart code, a second round
     trip and a second drawing of every chart; now the page arrives drawn, and the first
     refresh finds nothing new. If the warehouse cannot be read, the page is the empty
-    frame as before and the refresh says what is wrong.
+    frame as before and the refresh says what is wrong. Only the components the page has
+    are filled: a playlist may leave panels (and their lists) out.
     """
     page = view.layout(area, lang, **query)
     found = _components(page)
@@ -597,8 +661,8 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
                 value = apply_patch(component.figure, value)
             setattr(component, prop, value)
     for target, value in zip(SINGLE_OUTPUTS, singles):
-        if value is not no_update:
-            found[target].children = value
+        if value is not no_update and _key(target) in found:
+            found[_key(target)].children = value
     return page
 
 

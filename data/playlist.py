@@ -25,7 +25,8 @@ from data import settings
 
 log = logging.getLogger(__name__)
 
-# Panel ids, in the default order. The wall knows how to draw exactly these.
+# Panel ids, in the default order. The wall knows how to draw exactly these: each is a
+# ``Panel`` in layouts/wall.PANELS (how it is drawn, what it shows); tests keep the two equal.
 PANELS = ("party", "governance", "services", "participation", "league", "guide", "activities")
 
 DEFAULT_DURATION = 20.0

@@ -27,10 +27,11 @@ class Wall:
     NOTE = "wall-note"  # the corner note: a bad playlist, an unknown area
     STAGE = "wall-stage"  # carries data-active = the panel on screen
     TICKER = "wall-ticker"  # its track is written by wall.js
-    LEAGUE_BODY = "wall-league-body"
-    GUIDE_LIST = "wall-guide-list"
-    RESOURCE_LIST = "wall-resource-list"
-    ACTIVITY_LIST = "wall-activity-list"
+    # A panel's list: pattern ids (``Wall.list``), so a playlist may leave its panel out.
+    LEAGUE_BODY = {"type": "wall-list", "list": "league"}
+    GUIDE_LIST = {"type": "wall-list", "list": "guide"}
+    RESOURCE_LIST = {"type": "wall-list", "list": "resource"}
+    ACTIVITY_LIST = {"type": "wall-list", "list": "agenda"}
     CONFIG = "wall-config"  # Store: area, lang (fixed for the page's life)
     PLAYLIST = "wall-playlist"  # Store: the playlist for the rotation (replaced when the file changes)
     REQUEST = "wall-request"  # Store: the refresh asked for (a number), set by the clientside gate
@@ -58,6 +59,11 @@ class Wall:
     def stat(stat: str) -> dict:
         """A figure written as text on a panel."""
         return {"type": "wall-stat", "stat": stat}
+
+    @staticmethod
+    def list(name: str) -> dict:
+        """A panel's list (league rows, guide, resources, activities): ``LEAGUE_BODY`` etc."""
+        return {"type": "wall-list", "list": name}
 
 
 class Overview:

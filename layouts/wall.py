@@ -1,5 +1,17 @@
 """The lobby wall screen: a fixed 1920x1080 canvas that rotates panels and never goes blank.
 
+Where things are (a map of the wall):
+
+- what each part of the wall shows, as data: ``KPI_STRIP`` (the strip of eight tiles under
+  the header), ``FRAME`` (the ticker and the "data as of" line) and ``PANELS`` (one ``Panel``
+  per rotating panel: its charts, its figures, its lists, its period), here, in "what the
+  wall shows";
+- how each part is drawn: the builders below (``_kpi``, ``_party``, ``_governance``, ...);
+- the one read of the warehouse those declarations make: ``data/wallfigures.read``;
+- figures turned into text and patches, the refresh and the first screen: ``callbacks/wall.py``;
+- the browser side (scaling, clock, rotation, KPI count-up, ticker): ``assets/wall.js``;
+- which panels rotate and for how long: ``data/playlist.py`` and the playlist file.
+
 Everything here is drawn at design size; ``assets/wall.js`` scales the canvas uniformly to
 the screen (letterboxed). The layout only builds the frame and empty chart skeletons:
 figures come from ``callbacks/wall.py``, which fills the first screen before it is sent
@@ -10,10 +22,27 @@ Reading distance is 3 to 8 metres: no text under 20 px on the canvas, headline n
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from dash import dcc, html
 
 from data import playlist as playlists
 from data import present, text
+from data.wallfigures import (
+    LAST_30_DAYS,
+    THIS_MONTH,
+    THIS_WEEK,
+    Agenda,
+    AsOf,
+    Breakdown,
+    Items,
+    Kpis,
+    LatestMonth,
+    League,
+    Totals,
+    Trends,
+)
 from layouts.ids import Wall
 
 DEFAULT_AREA = "510104011000"  # 沙河街道, the embedded deployment
@@ -36,7 +65,8 @@ def _figures(place: str, rows: list[tuple[str, str]]) -> list[tuple[str, tuple[s
     return [(code, text.pair(f"{place}.{code}"), present.wall_unit(unit)) for code, unit in rows]
 
 
-# The KPI strip: metric code, short label (zh, en), unit (zh, en). Figures come from the callback.
+# The KPI strip: metric code, short label (zh, en), unit (zh, en). One tile each (``_kpi``);
+# what they show is KPI_STRIP, written by callbacks/wall._kpis, drawn by wall.js applyKpis.
 KPIS = _figures("kpi", [
     ("party_members", "人"), ("activities_held", "场"), ("activity_participants", "人次"),
     ("hotline_on_time_rate", "%"), ("hotline_satisfaction_rate", "%"), ("volunteer_hours", "小时"),
@@ -57,18 +87,15 @@ SERVICE_STATS = _figures("stat", [("service_self_service_share", "%"), ("service
 VOLUNTEER_STATS = _figures("stat", [("volunteer_hours", "小时"), ("active_volunteers", "人"), ("volunteer_teams", "支")])
 PARTICIPATION_STATS = _figures("stat", [("activities_held", "场"), ("activity_checkin_rate", "%")])
 
-# Charts: id -> (kind, width, height). Sizes are design-canvas pixels.
-CHARTS = {
-    "party-trend": ("trend", 900, 520),
-    "governance-events": ("hbar", 560, 520),
-    "governance-hotline": ("hotline", 700, 520),
-    "services-items": ("hbar", 600, 520),
-    "services-channels": ("donut", 556, 340),
-    "services-care": ("hbar", 600, 340),
-    "participation-types": ("hbar", 600, 520),
-    "participation-ages": ("donut", 556, 340),
-    "participation-trend": ("trend", 600, 520),
-}
+# The league table's columns: metric code, heading (zh, en).
+LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
+                  ("activity_participants", "volunteer_hours", "hotline_satisfaction_rate", "grid_events_closure_rate")]
+LEAGUE_ROWS = 10
+LIST_ITEMS = 6
+AGENDA_ITEMS = 8
+TICKER_ITEMS = 12
+AGE_ORDER = ("0-17", "18-34", "35-59", "60+")
+HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")
 
 
 def t(key: str, lang: str) -> str:
@@ -207,9 +234,10 @@ def _kpi(code: str, label: tuple, unit: tuple, lang: str) -> html.Div:
         [
             html.Div([html.Span(pick(label, lang), className="wall-kpi-name"),
                       html.Span(pick(unit, lang), className="wall-kpi-unit")], className="wall-kpi-label"),
-            # The value is written (and counted up) by wall.js from the refresh's data.
+            # The whole tile (value counted up, target line, "below" mark) is written by
+            # wall.js from the refresh's data (``kpis``): one channel, see KPI_STRIP.
             html.Div("—", className="wall-kpi-value", **{"data-kpi": code}),
-            html.Div("", id=Wall.stat(f"target-{code}"), className="wall-kpi-target"),
+            html.Div("", className="wall-kpi-target"),  # its target, or its period: wall.js too
         ],
         id=Wall.kpi(code),
         className="wall-kpi",
@@ -233,6 +261,11 @@ def _panel(panel: str, lang: str, subtitle_key: str, body) -> html.Section:
     )
 
 
+def _stat_block(figures: Figures, lang: str, class_name: str) -> html.Div:
+    """A panel's figures (a ``Figures`` declaration) as a grid or row of stats."""
+    return html.Div([_stat(k, lb, u, lang, figures.prefix) for k, lb, u in figures.table], className=class_name)
+
+
 def _list(list_id: str, caption: str, lang: str) -> html.Div:
     return html.Div(
         [html.H3(caption, className="wall-caption"),
@@ -244,12 +277,12 @@ def _list(list_id: str, caption: str, lang: str) -> html.Div:
 # --- panels -----------------------------------------------------------------------------
 
 def _party(lang):
-    stats = html.Div([_stat(k, lb, u, lang, "party-") for k, lb, u in PARTY_STATS], className="wall-stat-grid g4")
+    stats = _stat_block(PANELS["party"].figures[0], lang, "wall-stat-grid g4")
     return _panel("party", lang, "", [stats, _chart("party-trend", t("party_trend", lang), lang)])
 
 
 def _governance(lang):
-    stats = html.Div([_stat(k, lb, u, lang, "gov-") for k, lb, u in GOVERNANCE_STATS], className="wall-stat-grid g2")
+    stats = _stat_block(PANELS["governance"].figures[0], lang, "wall-stat-grid g2")
     return _panel("governance", lang, "this_month", [
         _chart("governance-events", t("events_by_category", lang), lang),
         _chart("governance-hotline", t("hotline_trend", lang), lang),
@@ -260,11 +293,11 @@ def _governance(lang):
 def _services(lang):
     middle = html.Div([
         _chart("services-channels", t("services_by_channel", lang), lang),
-        html.Div([_stat(k, lb, u, lang, "svc-") for k, lb, u in SERVICE_STATS], className="wall-stat-row"),
+        _stat_block(PANELS["services"].figures[0], lang, "wall-stat-row"),
     ], className="wall-column")
     right = html.Div([
         _chart("services-care", t("care_by_item", lang), lang),
-        html.Div([_stat(k, lb, u, lang, "svc-") for k, lb, u in VOLUNTEER_STATS], className="wall-stat-row"),
+        _stat_block(PANELS["services"].figures[1], lang, "wall-stat-row"),
     ], className="wall-column")
     return _panel("services", lang, "this_month", [
         _chart("services-items", t("services_by_item", lang), lang), middle, right,
@@ -274,7 +307,7 @@ def _services(lang):
 def _participation(lang):
     middle = html.Div([
         _chart("participation-ages", t("activities_by_age", lang), lang),
-        html.Div([_stat(k, lb, u, lang, "act-") for k, lb, u in PARTICIPATION_STATS], className="wall-stat-row"),
+        _stat_block(PANELS["participation"].figures[0], lang, "wall-stat-row"),
     ], className="wall-column")
     return _panel("participation", lang, "this_month", [
         _chart("participation-types", t("activities_by_type", lang), lang),
@@ -285,7 +318,7 @@ def _participation(lang):
 
 def _league(lang):
     head = html.Thead(html.Tr([html.Th("", className="wall-league-rank"), html.Th(t("area", lang))]
-                              + [html.Th("", id=Wall.stat(f"league-head-{i}")) for i in range(4)]))
+                              + [html.Th(pick(heading, lang)) for _code, heading in LEAGUE_METRICS]))
     body = html.Tbody([html.Tr(html.Td(t("no_data", lang), colSpan=6, className="wall-empty"))],
                       id=Wall.LEAGUE_BODY)
     return _panel("league", lang, "league_caption", html.Table([head, body], className="wall-league"))
@@ -304,15 +337,103 @@ def _activities(lang):
     ))
 
 
-PANEL_BUILDERS = {
-    "party": _party,
-    "governance": _governance,
-    "services": _services,
-    "participation": _participation,
-    "league": _league,
-    "guide": _guide,
-    "activities": _activities,
-}
+# --- what the wall shows ------------------------------------------------------------------
+# Each part of the wall declares what it shows as data; data/wallfigures.read answers all of
+# it in one read, and callbacks/wall.py turns the answer into text and chart patches.
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart on a panel: its skeleton's kind and design size, and what it shows."""
+
+    id: str
+    kind: str  # "hbar" | "donut" | "trend" | "hotline": see ``skeleton``
+    width: int
+    height: int
+    shows: Breakdown | Trends
+    order: tuple[str, ...] = ()  # a breakdown's members in this order (else largest first)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Figures written as text on a panel: stat ids ``prefix + code``, over ``period``."""
+
+    prefix: str
+    table: tuple  # (code, label, unit) rows, as PARTY_STATS
+    period: str | LatestMonth = THIS_MONTH
+
+    @property
+    def shows(self) -> Totals:
+        return Totals(tuple(code for code, _label, _unit in self.table), self.period)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list on a panel, written whole into ``Wall.list(name)``."""
+
+    name: str
+    shows: Items | Agenda | League
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A rotating panel: how it is drawn and what it shows.
+
+    ``period`` is what the panel's header says its figures cover: this month, a monthly
+    report's latest month, the last 30 days, this week, or nothing (None).
+    """
+
+    id: str
+    build: Callable[[str], html.Section]
+    period: str | LatestMonth | None
+    charts: tuple[Chart, ...] = ()
+    figures: tuple[Figures, ...] = ()
+    lists: tuple[Listing, ...] = ()
+
+    def needs(self) -> tuple:
+        return (*(c.shows for c in self.charts), *(f.shows for f in self.figures), *(x.shows for x in self.lists))
+
+
+# The KPI strip: this month's figure of each metric of KPIS (a stock: its latest report).
+KPI_STRIP = Kpis(tuple(code for code, _label, _unit in KPIS))
+# The frame around the panels: the ticker's news and notices, the header's "data as of".
+TICKER = Items(("news", "notice"), TICKER_ITEMS * 2)  # twice: repeated titles are dropped
+AS_OF = AsOf(("hotline_received", "service_transactions", "grid_events_reported"))
+FRAME = (KPI_STRIP, TICKER, AS_OF)
+
+PARTY_REPORT = LatestMonth("party_members")
+
+PANELS = {panel.id: panel for panel in (
+    Panel("party", _party, PARTY_REPORT,
+          charts=(Chart("party-trend", "trend", 900, 520, Trends(("activity_party_participants",))),),
+          figures=(Figures("party-", tuple(PARTY_STATS), PARTY_REPORT),)),
+    Panel("governance", _governance, THIS_MONTH,
+          charts=(Chart("governance-events", "hbar", 560, 520, Breakdown("grid_events_reported", "category")),
+                  Chart("governance-hotline", "hotline", 700, 520, Trends(HOTLINE_TRENDS))),
+          figures=(Figures("gov-", tuple(GOVERNANCE_STATS)),)),
+    Panel("services", _services, THIS_MONTH,
+          charts=(Chart("services-items", "hbar", 600, 520, Breakdown("service_transactions", "item")),
+                  Chart("services-channels", "donut", 556, 340, Breakdown("service_transactions", "channel")),
+                  Chart("services-care", "hbar", 600, 340, Breakdown("care_services", "item"))),
+          figures=(Figures("svc-", tuple(SERVICE_STATS)), Figures("svc-", tuple(VOLUNTEER_STATS)))),
+    Panel("participation", _participation, THIS_MONTH,
+          charts=(Chart("participation-types", "hbar", 600, 520, Breakdown("activity_participants", "type")),
+                  Chart("participation-ages", "donut", 556, 340, Breakdown("activity_participants", "age_band"),
+                        order=AGE_ORDER),
+                  Chart("participation-trend", "trend", 600, 520, Trends(("activity_participants",)))),
+          figures=(Figures("act-", tuple(PARTICIPATION_STATS)),)),
+    Panel("league", _league, LAST_30_DAYS,
+          lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),)),
+    Panel("guide", _guide, None,
+          lists=(Listing("guide", Items(("guide",), LIST_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
+    Panel("activities", _activities, THIS_WEEK,
+          lists=(Listing("agenda", Agenda(AGENDA_ITEMS)),)),
+)}
+
+# Everything one refresh reads: every panel, on the playlist or not, so a day's figures
+# do not depend on the playlist they are shown by.
+NEEDS = tuple(dict.fromkeys([*FRAME, *(need for panel in PANELS.values() for need in panel.needs())]))
+CHARTS = {c.id: (c.kind, c.width, c.height) for panel in PANELS.values() for c in panel.charts}
+PANEL_BUILDERS = {panel.id: panel.build for panel in PANELS.values()}
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -359,7 +480,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
                 [
                     _header(lang),
                     html.Div([_kpi(code, label, unit, lang) for code, label, unit in KPIS], className="wall-kpis"),
-                    html.Main([PANEL_BUILDERS[p](lang) for p in panels], id=Wall.STAGE, className="wall-stage",
+                    html.Main([PANELS[p].build(lang) for p in panels], id=Wall.STAGE, className="wall-stage",
                               **{"data-active": first}),
                     html.Footer(
                         [html.Div(t("ticker", lang), className="wall-ticker-label"),

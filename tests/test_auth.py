@@ -14,7 +14,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from dash._utils import split_callback_id
 
 import dashboard
 from auth.__main__ import main as auth_command
@@ -112,13 +111,14 @@ def _component_ids(tree) -> list:
 def renderer_request(writes: str, layout, values: dict) -> dict:
     """The body Dash's renderer posts for the project's callback that writes ``writes``.
 
-    Built from the callback's declaration (the same list ``/_dash-dependencies`` serves):
-    pattern-matching outputs and states expand to every matching component of ``layout``;
-    an input or state takes its value from ``values[(id, property)]``.
+    Built from the callback's declaration (the app's public ``callback_map``, what
+    ``/_dash-dependencies`` serves): pattern-matching outputs and states expand to every
+    matching component of ``layout``; an input or state takes its value from ``values[(id, property)]``.
     """
-    declared = [d for d in dashboard._callback_snapshot[0] if writes in d["output"] and not d.get("clientside_function")]
+    declared = [(key, spec) for key, spec in dashboard.app.callback_map.items()
+                if writes in key and spec.get("callback") is not None]  # clientside ones have none
     assert len(declared) == 1, f"expected one server callback writing {writes}"
-    declared = declared[0]
+    key, declared = declared[0]
     concrete = [i for i in _component_ids(layout) if isinstance(i, dict)]
 
     def expand(spec, with_value):
@@ -129,11 +129,12 @@ def renderer_request(writes: str, layout, values: dict) -> dict:
                     for i in concrete if i["type"] == kind]
         return {"id": raw, "property": prop, **({"value": values.get((raw, prop))} if with_value else {})}
 
-    outputs = split_callback_id(declared["output"])
-    outputs = [expand(o, False) for o in outputs] if isinstance(outputs, list) else expand(outputs, False)
+    outputs = declared["output"]
+    outputs = ([expand(o.to_dict(), False) for o in outputs] if isinstance(outputs, list)
+               else expand(outputs.to_dict(), False))
     inputs = [expand(i, True) for i in declared["inputs"]]
     return {
-        "output": declared["output"],
+        "output": key,
         "outputs": outputs,
         "inputs": inputs,
         "state": [expand(s, True) for s in declared["state"]],

@@ -1,0 +1,202 @@
+"""One read of the warehouse for a whole wall refresh.
+
+The wall's panels say what they show as data (``layouts/wall.py``: ``KPI_STRIP``,
+``FRAME``, ``PANELS``), in the words of this module: ``Totals``, ``Kpis``, ``Breakdown``,
+``Trends``, ``League``, ``Items``, ``Agenda``, ``AsOf``, each over a named period. ``read``
+answers all of them at once, with as few calls into the query layer as it allows: one
+``query.values`` per period, one ``query.trends`` per period, one ``metric_info`` per
+metric, one ``latest_period`` per "latest month" anchor. Breakdowns, the league table and
+the content lists are one call each (the query layer has no batched form of them).
+
+The answer is plain data in the warehouse's terms (numbers, dates, rows), the same in every
+language: ``callbacks/wall.py`` turns it into text. It is cached per data version, so walls
+of one area in Chinese and in English share it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from data import areas, content, query
+from data.cache import cached as _cached
+from data.periods import month_end, month_start
+
+# Named periods. ``read`` is given their dates (the wall works them out from its day).
+THIS_MONTH = "this_month"
+LAST_12_MONTHS = "last_12_months"
+LAST_30_DAYS = "last_30_days"
+THIS_WEEK = "this_week"
+
+
+@dataclass(frozen=True)
+class LatestMonth:
+    """The month of ``metric``'s latest figure: monthly reports (the party's) lag a month."""
+
+    metric: str
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Each metric's figure over ``period``: {"span": (start, end) or None, "values": {code: value}}."""
+
+    metrics: tuple[str, ...]
+    period: str | LatestMonth = THIS_MONTH
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """This month's figure of each metric; a stock with none this month shows its latest month.
+
+    Answer: {code: {"value": value, "span": (start, end) or None}}, the span a stock's figure covers.
+    """
+
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """``metric`` by a dimension (``by``) over ``period``: ``query.breakdown_rows``."""
+
+    metric: str
+    by: str
+    period: str = THIS_MONTH
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Each metric by month over ``period``: {code: [(month, value), ...]}."""
+
+    metrics: tuple[str, ...]
+    period: str = LAST_12_MONTHS
+
+
+@dataclass(frozen=True)
+class League:
+    """The areas below, one row each with a column per metric (``query.league_table`` records)."""
+
+    metrics: tuple[str, ...]
+    period: str = LAST_30_DAYS
+
+
+@dataclass(frozen=True)
+class Items:
+    """The newest ``limit`` content items of ``kinds`` for the area."""
+
+    kinds: tuple[str, ...]
+    limit: int
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Up to ``limit`` activities taking place in ``period``, soonest first."""
+
+    limit: int
+    period: str = THIS_WEEK
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The latest day any of ``metrics`` has a figure: the wall's "data as of"."""
+
+    metrics: tuple[str, ...]
+
+
+def metrics_of(need) -> tuple[str, ...]:
+    """The metric codes a declaration names."""
+    if isinstance(need, Breakdown):
+        return (need.metric,)
+    found = tuple(getattr(need, "metrics", ()))
+    period = getattr(need, "period", None)
+    return found + ((period.metric,) if isinstance(period, LatestMonth) else ())
+
+
+def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
+    """Everything ``needs`` ask for ``area``: {"area": its row, "metrics": {code: catalogue
+    row}, "answers": {need: answer}}. ``spans`` gives each named period's dates."""
+    needs = tuple(dict.fromkeys(needs))
+    codes = list(dict.fromkeys(code for need in needs for code in metrics_of(need)))
+    infos = {code: query.metric_info(code) or {} for code in codes}
+    answers: dict = {}
+
+    # Figures of a named period: one statement per period, the KPI strip's with this month's.
+    by_period: dict[str, list[str]] = {}
+    for need in needs:
+        if isinstance(need, Totals) and not isinstance(need.period, LatestMonth):
+            by_period.setdefault(need.period, []).extend(need.metrics)
+        elif isinstance(need, Kpis):
+            by_period.setdefault(THIS_MONTH, []).extend(need.metrics)
+    named = {period: query.values(list(dict.fromkeys(found)), area, *spans[period])
+             for period, found in by_period.items()}
+
+    # "Latest month" figures: the month of each anchor, then one statement per month.
+    kpi_stocks = [code for need in needs if isinstance(need, Kpis) for code in need.metrics
+                  if infos[code].get("kind") == "stock" and named[THIS_MONTH].get(code) is None]
+    anchors = list(dict.fromkeys([need.period.metric for need in needs
+                                  if isinstance(need, Totals) and isinstance(need.period, LatestMonth)]
+                                 + kpi_stocks))
+    latest_spans = {anchor: _month_of(query.latest_period(anchor, area)) for anchor in anchors}
+    by_span: dict[tuple, list[str]] = {}
+    for need in needs:
+        if isinstance(need, Totals) and isinstance(need.period, LatestMonth):
+            span = latest_spans[need.period.metric]
+            if span:
+                by_span.setdefault(span, []).extend(need.metrics)
+    for code in kpi_stocks:
+        span = latest_spans[code]
+        if span:
+            by_span.setdefault(span, []).append(code)
+    dated = {span: query.values(list(dict.fromkeys(found)), area, *span) for span, found in by_span.items()}
+
+    # Trends: one statement per period.
+    trend_codes: dict[str, list[str]] = {}
+    for need in needs:
+        if isinstance(need, Trends):
+            trend_codes.setdefault(need.period, []).extend(need.metrics)
+    trends = {period: query.trends(list(dict.fromkeys(found)), area, *spans[period], "month")
+              for period, found in trend_codes.items()}
+
+    for need in needs:
+        if isinstance(need, Totals):
+            if isinstance(need.period, LatestMonth):
+                span = latest_spans[need.period.metric]
+                values = dated[span] if span else {}
+            else:
+                span, values = spans[need.period], named[need.period]
+            answers[need] = {"span": span, "values": {code: values.get(code) for code in need.metrics} if span else {}}
+        elif isinstance(need, Kpis):
+            answers[need] = {code: _kpi(code, infos[code], named[THIS_MONTH], latest_spans, dated, spans[THIS_MONTH])
+                             for code in need.metrics}
+        elif isinstance(need, Trends):
+            answers[need] = {code: trends[need.period][code] for code in need.metrics}
+        elif isinstance(need, Breakdown):
+            answers[need] = query.breakdown_rows(need.metric, area, *spans[need.period], by=need.by)
+        elif isinstance(need, League):
+            answers[need] = query.league_table(area, list(need.metrics), *spans[need.period]).to_dict("records")
+        elif isinstance(need, Items):
+            answers[need] = content.items(list(need.kinds), area, limit=need.limit)
+        elif isinstance(need, Agenda):
+            answers[need] = content.upcoming(area, *spans[need.period], limit=need.limit)
+        elif isinstance(need, AsOf):
+            answers[need] = query.latest_period(list(need.metrics), area)
+        else:
+            raise TypeError(f"the wall cannot read {need!r}")
+    return {"area": areas.get(area), "metrics": infos, "answers": answers}
+
+
+def _month_of(latest: date | None) -> tuple[date, date] | None:
+    return (month_start(latest), month_end(latest)) if latest is not None else None
+
+
+def _kpi(code, info, this_month, latest_spans, dated, month) -> dict:
+    """A KPI's figure: this month's, or for a stock with none this month, its latest month's."""
+    value = this_month.get(code)
+    if info.get("kind") != "stock":
+        return {"value": value, "span": None}
+    if value is not None:
+        return {"value": value, "span": month}
+    span = latest_spans.get(code)
+    return {"value": dated[span].get(code) if span else None, "span": span}
+
+
+# Per data version, in the app's cache: walls of one area in two languages share one read.
+read = _cached(read)

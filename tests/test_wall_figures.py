@@ -1,0 +1,111 @@
+"""The wall asks once: its panels declare what they show, and one read answers a refresh."""
+from __future__ import annotations
+
+import collections
+import functools
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+import dashboard
+from callbacks import wall
+from data import cache as data_cache
+from data import content, db, query, settings, wallfigures
+from data import playlist as playlists
+from layouts import wall as view
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def app(sample_warehouse_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sample_warehouse_url)
+    db.dispose_engines()
+    app = dashboard.create_app()
+    with app.server.test_request_context("/wall"):
+        data_cache.cache.clear()
+        wall._cache.clear()
+        yield app
+    db.dispose_engines()
+
+
+def counting(monkeypatch, module, names):
+    """Count the calls ``read`` makes to ``module``'s functions (the functions still run)."""
+    calls = collections.Counter()
+    for name in names:
+        real = getattr(module, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, functools.wraps(real)(counted))
+    return calls
+
+
+def test_every_panel_a_playlist_may_name_is_declared_and_drawn():
+    assert tuple(view.PANELS) == playlists.PANELS
+    assert {p.id: p.build for p in view.PANELS.values()} == view.PANEL_BUILDERS
+    for panel in view.PANELS.values():
+        assert panel.build("zh").id == {"type": "wall-panel", "panel": panel.id}
+    charts = [c.id for p in view.PANELS.values() for c in p.charts]
+    assert len(charts) == len(set(charts)) == len(view.CHARTS)
+
+
+def test_one_read_asks_the_query_layer_once_per_kind_of_question(app, monkeypatch):
+    asked = counting(monkeypatch, query, ["values", "trends", "breakdown_rows", "league_table", "latest_period",
+                                          "metric_info"])
+    listed = counting(monkeypatch, content, ["items", "upcoming"])
+    today = settings.local_today()
+    found = wallfigures.read(view.NEEDS, view.DEFAULT_AREA, wall.spans(today))
+
+    metrics = {code for need in view.NEEDS for code in wallfigures.metrics_of(need)}
+    assert asked["metric_info"] == len(metrics) == len(found["metrics"])  # once per metric
+    assert asked["values"] <= 2  # this month's figures, and the monthly reports' latest month
+    assert asked["trends"] == 1  # every 12-month trend at once
+    assert asked["breakdown_rows"] == sum(isinstance(n, wallfigures.Breakdown) for n in view.NEEDS)
+    assert asked["league_table"] == 1
+    assert asked["latest_period"] == 2  # the party report's month, and "data as of"
+    assert listed["items"] == 3 and listed["upcoming"] == 1
+    assert set(found["answers"]) == set(view.NEEDS)
+
+    asked.clear()
+    again = wallfigures.read(view.NEEDS, view.DEFAULT_AREA, wall.spans(today))
+    assert again == found and sum(asked.values()) == 0  # the read is cached per data version
+
+
+def test_a_wall_in_two_languages_reads_the_warehouse_once(app):
+    statements = []
+    engine = db.get_engine()
+    listener = lambda *_args: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        today = settings.local_today()
+        zh = wall.read_figures(view.DEFAULT_AREA, "zh", today)
+        cold = len(statements)
+        en = wall.read_figures(view.DEFAULT_AREA, "en", today)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert cold > 0 and len(statements) == cold
+    assert [k["n"] for k in zh["kpis"]] == [k["n"] for k in en["kpis"]]
+    assert zh["area_name"] == "沙河街道" and en["area_name"] != zh["area_name"]
+
+
+def test_a_kpi_tile_arrives_by_one_channel(app):
+    page = wall.first_screen(view.DEFAULT_AREA, "zh")
+    found = wall._components(page)
+    assert not any(i["stat"].startswith("target-") for i in wall._ids(found, "wall-stat"))
+    tiles = wall._ids(found, "wall-kpi")
+    assert [found[wall._key(t)].className for t in tiles] == ["wall-kpi"] * len(view.KPIS)  # not written here
+    kpis = page[wall.Wall.DATA].data["kpis"]
+    assert [k["code"] for k in kpis] == [code for code, _l, _u in view.KPIS]
+    assert all({"text", "n", "d", "s", "target", "below"} <= set(k) for k in kpis)
+
+
+@pytest.mark.parametrize("path", ["callbacks/wall.py", "layouts/wall.py", "data/wallfigures.py", "assets/wall.js",
+                                  "tests/test_wall_first_screen.py", "tests/test_wall_browser.py"])
+def test_the_wall_uses_only_dashs_public_api(path):
+    text = (ROOT / path).read_text(encoding="utf-8")
+    for private in ("._traverse", "_callback.", "GLOBAL_CALLBACK", "_setup_server", "_callback_list", "dash._"):
+        assert private not in text, f"{path} uses {private}"
