@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from data import areas, content, query
-from data.cache import cached as _cached
+from data.cache import cached
 from data.periods import month_end, month_start
 
 # Named periods. ``read`` is given their dates (the wall works them out from its day).
@@ -110,6 +110,7 @@ def metrics_of(need) -> tuple[str, ...]:
     return found + ((period.metric,) if isinstance(period, LatestMonth) else ())
 
 
+@cached  # per data version, in the app's cache: walls of one area in two languages share one read
 def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     """Everything ``needs`` ask for ``area``: {"area": its row, "metrics": {code: catalogue
     row}, "answers": {need: answer}}. ``spans`` gives each named period's dates."""
@@ -197,6 +198,3 @@ def _kpi(code, info, this_month, latest_spans, dated, month) -> dict:
     span = latest_spans.get(code)
     return {"value": dated[span].get(code) if span else None, "span": span}
 
-
-# Per data version, in the app's cache: walls of one area in two languages share one read.
-read = _cached(read)
