@@ -60,7 +60,8 @@ def metric(args, name: str = "metric") -> str:
     """A metric code: lowercase words joined by underscores (``hotline_received``)."""
     code = text(args, name)
     if not _METRIC.match(code):
-        raise BadParameter(name, f"'{code}' is not a metric code (lowercase letters, digits and underscores, e.g. hotline_received)")
+        raise BadParameter(name, f"'{code}' is not a metric code "
+                                 "(lowercase letters, digits and underscores, e.g. hotline_received)")
     return code
 
 

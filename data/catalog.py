@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
@@ -73,15 +74,19 @@ def areas_path() -> Path:
     return settings.catalog_dir() / "areas.csv"
 
 
+def _open(path: Path) -> TextIO:
+    """The file opened for reading; one that cannot be opened is a catalogue problem, not a crash."""
+    try:
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as err:
+        raise CatalogError([Problem(path, 0, None, f"cannot be read: {err.strerror or err}")]) from err
+
+
 def _read_rows(path: Path, columns: list[str], required: set[str], problems: list[Problem]):
     """``(line, {column: text})`` for each non-blank record; header problems stop early."""
     path = Path(path)
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise CatalogError([Problem(path, 0, None, f"cannot be read: {err.strerror or err}")]) from err
     rows: list[tuple[int, dict[str, str]]] = []
-    with handle:
+    with _open(path) as handle:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]

@@ -84,7 +84,8 @@ def rhythms(path: Path | str | None = None) -> dict[str, Rhythm]:
         try:
             grace = int(entry.get("grace_days") or 0)
         except (TypeError, ValueError):
-            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} is not a whole number") from None
+            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} "
+                             "is not a whole number") from None
         description = entry.get("description")
         found[str(name)] = Rhythm(rhythm, grace, str(description) if description else None)
     return found

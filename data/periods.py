@@ -106,7 +106,8 @@ def describe(start: date, end: date) -> tuple[str, str]:
             q = (start.month - 1) // 3 + 1
             return f"{start.year}年第{q}季度", f"Q{q} {start.year}"
     if start == end:
-        return f"{start.year}年{start.month}月{start.day}日", f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
+        en_day = f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
+        return f"{start.year}年{start.month}月{start.day}日", en_day
     zh_end = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
     en_start = f"{start.day} {month_name(start.month, 'en', short=True)}" + ("" if end.year == start.year else f" {start.year}")
     return (

@@ -31,7 +31,8 @@ from data.areas import UnknownArea, prefix_bounds
 from data.cache import cached, per_version
 from data.db import get_engine, read_connection
 from data.periods import as_date, month_end
-from data.schema import etl_run, fact, fact_month, metric as metric_table
+from data.schema import etl_run, fact, fact_month
+from data.schema import metric as metric_table
 from data.snapshot import Snapshot, UnknownMetric
 from data.snapshot import area as _area
 from data.snapshot import children as _children
@@ -275,7 +276,7 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
         buckets = _buckets(start, end, grain)
         # Order keys by their whole-range figure: flows and ratio parts add up over buckets.
         totals: dict[tuple, float] = {}
-        for (code, key, bucket), v in sorted(found.items(), key=lambda item: item[0][2]):
+        for (code, key, _bucket), v in sorted(found.items(), key=lambda item: item[0][2]):
             stock = snap.metrics[code]["kind"] == "stock"
             totals[(code, key, None)] = v if stock else totals.get((code, key, None), 0.0) + v
         covered = _covered(engine, where, start, end, grain,

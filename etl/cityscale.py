@@ -36,7 +36,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from data import kinds, rollup, settings
-from data.schema import area, etl_run, fact, fact_month, metric as metric_table
+from data.schema import area, etl_run, fact, fact_month
+from data.schema import metric as metric_table
 from etl.load import bulk_insert
 from etl.sources import grid_events, hotline
 

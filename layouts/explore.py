@@ -7,7 +7,6 @@ through callbacks.
 """
 from __future__ import annotations
 
-
 import dash_ag_grid as dag
 from dash import dcc, html
 
