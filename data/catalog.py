@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from data import schema, settings
+from data.db import new_id
 
 METRIC_COLUMNS = [c.name for c in schema.metric.columns]
 AREA_COLUMNS = [c.name for c in schema.area.columns]
@@ -146,14 +147,15 @@ def _one_of(text: str, allowed: tuple[str, ...], path, line, field, problems) ->
         problems.append(Problem(path, line, field, f"unknown {field} '{text}': expected one of {', '.join(allowed)}"))
 
 
-def _metric_records(path: Path | None = None) -> list[dict]:
+def _metric_records(path: str | Path | None = None) -> list[dict]:
     """The validated metric rows as plain dicts (``None`` for empty values)."""
     path = Path(path) if path else metrics_path()
     problems: list[Problem] = []
     required = {"code", "domain", "name", "name_en", "kind", "better"}
     rows = _read_rows(path, METRIC_COLUMNS, required, problems)
 
-    records, lines, first_line = [], {}, {}
+    records, lines = [], {}
+    first_line: dict[str, int] = {}
     for line, raw in rows:
         code = raw["code"]
         for field in sorted(required):
@@ -213,14 +215,15 @@ def _metric_records(path: Path | None = None) -> list[dict]:
     return records
 
 
-def _area_records(path: Path | None = None) -> list[dict]:
+def _area_records(path: str | Path | None = None) -> list[dict]:
     """The validated area rows as plain dicts (``None`` for empty values)."""
     path = Path(path) if path else areas_path()
     problems: list[Problem] = []
     required = {"code", "name", "level", "parent_code"}
     rows = _read_rows(path, AREA_COLUMNS, required, problems)
 
-    records, lines, first_line = [], {}, {}
+    records, lines = [], {}
+    first_line: dict[str, int] = {}
     for line, raw in rows:
         code, level = raw["code"], raw["level"]
         if not raw["name"]:
@@ -369,12 +372,12 @@ def load_catalog(engine: Engine, metrics: str | Path | None = None, areas: str |
             "area": _upsert(conn, schema.area, area_rows),
         }
         changed = sum(c["inserted"] + c["updated"] for c in counts.values())
-        run_id = conn.execute(insert(schema.etl_run).values(
+        run_id = new_id(conn.execute(insert(schema.etl_run).values(
             source="catalog", location=f"{metrics_path.name}, {areas_path.name}", checksum=digest,
             started_at=started, finished_at=settings.local_now().replace(microsecond=0), status="success",
             rows_read=len(metric_rows) + len(area_rows), rows_loaded=changed, rows_rejected=0,
             message=f"metrics {counts['metric']}; areas {counts['area']}",
-        )).inserted_primary_key[0]
+        )))
         # The catalogue changes no fact: a roll-up that was current stays current, rather
         # than being rebuilt whole by the next load (minutes at city scale).
         from data import rollup
