@@ -211,7 +211,7 @@ def cut(period: Period, through: date | None, grain: str = "day") -> Period | No
     return Period(start, end, *describe(start, end), period.unit)
 
 
-_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_UNIT_MONTHS: dict[str | None, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _shift(period: Period, months: int) -> Period:

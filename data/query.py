@@ -165,7 +165,7 @@ def value(metric: str, area: str, start, end, *, member=None, engine: Engine | N
 
 
 @cached
-def values(metrics: list[str], area: str, start, end, *, member=None,
+def values(metrics: list[str] | str, area: str, start, end, *, member=None,
            engine: Engine | None = None) -> dict[str, float | None]:
     """Many figures for one area and period in a single SQL statement (the KPI strip)."""
     if isinstance(metrics, str):
@@ -192,7 +192,7 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
 
 
 @cached
-def trends(metrics: list[str], area: str, start, end, grain: str = "month", *, member=None,
+def trends(metrics: list[str] | str, area: str, start, end, grain: str = "month", *, member=None,
            engine: Engine | None = None) -> dict[str, list[tuple[date, float | None]]]:
     """``series`` of several metrics for one area, in one statement: {code: [(period, value)]}.
 
@@ -293,7 +293,7 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
 
 
 @cached
-def compare_series(metric: str, areas: list[str], start, end, grain: str = "month", *,
+def compare_series(metric: str, areas: list[str] | str, start, end, grain: str = "month", *,
                    engine: Engine | None = None) -> pd.DataFrame:
     """``period``, ``key`` (area code), ``label``, ``label_en``, ``value`` for each area, in one statement."""
     if isinstance(areas, str):
@@ -345,7 +345,7 @@ def ranking(metric: str, parent: str, start, end, *, engine: Engine | None = Non
 
 
 @cached
-def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine | None = None) -> pd.DataFrame:
+def league_table(parent: str, metrics: list[str] | str, start, end, *, engine: Engine | None = None) -> pd.DataFrame:
     """One row per child of ``parent``: ``code``, ``name``, ``name_en`` and a column per metric."""
     if isinstance(metrics, str):
         metrics = [metrics]
