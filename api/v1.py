@@ -253,7 +253,8 @@ def index():
         "name": "社区智慧大脑 API", "version": 1, "read_only": True,
         "dates": "ISO YYYY-MM-DD; start and end are inclusive",
         "percentages": "values of metrics with unit % are fractions: 0.93 means 93 %",
-        "small_cells": f"breakdown cells counting fewer than {SMALL_CELL} people are given as null with masked=true (\"<{SMALL_CELL}\" in CSV)",
+        "small_cells": f"breakdown cells counting fewer than {SMALL_CELL} people are given as null with masked=true "
+                       f"(\"<{SMALL_CELL}\" in CSV)",
         "completeness": "every value, series point and breakdown row carries as_of (the last day of its period its "
                         "data covers), complete (whether the data covers the whole period) and reason (why it is "
                         "null or not complete: " + ", ".join(reach.REASONS) + "); missing is null, never 0",
@@ -344,10 +345,7 @@ def area_tree():
     root = _area(params.area(args, "root", required=False) or CITY, "root")
     depth, level = params.depth(args), params.level(args)
     root_rank = areas.level_rank(root["level"])
-    if level is not None:
-        deepest = areas.level_rank(level)
-    else:
-        deepest = root_rank + (DEFAULT_TREE_DEPTH if depth is None else depth)
+    deepest = areas.level_rank(level) if level is not None else root_rank + (DEFAULT_TREE_DEPTH if depth is None else depth)
     with db.get_engine().connect() as conn:
         tree = _subtree(conn, root, deepest)
     if fmt == "csv":

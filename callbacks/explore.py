@@ -15,13 +15,16 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, html
+from dash.dcc.express import send_bytes  # dcc.send_bytes itself: dash.dcc builds its export list at run time
 from dash.exceptions import PreventUpdate
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
@@ -31,7 +34,8 @@ from data import areas, coverage, export, periods, present, query, settings, tex
 from data import cache as data_cache
 from data.query import _bucket_end  # the one rule for where a grain's bucket ends
 from layouts import components as ui
-from layouts.explore import DIMENSION_LABELS, TABLE_LABELS, metric_dimensions
+from layouts.components import metric_dimensions
+from layouts.explore import DIMENSION_LABELS, TABLE_LABELS
 from layouts.ids import Explore
 
 CITY = "510100000000"
@@ -353,6 +357,7 @@ def _suppression(out: dict, state: urlstate.ExploreState, info: dict) -> dict:
     flow = info.get("kind") == "flow"
     values: dict = {("head",): out["head"]}
     groups: list[tuple] = []
+    total: tuple | None
     by_area: dict[str, list] = {}
     for r in out["trend"]:
         values[("trend", r["key"], r["period"])] = r["value"]
@@ -407,14 +412,15 @@ def render_context(search_state):
     except ValueError as err:  # a view the query layer refuses: the charts say why too
         return [], str(err), ""
     win = view["window"]
-    crumbs = []
+    crumbs: list[html.Button | html.Span] = []
     for i, place in enumerate(chain):
         name = ui.area_name(place, lang)
         if i < len(chain) - 1:
             crumbs.append(html.Button(name, id=Explore.crumb(place["code"]), className="crumb", n_clicks=0))
             crumbs.append(html.Span("›", className="crumb-sep"))
         else:
-            crumbs.append(html.Span(name, className="crumb current", **{"aria-current": "page"}))
+            current: dict[str, Any] = {"aria-current": "page"}  # not a Python name: only as **
+            crumbs.append(html.Span(name, className="crumb current", **current))
     label = win.period.label_en if lang == "en" else win.period.label_zh
     heading = [html.Span(ui.metric_name(info, lang)), html.Small(f"{ui.area_name(chain[-1], lang)} · {label}")]
     unknown = [code for code in state.compare if areas.get(code) is None]
@@ -535,7 +541,7 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 # --------------------------------------------------------------------------- trend
 
-def cached_view(fn):
+def cached_view(fn: Callable[[str], tuple]) -> Callable[[str | None], tuple]:
     """A view callback (URL state -> figure, table, ...) built once per URL state, day
     (relative periods) and data version, through the app's cache; figures as plain dicts,
     what the browser gets anyway and cheap to cache and copy."""
@@ -547,7 +553,7 @@ def cached_view(fn):
     shared = data_cache.cached(plain)
 
     @functools.wraps(fn)
-    def view(search_state):
+    def view(search_state: str | None) -> tuple:
         return shared(search_state or "", settings.local_today().isoformat())
 
     return view
@@ -935,10 +941,10 @@ def download(kind: str, which: str, tables: dict[str, dict | None], search_state
     base = [state.metric, state.area, f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"]
     if kind == "csv":
         frame = table_frame(tables.get(which))
-        return dcc.send_bytes(export.to_csv_bytes(frame), export.download_name(*base, which, ext="csv"))
+        return send_bytes(export.to_csv_bytes(frame), export.download_name(*base, which, ext="csv"))
     sheets = {text.pick(TABLE_LABELS[name], state.lang): table_frame(tables.get(name)) for name in TABLE_LABELS}
     sheets[text.t("explore12.about_sheet", state.lang)] = about_frame(search_state)
-    return dcc.send_bytes(export.to_excel_bytes(sheets), export.download_name(*base, ext="xlsx"))
+    return send_bytes(export.to_excel_bytes(sheets), export.download_name(*base, ext="xlsx"))
 
 
 @callback(

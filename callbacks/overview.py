@@ -121,7 +121,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     flagged: set[str] = set()
     for code, info in infos.items():
         target, value = info.get("target"), current.get(code)
-        if ui.is_missing(target) or ui.is_missing(value):
+        if value is None or ui.is_missing(target) or ui.is_missing(value):
             continue
         lower = info.get("better") == "lower"
         if (value > target) if lower else (value < target):
@@ -275,7 +275,7 @@ def _carried(info: dict, period: periods.Period, as_of: date) -> periods.Period 
 
 def _carry_months(info: dict) -> int:
     months = info.get("carry_months")
-    return 0 if present.is_missing(months) else int(months)
+    return 0 if months is None or present.is_missing(months) else int(months)
 
 
 def _lagging(sources: tuple[str, ...], area: dict, span: periods.Period,
@@ -528,12 +528,13 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
     ]
     for code, info in infos.items():
         unit = present.unit_label(info, lang)
+        reach = as_of.get(code) if as_of else None
         columns.append({
             "field": code,
             "headerName": f"{ui.metric_name(info, lang)}（{unit}）" if lang != "en" else f"{info['name_en']} ({unit})",
             "headerTooltip": str(info.get("description") or "") + (
-                " · " + text.t("overview.as_of", lang, day=day_label(as_of[code], info.get("grain") or "day", lang))
-                if as_of and as_of.get(code) else ""),
+                " · " + text.t("overview.as_of", lang, day=day_label(reach, info.get("grain") or "day", lang))
+                if reach else ""),
             "type": "rightAligned", "cellDataType": False, "minWidth": 120, "wrapHeaderText": True,
             "autoHeaderHeight": True, "comparator": _MASK_AWARE_SORT,
         })
@@ -561,7 +562,7 @@ def render_league(area, period_name, start, end, sort_by, lang):
     if place is None:
         return no_update, [], []
     codes = all_kpis()
-    infos = {code: query.metric_info(code) for code in codes}
+    infos = {code: query.metric_info(code) or {} for code in codes}
     kids = areas.children(area)
     levels = text.group("league_level")
     level = text.pick(levels.get(place["level"], levels["other"]), lang)

@@ -21,7 +21,20 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, String, and_, bindparam, cast, func, null, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+    type_coerce,
+)
 from sqlalchemy import union_all as _union_all
 
 from data import kinds
@@ -112,6 +125,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     def param(suffix: str, **kw):
         return bindparam(name + suffix, **kw)
 
+    key: ColumnElement[Any]
     if child_length is not None:
         key = func.substr(table.c.area_code, 1, child_length)
     elif by_member:
@@ -193,7 +207,8 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
         codes = by_kind.setdefault("stock" if m["kind"] == "stock" else "flow", [])
         if m["code"] not in codes:
             codes.append(m["code"])
-    specs, params = [], {}
+    specs: list[tuple[str, tuple]] = []
+    params: dict[str, Any] = {}
     pieces = _pieces(start, end, grain, snap.rollup)
     for label, prefix in selections:
         low, high = prefix_bounds(prefix)

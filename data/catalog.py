@@ -12,11 +12,13 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from data import schema, settings
+from data.db import new_id
 
 METRIC_COLUMNS = [c.name for c in schema.metric.columns]
 AREA_COLUMNS = [c.name for c in schema.area.columns]
@@ -73,15 +75,19 @@ def areas_path() -> Path:
     return settings.catalog_dir() / "areas.csv"
 
 
+def _open(path: Path) -> TextIO:
+    """The file opened for reading; one that cannot be opened is a catalogue problem, not a crash."""
+    try:
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as err:
+        raise CatalogError([Problem(path, 0, None, f"cannot be read: {err.strerror or err}")]) from err
+
+
 def _read_rows(path: Path, columns: list[str], required: set[str], problems: list[Problem]):
     """``(line, {column: text})`` for each non-blank record; header problems stop early."""
     path = Path(path)
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise CatalogError([Problem(path, 0, None, f"cannot be read: {err.strerror or err}")]) from err
     rows: list[tuple[int, dict[str, str]]] = []
-    with handle:
+    with _open(path) as handle:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
@@ -141,14 +147,15 @@ def _one_of(text: str, allowed: tuple[str, ...], path, line, field, problems) ->
         problems.append(Problem(path, line, field, f"unknown {field} '{text}': expected one of {', '.join(allowed)}"))
 
 
-def _metric_records(path: Path | None = None) -> list[dict]:
+def _metric_records(path: str | Path | None = None) -> list[dict]:
     """The validated metric rows as plain dicts (``None`` for empty values)."""
     path = Path(path) if path else metrics_path()
     problems: list[Problem] = []
     required = {"code", "domain", "name", "name_en", "kind", "better"}
     rows = _read_rows(path, METRIC_COLUMNS, required, problems)
 
-    records, lines, first_line = [], {}, {}
+    records, lines = [], {}
+    first_line: dict[str, int] = {}
     for line, raw in rows:
         code = raw["code"]
         for field in sorted(required):
@@ -208,14 +215,15 @@ def _metric_records(path: Path | None = None) -> list[dict]:
     return records
 
 
-def _area_records(path: Path | None = None) -> list[dict]:
+def _area_records(path: str | Path | None = None) -> list[dict]:
     """The validated area rows as plain dicts (``None`` for empty values)."""
     path = Path(path) if path else areas_path()
     problems: list[Problem] = []
     required = {"code", "name", "level", "parent_code"}
     rows = _read_rows(path, AREA_COLUMNS, required, problems)
 
-    records, lines, first_line = [], {}, {}
+    records, lines = [], {}
+    first_line: dict[str, int] = {}
     for line, raw in rows:
         code, level = raw["code"], raw["level"]
         if not raw["name"]:
@@ -364,12 +372,12 @@ def load_catalog(engine: Engine, metrics: str | Path | None = None, areas: str |
             "area": _upsert(conn, schema.area, area_rows),
         }
         changed = sum(c["inserted"] + c["updated"] for c in counts.values())
-        run_id = conn.execute(insert(schema.etl_run).values(
+        run_id = new_id(conn.execute(insert(schema.etl_run).values(
             source="catalog", location=f"{metrics_path.name}, {areas_path.name}", checksum=digest,
             started_at=started, finished_at=settings.local_now().replace(microsecond=0), status="success",
             rows_read=len(metric_rows) + len(area_rows), rows_loaded=changed, rows_rejected=0,
             message=f"metrics {counts['metric']}; areas {counts['area']}",
-        )).inserted_primary_key[0]
+        )))
         # The catalogue changes no fact: a roll-up that was current stays current, rather
         # than being rebuilt whole by the next load (minutes at city scale).
         from data import rollup

@@ -31,11 +31,12 @@ def _engine(engine: Engine | None) -> Engine:
     return engine
 
 
-def _day(value) -> date | None:
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value
+def _day(value) -> date:
+    """A stored day (never null) as a date, whatever the driver returned (SQLite: text)."""
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, date):
+        return value
     return date.fromisoformat(str(value)[:10])
 
 

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
-from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, select
 
 from data import coverage, periods, settings
 from data.schema import etl_reject, etl_run, metric
@@ -84,7 +85,8 @@ def rhythms(path: Path | str | None = None) -> dict[str, Rhythm]:
         try:
             grace = int(entry.get("grace_days") or 0)
         except (TypeError, ValueError):
-            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} is not a whole number") from None
+            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} "
+                             "is not a whole number") from None
         description = entry.get("description")
         found[str(name)] = Rhythm(rhythm, grace, str(description) if description else None)
     return found
@@ -309,7 +311,7 @@ def rejects(since: date | None = None, *, source: str | None = None, severity: s
     whole only when asked (the download), its first ``preview`` characters (ending "…"
     when cut) for the page's grids, and not at all otherwise.
     """
-    columns = [etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_reject.c.run_id,
+    columns: list[ColumnElement[Any]] = [etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_reject.c.run_id,
                etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason, etl_reject.c.severity]
     if raw:
         columns.append(etl_reject.c.raw)

@@ -106,7 +106,8 @@ def describe(start: date, end: date) -> tuple[str, str]:
             q = (start.month - 1) // 3 + 1
             return f"{start.year}年第{q}季度", f"Q{q} {start.year}"
     if start == end:
-        return f"{start.year}年{start.month}月{start.day}日", f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
+        en_day = f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
+        return f"{start.year}年{start.month}月{start.day}日", en_day
     zh_end = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
     en_start = f"{start.day} {month_name(start.month, 'en', short=True)}" + ("" if end.year == start.year else f" {start.year}")
     return (
@@ -210,7 +211,7 @@ def cut(period: Period, through: date | None, grain: str = "day") -> Period | No
     return Period(start, end, *describe(start, end), period.unit)
 
 
-_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_UNIT_MONTHS: dict[str | None, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _shift(period: Period, months: int) -> Period:

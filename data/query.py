@@ -31,7 +31,8 @@ from data.areas import UnknownArea, prefix_bounds
 from data.cache import cached, per_version
 from data.db import get_engine, read_connection
 from data.periods import as_date, month_end
-from data.schema import etl_run, fact, fact_month, metric as metric_table
+from data.schema import etl_run, fact, fact_month
+from data.schema import metric as metric_table
 from data.snapshot import Snapshot, UnknownMetric
 from data.snapshot import area as _area
 from data.snapshot import children as _children
@@ -164,7 +165,7 @@ def value(metric: str, area: str, start, end, *, member=None, engine: Engine | N
 
 
 @cached
-def values(metrics: list[str], area: str, start, end, *, member=None,
+def values(metrics: list[str] | str, area: str, start, end, *, member=None,
            engine: Engine | None = None) -> dict[str, float | None]:
     """Many figures for one area and period in a single SQL statement (the KPI strip)."""
     if isinstance(metrics, str):
@@ -191,7 +192,7 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
 
 
 @cached
-def trends(metrics: list[str], area: str, start, end, grain: str = "month", *, member=None,
+def trends(metrics: list[str] | str, area: str, start, end, grain: str = "month", *, member=None,
            engine: Engine | None = None) -> dict[str, list[tuple[date, float | None]]]:
     """``series`` of several metrics for one area, in one statement: {code: [(period, value)]}.
 
@@ -275,7 +276,7 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
         buckets = _buckets(start, end, grain)
         # Order keys by their whole-range figure: flows and ratio parts add up over buckets.
         totals: dict[tuple, float] = {}
-        for (code, key, bucket), v in sorted(found.items(), key=lambda item: item[0][2]):
+        for (code, key, _bucket), v in sorted(found.items(), key=lambda item: item[0][2]):
             stock = snap.metrics[code]["kind"] == "stock"
             totals[(code, key, None)] = v if stock else totals.get((code, key, None), 0.0) + v
         covered = _covered(engine, where, start, end, grain,
@@ -292,7 +293,7 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
 
 
 @cached
-def compare_series(metric: str, areas: list[str], start, end, grain: str = "month", *,
+def compare_series(metric: str, areas: list[str] | str, start, end, grain: str = "month", *,
                    engine: Engine | None = None) -> pd.DataFrame:
     """``period``, ``key`` (area code), ``label``, ``label_en``, ``value`` for each area, in one statement."""
     if isinstance(areas, str):
@@ -344,7 +345,7 @@ def ranking(metric: str, parent: str, start, end, *, engine: Engine | None = Non
 
 
 @cached
-def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine | None = None) -> pd.DataFrame:
+def league_table(parent: str, metrics: list[str] | str, start, end, *, engine: Engine | None = None) -> pd.DataFrame:
     """One row per child of ``parent``: ``code``, ``name``, ``name_en`` and a column per metric."""
     if isinstance(metrics, str):
         metrics = [metrics]

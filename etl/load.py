@@ -20,7 +20,6 @@ import pandas as pd
 from sqlalchemy import (
     ARRAY,
     Connection,
-    CursorResult,
     Engine,
     Transaction,
     and_,
@@ -35,6 +34,7 @@ from sqlalchemy import (
 )
 
 from data import settings
+from data.db import driver_connection, new_id
 from data.schema import area, etl_coverage, etl_reject, etl_run, fact, metric
 from etl.monthly import MonthRollup
 
@@ -120,18 +120,11 @@ def previous_success(engine: Engine, source: str, checksum: str) -> int | None:
         ).scalar()
 
 
-def _new_id(result: CursorResult) -> int:
-    """The id the database gave the row just inserted (SQLAlchemy types the key as optional)."""
-    key = result.inserted_primary_key
-    assert key is not None  # an INSERT of one row always has it
-    return int(key[0])
-
-
 def record_run(engine: Engine, source: str, location: str, checksum: str | None, started_at: datetime,
                status: str, message: str, rows_read: int = 0) -> RunResult:
     """A run that wrote nothing (unchanged or failed), in a transaction of its own."""
     with engine.begin() as conn:
-        run_id = _new_id(conn.execute(insert(etl_run).values(
+        run_id = new_id(conn.execute(insert(etl_run).values(
             source=source, location=location, checksum=checksum, started_at=started_at,
             finished_at=_now(), status=status, rows_read=rows_read, rows_loaded=0, rows_rejected=0,
             message=message,
@@ -175,7 +168,7 @@ class Load:
     def __enter__(self) -> Load:
         self.conn = self.engine.connect()
         self.transaction = self.conn.begin()
-        self.run_id = _new_id(self.conn.execute(insert(etl_run).values(
+        self.run_id = new_id(self.conn.execute(insert(etl_run).values(
             source=self.source, location=self.location, checksum=self.checksum, started_at=self.started_at,
             status="running", rows_read=0,
         )))
@@ -246,9 +239,9 @@ class Load:
         """
         found = set(communities)
         for street in sorted({str(c)[:9] for c in communities} - self.streets.keys()):
-            self.streets[street] = self.conn.execute(
+            self.streets[street] = list(self.conn.execute(
                 select(area.c.code).where(area.c.level == "community", area.c.code >= street,
-                                          area.c.code < street + "~")).scalars().all()
+                                          area.c.code < street + "~")).scalars())
         for community in communities:
             found.update(self.streets[str(community)[:9]])
         return sorted(found)
@@ -591,9 +584,7 @@ def key_order(facts: pd.DataFrame) -> np.ndarray:
 
 
 def _copy(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a live connection has its driver's
-    cursor = driver.cursor()
+    cursor = driver_connection(conn).cursor()
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '\\N')") as copy:
         for i in range(0, len(frame), BATCH):
             buffer = io.StringIO()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 from dash import dcc, html
@@ -80,7 +81,8 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
 
     last_i, last_v = points[-1]
     partial = partial and last_i == len(values) - 1
-    segments, current = [], []
+    segments: list[list[str]] = []
+    current: list[str] = []
     for i, v in enumerate(values):
         if is_missing(v) or (partial and i == last_i):
             if current:
@@ -111,7 +113,7 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
 
 def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str, href: str | None = None, *,
              shown: str | None = None, note: str | None = None, as_of: str | None = None, title: str | None = None,
-             reason: str | None = None, partial: str | None = None) -> html.Div:
+             reason: str | None = None, partial: str | None = None) -> html.Div | dcc.Link:
     """One KPI: value and unit, target, change against last period and last year, trend line.
 
     ``info`` is the metric's catalogue row; arrows are green when the metric moved the
@@ -147,13 +149,14 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
         figure.append(html.Span(shown_unit, className="kpi-unit"))
     if as_of:
         figure.append(html.Span(as_of, className="kpi-as-of"))
-    extra = {"title": title} if title else {}
+    extra: dict[str, Any] = {"title": title} if title else {}  # no title prop at all without one
+    spark_extra: dict[str, Any] = {"title": partial} if partial else {}
     body = [
         html.Div(metric_name(info, lang), className="kpi-name", title=str(info.get("description") or "")),
         html.Div(figure, className="kpi-figure kpi-carried" if as_of else "kpi-figure"),
         html.Div(note or reason or "", className="kpi-note" + (" kpi-reason" if reason and not note else "")),
         *rows,
-        html.Img(src=spark, className="kpi-spark", alt="", **({"title": partial} if partial else {}))
+        html.Img(src=spark, className="kpi-spark", alt="", **spark_extra)
         if spark else html.Div(className="kpi-spark"),
     ]
     if href:
@@ -166,7 +169,7 @@ def domain_section(title: str, cards: list) -> html.Section:
                         className="domain-section")
 
 
-def attention_list(items: list[dict], lang: str) -> html.Div:
+def attention_list(items: list[dict], lang: str) -> html.P | html.Ul:
     """The "needs attention" list: ``items`` carry ``tone``, ``text`` and an optional ``href``."""
     if not items:
         return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
@@ -182,7 +185,7 @@ def labelled(label: str, control, class_name: str = "") -> html.Div:
     return html.Div([html.Label(label, className="control-label"), control], className=f"control {class_name}".strip())
 
 
-def area_picker(component_id: str, value: str, lang: str, *, multi: bool = False) -> dcc.Dropdown:
+def area_picker(component_id: str, value: str | list[str], lang: str, *, multi: bool = False) -> dcc.Dropdown:
     """A searchable area picker; its options are filled by a callback (areas live in the warehouse)."""
     values = value if multi else [value]
     return dcc.Dropdown(

@@ -2,8 +2,9 @@
 
 Callbacks and layouts import ids from here, so a renamed id breaks loudly at import
 instead of silently at run time. One class per page; pattern-matching ids are built by
-small functions next to their class.
+small functions next to their class (given a code, or ``ALL``/``MATCH`` in a callback).
 """
+from dash.dependencies import Wildcard
 
 
 class Shell:
@@ -41,22 +42,22 @@ class Wall:
     REFRESH = "wall-refresh"  # Interval: the playlist's refresh interval
 
     @staticmethod
-    def panel(panel: str) -> dict:
+    def panel(panel: str | Wildcard) -> dict:
         """A rotating panel's root (data-panel, data-as-of)."""
         return {"type": "wall-panel", "panel": panel}
 
     @staticmethod
-    def chart(chart: str) -> dict:
+    def chart(chart: str | Wildcard) -> dict:
         """A chart on a wall panel, e.g. "governance-events"."""
         return {"type": "wall-chart", "chart": chart}
 
     @staticmethod
-    def kpi(metric: str) -> dict:
+    def kpi(metric: str | Wildcard) -> dict:
         """A KPI tile of the strip; its className marks a figure below target."""
         return {"type": "wall-kpi", "metric": metric}
 
     @staticmethod
-    def stat(stat: str) -> dict:
+    def stat(stat: str | Wildcard) -> dict:
         """A figure written as text on a panel."""
         return {"type": "wall-stat", "stat": stat}
 
@@ -114,7 +115,7 @@ class Explore:
     FIGURE = "explore-figure"
 
     @staticmethod
-    def crumb(code: str) -> dict:
+    def crumb(code: str | Wildcard) -> dict:
         """A breadcrumb link back up to ``code``."""
         return {"type": "explore-crumb", "code": code}
 

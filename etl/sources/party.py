@@ -101,7 +101,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     long = wide.melt(id_vars=["period", "area_code"], var_name="metric_code", value_name="value")
     facts = long.dropna(subset=["value"]).assign(dimension="", member="")[FACT_COLUMNS]
     rejects = combine_rejects(month_rejects, future_rejects, mobile_rejects, area_rejects, dup_rejects)
-    months = month_days(wide["period"])  # a monthly report covers its months to their last day
+    days = month_days(wide["period"])  # a monthly report covers its months to their last day
     # A report speaks only for the communities in it: one that sent no row is missing, not zero.
-    return Output(facts.reset_index(drop=True), rejects, covers=(months[0], months[-1]) if months else None,
+    return Output(facts.reset_index(drop=True), rejects, covers=(days[0], days[-1]) if days else None,
                   communities=sorted(set(codes.str[:12])))
