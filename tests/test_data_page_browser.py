@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -12,19 +11,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from data import db, health
 from layouts.ids import DataHealth
-from support import wait_for
+from support import wait_file, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_file(folder, suffix, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
-        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
-            return done[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file arrived in {folder}")
 
 
 def _cards(browser, expected: int):
@@ -159,7 +148,7 @@ def test_the_download_holds_every_refusal_and_warning_with_the_stored_row(ledger
         By.CSS_SELECTOR, ".dh-period-counts").text == "All: 1 refused · 2 field warnings")
     browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
     browser.find_element(By.ID, DataHealth.CSV).click()
-    path = _wait_file(tmp_path, ".csv")
+    path = wait_file(tmp_path, ".csv")
     assert path.name.startswith("etl-rejects_all-")
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read Chinese"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
@@ -15,7 +14,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
 from data import areas, db
-from support import query_of, wait_for
+from support import query_of, wait_file, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -153,22 +152,12 @@ def _downloads(browser, folder):
     browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
 
 
-def _wait_file(folder, suffix, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
-        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
-            return done[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file arrived in {folder}")
-
-
 def test_the_csv_download_holds_the_breakdown_with_small_counts_masked(reading_app_server, browser, sample_warehouse_url,
                                                                       tmp_path):
     open_explorer(browser, reading_app_server, f"?metric=activity_participants&area={SHAHE}&by=age_band")
     _downloads(browser, tmp_path)
     browser.find_element(By.ID, "explore-csv").click()
-    path = _wait_file(tmp_path, ".csv")
+    path = wait_file(tmp_path, ".csv")
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read Chinese"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
