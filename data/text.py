@@ -357,6 +357,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.raw_stored": ("原始内容（已去除个人信息）", "Row as stored (personal data removed)"),
     "severity.refused": ("拒收", "refused"),
     "severity.warning": ("字段警告", "field warning"),
+    # --- wall12: issue 12, the wall part (layouts/wall.py, callbacks/wall.py): the last load,
+    # each panel's as-of, a trend's unfinished month, "not yet reported", the community league
+    "wall12.loaded": ("数据更新于 {when}", "Data loaded {when}"),
+    "wall12.through": ("数据截至{day}", "Data through {day}"),
+    "wall12.source_through": ("{source}截至{day}", "{source} through {day}"),
+    "wall12.source_not_reported": ("{source}未报送", "{source} not yet reported"),
+    "wall12.not_reported": ("未报送", "Not yet reported"),
+    "wall12.tile_through": ("截至{day}", "Through {day}"),
+    "wall12.partial_to": ("至{day}", "to {day}"),
+    "wall12.league_siblings": ("本街道各社区 · 近30天", "Communities of the street · last 30 days"),
 }
 
 
