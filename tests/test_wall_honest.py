@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 import dashboard
 from callbacks import wall
-from data import cache as data_cache
 from data import areas, db
+from data import cache as data_cache
 from data.schema import etl_run
 from etl.load import FACT_COLUMNS, Output, month_days, write
 from layouts import wall as view
