@@ -162,8 +162,7 @@ def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, 
         return day_label(as_of, lang)
 
     def source(code):
-        keys = [f"source.{name}" for name in sources.get(code, ())]
-        return catalogue.t(keys[0], lang) if keys and keys[0] in catalogue.TEXT else present_name(code, metrics, lang)
+        return _source_name(code, metrics, sources, lang)
 
     known = [c for c in codes if reach.get(c) is not None]
     if not known:
@@ -185,6 +184,12 @@ def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, 
         if words not in parts:
             parts.append(words)
     return " · ".join(parts)
+
+
+def _source_name(code: str, metrics: dict, sources: dict, lang: str) -> str:
+    """The source system ``code``'s figures come from, by name ("一老一小"), else the metric's name."""
+    keys = [f"source.{name}" for name in sources.get(code, ())]
+    return catalogue.t(keys[0], lang) if keys and keys[0] in catalogue.TEXT else present_name(code, metrics, lang)
 
 
 def present_name(code: str, metrics: dict, lang: str) -> str:
@@ -333,7 +338,12 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
             code = chart.shows.metrics[0]
             f["charts"][chart.id] = _points(got[code], lang, reach.get(code))
         else:
-            f["charts"][chart.id] = _rows(got, lang, chart.order)
+            # A breakdown: its rows, and what an empty chart says (a late source: "未报送", its as-of).
+            code = chart.shows.metric
+            reading = _reading(None, metrics[code], reach.get(code), spans(today)[chart.shows.period], lang)
+            empty = (catalogue.t("wall12.chart_late", lang, source=_source_name(code, metrics, sources, lang),
+                                 day=day_label(reach[code], lang)) if _late(reading) else view.t("no_data", lang))
+            f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
 
@@ -468,8 +478,10 @@ def _empty(patch: Patch, empty: bool, *axes: str) -> None:
         patch["layout"][axis]["visible"] = not empty
 
 
-def patch_hbar(rows: list[dict], lang: str) -> Patch:
+def patch_hbar(data: dict, lang: str) -> Patch:
     p = Patch()
+    rows = data["rows"]
+    p["layout"]["annotations"][0]["text"] = data["empty"]
     values = [r["value"] for r in rows]
     p["data"][0]["y"] = [r["label"] for r in rows]
     p["data"][0]["x"] = values
@@ -479,8 +491,10 @@ def patch_hbar(rows: list[dict], lang: str) -> Patch:
     return p
 
 
-def patch_donut(rows: list[dict], lang: str) -> Patch:
+def patch_donut(data: dict, lang: str) -> Patch:
     p = Patch()
+    rows = data["rows"]
+    p["layout"]["annotations"][0]["text"] = data["empty"]
     total = sum(r["value"] for r in rows) or 1
     # Percentages go into the legend: slice labels would shrink below legible size.
     p["data"][0]["labels"] = [f"{r['label']}  {r['value'] / total:.0%}" for r in rows]

@@ -113,6 +113,12 @@ def test_a_late_source_reads_not_yet_reported_with_its_as_of_never_zero(late_car
     en, _ = _answer(SHAHE, "en")
     meals = next(k for k in en["kpis"] if k["code"] == "elderly_meals")
     assert meals["text"] == "Not yet reported" and meals["target"] == "Through 14 Nov"
+    care = f["charts"]["services-care"]  # an empty breakdown says why
+    assert care == {"rows": [], "empty": "一老一小未报送<br>截至11月14日"}
+    drawn = wall.apply_patch(view.skeleton(*view.CHARTS["services-care"], "zh"), wall.patch_hbar(care, "zh"))
+    assert drawn["layout"]["annotations"][0] == {**drawn["layout"]["annotations"][0], "visible": True,
+                                                 "text": care["empty"]}
+    assert f["charts"]["services-items"]["empty"] == view.t("no_data", "zh")
     # Where a source never delivered there is no figure ("—"), not a late one.
     nowhere, _ = _answer(PENGZHOU_STREET, "zh")
     assert all(k["text"] == "—" and not k["late"] for k in nowhere["kpis"])

@@ -65,6 +65,9 @@ def test_the_wall_says_how_far_each_figure_reaches(late_server, late_warehouse, 
                         " return [t.className, t.querySelector('.wall-kpi-value').textContent,"
                         " t.querySelector('.wall-kpi-target').textContent];")
     assert tile[1:] == ["未报送", f"截至{stopped}"] and "late" in tile[0], tile
+    assert any(note.startswith("一老一小未报送") for note in _js(
+        browser, "return Array.from(document.querySelectorAll('.wall-graph .annotation-text'))"
+                 ".map(function (e) { return e.textContent; });"))
     # The as-of is written large enough to read across the room (no text under 20 px on the canvas).
     size = _js(browser, "return parseFloat(getComputedStyle(document.querySelector('.wall-panel-through')).fontSize)")
     assert size >= 24
