@@ -240,7 +240,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.end": ("结束日期", "End"),
     # --- the wall (layouts/wall.py, callbacks/wall.py)
     "wall.title": ("社区智慧大脑", "Community Smart Brain"),
-    "wall.as_of": ("数据截至", "Data as of"),
     "wall.ticker": ("通知公告", "News"),
     "wall.no_data": ("暂无数据", "No data yet"),
     "wall.this_month": ("本月", "this month"),
