@@ -2,9 +2,10 @@
 load, each panel's as-of, the unfinished month, "未报送" for a late source, a community's
 league among its street's communities; and the console stays empty (tests/conftest.py).
 
-The sample warehouse is copied and its care deliveries cut three weeks short (their facts
-after that day removed, the roll-up refreshed, their recorded coverage ending then), as if
-the care system had stopped delivering: the query layer then has no care figure this month.
+The sample warehouse is copied and its care and volunteer deliveries cut three weeks short
+(their facts after that day removed, the roll-up refreshed, their recorded coverage ending
+then), as if those systems had stopped delivering: the query layer then has no figure of
+theirs this month.
 """
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ CARE_STOPPED = date.today() - timedelta(days=21)
 def late_warehouse(sample_warehouse_url, tmp_path_factory):
     url = private_copy(sample_warehouse_url, tmp_path_factory.mktemp("late-care"))
     engine = db.get_engine(url)
-    care = select(etl_run.c.id).where(etl_run.c.source == "care").scalar_subquery()
+    late = ("care", "volunteers")
+    care = select(etl_run.c.id).where(etl_run.c.source.in_(late)).scalar_subquery()
     with engine.begin() as conn:
-        codes = conn.execute(select(metric.c.code).where(metric.c.source == "care")).scalars().all()
+        codes = conn.execute(select(metric.c.code).where(metric.c.source.in_(late))).scalars().all()
         conn.execute(delete(fact).where(fact.c.metric_code.in_(codes), fact.c.period > CARE_STOPPED))
         rollup.refresh(conn, metrics=codes)
         conn.execute(delete(etl_coverage).where(etl_coverage.c.run_id.in_(care),
@@ -60,7 +62,14 @@ def test_the_wall_says_how_far_each_figure_reaches(late_server, late_warehouse, 
     assert stat_text(browser, "party-through").startswith("党组织月报截至")
     assert stat_text(browser, "governance-through").startswith("数据截至")
     stopped = f"{CARE_STOPPED.month}月{CARE_STOPPED.day}日"
-    assert f"一老一小截至{stopped}" in stat_text(browser, "services-through")
+    through = stat_text(browser, "services-through")  # the service hall's day, then the late ones by name
+    assert through.startswith("数据截至") and through.endswith(f" · 一老一小截至{stopped} · 志愿服务截至{stopped}")
+    # A panel's stat of a late source: "未报送" and its as-of, its unit hidden.
+    assert stat_text(browser, "svc-volunteer_hours") == f"未报送截至{stopped}"
+    unit = _js(browser, "var s = Array.from(document.querySelectorAll('.wall-stat-figure')).find(function (f) {"
+                        " return f.querySelector('.wall-late'); }); return getComputedStyle("
+                        "s.querySelector('.wall-stat-unit')).display;")
+    assert unit == "none"
     tile = _js(browser, "var t = document.querySelector('[data-kpi=\"elderly_meals\"]').closest('.wall-kpi');"
                         " return [t.className, t.querySelector('.wall-kpi-value').textContent,"
                         " t.querySelector('.wall-kpi-target').textContent];")
