@@ -123,22 +123,20 @@ def _points(pairs, lang, as_of: date | None = None):
     return points
 
 
-def _reading(value, info: dict, as_of: date | None, span: tuple[date, date], lang: str) -> present.Reading:
-    """``value`` as the wall writes it; with no figure because its source's data does not
-    reach into ``span`` (``periods.cut`` finds nothing left of it, as the overview's late
-    cards), "未报送" with that as-of as its reason: late is not zero, nor a bare "—"."""
+def _reading(value, info: dict, as_of: date | None, span: tuple[date, date],
+             lang: str) -> tuple[present.Reading, bool]:
+    """``value`` as the wall writes it, and whether it is late: with no figure because its
+    source's data does not reach into ``span`` (``periods.cut`` finds nothing left of it,
+    as the overview's late cards), "未报送" with that as-of as its reason: late is not zero,
+    nor a bare "—"."""
     reading = present.show(value, info, lang, compact=True)
-    if not present.is_missing(value) or as_of is None:
-        return reading
+    if not present.is_missing(value) or as_of is None or as_of >= span[1]:
+        return reading, False
     period = periods.Period(span[0], span[1], *periods.describe(*span))
-    if as_of >= span[1] or periods.cut(period, as_of, info.get("grain") or "day") is not None:
-        return reading
+    if periods.cut(period, as_of, info.get("grain") or "day") is not None:
+        return reading, False
     return replace(reading, number=catalogue.t("wall12.not_reported", lang),
-                   reason=catalogue.t("wall12.tile_through", lang, day=day_label(as_of, lang)))
-
-
-def _late(reading: present.Reading) -> bool:
-    return reading.n is None and bool(reading.reason) and reading.number != present.DASH
+                   reason=catalogue.t("wall12.tile_through", lang, day=day_label(as_of, lang))), True
 
 
 def _loaded(moment: datetime | None, today: date, lang: str) -> str:
@@ -301,8 +299,8 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
         if got["span"]:  # a stock: the month its figure is from
             span = got["span"]
             period = f"As of {month_label(span[0], lang)}" if lang == "en" else f"截至{span[0].month}月"
-        reading = _reading(got["value"], metrics[code], reach.get(code), span, lang)
-        if _late(reading):
+        reading, late = _reading(got["value"], metrics[code], reach.get(code), span, lang)
+        if late:
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
         target, below = _target(code, got["value"], lang, period)
@@ -322,8 +320,8 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
     for figures in panel.figures:
         answer = answers[figures.shows]
         for code, value in answer["values"].items():
-            reading = _reading(value, metrics[code], reach.get(code), answer["span"], lang)
-            stats[figures.prefix + code] = ({"text": reading.number, "note": reading.reason} if _late(reading)
+            reading, late = _reading(value, metrics[code], reach.get(code), answer["span"], lang)
+            stats[figures.prefix + code] = ({"text": reading.number, "note": reading.reason} if late
                                             else reading.number)
     for chart in panel.charts:
         got = answers[chart.shows]
@@ -340,9 +338,9 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
         else:
             # A breakdown: its rows, and what an empty chart says (a late source: "未报送", its as-of).
             code = chart.shows.metric
-            reading = _reading(None, metrics[code], reach.get(code), spans(today)[chart.shows.period], lang)
+            _, late = _reading(None, metrics[code], reach.get(code), spans(today)[chart.shows.period], lang)
             empty = (catalogue.t("wall12.chart_late", lang, source=_source_name(code, metrics, sources, lang),
-                                 day=day_label(reach[code], lang)) if _late(reading) else view.t("no_data", lang))
+                                 day=day_label(reach[code], lang)) if late else view.t("no_data", lang))
             f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)

@@ -125,12 +125,16 @@ def test_a_late_source_reads_not_yet_reported_with_its_as_of_never_zero(late_car
 
 
 def test_a_late_stat_is_written_with_its_as_of(late_care):
-    reading = wall._reading(None, {"grain": "day"}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh")
-    assert wall._late(reading) and reading.number == "未报送" and reading.reason == "截至11月14日"
+    reading, late = wall._reading(None, {"grain": "day"}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh")
+    assert late and reading.number == "未报送" and reading.reason == "截至11月14日"
     written = wall._stat({"text": reading.number, "note": reading.reason})
     assert [part.children for part in written] == ["未报送", "截至11月14日"]
     # No figure although the data reaches into the period (no denominator, say): "—", not late.
-    assert not wall._late(wall._reading(None, {"grain": "day"}, date(2025, 12, 4), (date(2025, 12, 1), TODAY), "zh"))
+    assert not wall._reading(None, {"grain": "day"}, date(2025, 12, 4), (date(2025, 12, 1), TODAY), "zh")[1]
+    # A masked figure ("<5") is a figure, never late; a monthly report with no whole month yet is.
+    assert wall._reading("<5", {}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh") == (
+        wall.present.show("<5", {}, "zh", compact=True), False)
+    assert wall._reading(None, {"grain": "month"}, date(2025, 11, 30), (date(2025, 12, 1), TODAY), "zh")[1]
 
 
 def test_a_trends_unfinished_month_is_marked_and_missing_months_are_gaps(late_care):
