@@ -187,10 +187,11 @@ def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, 
 def _source_name(code: str, metrics: dict, sources: dict, lang: str) -> str:
     """The source system ``code``'s figures come from, by name ("一老一小"), else the metric's name."""
     keys = [f"source.{name}" for name in sources.get(code, ())]
-    return catalogue.t(keys[0], lang) if keys and keys[0] in catalogue.TEXT else present_name(code, metrics, lang)
+    return catalogue.t(keys[0], lang) if keys and keys[0] in catalogue.TEXT else _metric_name(code, metrics, lang)
 
 
-def present_name(code: str, metrics: dict, lang: str) -> str:
+def _metric_name(code: str, metrics: dict, lang: str) -> str:
+    """The catalogue's name of ``code`` (a metric without a named source system)."""
     info = metrics.get(code) or {}
     return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
