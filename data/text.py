@@ -243,7 +243,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.end": ("结束日期", "End"),
     # --- the wall (layouts/wall.py, callbacks/wall.py)
     "wall.title": ("社区智慧大脑", "Community Smart Brain"),
-    "wall.as_of": ("数据截至", "Data as of"),
     "wall.ticker": ("通知公告", "News"),
     "wall.no_data": ("暂无数据", "No data yet"),
     "wall.this_month": ("本月", "this month"),
@@ -360,6 +359,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.raw_stored": ("原始内容（已去除个人信息）", "Row as stored (personal data removed)"),
     "severity.refused": ("拒收", "refused"),
     "severity.warning": ("字段警告", "field warning"),
+    # --- wall12: issue 12, the wall part (layouts/wall.py, callbacks/wall.py): the last load,
+    # each panel's as-of, a trend's unfinished month, "not yet reported", the community league
+    "wall12.loaded": ("数据更新于 {when}", "Data loaded {when}"),
+    "wall12.through": ("数据截至{day}", "Data through {day}"),
+    "wall12.source_through": ("{source}截至{day}", "{source} through {day}"),
+    "wall12.source_not_reported": ("{source}未报送", "{source} not yet reported"),
+    "wall12.not_reported": ("未报送", "Not yet reported"),
+    "wall12.tile_through": ("截至{day}", "Through {day}"),
+    "wall12.partial_to": ("至{day}", "to {day}"),
+    "wall12.chart_late": ("{source}未报送<br>截至{day}", "{source}<br>not yet reported, through {day}"),
+    "wall12.league_siblings": ("本街道各社区 · 近30天", "Communities of the street · last 30 days"),
 }
 
 

@@ -22,8 +22,7 @@ class Wall:
     AREA_NAME = "wall-area-name"
     DATE = "wall-date"
     CLOCK = "wall-clock"
-    UPDATED = "wall-updated"  # "数据更新于 HH:MM", written after each successful refresh
-    AS_OF = "wall-as-of"
+    UPDATED = "wall-updated"  # "数据更新于 HH:MM": when the data last loaded (wall.js, from the refresh)
     STATUS = "wall-status"  # how old the figures are when not live; written by wall.js
     NOTE = "wall-note"  # the corner note: a bad playlist, an unknown area
     STAGE = "wall-stage"  # carries data-active = the panel on screen
