@@ -28,8 +28,10 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from dash import (
     ALL,
@@ -105,10 +107,10 @@ months_back = periods.months_back
 
 def _rows(rows: list[dict], lang: str, order: tuple = ()) -> list[dict]:
     """A breakdown's rows with a figure, as chart rows (largest first, or in ``order``)."""
-    rows = [(r["key"], r["label_en"], r["value"]) for r in rows if r["value"] is not None and r["value"] > 0]
+    shown = [(r["key"], r["label_en"], r["value"]) for r in rows if r["value"] is not None and r["value"] > 0]
     if order:
-        rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
-    return [{"label": member_label(k, en, lang), "value": v} for k, en, v in rows]
+        shown.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+    return [{"label": member_label(k, en, lang), "value": v} for k, en, v in shown]
 
 
 def _points(pairs, lang, as_of: date | None = None):
@@ -327,6 +329,7 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
     for chart in panel.charts:
         got = answers[chart.shows]
         if chart.kind == "hotline":
+            assert isinstance(chart.shows, wallfigures.Trends)  # the hotline chart is three trends
             codes = chart.shows.metrics
             f["charts"][chart.id] = {
                 **{line: _points(got[code], lang, reach.get(code))
@@ -404,7 +407,7 @@ def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
 
 
 # A panel's list (``view.Listing.name``) as rows: written whole into ``Wall.list(name)``.
-LIST_ROWS = {"league": _league, "guide": _guide, "resource": _resources, "agenda": _agenda_rows}
+LIST_ROWS: dict[str, Callable[..., list]] = {"league": _league, "guide": _guide, "resource": _resources, "agenda": _agenda_rows}
 
 
 def _ticker(items: list[dict], lang: str) -> list[dict]:
@@ -452,10 +455,7 @@ def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
         if key in _cache:
             _cache.move_to_end(key)
             return key, _cache[key]
-    if data_cache.enabled():
-        found = _shared_figures(area, lang, today.isoformat())
-    else:
-        found = read_figures(area, lang, today)
+    found = _shared_figures(area, lang, today.isoformat()) if data_cache.enabled() else read_figures(area, lang, today)
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > MEMO_ITEMS:
@@ -555,7 +555,9 @@ def patch_hotline(data: dict, lang: str) -> Patch:
     return p
 
 
-PATCHERS = {"hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline}
+PATCHERS: dict[str, Callable[..., Patch]] = {
+    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline,
+}
 
 
 def _league_rows(rows: list[dict], lang: str):
@@ -759,14 +761,16 @@ def _key(component_id):
 def _components(page: Component) -> dict:
     """Every component of ``page`` that has an id, by its id, in layout order: one walk of
     the tree through its public ``children``."""
-    found, stack = {}, [page]
+    found: dict = {}
+    stack: list[Any] = [page]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend(reversed(item))
         elif isinstance(item, Component):
-            if getattr(item, "id", None) is not None:
-                found[_key(item.id)] = item
+            ident = getattr(item, "id", None)
+            if ident is not None:
+                found[_key(ident)] = item
             stack.append(getattr(item, "children", None))
     return found
 
@@ -814,12 +818,10 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
             if value is no_update:
                 continue
             component = found[_key(target)]
-            if prop == "figure":
-                value = apply_patch(component.figure, value)
-            setattr(component, prop, value)
-    for target, value in zip(SINGLE_OUTPUTS, singles):
-        if value is not no_update and _key(target) in found:
-            found[_key(target)].children = value
+            setattr(component, prop, apply_patch(component.figure, value) if prop == "figure" else value)
+    for single_id, single in zip(SINGLE_OUTPUTS, singles):
+        if single is not no_update and _key(single_id) in found:
+            found[_key(single_id)].children = single
     return page
 
 

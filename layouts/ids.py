@@ -61,7 +61,7 @@ class Wall:
         return {"type": "wall-stat", "stat": stat}
 
     @staticmethod
-    def list(name: str) -> dict:
+    def list(name: str | Wildcard) -> dict:
         """A panel's list (league rows, guide, resources, activities): ``LEAGUE_BODY`` etc."""
         return {"type": "wall-list", "list": name}
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from dash import dcc, html
 
@@ -251,7 +252,7 @@ def _kpi(code: str, label: tuple, unit: tuple, lang: str) -> html.Div:
                       html.Span(pick(unit, lang), className="wall-kpi-unit")], className="wall-kpi-label"),
             # The whole tile (value counted up, target line, "below" mark) is written by
             # wall.js from the refresh's data (``kpis``): one channel, see KPI_STRIP.
-            html.Div("—", className="wall-kpi-value", **{"data-kpi": code}),
+            html.Div("—", className="wall-kpi-value", **_data({"data-kpi": code})),
             html.Div("", className="wall-kpi-target"),  # its target, or its period: wall.js too
         ],
         id=Wall.kpi(code),
@@ -274,7 +275,7 @@ def _panel(panel: str, lang: str, subtitle_key: str, body) -> html.Section:
         ],
         id=Wall.panel(panel),
         className="wall-panel",
-        **{"data-panel": panel, "data-as-of": ""},
+        **_data({"data-panel": panel, "data-as-of": ""}),
     )
 
 
@@ -283,7 +284,12 @@ def _stat_block(figures: Figures, lang: str, class_name: str) -> html.Div:
     return html.Div([_stat(k, lb, u, lang, figures.prefix) for k, lb, u in figures.table], className=class_name)
 
 
-def _list(list_id: str, caption: str, lang: str) -> html.Div:
+def _data(attributes: dict[str, Any]) -> dict[str, Any]:
+    """``data-*`` attributes for a component: not Python names, so they go in as ``**``."""
+    return attributes
+
+
+def _list(list_id: str | dict, caption: str, lang: str) -> html.Div:
     return html.Div(
         [html.H3(caption, className="wall-caption"),
          html.Ul([html.Li(t("no_data", lang), className="wall-empty")], id=list_id, className="wall-list")],
@@ -507,7 +513,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
                     _header(lang),
                     html.Div([_kpi(code, label, unit, lang) for code, label, unit in KPIS], className="wall-kpis"),
                     html.Main([PANELS[p].build(lang) for p in panels], id=Wall.STAGE, className="wall-stage",
-                              **{"data-active": first}),
+                              **_data({"data-active": first})),
                     html.Footer(
                         [html.Div(t("ticker", lang), className="wall-ticker-label"),
                          html.Div(html.Div(className="wall-ticker-track"), className="wall-ticker-window")],
@@ -530,5 +536,6 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         className=f"wall-root lang-{lang}",
         lang="en" if lang == "en" else "zh-CN",
         # data-text: the month and weekday names, number separators and notes wall.js writes.
-        **{"data-state": "stale", "data-build": _build(), "data-lang": lang, "data-text": present.wall_settings(lang)},
+        **_data({"data-state": "stale", "data-build": _build(), "data-lang": lang,
+                 "data-text": present.wall_settings(lang)}),
     )
