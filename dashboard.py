@@ -91,12 +91,13 @@ class CommunityDash(Dash):
     LEAN_PATHS = {"wall"}
     HEAVY_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\n?')
 
-    def interpolate_index(self, **kwargs):
+    def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="", favicon="", renderer=""):
         if has_request_context() and self.strip_relative_path(request.path) in self.LEAN_PATHS:
             version = self.server.config.get("CSB_BUILD_ID", "")
             plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
-            kwargs["scripts"] = plotly + "\n" + self.HEAVY_SCRIPT.sub("", kwargs.get("scripts", ""))
-        return super().interpolate_index(**kwargs)
+            scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts)
+        return super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
+                                         app_entry=app_entry, favicon=favicon, renderer=renderer)
 
 
 _callback_snapshot: tuple | None = None
@@ -163,7 +164,7 @@ def create_app() -> Dash:
         assets_folder=str(ROOT / "assets"),
         assets_path_ignore=["vendor"],  # served on request only, see CommunityDash
         title="社区智慧大脑",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # Dash documents None (title left alone) but annotates str
         suppress_callback_exceptions=True,
         serve_locally=True,
     )

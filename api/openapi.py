@@ -8,7 +8,7 @@ validates each answer against the documented schema and fails on any route under
 """
 from __future__ import annotations
 
-from api import params
+from api import params, reach
 from data import export
 
 EXAMPLE_METRIC = "hotline_received"
@@ -73,6 +73,24 @@ def _operation(operation_id: str, summary: str, parameters: list[dict], response
 
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 NULLABLE_TEXT = {"type": ["string", "null"]}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+DATA_THROUGH = {**NULLABLE_DATE, "description": "The last day the metric's data covers in the area: its source's "
+                "data-through date there (a ratio's: the nearer of its two parts'). null: never delivered there."}
+
+#: How far a figure reaches, on every value, series point and breakdown row (``api/reach.py``).
+REACH = {
+    "as_of": {**NULLABLE_DATE, "description": "The last day of the figure's period that its data covers (the "
+              "metric's data-through date in the area, at most the period's end); when the period lies after "
+              "the data, the data-through date before it. null: the data starts after the period, or never "
+              "reached the area."},
+    "complete": {"type": "boolean", "description": "Whether the data covers the whole period: from the source's "
+                 "first delivery in the area to the period's end, in every community the source covers there; "
+                 "for a monthly metric (grain month) whole reported months only."},
+    "reason": {"type": ["string", "null"], "enum": [*reach.REASONS, None],
+               "description": "null for a complete figure (a value, its period covered); otherwise why the "
+               "figure is null or not whole: "
+               + "; ".join(f"`{word}`: {meaning}" for word, meaning in reach.REASONS.items()) + "."},
+}
 
 SCHEMAS = {
     "Error": {
@@ -97,7 +115,8 @@ SCHEMAS = {
     },
     "Metric": {
         "type": "object",
-        "required": ["code", "domain", "name", "name_en", "unit", "kind", "better", "dimensions", "breakdowns"],
+        "required": ["code", "domain", "name", "name_en", "unit", "kind", "better", "dimensions", "breakdowns",
+                     "source", "grain", "carry_months", "data_through"],
         "properties": {
             "code": {"type": "string"},
             "domain": {"type": "string", "enum": ["party", "governance", "services"]},
@@ -111,6 +130,14 @@ SCHEMAS = {
             "breakdowns": {"type": "array", "items": {"type": "string"},
                            "description": "Values `by` accepts for this metric; always starts with `children`."},
             "description": NULLABLE_TEXT,
+            "source": {**NULLABLE_TEXT, "description": "The source system its figures come from (`etl/sources.yaml`); "
+                       "null for a ratio, whose parts name theirs."},
+            "grain": {"type": "string", "enum": ["day", "month"],
+                      "description": "`day`: dated by the day it happened; `month`: a monthly report dated the 1st "
+                                     "of its month, never split into days."},
+            "carry_months": {"type": ["integer", "null"], "minimum": 1,
+                             "description": "A stock: how many months its latest report may stand for a late one."},
+            "data_through": DATA_THROUGH,
         },
     },
     "MetricList": {"type": "object", "required": ["metrics"],
@@ -152,15 +179,17 @@ SCHEMAS = {
     "AreaTree": {"type": "object", "required": ["root"], "properties": {"root": _ref("AreaNode")}},
     "Figure": {
         "type": "object",
-        "required": ["metric", "area", "start", "end", "data_version"],
+        "required": ["metric", "area", "start", "end", "data_through", "data_version"],
         "properties": {"metric": _ref("MetricBrief"), "area": _ref("AreaBrief"),
                        "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+                       "data_through": DATA_THROUGH,
                        "data_version": {"type": "integer", "minimum": 0}},
     },
     "Value": {
         "allOf": [_ref("Figure")],
-        "type": "object", "required": ["value"],
-        "properties": {"value": {**NULLABLE_NUMBER, "description": "null when the warehouse has no figure."}},
+        "type": "object", "required": ["value", *REACH],
+        "properties": {"value": {**NULLABLE_NUMBER, "description": "null when the warehouse has no figure (never 0 "
+                                                                  "for missing data: `reason` says why)."}, **REACH},
     },
     "Series": {
         "allOf": [_ref("Figure")],
@@ -168,8 +197,8 @@ SCHEMAS = {
         "properties": {
             "grain": {"type": "string", "enum": list(params.GRAINS)},
             "points": {"type": "array", "items": {
-                "type": "object", "required": ["period", "value"],
-                "properties": {"period": {"type": "string", "format": "date"}, "value": NULLABLE_NUMBER}}},
+                "type": "object", "required": ["period", "value", *REACH],
+                "properties": {"period": {"type": "string", "format": "date"}, "value": NULLABLE_NUMBER, **REACH}}},
         },
     },
     "Breakdown": {
@@ -178,12 +207,13 @@ SCHEMAS = {
         "properties": {
             "by": {"type": "string"},
             "rows": {"type": "array", "items": {
-                "type": "object", "required": ["key", "label", "value", "masked"],
+                "type": "object", "required": ["key", "label", "value", "masked", *REACH],
                 "properties": {
                     "key": {"type": ["string", "null"]}, "label": NULLABLE_TEXT, "label_en": NULLABLE_TEXT,
                     "value": NULLABLE_NUMBER,
                     "masked": {"type": "boolean", "description": f"A count of fewer than {export.SMALL_COUNT_THRESHOLD} "
-                                                                 "people, withheld (value null)."}}}},
+                                                                 "people, withheld (value null)."},
+                    **REACH}}},
         },
     },
     "Version": {
@@ -211,6 +241,7 @@ PATHS = {
                 {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}, EXAMPLE_METRIC),
          _param("domain", "Only the metrics of one domain.",
                 {"type": "string", "enum": ["party", "governance", "services"]}, "governance"),
+         _area_code_param("area", "The area whose `data_through` each metric gives (default: anywhere).", EXAMPLE_AREA),
          FORMAT],
         {**_ok("The catalogue (`metrics`), or one `Metric` with `code`.",
                {"oneOf": [_ref("MetricList"), _ref("Metric"), {"type": "object", "maxProperties": 0}]}, csv=True),
@@ -255,7 +286,9 @@ def document(server_url: str = "") -> dict:
             "summary": "Read-only figures of Chengdu's street and community service centres.",
             "description": "Every figure is computed by the dashboard's own query layer, so a number read here is "
                            "the number on the screen. Dates are ISO YYYY-MM-DD and periods inclusive; values of "
-                           "metrics with unit % are fractions (0.93 is 93 %). Errors are JSON `Error` objects.",
+                           "metrics with unit % are fractions (0.93 is 93 %). Every value, series point and "
+                           "breakdown row says how far its data reaches: `as_of`, `complete` and, when it is null "
+                           "or not whole, a `reason`; missing data is null, never 0. Errors are JSON `Error` objects.",
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "servers": [{"url": server_url or "/"}],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Literal, overload
 
 #: The longest period one request may ask for; longer ranges are almost always a typo
 #: (1025 for 2025) and would make a day series of many thousands of points.
@@ -46,6 +47,14 @@ def only(args, allowed: set[str] | frozenset[str]) -> None:
             raise BadParameter(name, f"'{name}' is given more than once; give it once")
 
 
+@overload
+def text(args, name: str, *, required: Literal[True] = ...) -> str: ...
+
+
+@overload
+def text(args, name: str, *, required: bool) -> str | None: ...
+
+
 def text(args, name: str, *, required: bool = True) -> str | None:
     """A non-empty string, trimmed; ``None`` when optional and absent."""
     raw = args.get(name)
@@ -60,8 +69,17 @@ def metric(args, name: str = "metric") -> str:
     """A metric code: lowercase words joined by underscores (``hotline_received``)."""
     code = text(args, name)
     if not _METRIC.match(code):
-        raise BadParameter(name, f"'{code}' is not a metric code (lowercase letters, digits and underscores, e.g. hotline_received)")
+        raise BadParameter(name, f"'{code}' is not a metric code "
+                                 "(lowercase letters, digits and underscores, e.g. hotline_received)")
     return code
+
+
+@overload
+def area(args, name: str = ..., *, required: Literal[True] = ...) -> str: ...
+
+
+@overload
+def area(args, name: str = ..., *, required: bool) -> str | None: ...
 
 
 def area(args, name: str = "area", *, required: bool = True) -> str | None:
@@ -101,9 +119,13 @@ def period(args) -> tuple[date, date]:
 
 def choice(args, name: str, choices: tuple[str, ...] | list[str], default: str | None = None) -> str:
     """One of ``choices``; ``default`` when absent (required when there is no default)."""
-    raw = text(args, name, required=default is None)
-    if raw is None:
-        return default
+    if default is None:
+        raw = text(args, name)
+    else:
+        optional = text(args, name, required=False)
+        if optional is None:
+            return default
+        raw = optional
     if raw not in choices:
         raise BadParameter(name, f"'{raw}' is not one of: {', '.join(choices)}")
     return raw

@@ -15,16 +15,17 @@ import csv
 import io
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from api import openapi, params
+from api import openapi, params, reach
 from api.params import BadParameter
-from data import areas, db, export, query
+from data import areas, coverage, db, export, query
+from data.periods import as_date
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -37,7 +38,9 @@ DEFAULT_TREE_DEPTH = 2
 CITY = "510100000000"
 
 METRIC_FIELDS = ("code", "domain", "name", "name_en", "unit", "unit_en", "kind", "numerator", "denominator",
-                 "target", "better", "dimensions", "description")
+                 "target", "better", "dimensions", "description", "source", "grain", "carry_months", "data_through")
+#: What every figure carries besides its value: how far its data reaches (``api.reach``).
+REACH_FIELDS = ("as_of", "complete", "reason")
 AREA_FIELDS = ("code", "name", "name_en", "level", "parent_code", "population", "households", "lon", "lat", "is_sample")
 
 
@@ -182,10 +185,15 @@ def _metric_brief(info: dict) -> dict:
     return {k: info.get(k) for k in ("code", "name", "name_en", "unit", "unit_en", "kind", "domain")}
 
 
-def _metric_full(info: dict) -> dict:
+def _metric_full(info: dict, area: str | None = None) -> dict:
+    """A catalogue entry, with the day its data reaches in ``area`` (anywhere when None)."""
     entry = {k: _plain(info.get(k)) for k in METRIC_FIELDS}
     entry["dimensions"] = _dimensions(info)
     entry["breakdowns"] = ["children", *_breakdowns(info)]
+    entry["source"] = entry["source"] or None
+    entry["grain"] = entry["grain"] or "day"
+    entry["carry_months"] = None if entry["carry_months"] is None else int(entry["carry_months"])
+    entry["data_through"] = reach.data_through(info, area)
     return entry
 
 
@@ -224,6 +232,11 @@ def _filename(kind: str, info: dict, found: dict, start: date, end: date, *extra
     return "_".join([kind, info["code"], found["code"], start.isoformat(), end.isoformat(), *extra]) + ".csv"
 
 
+def _csv_reach(mark: dict) -> list:
+    """The reach columns of a CSV row: ``complete`` as true/false, like JSON."""
+    return [mark["as_of"], "true" if mark["complete"] else "false", mark["reason"]]
+
+
 def _masked(info: dict, value) -> bool:
     return (export.counts_people(info.get("unit")) and info.get("kind") != "ratio"
             and value is not None and 0 < value < SMALL_CELL)
@@ -240,9 +253,13 @@ def index():
         "name": "社区智慧大脑 API", "version": 1, "read_only": True,
         "dates": "ISO YYYY-MM-DD; start and end are inclusive",
         "percentages": "values of metrics with unit % are fractions: 0.93 means 93 %",
-        "small_cells": f"breakdown cells counting fewer than {SMALL_CELL} people are given as null with masked=true (\"<{SMALL_CELL}\" in CSV)",
+        "small_cells": f"breakdown cells counting fewer than {SMALL_CELL} people are given as null with masked=true "
+                       f"(\"<{SMALL_CELL}\" in CSV)",
+        "completeness": "every value, series point and breakdown row carries as_of (the last day of its period its "
+                        "data covers), complete (whether the data covers the whole period) and reason (why it is "
+                        "null or not complete: " + ", ".join(reach.REASONS) + "); missing is null, never 0",
         "endpoints": {
-            "/api/v1/metrics": "the metric catalogue (?code= for one metric)",
+            "/api/v1/metrics": "the metric catalogue (?code= for one metric; data_through in ?area=)",
             "/api/v1/areas": "the area tree (?code= one area, ?parent= its children, ?root=&depth= or &level= a tree)",
             "/api/v1/value": "?metric=&area=&start=&end=",
             "/api/v1/series": "?metric=&area=&start=&end=&grain=day|week|month|year",
@@ -271,17 +288,19 @@ def version():
 
 @blueprint.get("/metrics")
 def metrics():
-    """The metric catalogue, or one metric with ``?code=``."""
+    """The metric catalogue, or one metric with ``?code=``; ``data_through`` in ``?area=`` (default: anywhere)."""
     args = request.args
-    params.only(args, {"code", "domain", "format"})
+    params.only(args, {"code", "domain", "area", "format"})
     fmt = params.output_format(args)
     code = params.metric(args, "code") if "code" in args else None
     domain = params.choice(args, "domain", ("party", "governance", "services"), default="") or None
+    where = params.area(args, required=False)
+    if where is not None:
+        _area(where)
     if code:
-        entries = [_metric_full(_metric(code))]
+        entries = [_metric_full(_metric(code), where)]
     else:
-        frame = query.catalog()
-        entries = [_metric_full(row) for row in frame.to_dict("records")]
+        entries = [_metric_full(_metric(row), where) for row in query.catalog()["code"]]
     if domain:
         entries = [e for e in entries if e["domain"] == domain]
     if fmt == "csv":
@@ -326,10 +345,7 @@ def area_tree():
     root = _area(params.area(args, "root", required=False) or CITY, "root")
     depth, level = params.depth(args), params.level(args)
     root_rank = areas.level_rank(root["level"])
-    if level is not None:
-        deepest = areas.level_rank(level)
-    else:
-        deepest = root_rank + (DEFAULT_TREE_DEPTH if depth is None else depth)
+    deepest = areas.level_rank(level) if level is not None else root_rank + (DEFAULT_TREE_DEPTH if depth is None else depth)
     with db.get_engine().connect() as conn:
         tree = _subtree(conn, root, deepest)
     if fmt == "csv":
@@ -356,12 +372,15 @@ def value():
     their latest level, ratios as sum(numerator) / sum(denominator)."""
     info, found, start, end, fmt = _figure_request({"metric", "area", "start", "end", "format"})
     figure = _call(query.value, info["code"], found["code"], start, end)
+    reached = reach.reach(info, found)
+    mark = reached.mark(figure, start, end)
     if fmt == "csv":
         return _csv(_filename("value", info, found, start, end),
-                    ["metric", "area", "area_name", "start", "end", "unit", "value"],
-                    [[info["code"], found["code"], found["name"], start, end, info.get("unit"), figure]])
+                    ["metric", "area", "area_name", "start", "end", "unit", "value", *REACH_FIELDS],
+                    [[info["code"], found["code"], found["name"], start, end, info.get("unit"), figure,
+                      *_csv_reach(mark)]])
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
-                  "value": figure, "data_version": query.data_version()})
+                  "value": figure, **mark, "data_through": reached.through, "data_version": query.data_version()})
 
 
 @blueprint.get("/series")
@@ -371,14 +390,21 @@ def series():
     info, found, start, end, fmt = _figure_request({"metric", "area", "start", "end", "grain", "format"})
     grain = params.grain(request.args)
     frame = _call(query.series, info["code"], found["code"], start, end, grain)
+    reached = reach.reach(info, found)
     points = [{"period": _plain(p), "value": _plain(v)} for p, v in zip(frame["period"], frame["value"])]
+    # A bucket holds the days asked for from its first day (or start) to the day before the next bucket (or end).
+    firsts = [as_date(p["period"]) for p in points]
+    for i, point in enumerate(points):
+        last = firsts[i + 1] - timedelta(days=1) if i + 1 < len(points) else end
+        point.update(reached.mark(point["value"], max(firsts[i], start), last))
     if fmt == "csv":
         return _csv(_filename("series", info, found, start, end, grain),
-                    ["metric", "area", "area_name", "grain", "period", "unit", "value"],
-                    ([info["code"], found["code"], found["name"], grain, p["period"], info.get("unit"), p["value"]]
-                     for p in points))
+                    ["metric", "area", "area_name", "grain", "period", "unit", "value", *REACH_FIELDS],
+                    ([info["code"], found["code"], found["name"], grain, p["period"], info.get("unit"), p["value"],
+                      *_csv_reach(p)] for p in points))
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
-                  "grain": grain, "points": points, "data_version": query.data_version()})
+                  "grain": grain, "points": points, "data_through": reached.through,
+                  "data_version": query.data_version()})
 
 
 @blueprint.get("/breakdown")
@@ -387,17 +413,24 @@ def breakdown():
     info, found, start, end, fmt = _figure_request({"metric", "area", "start", "end", "by", "format"})
     by = params.breakdown_by(request.args, _breakdowns(info))
     frame = _call(query.breakdown, info["code"], found["code"], start, end, by)
+    reached = reach.reach(info, found)
+    # A child area's figure reaches as far as its source's data there; a dimension's rows as the area's.
+    spans = coverage.Covered(coverage.spans())
+    kids = {a["code"]: a for a in areas.children(found["code"])} if by == "children" else {}
     rows = []
     for record in frame.to_dict("records"):
         figure = _plain(record["value"])
         masked = _masked(info, figure)
-        rows.append({"key": _plain(record["key"]), "label": record.get("label"), "label_en": record.get("label_en"),
-                     "value": None if masked else figure, "masked": masked})
+        key = _plain(record["key"])
+        own = reach.reach(info, kids[key], spans) if key in kids else reached
+        rows.append({"key": key, "label": record.get("label"), "label_en": record.get("label_en"),
+                     "value": None if masked else figure, "masked": masked, **own.mark(figure, start, end)})
     if fmt == "csv":
         shown = lambda r: f"<{SMALL_CELL}" if r["masked"] else r["value"]  # noqa: E731
         return _csv(_filename("breakdown", info, found, start, end, by),
-                    ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value"],
+                    ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value",
+                     *REACH_FIELDS],
                     ([info["code"], found["code"], found["name"], start, end, by, r["key"], r["label"], r["label_en"],
-                      info.get("unit"), shown(r)] for r in rows))
+                      info.get("unit"), shown(r), *_csv_reach(r)] for r in rows))
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
-                  "by": by, "rows": rows, "data_version": query.data_version()})
+                  "by": by, "rows": rows, "data_through": reached.through, "data_version": query.data_version()})

@@ -270,6 +270,7 @@
             var tile = el.closest(".wall-kpi");
             if (!tile) { continue; }
             tile.classList.toggle("below", !!kpis[i].below);
+            tile.classList.toggle("late", !!kpis[i].late);  // "未报送": its source is late
             var line = tile.querySelector(".wall-kpi-target");
             if (line && line.textContent !== (kpis[i].target || "")) { line.textContent = kpis[i].target || ""; }
         }
@@ -460,7 +461,8 @@
             applyKpis(data.kpis);
             setTicker(data.ticker);
             setState();
-            return words().updated + " " + hhmm(new Date(W.lastOk));
+            // "数据更新于": when the data last loaded (the server's words), not this refresh.
+            return data.loaded || "";
         }
     };
 

@@ -2,28 +2,40 @@
 
 The view's state is the URL's query string (``data/urlstate.py``): the controls write it
 to the address bar without a reload, and every chart reads it from ``Explore.STATE``.
-Each chart's callback also stores the table behind it, already masked ("<5" for small
-counts of people) and labelled, which is what the grid shows and the downloads contain.
+Every figure of one view is fetched once (``view_figures``) so that the cells of counts
+of people to hide are decided over all of them together (``export.suppress``); each
+chart's callback stores the table behind it, already masked and labelled, which is what
+the grid shows and the downloads contain. Honest figures (DOMAIN.md, "Time, completeness
+and provenance"): a period its data does not cover in full is drawn and marked as such,
+a missing figure is a gap or "—", a monthly report is taken by whole months, and child
+areas below the level a metric is recorded at are not offered.
 """
 from __future__ import annotations
 
 import functools
 import json
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, html
+from dash.dcc.express import send_bytes  # dcc.send_bytes itself: dash.dcc builds its export list at run time
 from dash.exceptions import PreventUpdate
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, export, periods, present, query, settings, text, urlstate
+from data import areas, coverage, export, periods, present, query, settings, text, urlstate
 from data import cache as data_cache
+from data.query import _bucket_end  # the one rule for where a grain's bucket ends
 from layouts import components as ui
-from layouts.explore import DIMENSION_LABELS, TABLE_LABELS, metric_dimensions
+from layouts.components import metric_dimensions
+from layouts.explore import DIMENSION_LABELS, TABLE_LABELS
 from layouts.ids import Explore
 
 CITY = "510100000000"
@@ -73,15 +85,26 @@ def fill_compare_options(chosen, search, area, search_state):
     Output(Explore.BY, "options"),
     Output(Explore.BY, "value"),
     Input(Explore.METRIC, "value"),
+    Input(Explore.AREA, "value"),
     State(Explore.BY, "value"),
     State(Explore.STATE, "data"),
 )
-def breakdowns_for_metric(metric, by, search_state):
-    """A new metric may not have the current breakdown: fall back to child areas."""
+def breakdowns_for_metric(metric, area, by, search_state):
+    """A new metric may not have the current breakdown: fall back to child areas. Child
+    areas below the level the metric is recorded at are not offered, and say why."""
     from layouts.explore import by_options
 
-    options = by_options(metric, read_state(search_state).lang)
+    lang = read_state(search_state).lang
+    options = by_options(metric, lang)
     allowed = [o["value"] for o in options]
+    try:
+        info, place = _info(metric), areas.get(area) if area else None
+        below = recorded_below(info, _parts(info), place) if place else None
+    except query.UnknownMetric:
+        below = None
+    if below:
+        reason = text.t("explore12.not_recorded_below", lang, level=text.t(f"explore12.level.{below}", lang))
+        options = [dict(o, disabled=True, title=reason) if o["value"] == "children" else o for o in options]
     return options, by if by in allowed else "children"
 
 
@@ -182,6 +205,194 @@ def _info(code: str) -> dict:
     return info
 
 
+# --------------------------------------------------------------------------- the view's figures
+
+def _parts(info: dict) -> list[dict] | None:
+    """A ratio's numerator and denominator rows (its source, its level, its as-of come from them)."""
+    if info.get("kind") != "ratio":
+        return None
+    return [_info(info["numerator"]), _info(info["denominator"])]
+
+
+def source_text(info: dict, parts: list[dict] | None, lang: str) -> str:
+    """The source system(s) a metric's figures come from, by name."""
+    names = []
+    for row in parts or [info]:
+        source = coverage.source_of(row)
+        if source and source not in names:
+            names.append(source)
+    return text.t("word.list_separator", lang).join(text.t(f"source.{s}", lang) for s in names)
+
+
+def day_text(day: date, lang: str) -> str:
+    return text.t("explore12.day", lang, month=text.month_name(day.month, lang, short=True), day=day.day)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a view covers: the period asked for, the one queried and the grain drawn.
+
+    A monthly report (catalogue grain "month") is never cut into days (DOMAIN.md, "Grain"):
+    it is drawn by months at least and queried over the whole months of the window only
+    (``periods.cut``); ``query`` is None when the window holds no whole month.
+    """
+
+    period: periods.Period
+    query: periods.Period | None
+    grain: str
+    notes: tuple[str, ...] = ()
+
+
+def window(state: urlstate.ExploreState, info: dict) -> Window:
+    period = periods.resolve_state(state)
+    if info.get("grain") != "month":
+        return Window(period, period, state.grain)
+    notes = []
+    grain = state.grain
+    if grain in ("day", "week"):
+        grain = "month"
+        notes.append(text.t("explore12.monthly_grain", state.lang))
+    whole = periods.cut(period, period.end, "month")
+    if whole is None:
+        return Window(period, None, grain, (text.t("explore12.window_cuts_months", state.lang),))
+    if whole != period:
+        label = whole.label_en if text.is_en(state.lang) else whole.label_zh
+        notes.append(text.t("explore12.whole_months", state.lang, span=label))
+    return Window(period, whole, grain, tuple(notes))
+
+
+def covered_part(bucket: date, grain: str, query: periods.Period, as_of: date | None) -> tuple[date, date] | None:
+    """The days of ``bucket`` the view's data covers; None when they are the whole bucket."""
+    whole_end = _bucket_end(bucket, grain)
+    first, last = max(bucket, query.start), min(whole_end, query.end)
+    if as_of is not None:
+        last = min(last, as_of)
+    if (first, last) == (bucket, whole_end) or last < first:
+        return None
+    return first, last
+
+
+def partial_label(span: tuple[date, date] | None, bucket: date, lang: str) -> str:
+    """"至12月4日" for a bucket its data covers from its start, else the days covered; "" when whole."""
+    if span is None:
+        return ""
+    if span[0] == bucket:
+        return text.t("explore12.partial_through", lang, date=day_text(span[1], lang))
+    zh, en = periods.describe(*span)
+    return en if text.is_en(lang) else zh
+
+
+def recorded_below(info: dict, parts: list[dict] | None, area: dict) -> str | None:
+    """The level ``info`` is recorded at when ``area``'s children lie below it (no breakdown by them)."""
+    child_level = areas.LEVELS[min(areas.level_rank(area["level"]) + 1, len(areas.LEVELS) - 1)]
+    if area["level"] == areas.LEVELS[-1] or coverage.has_figures_at(info, child_level, parts):
+        return None
+    return coverage.recorded_level(info, parts)
+
+
+def _is_partition(parts: list, total) -> bool:
+    known = [v for v in parts if not present.is_missing(v)]
+    return bool(known) and not present.is_missing(total) and abs(sum(known) - total) < 1e-6
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None:
+        return []
+    return [{k: (None if k == "value" and present.is_missing(v) else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+@data_cache.cached
+def view_figures(search_state: str, day: str) -> dict:
+    """Every figure one explorer view shows, and which of them are hidden.
+
+    Built once for the heading, the trend, the breakdown, the map and the downloads, so
+    that masking is decided over all of them together (``export.suppress``): a cell
+    hidden in one table cannot be worked out from a total shown in another. ``day`` keys
+    the cache (relative periods move with the day).
+    """
+    state = read_state(search_state)
+    info = _info(state.metric)
+    parts = _parts(info)
+    win = window(state, info)
+    area = areas.get(state.area)
+    if area is None:
+        raise areas.UnknownArea(state.area)
+    codes = [state.area, *[c for c in state.compare if areas.get(c) is not None]] if state.compare else [state.area]
+    as_of = {code: coverage.as_of(info, code, parts=parts) for code in codes}
+    out = {"window": win, "as_of": as_of, "parts": parts, "head": None, "trend": [], "bars": [], "cube": [],
+           "map": [], "below": recorded_below(info, parts, area) if state.by == "children" else None, "marks": {}}
+    q = win.query
+    if q is None:
+        return out
+    out["head"] = query.value(state.metric, state.area, q.start, q.end)
+    if state.compare:
+        trend = query.compare_series(state.metric, codes, q.start, q.end, win.grain)
+    else:
+        trend = query.series(state.metric, state.area, q.start, q.end, win.grain).assign(
+            key=state.area, label=area["name"], label_en=area.get("name_en") or area["name"])
+    out["trend"] = _records(trend)
+    people = export.counts_people(info.get("unit")) and info.get("kind") != "ratio"
+    if out["below"] is None:
+        if state.chart == "bars" or people:
+            out["bars"] = _records(query.breakdown(state.metric, state.area, q.start, q.end, by=state.by))
+        if state.chart != "bars" or people:
+            out["cube"] = _records(query.breakdown_series(state.metric, state.area, q.start, q.end, win.grain,
+                                                          by=state.by))
+    out["map"] = _records(query.breakdown(state.metric, CITY, q.start, q.end, by="children"))
+    if people:
+        out["marks"] = _suppression(out, state, info)
+    return out
+
+
+def _suppression(out: dict, state: urlstate.ExploreState, info: dict) -> dict:
+    """{cell: "<5" or "*"}: the view's cells of counts of people that are hidden.
+
+    Cells: ``("head",)``, ``("trend", area, period)``, ``("bars", key)``, ``("cube",
+    period, key)``, ``("map", district)``. Groups are the sums a reader can check: the
+    heading is the sum of the trend's periods and of the breakdown's keys, each period of
+    the trend the sum of that period's keys, each key the sum of its periods, and the
+    districts add up to the city. A stock's periods do not add up (it is a level).
+    """
+    flow = info.get("kind") == "flow"
+    values: dict = {("head",): out["head"]}
+    groups: list[tuple] = []
+    total: tuple | None
+    by_area: dict[str, list] = {}
+    for r in out["trend"]:
+        values[("trend", r["key"], r["period"])] = r["value"]
+        by_area.setdefault(r["key"], []).append(("trend", r["key"], r["period"]))
+    for code, cells in by_area.items():
+        if flow:
+            total = ("head",) if code == state.area and _is_partition([values[c] for c in cells], out["head"]) else None
+            groups.append((total, cells))
+    bars = [("bars", r["key"]) for r in out["bars"]]
+    for r in out["bars"]:
+        values[("bars", r["key"])] = r["value"]
+    if bars:
+        groups.append((("head",) if _is_partition([values[c] for c in bars], out["head"]) else None, bars))
+    per_period: dict = {}
+    per_key: dict = {}
+    for r in out["cube"]:
+        cell = ("cube", r["period"], r["key"])
+        values[cell] = r["value"]
+        per_period.setdefault(r["period"], []).append(cell)
+        per_key.setdefault(r["key"], []).append(cell)
+    for period, cells in per_period.items():
+        total = ("trend", state.area, period)
+        groups.append((total if _is_partition([values[c] for c in cells], values.get(total)) else None, cells))
+    if flow:
+        for key, cells in per_key.items():
+            total = ("bars", key)
+            groups.append((total if _is_partition([values[c] for c in cells], values.get(total)) else None, cells))
+    districts = [("map", r["key"]) for r in out["map"]]
+    for r in out["map"]:
+        values[("map", r["key"])] = r["value"]
+    if districts:
+        groups.append((None, districts))
+    return export.suppress(values, groups)
+
+
 @callback(
     Output(Explore.BREADCRUMB, "children"),
     Output(Explore.HEADING, "children"),
@@ -191,32 +402,50 @@ def _info(code: str) -> dict:
 def render_context(search_state):
     state = read_state(search_state)
     lang = state.lang
-    period = periods.resolve_state(state)
     try:
         chain = areas.ancestors(state.area)
         info = _info(state.metric)
+        view = view_figures(search_state or "", settings.local_today().isoformat())
     except (areas.UnknownArea, query.UnknownMetric):
         message = text.t("word.unknown_area", lang, area=state.area)
         return [], message, ""
-    crumbs = []
+    except ValueError as err:  # a view the query layer refuses: the charts say why too
+        return [], str(err), ""
+    win = view["window"]
+    crumbs: list[html.Button | html.Span] = []
     for i, place in enumerate(chain):
         name = ui.area_name(place, lang)
         if i < len(chain) - 1:
             crumbs.append(html.Button(name, id=Explore.crumb(place["code"]), className="crumb", n_clicks=0))
             crumbs.append(html.Span("›", className="crumb-sep"))
         else:
-            crumbs.append(html.Span(name, className="crumb current", **{"aria-current": "page"}))
-    label = period.label_en if lang == "en" else period.label_zh
+            current: dict[str, Any] = {"aria-current": "page"}  # not a Python name: only as **
+            crumbs.append(html.Span(name, className="crumb current", **current))
+    label = win.period.label_en if lang == "en" else win.period.label_zh
     heading = [html.Span(ui.metric_name(info, lang)), html.Small(f"{ui.area_name(chain[-1], lang)} · {label}")]
     unknown = [code for code in state.compare if areas.get(code) is None]
     if unknown:
         areas_text = text.t("word.list_separator", lang).join(unknown)
         heading.append(html.Small(text.t("explore.compare_unknown", lang, areas=areas_text), className="heading-warning"))
-    total = query.value(state.metric, state.area, period.start, period.end)
-    figure = [html.Span(present.show(total, info, lang).text, className="ex-figure-value"),
-              html.Span(present.shown_unit(info, lang), className="ex-figure-unit"),
-              html.Span(f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="ex-figure-dates")]
+    total = view["marks"].get(("head",), view["head"])
+    shown = present.show(total, info, lang)
+    figure = [html.Span(shown.text, className="ex-figure-value", title=shown.reason or None),
+              html.Span(present.shown_unit(info, lang), className="ex-figure-unit")]
+    if win.query is not None:
+        figure.append(html.Span(f"{win.query.start:%Y-%m-%d} – {win.query.end:%Y-%m-%d}", className="ex-figure-dates"))
+    figure.append(html.Span(provenance(info, view["parts"], view["as_of"].get(state.area), lang),
+                            className="ex-figure-asof"))
+    figure += [html.Span(note, className="ex-figure-note") for note in win.notes]
     return crumbs, heading, figure
+
+
+def provenance(info: dict, parts: list[dict] | None, as_of: date | None, lang: str) -> str:
+    """"来源：12345 热线工单 · 数据截至2026-12-04" (or that the source never reported here)."""
+    source = source_text(info, parts, lang)
+    if as_of is None:
+        return text.t("explore12.never_delivered", lang, source=source)
+    return (text.t("explore12.source", lang, source=source) + " · "
+            + text.t("explore12.as_of", lang, date=as_of.isoformat()))
 
 
 # --------------------------------------------------------------------------- tables
@@ -226,13 +455,16 @@ def value_header(info: dict, lang: str) -> str:
     return text.t("explore.value_in", lang, unit=unit) if unit else text.t("explore.value", lang)
 
 
-def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, key_header: str | None = None) -> dict:
-    """A query frame as the stored table: labelled columns, display values, small counts masked.
+def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, marks: list | None = None,
+                 partial: list[str] | None = None, key_header: str | None = None) -> dict:
+    """A query frame as the stored table: labelled columns, display values, hidden cells marked.
 
     ``frame`` has ``value`` and any of ``period``, ``key``, ``label``, ``label_en``;
-    ``key_header`` names the key column (area codes unless told otherwise).
+    ``marks`` gives each row's mask ("<5", "*", or None: shown), decided for the whole
+    view by ``export.suppress``; ``partial`` each row's partial-period label ("" when
+    whole), which adds a completeness column; ``key_header`` names the key column (area
+    codes unless told otherwise).
     """
-    unit = info.get("unit") or ""
     out = pd.DataFrame(index=frame.index)
     columns = []
     if "period" in frame:
@@ -244,10 +476,13 @@ def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, masked: bool, ke
     if "label" in frame:
         out["label"] = frame["label_en"] if lang == "en" and "label_en" in frame else frame["label"]
         columns.append({"field": "label", "headerName": text.t("explore.name", lang)})
-    out["value"] = [present.display_value(v, info) for v in frame["value"].tolist()]
+    values = [present.display_value(v, info) for v in frame["value"].tolist()]
+    out["value"] = pd.Series([m if m else v for v, m in zip(values, marks or [None] * len(values))],
+                             index=frame.index, dtype=object)
     columns.append({"field": "value", "headerName": value_header(info, lang)})
-    if masked and export.counts_people(unit):
-        out = export.mask_small_counts(out, ["value"])
+    if partial is not None:
+        out["partial"] = [text.t("explore12.partial_row", lang, span=p) if p else "" for p in partial]
+        columns.append({"field": "partial", "headerName": text.t("explore12.partial_column", lang)})
     rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in out.to_dict("records")]
     return {"columns": columns, "rows": rows}
@@ -263,19 +498,22 @@ def table_frame(table: dict | None) -> pd.DataFrame:
 
 
 def plotted(value):
-    """What a chart draws for a cell: masked cells ("<5") are not drawn at all."""
+    """What a chart draws for a cell: hidden cells ("<5", "*") and missing ones are not drawn."""
     return None if isinstance(value, str) or value is None else value
 
 
 def hover_text(value, info: dict, lang: str) -> str:
-    """A table cell (display units, or a masked "<5") with its unit, for a tooltip."""
-    return present.show(value, info, lang, scaled=True).with_unit
+    """A table cell (display units, or a hidden "<5") with its unit, for a tooltip; "—" says why."""
+    shown = present.show(value, info, lang, scaled=True)
+    if shown.n is None and not isinstance(value, str):
+        return text.t("explore12.no_value_reason", lang, dash=shown.text, reason=shown.reason)
+    return shown.with_unit
 
 
 def bar_label(value, info: dict) -> str:
-    """The figure written after a bar: short, the unit is on the axis."""
-    if isinstance(value, str) or value is None:
-        return value or ""
+    """The figure written after a bar: short, the unit is on the axis; "—" for no figure."""
+    if isinstance(value, str):
+        return value
     return present.show(value, info, scaled=True).text
 
 
@@ -303,7 +541,7 @@ def empty_figure(message: str, height: int = 320) -> go.Figure:
 
 # --------------------------------------------------------------------------- trend
 
-def cached_view(fn):
+def cached_view(fn: Callable[[str], tuple]) -> Callable[[str | None], tuple]:
     """A view callback (URL state -> figure, table, ...) built once per URL state, day
     (relative periods) and data version, through the app's cache; figures as plain dicts,
     what the browser gets anyway and cheap to cache and copy."""
@@ -315,28 +553,68 @@ def cached_view(fn):
     shared = data_cache.cached(plain)
 
     @functools.wraps(fn)
-    def view(search_state):
+    def view(search_state: str | None) -> tuple:
         return shared(search_state or "", settings.local_today().isoformat())
 
     return view
 
 
-def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure:
+def _partial_segments(xs: list, ys: list, partial: list[str]) -> tuple[list, list]:
+    """The dashed pieces of a line: each partial point joined to its drawn neighbours."""
+    px: list = []
+    py: list = []
+    for i, label in enumerate(partial):
+        if not label or ys[i] is None:
+            continue
+        for j in (i - 1, i, i + 1):
+            if 0 <= j < len(xs):
+                px.append(xs[j])
+                py.append(ys[j])
+        px.append(None)
+        py.append(None)
+    return px, py
+
+
+def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str | None = None,
+                 partial: list[str] | None = None) -> go.Figure:
+    """One line per area; a period its data does not cover in full is dashed, hollow and
+    labelled ("至12月4日"); a missing period is a gap, never a fall to zero."""
     rows = table["rows"]
-    if not rows:
-        return empty_figure(text.t("explore.no_data_for_this_period", lang))
+    if not rows or all(plotted(r["value"]) is None and not isinstance(r["value"], str) for r in rows):
+        return empty_figure(message or text.t("explore.no_data_for_this_period", lang))
     fig = go.Figure()
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(row.get("label") or "", []).append(row)
-    for i, (name, items) in enumerate(groups.items()):
+    groups: dict[str, list[tuple[dict, str]]] = {}
+    for row, label in zip(rows, partial or [""] * len(rows)):
+        groups.setdefault(row.get("label") or "", []).append((row, label))
+    for i, (name, pairs) in enumerate(groups.items()):
+        color = PALETTE[i % len(PALETTE)]
+        items = [r for r, _ in pairs]
+        partials = [p for _, p in pairs]
+        xs = [r["period"] for r in items]
+        ys = [plotted(r["value"]) for r in items]
+        solid = [None if p else y for y, p in zip(ys, partials)]
+        hover = [hover_text(r["value"], info, lang) + (f" · {p}" if p else "") for r, p in zip(items, partials)]
         fig.add_trace(go.Scatter(
-            x=[r["period"] for r in items], y=[plotted(r["value"]) for r in items], name=name,
-            mode="lines+markers", line=dict(color=PALETTE[i % len(PALETTE)], width=3 if i == 0 else 2),
-            marker=dict(size=5), text=[hover_text(r["value"], info, lang) for r in items],
+            x=xs, y=solid, name=name, mode="lines+markers",
+            line=dict(color=color, width=3 if i == 0 else 2), marker=dict(size=5), text=hover,
             customdata=[r.get("code") for r in items],
             hovertemplate="%{x}<br>" + (f"{name}: " if compare else "") + "%{text}<extra></extra>",
         ))
+        px, py = _partial_segments(xs, ys, partials)
+        if px:
+            fig.add_trace(go.Scatter(
+                x=px, y=py, mode="lines", line=dict(color=color, width=2, dash="dot"), hoverinfo="skip",
+                showlegend=False, name=name,
+            ))
+            points = [k for k, p in enumerate(partials) if p and ys[k] is not None]
+            fig.add_trace(go.Scatter(
+                x=[xs[k] for k in points], y=[ys[k] for k in points], mode="markers+text", showlegend=False,
+                marker=dict(size=8, color="white", line=dict(color=color, width=2)), name=name,
+                text=[partials[k] for k in points], textposition="top center",
+                textfont=dict(size=11, color="#5f6b7a"), hovertext=[hover[k] for k in points],
+                hovertemplate="%{x}<br>" + (f"{name}: " if compare else "") + "%{hovertext}<extra></extra>",
+                cliponaxis=False,
+            ))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
@@ -346,6 +624,16 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
     return _layout(fig, height=260, info=info, legend=compare)
 
 
+def _view(search_state: str) -> tuple[urlstate.ExploreState, dict, dict]:
+    state = read_state(search_state)
+    info = _info(state.metric)
+    return state, info, view_figures(search_state or "", settings.local_today().isoformat())
+
+
+def _no_window_message(state: urlstate.ExploreState, view: dict) -> str:
+    return " ".join(view["window"].notes) or text.t("explore.no_data_for_this_period", state.lang)
+
+
 @callback(
     Output(Explore.TREND, "figure"),
     Output(Explore.TREND_DATA, "data"),
@@ -353,22 +641,23 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool) -> go.Figure
 )
 @cached_view
 def render_trend(search_state: str):
-    state = read_state(search_state)
-    period = periods.resolve_state(state)
     try:
-        info = _info(state.metric)
-        if state.compare:
-            codes = [state.area, *[c for c in state.compare if areas.get(c) is not None]]
-            frame = query.compare_series(state.metric, codes, period.start, period.end, state.grain)
-        else:
-            frame = query.series(state.metric, state.area, period.start, period.end, state.grain)
-            place = areas.get(state.area) or {}
-            frame = frame.assign(key=state.area, label=place.get("name", state.area),
-                                 label_en=place.get("name_en") or place.get("name", state.area))
+        state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
         return empty_figure(str(err)), None
-    table = figure_table(frame[["period", "key", "label", "label_en", "value"]], info, state.lang, masked=False)
-    return trend_figure(table, info, state.lang, bool(state.compare)), table
+    win = view["window"]
+    if win.query is None:
+        return empty_figure(_no_window_message(state, view)), None
+    records = view["trend"]
+    frame = pd.DataFrame(records, columns=["period", "key", "label", "label_en", "value"])
+    marks = [view["marks"].get(("trend", r["key"], r["period"])) for r in records]
+    partial = [partial_label(covered_part(r["period"], win.grain, win.query, view["as_of"].get(r["key"]))
+                             if r["value"] is not None else None, r["period"], state.lang) for r in records]
+    table = figure_table(frame, info, state.lang, marks=marks, partial=partial)
+    message = None
+    if all(view["as_of"].get(code) is None for code in view["as_of"]):
+        message = provenance(info, view["parts"], None, state.lang)
+    return trend_figure(table, info, state.lang, bool(state.compare), message, partial), table
 
 
 # --------------------------------------------------------------------------- breakdown
@@ -381,7 +670,7 @@ def _top_keys(rows: list[dict], limit: int = MAX_KEYS) -> list[str]:
     return seen[:limit]
 
 
-def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> go.Figure:
+def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, partial: list[str] | None = None) -> go.Figure:
     lang = state.lang
     rows = table["rows"]
     if not rows:
@@ -389,6 +678,7 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
                    else text.t("explore.no_breakdown_for_this_period", lang))
         return empty_figure(message)
     clickable = state.by == "children"
+    partial = partial or [""] * len(rows)
     if state.chart == "bars":
         ordered = list(reversed(rows))  # largest at the top of a horizontal bar chart
         fig = go.Figure(go.Bar(
@@ -398,6 +688,14 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
             hovertext=[hover_text(r["value"], info, lang) for r in ordered],
             cliponaxis=False, hovertemplate="%{y}: %{hovertext}<extra></extra>",
         ))
+        undrawn = [r for r in ordered if plotted(r["value"]) is None]
+        if undrawn:  # no bar for a hidden or missing figure, but its "<5", "*" or "—" is written
+            fig.add_trace(go.Scatter(
+                x=[0] * len(undrawn), y=[r["label"] for r in undrawn], mode="text", textposition="middle right",
+                text=[bar_label(r["value"], info) for r in undrawn], textfont=dict(color="#5f6b7a"),
+                hovertext=[hover_text(r["value"], info, lang) for r in undrawn], customdata=[r["code"] for r in undrawn],
+                hovertemplate="%{y}: %{hovertext}<extra></extra>", showlegend=False, cliponaxis=False,
+            ))
         height = max(300, min(900, 28 * len(rows) + 80))
         fig = _layout(fig, height=height, info=info, legend=False, margin_left=120)
         fig.update_layout(margin=dict(r=90))  # room for the value written after each bar
@@ -406,34 +704,45 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
                          title=dict(text=present.shown_unit(info, lang), font=dict(size=12)))
     else:
         keys = _top_keys(rows)
-        by_key: dict[str, list[dict]] = {k: [r for r in rows if r["code"] == k] for k in keys}
+        by_key: dict[str, list[tuple[dict, str]]] = {
+            k: [(r, p) for r, p in zip(rows, partial) if r["code"] == k] for k in keys}
         ratio = info.get("kind") == "ratio"
         if state.chart == "stacked":
             fig = go.Figure()
             for i, key in enumerate(keys):
-                items = by_key[key]
+                items = [r for r, _ in by_key[key]]
+                labels = [p for _, p in by_key[key]]
+                hover = [hover_text(r["value"], info, lang) + (f" · {p}" if p else "") for r, p in by_key[key]]
                 trace = dict(x=[r["period"] for r in items], y=[plotted(r["value"]) for r in items],
-                             name=items[0]["label"], customdata=[key] * len(items),
-                             text=[hover_text(r["value"], info, lang) for r in items],
+                             name=items[0]["label"], customdata=[key] * len(items), text=hover,
                              hovertemplate=f"{items[0]['label']}<br>%{{x}}: %{{text}}<extra></extra>")
+                color = PALETTE[i % len(PALETTE)]
                 if ratio:  # shares do not stack: one line per key instead
-                    fig.add_trace(go.Scatter(mode="lines+markers", line=dict(color=PALETTE[i % len(PALETTE)]), **trace))
-                else:
-                    fig.add_trace(go.Bar(marker=dict(color=PALETTE[i % len(PALETTE)]), textposition="none", **trace))
+                    fig.add_trace(go.Scatter(mode="lines+markers", line=dict(color=color),
+                                             marker=dict(symbol=["circle-open" if p else "circle" for p in labels]),
+                                             **trace))
+                else:  # a partial period's bar pale and hatched: not a fall, a period still running
+                    fig.add_trace(go.Bar(marker=dict(color=color, opacity=[0.45 if p else 1 for p in labels],
+                                                     pattern=dict(shape=["/" if p else "" for p in labels])),
+                                         textposition="none", **trace))
             fig.update_layout(barmode="stack")
             fig = _layout(fig, height=380, info=info)
         else:
             cols = 3 if len(keys) > 4 else 2 if len(keys) > 1 else 1
             nrows = math.ceil(len(keys) / cols)
-            titles = [by_key[k][0]["label"] for k in keys]
+            titles = [by_key[k][0][0]["label"] for k in keys]
             fig = make_subplots(rows=nrows, cols=cols, shared_xaxes=True, shared_yaxes=True, subplot_titles=titles,
                                 vertical_spacing=0.12 if nrows > 1 else 0.2, horizontal_spacing=0.04)
             for i, key in enumerate(keys):
-                items = by_key[key]
+                items = [r for r, _ in by_key[key]]
+                labels = [p for _, p in by_key[key]]
                 fig.add_trace(go.Scatter(
                     x=[r["period"] for r in items], y=[plotted(r["value"]) for r in items], mode="lines+markers",
-                    name=items[0]["label"], line=dict(color=PALETTE[0], width=2), marker=dict(size=4),
-                    customdata=[key] * len(items), text=[hover_text(r["value"], info, lang) for r in items],
+                    name=items[0]["label"], line=dict(color=PALETTE[0], width=2),
+                    marker=dict(size=[7 if p else 4 for p in labels],
+                                symbol=["circle-open" if p else "circle" for p in labels]),
+                    customdata=[key] * len(items),
+                    text=[hover_text(r["value"], info, lang) + (f" · {p}" if p else "") for r, p in by_key[key]],
                     hovertemplate=f"{items[0]['label']}<br>%{{x}}: %{{text}}<extra></extra>",
                 ), row=i // cols + 1, col=i % cols + 1)
             fig = _layout(fig, height=max(300, 170 * nrows + 40), info=info, legend=False)
@@ -453,24 +762,43 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState) -> g
 )
 @cached_view
 def render_breakdown(search_state: str):
-    state = read_state(search_state)
-    period = periods.resolve_state(state)
     try:
-        info = _info(state.metric)
-        if state.chart == "bars":
-            frame = query.breakdown(state.metric, state.area, period.start, period.end, by=state.by)
-        else:
-            frame = query.breakdown_series(state.metric, state.area, period.start, period.end, state.grain, by=state.by)
+        state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
         return empty_figure(str(err)), None, ""
-    key_header = None if state.by == "children" else text.pick(DIMENSION_LABELS.get(state.by, (state.by, state.by)),
-                                                                state.lang)
-    table = figure_table(frame, info, state.lang, masked=True, key_header=key_header)
-    masked = any(isinstance(r["value"], str) for r in table["rows"])
-    note = ui.masked_note(state.lang) if masked else ""
+    lang = state.lang
+    win = view["window"]
+    if win.query is None:
+        return empty_figure(_no_window_message(state, view)), None, ""
+    if view["below"]:
+        level = text.t(f"explore12.level.{view['below']}", lang)
+        message = text.t("explore12.not_recorded_below", lang, level=level)
+        return empty_figure(message), None, message
+    key_header = None if state.by == "children" else text.pick(DIMENSION_LABELS.get(state.by, (state.by, state.by)), lang)
+    partial = None
+    if state.chart == "bars":
+        records = view["bars"]
+        frame = pd.DataFrame(records, columns=["key", "label", "label_en", "value"])
+        marks = [view["marks"].get(("bars", r["key"])) for r in records]
+    else:
+        records = view["cube"]
+        frame = pd.DataFrame(records, columns=["period", "key", "label", "label_en", "value"])
+        marks = [view["marks"].get(("cube", r["period"], r["key"])) for r in records]
+        as_of = view["as_of"].get(state.area)
+        partial = [partial_label(covered_part(r["period"], win.grain, win.query, as_of)
+                                 if r["value"] is not None else None, r["period"], lang) for r in records]
+    table = figure_table(frame, info, lang, marks=marks, partial=partial, key_header=key_header)
+    notes = []
+    if any(m for m in marks):
+        notes.append(ui.masked_note(lang))
+    if any(m == export.SUPPRESSED for m in view["marks"].values()):
+        notes.append(text.t("explore12.suppressed_note", lang, n=export.SMALL_COUNT_THRESHOLD))
+    if partial and any(partial):
+        span = next(p for p in reversed(partial) if p)
+        notes.append(text.t("explore12.partial_note", lang, span=span))
     if state.by == "children" and table["rows"]:
-        note = (note + " " if note else "") + text.t("explore.click_a_bar_to_drill_down", state.lang)
-    return breakdown_figure(table, info, state), table, note
+        notes.append(text.t("explore.click_a_bar_to_drill_down", lang))
+    return breakdown_figure(table, info, state, partial), table, " ".join(notes)
 
 
 # --------------------------------------------------------------------------- map
@@ -545,14 +873,15 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
 )
 @cached_view
 def render_map(search_state: str):
-    state = read_state(search_state)
-    period = periods.resolve_state(state)
     try:
-        info = _info(state.metric)
-        frame = query.breakdown(state.metric, CITY, period.start, period.end, by="children")
+        state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
         return empty_figure(str(err)), None
-    table = figure_table(frame, info, state.lang, masked=True)
+    if view["window"].query is None:
+        return empty_figure(_no_window_message(state, view)), None
+    records = view["map"]
+    frame = pd.DataFrame(records, columns=["key", "label", "label_en", "value"])
+    table = figure_table(frame, info, state.lang, marks=[view["marks"].get(("map", r["key"])) for r in records])
     # colours follow the display values (percentages for ratios), which the colour bar shows
     fig, codes = map_figure(table, info, state.area, state.lang)
     return fig, dict(table, trace_codes=codes)
@@ -579,16 +908,43 @@ def render_table(which, trend, breakdown, district_map):
     return table.get("rows", []), columns
 
 
+def about_frame(search_state: str | None) -> pd.DataFrame:
+    """The workbook's "About" sheet: metric, area, period, source and as-of, the masking rule."""
+    state = read_state(search_state)
+    lang = state.lang
+    rows = []
+    try:
+        state, info, view = _view(search_state or "")
+        place = areas.get(state.area) or {"name": state.area}
+        win = view["window"]
+        span = win.query or win.period
+        rows = [
+            (text.t("explore12.about_metric", lang), f"{ui.metric_name(info, lang)} ({state.metric})"),
+            (text.t("explore12.about_area", lang), f"{ui.area_name(place, lang)} ({state.area})"),
+            (text.t("explore12.about_period", lang), f"{span.start:%Y-%m-%d} – {span.end:%Y-%m-%d}"),
+            (text.t("explore12.about_source", lang), provenance(info, view["parts"], view["as_of"].get(state.area), lang)),
+            *[(text.t("explore12.about_note", lang), note) for note in win.notes],
+        ]
+        if export.counts_people(info.get("unit")):
+            rows.append((text.t("explore12.about_masking", lang), ui.masked_note(lang) + " "
+                         + text.t("explore12.suppressed_note", lang, n=export.SMALL_COUNT_THRESHOLD)))
+    except (areas.UnknownArea, query.UnknownMetric, ValueError):
+        pass
+    return pd.DataFrame(rows, columns=[text.t("explore12.about_item", lang), text.t("explore12.about_value", lang)])
+
+
 def download(kind: str, which: str, tables: dict[str, dict | None], search_state: str | None) -> dict:
-    """The ``dcc.Download`` payload: the shown table as CSV, or every table as Excel sheets."""
+    """The ``dcc.Download`` payload: the shown table as CSV, or every table as Excel sheets
+    with an "About" sheet saying where the figures come from and how far they reach."""
     state = read_state(search_state)
     period = periods.resolve_state(state)
     base = [state.metric, state.area, f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"]
     if kind == "csv":
         frame = table_frame(tables.get(which))
-        return dcc.send_bytes(export.to_csv_bytes(frame), export.download_name(*base, which, ext="csv"))
+        return send_bytes(export.to_csv_bytes(frame), export.download_name(*base, which, ext="csv"))
     sheets = {text.pick(TABLE_LABELS[name], state.lang): table_frame(tables.get(name)) for name in TABLE_LABELS}
-    return dcc.send_bytes(export.to_excel_bytes(sheets), export.download_name(*base, ext="xlsx"))
+    sheets[text.t("explore12.about_sheet", state.lang)] = about_frame(search_state)
+    return send_bytes(export.to_excel_bytes(sheets), export.download_name(*base, ext="xlsx"))
 
 
 @callback(

@@ -6,11 +6,15 @@ read (and tested) without a browser.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
+from sqlalchemy import Engine
 
-from data import areas, export, labels, periods, present, query, text, urlstate
+from data import areas, coverage, export, labels, periods, present, query, text, urlstate
 from layouts import components as ui
 from layouts.components import BAD
 from layouts.ids import Overview
@@ -20,6 +24,8 @@ WORSENING_PERCENT = 10.0  # a relative move this large against the last period i
 WORSENING_POINTS = 2.0  # ... and for a ratio, this many percentage points
 RISING_CATEGORIES = 3
 MAX_ATTENTION = 10
+LAGGING_NAMES = 3  # communities named in a "not reported" line before "and N more"
+ACTIVE_DAYS = 92  # a community whose report stopped longer ago than this no longer counts as late
 
 
 def area_options(code: str | list | None, search: str | None, lang: str, *, extra: list | None = None) -> list[dict]:
@@ -100,19 +106,22 @@ def _explore_href(metric: str, area: str, lang: str, **extra) -> str:
 
 
 def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, overdue=None, still_open=None,
-                    categories: pd.DataFrame | None = None, area: str, lang: str) -> list[dict]:
+                    categories: pd.DataFrame | None = None, area: str, lang: str,
+                    late: list[dict] | None = None) -> list[dict]:
     """What a leader should look at today, most serious first.
 
     Ratios below (or, where lower is better, above) target; metrics that moved the wrong
     way against the last period by more than a threshold; overdue and open 12345 work
     orders; and the complaint categories that rose most (``categories`` has ``label``,
-    ``label_en``, ``current`` and ``previous``).
+    ``label_en``, ``current`` and ``previous``). ``late`` are the sources that have not
+    delivered (``late_items``): their figures are left out of ``current``/``previous``
+    by the caller, so a late report is flagged as late, never as a drop.
     """
-    items: list[dict] = []
+    items: list[dict] = list(late or [])
     flagged: set[str] = set()
     for code, info in infos.items():
         target, value = info.get("target"), current.get(code)
-        if ui.is_missing(target) or ui.is_missing(value):
+        if value is None or ui.is_missing(target) or ui.is_missing(value):
             continue
         lower = info.get("better") == "lower"
         if (value > target) if lower else (value < target):
@@ -161,13 +170,260 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     return items[:MAX_ATTENTION]
 
 
-def _kpi_section(domain: str, infos, current, previous, last_year, trends, area, lang):
-    cards = [
-        ui.kpi_card(infos[code], current.get(code), previous.get(code), last_year.get(code), trends.get(code, []),
-                    lang, href=_explore_href(code, area, lang))
-        for code in KPIS[domain]
-    ]
-    return ui.domain_section(labels.domain_label(domain, lang), cards)
+# --------------------------------------------------------------------------- honest figures
+# Each card's period ends where its metric's data ends, and is compared like-for-like
+# (DOMAIN.md, "Time, completeness and provenance"): periods.cut, coverage.as_of.
+
+OK, CARRIED, LATE, STALE, MONTHLY, NONE = "ok", "carried", "late", "stale", "monthly", "none"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card's figures and what they cover.
+
+    ``state``: ``ok`` (the period cut to the data), ``carried`` (a stock's latest report
+    before the period, within its carry-forward window), ``late`` (the source has not
+    delivered for the period: "not yet reported"), ``stale`` (a stock's latest report is
+    beyond its window), ``monthly`` (a monthly report and a window that cuts its months),
+    ``none`` (the source never delivered for the area). ``lagging`` lists (source,
+    community, data-through day) of communities under the area whose report for
+    ``period`` is missing: the area's sum lacks them, so its change is not compared.
+    """
+
+    code: str
+    info: dict
+    state: str
+    sources: tuple[str, ...] = ()
+    as_of: date | None = None
+    period: periods.Period | None = None
+    previous: periods.Period | None = None
+    last_year: periods.Period | None = None
+    lagging: tuple[tuple[str, str, date], ...] = ()
+    behind: bool = False  # the data stops before the asked period ends (a late source, if not OK)
+    value: float | None = None
+    before: float | None = None
+    year_ago: float | None = None
+
+    @property
+    def comparable(self) -> bool:
+        """True when a change against last period means something (no report missing)."""
+        return self.state in (OK, CARRIED) and not self.lagging
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def day_label(day: date, grain: str, lang: str, *, year: int | None = None) -> str:
+    """How far data reaches, as a card says it: "12月4日" / "4 Dec", a monthly report's
+    "11月" / "November"; the year is added when it is not ``year``."""
+    whole_month = grain == "month" and day == periods.month_end(day)
+    en = text.is_en(lang)
+    if en:
+        words = (text.month_name(day.month, lang) if whole_month
+                 else f"{day.day} {text.month_name(day.month, lang, short=True)}")
+    else:
+        words = text.month_name(day.month, lang) + ("" if whole_month else f"{day.day}日")
+    if year is None or day.year == year:
+        return words
+    return f"{words} {day.year}" if en else f"{day.year}年{words}"
+
+
+def span_label(span: periods.Period, lang: str, *, year: int | None = None) -> str:
+    """A compared period, short: "12月1–4日", "11月", "10–11月" / "1–4 Dec", "Nov", "Oct–Nov";
+    the year is added when it is not ``year``."""
+    start, end = span.start, span.end
+    if start.year != end.year:
+        return text.pick(periods.describe(start, end), lang)
+    en = text.is_en(lang)
+
+    def month(d: date) -> str:
+        return text.month_name(d.month, lang, short=True) if en else str(d.month)
+
+    if start == periods.month_start(start) and end == periods.month_end(end):
+        words = month(start) if start.month == end.month else f"{month(start)}–{month(end)}"
+        words = words if en else words + "月"
+    elif start.month == end.month:
+        days = str(start.day) if start == end else f"{start.day}–{end.day}"
+        words = f"{days} {month(start)}" if en else f"{start.month}月{days}日"
+    else:
+        words = (f"{start.day} {month(start)} – {end.day} {month(end)}" if en
+                 else f"{start.month}月{start.day}日–{end.month}月{end.day}日")
+    if year is None or start.year == year:
+        return words
+    return f"{words} {start.year}" if en else f"{start.year}年{words}"
+
+
+def _parts(info: dict, engine: Engine | None) -> list[dict] | None:
+    if info.get("kind") != "ratio":
+        return None
+    return [query.metric_info(info[role], engine=engine) or {} for role in ("numerator", "denominator")]
+
+
+def _carried(info: dict, period: periods.Period, as_of: date) -> periods.Period | None:
+    """The latest whole report period of a stock up to ``period``'s end (a month)."""
+    grain = info.get("grain") or "day"
+    last = min(as_of, period.end)
+    for first in (periods.month_start(last), periods.add_months(periods.month_start(last), -1)):
+        month = periods.Period(first, periods.month_end(first), *periods.describe(first, periods.month_end(first)),
+                               "month")
+        found = periods.cut(month, as_of, grain)
+        if found is not None:
+            return found
+    return None
+
+
+def _carry_months(info: dict) -> int:
+    months = info.get("carry_months")
+    return 0 if months is None or present.is_missing(months) else int(months)
+
+
+def _lagging(sources: tuple[str, ...], area: dict, span: periods.Period,
+             found: dict[str, dict[str, tuple[date, date]]]) -> tuple[tuple[str, str, date], ...]:
+    """Communities under ``area`` whose source's data stops before ``span`` ends, while
+    still reporting recently (one that stopped long ago is no longer late, just gone).
+    ``found`` is ``coverage.spans()``."""
+    if area["level"] in ("community", "grid"):
+        return ()
+    prefix = areas.subtree_prefix(area["code"], area["level"])
+    recent = span.start - timedelta(days=ACTIVE_DAYS)
+    return tuple(sorted(
+        (source, code, last) for source in sources for code, (_, last) in found.get(source, {}).items()
+        if code.startswith(prefix) and recent <= last < span.end))
+
+
+def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine | None = None,
+              spans: dict[str, dict[str, tuple[date, date]]] | None = None) -> Card:
+    """What one card shows for ``period`` in ``area`` (a register row), before its figures.
+    ``spans`` is ``coverage.spans()``, read once for all the cards."""
+    parts = _parts(info, engine)
+    sources = tuple(dict.fromkeys(s for s in (coverage.source_of(r) for r in (parts or [info])) if s))
+    grain = info.get("grain") or "day"
+    as_of = coverage.as_of(info, area["code"], parts=parts, engine=engine)
+    card = Card(info["code"], info, NONE, sources, as_of, behind=as_of is not None and as_of < period.end)
+    if as_of is None:
+        return card
+    cut = periods.cut(period, as_of, grain)
+    if cut is None and info.get("kind") == "stock":
+        carried = _carried(info, period, as_of)
+        if carried is None or _month_index(period.end) - _month_index(carried.end) > _carry_months(info):
+            return replace(card, state=STALE, period=carried)
+        card, cut = replace(card, state=CARRIED), carried
+    elif cut is None:
+        return replace(card, state=MONTHLY if as_of >= period.end else LATE)
+    else:
+        card = replace(card, state=OK)
+    return replace(card, period=cut, previous=periods.previous(cut), last_year=periods.same_period_last_year(cut),
+                   lagging=_lagging(sources, area, cut, coverage.spans(engine=engine) if spans is None else spans))
+
+
+def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = None) -> dict[str, Card]:
+    """The cards with their figures: one ``query.values`` per distinct period, not per card."""
+    wanted: dict[tuple[date, date], list[str]] = {}
+    for card in cards.values():
+        if card.state in (OK, CARRIED):
+            for span in (card.period, card.previous, card.last_year):
+                if span is not None:
+                    wanted.setdefault((span.start, span.end), []).append(card.code)
+    found = {key: query.values(list(dict.fromkeys(codes)), area, key[0], key[1], engine=engine)
+             for key, codes in wanted.items()}
+
+    def get(code: str, span: periods.Period | None):
+        return None if span is None or (span.start, span.end) not in found else found[(span.start, span.end)].get(code)
+
+    return {code: replace(card, value=get(code, card.period), before=get(code, card.previous),
+                          year_ago=get(code, card.last_year)) if card.state in (OK, CARRIED) else card
+            for code, card in cards.items()}
+
+
+def kpi_cards(codes: list[str], area: dict, period: periods.Period, *, engine: Engine | None = None) -> dict[str, Card]:
+    """Every KPI card of ``area`` (a register row) for ``period``, its figures filled in."""
+    cards = {}
+    spans = coverage.spans(engine=engine)
+    for code in codes:
+        info = query.metric_info(code, engine=engine)
+        if info is not None:
+            cards[code] = plan_card(info, area, period, engine=engine, spans=spans)
+    return fill_cards(cards, area["code"], engine=engine)
+
+
+def _source_name(source: str, lang: str) -> str:
+    names = text.group("source")
+    return text.pick(names[source], lang) if source in names else source
+
+
+def late_items(cards: dict[str, Card], lang: str, *, names: dict[str, str] | None = None,
+               year: int | None = None) -> list[dict]:
+    """"党组织月报未报送（截至11月）": a source that has not delivered for the period, once per
+    source, and the communities whose report is missing from an area's sum. ``names``
+    gives the communities' names by code."""
+    items: list[dict] = []
+    seen: set[str] = set()
+    for card in cards.values():
+        grain = card.info.get("grain") or "day"
+        if card.state in (LATE, CARRIED, STALE) and card.behind and card.as_of is not None:
+            for source in card.sources:
+                if source in seen:
+                    continue
+                seen.add(source)
+                items.append({"tone": "warn", "tag": text.t("overview.late", lang), "rank": 1,
+                              "text": text.t("overview.late_text", lang, source=_source_name(source, lang),
+                                             day=day_label(card.as_of, grain, lang, year=year))})
+        for source in dict.fromkeys(s for s, _, _ in card.lagging):
+            if "lag:" + source in seen:
+                continue
+            seen.add("lag:" + source)
+            late = [(code, last) for s, code, last in card.lagging if s == source]
+            shown = [(names or {}).get(code, code) for code, _ in late[:LAGGING_NAMES]]
+            who = text.t("word.list_separator", lang).join(shown)
+            if len(late) > LAGGING_NAMES:
+                who += text.t("overview.and_more", lang, count=len(late), more=len(late) - LAGGING_NAMES)
+            items.append({"tone": "warn", "tag": text.t("overview.late", lang), "rank": 1,
+                          "text": text.t("overview.late_communities", lang, source=_source_name(source, lang),
+                                         names=who, day=day_label(max(last for _, last in late), grain, lang,
+                                                                  year=year))})
+    return items
+
+
+def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date):
+    """One card as the page draws it: the figure, what it covers and was compared with, its source."""
+    info, grain = card.info, card.info.get("grain") or "day"
+    source = text.t("word.list_separator", lang).join(_source_name(s, lang) for s in card.sources)
+    through = day_label(card.as_of, grain, lang, year=year) if card.as_of else None
+    title = (text.t("overview.provenance", lang, source=source, day=day_label(card.as_of, "day", lang))
+             if card.as_of else text.t("overview.provenance_none", lang, source=source))
+    shown = note = as_of = reason = None
+    if card.state == LATE:
+        shown, note = text.t("overview.not_reported", lang), text.t("overview.through", lang, day=through)
+    elif card.state == STALE:
+        reason = text.t("overview.stale", lang, months=_carry_months(info), day=through)
+    elif card.state == MONTHLY:
+        reason = text.t("overview.monthly_only", lang)
+    elif card.state in (OK, CARRIED) and card.period is not None and card.previous is not None:
+        note = text.t("overview.vs", lang, now=span_label(card.period, lang, year=year),
+                      then=span_label(card.previous, lang, year=card.period.start.year))
+        if card.last_year is not None:
+            title += " · " + text.t("overview.vs", lang, now=span_label(card.period, lang, year=year),
+                                    then=span_label(card.last_year, lang, year=year))
+        if card.state == CARRIED:
+            as_of = text.t("overview.through", lang, day=day_label(card.period.end, grain, lang, year=year))
+    if card.lagging:
+        note = text.t("overview.some_missing", lang, count=len({c for _, c, _ in card.lagging}))
+    partial = None
+    if trend and card.as_of is not None:  # the last month's point, when the month is not over
+        last, reach = trend[-1][0], min(card.as_of, period_end)
+        if last <= reach < periods.month_end(last):
+            partial = text.t("overview.partial_month", lang, day=day_label(reach, "day", lang, year=year))
+    compared = card.state in (OK, CARRIED) and not card.lagging
+    return ui.kpi_card(info, card.value, card.before if compared else None, card.year_ago if compared else None,
+                       [v for _, v in trend], lang, href=_explore_href(card.code, area, lang), shown=shown,
+                       note=note, as_of=as_of, title=title, reason=reason, partial=partial)
+
+
+def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period):
+    shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end)
+             for code in KPIS[domain] if code in cards]
+    return ui.domain_section(labels.domain_label(domain, lang), shown)
 
 
 def _category_change(area: str, period: periods.Period, before: periods.Period) -> pd.DataFrame:
@@ -190,30 +446,44 @@ def render(area, period_name, start, end, lang):
         raise PreventUpdate
     state, _ = urlstate.parse_overview({"area": area, "period": period_name, "start": start, "end": end})
     period = periods.resolve_state(state)
-    before, year_ago = periods.previous(period), periods.same_period_last_year(period)
     try:
         place = areas.ancestors(area)[-1]
     except areas.UnknownArea:
         message = text.t("word.unknown_area", lang, area=area)
         return message, html.P(message, className="page-notice"), ""
     codes = all_kpis()
-    infos = {code: query.metric_info(code) for code in codes}
-    current = query.values(codes, area, period.start, period.end)
-    previous = query.values(codes, area, before.start, before.end)
-    last_year = query.values(codes, area, year_ago.start, year_ago.end)
+    cards = kpi_cards(codes, place, period)
+    infos = {code: card.info for code, card in cards.items()}
     trend_start = periods.add_months(periods.month_start(period.end), -11)
-    trends = {code: [value for _, value in points]  # one statement for every card's sparkline
-              for code, points in query.trends(codes, area, trend_start, period.end, "month").items()}
+    trends = query.trends(codes, area, trend_start, period.end, "month")  # one statement for every sparkline
     label = period.label_en if lang == "en" else period.label_zh
     heading = [
         html.Span(ui.area_name(place, lang), className="heading-area"),
         html.Span(f"{label} · {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="heading-period"),
     ]
-    kpis = [_kpi_section(d, infos, current, previous, last_year, trends, area, lang) for d in KPIS]
-    work = query.values(["hotline_overdue", "hotline_open"], area, period.start, period.end)
+    # The day every daily figure shown reaches (each card says its own; late sources are listed apart).
+    reach = [card.period.end for card in cards.values()
+             if card.state == OK and card.period is not None and card.info.get("grain") != "month"]
+    if reach:
+        heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
+                                                                                year=period.end.year)),
+                                 className="heading-as-of"))
+    kpis = [_kpi_section(d, cards, trends, area, lang, period) for d in KPIS]
+    # What needs attention compares like-for-like only: a late or partial report is not a drop.
+    current = {code: card.value for code, card in cards.items() if card.state in (OK, CARRIED)}
+    previous = {code: card.before for code, card in cards.items() if card.comparable}
+    hotline = cards.get("hotline_received")
+    now = hotline.period if hotline is not None and hotline.state == OK and hotline.period else None
+    work, categories = {}, None
+    if now is not None:
+        work = query.values(["hotline_overdue", "hotline_open"], area, now.start, now.end)
+        if hotline is not None and hotline.comparable and hotline.previous is not None:
+            categories = _category_change(area, now, hotline.previous)
+    names = {c: ui.area_name(a, lang) for c in {code for card in cards.values() for _, code, _ in card.lagging}
+             for a in [areas.get(c) or {"name": c}]}
     items = attention_items(infos, current, previous, overdue=work.get("hotline_overdue"),
-                            still_open=work.get("hotline_open"), categories=_category_change(area, period, before),
-                            area=area, lang=lang)
+                            still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
+                            late=late_items(cards, lang, names=names, year=period.end.year))
     return heading, kpis, ui.attention_list(items, lang)
 
 
@@ -232,7 +502,7 @@ def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang:
     for code, info in infos.items():
         if code in frame:
             frame[code] = present.scale(frame[code], info).round(1)
-    frame = export.mask_small_counts(frame, people)
+    frame = export.suppress_columns(frame, people)  # the children add up to the area's figure
     rows = []
     for record in frame.to_dict("records"):
         row = {"rank": record["rank"], "code": record["code"],
@@ -249,7 +519,8 @@ _MASK_AWARE_SORT = {"function": "((a, b) => { const n = v => v === null || v ===
                                 "(typeof v === 'string' ? 4.5 : v); return n(a) - n(b); })(valueA, valueB)"}
 
 
-def league_columns(infos: dict[str, dict], lang: str) -> list[dict]:
+def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | None] | None = None) -> list[dict]:
+    """The league table's columns; ``as_of`` (per metric) adds how far its data reaches to its tooltip."""
     columns = [
         {"field": "rank", "headerName": "#", "pinned": "left", "width": 64, "minWidth": 56, "sortable": False},
         {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "minWidth": 130,
@@ -257,10 +528,13 @@ def league_columns(infos: dict[str, dict], lang: str) -> list[dict]:
     ]
     for code, info in infos.items():
         unit = present.unit_label(info, lang)
+        reach = as_of.get(code) if as_of else None
         columns.append({
             "field": code,
             "headerName": f"{ui.metric_name(info, lang)}（{unit}）" if lang != "en" else f"{info['name_en']} ({unit})",
-            "headerTooltip": str(info.get("description") or ""),
+            "headerTooltip": str(info.get("description") or "") + (
+                " · " + text.t("overview.as_of", lang, day=day_label(reach, info.get("grain") or "day", lang))
+                if reach else ""),
             "type": "rightAligned", "cellDataType": False, "minWidth": 120, "wrapHeaderText": True,
             "autoHeaderHeight": True, "comparator": _MASK_AWARE_SORT,
         })
@@ -288,12 +562,20 @@ def render_league(area, period_name, start, end, sort_by, lang):
     if place is None:
         return no_update, [], []
     codes = all_kpis()
-    infos = {code: query.metric_info(code) for code in codes}
+    infos = {code: query.metric_info(code) or {} for code in codes}
     kids = areas.children(area)
     levels = text.group("league_level")
     level = text.pick(levels.get(place["level"], levels["other"]), lang)
     title = text.t("overview.league_title", lang, level=level)
     if not kids:
         return title, [], league_columns(infos, lang)
+    # The table's period ends where the freshest of its metrics' data ends; a column whose data
+    # stops earlier shows no figure (not 0), and its tooltip says how far it reaches.
+    as_of = {code: coverage.as_of(info, area, parts=_parts(info, None)) for code, info in infos.items() if info}
+    reach = [day for day in as_of.values() if day is not None]
+    cut = periods.cut(period, max(reach)) if reach else None
+    if cut is not None:
+        period = cut
+        title = text.t("overview.league_as_of", lang, title=title, span=span_label(cut, lang, year=cut.end.year))
     table = query.league_table(area, codes, period.start, period.end)
-    return title, league_rows(table, infos, sort_by or codes[0], lang), league_columns(infos, lang)
+    return title, league_rows(table, infos, sort_by or codes[0], lang), league_columns(infos, lang, as_of)

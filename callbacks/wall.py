@@ -15,6 +15,12 @@ never asks while the previous answer is outstanding. The server reads the figure
 per (area, language, day, data version) and answers with Patches, so charts are updated
 rather than rebuilt. If the warehouse cannot be read, the answer says so and every
 figure on screen is left exactly as it was; wall.js then shows how old they are.
+
+How far the figures reach (DOMAIN.md, "Time, completeness and provenance"): the header says
+when the data last loaded (``_loaded``); each panel's title row its main metrics' as-of
+(``_through``); a trend's last month, while unfinished, is marked (``_points``) and drawn
+lighter with its "至12月4日" (``patch_trend``, ``patch_hotline``); a figure whose source
+stops before its period ends and has none reads "未报送" with its as-of (``_reading``).
 """
 from __future__ import annotations
 
@@ -22,7 +28,10 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from dash import (
     ALL,
@@ -98,14 +107,95 @@ months_back = periods.months_back
 
 def _rows(rows: list[dict], lang: str, order: tuple = ()) -> list[dict]:
     """A breakdown's rows with a figure, as chart rows (largest first, or in ``order``)."""
-    rows = [(r["key"], r["label_en"], r["value"]) for r in rows if r["value"] is not None and r["value"] > 0]
+    shown = [(r["key"], r["label_en"], r["value"]) for r in rows if r["value"] is not None and r["value"] > 0]
     if order:
-        rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
-    return [{"label": member_label(k, en, lang), "value": v} for k, en, v in rows]
+        shown.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+    return [{"label": member_label(k, en, lang), "value": v} for k, en, v in shown]
 
 
-def _points(pairs, lang):
-    return [{"label": month_label(period, lang), "value": value} for period, value in pairs]
+def _points(pairs, lang, as_of: date | None = None):
+    """A trend's months as chart points; a month whose data stops before its end (this
+    month, so far) is ``partial`` and says how far it reaches. A missing month stays None."""
+    points = []
+    for period, value in pairs:
+        point = {"label": month_label(period, lang), "value": value}
+        if value is not None and as_of is not None and period <= as_of < periods.month_end(period):
+            point.update(partial=True, through=catalogue.t("wall12.partial_to", lang, day=day_label(as_of, lang)))
+        points.append(point)
+    return points
+
+
+def _reading(value, info: dict, as_of: date | None, span: tuple[date, date],
+             lang: str) -> tuple[present.Reading, bool]:
+    """``value`` as the wall writes it, and whether it is late: with no figure because its
+    source's data does not reach into ``span`` (``periods.cut`` finds nothing left of it,
+    as the overview's late cards), "未报送" with that as-of as its reason: late is not zero,
+    nor a bare "—"."""
+    reading = present.show(value, info, lang, compact=True)
+    if not present.is_missing(value) or as_of is None or as_of >= span[1]:
+        return reading, False
+    period = periods.Period(span[0], span[1], *periods.describe(*span))
+    if periods.cut(period, as_of, info.get("grain") or "day") is not None:
+        return reading, False
+    return replace(reading, number=catalogue.t("wall12.not_reported", lang),
+                   reason=catalogue.t("wall12.tile_through", lang, day=day_label(as_of, lang))), True
+
+
+def _loaded(moment: datetime | None, today: date, lang: str) -> str:
+    """The header's "数据更新于": when the data last loaded (Chengdu time, as the loads record it)."""
+    if moment is None:
+        return ""
+    when = f"{moment:%H:%M}" if moment.date() == today else f"{day_label(moment.date(), lang)} {moment:%H:%M}"
+    return catalogue.t("wall12.loaded", lang, when=when)
+
+
+def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, lang: str) -> str:
+    """A panel's title-row as-of: "数据截至12月4日", or a monthly report's month ("党组织月报截至11月").
+
+    Sources within a day of the freshest share one date, the earliest of them (a daily
+    source delivered yesterday is on time): every figure they give reaches it. A source
+    further behind, or one that never delivered here, is named with its own date."""
+    def day(code):
+        as_of = reach[code]
+        if (metrics[code].get("grain") or "day") == "month":
+            return month_label(as_of, lang) if lang == "en" else f"{as_of.month}月"
+        return day_label(as_of, lang)
+
+    def source(code):
+        return _source_name(code, metrics, sources, lang)
+
+    known = [c for c in codes if reach.get(c) is not None]
+    if not known:
+        return catalogue.t("wall12.not_reported", lang) if codes else ""
+    freshest = max(reach[c] for c in known)
+    current = [c for c in known if (freshest - reach[c]).days <= 1]
+    head = min(current, key=lambda c: reach[c])
+    if all((metrics[c].get("grain") or "day") == "month" for c in current):
+        parts = [catalogue.t("wall12.source_through", lang, source=source(head), day=day(head))]
+    else:
+        parts = [catalogue.t("wall12.through", lang, day=day(head))]
+    for code in codes:
+        if reach.get(code) is None:
+            words = catalogue.t("wall12.source_not_reported", lang, source=source(code))
+        elif code not in current:
+            words = catalogue.t("wall12.source_through", lang, source=source(code), day=day(code))
+        else:
+            continue
+        if words not in parts:
+            parts.append(words)
+    return " · ".join(parts)
+
+
+def _source_name(code: str, metrics: dict, sources: dict, lang: str) -> str:
+    """The source system ``code``'s figures come from, by name ("一老一小"), else the metric's name."""
+    keys = [f"source.{name}" for name in sources.get(code, ())]
+    return catalogue.t(keys[0], lang) if keys and keys[0] in catalogue.TEXT else _metric_name(code, metrics, lang)
+
+
+def _metric_name(code: str, metrics: dict, lang: str) -> str:
+    """The catalogue's name of ``code`` (a metric without a named source system)."""
+    info = metrics.get(code) or {}
+    return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
 
 def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
@@ -177,62 +267,85 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     activities have begun is worked out at each refresh (``_agenda_at``), so a day's
     figures can be shared until midnight.
     """
-    found = wallfigures.read(view.NEEDS, area, spans(today))
+    dates = spans(today)
+    found = wallfigures.read(view.NEEDS, area, dates)
     answers = found["answers"]
     metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
+    reach = found["as_of"]  # {code: the last day its data covers here}
     info = found["area"] or {"code": area, "name": area, "name_en": area}
     f: dict = {
         "area_name": (info.get("name_en") or info["name"]) if lang == "en" else info["name"],
-        "kpis": _kpis(answers[view.KPI_STRIP], metrics, lang),
+        "kpis": _kpis(answers[view.KPI_STRIP], metrics, reach, dates[THIS_MONTH], lang),
+        "loaded": _loaded(found["loaded"], today, lang),
         "stats": {},
         "charts": {},
         "lists": {},
     }
     for panel in view.PANELS.values():
-        _panel_figures(panel, answers, metrics, today, lang, f)
+        _panel_figures(panel, answers, metrics, reach, found["sources"], today, lang, f)
     f["ticker"] = _ticker(answers[view.TICKER], lang)
-    latest = answers[view.AS_OF]
-    f["as_of"] = f"{view.t('as_of', lang)} {day_label(latest, lang)}" if latest else ""
     return f
 
 
-def _kpis(answer: dict, metrics: dict, lang: str) -> list[dict]:
+def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str) -> list[dict]:
     """The KPI strip's tiles: figure, and the line under it (target, or the period it covers).
 
-    A tile is drawn by wall.js from these alone (value counted up, target line, ``below``).
+    A tile is drawn by wall.js from these alone (value counted up, target line, ``below``,
+    ``late``). A tile whose source has not delivered for this month reads "未报送" and its
+    line says how far that source reaches (``_reading``).
     """
     this_month = view.t("this_month", lang)
     tiles = []
     for code, got in answer.items():
         period = this_month.capitalize() if lang == "en" else this_month
+        span = month
         if got["span"]:  # a stock: the month its figure is from
-            month = got["span"][0]
-            period = f"As of {month_label(month, lang)}" if lang == "en" else f"截至{month.month}月"
+            span = got["span"]
+            period = f"As of {month_label(span[0], lang)}" if lang == "en" else f"截至{span[0].month}月"
+        reading, late = _reading(got["value"], metrics[code], reach.get(code), span, lang)
+        if late:
+            tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
+            continue
         target, below = _target(code, got["value"], lang, period)
-        tiles.append({"code": code, "below": below, "target": target,
-                      **present.show(got["value"], metrics[code], lang, compact=True).counter()})
+        tiles.append({"code": code, "below": below, "late": False, "target": target, **reading.counter()})
     return tiles
 
 
-def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, today: date, lang: str, f: dict) -> None:
-    """One panel's period line, figures, charts and lists, into ``f``."""
+def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict, sources: dict, today: date,
+                   lang: str, f: dict) -> None:
+    """One panel's period line, as-of, figures, charts and lists, into ``f``.
+
+    A stat is its text, or for a late source {"text": "未报送", "note": its as-of}."""
     stats = f["stats"]
     stats[f"{panel.id}-period"] = _period_text(panel, answers, today, lang)
+    stats[f"{panel.id}-through"] = (_through(panel.as_of.metrics, answers[panel.as_of], metrics, sources, lang)
+                                    if panel.as_of else "")
     for figures in panel.figures:
-        for code, value in answers[figures.shows]["values"].items():
-            stats[figures.prefix + code] = present.show(value, metrics[code], lang, compact=True).number
+        answer = answers[figures.shows]
+        for code, value in answer["values"].items():
+            reading, late = _reading(value, metrics[code], reach.get(code), answer["span"], lang)
+            stats[figures.prefix + code] = ({"text": reading.number, "note": reading.reason} if late
+                                            else reading.number)
     for chart in panel.charts:
         got = answers[chart.shows]
         if chart.kind == "hotline":
+            assert isinstance(chart.shows, wallfigures.Trends)  # the hotline chart is three trends
             codes = chart.shows.metrics
             f["charts"][chart.id] = {
-                **{line: _points(got[code], lang) for line, code in zip(("received", "on_time", "satisfied"), codes)},
+                **{line: _points(got[code], lang, reach.get(code))
+                   for line, code in zip(("received", "on_time", "satisfied"), codes)},
                 "names": [pick_metric_name(code, lang) for code in codes],
             }
         elif isinstance(chart.shows, wallfigures.Trends):
-            f["charts"][chart.id] = _points(got[chart.shows.metrics[0]], lang)
+            code = chart.shows.metrics[0]
+            f["charts"][chart.id] = _points(got[code], lang, reach.get(code))
         else:
-            f["charts"][chart.id] = _rows(got, lang, chart.order)
+            # A breakdown: its rows, and what an empty chart says (a late source: "未报送", its as-of).
+            code = chart.shows.metric
+            _, late = _reading(None, metrics[code], reach.get(code), spans(today)[chart.shows.period], lang)
+            empty = (catalogue.t("wall12.chart_late", lang, source=_source_name(code, metrics, sources, lang),
+                                 day=day_label(reach[code], lang)) if late else view.t("no_data", lang))
+            f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
 
@@ -249,23 +362,33 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
         this_month = view.t("this_month", lang)
         return (this_month.capitalize() if lang == "en" else this_month) + f" · {long_month(today, lang)}"
     if period == LAST_30_DAYS:
-        return view.t("league_caption", lang)
+        siblings = any(answers[x.shows]["level"] == "siblings" for x in panel.lists
+                       if isinstance(x.shows, wallfigures.League))
+        return catalogue.t("wall12.league_siblings", lang) if siblings else view.t("league_caption", lang)
     if period == THIS_WEEK:
         start, end = spans(today)[THIS_WEEK]
         return f"{day_label(start, lang)} – {day_label(end, lang)}"
     return ""
 
 
-def _league(records: list[dict], metrics: dict, lang: str) -> list[dict]:
-    """The league table's rows: the areas below with any figure, most participants first."""
+def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
+    """The league table's rows: the areas compared (below a street, or a community's
+    neighbours) with any figure, most participants first. A community's wall always lists
+    its own row (``own``), in the last place shown if it ranks below it."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
-    rows = [r for r in records if any(not math.isnan(r[c]) for c in codes)]
+    rows = [r for r in answer["rows"] if any(not math.isnan(r[c]) for c in codes)]
     rows.sort(key=lambda r: -r[codes[0]] if not math.isnan(r[codes[0]]) else math.inf)
+    ranked = list(enumerate(rows, start=1))
+    shown = ranked[:view.LEAGUE_ROWS]
+    own = [(rank, r) for rank, r in ranked if answer["level"] == "siblings" and r["code"] == answer["area"]]
+    if own and own[0] not in shown:
+        shown = shown[:-1] + own
     return [
-        {"name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
+        {"rank": rank, "own": answer["level"] == "siblings" and r["code"] == answer["area"],
+         "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
          "cells": [present.show(None if math.isnan(r[c]) else r[c], metrics[c], lang, compact=True).text
                    for c in codes]}
-        for r in rows[:view.LEAGUE_ROWS]
+        for rank, r in shown
     ]
 
 
@@ -284,7 +407,7 @@ def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
 
 
 # A panel's list (``view.Listing.name``) as rows: written whole into ``Wall.list(name)``.
-LIST_ROWS = {"league": _league, "guide": _guide, "resource": _resources, "agenda": _agenda_rows}
+LIST_ROWS: dict[str, Callable[..., list]] = {"league": _league, "guide": _guide, "resource": _resources, "agenda": _agenda_rows}
 
 
 def _ticker(items: list[dict], lang: str) -> list[dict]:
@@ -332,10 +455,7 @@ def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
         if key in _cache:
             _cache.move_to_end(key)
             return key, _cache[key]
-    if data_cache.enabled():
-        found = _shared_figures(area, lang, today.isoformat())
-    else:
-        found = read_figures(area, lang, today)
+    found = _shared_figures(area, lang, today.isoformat()) if data_cache.enabled() else read_figures(area, lang, today)
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > MEMO_ITEMS:
@@ -357,8 +477,10 @@ def _empty(patch: Patch, empty: bool, *axes: str) -> None:
         patch["layout"][axis]["visible"] = not empty
 
 
-def patch_hbar(rows: list[dict], lang: str) -> Patch:
+def patch_hbar(data: dict, lang: str) -> Patch:
     p = Patch()
+    rows = data["rows"]
+    p["layout"]["annotations"][0]["text"] = data["empty"]
     values = [r["value"] for r in rows]
     p["data"][0]["y"] = [r["label"] for r in rows]
     p["data"][0]["x"] = values
@@ -368,8 +490,10 @@ def patch_hbar(rows: list[dict], lang: str) -> Patch:
     return p
 
 
-def patch_donut(rows: list[dict], lang: str) -> Patch:
+def patch_donut(data: dict, lang: str) -> Patch:
     p = Patch()
+    rows = data["rows"]
+    p["layout"]["annotations"][0]["text"] = data["empty"]
     total = sum(r["value"] for r in rows) or 1
     # Percentages go into the legend: slice labels would shrink below legible size.
     p["data"][0]["labels"] = [f"{r['label']}  {r['value'] / total:.0%}" for r in rows]
@@ -379,44 +503,80 @@ def patch_donut(rows: list[dict], lang: str) -> Patch:
     return p
 
 
+def _partial(p: Patch, points: list[dict], trace: int = 0) -> None:
+    """Bars of an unfinished month drawn lighter and outlined, and the chart's corner says
+    how far it reaches ("至12月4日"): a month so far is not a drop."""
+    partial = [bool(pt.get("partial")) for pt in points]
+    p["data"][trace]["marker"]["color"] = [view.PARTIAL_RED if part else view.RED for part in partial]
+    p["data"][trace]["marker"]["line"] = {"color": view.RED, "width": [3 if part else 0 for part in partial]}
+    through = next((pt["through"] for pt in reversed(points) if pt.get("partial")), "")
+    p["layout"]["annotations"][1]["text"] = through
+    p["layout"]["annotations"][1]["visible"] = bool(through)
+
+
 def patch_trend(points: list[dict], lang: str) -> Patch:
     p = Patch()
-    values = [pt["value"] or 0 for pt in points]
-    empty = not any(values)
+    values = [pt["value"] for pt in points]  # a missing month stays None: a gap, not a zero
+    known = [v for v in values if v is not None]
+    empty = not any(known)
     p["data"][0]["x"] = [pt["label"] for pt in points]
     p["data"][0]["y"] = values
     # Only the latest month carries its number: twelve labels would crowd a wall chart.
-    p["data"][0]["text"] = ([""] * (len(values) - 1) + [number(values[-1], lang=lang)["text"]]) if not empty else []
-    p["layout"]["yaxis"]["range"] = [0, (max(values) if values else 1) * 1.2 or 1]
+    last = number(values[-1], lang=lang)["text"] if values and values[-1] is not None else ""
+    p["data"][0]["text"] = ([""] * (len(values) - 1) + [last]) if not empty else []
+    p["layout"]["yaxis"]["range"] = [0, (max(known) if known else 1) * 1.2 or 1]
+    _partial(p, points if not empty else [])
     _empty(p, empty, "xaxis")
     return p
 
 
 def patch_hotline(data: dict, lang: str) -> Patch:
+    """Received orders as bars, the two rates as lines; an unfinished last month is a lighter
+    bar and, for each rate, a dotted last segment to a hollow marker (traces 3 and 4)."""
     p = Patch()
     received = data["received"]
     months = [pt["label"] for pt in received]
     empty = not any(pt["value"] for pt in received)
     for index, key in enumerate(("received", "on_time", "satisfied")):
+        points = data[key]
+        values = [pt["value"] for pt in points]
         p["data"][index]["x"] = months
-        p["data"][index]["y"] = [pt["value"] if pt["value"] is not None else None for pt in data[key]]
         p["data"][index]["name"] = data["names"][index]
+        if index == 0:
+            p["data"][index]["y"] = values
+            continue
+        last_partial = bool(points) and bool(points[-1].get("partial")) and len(points) > 1
+        p["data"][index]["y"] = values[:-1] + [None] if last_partial else values
+        p["data"][index + 2]["x"] = months[-2:] if last_partial else []
+        p["data"][index + 2]["y"] = values[-2:] if last_partial else []
+    _partial(p, received if not empty else [])
     p["layout"]["showlegend"] = not empty
     _empty(p, empty, "xaxis", "yaxis", "yaxis2")
     return p
 
 
-PATCHERS = {"hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline}
+PATCHERS: dict[str, Callable[..., Patch]] = {
+    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline,
+}
 
 
 def _league_rows(rows: list[dict], lang: str):
     if not rows:
         return [html.Tr(html.Td(view.t("no_data", lang), colSpan=6, className="wall-empty"))]
     return [
-        html.Tr([html.Td(str(i), className=f"wall-league-rank r{i}"), html.Td(r["name"], className="wall-league-name")]
-                + [html.Td(cell) for cell in r["cells"]])
-        for i, r in enumerate(rows, start=1)
+        html.Tr([html.Td(str(r["rank"]), className=f"wall-league-rank r{r['rank']}"),
+                 html.Td(r["name"], className="wall-league-name")]
+                + [html.Td(cell) for cell in r["cells"]],
+                className="wall-league-own" if r["own"] else None)
+        for r in rows
     ]
+
+
+def _stat(value):
+    """A stat as written on screen: its text, or "未报送" with its as-of beneath (``_panel_figures``)."""
+    if isinstance(value, dict):
+        return [html.Span(value["text"], className="wall-late"), html.Span(value["note"], className="wall-late-note")]
+    return value
 
 
 def _items(rows: list[dict], lang: str):
@@ -466,7 +626,7 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 # playlist, so the refresh declares those as one pattern output (``_as_declared``).
 PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
                    ("wall-stat", "children"))
-SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.AS_OF, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
+SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
                   Wall.ACTIVITY_LIST, Wall.NOTE)
 # How each panel list is written from its rows (``Wall.list(name)`` <- ``f["lists"][name]``).
 LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
@@ -481,7 +641,6 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
     Output(Wall.panel(ALL), "data-as-of"),
     Output(Wall.stat(ALL), "children"),
     Output(Wall.AREA_NAME, "children"),
-    Output(Wall.AS_OF, "children"),
     Output(Wall.list(ALL), "children"),
     Output(Wall.NOTE, "children"),
     Output(Wall.PLAYLIST, "data"),
@@ -508,7 +667,7 @@ def _as_declared(outputs: tuple, list_ids: list[dict]) -> tuple:
     def single(component_id):
         return singles[SINGLE_OUTPUTS.index(component_id)]
 
-    return (data, charts, stamps, stats, single(Wall.AREA_NAME), single(Wall.AS_OF),
+    return (data, charts, stamps, stats, single(Wall.AREA_NAME),
             [single(i) for i in list_ids], single(Wall.NOTE), playlist)
 
 
@@ -560,15 +719,16 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     agenda = _agenda_at(f["lists"]["agenda"], now)
     past = sum(r["past"] for r in agenda)  # the screen greys an activity once it has begun
     new_stats, old_stats = f["stats"], old["stats"] if old else {}
-    stats = [new_stats.get(i["stat"], "—") if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"])
-             else no_update for i in stat_ids]
+    stats = [_stat(new_stats.get(i["stat"], "—"))
+             if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"]) else no_update for i in stat_ids]
     data = {
         "n": request.get("n"),
         "ok": True,
         "key": key,
         "at": stamp,
-        "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s", "target", "below")}
+        "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s", "target", "below", "late")}
                  for kpi in f["kpis"]],
+        "loaded": f["loaded"],  # the header's "数据更新于": the last load, written by wall.js
         "ticker": f["ticker"],
         "past": past,
     }
@@ -586,8 +746,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         tiles,
         stats,
         only_changed(lambda fig: fig["area_name"], lambda: f["area_name"]),
-        only_changed(lambda fig: fig["as_of"], lambda: f["as_of"]),
-        *[panel_list(i["list"]) for i in SINGLE_OUTPUTS[2:6]],
+        *[panel_list(i["list"]) for i in SINGLE_OUTPUTS[1:5]],
         _note(playlist.problem, unknown, lang),
         new_playlist,
     )
@@ -602,14 +761,16 @@ def _key(component_id):
 def _components(page: Component) -> dict:
     """Every component of ``page`` that has an id, by its id, in layout order: one walk of
     the tree through its public ``children``."""
-    found, stack = {}, [page]
+    found: dict = {}
+    stack: list[Any] = [page]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend(reversed(item))
         elif isinstance(item, Component):
-            if getattr(item, "id", None) is not None:
-                found[_key(item.id)] = item
+            ident = getattr(item, "id", None)
+            if ident is not None:
+                found[_key(ident)] = item
             stack.append(getattr(item, "children", None))
     return found
 
@@ -657,12 +818,10 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
             if value is no_update:
                 continue
             component = found[_key(target)]
-            if prop == "figure":
-                value = apply_patch(component.figure, value)
-            setattr(component, prop, value)
-    for target, value in zip(SINGLE_OUTPUTS, singles):
-        if value is not no_update and _key(target) in found:
-            found[_key(target)].children = value
+            setattr(component, prop, apply_patch(component.figure, value) if prop == "figure" else value)
+    for single_id, single in zip(SINGLE_OUTPUTS, singles):
+        if single is not no_update and _key(single_id) in found:
+            found[_key(single_id)].children = single
     return page
 
 

@@ -17,10 +17,24 @@ the partial months at either end from ``fact``: the same answer from fewer rows.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, String, and_, bindparam, cast, func, null, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+    type_coerce,
+)
 from sqlalchemy import union_all as _union_all
 
 from data import kinds
@@ -111,6 +125,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     def param(suffix: str, **kw):
         return bindparam(name + suffix, **kw)
 
+    key: ColumnElement[Any]
     if child_length is not None:
         key = func.substr(table.c.area_code, 1, child_length)
     elif by_member:
@@ -192,7 +207,8 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
         codes = by_kind.setdefault("stock" if m["kind"] == "stock" else "flow", [])
         if m["code"] not in codes:
             codes.append(m["code"])
-    specs, params = [], {}
+    specs: list[tuple[str, tuple]] = []
+    params: dict[str, Any] = {}
     pieces = _pieces(start, end, grain, snap.rollup)
     for label, prefix in selections:
         low, high = prefix_bounds(prefix)
@@ -227,12 +243,15 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
     return found
 
 
-def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, bucket=None) -> float | None:
-    """A metric's value from aggregated parts: 0 for a flow with no rows, None for unknown."""
+def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, bucket=None,
+           covered: Callable[[dict, object, date | None], bool] | None = None) -> float | None:
+    """A metric's value from aggregated parts: None for unknown. A flow with no rows is 0
+    where its source's data covers the area and the bucket (``covered(part, key, bucket)``,
+    see ``data.coverage.Covered``), and missing (None) where it does not."""
     def stored(part: dict):
         v = found.get((part["code"], key, bucket))
         if v is None and part["kind"] == "flow":
-            return 0.0
+            return 0.0 if covered is None or covered(part, key, bucket) else None
         return v
 
     if m["kind"] != "ratio":

@@ -179,8 +179,9 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
             kids.setdefault(parent, []).append(child)
 
     def roll_up(node: str, seen: frozenset[str]) -> int | None:
-        if stored.get(node) is not None and node != root["code"]:
-            return int(stored[node])
+        people = stored.get(node)
+        if people is not None and node != root["code"]:
+            return int(people)
         parts = [roll_up(k, seen | {node}) for k in kids.get(node, []) if k not in seen]
         known = [p for p in parts if p is not None]
         return sum(known) if known else None

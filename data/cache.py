@@ -21,13 +21,18 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import ParamSpec, Protocol, TypeVar
 
 from flask_caching import Cache
+from sqlalchemy import Engine
 
 from data import db, settings
 from data import version as data_versions
 
 log = logging.getLogger("csb.cache")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 cache = Cache()
 # The app's cache as the query functions see it: flask-caching's backend, the local front,
@@ -164,7 +169,7 @@ def _backend_ok() -> None:
         log.warning("cache backend available again")
 
 
-def cached(fn):
+def cached(fn: Callable[P, R]) -> Callable[P, R]:
     """Cache ``fn``'s result per (data version, arguments) when the app has a cache.
 
     Calls that pass their own ``engine`` (tests, the ETL) bypass the cache: the key
@@ -172,7 +177,7 @@ def cached(fn):
     """
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         backend = _state["backend"]
         if backend is None or kwargs.get("engine") is not None:
             return fn(*args, **kwargs)
@@ -205,11 +210,16 @@ def cached(fn):
             local.put(key, result)
         return result
 
-    wrapper.uncached = fn
     return wrapper
 
 
-def per_version(fn):
+class Lookup(Protocol):
+    """A catalogue look-up by code, as ``per_version`` keeps them."""
+
+    def __call__(self, code: str, *, engine: Engine | None = None) -> dict | None: ...
+
+
+def per_version(fn: Lookup) -> Lookup:
     """Keep ``fn``'s answers in this process for the current data version.
 
     For the catalogue look-ups a screen makes by the hundred (is this metric a
@@ -217,10 +227,10 @@ def per_version(fn):
     Like ``cached``, only while the app has a cache, and never for calls with their own
     engine.
     """
-    memo: dict[str, tuple[int, dict]] = {}
+    memo: dict[str, tuple[int, dict[str, dict]]] = {}
 
     @functools.wraps(fn)
-    def wrapper(code, *, engine=None):
+    def wrapper(code: str, *, engine: Engine | None = None) -> dict | None:
         if engine is not None or _state["backend"] is None:
             return fn(code, engine=engine)
         url = settings.database_url()
@@ -236,5 +246,4 @@ def per_version(fn):
             seen[1][code] = found
         return dict(found)
 
-    wrapper.uncached = fn
     return wrapper

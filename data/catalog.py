@@ -12,11 +12,13 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from data import schema, settings
+from data.db import new_id
 
 METRIC_COLUMNS = [c.name for c in schema.metric.columns]
 AREA_COLUMNS = [c.name for c in schema.area.columns]
@@ -24,6 +26,7 @@ AREA_COLUMNS = [c.name for c in schema.area.columns]
 DOMAINS = ("party", "governance", "services")
 KINDS = ("flow", "stock", "ratio")
 BETTER = ("higher", "lower")
+GRAINS = ("day", "month")  # a metric's figures are dated by the day, or are a month's report
 LEVELS = ("city", "district", "street", "community", "grid")
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -72,15 +75,19 @@ def areas_path() -> Path:
     return settings.catalog_dir() / "areas.csv"
 
 
+def _open(path: Path) -> TextIO:
+    """The file opened for reading; one that cannot be opened is a catalogue problem, not a crash."""
+    try:
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as err:
+        raise CatalogError([Problem(path, 0, None, f"cannot be read: {err.strerror or err}")]) from err
+
+
 def _read_rows(path: Path, columns: list[str], required: set[str], problems: list[Problem]):
     """``(line, {column: text})`` for each non-blank record; header problems stop early."""
     path = Path(path)
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise CatalogError([Problem(path, 0, None, f"cannot be read: {err.strerror or err}")]) from err
     rows: list[tuple[int, dict[str, str]]] = []
-    with handle:
+    with _open(path) as handle:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
@@ -140,14 +147,15 @@ def _one_of(text: str, allowed: tuple[str, ...], path, line, field, problems) ->
         problems.append(Problem(path, line, field, f"unknown {field} '{text}': expected one of {', '.join(allowed)}"))
 
 
-def _metric_records(path: Path | None = None) -> list[dict]:
+def _metric_records(path: str | Path | None = None) -> list[dict]:
     """The validated metric rows as plain dicts (``None`` for empty values)."""
     path = Path(path) if path else metrics_path()
     problems: list[Problem] = []
     required = {"code", "domain", "name", "name_en", "kind", "better"}
     rows = _read_rows(path, METRIC_COLUMNS, required, problems)
 
-    records, lines, first_line = [], {}, {}
+    records, lines = [], {}
+    first_line: dict[str, int] = {}
     for line, raw in rows:
         code = raw["code"]
         for field in sorted(required):
@@ -162,6 +170,10 @@ def _metric_records(path: Path | None = None) -> list[dict]:
         _one_of(raw["domain"], DOMAINS, path, line, "domain", problems)
         _one_of(raw["kind"], KINDS, path, line, "kind", problems)
         _one_of(raw["better"], BETTER, path, line, "better", problems)
+        if raw.get("grain"):
+            _one_of(raw["grain"], GRAINS, path, line, "grain", problems)
+        if raw.get("carry_months") and raw["kind"] != "stock":
+            problems.append(Problem(path, line, "carry_months", f"only a stock is carried forward; this is a {raw['kind']}"))
         for dimension in filter(None, (d.strip() for d in raw["dimensions"].split(","))):
             if not CODE_PATTERN.match(dimension):
                 problems.append(Problem(path, line, "dimensions", f"'{dimension}' is not lowercase_with_underscores"))
@@ -177,10 +189,13 @@ def _metric_records(path: Path | None = None) -> list[dict]:
         record = {c: (raw[c] or None) for c in METRIC_COLUMNS}
         record["dimensions"] = ",".join(d.strip() for d in raw["dimensions"].split(",") if d.strip()) or None
         record["target"] = _number(raw["target"], float, path, line, "target", problems)
+        record["grain"] = raw.get("grain") or "day"
+        record["carry_months"] = _number(raw.get("carry_months") or "", int, path, line, "carry_months", problems)
         records.append(record)
         lines[id(record)] = line
 
     kinds = {r["code"]: r["kind"] for r in records if r["code"]}
+    grains = {r["code"]: r["grain"] for r in records if r["code"]}
     for record in records:
         if record["kind"] != "ratio":
             continue
@@ -192,19 +207,23 @@ def _metric_records(path: Path | None = None) -> list[dict]:
                 problems.append(Problem(path, lines[id(record)], field, f"'{other}' is not a metric in this file"))
             elif kinds[other] != "flow":
                 problems.append(Problem(path, lines[id(record)], field, f"'{other}' is a {kinds[other]}, a ratio needs a flow"))
+            elif grains[other] != record["grain"]:
+                problems.append(Problem(path, lines[id(record)], "grain",
+                                        f"'{other}' has grain {grains[other]}, the ratio {record['grain']}"))
     if problems:
         raise CatalogError(sorted(problems, key=lambda p: p.line))
     return records
 
 
-def _area_records(path: Path | None = None) -> list[dict]:
+def _area_records(path: str | Path | None = None) -> list[dict]:
     """The validated area rows as plain dicts (``None`` for empty values)."""
     path = Path(path) if path else areas_path()
     problems: list[Problem] = []
     required = {"code", "name", "level", "parent_code"}
     rows = _read_rows(path, AREA_COLUMNS, required, problems)
 
-    records, lines, first_line = [], {}, {}
+    records, lines = [], {}
+    first_line: dict[str, int] = {}
     for line, raw in rows:
         code, level = raw["code"], raw["level"]
         if not raw["name"]:
@@ -353,12 +372,12 @@ def load_catalog(engine: Engine, metrics: str | Path | None = None, areas: str |
             "area": _upsert(conn, schema.area, area_rows),
         }
         changed = sum(c["inserted"] + c["updated"] for c in counts.values())
-        run_id = conn.execute(insert(schema.etl_run).values(
+        run_id = new_id(conn.execute(insert(schema.etl_run).values(
             source="catalog", location=f"{metrics_path.name}, {areas_path.name}", checksum=digest,
             started_at=started, finished_at=settings.local_now().replace(microsecond=0), status="success",
             rows_read=len(metric_rows) + len(area_rows), rows_loaded=changed, rows_rejected=0,
             message=f"metrics {counts['metric']}; areas {counts['area']}",
-        )).inserted_primary_key[0]
+        )))
         # The catalogue changes no fact: a roll-up that was current stays current, rather
         # than being rebuilt whole by the next load (minutes at city scale).
         from data import rollup

@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, inspect
 
 from data import settings
 
@@ -31,6 +32,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def new_id(result: CursorResult) -> int:
+    """The id the database gave the row just inserted (SQLAlchemy types the key as optional)."""
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has it
+    return int(key[0])
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The DB-API connection under ``conn``, for what SQLAlchemy does not offer (COPY)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection has its driver's
+    return driver
 
 
 def make_engine(url: str) -> Engine:

@@ -6,20 +6,28 @@ successful load is older than one rhythm step plus the grace; the data-health pa
 shows that, the row counts of the last load and the latest reasons rows were refused,
 so whoever runs the ETL knows which export to chase before the leaders notice a flat line.
 
+A load on time is not yet data on time: an export can arrive every day and still stop at
+October. So each source also has its *data-through date* (``data.coverage``) and a
+``data_status`` read from it with the same rhythm and grace (``reach``), and the page
+counts refused rows and field warnings over a chosen period (``PERIODS``, ``since``).
+``etl_reject.raw`` (the row as stored, possibly large) is read whole only for the download.
+
 The configuration is read as plain YAML (this module does not import ``etl``).
 """
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
-from sqlalchemy import Engine, and_, exists, select
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, select
 
-from data.schema import etl_reject, etl_run
-from data import settings
+from data import coverage, periods, settings
+from data.schema import etl_reject, etl_run, metric
 from data.settings import PROJECT_ROOT
 
 SOURCES_FILE = PROJECT_ROOT / "etl" / "sources.yaml"
@@ -32,6 +40,13 @@ RHYTHMS = ("daily", "weekly", "monthly")
 #: Statuses, worst first: never loaded, overdue, last attempt failed, due (inside the
 #: grace days), on time.
 STATUSES = ("never", "overdue", "failed", "due", "ok")
+
+#: What an ``etl_reject`` row is: the row turned away, or the row kept with one field unusable.
+SEVERITIES = ("refused", "warning")
+
+#: The periods the data page counts refusals and warnings over: names of ``data.periods``, and "all".
+PERIODS = ("last_7_days", "last_30_days", "this_month", "all")
+DEFAULT_PERIOD = "last_30_days"
 
 # Runs that read a delivery. "unchanged" (the same file again) and "running" did not.
 _ATTEMPTS = ("success", "failed")
@@ -70,7 +85,8 @@ def rhythms(path: Path | str | None = None) -> dict[str, Rhythm]:
         try:
             grace = int(entry.get("grace_days") or 0)
         except (TypeError, ValueError):
-            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} is not a whole number") from None
+            raise ValueError(f"{path}: source {name!r}, field 'grace_days': {entry.get('grace_days')!r} "
+                             "is not a whole number") from None
         description = entry.get("description")
         found[str(name)] = Rhythm(rhythm, grace, str(description) if description else None)
     return found
@@ -110,6 +126,50 @@ def status(last_loaded: date | None, rhythm: Rhythm, today: date, *, last_attemp
     return "ok"
 
 
+def reach(through: date | None, rhythm: Rhythm, today: date) -> str:
+    """The badge of a source's data: never, overdue, due or ok by its data-through date.
+
+    Data through a day is what a delivery on the next day holds (November's report,
+    through 30 November, counts as delivered on 1 December), so the rhythm and grace of
+    ``status`` apply unchanged: a daily source with data through 2 December is due on the
+    5th, and the party report still through October is overdue once December's grace days
+    are gone. None (the source never covered a day): never.
+    """
+    if through is None:
+        return "never"
+    return status(through + timedelta(days=1), rhythm, today)
+
+
+def since(period: str | None, today: date) -> date | None:
+    """The first day of ``period`` (one of ``PERIODS``; None: the default) on ``today``,
+    from ``data.periods``; None for "all" (no lower bound)."""
+    period = period or DEFAULT_PERIOD
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    if period == "all":
+        return None
+    return periods.resolve(period, today).start
+
+
+def severity_rank(entry: dict) -> int:
+    """Where a source's card stands, worst first (``STATUSES``): the worse of its loads'
+    status and its data's, since loads on time with data stuck in October need chasing too."""
+    ranks = [STATUSES.index(entry["status"])]
+    if entry.get("data_status"):
+        ranks.append(STATUSES.index(entry["data_status"]))
+    return min(ranks)
+
+
+def ordered(found: list[dict], name: Callable[[dict], str] = lambda entry: entry["source"]) -> list[dict]:
+    """The sources worst first (``severity_rank``), then by ``name`` (default: the code)."""
+    return sorted(found, key=lambda entry: (severity_rank(entry), name(entry)))
+
+
+def _from(day: date | None):
+    """The runs started on or after ``day`` (``started_at`` is local time, like ``today``)."""
+    return etl_run.c.started_at >= datetime.combine(day, time.min) if day is not None else None
+
+
 def _engine(engine: Engine | None) -> Engine:
     if engine is None:
         from data.db import get_engine
@@ -129,18 +189,25 @@ _RUN_COLUMNS = (
 
 
 def sources(today: date | None = None, *, engine: Engine | None = None, reasons: int = 3,
-            config: dict[str, Rhythm] | None = None) -> list[dict]:
-    """One dict per source: its rhythm, last good load, last attempt, status and the
-    latest ``reasons`` refusals (row, field, reason).
+            config: dict[str, Rhythm] | None = None, since: date | None = None) -> list[dict]:
+    """One dict per source: its rhythm, last good load, last attempt, status, its
+    data-through date (the last day its loads cover, ``data.coverage``) and ``data_status``
+    (``reach``; None for a source that feeds no metric and covers no days, like the area
+    register), and, over the runs started on or after ``since`` (None: all), ``counts``
+    of refused rows and field warnings and the latest ``reasons`` of each (row, field, reason).
 
     Lists the nine contract sources first, then any other source that has runs or a
-    rhythm, so a new source is never hidden.
+    rhythm, so a new source is never hidden; ``ordered`` puts the worst first.
     """
     today = today or settings.local_today()
     config = rhythms() if config is None else config
     engine = _engine(engine)
+    through = coverage.through(engine=engine)
+    counts = reject_counts(since, engine=engine)
+    in_period = [c for c in (_from(since),) if c is not None]
     with engine.connect() as conn:
         seen = [r for (r,) in conn.execute(select(etl_run.c.source).distinct())]
+        dated = {r for (r,) in conn.execute(select(metric.c.source).distinct()) if r}
         names = list(SOURCES) + sorted({*seen, *config} - set(SOURCES))
         found = []
         for name in names:
@@ -155,18 +222,19 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
             last_run = _run(conn.execute(
                 select(*_RUN_COLUMNS).where(etl_run.c.source == name).order_by(etl_run.c.id.desc()).limit(1)
             ).first())
-            refusals = [dict(r._mapping) for r in conn.execute(
+            refusals, warnings = ([dict(r._mapping) for r in conn.execute(
                 select(etl_reject.c.run_id, etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason)
                 .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
-                .where(etl_run.c.source == name)
+                .where(etl_run.c.source == name, etl_reject.c.severity == severity, *in_period)
                 .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id)
                 .limit(reasons)
-            )]
+            )] for severity in SEVERITIES)
             unresolved = _unresolved(conn, name)
             rhythm = config.get(name, Rhythm(None))
             loaded_at = _loaded_at(last_good)
             failed = bool(unresolved) or (last_attempt is not None and last_attempt["status"] == "failed")
             loaded_on = loaded_at.date() if loaded_at else None
+            data_through = through.get(name)
             found.append(dict(
                 source=name,
                 description=rhythm.description,
@@ -182,6 +250,11 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
                 status=status(loaded_on, rhythm, today, last_attempt_failed=failed),
                 unresolved=unresolved,
                 reasons=refusals,
+                warnings=warnings,
+                counts=counts.get(name, dict.fromkeys(SEVERITIES, 0)),
+                data_through=data_through,
+                data_status=(reach(data_through, rhythm, today)
+                             if data_through is not None or name in dated else None),
             ))
     return found
 
@@ -211,24 +284,78 @@ def _loaded_at(run: dict | None) -> datetime | None:
     return run["finished_at"] or run["started_at"]
 
 
-def recent_runs(limit: int = 50, *, engine: Engine | None = None) -> list[dict]:
-    """The latest ``limit`` runs of every source, newest first."""
+def recent_runs(limit: int = 50, *, engine: Engine | None = None, since: date | None = None,
+                source: str | None = None) -> list[dict]:
+    """The latest ``limit`` runs (of ``source``, default every source; started on or after
+    ``since``, default ever), newest first."""
+    conditions = [c for c in (_from(since),) if c is not None]
+    if source:
+        conditions.append(etl_run.c.source == source)
     with _engine(engine).connect() as conn:
-        rows = conn.execute(select(*_RUN_COLUMNS).order_by(etl_run.c.id.desc()).limit(limit))
+        rows = conn.execute(select(*_RUN_COLUMNS).where(*conditions).order_by(etl_run.c.id.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]
+
+
+#: Characters of a stored row the page shows (``rejects(preview=...)``); the download has them all.
+RAW_PREVIEW = 300
+
+
+def rejects(since: date | None = None, *, source: str | None = None, severity: str | None = None,
+            limit: int | None = 200, raw: bool = False, preview: int = 0,
+            engine: Engine | None = None) -> list[dict]:
+    """Refused rows and field warnings (``severity``, default both) of the runs started on
+    or after ``since`` (default ever), of ``source`` (default every source), newest run first,
+    in row order; at most ``limit`` (None: all).
+
+    The stored row (``raw``, personal data removed by the loader) can be big: it is read
+    whole only when asked (the download), its first ``preview`` characters (ending "…"
+    when cut) for the page's grids, and not at all otherwise.
+    """
+    columns: list[ColumnElement[Any]] = [etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_reject.c.run_id,
+               etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason, etl_reject.c.severity]
+    if raw:
+        columns.append(etl_reject.c.raw)
+    elif preview:
+        columns += [func.substr(etl_reject.c.raw, 1, preview).label("raw"), func.length(etl_reject.c.raw).label("raw_length")]
+    query = (select(*columns)
+             .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
+             .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id))
+    if since is not None:
+        query = query.where(_from(since))
+    if source:
+        query = query.where(etl_run.c.source == source)
+    if severity:
+        query = query.where(etl_reject.c.severity == severity)
+    if limit is not None:
+        query = query.limit(limit)
+    with _engine(engine).connect() as conn:
+        found = [dict(r._mapping) for r in conn.execute(query)]
+    for row in found:
+        length = row.pop("raw_length", None)
+        if length is not None and length > preview:
+            row["raw"] += "…"
+    return found
 
 
 def recent_rejects(limit: int = 200, *, engine: Engine | None = None) -> list[dict]:
-    """The latest ``limit`` refused rows with their source, newest run first, in row order."""
+    """The latest ``limit`` refused rows and field warnings (``severity``) with their source,
+    newest run first, in row order (``rejects`` of every period, without the stored row)."""
+    return rejects(limit=limit, engine=engine)
+
+
+def reject_counts(since: date | None = None, *, engine: Engine | None = None) -> dict[str, dict[str, int]]:
+    """{source: {"refused": n, "warning": n}} over the runs started on or after ``since``
+    (None: ever); a source with neither is left out."""
+    query = (select(etl_run.c.source, etl_reject.c.severity, func.count())
+             .select_from(etl_reject.join(etl_run, etl_run.c.id == etl_reject.c.run_id))
+             .group_by(etl_run.c.source, etl_reject.c.severity))
+    if since is not None:
+        query = query.where(_from(since))
+    found: dict[str, dict[str, int]] = {}
     with _engine(engine).connect() as conn:
-        rows = conn.execute(
-            select(etl_run.c.source, etl_run.c.location, etl_reject.c.run_id, etl_reject.c.row_number,
-                   etl_reject.c.field, etl_reject.c.reason, etl_reject.c.raw)
-            .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
-            .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id)
-            .limit(limit)
-        )
-        return [dict(r._mapping) for r in rows]
+        for source, severity, count in conn.execute(query):
+            found.setdefault(source, dict.fromkeys(SEVERITIES, 0))[severity] = int(count)
+    return found
 
 
 def summary(found: list[dict]) -> dict[str, int]:

@@ -106,7 +106,8 @@ def describe(start: date, end: date) -> tuple[str, str]:
             q = (start.month - 1) // 3 + 1
             return f"{start.year}年第{q}季度", f"Q{q} {start.year}"
     if start == end:
-        return f"{start.year}年{start.month}月{start.day}日", f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
+        en_day = f"{start.day} {month_name(start.month, 'en', short=True)} {start.year}"
+        return f"{start.year}年{start.month}月{start.day}日", en_day
     zh_end = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
     en_start = f"{start.day} {month_name(start.month, 'en', short=True)}" + ("" if end.year == start.year else f" {start.year}")
     return (
@@ -185,7 +186,32 @@ def resolve_state(state, on=None) -> Period:
         return resolve(type(state)().period, on)
 
 
-_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+def cut(period: Period, through: date | None, grain: str = "day") -> Period | None:
+    """``period`` ended where the data ends (DOMAIN.md, "Periods end where the data ends").
+
+    ``through`` is the last day the data covers (None: no data at all). A monthly metric
+    (``grain`` "month", a report dated the 1st) is never cut into days: only whole months
+    count, so a window must start on a month's first day and reaches only completed months.
+    None when the data does not reach into the period (not yet reported, or a window that
+    cuts a month). The period itself when the data covers all of it.
+    """
+    if through is None:
+        return None
+    start = period.start
+    if grain == "month":
+        if start != month_start(start):
+            start = add_months(month_start(start), 1)
+        if through != month_end(through):
+            through = month_start(through) - timedelta(days=1)
+    end = min(period.end, through)
+    if end < start:
+        return None
+    if (start, end) == (period.start, period.end):
+        return period
+    return Period(start, end, *describe(start, end), period.unit)
+
+
+_UNIT_MONTHS: dict[str | None, int] = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _shift(period: Period, months: int) -> Period:

@@ -147,7 +147,9 @@ def _mapping(path, node, what: str) -> dict[str, yaml.Node]:
         raise PlaylistError(path, _line(node), f"{what} must be a set of 'key: value' lines")
     found: dict[str, yaml.Node] = {}
     for key, value in node.value:
-        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if not isinstance(key, yaml.ScalarNode):
+            raise PlaylistError(path, _line(key), f"a key in {what} must be a plain name")
+        name = key.value
         if name in found:
             raise PlaylistError(path, _line(key), f"'{name}' appears twice in {what}")
         found[name] = value
@@ -187,6 +189,7 @@ def _entries(path, node, default_duration: float, what: str) -> tuple[Entry, ...
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         raise PlaylistError(path, _line(node), f"{what} must be a list of panels (one '- id: ...' line each)")
     entries = []
+    panel_node: yaml.Node
     for item in node.value:
         if isinstance(item, yaml.ScalarNode):  # shorthand: "- party"
             panel_node, duration = item, default_duration

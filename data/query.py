@@ -12,12 +12,12 @@ the warehouse.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, bindparam, func, select
 
-from data import labels
+from data import coverage, labels
 from data import version as data_versions
 from data.access import skip_codes as _skip_codes
 from data.aggregate import aggregate as _aggregate
@@ -30,8 +30,9 @@ from data.aggregate import stored_metrics as _stored_metrics
 from data.areas import UnknownArea, prefix_bounds
 from data.cache import cached, per_version
 from data.db import get_engine, read_connection
-from data.periods import as_date
-from data.schema import etl_run, fact, fact_month, metric as metric_table
+from data.periods import as_date, month_end
+from data.schema import etl_run, fact, fact_month
+from data.schema import metric as metric_table
 from data.snapshot import Snapshot, UnknownMetric
 from data.snapshot import area as _area
 from data.snapshot import children as _children
@@ -103,6 +104,34 @@ def _by(snap: Snapshot, conn: Connection, m: dict, by) -> str:
     raise ValueError(f"by must be one of {choices} for metric {m['code']!r}, not {by!r}")
 
 
+def _covered(engine: Engine | None, where: dict, start: date, end: date, grain: str | None = None,
+             areas: list[dict] | None = None):
+    """``covered(part, key, bucket)`` for ``aggregate.figure``: whether the part's source
+    covers the key's area (one of ``areas`` by code, else ``where``) in the bucket's days
+    (the whole [start, end] without a bucket). Missing is not zero (DOMAIN.md)."""
+    check = coverage.Covered(coverage.spans(engine=engine))
+    prefixes = {row["code"]: _prefix(row) for row in areas or []}
+    base = _prefix(where)
+
+    def covered(part: dict, key, bucket: date | None) -> bool:
+        first, last = start, end
+        if bucket is not None and grain is not None:
+            first, last = max(bucket, start), min(_bucket_end(bucket, grain), end)
+        return check(part.get("source"), prefixes.get(key, base), first, last)
+
+    return covered
+
+
+def _bucket_end(bucket: date, grain: str) -> date:
+    if grain == "day":
+        return bucket
+    if grain == "week":
+        return bucket + timedelta(days=6)
+    if grain == "month":
+        return month_end(bucket)
+    return date(bucket.year, 12, 31)
+
+
 # --------------------------------------------------------------------------- answers
 
 def _number(v):
@@ -136,7 +165,7 @@ def value(metric: str, area: str, start, end, *, member=None, engine: Engine | N
 
 
 @cached
-def values(metrics: list[str], area: str, start, end, *, member=None,
+def values(metrics: list[str] | str, area: str, start, end, *, member=None,
            engine: Engine | None = None) -> dict[str, float | None]:
     """Many figures for one area and period in a single SQL statement (the KPI strip)."""
     if isinstance(metrics, str):
@@ -148,7 +177,8 @@ def values(metrics: list[str], area: str, start, end, *, member=None,
         where = _area(snap, conn, area)
         found = _aggregate(snap, conn, _stored_metrics(snap, conn, ms), [(None, _prefix(where))], start, end,
                            dimension=dimension, member=member_value, skip_days=SKIP_DAYS)
-        return {m["code"]: _figure(snap, conn, m, found) for m in ms}
+        covered = _covered(engine, where, start, end)
+        return {m["code"]: _figure(snap, conn, m, found, covered=covered) for m in ms}
 
 
 def series(metric: str, area: str, start, end, grain: str = "month", *, member=None,
@@ -162,7 +192,7 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
 
 
 @cached
-def trends(metrics: list[str], area: str, start, end, grain: str = "month", *, member=None,
+def trends(metrics: list[str] | str, area: str, start, end, grain: str = "month", *, member=None,
            engine: Engine | None = None) -> dict[str, list[tuple[date, float | None]]]:
     """``series`` of several metrics for one area, in one statement: {code: [(period, value)]}.
 
@@ -180,7 +210,8 @@ def trends(metrics: list[str], area: str, start, end, grain: str = "month", *, m
         found = _aggregate(snap, conn, _stored_metrics(snap, conn, ms), [(None, _prefix(where))], start, end,
                            dimension=dimension, member=member_value, grain=grain, skip_days=SKIP_DAYS)
         buckets = _buckets(start, end, grain)
-        return {m["code"]: [(b, _figure(snap, conn, m, found, None, b)) for b in buckets] for m in ms}
+        covered = _covered(engine, where, start, end, grain)
+        return {m["code"]: [(b, _figure(snap, conn, m, found, None, b, covered)) for b in buckets] for m in ms}
 
 
 # --------------------------------------------------------------------------- breakdowns
@@ -220,7 +251,9 @@ def breakdown_rows(metric: str, area: str, start, end, by: str = "children", *,
         where = _area(snap, conn, area)
         by = _by(snap, conn, m, by)
         found = _breakdown_data(snap, conn, m, where, start, end, by)
-        rows = [dict(row, value=_figure(snap, conn, m, found, row["key"])) for row in _keys(snap, conn, m, by, where, found)]
+        covered = _covered(engine, where, start, end, areas=_children(snap, conn, where["code"]) if by == "children" else None)
+        rows = [dict(row, value=_figure(snap, conn, m, found, row["key"], covered=covered))
+                for row in _keys(snap, conn, m, by, where, found)]
     return _sort_by_value(rows)
 
 
@@ -243,13 +276,15 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
         buckets = _buckets(start, end, grain)
         # Order keys by their whole-range figure: flows and ratio parts add up over buckets.
         totals: dict[tuple, float] = {}
-        for (code, key, bucket), v in sorted(found.items(), key=lambda item: item[0][2]):
+        for (code, key, _bucket), v in sorted(found.items(), key=lambda item: item[0][2]):
             stock = snap.metrics[code]["kind"] == "stock"
             totals[(code, key, None)] = v if stock else totals.get((code, key, None), 0.0) + v
-        order = _sort_by_value([dict(k, value=_figure(snap, conn, m, totals, k["key"])) for k in keys])
+        covered = _covered(engine, where, start, end, grain,
+                           areas=_children(snap, conn, where["code"]) if by == "children" else None)
+        order = _sort_by_value([dict(k, value=_figure(snap, conn, m, totals, k["key"], covered=covered)) for k in keys])
         rows = [
             {"period": b, "key": k["key"], "label": k["label"], "label_en": k["label_en"],
-             "value": _figure(snap, conn, m, found, k["key"], b)}
+             "value": _figure(snap, conn, m, found, k["key"], b, covered)}
             for k in order
             for b in buckets
         ]
@@ -258,7 +293,7 @@ def breakdown_series(metric: str, area: str, start, end, grain: str = "month", b
 
 
 @cached
-def compare_series(metric: str, areas: list[str], start, end, grain: str = "month", *,
+def compare_series(metric: str, areas: list[str] | str, start, end, grain: str = "month", *,
                    engine: Engine | None = None) -> pd.DataFrame:
     """``period``, ``key`` (area code), ``label``, ``label_en``, ``value`` for each area, in one statement."""
     if isinstance(areas, str):
@@ -273,9 +308,10 @@ def compare_series(metric: str, areas: list[str], start, end, grain: str = "mont
         found = _aggregate(snap, conn, _parts(snap, conn, m), selections, start, end, grain=grain,
                            skip_days=SKIP_DAYS)
         buckets = _buckets(start, end, grain)
+        covered = _covered(engine, rows_by_area[0], start, end, grain, areas=rows_by_area) if rows_by_area else None
         rows = [
             {"period": b, "key": row["code"], "label": row["name"], "label_en": row["name_en"] or row["name"],
-             "value": _figure(snap, conn, m, found, row["code"], b)}
+             "value": _figure(snap, conn, m, found, row["code"], b, covered)}
             for b in buckets
             for row in rows_by_area
         ]
@@ -291,8 +327,9 @@ def ranking(metric: str, parent: str, start, end, *, engine: Engine | None = Non
         where = _area(snap, conn, parent)
         children = _children(snap, conn, where["code"])
         found = _by_children(snap, conn, _parts(snap, conn, m), where, children, start, end, skip_days=SKIP_DAYS)
+        covered = _covered(engine, where, start, end, areas=children)
         rows = [{"code": c["code"], "name": c["name"], "name_en": c["name_en"] or c["name"],
-                 "value": _figure(snap, conn, m, found, c["code"])} for c in children]
+                 "value": _figure(snap, conn, m, found, c["code"], covered=covered)} for c in children]
     rows = _sort_by_value(rows, descending=(m.get("better") or "higher") != "lower")
     previous, rank = None, 0
     for position, row in enumerate(rows, start=1):
@@ -308,7 +345,7 @@ def ranking(metric: str, parent: str, start, end, *, engine: Engine | None = Non
 
 
 @cached
-def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine | None = None) -> pd.DataFrame:
+def league_table(parent: str, metrics: list[str] | str, start, end, *, engine: Engine | None = None) -> pd.DataFrame:
     """One row per child of ``parent``: ``code``, ``name``, ``name_en`` and a column per metric."""
     if isinstance(metrics, str):
         metrics = [metrics]
@@ -319,11 +356,12 @@ def league_table(parent: str, metrics: list[str], start, end, *, engine: Engine 
         children = _children(snap, conn, where["code"])
         found = _by_children(snap, conn, _stored_metrics(snap, conn, ms), where, children, start, end,
                              skip_days=SKIP_DAYS)
+        covered = _covered(engine, where, start, end, areas=children)
         rows = []
         for c in children:
             row = {"code": c["code"], "name": c["name"], "name_en": c["name_en"] or c["name"]}
             for m in ms:
-                row[m["code"]] = _number(_figure(snap, conn, m, found, c["code"]))
+                row[m["code"]] = _number(_figure(snap, conn, m, found, c["code"], covered=covered))
             rows.append(row)
     frame = pd.DataFrame(rows, columns=["code", "name", "name_en", *dict.fromkeys(metrics)])
     for code in dict.fromkeys(metrics):

@@ -58,6 +58,9 @@ metric = Table(
     Column("dimensions", String(200)),  # comma-separated breakdowns the sources provide
     Column("source", String(32)),  # the source system that feeds it (empty for ratios)
     Column("description", Text),
+    # day: dated by the day it happened; month: a monthly report, dated the 1st, never cut into days
+    Column("grain", String(8), nullable=False, default="day", server_default="day"),
+    Column("carry_months", Integer),  # a stock: months its latest report may stand for a late one
 )
 
 etl_run = Table(
@@ -85,6 +88,22 @@ etl_reject = Table(
     Column("field", String(64)),
     Column("reason", Text, nullable=False),
     Column("raw", Text),  # the row with personal-data fields removed
+    # refused: the row was turned away; warning: the row loaded, this field of it could not be used
+    Column("severity", String(8), nullable=False, default="refused", server_default="refused"),
+)
+
+# What each successful load covers: per community it reached, the first and last day of
+# its delivery (a monthly report covers its whole month). A source's data-through date
+# for an area is the last covered day under that area (``data.coverage``); a community a
+# source reached before but not in a later delivery is what "missed one report" means.
+etl_coverage = Table(
+    "etl_coverage",
+    metadata,
+    Column("run_id", Integer, ForeignKey("etl_run.id", ondelete="CASCADE"), nullable=False),
+    Column("area_code", String(15), nullable=False),  # a community (12 digits)
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    PrimaryKeyConstraint("run_id", "area_code", name="pk_etl_coverage"),
 )
 
 fact = Table(

@@ -44,7 +44,7 @@ class Snapshot:
         self.children: dict[str, list[dict]] = {}
 
 
-_snapshots: "weakref.WeakKeyDictionary[Engine, Snapshot]" = weakref.WeakKeyDictionary()
+_snapshots: weakref.WeakKeyDictionary[Engine, Snapshot] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 

@@ -8,6 +8,10 @@ answers all of them at once, with as few calls into the query layer as it allows
 metric, one ``latest_period`` per "latest month" anchor. Breakdowns, the league table and
 the content lists are one call each (the query layer has no batched form of them).
 
+It also says how far each metric's data reaches (``"as_of"``: ``coverage.as_of``, from the
+loads' recorded coverage, the same for every question of the read) and when the data last
+loaded (``"loaded"``): every figure on the wall can say how complete and how fresh it is.
+
 The answer is plain data in the warehouse's terms (numbers, dates, rows), the same in every
 language: ``callbacks/wall.py`` turns it into text. It is cached per data version, so walls
 of one area in Chinese and in English share it.
@@ -17,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data import areas, content, query
+from data import areas, content, coverage, query
 from data.cache import cached
 from data.periods import month_end, month_start
 
@@ -72,7 +76,13 @@ class Trends:
 
 @dataclass(frozen=True)
 class League:
-    """The areas below, one row each with a column per metric (``query.league_table`` records)."""
+    """The areas to compare, one row each with a column per metric (``query.league_table`` records).
+
+    Answer: {"level": "children" | "siblings", "area": the wall's own code, "rows": records}.
+    A street or district compares the areas below it; a community (or a grid cell) compares
+    the communities of its street, since most metrics are recorded per community and its
+    grid cells would have no figure to rank (``coverage.recorded_level``).
+    """
 
     metrics: tuple[str, ...]
     period: str = LAST_30_DAYS
@@ -96,7 +106,8 @@ class Agenda:
 
 @dataclass(frozen=True)
 class AsOf:
-    """The latest day any of ``metrics`` has a figure: the wall's "data as of"."""
+    """How far a panel's main ``metrics`` reach in the area: {code: last day its data covers,
+    or None where its source never delivered} (``coverage.as_of``)."""
 
     metrics: tuple[str, ...]
 
@@ -113,10 +124,12 @@ def metrics_of(need) -> tuple[str, ...]:
 @cached  # per data version, in the app's cache: walls of one area in two languages share one read
 def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     """Everything ``needs`` ask for ``area``: {"area": its row, "metrics": {code: catalogue
-    row}, "answers": {need: answer}}. ``spans`` gives each named period's dates."""
+    row}, "as_of": {code: last day its data covers}, "loaded": when the data last loaded,
+    "answers": {need: answer}}. ``spans`` gives each named period's dates."""
     needs = tuple(dict.fromkeys(needs))
     codes = list(dict.fromkeys(code for need in needs for code in metrics_of(need)))
     infos = {code: query.metric_info(code) or {} for code in codes}
+    reach, sources = _reach(infos, area)
     answers: dict = {}
 
     # Figures of a named period: one statement per period, the KPI strip's with this month's.
@@ -172,16 +185,49 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
         elif isinstance(need, Breakdown):
             answers[need] = query.breakdown_rows(need.metric, area, *spans[need.period], by=need.by)
         elif isinstance(need, League):
-            answers[need] = query.league_table(area, list(need.metrics), *spans[need.period]).to_dict("records")
+            answers[need] = _league(need, area, spans[need.period])
         elif isinstance(need, Items):
             answers[need] = content.items(list(need.kinds), area, limit=need.limit)
         elif isinstance(need, Agenda):
             answers[need] = content.upcoming(area, *spans[need.period], limit=need.limit)
         elif isinstance(need, AsOf):
-            answers[need] = query.latest_period(list(need.metrics), area)
+            answers[need] = {code: reach[code] for code in need.metrics}
         else:
             raise TypeError(f"the wall cannot read {need!r}")
-    return {"area": areas.get(area), "metrics": infos, "answers": answers}
+    return {"area": areas.get(area), "metrics": infos, "as_of": reach, "sources": sources,
+            "loaded": query.last_loaded_at(), "answers": answers}
+
+
+def _reach(infos: dict[str, dict], area: str) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
+    """{code: ``coverage.as_of``} and {code: its sources} for every metric read; a ratio
+    reaches as far as the nearer of its parts, whose catalogue rows come from one read of
+    the catalogue."""
+    catalogue: dict[str, dict] | None = None
+    found, sources = {}, {}
+    for code, info in infos.items():
+        parts = None
+        if info.get("kind") == "ratio":
+            if catalogue is None:
+                catalogue = {row["code"]: row for row in query.catalog().to_dict("records")}
+            parts = [catalogue.get(info.get(role) or "", {}) for role in ("numerator", "denominator")]
+        found[code] = coverage.as_of(info, area, parts=parts)
+        named = (coverage.source_of(row) for row in (parts or [info]))
+        sources[code] = tuple(dict.fromkeys(s for s in named if isinstance(s, str) and s))
+    return found, sources
+
+
+def _league(need: League, area: str, span: tuple[date, date]) -> dict:
+    """``need``'s rows: the areas below ``area``, or for a community (or grid cell) wall the
+    communities of its street."""
+    row = areas.get(area) or {}
+    level, parent = "children", area
+    if row.get("level") in ("community", "grid"):
+        community = area if row.get("level") == "community" else row.get("parent_code")
+        own = areas.get(community) if community else None
+        if own and own.get("parent_code"):
+            level, parent, area = "siblings", own["parent_code"], own["code"]
+    records = query.league_table(parent, list(need.metrics), *span).to_dict("records")
+    return {"level": level, "area": area, "rows": records}
 
 
 def _month_of(latest: date | None) -> tuple[date, date] | None:

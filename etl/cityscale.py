@@ -36,7 +36,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from data import kinds, rollup, settings
-from data.schema import area, etl_run, fact, fact_month, metric as metric_table
+from data.db import driver_connection, new_id
+from data.schema import area, etl_run, fact, fact_month
+from data.schema import metric as metric_table
 from etl.load import bulk_insert
 from etl.sources import grid_events, hotline
 
@@ -289,6 +291,7 @@ def grid_facts(rng, grids: pd.DataFrame, days: pd.DatetimeIndex, season: np.ndar
                     {"grid_events_reported": ["category", "urgency"], "grid_events_closed": ["category"]})
     closed = counts["grid_events_closed"]
     out.add("grid_events_closure_hours", closed * rng.gamma(2.0, 14.0, shape), decimals=1)
+    out.add("grid_events_closure_timed", closed)  # every generated closed event has its closing time
     return out.frame()
 
 
@@ -388,7 +391,7 @@ def copy_rows(conn: Connection, table: str, columns: list[str], frame: pd.DataFr
     visible to all, so index-only scans work without waiting for a vacuum."""
     buffer = io.StringIO()
     frame[columns].to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     options = "FORMAT csv, NULL '\\N'" + (", FREEZE" if freeze else "")
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})") as copy:
         copy.write(buffer.getvalue())
@@ -414,9 +417,9 @@ def build(engine: Engine, districts: list[str] | None = None, years: int = 3, en
         if postgres:
             conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-        run_id = conn.execute(insert(etl_run).values(
+        run_id = new_id(conn.execute(insert(etl_run).values(
             source=SOURCE, location=f"districts={','.join(district_codes)} years={years}", started_at=started,
-            status="running")).inserted_primary_key[0]
+            status="running")))
         added = insert_areas(conn, areas)
         log(f"areas: {added} new rows ({(areas['level'] == 'community').sum()} communities, "
             f"{(areas['level'] == 'grid').sum()} grid cells)")

@@ -1,7 +1,9 @@
 """Writing one delivery into the warehouse: one transaction, recorded in ``etl_run``.
 
-A delivery's facts *replace* that source's facts for the days and communities it covers
-(a corrected re-delivery never adds to the first one). The same bytes loaded again change
+A delivery's facts *replace* that source's facts for the days and streets it covers (every
+registered community of each street it names, unless the source declares its communities):
+a corrected re-delivery never adds to the first one, even when it moves records between
+communities. Each load also records what its data covers (``etl_coverage``). The same bytes loaded again change
 nothing. A refused file leaves the warehouse as it was; only its failed run is recorded,
 in a transaction of its own. A big file is written chunk by chunk inside that one
 transaction (:class:`Load`), so memory holds one chunk and readers see all of it or none.
@@ -18,7 +20,6 @@ import pandas as pd
 from sqlalchemy import (
     ARRAY,
     Connection,
-    CursorResult,
     Engine,
     Transaction,
     and_,
@@ -33,7 +34,8 @@ from sqlalchemy import (
 )
 
 from data import settings
-from data.schema import area, etl_reject, etl_run, fact, metric
+from data.db import driver_connection, new_id
+from data.schema import area, etl_coverage, etl_reject, etl_run, fact, metric
 from etl.monthly import MonthRollup
 
 FACT_COLUMNS = ["period", "area_code", "metric_code", "dimension", "member", "value"]
@@ -55,12 +57,26 @@ class Output:
 
     facts: pd.DataFrame
     rejects: pd.DataFrame | None = None
+    warnings: pd.DataFrame | None = None  # rows kept, a field of theirs not: same columns as rejects
     rows_read: int = 0
     rows_loaded: int = 0
     periods: list[date] | None = None
     communities: list[str] | None = None
     store: Callable[[Connection, int], None] | None = None
     notes: list[str] = field(default_factory=list)
+    covers: tuple[date, date] | None = None
+
+    def coverage(self) -> tuple[date, date] | None:
+        """The first and last day whose data this delivery holds: ``covers`` when the
+        source says (a monthly report covers its whole months), else its facts' span.
+        Not the replaced scope: a weekly delivery replaces whole months of monthly stocks
+        but holds data only up to its last day."""
+        if self.covers is not None:
+            return self.covers
+        if self.facts is None or not len(self.facts):
+            return None
+        days = pd.to_datetime(self.facts["period"])
+        return days.min().date(), days.max().date()
 
     def scope(self) -> tuple[list[date], list[str]]:
         """The days and community codes whose facts this delivery replaces."""
@@ -104,18 +120,11 @@ def previous_success(engine: Engine, source: str, checksum: str) -> int | None:
         ).scalar()
 
 
-def _new_id(result: CursorResult) -> int:
-    """The id the database gave the row just inserted (SQLAlchemy types the key as optional)."""
-    key = result.inserted_primary_key
-    assert key is not None  # an INSERT of one row always has it
-    return int(key[0])
-
-
 def record_run(engine: Engine, source: str, location: str, checksum: str | None, started_at: datetime,
                status: str, message: str, rows_read: int = 0) -> RunResult:
     """A run that wrote nothing (unchanged or failed), in a transaction of its own."""
     with engine.begin() as conn:
-        run_id = _new_id(conn.execute(insert(etl_run).values(
+        run_id = new_id(conn.execute(insert(etl_run).values(
             source=source, location=location, checksum=checksum, started_at=started_at,
             finished_at=_now(), status=status, rows_read=rows_read, rows_loaded=0, rows_rejected=0,
             message=message,
@@ -148,15 +157,18 @@ class Load:
         self.periods: set[date] = set()
         self.communities: set[str] = set()
         self.dimensions: set[tuple[str, str]] = set()
-        self.rows_read = self.rows_loaded = self.rows_rejected = self.facts = self.chunks = 0
+        self.rows_read = self.rows_loaded = self.rows_rejected = self.facts = self.chunks = self.warnings = 0
         self.notes: list[str] = []
         self.cleared: dict[str, set[date]] = {}  # community -> days whose older facts are gone
         self.first_pairs: set[tuple[str, str]] | None = None  # (metric, dimension) cleared with every chunk
+        self.covered: tuple[date, date] | None = None  # the delivery's first and last day of data
+        self.streets: dict[str, list[str]] = {}  # street (9 digits) -> its registered communities
+        self.reached: set[str] = set()  # the communities its data speaks for (its coverage)
 
     def __enter__(self) -> Load:
         self.conn = self.engine.connect()
         self.transaction = self.conn.begin()
-        self.run_id = _new_id(self.conn.execute(insert(etl_run).values(
+        self.run_id = new_id(self.conn.execute(insert(etl_run).values(
             source=self.source, location=self.location, checksum=self.checksum, started_at=self.started_at,
             status="running", rows_read=0,
         )))
@@ -178,6 +190,13 @@ class Load:
     def add(self, output: Output) -> None:
         """One chunk's facts, rejects and extra rows, written inside the transaction."""
         periods, communities = output.scope()
+        if output.communities is None:
+            communities = self._streets_of(communities)
+        self.reached.update(communities)  # it speaks for its scope: no rows there are real zeros
+        span = output.coverage()
+        if span is not None:
+            self.covered = span if self.covered is None else (min(self.covered[0], span[0]),
+                                                              max(self.covered[1], span[1]))
         self.periods.update(periods)
         self.communities.update(communities)
         self.chunks += 1
@@ -196,13 +215,36 @@ class Load:
         if output.rejects is not None and len(output.rejects):
             rejects = output.rejects[["row_number", "field", "reason", "raw"]].copy()
             rejects.insert(0, "run_id", self.run_id)
+            rejects["severity"] = "refused"
             bulk_insert(self.conn, etl_reject, rejects)
             self.rows_rejected += int(output.rejects["row_number"].nunique())
+        if output.warnings is not None and len(output.warnings):
+            warnings = output.warnings[["row_number", "field", "reason", "raw"]].copy()
+            warnings.insert(0, "run_id", self.run_id)
+            warnings["severity"] = "warning"
+            bulk_insert(self.conn, etl_reject, warnings)
+            self.warnings += len(warnings)
         if output.store is not None:
             output.store(self.conn, self.run_id)
         self.rows_read += output.rows_read
         self.rows_loaded += output.rows_loaded
         self.notes.extend(n for n in output.notes if n not in self.notes)
+
+    def _streets_of(self, communities: list[str]) -> list[str]:
+        """Every registered community of the streets ``communities`` lie in, and themselves.
+
+        A delivery that does not declare its scope implies its streets (DOMAIN.md,
+        "Re-delivery"): a corrected export that moves a community's records to its
+        neighbour replaces the first community's old figures too, never counts them twice.
+        """
+        found = set(communities)
+        for street in sorted({str(c)[:9] for c in communities} - self.streets.keys()):
+            self.streets[street] = list(self.conn.execute(
+                select(area.c.code).where(area.c.level == "community", area.c.code >= street,
+                                          area.c.code < street + "~")).scalars())
+        for community in communities:
+            found.update(self.streets[str(community)[:9]])
+        return sorted(found)
 
     def commit(self) -> RunResult:
         """Drop what the delivery replaced, mark the run a success, and commit."""
@@ -214,7 +256,9 @@ class Load:
         if self.chunks > 1:  # a fact written by two chunks counted twice: count what is stored
             self.facts = self.conn.execute(select(func.count()).select_from(fact).where(
                 fact.c.metric_code.in_(self.metrics or [""]), fact.c.run_id == self.run_id)).scalar_one()
-        message = summary(self.facts, periods, communities, self.notes)
+        record_coverage(self.conn, self.run_id, self.covered, sorted(self.reached), self.started_at.date())
+        notes = self.notes + ([f"{self.warnings} 个字段警告 / field warnings (rows kept)"] if self.warnings else [])
+        message = summary(self.facts, periods, communities, notes)
         self.conn.execute(update(etl_run).where(etl_run.c.id == self.run_id).values(
             status="success", finished_at=_now(), rows_read=self.rows_read, rows_loaded=self.rows_loaded,
             rows_rejected=self.rows_rejected, message=message,
@@ -260,6 +304,32 @@ def write(engine: Engine, source: str, metrics: list[str], location: str, checks
     with Load(engine, source, metrics, location, checksum, started_at) as load:
         load.add(output)
         return load.commit()
+
+
+def month_days(months) -> list[date]:
+    """Every day of every month in ``months`` (any day of each): what a monthly report covers."""
+    days: list[date] = []
+    for first in sorted({pd.Timestamp(m).to_period("M").start_time for m in months if not pd.isna(m)}):
+        days.extend(pd.date_range(first, first + pd.offsets.MonthEnd(0), freq="D").date)
+    return days
+
+
+def record_coverage(conn: Connection, run_id: int, span: tuple[date, date] | None,
+                    communities: list[str], loaded_on: date) -> None:
+    """What this delivery covers, per community: its first and last day (``etl_coverage``).
+
+    Never past the day it was loaded: a month's report delivered on the 5th holds nothing
+    about the 20th. Sources that write no facts (the area register, content) cover nothing.
+    """
+    if span is None or not communities:
+        return
+    first, last = span[0], min(span[1], loaded_on)
+    if last < first:
+        return
+    rows = [{"run_id": run_id, "area_code": code, "first_day": first, "last_day": last}
+            for code in sorted(set(communities))]
+    for start in range(0, len(rows), BATCH):
+        conn.execute(insert(etl_coverage), rows[start:start + BATCH])
 
 
 def summary(facts: int, periods: list[date], communities: list[str], notes: list[str]) -> str:
@@ -514,9 +584,7 @@ def key_order(facts: pd.DataFrame) -> np.ndarray:
 
 
 def _copy(conn: Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a live connection has its driver's
-    cursor = driver.cursor()
+    cursor = driver_connection(conn).cursor()
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '\\N')") as copy:
         for i in range(0, len(frame), BATCH):
             buffer = io.StringIO()

@@ -49,11 +49,11 @@ class MonthRollup:
             self._give_up()
             return
         months = {date(p.year, p.month, 1) for p in periods}
-        unchecked: dict[frozenset, list[str]] = {}
+        unchecked: dict[frozenset[date], list[str]] = {}
         for community in communities:
-            new = months - self.checked.get(community, set())
-            if new:
-                unchecked.setdefault(frozenset(new), []).append(community)
+            unseen = months - self.checked.get(community, set())
+            if unseen:
+                unchecked.setdefault(frozenset(unseen), []).append(community)
         if not self.fresh:
             for new, group in unchecked.items():
                 if self._others_there(conn, sorted(new), sorted(group)):
@@ -97,9 +97,9 @@ class MonthRollup:
         if self.fresh:
             conn.execute(delete(fact_month))  # no facts before this load: nothing else to roll up
         else:
-            groups: dict[frozenset, list[str]] = {}
-            for community, months in self.checked.items():
-                groups.setdefault(frozenset(months), []).append(community)
+            groups: dict[frozenset[date], list[str]] = {}
+            for community, held in self.checked.items():
+                groups.setdefault(frozenset(held), []).append(community)
             for months, group in groups.items():
                 runs = rollup.month_runs(months)
                 in_months = or_(*[and_(fact_month.c.period >= a, fact_month.c.period < b) for a, b in runs])

@@ -192,6 +192,7 @@ def process_rows(module: ModuleType, rows: pd.DataFrame, ctx: Context, steps: _S
     output: Output = module.transform(checked.rows, ctx)
     steps.done("facts")
     output.rejects = combine_rejects(checked.rejects, output.rejects)
+    output.warnings = combine_rejects(checked.warnings, output.warnings)
     output.rows_read = checked.rows_read
     rejected = output.rejects["row_number"].nunique() if len(output.rejects) else 0
     output.rows_loaded = checked.rows_read - int(rejected)

@@ -3,7 +3,9 @@
 A source declares its columns as :class:`Field` objects. :func:`validate` parses every
 column at once, finds the failing rows with vectorised checks, and writes a message only
 for those rows: ``row 12, 满意度: '很好' 不是允许的值 / is not an allowed value``.
-A failing row is set aside; the rest of the file loads.
+A failing row is set aside; the rest of the file loads. A field that is not ``essential``
+costs only what depends on it: its unusable cell is blanked and the row is kept, with a
+*warning* (row, field and reason, stored beside the rejects) instead of a refusal.
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ class Field:
     """One column of an export.
 
     ``name`` is the canonical header (as in DOMAIN.md) and ``aliases`` the other headers
-    that mean the same. ``personal`` columns are recognised only to be dropped: they
+    that mean the same. ``essential=False`` marks a column whose bad cell must not cost the
+    row: only the figures that depend on it. ``personal`` columns are recognised only to be dropped: they
     never leave the extract step. ``required`` columns must be in the header or the file
     is refused; ``nullable=False`` cells must hold a value or the row is rejected.
     ``verbatim`` columns (titles, bodies) skip the text cleaning that folds full-width
@@ -49,6 +52,7 @@ class Field:
     label_en: str = ""
     verbatim: bool = False  # display text kept exactly as written (no normalising, no totals check)
     few: bool | None = None  # few distinct values: read as a categorical (default: text with allowed values)
+    essential: bool = True  # False: an unusable cell is blanked with a warning, the row kept
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -75,6 +79,7 @@ class Checked:
     rows: pd.DataFrame
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     rows_read: int = 0
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
 
     @property
     def rows_rejected(self) -> int:
@@ -141,11 +146,20 @@ def validate(rows: pd.DataFrame, fields: list[Field], now: datetime | None = Non
                              f"{{value!r}} 不是允许的值 / is not an allowed value (允许 / allowed: {allowed})"))
 
     problems = [(m.fillna(False).astype(bool), n, r) for m, n, r in problems]
+    essential = {f.name for f in fields if f.essential}
+    refusals = [p for p in problems if p[1] in essential]
+    warnings = [p for p in problems if p[1] not in essential]
     failing = pd.Series(False, index=rows.index)
-    for mask, _, _ in problems:
+    for mask, _, _ in refusals:
         failing |= mask
-    rejects = reject_frame(rows, fields, problems)
-    return Checked(typed[~failing].reset_index(drop=True), rejects, rows_read=len(rows))
+    for mask, name, _ in warnings:  # the cell is unusable, the row is not: blank the cell
+        if mask.any():
+            column = typed[name]
+            typed[name] = column.where(~mask, "" if column.dtype == object else None)
+    rejects = reject_frame(rows, fields, refusals)
+    kept = ~failing
+    warned = reject_frame(rows, fields, [(mask & kept, name, reason) for mask, name, reason in warnings])
+    return Checked(typed[kept].reset_index(drop=True), rejects, rows_read=len(rows), warnings=warned)
 
 
 def _blank(text: pd.Series) -> pd.Series:
@@ -192,6 +206,11 @@ def reject_rows(rows: pd.DataFrame, fields: list[Field], mask: pd.Series, name: 
     """
     mask = mask.fillna(False).astype(bool)
     return rows[~mask].reset_index(drop=True), reject_frame(rows, fields, [(mask, name, reason)])
+
+
+def warn_rows(rows: pd.DataFrame, fields: list[Field], mask: pd.Series, name: str, reason) -> pd.DataFrame:
+    """Warnings for the masked rows, which stay: a field that cannot be used, a usable row."""
+    return reject_frame(rows, fields, [(mask.fillna(False).astype(bool), name, reason)])
 
 
 def combine_rejects(*frames: pd.DataFrame) -> pd.DataFrame:

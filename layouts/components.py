@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 from dash import dcc, html
@@ -57,10 +58,13 @@ def tone(delta: float | None, better: str) -> str:
     return GOOD if (delta > 0) == (better != "lower") else BAD
 
 
-def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: str = "#c8161d") -> str:
+def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: str = "#c8161d",
+                  *, partial: bool = False) -> str:
     """A tiny line chart as an SVG data URI: the shape of a trend, cheap enough for many cards.
 
-    Unknown values break the line rather than dropping to zero.
+    Unknown values break the line rather than dropping to zero. With ``partial`` the last
+    value is a month not yet over: its segment is dashed and its point hollow, so a low
+    last point does not read as a fall.
     """
     points = [(i, v) for i, v in enumerate(values) if not is_missing(v)]
     if len(values) < 2 or not points:
@@ -75,9 +79,12 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
         y = height - pad - (v - low) / span * (height - 2 * pad)
         return f"{x:.1f},{y:.1f}"
 
-    segments, current = [], []
+    last_i, last_v = points[-1]
+    partial = partial and last_i == len(values) - 1
+    segments: list[list[str]] = []
+    current: list[str] = []
     for i, v in enumerate(values):
-        if is_missing(v):
+        if is_missing(v) or (partial and i == last_i):
             if current:
                 segments.append(current)
             current = []
@@ -85,25 +92,36 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
             current.append(xy(i, v))
     if current:
         segments.append(current)
-    lines = "".join(
-        f'<polyline fill="none" stroke="{color}" stroke-width="2" stroke-linejoin="round" vector-effect="non-scaling-stroke" points="{" ".join(s)}"/>'
-        for s in segments
-    )
-    last_i, last_v = points[-1]
+    line = ('<polyline fill="none" stroke="{c}" stroke-width="2" stroke-linejoin="round" '
+            'vector-effect="non-scaling-stroke"{dash} points="{p}"/>')
+    lines = "".join(line.format(c=color, dash="", p=" ".join(s)) for s in segments)
     cx, cy = xy(last_i, last_v).split(",")
+    dot = f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{color}"/>'
+    if partial:
+        before = values[last_i - 1] if last_i > 0 else None
+        if not is_missing(before):
+            lines += line.format(c=color, dash=' stroke-dasharray="3 2" stroke-opacity="0.6"',
+                                 p=f"{xy(last_i - 1, before)} {xy(last_i, last_v)}")
+        dot = f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="#fff" stroke="{color}" stroke-width="1.5"/>'
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'preserveAspectRatio="none">'
-        f'{lines}<circle cx="{cx}" cy="{cy}" r="2.5" fill="{color}"/></svg>'
+        f'{lines}{dot}</svg>'
     )
     return "data:image/svg+xml;utf8," + quote(svg)
 
 
-def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str, href: str | None = None) -> html.Div:
+def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str, href: str | None = None, *,
+             shown: str | None = None, note: str | None = None, as_of: str | None = None, title: str | None = None,
+             reason: str | None = None, partial: str | None = None) -> html.Div | dcc.Link:
     """One KPI: value and unit, target, change against last period and last year, trend line.
 
     ``info`` is the metric's catalogue row; arrows are green when the metric moved the
-    way it should (``better``), red otherwise.
+    way it should (``better``), red otherwise. What the figure covers (issue 12): ``shown``
+    replaces the figure ("未报送"), ``as_of`` stands beside it ("截至11月", a carried level),
+    ``note`` under it says what was compared ("12月1–4日 vs 11月1–4日"), ``reason`` why
+    there is no figure, ``title`` its source and as-of on hover, ``partial`` labels a last
+    sparkline point whose month is not over ("至12月4日").
     """
     better = info.get("better") or "higher"
     target = info.get("target")
@@ -123,17 +141,27 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
              html.Span(present.change_text(delta, info, lang), className=f"kpi-change {tone(delta, better)}")],
             className="kpi-row",
         ))
-    spark = sparkline_svg(list(trend))
+    spark = sparkline_svg(list(trend), partial=partial is not None)
+    reading = present.show(value, info, lang)
+    figure = [html.Span(shown, className="kpi-value kpi-late") if shown is not None
+              else html.Span(reading.text, className="kpi-value", title=reason or reading.reason or None)]
+    if shown is None and reading.n is not None:
+        figure.append(html.Span(shown_unit, className="kpi-unit"))
+    if as_of:
+        figure.append(html.Span(as_of, className="kpi-as-of"))
+    extra: dict[str, Any] = {"title": title} if title else {}  # no title prop at all without one
+    spark_extra: dict[str, Any] = {"title": partial} if partial else {}
     body = [
         html.Div(metric_name(info, lang), className="kpi-name", title=str(info.get("description") or "")),
-        html.Div([html.Span(present.show(value, info, lang).text, className="kpi-value"),
-                  html.Span(shown_unit, className="kpi-unit")], className="kpi-figure"),
+        html.Div(figure, className="kpi-figure kpi-carried" if as_of else "kpi-figure"),
+        html.Div(note or reason or "", className="kpi-note" + (" kpi-reason" if reason and not note else "")),
         *rows,
-        html.Img(src=spark, className="kpi-spark", alt="") if spark else html.Div(className="kpi-spark"),
+        html.Img(src=spark, className="kpi-spark", alt="", **spark_extra)
+        if spark else html.Div(className="kpi-spark"),
     ]
     if href:
-        return dcc.Link(body, href=href, className="kpi-card", id=f"kpi-{info['code']}")
-    return html.Div(body, className="kpi-card", id=f"kpi-{info['code']}")
+        return dcc.Link(body, href=href, className="kpi-card", id=f"kpi-{info['code']}", **extra)
+    return html.Div(body, className="kpi-card", id=f"kpi-{info['code']}", **extra)
 
 
 def domain_section(title: str, cards: list) -> html.Section:
@@ -141,7 +169,7 @@ def domain_section(title: str, cards: list) -> html.Section:
                         className="domain-section")
 
 
-def attention_list(items: list[dict], lang: str) -> html.Div:
+def attention_list(items: list[dict], lang: str) -> html.P | html.Ul:
     """The "needs attention" list: ``items`` carry ``tone``, ``text`` and an optional ``href``."""
     if not items:
         return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
@@ -157,7 +185,7 @@ def labelled(label: str, control, class_name: str = "") -> html.Div:
     return html.Div([html.Label(label, className="control-label"), control], className=f"control {class_name}".strip())
 
 
-def area_picker(component_id: str, value: str, lang: str, *, multi: bool = False) -> dcc.Dropdown:
+def area_picker(component_id: str, value: str | list[str], lang: str, *, multi: bool = False) -> dcc.Dropdown:
     """A searchable area picker; its options are filled by a callback (areas live in the warehouse)."""
     values = value if multi else [value]
     return dcc.Dropdown(

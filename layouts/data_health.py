@@ -1,14 +1,16 @@
 """The data-health page (/data): is every source delivering, and what did it refuse?
 
-For whoever runs the ETL: one card per source with its status badge (on time, due,
-overdue, failed, never loaded) against its delivery rhythm, when it last loaded, how
-many rows came in, were loaded and were refused, and the latest reasons for refusal;
-below, the recent runs and the refused rows in full. ``layout`` only places things;
+For whoever runs the ETL: one card per source, worst first, with its status badge (on
+time, due, overdue, failed, never loaded) against its delivery rhythm, when it last
+loaded, how far its data reaches (and whether that is behind), how many rows came in,
+were loaded and were refused, and, over the chosen period, its refusals and field
+warnings apart, a refused file's full reason unfolding; below, the runs, the refused
+rows and the warnings of that period and source, and their download as CSV. ``layout`` only places things;
 ``callbacks/data_health.py`` reads ``data.health`` and calls the builders below, which
 are pure functions of what they are given.
 
-The page's styles sit here as style dicts (there is no stylesheet of its own) and are
-kept few: the cards' grid, the badge colours, the type sizes.
+The page's older styles sit here as style dicts and are kept few: the cards' grid, the
+badge colours, the type sizes; the newer pieces use the ``dh-`` classes of assets/pages.css.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from datetime import date, datetime
 from pathlib import PurePath
 
 import dash_ag_grid as dag
+import pandas as pd
 from dash import dcc, html
 
-from data import text
+from data import health, periods, text
 from layouts import shell
 from layouts.ids import DataHealth
 
@@ -28,6 +31,9 @@ NAMES = text.group("source")
 RHYTHMS = text.group("rhythm")
 STATUS_WORDS = text.group("status")
 RUN_STATUS_WORDS = text.group("run")
+REACH_WORDS = text.group("reach")  # a data-through date that is behind: due, overdue
+SEVERITY_WORDS = text.group("severity")
+GRID_ROWS = 200  # rows each grid holds; the download holds them all
 # Badge colours: text on tint, each pair readable (contrast above 4.5:1).
 BADGE_COLOURS = {
     "ok": ("#1a7f37", "#e3f4e8"),
@@ -116,6 +122,42 @@ def reason_text(reason: dict, lang: str) -> str:
     return f"{where}{text.t('word.colon', lang)}{words}" if where else words
 
 
+def period_label(period: str | None, lang: str) -> str:
+    """``近30天``: a period of ``health.PERIODS`` in the page's words."""
+    period = period or health.DEFAULT_PERIOD
+    return text.t("data.period_all", lang) if period == "all" else text.t(f"period.{period}", lang)
+
+
+def through_text(entry: dict, lang: str) -> html.Div | None:
+    """``数据截至2026年11月30日 · 已逾期``: how far the source's data reaches, and whether that
+    is behind its rhythm (``health.reach``); nothing for a source that feeds no dated figure."""
+    reach = entry.get("data_status")
+    if reach is None:
+        return None
+    day = entry.get("data_through")
+    if day is None:
+        words = text.t("data.no_dated_data", lang)
+    else:
+        words = text.t("data.data_through", lang, date=text.pick(periods.describe(day, day), lang))
+        if reach in REACH_WORDS:
+            words += " · " + text.pick(REACH_WORDS[reach], lang)
+    return html.Div(words, className=f"dh-through dh-reach-{reach}", **{"data-reach": reach})
+
+
+def _reason_list(rows: list[dict], lang: str, class_name: str, empty: str) -> html.Ul | html.Div:
+    if not rows:
+        return html.Div(empty, className=f"{class_name} dh-none")
+    return html.Ul([html.Li(reason_text(r, lang), title=reason_text(r, lang)) for r in rows], className=class_name)
+
+
+def failure_details(run: dict, lang: str) -> html.Details:
+    """A file refused whole: its name and first line, unfolding to the full ``etl_run.message``."""
+    message = str(run.get("message") or "").strip()
+    body = html.Pre(message, className="dh-message") if message else None
+    return html.Details([html.Summary(failure_text(run, lang), title=text.t("data.full_reason", lang)), body],
+                        className="dh-failure")
+
+
 def _count(label: str, value, colour: str | None = None) -> html.Div:
     shown = "—" if value is None else f"{int(value):,}"
     return html.Div([
@@ -125,31 +167,26 @@ def _count(label: str, value, colour: str | None = None) -> html.Div:
     ], style={"flex": "1", "minWidth": 0})
 
 
-def source_card(entry: dict, today: date, lang: str) -> html.Article:
-    """One source: name and badge, rhythm, last load, its row counts and latest refusals."""
+def source_card(entry: dict, today: date, lang: str, period: str | None = None) -> html.Article:
+    """One source: name and badge, rhythm, last load, how far its data reaches, the row
+    counts of its latest read, and over ``period`` its refusals and warnings, apart."""
     load = entry.get("last_attempt") or {}
     rejected = load.get("rows_rejected")
     good = entry.get("last_load") or {}
     # The counts are of the latest read; say so when that is not the last good load.
     attempt = attempt_text(load, today, lang) if load and load.get("id") != good.get("id") else None
-    if entry.get("expected_by"):
-        next_due = text.t("data.next_due", lang, date=f"{entry['expected_by']:%Y-%m-%d}")
-    else:
-        next_due = ""
-    if entry["reasons"]:
-        reasons = html.Ul([
-            html.Li(reason_text(r, lang), title=reason_text(r, lang), style={"overflowWrap": "anywhere"})
-            for r in entry["reasons"]
-        ], className="dh-reasons", style={"margin": 0, "paddingLeft": "18px", "fontSize": "14px", "color": "#7a1f1f"})
-    else:
-        reasons = html.Div(text.t("data.no_refused_rows", lang), className="dh-reasons", style=MUTED)
+    expected = entry.get("expected_by")
+    next_due = text.t("data.next_due", lang, date=f"{expected:%Y-%m-%d}") if expected else ""
+    when_words = period_label(period, lang)
+    counts = entry.get("counts") or {}
+    reasons = _reason_list(entry["reasons"], lang, "dh-reasons", text.t("data.no_refusals_in", lang, period=when_words))
+    warnings = _reason_list(entry.get("warnings") or [], lang, "dh-warnings", "") if entry.get("warnings") else None
     failed_note = None
     if entry.get("unresolved"):
         failed_note = html.Div([
             html.Div(text.t("data.not_loaded", lang), style={"fontWeight": 600}),
-            html.Ul([html.Li(failure_text(run, lang), title=str(run.get("message") or ""))
-                     for run in entry["unresolved"][:3]], style={"margin": 0, "paddingLeft": "18px"}),
-        ], className="dh-unresolved", style={"fontSize": "14px", "color": "#8f1d21", "overflowWrap": "anywhere"})
+            *[failure_details(run, lang) for run in entry["unresolved"][:3]],
+        ], className="dh-unresolved")
     return html.Article([
         html.Div([
             html.Div([
@@ -162,6 +199,7 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
         html.Div(rhythm_text(entry, lang), style=MUTED),
         html.Div([text.t("data.last_loaded", lang), when(entry.get("last_loaded_at"), today, lang)],
                  className="dh-loaded", style={"fontSize": "15px"}),
+        through_text(entry, lang),
         html.Div(next_due, style=MUTED) if next_due else None,
         failed_note,
         html.Div(attempt, style={**MUTED, "fontSize": "13px"}) if attempt else None,
@@ -171,8 +209,14 @@ def source_card(entry: dict, today: date, lang: str) -> html.Article:
             _count(text.t("data.refused", lang), rejected, "var(--csb-bad)" if rejected else None),
         ], style={"display": "flex", "gap": "8px", "padding": "4px 0", "borderTop": "1px solid var(--csb-line)",
                   "borderBottom": "1px solid var(--csb-line)"}),
-        html.Div(text.t("data.latest_reasons", lang), style={**MUTED, "fontSize": "13px"}),
+        html.Div(text.t("data.period_counts", lang, period=when_words, refused=f"{counts.get('refused', 0):,}",
+                        warnings=f"{counts.get('warning', 0):,}"), className="dh-period-counts"),
+        html.Div(text.t("data.latest_refusals_in", lang, period=when_words), className="dh-list-head")
+        if entry["reasons"] else None,
         reasons,
+        html.Div(text.t("data.latest_warnings_in", lang, period=when_words), className="dh-list-head")
+        if warnings else None,
+        warnings,
     ], className=f"dh-card dh-card-{entry['status']}", style=CARD, **{"data-source": entry["source"],
                                                                          "data-status": entry["status"]})
 
@@ -191,8 +235,10 @@ def attempt_text(load: dict, today: date, lang: str) -> str:
     return text.t("data.latest_read", lang, status=status, when=when(moment, today, lang))
 
 
-def source_cards(found: list[dict], today: date, lang: str) -> list[html.Article]:
-    return [source_card(entry, today, lang) for entry in found]
+def source_cards(found: list[dict], today: date, lang: str, period: str | None = None) -> list[html.Article]:
+    """The cards worst first, then by their titles in the page's language (``health.ordered``)."""
+    ordered = health.ordered(found, name=lambda entry: source_name(entry, lang))
+    return [source_card(entry, today, lang, period) for entry in ordered]
 
 
 def summary(counts: dict, version: int, loaded_at: datetime | None, today: date, lang: str) -> list:
@@ -230,14 +276,42 @@ def run_rows(runs: list[dict], names: dict[str, str], lang: str) -> list[dict]:
 
 
 def reject_rows(rejects: list[dict], names: dict[str, str]) -> list[dict]:
+    """Rows for the refused-rows and warnings grids (the stored row as its preview, if read)."""
     return [{
         "run_id": r["run_id"],
         "source": names.get(r["source"], r["source"]),
         "row_number": r["row_number"],
         "field": r["field"],
         "reason": r["reason"],
-        "raw": r["raw"],
+        "raw": r.get("raw"),
     } for r in rejects]
+
+
+def download_frame(rejects: list[dict], names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The CSV's table: each refused row and warning with its run, file, row number, field,
+    reason, severity and the row as stored (personal data never is), headed in the page's words."""
+    columns = {
+        "source": text.t("data.source", lang), "run_id": text.t("data.run", lang),
+        "started_at": text.t("data.started", lang), "location": text.t("data.file", lang),
+        "row_number": text.t("data.row", lang), "field": text.t("data.field", lang),
+        "reason": text.t("data.reason", lang), "severity": text.t("data.severity", lang),
+        "raw": text.t("data.raw_stored", lang),
+    }
+    rows = [{
+        **{key: r.get(key) for key in columns},
+        "source": names.get(r["source"], r["source"]),
+        "started_at": _stamp(r.get("started_at")),
+        "severity": text.pick(SEVERITY_WORDS.get(r["severity"], (r["severity"], r["severity"])), lang),
+        "row_number": r["row_number"] if r["row_number"] is not None else pd.NA,
+    } for r in rejects]
+    frame = pd.DataFrame(rows, columns=list(columns))
+    frame["row_number"] = frame["row_number"].astype("Int64")
+    return frame.rename(columns=columns)
+
+
+def source_options(found: list[dict], lang: str) -> list[dict]:
+    """The source picker: every source the page lists, by its title."""
+    return [{"label": source_name(entry, lang), "value": entry["source"]} for entry in found]
 
 
 def _grid(grid_id: str, columns: list[dict], empty: str, lang: str) -> dag.AgGrid:
@@ -274,15 +348,32 @@ def layout(lang: str = "zh", **_query) -> html.Div:
         {"field": "location", "headerName": text.t("data.file", lang), "minWidth": 200, "tooltipField": "location"},
         {"field": "message", "headerName": text.t("data.message", lang), "minWidth": 200, "tooltipField": "message"},
     ], text.t("data.no_loads_yet", lang), lang)
-    rejects = _grid(DataHealth.REJECTS, [
+    reject_columns = [
         {"field": "run_id", "headerName": text.t("data.run", lang), **number},
         {"field": "source", "headerName": text.t("data.source", lang), "minWidth": 130, "maxWidth": 180},
         {"field": "row_number", "headerName": text.t("data.row", lang), **number},
         {"field": "field", "headerName": text.t("data.field", lang), "minWidth": 110, "maxWidth": 180},
         {"field": "reason", "headerName": text.t("data.reason", lang), "minWidth": 280, "tooltipField": "reason"},
-        {"field": "raw", "headerName": text.t("data.raw_row", lang),
-         "minWidth": 260, "tooltipField": "raw"},
-    ], text.t("data.no_refused_rows", lang), lang)
+        {"field": "raw", "headerName": text.t("data.raw_row", lang), "minWidth": 260, "tooltipField": "raw"},
+    ]
+    rejects = _grid(DataHealth.REJECTS, reject_columns, text.t("data.no_refused_rows", lang), lang)
+    warnings = _grid(DataHealth.WARNINGS, reject_columns, text.t("data.no_warnings", lang), lang)
+    controls = html.Div([
+        html.Div([
+            html.Span(text.t("word.period", lang), className="control-label"),
+            dcc.RadioItems(id=DataHealth.PERIOD, value=health.DEFAULT_PERIOD, inline=True, className="segmented",
+                           options=[{"label": period_label(p, lang), "value": p} for p in health.PERIODS]),
+        ], className="control"),
+        html.Div([
+            html.Span(text.t("data.source", lang), className="control-label"),
+            dcc.Dropdown(id=DataHealth.SOURCE, options=[], value=None, placeholder=text.t("data.all_sources", lang),
+                         searchable=False, className="dh-source-picker"),
+        ], className="control"),
+        html.Div([
+            html.Button(text.t("data.download_csv", lang), id=DataHealth.CSV, className="button"),
+            dcc.Download(id=DataHealth.DOWNLOAD),
+        ], className="downloads"),
+    ], className="dh-controls")
     return shell.page(
         "/data", lang,
         dcc.Store(id=DataHealth.LANG, data=lang),
@@ -294,7 +385,12 @@ def layout(lang: str = "zh", **_query) -> html.Div:
         ], style={"display": "flex", "flexWrap": "wrap", "gap": "4px 20px", "alignItems": "baseline",
                   "marginBottom": "12px"}),
         html.Div(id=DataHealth.NOTICE, role="alert", style={"display": "none"}),
+        controls,
         dcc.Loading(html.Div(id=DataHealth.SOURCES, style=CARD_GRID), type="dot", delay_show=400),
         html.Section([html.H2(text.t("data.recent_loads", lang), style=H2), runs], style=SECTION),
-        html.Section([html.H2(text.t("data.recently_refused_rows", lang), style=H2), rejects], style=SECTION),
+        html.Section([html.H2(text.t("data.refused_rows", lang), style=H2), rejects], style=SECTION,
+                     className="dh-refused-section"),
+        html.Section([html.H2(text.t("data.warning_rows", lang), style=H2), warnings,
+                      html.P(text.t("data.grid_limit", lang, limit=GRID_ROWS), className="note")],
+                     style=SECTION, className="dh-warnings-section"),
     )

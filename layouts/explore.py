@@ -7,6 +7,8 @@ through callbacks.
 """
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 
 import dash_ag_grid as dag
 from dash import dcc, html
@@ -63,6 +65,8 @@ def _graph(component_id, height_class):
 def layout(**query) -> html.Div:
     state, problems = urlstate.parse_explore(query, metric_dimensions())
     lang = state.lang
+    start: date | None
+    end: date | None
     try:
         period = urlstate.resolve_period(state, periods.today())
         start, end = period.start, period.end
@@ -98,8 +102,9 @@ def layout(**query) -> html.Div:
         className="ag-theme-quartz ex-grid",
         style={"height": "420px", "width": "100%"},
     )
+    aria: dict[str, Any] = {"aria-label": text.t("explore.area_levels", lang)}  # not a Python name: only as **
     main = html.Div([
-        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **{"aria-label": text.t("explore.area_levels", lang)}),
+        html.Nav(id=Explore.BREADCRUMB, className="breadcrumb", **aria),
         html.Div([html.H1(id=Explore.HEADING, className="page-heading"),
                   html.Div(id=Explore.FIGURE, className="ex-figure")], className="ex-title"),
         html.Div([

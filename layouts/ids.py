@@ -2,8 +2,9 @@
 
 Callbacks and layouts import ids from here, so a renamed id breaks loudly at import
 instead of silently at run time. One class per page; pattern-matching ids are built by
-small functions next to their class.
+small functions next to their class (given a code, or ``ALL``/``MATCH`` in a callback).
 """
+from dash.dependencies import Wildcard
 
 
 class Shell:
@@ -21,8 +22,7 @@ class Wall:
     AREA_NAME = "wall-area-name"
     DATE = "wall-date"
     CLOCK = "wall-clock"
-    UPDATED = "wall-updated"  # "数据更新于 HH:MM", written after each successful refresh
-    AS_OF = "wall-as-of"
+    UPDATED = "wall-updated"  # "数据更新于 HH:MM": when the data last loaded (wall.js, from the refresh)
     STATUS = "wall-status"  # how old the figures are when not live; written by wall.js
     NOTE = "wall-note"  # the corner note: a bad playlist, an unknown area
     STAGE = "wall-stage"  # carries data-active = the panel on screen
@@ -41,27 +41,27 @@ class Wall:
     REFRESH = "wall-refresh"  # Interval: the playlist's refresh interval
 
     @staticmethod
-    def panel(panel: str) -> dict:
+    def panel(panel: str | Wildcard) -> dict:
         """A rotating panel's root (data-panel, data-as-of)."""
         return {"type": "wall-panel", "panel": panel}
 
     @staticmethod
-    def chart(chart: str) -> dict:
+    def chart(chart: str | Wildcard) -> dict:
         """A chart on a wall panel, e.g. "governance-events"."""
         return {"type": "wall-chart", "chart": chart}
 
     @staticmethod
-    def kpi(metric: str) -> dict:
+    def kpi(metric: str | Wildcard) -> dict:
         """A KPI tile of the strip; its className marks a figure below target."""
         return {"type": "wall-kpi", "metric": metric}
 
     @staticmethod
-    def stat(stat: str) -> dict:
+    def stat(stat: str | Wildcard) -> dict:
         """A figure written as text on a panel."""
         return {"type": "wall-stat", "stat": stat}
 
     @staticmethod
-    def list(name: str) -> dict:
+    def list(name: str | Wildcard) -> dict:
         """A panel's list (league rows, guide, resources, activities): ``LEAGUE_BODY`` etc."""
         return {"type": "wall-list", "list": name}
 
@@ -114,7 +114,7 @@ class Explore:
     FIGURE = "explore-figure"
 
     @staticmethod
-    def crumb(code: str) -> dict:
+    def crumb(code: str | Wildcard) -> dict:
         """A breadcrumb link back up to ``code``."""
         return {"type": "explore-crumb", "code": code}
 
@@ -128,4 +128,9 @@ class DataHealth:
     SUMMARY = "data-summary"  # "9 sources: 7 on time, 1 due, 1 overdue", version, last load
     SOURCES = "data-sources"  # one card per source
     RUNS = "data-runs"  # AgGrid: recent runs of every source
-    REJECTS = "data-rejects"  # AgGrid: recently refused rows
+    REJECTS = "data-rejects"  # AgGrid: refused rows of the chosen period and source
+    WARNINGS = "data-warnings"  # AgGrid: field warnings (rows kept) of the chosen period and source
+    PERIOD = "data-period"  # RadioItems: the period refusals and warnings are counted over
+    SOURCE = "data-source"  # Dropdown: the source the grids and the download show (None: every source)
+    CSV = "data-csv"  # Button: download the refused rows and warnings as CSV
+    DOWNLOAD = "data-download"  # Download: the CSV

@@ -3,9 +3,9 @@
 Where things are (a map of the wall):
 
 - what each part of the wall shows, as data: ``KPI_STRIP`` (the strip of eight tiles under
-  the header), ``FRAME`` (the ticker and the "data as of" line) and ``PANELS`` (one ``Panel``
-  per rotating panel: its charts, its figures, its lists, its period), here, in "what the
-  wall shows";
+  the header), ``FRAME`` (the ticker) and ``PANELS`` (one ``Panel`` per rotating panel: its
+  charts, its figures, its lists, its period, and the main metrics whose data-through date
+  its title row states, ``as_of``), here, in "what the wall shows";
 - how each part is drawn: the builders below (``_kpi``, ``_party``, ``_governance``, ...);
 - the one read of the warehouse those declarations make: ``data/wallfigures.read``;
 - figures turned into text and patches, the refresh and the first screen: ``callbacks/wall.py``;
@@ -19,11 +19,17 @@ and patches them in place on every refresh, so nothing is rebuilt and nothing fl
 
 Reading distance is 3 to 8 metres: no text under 20 px on the canvas, headline numbers
 48 px and up, charts with few large labels and no toolbar.
+
+Every figure says how far it reaches (DOMAIN.md, "Time, completeness and provenance"): the
+header's "data loaded" is the last load, each panel's title row its own sources' as-of, a
+trend's unfinished month is drawn lighter and labelled, and a figure whose source has not
+delivered for the period reads "not yet reported" with its as-of, never 0.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from dash import dcc, html
 
@@ -55,6 +61,8 @@ INK = "#eef2f8"
 MUTED = "#aab6cc"
 GRID = "rgba(170, 182, 204, 0.18)"
 SERIES = [RED, GOLD, "#4fb3ff", "#3fcfa6", "#b996ff", "#ff8c5a", "#8fa9cc", "#ffe08a"]
+# An unfinished month's bar: the same red, lighter, outlined (callbacks/wall.py patch_trend).
+PARTIAL_RED = "rgba(229, 65, 58, 0.32)"
 
 # Words come from data.text (keys "wall.*"), figures' labels from there too, by metric code.
 TEXT = text.group("wall")
@@ -131,10 +139,13 @@ def _base_layout(width: int, height: int, lang: str, **extra) -> dict:
         plot_bgcolor="rgba(0,0,0,0)",
         font=dict(family=FONT, size=22, color=INK),
         showlegend=False,
-        annotations=[dict(
-            text=t("no_data", lang), name="no-data", visible=False, showarrow=False,
-            xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=30, color=MUTED),
-        )],
+        annotations=[
+            dict(text=t("no_data", lang), name="no-data", visible=False, showarrow=False,
+                 xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=30, color=MUTED)),
+            # "至12月4日": how far the unfinished last month reaches, top right (patch_trend).
+            dict(text="", name="partial", visible=False, showarrow=False, xref="paper", yref="paper",
+                 x=1, y=1, xanchor="right", yanchor="bottom", font=dict(size=22, color=GOLD)),
+        ],
     )
     base.update(extra)
     return base
@@ -167,7 +178,7 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
         return dict(
             data=[dict(type="bar", x=[], y=[], text=[], textposition="outside", cliponaxis=False, constraintext="none",
                        textfont=dict(size=22, color=INK), marker=dict(color=RED), hoverinfo="skip")],
-            layout=_base_layout(width, height, lang, bargap=0.3,
+            layout=_base_layout(width, height, lang, bargap=0.3, margin=dict(l=16, r=24, t=44, b=16),
                                 xaxis=dict(axis, type="category", tickfont=dict(size=20, color=MUTED)),
                                 yaxis=dict(axis, visible=False)),
         )
@@ -180,6 +191,11 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
                      line=dict(color=GOLD, width=4), marker=dict(size=10), hoverinfo="skip"),
                 dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
                      line=dict(color="#4fb3ff", width=4), marker=dict(size=10), hoverinfo="skip"),
+                # The two rates' unfinished last month: a dotted last segment to a hollow marker.
+                *(dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2", showlegend=False,
+                       line=dict(color=colour, width=4, dash="dot"),
+                       marker=dict(size=[0, 16], symbol="circle-open", line=dict(width=3, color=colour)),
+                       hoverinfo="skip") for colour in (GOLD, "#4fb3ff")),
             ],
             layout=_base_layout(
                 width, height, lang, showlegend=True, bargap=0.35,
@@ -236,7 +252,7 @@ def _kpi(code: str, label: tuple, unit: tuple, lang: str) -> html.Div:
                       html.Span(pick(unit, lang), className="wall-kpi-unit")], className="wall-kpi-label"),
             # The whole tile (value counted up, target line, "below" mark) is written by
             # wall.js from the refresh's data (``kpis``): one channel, see KPI_STRIP.
-            html.Div("—", className="wall-kpi-value", **{"data-kpi": code}),
+            html.Div("—", className="wall-kpi-value", **_data({"data-kpi": code})),
             html.Div("", className="wall-kpi-target"),  # its target, or its period: wall.js too
         ],
         id=Wall.kpi(code),
@@ -250,14 +266,16 @@ def _panel(panel: str, lang: str, subtitle_key: str, body) -> html.Section:
             html.Header(
                 [html.H2(t(panel, lang), className="wall-panel-title"),
                  html.Span(t(subtitle_key, lang) if subtitle_key in TEXT else "",
-                           id=Wall.stat(f"{panel}-period"), className="wall-panel-period")],
+                           id=Wall.stat(f"{panel}-period"), className="wall-panel-period"),
+                 # How far the panel's main figures reach (``Panel.as_of``): callbacks/wall.py.
+                 html.Span("", id=Wall.stat(f"{panel}-through"), className="wall-panel-through")],
                 className="wall-panel-head",
             ),
             html.Div(body, className=f"wall-panel-body wall-body-{panel}"),
         ],
         id=Wall.panel(panel),
         className="wall-panel",
-        **{"data-panel": panel, "data-as-of": ""},
+        **_data({"data-panel": panel, "data-as-of": ""}),
     )
 
 
@@ -266,7 +284,12 @@ def _stat_block(figures: Figures, lang: str, class_name: str) -> html.Div:
     return html.Div([_stat(k, lb, u, lang, figures.prefix) for k, lb, u in figures.table], className=class_name)
 
 
-def _list(list_id: str, caption: str, lang: str) -> html.Div:
+def _data(attributes: dict[str, Any]) -> dict[str, Any]:
+    """``data-*`` attributes for a component: not Python names, so they go in as ``**``."""
+    return attributes
+
+
+def _list(list_id: str | dict, caption: str, lang: str) -> html.Div:
     return html.Div(
         [html.H3(caption, className="wall-caption"),
          html.Ul([html.Li(t("no_data", lang), className="wall-empty")], id=list_id, className="wall-list")],
@@ -379,7 +402,8 @@ class Panel:
     """A rotating panel: how it is drawn and what it shows.
 
     ``period`` is what the panel's header says its figures cover: this month, a monthly
-    report's latest month, the last 30 days, this week, or nothing (None).
+    report's latest month, the last 30 days, this week, or nothing (None). ``as_of`` names
+    its main metrics: the title row says how far their data reaches (their sources' as-of).
     """
 
     id: str
@@ -388,41 +412,50 @@ class Panel:
     charts: tuple[Chart, ...] = ()
     figures: tuple[Figures, ...] = ()
     lists: tuple[Listing, ...] = ()
+    as_of: AsOf | None = None
 
     def needs(self) -> tuple:
-        return (*(c.shows for c in self.charts), *(f.shows for f in self.figures), *(x.shows for x in self.lists))
+        reach = (self.as_of,) if self.as_of else ()
+        return (*(c.shows for c in self.charts), *(f.shows for f in self.figures), *(x.shows for x in self.lists),
+                *reach)
 
 
 # The KPI strip: this month's figure of each metric of KPIS (a stock: its latest report).
 KPI_STRIP = Kpis(tuple(code for code, _label, _unit in KPIS))
-# The frame around the panels: the ticker's news and notices, the header's "data as of".
+# The frame around the panels: the ticker's news and notices. (No screen-wide "data as of":
+# sources reach different days, so each panel states its own; the header says when the
+# data last loaded.)
 TICKER = Items(("news", "notice"), TICKER_ITEMS * 2)  # twice: repeated titles are dropped
-AS_OF = AsOf(("hotline_received", "service_transactions", "grid_events_reported"))
-FRAME = (KPI_STRIP, TICKER, AS_OF)
+FRAME = (KPI_STRIP, TICKER)
 
 PARTY_REPORT = LatestMonth("party_members")
 
 PANELS = {panel.id: panel for panel in (
     Panel("party", _party, PARTY_REPORT,
           charts=(Chart("party-trend", "trend", 900, 520, Trends(("activity_party_participants",))),),
-          figures=(Figures("party-", tuple(PARTY_STATS), PARTY_REPORT),)),
+          figures=(Figures("party-", tuple(PARTY_STATS), PARTY_REPORT),),
+          as_of=AsOf(("party_members",))),
     Panel("governance", _governance, THIS_MONTH,
           charts=(Chart("governance-events", "hbar", 560, 520, Breakdown("grid_events_reported", "category")),
                   Chart("governance-hotline", "hotline", 700, 520, Trends(HOTLINE_TRENDS))),
-          figures=(Figures("gov-", tuple(GOVERNANCE_STATS)),)),
+          figures=(Figures("gov-", tuple(GOVERNANCE_STATS)),),
+          as_of=AsOf(("hotline_received", "grid_events_reported"))),
     Panel("services", _services, THIS_MONTH,
           charts=(Chart("services-items", "hbar", 600, 520, Breakdown("service_transactions", "item")),
                   Chart("services-channels", "donut", 556, 340, Breakdown("service_transactions", "channel")),
                   Chart("services-care", "hbar", 600, 340, Breakdown("care_services", "item"))),
-          figures=(Figures("svc-", tuple(SERVICE_STATS)), Figures("svc-", tuple(VOLUNTEER_STATS)))),
+          figures=(Figures("svc-", tuple(SERVICE_STATS)), Figures("svc-", tuple(VOLUNTEER_STATS))),
+          as_of=AsOf(("service_transactions", "care_services", "volunteer_hours"))),
     Panel("participation", _participation, THIS_MONTH,
           charts=(Chart("participation-types", "hbar", 600, 520, Breakdown("activity_participants", "type")),
                   Chart("participation-ages", "donut", 556, 340, Breakdown("activity_participants", "age_band"),
                         order=AGE_ORDER),
                   Chart("participation-trend", "trend", 600, 520, Trends(("activity_participants",)))),
-          figures=(Figures("act-", tuple(PARTICIPATION_STATS)),)),
+          figures=(Figures("act-", tuple(PARTICIPATION_STATS)),),
+          as_of=AsOf(("activity_participants",))),
     Panel("league", _league, LAST_30_DAYS,
-          lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),)),
+          lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
+          as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
     Panel("guide", _guide, None,
           lists=(Listing("guide", Items(("guide",), LIST_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
     Panel("activities", _activities, THIS_WEEK,
@@ -451,8 +484,7 @@ def _header(lang):
                 [
                     html.Div(
                         [html.Div("", id=Wall.DATE, className="wall-date"),
-                         html.Div([html.Span("", id=Wall.UPDATED), html.Span("", id=Wall.AS_OF)],
-                                  className="wall-freshness"),
+                         html.Div(html.Span("", id=Wall.UPDATED), className="wall-freshness"),
                          # Written by wall.js only when the figures are not live.
                          html.Div(className="wall-status", id=Wall.STATUS)],
                         className="wall-when",
@@ -481,7 +513,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
                     _header(lang),
                     html.Div([_kpi(code, label, unit, lang) for code, label, unit in KPIS], className="wall-kpis"),
                     html.Main([PANELS[p].build(lang) for p in panels], id=Wall.STAGE, className="wall-stage",
-                              **{"data-active": first}),
+                              **_data({"data-active": first})),
                     html.Footer(
                         [html.Div(t("ticker", lang), className="wall-ticker-label"),
                          html.Div(html.Div(className="wall-ticker-track"), className="wall-ticker-window")],
@@ -504,5 +536,6 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         className=f"wall-root lang-{lang}",
         lang="en" if lang == "en" else "zh-CN",
         # data-text: the month and weekday names, number separators and notes wall.js writes.
-        **{"data-state": "stale", "data-build": _build(), "data-lang": lang, "data-text": present.wall_settings(lang)},
+        **_data({"data-state": "stale", "data-build": _build(), "data-lang": lang,
+                 "data-text": present.wall_settings(lang)}),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,9 +26,9 @@ def _unavailable(what: str, err: Exception):
     pytest.skip(f"{what} not reachable: {err}")
 
 
-@pytest.fixture
-def pg_url():
-    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+@contextmanager
+def pg_schema():
+    """URL of a fresh, empty PostgreSQL schema, dropped afterwards (any scope of fixture)."""
     schema = "t_" + uuid.uuid4().hex[:12]
     try:
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -41,6 +42,13 @@ def pg_url():
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_url():
+    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+    with pg_schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -241,3 +241,14 @@ def everything_stored(engine) -> str:
             for row in conn.execute(select(table)):
                 parts.append(" ".join(str(v) for v in row))
     return "\n".join(parts)
+
+
+def wait_file(folder, suffix: str, timeout: float = 20):
+    """The file ending in ``suffix`` that Chromium finished downloading into ``folder``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
+        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
+            return done[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {suffix} file arrived in {folder}")

@@ -352,6 +352,14 @@ def test_area_tree_one_area_its_children_and_the_tree_to_a_level(sqlite_client):
     assert all("children" not in c for c in one_down["root"]["children"])
 
 
+def test_figures_of_a_warehouse_without_recorded_coverage_say_their_reach_is_unknown(sqlite_client):
+    """This warehouse was written by hand, with no etl_coverage: the figures read as before,
+    and none claims to be complete."""
+    status, body = ask(sqlite_client, "/api/v1/value", **GOOD)
+    assert status == 200 and body["value"] > 0
+    assert (body["as_of"], body["complete"], body["reason"], body["data_through"]) == (None, False, "coverage_unknown", None)
+
+
 def test_version_is_the_latest_successful_load(sqlite_client):
     status, body = ask(sqlite_client, "/api/v1/version")
     assert status == 200
@@ -390,7 +398,8 @@ def test_every_figure_endpoint_answers_as_a_csv_attachment(sqlite_client, sqlite
 
     response = sqlite_client.get("/api/v1/breakdown", query_string={**common, "by": "category"})
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
-    assert list(rows[0]) == ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value"]
+    assert list(rows[0]) == ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value",
+                             "as_of", "complete", "reason"]
     assert {r["key"] for r in rows} == set(CATEGORIES)
 
     response = sqlite_client.get("/api/v1/metrics", query_string={"format": "csv"})

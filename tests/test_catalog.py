@@ -149,7 +149,7 @@ def test_the_builder_reads_only_the_reference_files(tmp_path):
 
 def test_the_shipped_metric_catalogue_is_valid():
     metrics = read_metrics()
-    assert len(metrics) == 54
+    assert len(metrics) == 55
     ratios = metrics[metrics.kind == "ratio"]
     kinds = dict(zip(metrics.code, metrics.kind))
     assert {kinds[c] for c in ratios.numerator} | {kinds[c] for c in ratios.denominator} == {"flow"}
@@ -255,7 +255,7 @@ def test_load_catalog_inserts_then_changes_nothing_then_updates_only_the_edit(en
     n_areas = len(read_areas(areas_file))
 
     first = load_catalog(engine, metrics_file, areas_file)
-    assert first == {"metric": {"inserted": 54, "updated": 0, "unchanged": 0},
+    assert first == {"metric": {"inserted": 55, "updated": 0, "unchanged": 0},
                      "area": {"inserted": n_areas, "updated": 0, "unchanged": 0}}
     again = load_catalog(engine, metrics_file, areas_file)
     assert set(again) == {"unchanged"}, "the same files are recognised by checksum and nothing is written"
@@ -263,8 +263,8 @@ def test_load_catalog_inserts_then_changes_nothing_then_updates_only_the_edit(en
     text = metrics_file.read_text(encoding="utf-8").replace("Party members on the register", "Members on the register")
     metrics_file.write_text(text, encoding="utf-8")
     edited = load_catalog(engine, metrics_file, areas_file)
-    assert edited["metric"] == {"inserted": 0, "updated": 1, "unchanged": 53}
-    assert table_count(engine, schema.metric) == 54 and table_count(engine, schema.area) == n_areas
+    assert edited["metric"] == {"inserted": 0, "updated": 1, "unchanged": 54}
+    assert table_count(engine, schema.metric) == 55 and table_count(engine, schema.area) == n_areas
 
     with engine.connect() as conn:
         description = conn.execute(select(schema.metric.c.description)
@@ -305,3 +305,32 @@ def test_a_broken_catalogue_leaves_the_warehouse_untouched(engine, tmp_path):
     with pytest.raises(CatalogError, match="duplicate code"):
         load_catalog(engine, broken, catalog.areas_path())
     assert table_count(engine, schema.metric) == 0 and table_count(engine, schema.area) == 0
+
+
+def test_each_metric_has_a_grain_and_stocks_a_carry_forward_window():
+    """DOMAIN.md "Grain": the party report is monthly, so is every ratio of its flows; the
+    hotline is daily. A stock's latest report may stand in for a late one for carry_months."""
+    metrics = read_metrics().set_index("code")
+    assert set(metrics.grain) == {"day", "month"}
+    assert metrics.loc["party_members", "grain"] == "month" and metrics.loc["party_school_attendance", "grain"] == "month"
+    assert metrics.loc["hotline_received", "grain"] == "day" and metrics.loc["hotline_on_time_rate", "grain"] == "day"
+    stocks = metrics[metrics.kind == "stock"]
+    assert (stocks.carry_months >= 1).all()
+    assert metrics[metrics.kind != "stock"].carry_months.isna().all()
+
+
+GRAIN_HEADER = METRIC_HEADER + ",grain,carry_months"
+
+
+@pytest.mark.parametrize("rows, reason", [
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,week,"],
+     "field 'grain': unknown grain 'week': expected one of day, month"),
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,day,2"], "field 'carry_months': only a stock is carried forward"),
+    (["a_flow,party,甲,A,人,people,flow,,,,higher,,party,,month,",
+      "b_flow,party,乙,B,人,people,flow,,,,higher,,party,,day,",
+      "a_rate,party,率,Rate,%,%,ratio,a_flow,b_flow,,higher,,,,day,"], "field 'grain': 'a_flow' has grain month, the ratio day"),
+])
+def test_a_grain_that_does_not_fit_is_refused(tmp_path, rows, reason):
+    with pytest.raises(CatalogError) as caught:
+        read_metrics(write(tmp_path / "metrics.csv", GRAIN_HEADER, rows))
+    assert reason in str(caught.value)

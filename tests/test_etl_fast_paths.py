@@ -7,7 +7,6 @@ load wrote it itself or fell back to the SQL refresh.
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest

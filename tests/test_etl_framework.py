@@ -306,12 +306,12 @@ def test_a_corrected_redelivery_replaces_the_days_and_communities_it_covers(ware
         order("GD4", "2025/3/7 10:00", community="创业社区"),
     ])
     load(warehouse, first)
-    # The correction covers 7 March in 汇泉路社区 only: one order there that day, now overdue.
+    # The correction covers 7 March in 沙河街道 (the street of its only row, DOMAIN.md
+    # "Re-delivery"): one order that day, now overdue, and none in 创业社区 any more.
     fixed = write_csv(tmp_path / "march-fixed.csv", [order("GD1", "2025/3/7 9:05", overdue="是")])
     load(warehouse, fixed)
     assert facts(warehouse, "hotline_received") == [
         ("2025-03-07", "510104011001", 1.0),  # replaced, not 3
-        ("2025-03-07", "510104011002", 1.0),  # other community untouched
         ("2025-03-08", "510104011001", 1.0),  # other day untouched
     ]
     assert facts(warehouse, "hotline_overdue")[0] == ("2025-03-07", "510104011001", 1.0)

@@ -16,7 +16,7 @@ from etl import pipeline
 from etl.sources import grid_events
 
 NOW = datetime(2025, 4, 1)
-HUIQUAN = "510104011001"
+HUIQUAN, CHUANGYE = "510104011001", "510104011002"
 GRID_3, GRID_5 = HUIQUAN + "003", HUIQUAN + "005"
 
 # 事件编号, 上报时间, 区县, 街道, 社区, 网格编号, 网格名称, 事件大类, 事件小类, 紧急程度, 处置状态, 办结时间, 上报人, 联系电话
@@ -79,13 +79,18 @@ def test_metric_codes_are_the_catalogues_grid_event_metrics():
 
 def test_events_count_on_their_grid_or_else_their_community(warehouse, tmp_path):
     [result] = pipeline.load_location(warehouse, "grid_events", str(write_ledger(tmp_path / "ledger.xlsx", EVENTS)), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 4, 3)
+    # E5 (closed before it was reported) and E6 (closed, no 办结时间) load with a warning: only
+    # the category 其它 of E7 cannot be used, and costs its row.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 6, 1)
     assert "1 个事件的网格未匹配" in result.message
+    assert "2 个字段警告" in result.message
 
-    assert figures(warehouse, "grid_events_reported") == {GRID_3: 2, GRID_5: 1, HUIQUAN: 1}
+    assert figures(warehouse, "grid_events_reported") == {GRID_3: 2, GRID_5: 1, HUIQUAN: 1, CHUANGYE: 2}
     # Zeros are not stored: no row means none.
-    assert figures(warehouse, "grid_events_closed") == {GRID_3: 2}
+    assert figures(warehouse, "grid_events_closed") == {GRID_3: 2, CHUANGYE: 2}
+    # E5 and E6 are closed without a usable closing time: not in the hours, nor in what they average over.
     assert figures(warehouse, "grid_events_closure_hours") == {GRID_3: 6 + 24}
+    assert figures(warehouse, "grid_events_closure_timed") == {GRID_3: 2}
     assert figures(warehouse, "grid_events_urgent") == {GRID_3: 1, GRID_5: 1}
     assert figures(warehouse, "disputes_reported") == {GRID_3: 1, HUIQUAN: 1}
     assert figures(warehouse, "disputes_mediated") == {GRID_3: 1}
@@ -94,13 +99,15 @@ def test_events_count_on_their_grid_or_else_their_community(warehouse, tmp_path)
     assert figures(warehouse, "grid_events_closed", "category", "安全隐患") == {GRID_3: 1}
 
 
-def test_impossible_events_are_rejected_with_the_workbook_row(warehouse, tmp_path):
+def test_unusable_fields_and_rows_are_stored_with_the_workbook_row(warehouse, tmp_path):
     pipeline.load_location(warehouse, "grid_events", str(write_ledger(tmp_path / "ledger.xlsx", EVENTS)), now=NOW)
     with warehouse.connect() as conn:
-        rejects = conn.execute(select(etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason)
-                               .order_by(etl_reject.c.row_number)).all()
+        rejects = conn.execute(select(etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason,
+                                      etl_reject.c.severity).order_by(etl_reject.c.row_number)).all()
     # Title and two header rows: event E5 is on row 8 of the workbook.
     assert [(r.row_number, r.field) for r in rejects] == [(8, "办结时间"), (9, "办结时间"), (10, "事件大类")]
+    assert [r.severity for r in rejects] == ["warning", "warning", "refused"]
+    assert "not in the average closure time" in rejects[0].reason
     assert "早于上报时间 / closed before it was reported" in rejects[0].reason
     assert "办结时间 is empty" in rejects[1].reason
     assert rejects[2].reason.startswith("'其它' 不是允许的值")

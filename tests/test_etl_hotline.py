@@ -96,3 +96,27 @@ def test_a_duplicate_order_number_is_counted_once(warehouse, tmp_path):
     [result] = pipeline.load_location(warehouse, "hotline", str(path), now=NOW)
     assert result.rows_rejected == 1
     assert figures(warehouse)[("2025-03-07", HUIQUAN, "hotline_received", "", "")] == 1
+
+
+def test_a_corrected_export_that_moves_orders_to_the_neighbour_never_counts_them_twice(warehouse, tmp_path):
+    """DOMAIN.md, "Re-delivery": an export that declares no scope implies its streets. The
+    correction books all of 汇泉路's orders to 创业社区: 汇泉路's old figures go, the street's
+    total stays what the corrected export says."""
+    from data import query
+
+    first = orders(
+        ("B1", "2025/3/7 9:05", "汇泉路社区", "已办结", "否", "满意", "物业管理", "电话", "投诉"),
+        ("B2", "2025/3/7 10:00", "汇泉路社区", "已办结", "否", "满意", "物业管理", "电话", "投诉"),
+        ("B3", "2025/3/7 11:00", "创业社区", "已办结", "否", "满意", "物业管理", "电话", "投诉"),
+    )
+    corrected = first.assign(所属社区="创业社区")
+    first.to_csv(tmp_path / "2025-03-07.csv", index=False)
+    pipeline.load_location(warehouse, "hotline", str(tmp_path / "2025-03-07.csv"), now=NOW)
+    corrected.to_csv(tmp_path / "2025-03-07-corrected.csv", index=False)
+    pipeline.load_location(warehouse, "hotline", str(tmp_path / "2025-03-07-corrected.csv"), now=NOW)
+
+    got = figures(warehouse)
+    assert ("2025-03-07", HUIQUAN, "hotline_received", "", "") not in got
+    assert got[("2025-03-07", CHUANGYE, "hotline_received", "", "")] == 3
+    shahe = "510104011000"
+    assert query.value("hotline_received", shahe, "2025-03-01", "2025-03-31", engine=warehouse) == 3

@@ -1,7 +1,9 @@
 """A re-delivery deletes exactly the facts it no longer contains, and nothing else.
 
 The scope of a delivery is its days x its communities' subtrees (the community's own
-code and its grid cells). Here a source's earlier delivery covered four days in two
+code and its grid cells). These tests declare the communities (``Output.communities``) to
+test the deletes' exactness; a delivery that declares none implies its whole streets
+(tests/test_coverage.py shows that rule). Here a source's earlier delivery covered four days in two
 communities far apart in the city (锦江区 and 彭州市, so any key range from the first to the
 last would hold every community between them), their grid cells, a sibling community of the
 same street, a community in between, a community the register does not know, and another
@@ -125,7 +127,7 @@ def chunk(request, monkeypatch):
 
 def test_a_redelivery_of_one_day_deletes_exactly_what_it_left_out(delivered, chunk):
     before = _stored(delivered)
-    result = _write(delivered, SOURCE_METRICS, _redelivery(), "again")
+    result = _write(delivered, SOURCE_METRICS, _redelivery(), "again", communities=[A, B, UNREGISTERED])
     assert result.status == "success"
     after = _stored(delivered)
     expected = _expected(before, _redelivery(), {D2}, {A, B, UNREGISTERED})
@@ -150,7 +152,7 @@ def test_a_redelivery_of_scattered_days_for_scattered_communities(delivered, chu
     single days in IN lists, not one range over the days between."""
     before = _stored(delivered)
     rows = [_row(D1, A, value=1), _row(D5, B1, value=2), _row(D5, BETWEEN1, metric="hotline_resolved", value=3)]
-    assert _write(delivered, SOURCE_METRICS, rows, "scattered").status == "success"
+    assert _write(delivered, SOURCE_METRICS, rows, "scattered", communities=[A, B, BETWEEN]).status == "success"
     assert _stored(delivered) == _expected(before, rows, {D1, D5}, {A, B, BETWEEN})
 
 
@@ -171,7 +173,8 @@ def test_a_redelivery_in_two_chunks_keeps_what_its_first_chunk_wrote(delivered, 
     second = [r for r in _redelivery() if r["area_code"][:12] != A] + [_row(D2, A1, value=1)]
     with Load(delivered, "test", SOURCE_METRICS, "chunks.csv", "chunks", datetime(2025, 3, 10)) as writer:
         for rows in (first, second):
-            writer.add(Output(facts=_frame(rows), rejects=NO_REJECTS, rows_read=len(rows), rows_loaded=len(rows)))
+            writer.add(Output(facts=_frame(rows), rejects=NO_REJECTS, rows_read=len(rows), rows_loaded=len(rows),
+                              communities=sorted({r["area_code"][:12] for r in rows})))
         assert writer.commit().status == "success"
     after = _stored(delivered)
     assert after == _expected(before, first + second, {D2}, {A, B, UNREGISTERED})

@@ -18,7 +18,8 @@ from etl.sources import care, party, services, volunteers
 from support import everything_stored, figures
 
 NOW = datetime(2025, 4, 10, 12, 0)
-HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区 is 沙河街道's first community
+HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区 and 创业社区, in 沙河街道
+SHAHE = "510104011000"
 
 
 def write_csv(path, lines, encoding="gbk"):
@@ -169,7 +170,7 @@ def test_party_report_months_in_every_form(warehouse, tmp_path):
 SERVICE_HEADER = ["日期", "街道", "社区", "服务点", "事项类别", "渠道", "办件量", "平均等候分钟", "评价数", "好评数"]
 
 
-def test_service_hall_figures_with_the_street_hall_on_the_seat_community(warehouse, tmp_path):
+def test_service_hall_figures_with_the_street_hall_on_its_street(warehouse, tmp_path):
     path = write_csv(tmp_path / "services.csv", [
         SERVICE_HEADER,
         ["2025/3/3", "沙河街道", "", "街道公共服务大厅", "社保", "窗口", "10", "8.5", "6", "5"],
@@ -184,7 +185,8 @@ def test_service_hall_figures_with_the_street_hall_on_the_seat_community(warehou
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 4, 3)
 
     got = figures(warehouse)
-    hall = ("2025-03-03", HUIQUAN)
+    hall = ("2025-03-03", SHAHE)  # the street's own code: the hall is in no community
+    assert ("2025-03-03", HUIQUAN, "service_transactions", "", "") not in got
     assert got[(*hall, "service_transactions", "", "")] == 17
     assert got[(*hall, "service_self_service", "", "")] == 4
     assert got[(*hall, "service_online", "", "")] == 3

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
@@ -15,7 +14,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
 from data import areas, db
-from support import query_of, wait_for
+from support import query_of, wait_file, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -153,22 +152,12 @@ def _downloads(browser, folder):
     browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
 
 
-def _wait_file(folder, suffix, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
-        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
-            return done[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no {suffix} file arrived in {folder}")
-
-
 def test_the_csv_download_holds_the_breakdown_with_small_counts_masked(reading_app_server, browser, sample_warehouse_url,
                                                                       tmp_path):
     open_explorer(browser, reading_app_server, f"?metric=activity_participants&area={SHAHE}&by=age_band")
     _downloads(browser, tmp_path)
     browser.find_element(By.ID, "explore-csv").click()
-    path = _wait_file(tmp_path, ".csv")
+    path = wait_file(tmp_path, ".csv")
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read Chinese"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -210,3 +199,26 @@ def test_date_axes_speak_chinese_on_chinese_pages(reading_app_server, browser):
         "return Array.from(document.querySelectorAll('#explore-trend .xtick text')).map(e => e.textContent)"))
     assert all("月" in tick or "年" in tick for tick in ticks), ticks
     assert not [t for t in ticks if any(m in t for m in ("Jan", "Mar", "May", "Jul", "Sep", "Nov"))]
+
+
+def test_the_running_month_is_marked_partial_and_missing_months_are_not_zero(reading_app_server, browser):
+    """The sample holds three months: the trend of the last 12 draws no zeros before them,
+    and the month still running is dotted and labelled with the day its data reaches."""
+    open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={SHAHE}&grain=month")
+    labels = wait_for(browser, lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('#explore-trend .textpoint text')).map(e => e.textContent)"))
+    assert len(labels) == 1 and labels[0].startswith("至") and labels[0].endswith("日"), labels
+    traces = browser.execute_script(
+        "return document.querySelector('#explore-trend .js-plotly-plot').data.map(t => [t.y, t.line && t.line.dash])")
+    solid, dotted = traces[0], traces[1]
+    assert solid[0][0] is None and 0 not in solid[0], "months before the first delivery must be gaps"
+    assert dotted[1] == "dot"
+    assert "数据截至" in browser.find_element(By.ID, "explore-figure").text
+
+
+def test_a_community_metric_offers_no_grid_cells(reading_app_server, browser):
+    community = "510104011001"
+    open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={community}")
+    note = wait_for(browser, lambda d: d.find_element(By.ID, "explore-mask-note").text.strip())
+    assert note == "该指标只记录到社区，不能按下级地区分解"
+    assert browser.find_elements(By.CSS_SELECTOR, "#explore-breakdown .barlayer .point") == []

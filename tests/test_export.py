@@ -85,3 +85,68 @@ def test_download_names_are_safe_file_names():
     assert export.download_name("hotline_received", "510104011000", "20260101-20260331", ext="csv") == \
         "hotline_received_510104011000_20260101-20260331.csv"
     assert export.download_name("a/b", "c d", ext="xlsx") == "a-b_c-d.xlsx"
+
+
+# --------------------------------------------------------------------------- secondary suppression
+
+def _attack(values: dict, groups: list, hidden: dict) -> dict:
+    """Every value each hidden cell can take, given what is shown and every group's sum.
+
+    The reader's knowledge: shown cells exactly, "<5" between 1 and 4, "*" at least 5 (it
+    was not small), a group's total None known exactly (shown elsewhere). Brute force.
+    """
+    import itertools
+
+    keys = sorted(hidden, key=str)
+    biggest = int(sum(v for v in values.values() if v)) or 1
+    ranges = [range(1, 5) if hidden[k] == "<5" else range(5, biggest + 1) for k in keys]
+    possible: dict = {k: set() for k in keys}
+    for guess in itertools.product(*ranges):
+        world = {**values, **dict(zip(keys, guess))}
+        ok = True
+        for total, parts in groups:
+            shown_total = sum(values[p] or 0 for p in parts) if total is None else world[total]
+            if sum(world[p] or 0 for p in parts) != shown_total:
+                ok = False
+                break
+        if ok:
+            for k, v in zip(keys, guess):
+                possible[k].add(v)
+    return possible
+
+
+@pytest.mark.parametrize("values, groups", [
+    ({"t": 13, "a": 3, "b": 10, "c": 0}, [("t", ["a", "b", "c"])]),
+    ({"t": 6, "a": 1, "b": 5}, [("t", ["a", "b"])]),
+    ({"t": 8, "a": 4, "b": 4}, [("t", ["a", "b"])]),
+    ({"a": 1, "b": 5, "c": 20}, [(None, ["a", "b", "c"])]),
+    ({"t": 22, "a": 12, "b": 4, "c": 1, "d": 0, "e": 5}, [("t", ["a", "b", "c", "d", "e"])]),
+    # a day-by-type table with its day totals and its type totals
+    ({"d1": 11, "d2": 15, "p": 10, "c": 16, "d1p": 2, "d1c": 9, "d2p": 8, "d2c": 7},
+     [("d1", ["d1p", "d1c"]), ("d2", ["d2p", "d2c"]), ("p", ["d1p", "d2p"]), ("c", ["d1c", "d2c"])]),
+])
+def test_no_masked_cell_can_be_worked_out_from_the_totals(values, groups):
+    hidden = export.suppress(values, groups)
+    assert any(mark == "<5" for mark in hidden.values())
+    for key, options in _attack(values, groups, hidden).items():
+        assert len(options) > 1, f"{key} is pinned to {options} by {hidden}"
+
+
+def test_a_lone_small_count_under_a_small_total_needs_nothing_more():
+    """党建 3 and every other type 0: the total 3 is small too, and that is enough."""
+    assert export.suppress({"total": 3, "党建": 3, "文化": 0}, [("total", ["党建", "文化"])]) == {
+        "total": "<5", "党建": "<5"}
+
+
+def test_suppression_hides_the_smallest_sibling_and_leaves_zeros_alone():
+    hidden = export.suppress({"t": 40, "a": 2, "b": 0, "c": 6, "d": 32}, [("t", ["a", "b", "c", "d"])])
+    assert hidden == {"a": "<5", "c": export.SUPPRESSED}
+
+
+def test_a_league_table_column_hides_a_sibling_when_its_total_is_shown_elsewhere():
+    frame = pd.DataFrame({"name": ["甲", "乙", "丙", "丁"], "n": [3, 40, 9, 0], "m": [30, 40, 9, 7]})
+    masked = export.suppress_columns(frame, ["n", "m"])
+    assert masked["n"].tolist() == ["<5", 40, export.SUPPRESSED, 0]
+    assert masked["m"].tolist() == [30, 40, 9, 7]
+    with pytest.raises(KeyError, match="no column 'people'"):
+        export.suppress_columns(frame, ["people"])

@@ -160,3 +160,160 @@ def test_every_source_in_the_etl_log_has_a_card_title_in_both_languages():
         zh = data_health.source_name({"source": source}, "zh")
         en = data_health.source_name({"source": source}, "en")
         assert zh != source and en != source and zh != en, source
+
+
+def test_a_source_says_how_far_its_data_reaches_and_keeps_warnings_apart_from_refusals(warehouse, tmp_path):
+    """The grid ledger of tests/test_etl_grid_events.py: two events kept with a field warning,
+    one refused; the data reaches the day of its events."""
+    from etl import pipeline
+    from test_etl_grid_events import EVENTS, NOW, write_ledger
+
+    pipeline.load_location(warehouse, "grid_events", str(write_ledger(tmp_path / "ledger.xlsx", EVENTS)), now=NOW)
+    found = {s["source"]: s for s in health.sources(date(2025, 4, 1), engine=warehouse)}
+    grid = found["grid_events"]
+    assert grid["data_through"] == date(2025, 3, 3)
+    assert [(r["row_number"], r["field"]) for r in grid["reasons"]] == [(10, "事件大类")]
+    assert [(r["row_number"], r["field"]) for r in grid["warnings"]] == [(8, "办结时间"), (9, "办结时间")]
+    assert found["hotline"]["data_through"] is None  # never delivered: no date, not an old one
+    assert {r["severity"] for r in health.recent_rejects(engine=warehouse)} == {"refused", "warning"}
+
+
+# ---------------------------------------------------------------- issue 12: reach, periods, severity
+
+
+@pytest.mark.parametrize("rhythm, through, today, expected", [
+    (DAILY, date(2025, 3, 4), date(2025, 3, 5), "ok"),  # through yesterday: what today's delivery holds
+    (DAILY, date(2025, 3, 2), date(2025, 3, 5), "due"),
+    (DAILY, date(2025, 2, 28), date(2025, 3, 5), "overdue"),
+    (MONTHLY, date(2025, 2, 28), date(2025, 3, 5), "ok"),  # February's report in early March
+    (MONTHLY, date(2025, 1, 31), date(2025, 3, 5), "due"),  # February's report is late, inside its grace
+    (MONTHLY, date(2025, 1, 31), date(2025, 3, 12), "overdue"),
+    (MONTHLY, None, date(2025, 3, 5), "never"),
+])
+def test_a_sources_data_is_behind_by_the_same_rhythm_and_grace_as_its_loads(rhythm, through, today, expected):
+    assert health.reach(through, rhythm, today) == expected
+
+
+def test_the_periods_of_the_data_page_start_where_data_periods_says():
+    today = date(2026, 12, 5)
+    assert health.since("last_7_days", today) == date(2026, 11, 29)
+    assert health.since("last_30_days", today) == date(2026, 11, 6)
+    assert health.since("this_month", today) == date(2026, 12, 1)
+    assert health.since("all", today) is None
+    assert health.since(None, today) == health.since(health.DEFAULT_PERIOD, today)
+    with pytest.raises(ValueError, match="period must be one of"):
+        health.since("last_century", today)
+
+
+@pytest.fixture
+def history(engine):
+    """Refusals and warnings of three runs on different days, each row stored with its raw text
+    (every row names its severity: an executemany takes its columns from the first row)."""
+    with engine.begin() as conn:
+        old = _run(conn, "hotline", "success", TODAY - timedelta(days=20), 100, 98, 2)
+        new = _run(conn, "hotline", "success", TODAY - timedelta(days=2), 100, 99, 1)
+        grid = _run(conn, "grid_events", "success", TODAY, 50, 50)
+        conn.execute(insert(schema.etl_reject), [
+            dict(run_id=old, row_number=4, field="受理时间", reason="不是日期", raw='{"受理时间": "昨天"}', severity="refused"),
+            dict(run_id=old, row_number=9, field="所属社区", reason="不在区划登记中", raw="{}", severity="refused"),
+            dict(run_id=new, row_number=2, field="满意度", reason="不是评价结果", raw='{"满意度": "=1+1"}', severity="refused"),
+            dict(run_id=grid, row_number=8, field="办结时间", reason="早于上报时间", raw="{}", severity="warning"),
+            dict(run_id=grid, row_number=9, field="办结时间", reason="为空", raw="{}", severity="warning"),
+            dict(run_id=grid, row_number=10, field="事件大类", reason="不在事件分类中", raw="{}", severity="refused"),
+        ])
+    return engine
+
+
+def test_refusals_and_warnings_are_counted_over_the_chosen_period(history):
+    week = TODAY - timedelta(days=6)
+    assert health.reject_counts(engine=history) == {
+        "hotline": {"refused": 3, "warning": 0}, "grid_events": {"refused": 1, "warning": 2}}
+    assert health.reject_counts(week, engine=history) == {
+        "hotline": {"refused": 1, "warning": 0}, "grid_events": {"refused": 1, "warning": 2}}
+    assert health.reject_counts(TODAY + timedelta(days=1), engine=history) == {}
+
+    found = {e["source"]: e for e in health.sources(TODAY, engine=history, config=CONFIG, since=week)}
+    assert found["hotline"]["counts"] == {"refused": 1, "warning": 0}
+    assert [r["row_number"] for r in found["hotline"]["reasons"]] == [2]  # the older run's are outside the week
+    assert found["care"]["counts"] == {"refused": 0, "warning": 0}
+    everything = {e["source"]: e for e in health.sources(TODAY, engine=history, config=CONFIG)}
+    assert [r["row_number"] for r in everything["hotline"]["reasons"]] == [2, 4, 9]
+
+
+def test_warnings_are_kept_apart_from_refusals_and_the_stored_row_is_read_whole_only_for_the_download(history):
+    week = TODAY - timedelta(days=6)
+    warnings = health.rejects(week, severity="warning", engine=history)
+    assert [(r["source"], r["row_number"], r["severity"]) for r in warnings] == [
+        ("grid_events", 8, "warning"), ("grid_events", 9, "warning")]
+    refused = health.rejects(week, severity="refused", engine=history)
+    assert [(r["source"], r["row_number"]) for r in refused] == [("grid_events", 10), ("hotline", 2)]
+    assert all("raw" not in r for r in [*warnings, *refused, *health.recent_rejects(engine=history)])
+    assert [r["raw"] for r in health.rejects(source="hotline", preview=5, engine=history)] == [
+        '{"满意度…', '{"受理时…', "{}"]  # the grids' preview: cut, and says so
+
+    download = health.rejects(source="hotline", raw=True, limit=None, engine=history)
+    assert [(r["row_number"], r["raw"]) for r in download] == [
+        (2, '{"满意度": "=1+1"}'), (4, '{"受理时间": "昨天"}'), (9, "{}")]
+    assert health.rejects(limit=2, engine=history) == health.rejects(engine=history)[:2]
+
+
+def test_cards_come_worst_first_then_by_name(log):
+    found = health.sources(TODAY, engine=log, config=CONFIG)
+    order = [(e["status"], e["source"]) for e in health.ordered(found)]
+    assert order == [
+        ("never", "areas"), ("overdue", "party"), ("overdue", "volunteers"), ("failed", "hotline"),
+        ("due", "grid_events"), ("ok", "activities"), ("ok", "care"), ("ok", "content"), ("ok", "parking"),
+        ("ok", "services"),
+    ]
+    # by another name (the page's words), and a source whose data lags ranks by its data
+    behind = [dict(e, data_status="overdue") if e["source"] == "care" else e for e in found]
+    names = [e["source"] for e in health.ordered(behind, name=lambda e: e["source"][::-1])]
+    assert names[:4] == ["areas", "care", "volunteers", "party"]  # erac < sreetnulov < ytrap
+
+
+def test_a_source_with_no_delivered_day_says_never_and_one_without_dates_says_nothing(warehouse, tmp_path):
+    """On the real loader: the grid ledger's data reaches 3 March, so on 1 April it is overdue;
+    the hotline feeds metrics but never delivered; the area register has no dates at all."""
+    from etl import pipeline
+    from test_etl_grid_events import EVENTS, NOW, write_ledger
+
+    pipeline.load_location(warehouse, "grid_events", str(write_ledger(tmp_path / "ledger.xlsx", EVENTS)), now=NOW)
+    found = {s["source"]: s for s in health.sources(date(2025, 4, 1), engine=warehouse, since=date(2025, 3, 25))}
+    grid = found["grid_events"]
+    assert (grid["status"], grid["data_through"], grid["data_status"]) == ("ok", date(2025, 3, 3), "overdue")
+    assert grid["counts"] == {"refused": 1, "warning": 2}
+    assert found["hotline"]["data_status"] == "never"
+    assert found["areas"]["data_status"] is None and found["content"]["data_status"] is None
+    assert health.severity_rank(grid) == health.STATUSES.index("overdue")  # its card ranks by its data
+
+
+def test_the_download_answers_with_the_chosen_sources_rows_of_the_period(sqlite_url, monkeypatch):
+    """The callback's answer (callbacks/data_health.download) on a ledger the real loader read."""
+    import base64
+    import csv
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from callbacks.data_health import download
+    from data import db, settings
+    from data.catalog import load_catalog
+    from etl import pipeline
+    from test_etl_grid_events import EVENTS, NOW, write_ledger
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    engine = db.get_engine(sqlite_url)
+    load_catalog(engine)
+    with tempfile.TemporaryDirectory() as folder:
+        pipeline.load_location(engine, "grid_events", str(write_ledger(Path(folder) / "l.xlsx", EVENTS)), now=NOW)
+    today = settings.local_today()  # the run started today (local time), inside any period
+    answer = download("last_7_days", "grid_events", "zh", today=today)
+    assert answer["filename"] == f"etl-rejects_grid_events_{today - timedelta(days=6):%Y%m%d}-{today:%Y%m%d}.csv"
+    data = base64.b64decode(answer["content"]) if answer.get("base64") else answer["content"].encode()
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(r["行号"], r["字段"], r["类别"]) for r in rows] == [
+        ("8", "办结时间", "字段警告"), ("9", "办结时间", "字段警告"), ("10", "事件大类", "拒收")]
+    assert all(r["数据源"] == "网格事件" and r["原始内容（已去除个人信息）"].startswith("{") for r in rows)
+    assert "13011112222" not in data.decode("utf-8-sig")  # personal data is never stored
+    nothing = download("all", "hotline", "zh", today=today)
+    assert base64.b64decode(nothing["content"]).decode("utf-8-sig").count("\r\n") == 1  # the header alone

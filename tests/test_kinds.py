@@ -10,14 +10,13 @@ the street's areas.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, delete, insert, select, text
+from sqlalchemy import delete, insert, select
 
 from data import db, kinds, query, rollup
 from data.catalog import load_catalog
@@ -132,23 +131,12 @@ def sqlite_engine(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pg_engine():
-    from tests.conftest import PG_URL, _unavailable
+    from tests.conftest import pg_schema
 
-    schema = "t_" + uuid.uuid4().hex[:12]
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as err:  # noqa: BLE001 - any connection failure means "not reachable"
-        _unavailable("PostgreSQL at 127.0.0.1:5432", err)
-    sep = "&" if "?" in PG_URL else "?"
-    engine = db.get_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    load_catalog(engine)
-    yield engine
-    db.dispose_engines()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema() as url:
+        engine = db.get_engine(url)
+        load_catalog(engine)
+        yield engine
 
 
 @PROPERTY

@@ -140,3 +140,38 @@ def test_a_warehouse_that_does_not_answer_gets_the_documented_503(monkeypatch, s
     assert response.status_code == 503
     validate(spec, value["responses"]["503"]["content"]["application/json"]["schema"], response.get_json())
     db.dispose_engines()
+
+
+def test_the_documented_reasons_are_the_apis_own(spec):
+    from api import reach
+
+    assert spec["components"]["schemas"]["Value"]["properties"]["reason"]["enum"] == [*reach.REASONS, None]
+    points = spec["components"]["schemas"]["Series"]["properties"]["points"]["items"]
+    rows = spec["components"]["schemas"]["Breakdown"]["properties"]["rows"]["items"]
+    assert {"as_of", "complete", "reason"} <= set(points["required"]) & set(rows["required"])
+
+
+def test_missing_and_partial_figures_match_their_schemas(client, spec):
+    """This month so far: the hotline's figures are partial, the party's monthly report not yet
+    delivered (null with its reason, never 0); the catalogue says how far each reaches."""
+    today = date.today()
+    month = {"area": SHAHE, "start": today.replace(day=1).isoformat(), "end": today.isoformat()}
+
+    def answer(path, **query):
+        response = client.get(path, query_string=query)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        body = response.get_json()
+        validate(spec, spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"], body)
+        return body
+
+    party = answer("/api/v1/value", metric="party_three_sessions", **month)
+    assert party["value"] is None and party["complete"] is False and party["reason"] == "not_yet_reported"
+    assert party["as_of"] < month["start"]
+    hotline = answer("/api/v1/series", metric="hotline_received", grain="day", **month)
+    assert hotline["points"][-1]["complete"] is False and hotline["points"][-1]["reason"] == "not_yet_reported"
+    assert any(p["complete"] and p["value"] is not None for p in hotline["points"]) or today.day == 1
+    rows = answer("/api/v1/breakdown", metric="party_members", **month)["rows"]
+    assert rows and all(r["reason"] in ("not_yet_reported", "no_data") for r in rows)
+    catalogue = answer("/api/v1/metrics", area=SHAHE)["metrics"]
+    through = {m["code"]: m["data_through"] for m in catalogue}
+    assert through["party_members"] < month["start"] <= through["hotline_received"] or today.day == 1

@@ -203,3 +203,75 @@ def test_every_kpi_of_the_overview_is_in_the_catalogue():
 
     assert set(all_kpis()) <= set(metric_dimensions())
     assert list(KPIS) == ["party", "governance", "services"]
+
+
+# ---------------------------------------------------------------- honest figures (issue 12)
+
+@pytest.mark.browser
+def test_this_month_is_compared_like_for_like_and_a_late_report_reads_as_late(reading_app_server, browser,
+                                                                               sample_warehouse_url):
+    """The sample warehouse on its day: the hotline and the rest reach the 4th or 5th, the
+    party report November. No card compares a partial month with a whole one, the party
+    flows are 未报送, party members show November's level, and nothing is 变差 for it."""
+    from callbacks.overview import OK, WORSENING_PERCENT, kpi_cards, span_label
+    from data import present, text
+
+    engine = db.get_engine(sample_warehouse_url)
+    period = periods.this_month(periods.today())
+    cards = kpi_cards(all_kpis(), areas.get(SHAHE, engine=engine), period, engine=engine)
+    browser.get(f"{reading_app_server.url}/?area={SHAHE}")
+    wait_loaded(browser)
+    heading = browser.find_element(By.ID, "overview-heading").text
+    assert "数据截至" in heading
+
+    for code in ("party_three_sessions", "party_school_attendance"):
+        assert card_value(browser, code) == "未报送"
+        assert "截至11月" in browser.find_element(By.CSS_SELECTOR, f"#kpi-{code} .kpi-note").text
+    assert browser.find_element(By.CSS_SELECTOR, "#kpi-party_members .kpi-as-of").text == "截至11月"
+    assert card_value(browser, "party_members") == format_number(cards["party_members"].value, "人")
+
+    hotline = cards["hotline_received"]
+    assert hotline.state == OK and hotline.previous.days == hotline.period.days
+    note = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-note").text
+    assert note == f"{span_label(hotline.period, 'zh')} vs {span_label(hotline.previous, 'zh')}"
+    title = browser.find_element(By.ID, "kpi-hotline_received").get_attribute("title")
+    assert title.startswith("来源：12345 热线工单 · 数据截至")
+
+    attention = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".attention-item")]
+    tagged = browser.execute_script("""
+        return [...document.querySelectorAll('.attention-item')].map(
+            li => [li.querySelector('.attention-tag').textContent, li.lastChild.textContent]);""")
+    assert any("党组织月报未报送（截至11月）" in line for line in attention)
+    assert not any("▼ 100.0%" in line for line in attention)
+    # whatever is 变差 is so like-for-like
+    worse = {card.info["name"] for card in cards.values() if card.comparable
+             and (present.change(card.value, card.before, card.info) or 0) * (1 if card.info["better"] == "lower" else -1)
+             >= WORSENING_PERCENT}
+    flagged = {line.split(" 环比")[0] for tag, line in tagged if tag == "变差"}
+    assert flagged <= worse
+
+    league = browser.find_element(By.ID, "overview-league-title").text
+    assert league.startswith("比学赶超 · 各社区 · ") and "月" in league.split(" · ")[-1]
+
+    browser.get(f"{reading_app_server.url}/?area={SHAHE}&lang=en")
+    wait_loaded(browser)
+    assert "Data through" in browser.find_element(By.ID, "overview-heading").text
+    assert card_value(browser, "party_three_sessions") == text.t("overview.not_reported", "en")
+
+
+@pytest.mark.browser
+def test_the_sparkline_marks_the_month_not_over(reading_app_server, browser, sample_warehouse_url):
+    from data import coverage
+
+    engine = db.get_engine(sample_warehouse_url)
+    through = coverage.data_through("hotline", SHAHE, engine=engine)
+    browser.get(f"{reading_app_server.url}/?area={SHAHE}")
+    wait_loaded(browser)
+    spark = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-spark")
+    assert spark.get_attribute("title") == f"至{through.month}月{through.day}日"
+    assert "stroke-dasharray" in spark.get_attribute("src")
+    # last month is over: no partial mark
+    browser.get(f"{reading_app_server.url}/?area={SHAHE}&period=last_month")
+    wait_loaded(browser)
+    spark = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-spark")
+    assert not spark.get_attribute("title") and "stroke-dasharray" not in spark.get_attribute("src")

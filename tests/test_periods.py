@@ -103,3 +103,30 @@ def test_every_named_period_and_its_comparisons_are_well_formed(today, name):
     year_ago = same_period_last_year(p)
     assert year_ago.start <= year_ago.end
     assert p.start - year_ago.start in (timedelta(days=365), timedelta(days=366))
+
+
+def test_a_period_ends_where_its_data_ends_and_compares_like_for_like():
+    """On 5 December with the hotline through the 4th: 1–4 December against 1–4 November."""
+    from data.periods import cut, previous, resolve, same_period_last_year
+
+    this_month = resolve("this_month", date(2026, 12, 5))
+    shown = cut(this_month, date(2026, 12, 4))
+    assert (shown.start, shown.end) == (date(2026, 12, 1), date(2026, 12, 4))
+    assert shown.label_zh == "2026年12月1日至12月4日"
+    assert (previous(shown).start, previous(shown).end) == (date(2026, 11, 1), date(2026, 11, 4))
+    assert same_period_last_year(shown).end == date(2025, 12, 4)
+    assert cut(this_month, date(2026, 12, 9)) is this_month  # the data covers all of it
+    assert cut(this_month, date(2026, 11, 28)) is None  # nothing delivered for it yet
+    assert cut(this_month, None) is None
+
+
+def test_a_monthly_report_is_never_cut_into_days():
+    from data.periods import cut, resolve
+
+    today = date(2026, 12, 5)
+    assert cut(resolve("this_month", today), date(2026, 11, 30), "month") is None  # December's report is not in
+    last = cut(resolve("last_month", today), date(2026, 11, 30), "month")
+    assert (last.start, last.end) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert cut(resolve("last_30_days", today), date(2026, 11, 30), "month") is None  # it would cut November
+    year = cut(resolve("last_12_months", today), date(2026, 12, 5), "month")  # a report of December loaded on the 5th
+    assert (year.start, year.end) == (date(2026, 1, 1), date(2026, 11, 30))

@@ -130,9 +130,7 @@ def _assert_same(raw: dict, from_rollup: dict) -> None:
         got = from_rollup[key]
         if isinstance(expected, pd.DataFrame):
             assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, obj=str(key))
-        elif isinstance(expected, dict):
-            assert got == pytest.approx(expected, rel=1e-12), key
-        elif isinstance(expected, float):
+        elif isinstance(expected, (dict, float)):
             assert got == pytest.approx(expected, rel=1e-12), key
         else:
             assert got == expected, key

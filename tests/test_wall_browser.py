@@ -155,7 +155,7 @@ def test_the_wall_renders_every_panel_of_the_default_playlist(default_server, br
 def test_the_wall_speaks_english_with_lang_en(default_server, browser):
     open_wall(browser, default_server, "?lang=en")
     header = browser.find_element("css selector", ".wall-header").text
-    assert "Community Smart Brain" in header and "Updated" in header
+    assert "Community Smart Brain" in header and "Data loaded" in header  # the last load (issue 12)
     assert "Shahe" in header  # the area's English name
     titles = browser.execute_script(
         "return Array.from(document.querySelectorAll('.wall-panel-title')).map(function (e) { return e.textContent; })"

@@ -55,7 +55,7 @@ def test_every_panel_a_playlist_may_name_is_declared_and_drawn():
 
 def test_one_read_asks_the_query_layer_once_per_kind_of_question(app, monkeypatch):
     asked = counting(monkeypatch, query, ["values", "trends", "breakdown_rows", "league_table", "latest_period",
-                                          "metric_info"])
+                                          "metric_info", "catalog", "last_loaded_at"])
     listed = counting(monkeypatch, content, ["items", "upcoming"])
     today = settings.local_today()
     found = wallfigures.read(view.NEEDS, view.DEFAULT_AREA, wall.spans(today))
@@ -66,7 +66,11 @@ def test_one_read_asks_the_query_layer_once_per_kind_of_question(app, monkeypatc
     assert asked["trends"] == 1  # every 12-month trend at once
     assert asked["breakdown_rows"] == sum(isinstance(n, wallfigures.Breakdown) for n in view.NEEDS)
     assert asked["league_table"] == 1
-    assert asked["latest_period"] == 2  # the party report's month, and "data as of"
+    # The party report's month. (The screen-wide "data as of", the latest day of three
+    # sources, was issue 12's bug: each panel now states its own sources' as-of.)
+    assert asked["latest_period"] == 1
+    assert asked["catalog"] == 1  # the ratios' parts, for their as-of
+    assert asked["last_loaded_at"] == 1  # the header's "data loaded"
     assert listed["items"] == 3 and listed["upcoming"] == 1
     assert set(found["answers"]) == set(view.NEEDS)
 

@@ -3,7 +3,8 @@
 Party members (70 to 250 per community) drift slowly from a fixed origin in 2020, so a
 month's figure does not depend on the window asked for; new members cluster around 1 July.
 The sheet has a title row, a 合计 row, months written two ways and numbers now and then
-stored as text, as in the spreadsheets the street offices pass around.
+stored as text, as in the spreadsheets the street offices pass around. The current month's
+report is not delivered yet: it arrives after its month ends.
 """
 from __future__ import annotations
 
@@ -48,11 +49,16 @@ def _history(ctx: Context, c: Community, last_key: int) -> dict[int, list[float]
 
 
 def write(ctx: Context, out: Path) -> list[Path]:
-    last = ctx.months[-1].key
+    """The reports delivered by ``ctx.end``: a month's report arrives after the month, so the
+    month of ``end`` has none yet (on 5 December, November's is the latest: the usual case)."""
+    reported = ctx.months[:-1]
+    if not reported:
+        return []
+    last = reported[-1].key
     histories = {c.code: _history(ctx, c, last) for c in ctx.communities}
     files = []
-    for year in sorted({m.year for m in ctx.months}):
-        months = [m for m in ctx.months if m.year == year]
+    for year in sorted({m.year for m in reported}):
+        months = [m for m in reported if m.year == year]
         rng = ctx.rng("party-file", year)
         zh_months = year % 2 == 1
         labels, streets, names, numbers = [], [], [], []

@@ -2,6 +2,10 @@
 
 Facts sit on the grid cell when the row's 网格编号 or 网格名称 matches the register,
 else on the community. The reporter's name is personal data and is dropped on reading.
+
+办结时间 is not essential: an event closed without a usable closing time still counts as
+reported and closed, with a warning; it only drops out of the closure hours and of the
+events they average over (``grid_events_closure_timed``).
 """
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ import pandas as pd
 
 from etl.facts import breakdown, totals
 from etl.load import Output
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_rows, warn_rows
 
 NAME = "grid_events"
 
 METRICS = (
-    "grid_events_reported", "grid_events_closed", "grid_events_closure_hours",
+    "grid_events_reported", "grid_events_closed", "grid_events_closure_hours", "grid_events_closure_timed",
     "grid_events_urgent", "disputes_reported", "disputes_mediated",
 )
 
@@ -40,7 +44,8 @@ FIELDS = [
     Field("紧急程度", ("紧急等级", "缓急程度"), allowed=URGENCIES, label_en="urgency"),
     Field("处置状态", ("办理状态", "事件状态", "状态"), required=True, nullable=False, allowed=STATUSES,
           label_en="status"),
-    Field("办结时间", ("办结日期", "处置完成时间", "结案时间"), kind="datetime", label_en="closed at"),
+    Field("办结时间", ("办结日期", "处置完成时间", "结案时间"), kind="datetime", label_en="closed at",
+          essential=False),
     # Personal data: recognised so the header is found, then dropped.
     Field("上报人", ("网格员", "上报人姓名", "网格员姓名"), personal=True),
     Field("联系电话", ("上报人电话", "手机号", "联系方式"), personal=True),
@@ -56,14 +61,16 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                                     "事件编号 {value!r} 重复 / duplicate event number (already in an earlier row)")
 
     closed = rows["处置状态"].isin(CLOSED)
-    no_close_time = closed & rows["办结时间"].isna()
-    rows, open_rejects = reject_rows(rows, ctx.fields, no_close_time, "办结时间",
-                                     "事件已办结但办结时间为空 / the event is closed but 办结时间 is empty")
-    closed = rows["处置状态"].isin(CLOSED)
     hours = (rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600
+    no_close_time = closed & rows["办结时间"].isna()
     negative = closed & (hours < 0)
-    rows, time_rejects = reject_rows(rows, ctx.fields, negative, "办结时间",
-                                     "办结时间 {value} 早于上报时间 / closed before it was reported")
+    kept = "; 计入上报与办结, 不计入平均处置时长 / counted as reported and closed, not in the average closure time"
+    warnings = combine_rejects(
+        warn_rows(rows, ctx.fields, no_close_time, "办结时间",
+                  "事件已办结但办结时间为空 / the event is closed but 办结时间 is empty" + kept),
+        warn_rows(rows, ctx.fields, negative, "办结时间",
+                  "办结时间 {value} 早于上报时间 / closed before it was reported" + kept),
+    )
 
     codes, reasons = ctx.match_areas(rows, community="社区", street="街道", district="区县",
                                      grid_code="网格编号", grid_name="网格名称")
@@ -71,7 +78,9 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     codes = codes.dropna().reset_index(drop=True).astype(str)
 
     closed = rows["处置状态"].isin(CLOSED)
-    hours = ((rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600).where(closed, 0.0).fillna(0.0)
+    hours = (rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600
+    timed = closed & hours.notna() & (hours >= 0)
+    hours = hours.where(timed, 0.0)
     events = pd.DataFrame({
         "period": rows["上报时间"].dt.normalize(),
         "area_code": codes,
@@ -79,6 +88,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         "urgency": rows["紧急程度"].replace("", "未填写"),
         **counted(rows["事件大类"], rows["处置状态"], rows["紧急程度"]),
         "grid_events_closure_hours": hours.round(2),
+        "grid_events_closure_timed": timed.astype(int),
     })
     facts = pd.concat([
         totals(events, list(METRICS)),
@@ -91,7 +101,8 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     on_community = int((named_grid & codes.str.len().eq(12)).sum()) if len(rows) else 0
     if on_community:
         notes.append(f"{on_community} 个事件的网格未匹配, 计入社区 / events counted on their community (grid not matched)")
-    return Output(facts, combine_rejects(dup_rejects, open_rejects, time_rejects, area_rejects), notes=notes)
+    return Output(facts, combine_rejects(dup_rejects, area_rejects), notes=notes,
+                  warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
 
 
 def counted(category: pd.Series, status: pd.Series, urgency: pd.Series) -> dict[str, pd.Series]:

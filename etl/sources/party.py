@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl.load import FACT_COLUMNS, Output
+from etl.load import FACT_COLUMNS, Output, month_days
 from etl.validate import Field, combine_rejects, reject_rows
 
 NAME = "party"
@@ -101,4 +101,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     long = wide.melt(id_vars=["period", "area_code"], var_name="metric_code", value_name="value")
     facts = long.dropna(subset=["value"]).assign(dimension="", member="")[FACT_COLUMNS]
     rejects = combine_rejects(month_rejects, future_rejects, mobile_rejects, area_rejects, dup_rejects)
-    return Output(facts.reset_index(drop=True), rejects)
+    days = month_days(wide["period"])  # a monthly report covers its months to their last day
+    # A report speaks only for the communities in it: one that sent no row is missing, not zero.
+    return Output(facts.reset_index(drop=True), rejects, covers=(days[0], days[-1]) if days else None,
+                  communities=sorted(set(codes.str[:12])))

@@ -7,11 +7,10 @@ averages); reviews and good reviews as given. A row with more good reviews than 
 is rejected.
 
 The street hall (街道公共服务大厅) belongs to the street, not to a community, and its rows
-name no community (or name the street in the community column). The warehouse keeps
-facts only on communities and grid cells, so **the street hall's figures are attributed
-to the street's seat community: its lowest-numbered community in the area register**
-(沙河街道 510104011000 -> 汇泉路社区 510104011001). The street's total is then exact,
-and the hall stays separable through the ``point`` breakdown of service_transactions.
+name no community (or name the street in the community column). **Its figures are kept on
+the street's own code** (沙河街道 510104011000): the finest area the source gives. They count
+in the street's total and above, in no community's, so no community tops a league table
+with its street's hall; the ``point`` breakdown of service_transactions still separates it.
 A blank 平均等候分钟 counts as no waiting (online rows leave it blank or 0).
 """
 from __future__ import annotations
@@ -51,35 +50,20 @@ FIELDS = [
 ]
 
 
-def seat_communities(matcher) -> dict[str, str]:
-    """Street code -> its lowest-numbered community: where the street hall's figures go."""
-    seats: dict[str, str] = {}
-    for code, level in matcher.levels.items():
-        parent = matcher.parents.get(code)
-        if level == "community" and parent and (parent not in seats or code < seats[parent]):
-            seats[parent] = code
-    return seats
-
-
 def _hall_areas(rows: pd.DataFrame, ctx) -> tuple[pd.Series, pd.Series]:
     """Area code (or None) and reason for street-hall rows, once per distinct street text."""
-    matcher, seats = ctx.matcher, seat_communities(ctx.matcher)
+    matcher = ctx.matcher
     found: dict[str, tuple[str | None, str | None]] = {}
     for street in rows["_street"].unique():
         match = matcher.street(street)
-        if not match.ok:
-            found[street] = (None, match.reason)
-        elif match.code not in seats:
-            found[street] = (None, f"街道 '{street}' 在区划登记中没有社区 / the street has no community in the register")
-        else:
-            found[street] = (seats[match.code], None)
+        found[street] = (match.code, None) if match.ok else (None, match.reason)
     codes = rows["_street"].map(lambda s: found[s][0])
     reasons = rows["_street"].map(lambda s: found[s][1])
     return codes, reasons
 
 
 def transform(rows: pd.DataFrame, ctx) -> Output:
-    """Daily aggregates -> daily community figures (street hall on the seat community)."""
+    """Daily aggregates -> daily community figures (the street hall's on the street)."""
     bad_reviews = rows["好评数"].fillna(0) > rows["评价数"].fillna(0)
     reasons = ("好评数 " + rows["好评数"].map("{:g}".format) + " 大于评价数 " + rows["评价数"].fillna(0).map("{:g}".format)
                + " / more good reviews than reviews")
@@ -120,9 +104,9 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(figures, "service_online", ["item"]),
     ], ignore_index=True)
     notes = []
-    on_seat = int(rows["_hall"].sum()) if len(rows) else 0
-    if on_seat:
-        notes.append(f"{on_seat} 行街道大厅数据计入街道首个社区 / street-hall rows counted on the street's seat community")
+    on_street = int(rows["_hall"].sum()) if len(rows) else 0
+    if on_street:
+        notes.append(f"{on_street} 行街道大厅数据计入街道 / street-hall rows counted on their street")
     return Output(facts, combine_rejects(review_rejects, dup_rejects, area_rejects), notes=notes)
 
 

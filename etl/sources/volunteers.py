@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.facts import breakdown, totals
-from etl.load import FACT_COLUMNS, Output
+from etl.load import FACT_COLUMNS, Output, month_days
 from etl.validate import Field, combine_rejects, reject_rows
 
 NAME = "volunteers"
@@ -76,7 +76,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(records, "volunteer_services", ["category"]),
         stocks(month, codes, rows["志愿者编号"], rows["队伍名称"]),
     ], ignore_index=True)
-    return Output(facts, combine_rejects(dup_rejects, day_rejects, area_rejects), periods=months_covered(month))
+    return Output(facts, combine_rejects(dup_rejects, day_rejects, area_rejects), periods=month_days(month))
 
 
 def stocks(month: pd.Series, codes: pd.Series, volunteers: pd.Series, teams: pd.Series) -> pd.DataFrame:
@@ -91,10 +91,3 @@ def stocks(month: pd.Series, codes: pd.Series, volunteers: pd.Series, teams: pd.
     return long.assign(dimension="", member="")[FACT_COLUMNS]
 
 
-def months_covered(month: pd.Series) -> list:
-    """Every day of every month the delivery touches: what it replaces."""
-    days = []
-    for first in sorted(month.dropna().unique()):
-        first = pd.Timestamp(first)
-        days.extend(pd.date_range(first, first + pd.offsets.MonthEnd(0), freq="D").date)
-    return days

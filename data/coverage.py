@@ -1,0 +1,185 @@
+"""How far each source's data reaches: its data-through date, from what its loads covered.
+
+Every successful load records, per community its delivery reached, the first and last
+day of data it held (``etl_coverage``, written by ``etl.load``; a monthly report covers its
+months to their last day). A source's *data-through date* for an area is the last day any
+of its loads covered under that area: the day its figures there reach, and the day
+"this month", comparisons and as-of labels must end on (DOMAIN.md, "Time, completeness and
+provenance"). None means the source never delivered for that area: there is no figure,
+which is not the same as a zero.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Connection, Engine, func, select
+
+from data.areas import LEVELS, level_rank, prefix_bounds, subtree_prefix
+from data.cache import cached  # pages ask on every refresh: kept per data version
+from data.schema import area as area_table
+from data.schema import etl_coverage, etl_run
+
+
+def _engine(engine: Engine | None) -> Engine:
+    if engine is None:
+        from data.db import get_engine
+
+        return get_engine()
+    return engine
+
+
+def _day(value) -> date:
+    """A stored day (never null) as a date, whatever the driver returned (SQLite: text)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _bounds(conn: Connection, code: str | None) -> tuple[str, str] | None:
+    """The community-code range under ``code`` (coverage is kept per community)."""
+    if code is None:
+        return None
+    level = conn.execute(select(area_table.c.level).where(area_table.c.code == code)).scalar()
+    if level is None:
+        raise LookupError(f"area {code!r} is not in the area register")
+    if level == "grid":
+        return prefix_bounds(code[:12])  # a grid cell's figures come from its community's deliveries
+    return prefix_bounds(subtree_prefix(code, level))
+
+
+@cached
+def through(area: str | None = None, *, engine: Engine | None = None) -> dict[str, date]:
+    """{source: data-through date} for every source that ever delivered for ``area`` (default: anywhere)."""
+    with _engine(engine).connect() as conn:
+        bounds = _bounds(conn, area)
+        query = (select(etl_run.c.source, func.max(etl_coverage.c.last_day))
+                 .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
+                 .where(etl_run.c.status == "success")
+                 .group_by(etl_run.c.source))
+        if bounds is not None:
+            query = query.where(etl_coverage.c.area_code >= bounds[0], etl_coverage.c.area_code < bounds[1])
+        return {source: _day(last) for source, last in conn.execute(query) if last is not None}
+
+
+def data_through(source: str, area: str | None = None, *, engine: Engine | None = None) -> date | None:
+    """The last day ``source``'s data covers in ``area`` (anywhere when None); None: never delivered there."""
+    return through(area, engine=engine).get(source)
+
+
+def source_of(metric: dict) -> str | None:
+    """The source a metric's figures come from (a ratio's: its numerator's, via ``parts``)."""
+    return metric.get("source") or None
+
+
+def as_of(metric: dict, area: str | None = None, *, engine: Engine | None = None,
+          parts: list[dict] | None = None) -> date | None:
+    """The last day ``metric``'s data covers in ``area``: its source's data-through date.
+
+    ``metric`` is a catalogue row (``query.metric_info``); a ratio passes its two ``parts``
+    and reaches as far as the nearer of them. None: the source never delivered there.
+    """
+    found = through(area, engine=engine)
+    rows = parts if metric.get("kind") == "ratio" and parts else [metric]
+    days = [found.get(source_of(row) or "") for row in rows]
+    if not days or any(d is None for d in days):
+        return None
+    return min(d for d in days if d is not None)
+
+
+@cached
+def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, date]]]:
+    """{source: {community: (first day, last day)}} that its successful loads cover.
+
+    Small: one row per source and community (a city: some 3,000 communities x 9 sources),
+    kept per data version, so every question can tell missing from zero without a query.
+    """
+    with _engine(engine).connect() as conn:
+        rows = conn.execute(
+            select(etl_run.c.source, etl_coverage.c.area_code, func.min(etl_coverage.c.first_day),
+                   func.max(etl_coverage.c.last_day))
+            .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
+            .where(etl_run.c.status == "success")
+            .group_by(etl_run.c.source, etl_coverage.c.area_code))
+        found: dict[str, dict[str, tuple[date, date]]] = {}
+        for source, code, first, last in rows:
+            found.setdefault(source, {})[code] = (_day(first), _day(last))
+        return found
+
+
+class Covered:
+    """Whether a source's data covers an area for a span of days: a flow with no facts there
+    is a real zero only then; otherwise it is missing (DOMAIN.md, "No data is not zero").
+
+    A source with no recorded coverage at all (a warehouse written by hand, a test) is
+    taken as covering everything: its figures read as they always did. Below the level a
+    source records at (``recorded_level``: a grid cell of a community source) nothing is
+    covered.
+    """
+
+    def __init__(self, spans: dict[str, dict[str, tuple[date, date]]]):
+        self.spans = spans
+        self._memo: dict[tuple[str, str], tuple[date, date] | None] = {}
+
+    def span(self, source: str, prefix: str) -> tuple[date, date] | None:
+        """The first and last day ``source`` covers under the area code prefix ``prefix``."""
+        key = (source, prefix)
+        if key not in self._memo:
+            community = prefix[:12]
+            hits = [span for code, span in self.spans.get(source, {}).items() if code.startswith(community)]
+            self._memo[key] = (min(s[0] for s in hits), max(s[1] for s in hits)) if hits else None
+        return self._memo[key]
+
+    def __call__(self, source: str | None, prefix: str, first: date, last: date) -> bool:
+        if source and len(prefix) > 12 and _levels().get(source, DEFAULT_LEVEL) != "grid":
+            return False  # a grid cell of a source recorded per community: no figure, not zero
+        if not source or source not in self.spans:
+            return True
+        span = self.span(source, prefix)
+        return span is not None and span[0] <= last and span[1] >= first
+
+
+# --------------------------------------------------------------------------- recorded level
+
+SOURCES_FILE = Path(__file__).resolve().parent.parent / "etl" / "sources.yaml"
+DEFAULT_LEVEL = "community"
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, str]:
+    """{source: level} from the ``level:`` entries of ``etl/sources.yaml`` (read once)."""
+    try:
+        document = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return {}
+    entries = document.get("sources", []) if isinstance(document, dict) else []
+    found = {}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("name") and entry.get("level"):
+            level = str(entry["level"])
+            if level not in LEVELS:
+                raise ValueError(f"{SOURCES_FILE}: source {entry['name']!r}, level {level!r} is not one of "
+                                 f"{', '.join(LEVELS)}")
+            found[str(entry["name"])] = level
+    return found
+
+
+def recorded_level(metric: dict, parts: list[dict] | None = None) -> str:
+    """The finest area level ``metric``'s figures are recorded at ("community" or "grid").
+
+    The one rule for it (DOMAIN.md: "at levels a metric is not recorded at there is no
+    figure"): its source's ``level:`` in ``etl/sources.yaml``, community by default. A
+    ratio passes its ``parts`` and is recorded only as finely as the coarser of them.
+    """
+    rows = parts if metric.get("kind") == "ratio" and parts else [metric]
+    levels = [_levels().get(source_of(row) or "", DEFAULT_LEVEL) for row in rows]
+    return min(levels, key=level_rank)
+
+
+def has_figures_at(metric: dict, level: str, parts: list[dict] | None = None) -> bool:
+    """Whether ``metric`` has figures for areas at ``level`` (a grid cell, for a community metric: no)."""
+    return level_rank(level) <= level_rank(recorded_level(metric, parts))

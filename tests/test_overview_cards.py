@@ -1,0 +1,169 @@
+"""The overview's cards are honest (issue 12): each card's period ends where its data ends
+and is compared like-for-like, a late report reads as late (never as 0 or a drop), a stock
+whose report is late shows its last level with its month, and a community missing from an
+area's report keeps the area's change from being compared.
+
+Warehouses are written by the real loader (``etl.load.write``), loaded on 5 December 2025
+at 09:00, on SQLite and on PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from callbacks.overview import CARRIED, LATE, OK, STALE, attention_items, day_label, kpi_cards, late_items, span_label
+from data import areas, periods
+from etl.load import FACT_COLUMNS, Output, month_days, write
+from layouts.components import sparkline_svg
+
+HUIQUAN, CHUANGYE, SHAHE = "510104011001", "510104011002", "510104011000"  # 汇泉路社区, 创业社区, 沙河街道
+TODAY = date(2025, 12, 5)
+THIS_MONTH = periods.this_month(TODAY)  # 1–5 December 2025
+LAST_MONTH = periods.resolve("last_month", TODAY)
+NO_REJECTS = pd.DataFrame(columns=["row_number", "field", "reason", "raw"])
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _facts(rows) -> pd.DataFrame:
+    return pd.DataFrame([{"period": p, "area_code": a, "metric_code": m, "dimension": "", "member": "", "value": v}
+                         for p, a, m, v in rows], columns=FACT_COLUMNS)
+
+
+def _load(engine, source: str, rows, name: str, **extra):
+    facts = _facts(rows)
+    return write(engine, source, sorted(set(facts["metric_code"])), f"{name}.csv", name, datetime(2025, 12, 5, 9),
+                 Output(facts=facts, rejects=NO_REJECTS, **extra))
+
+
+def _hotline_through_4_december(engine):
+    """Ten orders a day in 汇泉路社区 from December 2024, 14 a day in December 2025: data to the 4th."""
+    days = _days(date(2024, 12, 1), date(2025, 12, 4))
+    _load(engine, "hotline", [(d, HUIQUAN, "hotline_received", 14.0 if d >= date(2025, 12, 1) else 10.0)
+                              for d in days], "hotline")
+
+
+def _party_report(engine, months: dict[date, list[str]], name: str):
+    """The monthly party report: per month, the communities that sent their row."""
+    for month, communities in months.items():
+        rows = [(month, c, metric, value) for c in communities
+                for metric, value in (("party_members", 80.0), ("party_three_sessions", 4.0),
+                                      ("party_school_attendance", 30.0))]
+        days = month_days([month])
+        _load(engine, "party", rows, f"{name}-{month:%Y-%m}", covers=(days[0], days[-1]), communities=communities)
+
+
+def _cards(engine, area: str, period, codes):
+    return kpi_cards(codes, areas.get(area, engine=engine), period, engine=engine)
+
+
+def test_a_partial_month_is_compared_with_the_same_days_of_last_month(warehouse):
+    _hotline_through_4_december(warehouse)
+    card = _cards(warehouse, SHAHE, THIS_MONTH, ["hotline_received"])["hotline_received"]
+    assert card.state == OK and card.as_of == date(2025, 12, 4)
+    assert (card.period.start, card.period.end) == (date(2025, 12, 1), date(2025, 12, 4))
+    assert (card.previous.start, card.previous.end) == (date(2025, 11, 1), date(2025, 11, 4))
+    assert (card.last_year.start, card.last_year.end) == (date(2024, 12, 1), date(2024, 12, 4))
+    assert (card.value, card.before, card.year_ago) == (56, 40, 40)  # 4 days each: not 56 against 50
+    assert span_label(card.period, "zh") + " vs " + span_label(card.previous, "zh") == "12月1–4日 vs 11月1–4日"
+    assert span_label(card.previous, "en") == "1–4 Nov"
+    assert span_label(card.last_year, "zh", year=2025) == "2024年12月1–4日"
+
+
+def test_a_partial_month_is_not_flagged_as_worse(warehouse):
+    """Fewer orders is better for the hotline: fewer days of data must not read as an improvement
+    nor, for a higher-is-better metric, as a drop."""
+    days = _days(date(2025, 11, 1), date(2025, 12, 4))
+    _load(warehouse, "volunteers", [(d, HUIQUAN, "volunteer_hours", 10.0) for d in days], "volunteers")
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, ["volunteer_hours"])
+    card = cards["volunteer_hours"]
+    assert (card.value, card.before) == (40, 40)  # the whole of 1–5 November would be 50: ▼20%
+    infos = {code: c.info for code, c in cards.items()}
+    items = attention_items(infos, {"volunteer_hours": card.value}, {"volunteer_hours": card.before},
+                            area=SHAHE, lang="zh")
+    assert items == []
+
+
+def test_a_party_report_not_yet_delivered_is_late_and_its_stock_carried(warehouse):
+    _party_report(warehouse, {date(2025, 10, 1): [HUIQUAN, CHUANGYE], date(2025, 11, 1): [HUIQUAN, CHUANGYE]}, "party")
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, ["party_members", "party_three_sessions"])
+    members, sessions = cards["party_members"], cards["party_three_sessions"]
+    # the flow: not yet reported, never 0 and never a drop
+    assert sessions.state == LATE and sessions.as_of == date(2025, 11, 30)
+    assert sessions.value is None and not sessions.comparable
+    # the stock: November's level, compared with October's
+    assert members.state == CARRIED and members.value == 160
+    assert (members.period.start, members.period.end) == (date(2025, 11, 1), date(2025, 11, 30))
+    assert (members.previous.start, members.previous.end) == (date(2025, 10, 1), date(2025, 10, 31))
+    assert members.before == 160
+    late = late_items(cards, "zh")
+    assert [i["text"] for i in late] == ["党组织月报未报送（截至11月）"]
+    assert [i["text"] for i in late_items(cards, "en")] == ["Party monthly report not yet delivered (through November)"]
+    current = {c: card.value for c, card in cards.items() if card.state in (OK, CARRIED)}
+    previous = {c: card.before for c, card in cards.items() if card.comparable}
+    items = attention_items({c: card.info for c, card in cards.items()}, current, previous, area=SHAHE, lang="zh",
+                            late=late)
+    assert [i["text"] for i in items] == ["党组织月报未报送（截至11月）"]  # no "三会一课 环比 ▼100%"
+
+
+def test_a_stock_is_carried_no_further_than_its_window(warehouse):
+    _party_report(warehouse, {date(2025, 8, 1): [HUIQUAN]}, "party")
+    card = _cards(warehouse, SHAHE, THIS_MONTH, ["party_members"])["party_members"]
+    assert card.state == STALE and card.value is None  # August is four months back, the window two
+
+
+def test_one_community_missing_its_report_keeps_the_street_from_being_compared(warehouse):
+    _party_report(warehouse, {date(2025, 10, 1): [HUIQUAN, CHUANGYE], date(2025, 11, 1): [HUIQUAN]}, "party")
+    cards = _cards(warehouse, SHAHE, LAST_MONTH, ["party_three_sessions"])
+    street = cards["party_three_sessions"]
+    assert street.state == OK and street.value == 4 and street.before == 8  # 创业社区's November is missing
+    assert street.lagging == (("party", CHUANGYE, date(2025, 10, 31)),) and not street.comparable
+    late = late_items(cards, "zh", names={CHUANGYE: "创业社区"})
+    assert [i["text"] for i in late] == ["党组织月报：创业社区未报送（截至10月）"]
+    # the community itself: not yet reported for November
+    own = _cards(warehouse, CHUANGYE, LAST_MONTH, ["party_three_sessions"])["party_three_sessions"]
+    assert own.state == LATE and own.as_of == date(2025, 10, 31)
+
+
+def test_a_ratio_reaches_as_far_as_its_parts(warehouse):
+    days = _days(date(2025, 11, 1), date(2025, 12, 3))
+    _load(warehouse, "hotline", [(d, HUIQUAN, m, 1.0) for d in days for m in ("hotline_on_time", "hotline_resolved")],
+          "hotline")
+    card = _cards(warehouse, SHAHE, THIS_MONTH, ["hotline_on_time_rate"])["hotline_on_time_rate"]
+    assert card.state == OK and card.period.end == date(2025, 12, 3) and card.value == 1.0
+
+
+@pytest.mark.parametrize(("day", "grain", "lang", "words"), [
+    (date(2025, 12, 4), "day", "zh", "12月4日"),
+    (date(2025, 12, 4), "day", "en", "4 Dec"),
+    (date(2025, 11, 30), "month", "zh", "11月"),
+    (date(2025, 11, 30), "month", "en", "November"),
+])
+def test_as_of_labels(day, grain, lang, words):
+    assert day_label(day, grain, lang, year=2025) == words
+    assert day_label(day, grain, lang, year=2026).count("2025") == 1
+
+
+def test_the_sparkline_marks_a_month_not_over():
+    whole = sparkline_svg([1, 2, 3])
+    partial = sparkline_svg([1, 2, 3], partial=True)
+    assert "stroke-dasharray" not in whole and "stroke-dasharray" in partial
+    assert "fill%3D%22%23fff%22" in partial  # the last point is hollow
+    assert "stroke-dasharray" not in sparkline_svg([1, 2, None], partial=True)  # a gap, not a partial point
+
+
+def test_a_window_that_cuts_a_month_offers_no_monthly_flow_but_carries_a_stock(warehouse):
+    """The last 7 days hold no whole month: a monthly report's flow has no figure for them
+    (it is never split into days), its stock shows the latest month's level."""
+    from callbacks.overview import MONTHLY
+
+    _party_report(warehouse, {date(2025, 10, 1): [HUIQUAN], date(2025, 11, 1): [HUIQUAN]}, "party")
+    week = periods.resolve("last_7_days", date(2025, 11, 30))  # 24–30 November: the report covers it
+    cards = _cards(warehouse, SHAHE, week, ["party_members", "party_three_sessions"])
+    assert cards["party_three_sessions"].state == MONTHLY and cards["party_three_sessions"].value is None
+    assert cards["party_members"].state == CARRIED and cards["party_members"].value == 80
+    assert late_items(cards, "zh") == []  # the report reaches the end of the window: nothing is late

@@ -1,0 +1,192 @@
+"""The wall says how far its figures reach (issue 12): the last load in the header, each
+panel's own as-of, a trend's unfinished month marked, "未报送" where a source is late, and a
+community's league among its street's communities.
+
+The warehouse is written by the real loader (``etl.load.write``, as tests/test_coverage.py),
+so coverage is recorded as in production: on Saturday 5 December 2025 the hotline reaches 4
+December, the care services stopped on 14 November, the party report's latest month is
+November. On SQLite and on PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+import dashboard
+from callbacks import wall
+from data import areas, db
+from data import cache as data_cache
+from data.schema import etl_run
+from etl.load import FACT_COLUMNS, Output, month_days, write
+from layouts import wall as view
+from layouts.ids import Wall
+
+SHAHE = "510104011000"
+HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区, 创业社区: 沙河街道
+HUIQUAN_GRID = "510104011001001"
+PENGZHOU_STREET = "510182001000"  # no source ever delivered there
+TODAY = date(2025, 12, 5)
+NO_REJECTS = pd.DataFrame(columns=["row_number", "field", "reason", "raw"])
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _facts(days, areas, metric, value=1.0) -> pd.DataFrame:
+    return pd.DataFrame([{"period": d, "area_code": a, "metric_code": metric, "dimension": "", "member": "",
+                          "value": value} for d in days for a in areas], columns=FACT_COLUMNS)
+
+
+def _write(engine, source, facts, checksum, **extra):
+    return write(engine, source, sorted(set(facts["metric_code"])), f"{checksum}.csv", checksum,
+                 datetime(2025, 12, 5, 9), Output(facts=facts, rejects=NO_REJECTS, **extra))
+
+
+@pytest.fixture
+def late_care(warehouse, warehouse_url, monkeypatch):
+    """The warehouse of the module's docstring, and an app reading it."""
+    _write(warehouse, "hotline", _facts(_days(date(2025, 10, 1), date(2025, 12, 4)), [HUIQUAN],
+                                        "hotline_received", 3.0), "h")
+    _write(warehouse, "care", _facts(_days(date(2025, 10, 1), date(2025, 11, 14)), [HUIQUAN], "elderly_meals"), "c")
+    recent = _days(date(2025, 11, 20), date(2025, 12, 4))
+    _write(warehouse, "grid_events", _facts(recent, [HUIQUAN_GRID], "grid_events_reported"), "g")
+    _write(warehouse, "services", _facts(recent, [HUIQUAN], "service_transactions"), "s")
+    _write(warehouse, "volunteers", _facts(recent, [HUIQUAN], "volunteer_hours"), "v")
+    party = _facts([date(2025, 11, 1)], [HUIQUAN], "party_members", 80.0)
+    month = month_days(party["period"])
+    _write(warehouse, "party", party, "p", covers=(month[0], month[-1]))
+    _write(warehouse, "activities", pd.concat([
+        _facts(_days(date(2025, 11, 10), date(2025, 12, 4)), [HUIQUAN], "activity_participants", 5.0),
+        _facts(_days(date(2025, 11, 10), date(2025, 12, 4)), [CHUANGYE], "activity_participants", 2.0)]), "a")
+    monkeypatch.setenv("DATABASE_URL", warehouse_url)
+    db.dispose_engines()
+    app = dashboard.create_app()
+    with app.server.test_request_context("/wall"):
+        data_cache.cache.clear()
+        wall._cache.clear()
+        yield warehouse
+    db.dispose_engines()
+
+
+def _answer(area: str, lang: str) -> tuple[dict, dict]:
+    """The first refresh's DATA and the stats it writes, by stat id (as ``first_screen``)."""
+    f = wall.read_figures(area, lang, TODAY)
+    return f, f["stats"]
+
+
+def test_each_panel_states_its_own_sources_as_of(late_care):
+    f, stats = _answer(SHAHE, "zh")
+    assert stats["governance-through"] == "数据截至12月4日"
+    assert stats["party-through"] == "党组织月报截至11月"
+    # The care services stopped three weeks ago: named with their own date.
+    assert stats["services-through"] == "数据截至12月4日 · 一老一小截至11月14日"
+    _, en = _answer(SHAHE, "en")
+    assert en["governance-through"] == "Data through 4 Dec"
+    assert en["services-through"] == "Data through 4 Dec · Elderly and child care through 14 Nov"
+    _, nowhere = _answer(PENGZHOU_STREET, "zh")  # no source ever delivered there
+    assert nowhere["governance-through"] == "未报送"
+    for panel in view.PANELS.values():  # declared panels say it in their title row
+        assert bool(stats[f"{panel.id}-through"]) == (panel.as_of is not None)
+
+
+def test_the_header_says_when_the_data_last_loaded(late_care):
+    with late_care.connect() as conn:
+        loaded = conn.execute(select(func.max(etl_run.c.finished_at)).where(etl_run.c.status == "success")).scalar()
+    f, _ = _answer(SHAHE, "zh")
+    assert f["loaded"] == f"数据更新于 {loaded.month}月{loaded.day}日 {loaded:%H:%M}"  # not today: with its day
+    assert wall._loaded(loaded, loaded.date(), "en") == f"Data loaded {loaded:%H:%M}"
+    page = wall.first_screen(SHAHE, "zh")
+    assert page[Wall.DATA].data["loaded"] == wall.read_figures(SHAHE, "zh", wall.settings.local_today())["loaded"]
+
+
+def test_a_late_source_reads_not_yet_reported_with_its_as_of_never_zero(late_care):
+    f, _ = _answer(SHAHE, "zh")
+    meals = next(k for k in f["kpis"] if k["code"] == "elderly_meals")
+    assert meals["late"] and meals["n"] is None
+    assert meals["text"] == "未报送" and meals["target"] == "截至11月14日"
+    hotline = next(k for k in f["kpis"] if k["code"] == "activity_participants")
+    assert not hotline["late"] and hotline["n"] == 4 * 5 + 4 * 2  # 1-4 December, two communities
+    en, _ = _answer(SHAHE, "en")
+    meals = next(k for k in en["kpis"] if k["code"] == "elderly_meals")
+    assert meals["text"] == "Not yet reported" and meals["target"] == "Through 14 Nov"
+    care = f["charts"]["services-care"]  # an empty breakdown says why
+    assert care == {"rows": [], "empty": "一老一小未报送<br>截至11月14日"}
+    drawn = wall.apply_patch(view.skeleton(*view.CHARTS["services-care"], "zh"), wall.patch_hbar(care, "zh"))
+    assert drawn["layout"]["annotations"][0] == {**drawn["layout"]["annotations"][0], "visible": True,
+                                                 "text": care["empty"]}
+    assert f["charts"]["services-items"]["empty"] == view.t("no_data", "zh")
+    # Where a source never delivered there is no figure ("—"), not a late one.
+    nowhere, _ = _answer(PENGZHOU_STREET, "zh")
+    assert all(k["text"] == "—" and not k["late"] for k in nowhere["kpis"])
+
+
+def test_a_late_stat_is_written_with_its_as_of(late_care):
+    reading, late = wall._reading(None, {"grain": "day"}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh")
+    assert late and reading.number == "未报送" and reading.reason == "截至11月14日"
+    written = wall._stat({"text": reading.number, "note": reading.reason})
+    assert [part.children for part in written] == ["未报送", "截至11月14日"]
+    # No figure although the data reaches into the period (no denominator, say): "—", not late.
+    assert not wall._reading(None, {"grain": "day"}, date(2025, 12, 4), (date(2025, 12, 1), TODAY), "zh")[1]
+    # A masked figure ("<5") is a figure, never late; a monthly report with no whole month yet is.
+    assert wall._reading("<5", {}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh") == (
+        wall.present.show("<5", {}, "zh", compact=True), False)
+    assert wall._reading(None, {"grain": "month"}, date(2025, 11, 30), (date(2025, 12, 1), TODAY), "zh")[1]
+
+
+def test_a_trends_unfinished_month_is_marked_and_missing_months_are_gaps(late_care):
+    f, _ = _answer(SHAHE, "zh")
+    received = f["charts"]["governance-hotline"]["received"]
+    assert received[-1] == {"label": "12月", "value": 12.0, "partial": True, "through": "至12月4日"}
+    assert received[-2] == {"label": "11月", "value": 90.0}  # a whole month: no mark
+    assert [p["value"] for p in received[:-3]] == [None] * (len(received) - 3)  # before the first delivery
+    patched = wall.apply_patch(view.skeleton(*view.CHARTS["governance-hotline"], "zh"),
+                               wall.patch_hotline(f["charts"]["governance-hotline"], "zh"))
+    bars = patched["data"][0]
+    assert bars["marker"]["color"][-1] == view.PARTIAL_RED and bars["marker"]["color"][-2] == view.RED
+    assert bars["y"][:-3] == [None] * (len(bars["y"]) - 3)  # gaps, not zeros
+    note = patched["layout"]["annotations"][1]
+    assert note["visible"] and note["text"] == "至12月4日"
+    trend = f["charts"]["participation-trend"]
+    assert trend[-1]["partial"] and trend[-2]["value"] == 21 * 5 + 21 * 2  # 10-30 November
+    drawn = wall.apply_patch(view.skeleton(*view.CHARTS["participation-trend"], "zh"),
+                             wall.patch_trend(trend, "zh"))
+    assert drawn["data"][0]["y"][:-2] == [None] * (len(trend) - 2)
+    assert drawn["data"][0]["marker"]["line"]["width"][-1] > 0 == drawn["data"][0]["marker"]["line"]["width"][-2]
+
+
+def test_a_communitys_league_ranks_the_communities_of_its_street(late_care):
+    f, stats = _answer(HUIQUAN, "zh")
+    rows = f["lists"]["league"]
+    communities = {row["name"] for row in areas.children(SHAHE)}
+    assert len(communities) >= view.LEAGUE_ROWS
+    # The communities of 沙河街道 (the deliveries speak for the whole street: the others had
+    # none, a real zero), not 汇泉路社区's grid cells, which record no community figure.
+    assert [r["name"] for r in rows][:2] == ["汇泉路社区", "创业社区"] and len(rows) == view.LEAGUE_ROWS
+    assert {r["name"] for r in rows} <= communities
+    assert [r["cells"][0] for r in rows][2:] == ["0"] * (view.LEAGUE_ROWS - 2)
+    assert [r["own"] for r in rows] == [True] + [False] * (view.LEAGUE_ROWS - 1)
+    assert stats["league-period"] == "本街道各社区 · 近30天"
+    _, en = _answer(HUIQUAN, "en")
+    assert en["league-period"].startswith("Communities of the street")
+    street, street_stats = _answer(SHAHE, "zh")  # a street's wall: the communities below it, none marked
+    assert [r["name"] for r in street["lists"]["league"]] == [r["name"] for r in rows]
+    assert not any(r["own"] for r in street["lists"]["league"])
+    assert street_stats["league-period"] == view.t("league_caption", "zh")
+    body = wall._league_rows(rows, "zh")
+    assert body[0].className == "wall-league-own" and body[1].className is None
+
+
+def test_a_community_ranked_below_the_shown_rows_still_sees_its_own():
+    nan = float("nan")
+    codes = [code for code, _ in view.LEAGUE_METRICS]
+    records = [{"code": f"c{i:02d}", "name": f"社区{i}", "name_en": f"C{i}",
+                **{c: (float(100 - i) if c == codes[0] else nan) for c in codes}} for i in range(14)]
+    metrics = {c: {"unit": "%"} if "rate" in c else {} for c in codes}
+    rows = wall._league({"level": "siblings", "area": "c12", "rows": records}, metrics, "zh")
+    assert len(rows) == view.LEAGUE_ROWS
+    assert [r["rank"] for r in rows] == [*range(1, view.LEAGUE_ROWS), 13] and rows[-1]["own"]
+    assert rows[-1]["cells"][1] == "—"  # no figure is a dash, never 0
