@@ -99,9 +99,10 @@ def test_sources_without_facts_cover_nothing(warehouse):
     assert coverage.through(engine=warehouse) == {}
 
 
-def test_the_migration_derives_coverage_for_loads_made_before_it(warehouse_url):
-    """A warehouse at revision 0002 with a daily and a monthly load gets their coverage."""
-    engine = db.get_engine(warehouse_url)  # created at head
+def test_the_migration_derives_coverage_for_loads_made_before_it(warehouse):
+    """A warehouse at revision 0002 with a daily and a monthly load gets their coverage, as the
+    loader records it: the daily export speaks for its street, the report for its communities."""
+    engine = warehouse  # created at head, with the area register
     cfg = db.alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -125,10 +126,11 @@ def test_the_migration_derives_coverage_for_loads_made_before_it(warehouse_url):
         command.upgrade(cfg, "head")
     with engine.connect() as conn:
         found = {(r.run_id, r.area_code): (r.first_day, r.last_day) for r in conn.execute(select(etl_coverage))}
-    assert found == {
-        (daily, HUIQUAN): (date(2025, 12, 2), date(2025, 12, 3)),
-        (monthly, CHUANGYE): (date(2025, 10, 1), date(2025, 11, 30)),
-    }
+        street = set(conn.execute(select(area.c.code).where(area.c.level == "community",
+                                                            area.c.parent_code == SHAHE)).scalars())
+    assert {code for run, code in found if run == daily} == street
+    assert {span for (run, _), span in found.items() if run == daily} == {(date(2025, 12, 2), date(2025, 12, 3))}
+    assert {k: v for k, v in found.items() if k[0] != daily} == {(monthly, CHUANGYE): (date(2025, 10, 1), date(2025, 11, 30))}
 
 
 def test_a_metric_reaches_as_far_as_its_source_and_a_ratio_as_far_as_its_nearer_part(warehouse):

@@ -3,7 +3,9 @@
 Written out in full, like 0001. A warehouse that already holds loads gets coverage
 derived from the facts each successful run wrote: per run and community the first and
 last day of its facts, where a run whose facts all fall on the first of a month (a
-monthly report) covers those months to their last day, or to the day it was loaded.
+monthly report) covers those months to their last day, or to the day it was loaded. As the
+loader records it, a run of dated rows speaks for every community of the streets it reached
+(with the run's first and last day); a monthly report only for the communities in it.
 
 Revision ID: 0003
 Revises: 0002
@@ -58,12 +60,25 @@ def upgrade() -> None:
     for r in rows:
         if r[4]:
             monthly.discard(r[0])  # a run with any day other than the 1st reports days
-    values = []
+    area = sa.table("area", sa.column("code", sa.String), sa.column("level", sa.String))
+    streets: dict[str, list[str]] = {}
+    for (code,) in op.get_bind().execute(sa.select(area.c.code).where(area.c.level == "community")):
+        streets.setdefault(code[:9], []).append(code)
+    spans: dict[int, tuple[date, date]] = {}
+    reached: dict[int, set[str]] = {}
     for run_id, code, first, last, _, started in rows:
         first, last = _day(first), _day(last)
         if run_id in monthly:  # a month's report covers its month, up to the day it was loaded
             last = max(first, min(_month_end(last), _day(started)))
-        values.append({"run_id": run_id, "area_code": code, "first_day": first, "last_day": last})
+        low, high = spans.get(run_id, (first, last))
+        spans[run_id] = (min(low, first), max(high, last))
+        reached.setdefault(run_id, set()).add(code)
+    values = []
+    for run_id, codes in reached.items():
+        if run_id not in monthly:  # a daily export speaks for its streets (as etl.load records it)
+            codes = codes | {c for code in codes for c in streets.get(code[:9], [])}
+        first, last = spans[run_id]
+        values += [{"run_id": run_id, "area_code": code, "first_day": first, "last_day": last} for code in sorted(codes)]
     for start in range(0, len(values), 5000):
         op.bulk_insert(coverage, values[start:start + 5000])
 
