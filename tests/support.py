@@ -252,3 +252,22 @@ def wait_file(folder, suffix: str, timeout: float = 20):
             return done[0]
         time.sleep(0.1)
     raise AssertionError(f"no {suffix} file arrived in {folder}")
+
+
+@contextmanager
+def wall_app(database_url: str, monkeypatch):
+    """The app on ``database_url`` inside a /wall request (as a wall refresh runs), its
+    query cache and the wall's memo empty: for tests that call the wall's callbacks."""
+    import dashboard
+    from callbacks import wall
+    from data import cache as data_cache
+    from data import db
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    db.dispose_engines()
+    app = dashboard.create_app()
+    with app.server.test_request_context("/wall"):
+        data_cache.cache.clear()
+        wall._cache.clear()
+        yield app
+    db.dispose_engines()

@@ -8,26 +8,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-import dashboard
 from callbacks import wall
-from data import cache as data_cache
 from data import content, db, query, settings, wallfigures
 from data import playlist as playlists
 from layouts import wall as view
+from support import wall_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def app(sample_warehouse_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", sample_warehouse_url)
-    db.dispose_engines()
-    app = dashboard.create_app()
-    with app.server.test_request_context("/wall"):
-        data_cache.cache.clear()
-        wall._cache.clear()
+    with wall_app(sample_warehouse_url, monkeypatch) as app:
         yield app
-    db.dispose_engines()
 
 
 def counting(monkeypatch, module, names):

@@ -11,16 +11,13 @@ from callbacks import wall
 from data import db
 from layouts import wall as view
 from layouts.ids import Wall
+from support import wall_app
 
 
 @pytest.fixture
 def app(sample_warehouse_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", sample_warehouse_url)
-    db.dispose_engines()
-    app = dashboard.create_app()
-    with app.server.test_request_context("/wall"):
+    with wall_app(sample_warehouse_url, monkeypatch) as app:
         yield app
-    db.dispose_engines()
 
 
 def test_the_first_screen_carries_every_chart_figure_and_stamp(app):

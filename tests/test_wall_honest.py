@@ -15,14 +15,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-import dashboard
 from callbacks import wall
-from data import areas, db
-from data import cache as data_cache
+from data import areas
 from data.schema import etl_run
 from etl.load import FACT_COLUMNS, Output, month_days, write
 from layouts import wall as view
 from layouts.ids import Wall
+from support import wall_app
 
 SHAHE = "510104011000"
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区, 创业社区: 沙河街道
@@ -62,14 +61,8 @@ def late_care(warehouse, warehouse_url, monkeypatch):
     _write(warehouse, "activities", pd.concat([
         _facts(_days(date(2025, 11, 10), date(2025, 12, 4)), [HUIQUAN], "activity_participants", 5.0),
         _facts(_days(date(2025, 11, 10), date(2025, 12, 4)), [CHUANGYE], "activity_participants", 2.0)]), "a")
-    monkeypatch.setenv("DATABASE_URL", warehouse_url)
-    db.dispose_engines()
-    app = dashboard.create_app()
-    with app.server.test_request_context("/wall"):
-        data_cache.cache.clear()
-        wall._cache.clear()
+    with wall_app(warehouse_url, monkeypatch):
         yield warehouse
-    db.dispose_engines()
 
 
 def _answer(area: str, lang: str) -> tuple[dict, dict]:
