@@ -10,10 +10,15 @@ are the grid events of category 矛盾纠纷.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
+from data import coverage, query
+from data.schema import area, etl_run, fact
 from etl import cityscale
 from etl.sources import activities, care, grid_events, hotline, party, services, volunteers
 
@@ -113,3 +118,33 @@ def test_volunteer_and_party_figures_follow_their_sources(generated):
     assert (t["party_mobile_members"] <= t["party_members"]).all(), "the party source rejects more mobile members"
     monthly = frame[frame["metric_code"].isin(party.METRICS + ("active_volunteers", "volunteer_teams"))]
     assert (pd.to_datetime(monthly["period"]).dt.day == 1).all(), "the monthly report and stocks sit on the 1st"
+
+
+def test_a_built_city_records_what_each_source_covers(engine):
+    """The pages read "data through" and missing-vs-zero from ``etl_coverage`` per source: a
+    built city says, per real source, that its data covers every generated community from
+    the first generated day to the last; the monthly party report to its last whole month
+    (December's report, on 4 December, has not arrived, so none of it is written)."""
+    end = date(2026, 12, 4)
+    built = cityscale.build(engine, ["510104000000"], years=1, end=end, intensity=0.05, streets=[STREET],
+                            log=lambda *_: None)
+    daily = {"hotline", "grid_events", "activities", "volunteers", "services", "care"}
+    assert coverage.through(STREET, engine=engine) == {**dict.fromkeys(daily, end), "party": date(2026, 11, 30)}
+    with engine.connect() as conn:
+        communities = set(conn.execute(select(area.c.code).where(
+            area.c.parent_code == STREET, area.c.level == "community")).scalars())
+        runs = {r.source: r for r in conn.execute(select(etl_run).where(etl_run.c.source != "cityscale"))}
+        december_party = conn.execute(select(fact.c.metric_code).where(
+            fact.c.metric_code.in_(party.METRICS), fact.c.period >= date(2026, 12, 1)).limit(1)).first()
+    assert december_party is None
+    spans = coverage.spans(engine=engine)
+    for source in daily | {"party"}:
+        assert runs[source].status == "success" and runs[source].rows_loaded > 0
+        assert set(spans[source]) == communities
+        assert {first for first, _ in spans[source].values()} == {built["first"]}
+    assert query.data_version(engine=engine) == built["run_id"], "the build stays the latest load"
+    # Before the generated range nothing was delivered: no figure, not a zero.
+    community = sorted(communities)[0]
+    assert query.value("hotline_received", community, "2025-11-01", "2025-11-30", engine=engine) is None
+    assert query.value("party_new_members", community, "2025-11-01", "2025-11-30", engine=engine) is None
+    assert query.value("hotline_received", STREET, "2026-11-01", "2026-11-30", engine=engine) > 0
