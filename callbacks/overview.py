@@ -187,7 +187,8 @@ class Card:
     beyond its window), ``monthly`` (a monthly report and a window that cuts its months),
     ``none`` (the source never delivered for the area). ``lagging`` lists (source,
     community, data-through day) of communities under the area whose report for
-    ``period`` is missing: the area's sum lacks them, so its change is not compared.
+    ``period`` is missing: a flow's sum lacks them, so its change is not compared (a
+    stock's carries them forward, see ``comparable``).
     """
 
     code: str
