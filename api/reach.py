@@ -27,7 +27,9 @@ REASONS = {
                        "period yet: the figure holds what the others delivered",
     "partial": "the figure counts only the days its data covers (up to as_of, or from the source's first "
                "delivery): the period is not over in the data",
-    "carried_forward": "a level (stock) whose latest report, as of as_of, is older than the period's end",
+    "carried_forward": "a level (stock) whose latest report, as of as_of, is older than the period's end, or a sum "
+                       "of levels in which some areas that missed the period's report count with their latest "
+                       "earlier one (within the metric's carry_months)",
     "not_whole_months": "a monthly metric asked for a period that is not whole months: the figure holds the "
                         "reports dated (the 1st of their month) in the period",
     "coverage_unknown": "the warehouse records no coverage for this metric's source, so how far it reaches is unknown",
@@ -50,9 +52,12 @@ class Reach:
     everywhere: date | None
     recorded: bool
     at_level: bool = True  # the area is not finer than the level the metric is recorded at
+    code: str = ""  # the metric and area, to ask which stored areas a stock's sum carries forward
+    area: str = ""
 
-    def mark(self, value, start: date, end: date) -> dict:
-        """``as_of``, ``complete`` and ``reason`` of ``value``, the figure for ``start``..``end``."""
+    def mark(self, value, start: date, end: date, *, bucket: bool = False) -> dict:
+        """``as_of``, ``complete`` and ``reason`` of ``value``, the figure for ``start``..``end``
+        (a series ``bucket``: a stock is carried forward over a whole period, not per bucket)."""
         reached = self.through is not None and self.first is not None and self.first <= end
         as_of = min(self.through, end) if reached and self.through is not None else None
         whole = self.grain != "month" or end == month_end(end)
@@ -60,7 +65,17 @@ class Reach:
         covered_to_end = ended is not None and (ended.start, ended.end) == (start, end)
         complete = covered_to_end and whole and self.first is not None and self.first <= start
         reason = None if complete and value is not None else self._reason(value, start, end)
+        # A sum holding carried reports says so first: they are not "what the others delivered"
+        # nor "the reports dated in the period".
+        if reason in (None, "partly_reported", "not_whole_months") and value is not None and not bucket \
+                and self._carries(start, end):
+            complete, reason = False, "carried_forward"
         return {"as_of": as_of, "complete": complete, "reason": reason}
+
+    def _carries(self, start: date, end: date) -> bool:
+        """Whether a stock's figure holds a carried-forward report of an area that missed the period's."""
+        return self.kind == "stock" and bool(self.code and self.area) and bool(
+            query.carried(self.code, self.area, start, end))
 
     def _reason(self, value, start: date, end: date) -> str:
         if value is None:
@@ -111,4 +126,4 @@ def reach(info: dict, area: dict, spans: coverage.Covered | None = None) -> Reac
     through = data_through(info, area["code"])
     at_level = coverage.has_figures_at(info, area["level"], parts(info))
     return Reach(info.get("kind") or "flow", info.get("grain") or "day", max(firsts) if whole else None,
-                 through, min(lasts) if whole else None, recorded, at_level)
+                 through, min(lasts) if whole else None, recorded, at_level, info.get("code") or "", area["code"])

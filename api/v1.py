@@ -396,7 +396,7 @@ def series():
     firsts = [as_date(p["period"]) for p in points]
     for i, point in enumerate(points):
         last = firsts[i + 1] - timedelta(days=1) if i + 1 < len(points) else end
-        point.update(reached.mark(point["value"], max(firsts[i], start), last))
+        point.update(reached.mark(point["value"], max(firsts[i], start), last, bucket=True))
     if fmt == "csv":
         return _csv(_filename("series", info, found, start, end, grain),
                     ["metric", "area", "area_name", "grain", "period", "unit", "value", *REACH_FIELDS],

@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
-from data import areas, coverage, export, labels, periods, present, query, text, urlstate
+from data import areas, coverage, export, kinds, labels, periods, present, query, text, urlstate
 from layouts import components as ui
 from layouts.components import BAD
 from layouts.ids import Overview
@@ -187,7 +187,8 @@ class Card:
     beyond its window), ``monthly`` (a monthly report and a window that cuts its months),
     ``none`` (the source never delivered for the area). ``lagging`` lists (source,
     community, data-through day) of communities under the area whose report for
-    ``period`` is missing: the area's sum lacks them, so its change is not compared.
+    ``period`` is missing: a flow's sum lacks them, so its change is not compared (a
+    stock's carries them forward, see ``comparable``).
     """
 
     code: str
@@ -206,8 +207,15 @@ class Card:
 
     @property
     def comparable(self) -> bool:
-        """True when a change against last period means something (no report missing)."""
-        return self.state in (OK, CARRIED) and not self.lagging
+        """True when a change against last period means something: no report missing from
+        the sum, or, for a stock, each missing one carried forward inside it (its data
+        reaches into the carry window, ``kinds.reads_from``), so the sum is like-for-like."""
+        if self.state not in (OK, CARRIED):
+            return False
+        if not self.lagging or self.info.get("kind") != kinds.STOCK or self.period is None:
+            return not self.lagging
+        since = kinds.reads_from(kinds.STOCK, self.period.start, self.info.get("carry_months"))
+        return all(last >= since for _, _, last in self.lagging)
 
 
 def _month_index(d: date) -> int:
@@ -414,7 +422,7 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
         last, reach = trend[-1][0], min(card.as_of, period_end)
         if last <= reach < periods.month_end(last):
             partial = text.t("overview.partial_month", lang, day=day_label(reach, "day", lang, year=year))
-    compared = card.state in (OK, CARRIED) and not card.lagging
+    compared = card.comparable
     return ui.kpi_card(info, card.value, card.before if compared else None, card.year_ago if compared else None,
                        [v for _, v in trend], lang, href=_explore_href(card.code, area, lang), shown=shown,
                        note=note, as_of=as_of, title=title, reason=reason, partial=partial)

@@ -3,7 +3,8 @@
 By metric kind:
 
 - a flow sums over the dates and over the area's subtree;
-- a stock takes, for each stored area, its latest value in the period, then sums those;
+- a stock takes, for each stored area, its latest value in the period (or, if it has none
+  there, in the metric's carry-forward window before it: ``kinds.reads_from``), then sums those;
 - a ratio is sum(numerator) / sum(denominator) over the same selection, never an
   average of ratios, and None when the denominator is 0 or unknown.
 
@@ -200,22 +201,24 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
 
     ``selections`` are (label, prefix) pairs: one subtree each. The key is the label, the
     child-area prefix (``child_length``) or the member (``by_member``); the bucket is the
-    grain bucket's first day (None without a grain).
+    grain bucket's first day (None without a grain). A stock over the whole range is read
+    from ``kinds.reads_from`` (its carry-forward window before ``start``), so a stored area
+    without a report in the range counts with its latest one in that window.
     """
-    by_kind: dict[str, list[str]] = {}
+    by_kind: dict[tuple[str, date], list[str]] = {}  # (kind, first day read): codes
     for m in stored:
-        codes = by_kind.setdefault("stock" if m["kind"] == "stock" else "flow", [])
+        kind = kinds.STOCK if m["kind"] == kinds.STOCK else kinds.FLOW
+        codes = by_kind.setdefault((kind, kinds.reads_from(kind, start, m.get("carry_months"), grain)), [])
         if m["code"] not in codes:
             codes.append(m["code"])
     specs: list[tuple[str, tuple]] = []
     params: dict[str, Any] = {}
-    pieces = _pieces(start, end, grain, snap.rollup)
     for label, prefix in selections:
         low, high = prefix_bounds(prefix)
-        for kind, codes in by_kind.items():
+        for (kind, first_read), codes in by_kind.items():
             index = len(specs)
             shape = []
-            for number, (table, first, last) in enumerate(pieces):
+            for number, (table, first, last) in enumerate(_pieces(first_read, end, grain, snap.rollup)):
                 access = fact_access(first, last, skip_days) if table is fact else None
                 shape.append((table.name, access))
                 name = f"q{index}p{number}_"

@@ -16,13 +16,28 @@ side here and held equal by tests/test_kinds.py on random facts: :func:`over_tim
 """
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
+from data.periods import add_months, month_start
+
 FLOW, STOCK, RATIO = "flow", "stock", "ratio"
 KINDS = (FLOW, STOCK, RATIO)
 STORED = (FLOW, STOCK)  # the kinds with facts; a ratio is computed from its parts
+
+
+def reads_from(kind: str, start: date, carry_months: int | None, grain: str | None = None) -> date:
+    """The first day a figure for a period from ``start`` reads: a stock asked for the whole
+    period (no ``grain`` buckets) also reads the ``carry_months`` months before it, so an area
+    that missed the period's report counts with its latest earlier one (carried forward)
+    rather than dropping out of the sum; "latest per series" then keeps the in-period value
+    wherever there is one (DOMAIN.md, "Late is not zero; missing is not zero")."""
+    if kind != STOCK or grain is not None or carry_months is None or pd.isna(carry_months) or not carry_months:
+        return start
+    return add_months(month_start(start), -int(carry_months))
 
 
 def over_time_sql(kind: str, *, series: list, bucket, period, value, by: list | None = None, where=()):

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, bindparam, func, select
 
-from data import coverage, labels
+from data import coverage, kinds, labels
 from data import version as data_versions
 from data.access import skip_codes as _skip_codes
 from data.aggregate import aggregate as _aggregate
@@ -41,7 +41,7 @@ from data.snapshot import snapshot as _snapshot
 
 __all__ = [
     "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "series", "trends", "breakdown", "breakdown_rows",
-    "breakdown_series", "compare_series", "ranking", "league_table", "latest_period",
+    "breakdown_series", "compare_series", "ranking", "league_table", "latest_period", "carried",
     "data_version", "last_loaded_at", "metric_info", "catalog", "breakdowns",
 ]
 
@@ -428,6 +428,28 @@ def latest_period(metric: str | list[str], area: str | None = None, *,
     if isinstance(latest, str):
         return date.fromisoformat(latest[:10])
     return latest
+
+
+@cached
+def carried(metric: str, area: str, start, end, *, engine: Engine | None = None) -> tuple[tuple[str, date | None], ...]:
+    """(stored area, its latest report) of each area under ``area`` whose figure in a stock's
+    ``start``..``end`` figure is carried forward (no report in the period, one in the carry
+    window before it: ``kinds.reads_from``), so the sum can say it holds carried values.
+    Empty for a flow or ratio (nothing is carried)."""
+    start, end = _dates(start, end)
+    with _reading(engine) as (conn, snap):
+        m = _metric(snap, conn, metric)
+        if m["kind"] != kinds.STOCK:
+            return ()
+        low, high = prefix_bounds(_prefix(_area(snap, conn, area)))
+        latest = func.max(fact.c.period)
+        rows = conn.execute(
+            select(fact.c.area_code, latest.label("latest"))
+            .where(fact.c.metric_code == m["code"], fact.c.dimension == "", fact.c.member == "",
+                   fact.c.area_code >= low, fact.c.area_code < high,
+                   fact.c.period >= kinds.reads_from(m["kind"], start, m.get("carry_months")), fact.c.period <= end)
+            .group_by(fact.c.area_code).having(latest < start).order_by(fact.c.area_code)).all()
+    return tuple((row.area_code, _as_day(row.latest)) for row in rows)
 
 
 def data_version(*, engine: Engine | None = None) -> int:

@@ -89,14 +89,24 @@ def _sql(engine, frame: pd.DataFrame) -> list[tuple]:
     return _rows(pd.DataFrame(found, columns=rollup.COLUMNS))
 
 
-def _street_months(frame: pd.DataFrame) -> dict[tuple, float]:
+def _street_months(frame: pd.DataFrame, engine) -> dict[tuple, float]:
     """What the street should show for each stored metric's total over each month: the
-    pandas form per area, summed over the areas."""
+    pandas form per area, summed over the areas. A stock's area without a report in the
+    month counts with its latest one in the metric's carry-forward window before it
+    (``kinds.reads_from``), as DOMAIN.md says an area that missed a report does."""
     totals = frame[(frame["dimension"] == "") & (frame["member"] == "")]
-    months = totals.assign(month=totals["period"].dt.to_period("M").dt.start_time)
-    out = kinds.over_time_frame(months, STOCKS, series=SERIES, bucket="month")
-    summed = out.groupby(["metric_code", "month"])["value"].sum()
-    return {(m, d.date()): v for (m, d), v in summed.items()}
+    found: dict[tuple, float] = {}
+    for first in MONTHS:
+        last = pd.Timestamp(rollup.next_month(first)) - pd.Timedelta(days=1)
+        for metric in METRICS:
+            info = query.metric_info(metric, engine=engine)
+            since = pd.Timestamp(kinds.reads_from(info["kind"], first, info.get("carry_months")))
+            rows = totals[(totals["metric_code"] == metric) & (totals["period"] >= since)
+                          & (totals["period"] <= last)].assign(month=first)
+            out = kinds.over_time_frame(rows, STOCKS, series=SERIES, bucket="month")
+            if len(out):
+                found[(metric, first)] = float(out["value"].sum())
+    return found
 
 
 def _check(engine, facts) -> None:
@@ -105,7 +115,7 @@ def _check(engine, facts) -> None:
     assert _cityscale(frame) == expected
     assert _load(frame) == expected
     assert _sql(engine, frame) == expected
-    wanted = _street_months(frame)
+    wanted = _street_months(frame, engine)
     for read in ("roll-up", "raw"):
         if read == "raw":
             with engine.begin() as conn:
