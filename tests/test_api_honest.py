@@ -14,12 +14,11 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from flask import Flask
 
-import api
 from data import db
 from data.catalog import load_catalog
 from etl.load import FACT_COLUMNS, Output, month_days, write
+from support import api_app
 
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区, 创业社区: 沙河街道 (锦江区)
 SHAHE, JINJIANG = "510104011000", "510104000000"
@@ -52,16 +51,12 @@ def _deliver(engine) -> None:
 
 
 @pytest.fixture
-def client(warehouse_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", warehouse_url)
-    db.dispose_engines()
-    engine = db.get_engine(warehouse_url)
-    load_catalog(engine)
-    _deliver(engine)
-    app = Flask("api-honest")
-    api.init_app(app)
-    yield app.test_client()
-    db.dispose_engines()
+def client(warehouse_url):
+    with api_app(warehouse_url, "api-honest") as app:
+        engine = db.get_engine(warehouse_url)
+        load_catalog(engine)
+        _deliver(engine)
+        yield app.test_client()
 
 
 def ask(client, path, **query):

@@ -16,13 +16,12 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from flask import Flask
 
-import api
 from callbacks.overview import OK, attention_items, kpi_cards
 from data import areas, db, kinds, periods, query
 from data.catalog import load_catalog
 from etl.load import FACT_COLUMNS, Output, month_days, write
+from support import api_app
 
 SHAHE = "510104011000"  # 沙河街道
 HUIQUAN, CHUANGYE, TONGXIN = "510104011001", "510104011002", "510104011003"
@@ -109,16 +108,12 @@ def test_the_overview_card_shows_no_false_drop(warehouse):
 
 
 @pytest.fixture
-def client(warehouse_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", warehouse_url)
-    db.dispose_engines()
-    engine = db.get_engine(warehouse_url)
-    load_catalog(engine)
-    _deliver(engine, REPORTS)
-    app = Flask("api-carry")
-    api.init_app(app)
-    yield app.test_client()
-    db.dispose_engines()
+def client(warehouse_url):
+    with api_app(warehouse_url, "api-carry") as app:
+        engine = db.get_engine(warehouse_url)
+        load_catalog(engine)
+        _deliver(engine, REPORTS)
+        yield app.test_client()
 
 
 def _ask(client, path, **args) -> dict:
