@@ -32,7 +32,6 @@ from plotly.subplots import make_subplots
 from callbacks.overview import area_options
 from data import areas, coverage, export, periods, present, query, settings, text, urlstate
 from data import cache as data_cache
-from data.query import _bucket_end  # the one rule for where a grain's bucket ends
 from layouts import components as ui
 from layouts.components import metric_dimensions
 from layouts.explore import DIMENSION_LABELS, TABLE_LABELS
@@ -263,7 +262,7 @@ def window(state: urlstate.ExploreState, info: dict) -> Window:
 
 def covered_part(bucket: date, grain: str, query: periods.Period, as_of: date | None) -> tuple[date, date] | None:
     """The days of ``bucket`` the view's data covers; None when they are the whole bucket."""
-    whole_end = _bucket_end(bucket, grain)
+    whole_end = periods.bucket_end(bucket, grain)
     first, last = max(bucket, query.start), min(whole_end, query.end)
     if as_of is not None:
         last = min(last, as_of)

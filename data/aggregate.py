@@ -41,7 +41,7 @@ from sqlalchemy import union_all as _union_all
 from data import kinds
 from data.access import fact_access, skip_codes
 from data.areas import prefix_bounds, subtree_prefix
-from data.periods import month_start, week_start
+from data.periods import bucket_end, bucket_start
 from data.rollup import next_month
 from data.schema import fact, fact_month
 from data.snapshot import Snapshot, UnknownMetric, metric
@@ -287,28 +287,11 @@ def by_children(snap, conn, stored, where, children, start, end, grain=None, *, 
     return found
 
 
-def _bucket_of(d: date, grain: str) -> date:
-    if grain == "day":
-        return d
-    if grain == "week":
-        return week_start(d)
-    if grain == "month":
-        return month_start(d)
-    return date(d.year, 1, 1)
-
-
 def buckets(start: date, end: date, grain: str) -> list[date]:
     """The first day of every grain bucket touching [start, end], in order."""
     out = []
-    current = _bucket_of(start, grain)
+    current = bucket_start(start, grain)
     while current <= end:
         out.append(current)
-        if grain == "day":
-            current += timedelta(days=1)
-        elif grain == "week":
-            current += timedelta(days=7)
-        elif grain == "month":
-            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
-        else:
-            current = date(current.year + 1, 1, 1)
+        current = bucket_end(current, grain) + timedelta(days=1)
     return out

@@ -186,6 +186,28 @@ def resolve_state(state, on=None) -> Period:
         return resolve(type(state)().period, on)
 
 
+def bucket_start(d: date, grain: str) -> date:
+    """The first day of the ``grain`` bucket (day, week, month, year) that holds ``d``."""
+    if grain == "day":
+        return d
+    if grain == "week":
+        return week_start(d)
+    if grain == "month":
+        return month_start(d)
+    return date(d.year, 1, 1)
+
+
+def bucket_end(bucket: date, grain: str) -> date:
+    """The last day of the ``grain`` bucket that starts on ``bucket``."""
+    if grain == "day":
+        return bucket
+    if grain == "week":
+        return bucket + timedelta(days=6)
+    if grain == "month":
+        return month_end(bucket)
+    return date(bucket.year, 12, 31)
+
+
 def cut(period: Period, through: date | None, grain: str = "day") -> Period | None:
     """``period`` ended where the data ends (DOMAIN.md, "Periods end where the data ends").
 

@@ -12,7 +12,7 @@ the warehouse.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, bindparam, func, select
@@ -30,7 +30,7 @@ from data.aggregate import stored_metrics as _stored_metrics
 from data.areas import UnknownArea, prefix_bounds
 from data.cache import cached, per_version
 from data.db import get_engine, read_connection
-from data.periods import as_date, month_end
+from data.periods import as_date, bucket_end
 from data.schema import etl_run, fact, fact_month
 from data.schema import metric as metric_table
 from data.snapshot import Snapshot, UnknownMetric
@@ -116,20 +116,10 @@ def _covered(engine: Engine | None, where: dict, start: date, end: date, grain: 
     def covered(part: dict, key, bucket: date | None) -> bool:
         first, last = start, end
         if bucket is not None and grain is not None:
-            first, last = max(bucket, start), min(_bucket_end(bucket, grain), end)
+            first, last = max(bucket, start), min(bucket_end(bucket, grain), end)
         return check(part.get("source"), prefixes.get(key, base), first, last)
 
     return covered
-
-
-def _bucket_end(bucket: date, grain: str) -> date:
-    if grain == "day":
-        return bucket
-    if grain == "week":
-        return bucket + timedelta(days=6)
-    if grain == "month":
-        return month_end(bucket)
-    return date(bucket.year, 12, 31)
 
 
 # --------------------------------------------------------------------------- answers
