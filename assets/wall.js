@@ -43,7 +43,32 @@
         return text.value || {months: [], weekdays: [], date: "", group: ",", decimal: ".", words: {}};
     }
     function words() { return names().words; }
-    function hhmm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+    // The time on the wall is the deployment's (CSB_TIMEZONE, the root's data-zone), as the
+    // figures' "today" is, whatever zone the lobby PC's own clock is set to.
+    var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    var zone = {name: undefined, fmt: null};
+    function zoned(ms) {
+        var d = new Date(ms);
+        var r = root();
+        var name = r ? r.getAttribute("data-zone") : null;
+        if (name && zone.name !== name) {
+            zone.name = name;
+            try {
+                zone.fmt = new Intl.DateTimeFormat("en-US", {timeZone: name, hourCycle: "h23", year: "numeric",
+                    month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+                    weekday: "short"});
+            } catch (e) { zone.fmt = null; }
+        }
+        if (name && zone.fmt) {
+            var p = {};
+            zone.fmt.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+            return {y: +p.year, m: +p.month, d: +p.day, h: (+p.hour) % 24, min: +p.minute, s: +p.second,
+                    wd: WEEKDAYS.indexOf(p.weekday)};
+        }
+        return {y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate(), h: d.getHours(), min: d.getMinutes(),
+                s: d.getSeconds(), wd: d.getDay()};
+    }
+    function hhmm(ms) { var z = zoned(ms); return pad(z.h) + ":" + pad(z.min); }
 
     // --- scaling: the 1920x1080 canvas, uniformly scaled and centred (letterboxed) ----------
 
@@ -120,7 +145,7 @@
             var t = words();
             var head = state === "offline" ? t.offline : (W.lastOk ? t.stale : (W.lastError || W.health === "down" ? t.unavailable : t.connecting));
             if (W.lastOk) {
-                var when = hhmm(new Date(W.lastOk));
+                var when = hhmm(W.lastOk);
                 text = "⚠ " + head + " · " + (lang() === "en"
                     ? t.showing + " " + when + " " + t.data + " (" + age(now - W.lastOk) + ")"
                     : t.showing + " " + when + " " + t.data + "（" + age(now - W.lastOk) + "）");
@@ -142,10 +167,11 @@
     function nextReloadAt(from) {
         var at = (W.playlist && W.playlist.reload_at) || "03:30";
         var parts = at.split(":");
-        var d = new Date(from);
-        d.setHours(parseInt(parts[0], 10), parseInt(parts[1], 10), 0, 0);
-        if (d.getTime() <= from + 60000) { d.setDate(d.getDate() + 1); }
-        return d.getTime();
+        var z = zoned(from);
+        var wait = (parseInt(parts[0], 10) * 60 + parseInt(parts[1], 10)) - (z.h * 60 + z.min);
+        var ms = wait * 60000 - z.s * 1000 - (from % 1000);
+        if (ms <= 60000) { ms += 24 * 3600000; }
+        return from + ms;
     }
 
     function reload(reason) {
@@ -397,22 +423,21 @@
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.wall = {
         clock: function (n, config) {
-            var now = new Date();
+            var now = zoned(Date.now());
             var t = names();
-            var parts = {y: now.getFullYear(), m: now.getMonth() + 1, d: now.getDate(),
-                         month: t.months[now.getMonth()], weekday: t.weekdays[now.getDay()]};
+            var parts = {y: now.y, m: now.m, d: now.d, month: t.months[now.m - 1], weekday: t.weekdays[now.wd]};
             var date = t.date.replace(/\{(\w+)\}/g, function (all, key) { return String(parts[key]); });
             var sameDate = date === lastDate;
             lastDate = date;
-            return [hhmm(now) + ":" + pad(now.getSeconds()), sameDate ? window.dash_clientside.no_update : date];
+            return [pad(now.h) + ":" + pad(now.min) + ":" + pad(now.s), sameDate ? window.dash_clientside.no_update : date];
         },
 
         rotate: function (n, playlist) {
             var nu = window.dash_clientside.no_update;
             if (!playlist || !playlist.panels || !playlist.panels.length) { return [nu, nu]; }
             W.playlist = playlist;
-            var now = new Date();
-            var set = currentSet(playlist, now.getHours() * 60 + now.getMinutes());
+            var now = zoned(Date.now());
+            var set = currentSet(playlist, now.h * 60 + now.min);
             var key = playlist.signature + "|" + set.key;
             if (W.rot.key !== key) {
                 W.rot = {key: key, i: 0};

@@ -52,10 +52,10 @@ from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
 from data.wallfigures import (
+    COMING,
     LAST_12_MONTHS,
     LAST_30_DAYS,
     THIS_MONTH,
-    THIS_WEEK,
     LatestMonth,
 )
 from layouts import wall as view
@@ -255,8 +255,7 @@ def _when(moment: datetime | None, lang: str) -> str:
 def spans(today: date) -> dict[str, tuple[date, date]]:
     """The dates of the periods the wall's declarations name, on ``today`` (data.periods)."""
     found = {name: periods.resolve(name, today) for name in (THIS_MONTH, LAST_12_MONTHS, LAST_30_DAYS)}
-    week = periods.week_start(today)
-    return {**{name: (p.start, p.end) for name, p in found.items()}, THIS_WEEK: (week, week + timedelta(days=6))}
+    return {**{name: (p.start, p.end) for name, p in found.items()}, COMING: (today, today + timedelta(days=13))}
 
 
 def read_figures(area: str, lang: str, today: date) -> dict:
@@ -264,7 +263,7 @@ def read_figures(area: str, lang: str, today: date) -> dict:
 
     One read of the warehouse (``wallfigures.read`` of everything ``layouts/wall.py``
     declares), turned into text here. Nothing in it depends on the time of day: which
-    activities have begun is worked out at each refresh (``_agenda_at``), so a day's
+    activities are on now or still to come is worked out at each refresh (``_agenda_at``), so a day's
     figures can be shared until midnight.
     """
     dates = spans(today)
@@ -365,9 +364,8 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
         siblings = any(answers[x.shows]["level"] == "siblings" for x in panel.lists
                        if isinstance(x.shows, wallfigures.League))
         return catalogue.t("wall12.league_siblings", lang) if siblings else view.t("league_caption", lang)
-    if period == THIS_WEEK:
-        start, end = spans(today)[THIS_WEEK]
-        return f"{day_label(start, lang)} – {day_label(end, lang)}"
+    if period == COMING:
+        return catalogue.t("wall.agenda_from", lang).format(day=day_label(today, lang))
     return ""
 
 
@@ -403,7 +401,9 @@ def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
 
 def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": i.get("location") or "",
-             "starts": i["starts_at"].isoformat() if i.get("starts_at") else None} for i in items]
+             "starts": i["starts_at"].isoformat() if i.get("starts_at") else None,
+             "ends": i["ends_at"].isoformat() if i.get("ends_at") else None}
+            for i in items if i.get("starts_at")]
 
 
 # A panel's list (``view.Listing.name``) as rows: written whole into ``Wall.list(name)``.
@@ -586,19 +586,50 @@ def _items(rows: list[dict], lang: str):
             for r in rows]
 
 
+# An activity without an end time stays on the agenda, marked "now", this long after it began.
+AGENDA_GRACE = timedelta(minutes=30)
+
+
 def _agenda_at(rows: list[dict], now: datetime) -> list[dict]:
-    """The week's activities with ``past`` set for those that have begun by ``now``."""
-    return [dict(r, past=r["starts"] is not None and datetime.fromisoformat(r["starts"]) < now) for r in rows]
+    """What the agenda shows at ``now``: what is on now (marked ``now``), then what is next,
+    soonest first, at most ``AGENDA_ITEMS``; what has ended is gone.
+
+    The rows (the next two weeks' activities) are cached for the day; this choice is made at
+    every refresh, so the list moves on through the day without another read.
+    """
+    shown = []
+    for r in rows:
+        starts = datetime.fromisoformat(r["starts"])
+        ends = datetime.fromisoformat(r["ends"]) if r["ends"] else starts + AGENDA_GRACE
+        if ends <= now:
+            continue
+        shown.append(dict(r, now=starts <= now, days=(starts.date() - now.date()).days))
+    return shown[:view.AGENDA_ITEMS]
+
+
+def _agenda_key(rows: list[dict]) -> str:
+    """What a wall's agenda looks like: a refresh rewrites the list only when this changes."""
+    return "|".join(f"{r['starts']}{'*' if r['now'] else ''}" for r in rows)
+
+
+def _agenda_when(row: dict, lang: str) -> str:
+    """When, as a passer-by reads it: "进行中", "今天 14:00", "明天 09:30", else the weekday and date."""
+    if row["now"]:
+        return catalogue.t("wall.agenda_now", lang)
+    if row["days"] in (0, 1):
+        word = catalogue.t("wall.agenda_today" if row["days"] == 0 else "wall.agenda_tomorrow", lang)
+        return f"{word} {datetime.fromisoformat(row['starts']):%H:%M}"
+    return row["when"]
 
 
 def _agenda(rows: list[dict], lang: str):
     if not rows:
-        return [html.Li(view.t("no_data", lang), className="wall-empty")]
+        return [html.Li(catalogue.t("wall.agenda_none", lang), className="wall-empty")]
     return [
-        html.Li([html.Span(r["when"], className="wall-agenda-when"),
+        html.Li([html.Span(_agenda_when(r, lang), className="wall-agenda-when"),
                  html.Span(r["title"], className="wall-agenda-title"),
                  html.Span(r["where"], className="wall-agenda-where")],
-                className="wall-agenda-item past" if r["past"] else "wall-agenda-item")
+                className="wall-agenda-item" + (" now" if r["now"] else " today" if r["days"] == 0 else ""))
         for r in rows
     ]
 
@@ -632,7 +663,7 @@ SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOUR
 LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
                 "guide": lambda rows, lang, _past: _items(rows, lang),
                 "resource": lambda rows, lang, _past: _items(rows, lang),
-                "agenda": lambda rows, lang, past: _agenda(past, lang)}
+                "agenda": lambda rows, lang, shown: _agenda(shown, lang)}
 
 
 @callback(
@@ -717,7 +748,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         for i in chart_ids
     ]
     agenda = _agenda_at(f["lists"]["agenda"], now)
-    past = sum(r["past"] for r in agenda)  # the screen greys an activity once it has begun
+    agenda_key = _agenda_key(agenda)  # what is on now and next moves on through the day
     new_stats, old_stats = f["stats"], old["stats"] if old else {}
     stats = [_stat(new_stats.get(i["stat"], "—"))
              if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"]) else no_update for i in stat_ids]
@@ -730,11 +761,11 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
                  for kpi in f["kpis"]],
         "loaded": f["loaded"],  # the header's "数据更新于": the last load, written by wall.js
         "ticker": f["ticker"],
-        "past": past,
+        "agenda": agenda_key,
     }
 
     def panel_list(name):
-        moved = name == "agenda" and (shown or {}).get("past") != past
+        moved = name == "agenda" and (shown or {}).get("agenda") != agenda_key
         if not moved and not changed(lambda fig: fig["lists"][name]):
             return no_update
         return LIST_WRITERS[name](f["lists"][name], lang, agenda)

@@ -29,7 +29,7 @@ from data.periods import month_end, month_start
 THIS_MONTH = "this_month"
 LAST_12_MONTHS = "last_12_months"
 LAST_30_DAYS = "last_30_days"
-THIS_WEEK = "this_week"
+COMING = "coming"  # today and the 13 days after: the agenda's "what is next"
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,11 @@ class Items:
 
 @dataclass(frozen=True)
 class Agenda:
-    """Up to ``limit`` activities taking place in ``period``, soonest first."""
+    """Up to ``limit`` activities taking place in ``period``, soonest first (the wall picks
+    at each refresh which of them are still to come: ``callbacks.wall._agenda_at``)."""
 
     limit: int
-    period: str = THIS_WEEK
+    period: str = COMING
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,11 @@ from typing import Any
 from dash import dcc, html
 
 from data import playlist as playlists
-from data import present, text
+from data import present, settings, text
 from data.wallfigures import (
+    COMING,
     LAST_30_DAYS,
     THIS_MONTH,
-    THIS_WEEK,
     Agenda,
     AsOf,
     Breakdown,
@@ -100,7 +100,8 @@ LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
                   ("activity_participants", "volunteer_hours", "hotline_satisfaction_rate", "grid_events_closure_rate")]
 LEAGUE_ROWS = 10
 LIST_ITEMS = 6
-AGENDA_ITEMS = 8
+AGENDA_ITEMS = 8  # shown at once: what is on now and next
+AGENDA_READ = 60  # read per day, so the refresh can drop what has ended and still show eight
 TICKER_ITEMS = 12
 AGE_ORDER = ("0-17", "18-34", "35-59", "60+")
 HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")
@@ -458,8 +459,8 @@ PANELS = {panel.id: panel for panel in (
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
     Panel("guide", _guide, None,
           lists=(Listing("guide", Items(("guide",), LIST_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
-    Panel("activities", _activities, THIS_WEEK,
-          lists=(Listing("agenda", Agenda(AGENDA_ITEMS)),)),
+    Panel("activities", _activities, COMING,
+          lists=(Listing("agenda", Agenda(AGENDA_READ)),)),
 )}
 
 # Everything one refresh reads: every panel, on the playlist or not, so a day's figures
@@ -536,6 +537,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         className=f"wall-root lang-{lang}",
         lang="en" if lang == "en" else "zh-CN",
         # data-text: the month and weekday names, number separators and notes wall.js writes.
-        **_data({"data-state": "stale", "data-build": _build(), "data-lang": lang,
+        # data-zone: the deployment's time zone, for the clock and the playlist's hours.
+        **_data({"data-state": "stale", "data-build": _build(), "data-lang": lang, "data-zone": settings.timezone().key,
                  "data-text": present.wall_settings(lang)}),
     )

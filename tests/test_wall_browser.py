@@ -175,11 +175,13 @@ def test_rotation_follows_the_playlist(fast_server, browser):
     shown = browser.execute_script("return window.__shown")
     start = ORDER.index(shown[0])
     assert shown == [ORDER[(start + i) % len(ORDER)] for i in range(len(shown))]
-    visible = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.wall-panel')).filter(function (p) {"
-        " return getComputedStyle(p).visibility === 'visible'; }).map(function (p) { return p.dataset.panel; })"
+    # One script reads both, so a rotation between two reads cannot make them disagree.
+    active, visible = browser.execute_script(
+        "return [document.getElementById('wall-stage').getAttribute('data-active'),"
+        " Array.from(document.querySelectorAll('.wall-panel')).filter(function (p) {"
+        " return getComputedStyle(p).visibility === 'visible'; }).map(function (p) { return p.dataset.panel; })]"
     )
-    assert browser.execute_script("return document.getElementById('wall-stage').getAttribute('data-active')") in visible
+    assert active in visible
 
 
 def test_a_changed_figure_appears_after_a_refresh_without_a_reload(fast_server, fast_warehouse, browser):
@@ -269,3 +271,24 @@ def test_the_wall_draws_with_the_small_chart_bundle_and_loads_no_grid_code(defau
     assert browser.execute_script("return window.Plotly.version") == get_plotlyjs_version()
     charts = browser.execute_script("return document.querySelectorAll('.wall-graph').length")
     assert charts and drawn_charts(browser) == charts
+
+
+def test_the_clock_shows_the_deployments_time_whatever_zone_the_lobby_pc_is_set_to(default_server, browser):
+    """A lobby PC left on New York time still shows Chengdu's time, the time of the figures'
+    "today" and of the playlist's evening hours (CSB_TIMEZONE, default Asia/Shanghai)."""
+    from zoneinfo import ZoneInfo
+
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "America/New_York"})
+    try:
+        open_wall(browser, default_server)
+        zone = ZoneInfo("Asia/Shanghai")
+        before = datetime.now(zone)
+        clock, day = browser.execute_script(
+            "return [document.getElementById('wall-clock').textContent, document.getElementById('wall-date').textContent]")
+        after = datetime.now(zone)
+        assert clock[:5] in {before.strftime("%H:%M"), after.strftime("%H:%M")}, clock
+        assert f"{after.month}月{after.day}日" in day or f"{before.month}月{before.day}日" in day, day
+        browser_hour = browser.execute_script("return new Date().getHours()")
+        assert browser_hour == datetime.now(ZoneInfo("America/New_York")).hour  # the PC really is elsewhere
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})  # "" restores the real zone

@@ -97,16 +97,23 @@ def test_a_walls_figures_are_computed_once_for_every_worker_sharing_the_cache(ap
     assert (again_key, again) == (key, first)
 
 
-def test_an_activity_is_greyed_at_the_refresh_after_it_begins_not_the_next_day(app, monkeypatch):
-    """The day's figures are cached until midnight; which activities have begun is not."""
+def test_the_agenda_shows_what_is_on_now_then_what_is_next_and_moves_on_through_the_day(app, monkeypatch):
+    """The day's figures are cached until midnight; what is on now and next is not.
+
+    At a minute before an activity begins it is listed as next (with today's time); a
+    minute after, it is marked on now; once it has ended it is gone, and the list is
+    still full with the ones after it. Nothing that has ended is shown.
+    """
     from datetime import datetime, timedelta
 
     from data import settings
+    from layouts import wall as view
 
-    _, week = wall.figures("510104011000", "en", _today())
-    starts = [datetime.fromisoformat(item["starts"]) for item in week["lists"]["agenda"] if item["starts"]]
-    assert starts, "the sample week has activities"
-    begins = next(s for s in starts if s.hour > 0)  # a minute before it is the same day
+    today = _today()
+    _, figures = wall.figures("510104011000", "en", today)
+    rows = figures["lists"]["agenda"]
+    starts = sorted({datetime.fromisoformat(r["starts"]) for r in rows})
+    begins = next(s for s in starts if s.date() >= today and s.hour > 0)  # a minute before it is the same day
     monkeypatch.setattr(settings, "local_now", lambda: begins - timedelta(minutes=1))
     page = wall.first_screen("510104011000", "en")
     found = wall._components(page)
@@ -116,16 +123,29 @@ def test_an_activity_is_greyed_at_the_refresh_after_it_begins_not_the_next_day(a
         outputs = wall.answer({"n": 1}, shown, page[Wall.CONFIG].data, page[Wall.PLAYLIST].data, *ids)
         return outputs[0], outputs[1 + len(ids) + wall.SINGLE_OUTPUTS.index(Wall.ACTIVITY_LIST)]
 
-    def greyed(items):
-        return [item.className.endswith(" past") for item in items]
+    def seen(items):
+        return [(item.children[0].children, item.children[1].children, item.className.split()[1:]) for item in items]
 
-    before = greyed(page[Wall.ACTIVITY_LIST].children)
+    before = seen(page[Wall.ACTIVITY_LIST].children)
+    assert len(before) == view.AGENDA_ITEMS
+    first = before[0]
+    assert "now" not in first[2] and first[0].startswith(f"{'Today' if begins.date() == today else ''}"), first
     shown, unchanged = agenda_after_refresh(page[Wall.DATA].data)
-    assert unchanged is no_update  # a minute later, nothing has begun: the list is left alone
+    assert unchanged is no_update  # a minute later, nothing has begun or ended: the list is left alone
 
     monkeypatch.setattr(settings, "local_now", lambda: begins + timedelta(minutes=1))
     data, items = agenda_after_refresh(shown)
     assert data["key"] == shown["key"]  # the same cached figures
-    after = greyed(items)
-    assert sum(after) == sum(before) + starts.count(begins)
+    after = seen(items)
+    began = [r for r in rows if datetime.fromisoformat(r["starts"]) == begins]
+    assert [title for _when, title, marks in after if "now" in marks][-len(began):] == [r["title"] for r in began]
+    assert all(when == "On now" for when, _title, marks in after if "now" in marks)
     assert agenda_after_refresh(data)[1] is no_update  # and the next refresh leaves it be
+
+    # Much later: everything that has ended is gone, and the list is filled from the days after.
+    late = begins + timedelta(days=3)
+    monkeypatch.setattr(settings, "local_now", lambda: late)
+    data, items = agenda_after_refresh(data)
+    still = [r for r in rows if (datetime.fromisoformat(r["ends"]) if r["ends"]
+                                 else datetime.fromisoformat(r["starts"]) + wall.AGENDA_GRACE) > late]
+    assert [title for _when, title, _marks in seen(items)] == [r["title"] for r in still[:view.AGENDA_ITEMS]]
