@@ -236,12 +236,14 @@ def _month_of(latest: date | None) -> tuple[date, date] | None:
 
 
 def _kpi(code, info, this_month, latest_spans, dated, month) -> dict:
-    """A KPI's figure: this month's, or for a stock with none this month, its latest month's."""
+    """A KPI's figure: this month's; for a stock, the level of its latest reported month,
+    dated by that month (this month's sum carries a late report's level forward, but the
+    tile must say "截至11月", not "截至12月", while December's report is not in)."""
     value = this_month.get(code)
     if info.get("kind") != "stock":
         return {"value": value, "span": None}
-    if value is not None:
-        return {"value": value, "span": month}
     span = latest_spans.get(code)
-    return {"value": dated[span].get(code) if span else None, "span": span}
+    if span:
+        return {"value": dated[span].get(code), "span": span}
+    return {"value": value, "span": month if value is not None else None}
 

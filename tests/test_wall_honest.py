@@ -117,6 +117,16 @@ def test_a_late_source_reads_not_yet_reported_with_its_as_of_never_zero(late_car
     assert all(k["text"] == "—" and not k["late"] for k in nowhere["kpis"])
 
 
+def test_a_carried_party_level_is_dated_by_its_report_month_not_this_month(late_care):
+    """December's party report is not in yet: the tile shows November's level as November's,
+    not as "截至12月" (the level is carried into December's sums, but its date is its own)."""
+    f, _ = _answer(SHAHE, "zh")
+    members = next(k for k in f["kpis"] if k["code"] == "party_members")
+    assert members["n"] == 80 and members["target"] == "截至11月"
+    en, _ = _answer(SHAHE, "en")
+    assert next(k for k in en["kpis"] if k["code"] == "party_members")["target"] == "As of Nov"
+
+
 def test_a_late_stat_is_written_with_its_as_of(late_care):
     reading, late = wall._reading(None, {"grain": "day"}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh")
     assert late and reading.number == "未报送" and reading.reason == "截至11月14日"
