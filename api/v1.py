@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import openapi, params, reach
 from api.params import BadParameter
-from data import areas, coverage, db, export, query
+from data import areas, coverage, db, export, query, settings
 from data.periods import as_date
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -57,14 +57,17 @@ class NotFound(LookupError):
 
 
 def _plain(value):
-    """JSON- and CSV-ready scalars: ISO dates, None for NaN, plain ints and floats."""
+    """JSON- and CSV-ready scalars: ISO dates, times with their offset (RFC 3339), None for
+    NaN, plain ints and floats."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp: a bucket's first day is a date
         value = value.to_pydatetime()
         if value.time() == datetime.min.time() and value.tzinfo is None:
             return value.date().isoformat()
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # the warehouse's times are local (settings.timezone): say which
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=settings.timezone())
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
@@ -146,7 +149,11 @@ def install_error_pages(server: Flask) -> None:
         if not request.path.startswith("/api/"):
             return err
         if err.code == 405:
-            return _error(405, "method_not_allowed", "the API is read-only: use GET")
+            answer = _error(405, "method_not_allowed", "the API is read-only: use GET")
+            allowed = getattr(err, "valid_methods", None)
+            if allowed:  # RFC 9110: a 405 says which methods the resource takes
+                answer.headers["Allow"] = ", ".join(allowed)
+            return answer
         return _error(404, "not_found", f"no such endpoint: {request.path}; see /api/v1/")
 
 

@@ -363,7 +363,8 @@ def test_figures_of_a_warehouse_without_recorded_coverage_say_their_reach_is_unk
 def test_version_is_the_latest_successful_load(sqlite_client):
     status, body = ask(sqlite_client, "/api/v1/version")
     assert status == 200
-    assert body == {"data_version": 3, "last_loaded_at": "2025-03-01T08:03:30"}
+    assert body == {"data_version": 3, "last_loaded_at": "2025-03-01T08:03:30+08:00"}, "Chengdu's time, with its offset"
+    assert datetime.fromisoformat(body["last_loaded_at"]).utcoffset() == timedelta(hours=8)
 
 
 def test_a_client_that_has_the_answer_is_told_it_is_unchanged(sqlite_client):
@@ -468,6 +469,7 @@ def test_unknown_endpoints_and_writes_answer_in_json(sqlite_client):
     assert status == 404 and body["error"] == "not_found" and "/api/v1/" in body["message"]
     response = sqlite_client.post("/api/v1/value", query_string=GOOD)
     assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_a_warehouse_that_does_not_answer_gets_a_503_with_the_reason(monkeypatch):
@@ -493,3 +495,21 @@ def test_the_dashboard_serves_the_api(sqlite_client, sqlite_url):
     assert status_body["data_version"] == 3
     # Dash's own pages are untouched by the API's JSON error pages.
     assert server.test_client().get("/explore").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/value", "/api/v1/series", "/api/v1/breakdown"])
+@pytest.mark.parametrize("start, end", [("9999-12-31", "9999-12-31"), ("9990-01-01", "9999-12-31"),
+                                        ("0001-01-01", "0001-01-01"), ("9999-12-25", "9999-12-31"),
+                                        ("2999-12-31", "2999-12-31"), ("2990-01-02", "2999-12-31"),
+                                        ("1900-01-01", "1900-01-07")])
+def test_dates_at_the_calendar_s_ends_get_an_answer_or_a_400_never_a_500(sqlite_client, path, start, end):
+    response = sqlite_client.get(path, query_string={**GOOD, "start": start, "end": end, "grain": "week"}
+                                 if path.endswith("series") else {**GOOD, "start": start, "end": end})
+    assert response.status_code in (200, 400), response.data[:300]
+    body = response.get_json()
+    assert body is not None, "JSON, not an HTML error page"
+    if response.status_code == 400:
+        assert body["error"] == "bad_parameter" and body["parameter"] in ("start", "end")
+    else:
+        marks = [body, *body.get("points", []), *body.get("rows", [])]
+        assert not any(m.get("complete") for m in marks), "no data reaches there: nothing is complete"
