@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 import auth
 from data import cache as data_cache
-from data import db
+from data import db, settings
 from data import version as data_versions
 
 ROOT = Path(__file__).resolve().parent
@@ -59,7 +59,13 @@ def _register_routes(app: Dash) -> None:
 
     @server.route("/healthz")
     def healthz():
-        """200 only when the warehouse answers a query; the wall polls it to know it is live."""
+        """200 when the warehouse answers a query, 503 when not; the wall polls it to know it is live.
+
+        An anonymous caller learns only up or down; a signed-in one (or anyone, with access
+        control off) also the build and the data version, which the wall uses to reload.
+        Why the warehouse is down goes to the log, never to the caller (it names hosts, ports
+        and files).
+        """
         try:
             from data import query
 
@@ -68,8 +74,10 @@ def _register_routes(app: Dash) -> None:
                 conn.execute(text("SELECT 1 FROM fact LIMIT 1"))
             data_version = query.data_version()
         except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
-            server.logger.warning("healthz: warehouse unavailable: %s", err)
-            return jsonify(status="unavailable", build=version, reason=str(err).splitlines()[0]), 503
+            server.logger.warning("healthz: warehouse unavailable: %s", str(err).splitlines()[0] if str(err) else err)
+            return jsonify(status="unavailable"), 503
+        if not auth.identified():
+            return jsonify(status="ok")
         return jsonify(status="ok", build=version, data_version=data_version)
 
     import api
@@ -171,6 +179,7 @@ def create_app() -> Dash:
     # One data version reader per app: cache keys, the query layer's snapshot and the
     # wall's memo all take the version from it, one value per request.
     data_cache.init_app(app.server, data_versions.Reader())
+    db.serve_existing(settings.database_url())  # a missing SQLite warehouse is a 503, never a new empty one
     auth.init_app(app.server)
     _register_pages()
     _load_callbacks()

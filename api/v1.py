@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 from datetime import date, datetime, timedelta
 
@@ -123,6 +124,13 @@ def _unavailable(err: DBAPIError):
     reason = str(err.orig if err.orig is not None else err).strip().splitlines()[0]
     return _json({"error": "unavailable", "message": "the warehouse does not answer; try again later",
                   "reason": reason}, 503, **{"Retry-After": "30"})
+
+
+@blueprint.errorhandler(db.WarehouseMissing)
+def _missing(err: db.WarehouseMissing):
+    logging.getLogger("csb.api").warning("warehouse unavailable: %s", err)
+    return _json({"error": "unavailable", "message": "the warehouse does not answer; try again later",
+                  "reason": "the warehouse file is missing"}, 503, **{"Retry-After": "30"})
 
 
 @blueprint.after_request

@@ -21,7 +21,18 @@ from auth.tokens import TokenStore
 from auth.users import UserStore
 from auth.views import blueprint, current_user
 
-__all__ = ["init_app", "current_user", "ConfigError"]
+__all__ = ["init_app", "current_user", "identified", "ConfigError"]
+
+
+def identified() -> bool:
+    """Whether this request comes from someone the app knows (a signed-in user, a kiosk
+    screen, a trusted proxy's user), or access control is off and everyone may look."""
+    from auth.guard import current_guard
+
+    guard = current_guard()
+    if guard is None:
+        return True
+    return (guard.from_proxy() or guard.from_session()) is not None
 
 
 def init_app(server: Flask, config: AuthConfig | None = None) -> None:
