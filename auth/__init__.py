@@ -17,6 +17,7 @@ from flask import Flask
 from auth.config import AuthConfig, ConfigError, from_env
 from auth.guard import Guard, install
 from auth.ratelimit import LoginLimiter
+from auth.sessions import EndedSessions
 from auth.tokens import TokenStore
 from auth.users import UserStore
 from auth.views import blueprint, current_user
@@ -52,6 +53,7 @@ def init_app(server: Flask, config: AuthConfig | None = None) -> None:
     users, tokens = UserStore(config.users_file), TokenStore(config.tokens_file)
     users.check()  # a broken file stops the start with its name, line and reason
     tokens.list()
-    guard = Guard(config, users, tokens, LoginLimiter(config.login_attempts, config.login_window))
+    guard = Guard(config, users, tokens, LoginLimiter(config.login_attempts, config.login_window),
+                  EndedSessions(config.sessions_file))
     install(server, guard)
     server.register_blueprint(blueprint)

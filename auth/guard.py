@@ -3,8 +3,8 @@
 Who, in this order: a user named by the reverse proxy's header (only when the request
 comes from one of ``CSB_TRUSTED_PROXIES``), a logged-in user's session, HTTP Basic
 credentials on the JSON API (for scripts), a kiosk screen's session (opened by its token
-on ``/wall``). Sessions are checked against the users and tokens files on every request,
-so removing a user or revoking a token takes effect at once.
+on ``/wall``). Sessions are checked against the users, tokens and ended-sessions files on
+every request, so removing a user, revoking a token or logging out takes effect at once.
 
 Dash's callback POSTs are JSON sent by the page's own script. They ride on the session
 cookie, which is SameSite=Lax (a cross-site POST does not carry it), and any POST whose
@@ -23,6 +23,7 @@ from auth.config import AuthConfig
 from auth.files import StoreError
 from auth.pages import forbidden_page, token_refused_page
 from auth.ratelimit import LoginLimiter
+from auth.sessions import EndedSessions
 from auth.tokens import TokenStore
 from auth.users import UserStore
 
@@ -47,6 +48,7 @@ class Guard:
     users: UserStore
     tokens: TokenStore
     limiter: LoginLimiter
+    sessions: EndedSessions
 
     # --- who is asking --------------------------------------------------------------------
 
@@ -86,9 +88,11 @@ class Guard:
         name = session.get("user")
         if name:
             user = self.users.get(name)
-            if user is not None and session.get("fingerprint") == user.fingerprint:
+            sid = session.get("sid")
+            if (user is not None and session.get("fingerprint") == user.fingerprint
+                    and isinstance(sid, str) and sid and not self.sessions.ended(sid)):
                 return Principal(user.name, user.role, "session")
-            session.clear()  # removed, or the password changed since this session began
+            session.clear()  # removed, the password changed, or logged out since this session began
             return None
         digest = session.get("kiosk")
         if digest:
@@ -105,7 +109,7 @@ class Guard:
         address, name = self.client_address(), credentials.username
         if self.limiter.wait(address, name) > 0:
             return None
-        user = self.users.verify(name, credentials.password or "")
+        user = self.users.verify_often(name, credentials.password or "")
         if user is None:
             self.limiter.failed(address, name)
             return None

@@ -60,6 +60,7 @@ def files(tmp_path, monkeypatch, three_users):
     (tmp_path / "users.json").write_text(three_users, encoding="utf-8")
     monkeypatch.setenv("CSB_USERS_FILE", str(tmp_path / "users.json"))
     monkeypatch.setenv("CSB_TOKENS_FILE", str(tmp_path / "kiosk_tokens.json"))
+    monkeypatch.setenv("CSB_SESSIONS_FILE", str(tmp_path / "ended_sessions.json"))
     return UserStore(tmp_path / "users.json"), TokenStore(tmp_path / "kiosk_tokens.json")
 
 
@@ -375,6 +376,35 @@ def test_logging_out_ends_the_session(app):
     assert run(client, explore_trend()).status_code == 401
 
 
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("csb_session", domain="dashboard.test")
+    assert cookie is not None
+    return cookie.value
+
+
+def _with_cookie(server, value: str):
+    other = client_of(server)
+    other.set_cookie("csb_session", value, domain="dashboard.test", secure=True)
+    return other
+
+
+def test_a_cookie_copied_before_logout_opens_nothing_after_it(app):
+    client = as_user(app, "analyst")
+    copied = _session_cookie(client)
+    other_device = as_user(app, "analyst")  # the same user signed in elsewhere
+    assert _with_cookie(app, copied).get(BASE + "/explore").status_code == 200, "the copy works while signed in"
+    page = client.get(BASE + "/logout").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(BASE + "/logout", data={"csrf_token": csrf}).status_code == 302
+    thief = _with_cookie(app, copied)
+    assert thief.get(BASE + "/").status_code == 302 and thief.get(BASE + "/explore").status_code == 302
+    assert run(_with_cookie(app, copied), explore_trend()).status_code == 401
+    assert _with_cookie(app, copied).get(BASE + "/api/v1/metrics").status_code == 401
+    assert other_device.get(BASE + "/explore").status_code == 200, "only the session that logged out ends"
+    # Another worker (a new app on the same files) knows it too.
+    assert _with_cookie(build_app().server, copied).get(BASE + "/explore").status_code == 302
+
+
 def test_removing_a_user_or_changing_their_password_ends_their_open_sessions(app, auth_on):
     users, _tokens = auth_on
     removed, changed = as_user(app, "analyst"), as_user(app, "admin")
@@ -398,6 +428,27 @@ def test_scripts_may_use_the_api_with_basic_credentials(app):
     assert client.get(BASE + "/api/v1/metrics", auth=("viewer", PASSWORD)).status_code == 403
     assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "wrong")).status_code == 401
     assert client.get(BASE + "/explore", auth=("analyst", PASSWORD)).status_code == 302  # pages need a login
+
+
+def test_basic_credentials_are_not_hashed_again_on_every_call_yet_a_change_counts_at_once(app, auth_on, monkeypatch):
+    import auth.users
+
+    users, _tokens = auth_on
+    hashed = []
+    real = auth.users.check_password_hash
+    monkeypatch.setattr(auth.users, "check_password_hash", lambda *a: hashed.append(1) or real(*a))
+    client = client_of(app)
+    for _ in range(5):
+        assert client.get(BASE + "/api/v1/metrics", auth=("analyst", PASSWORD)).status_code == 200
+    assert len(hashed) == 1, "one scrypt for five calls"
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "wrong password")).status_code == 401
+    users.add("analyst", "a brand new password", "analyst")
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", PASSWORD)).status_code == 401, "old password"
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "a brand new password")).status_code == 200
+    users.add("analyst", "a brand new password", "viewer")  # same password, lower role: at once
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "a brand new password")).status_code == 403
+    users.remove("analyst")
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "a brand new password")).status_code == 401
 
 
 # --- on: kiosk tokens for the wall ---------------------------------------------------------------------
