@@ -5,19 +5,21 @@ callbacks live in ``callbacks/`` and read the warehouse only through ``data/``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 from pathlib import Path
 
 import dash
-from dash import Dash, dcc, html
+from dash import Dash, State, dcc, html
 from flask import has_request_context, jsonify, request
 from sqlalchemy import text
 
 import auth
 from data import cache as data_cache
-from data import db, settings
+from data import db, settings, urlstate
+from data import text as words
 from data import version as data_versions
 
 ROOT = Path(__file__).resolve().parent
@@ -41,6 +43,31 @@ def build_id() -> str:
     return digest.hexdigest()[:12]
 
 
+#: Dash's page router hands a page's layout the query string as Dash parses it (a key given
+#: twice becomes a list; without a leading "?" nothing at all). The pages read it as the
+#: access check does instead: the raw search, as a state of the router, through
+#: ``urlstate.query_params`` (``_one_reading``).
+RAW_SEARCH = "csb_search"
+
+
+def _one_reading(layout):
+    """``layout`` drawn from the query string read by ``urlstate.query_params``, the function
+    ``auth/policy.py`` decides access with; a link naming a parameter twice is refused."""
+
+    @functools.wraps(layout)
+    def page(**given):
+        if RAW_SEARCH not in given:  # called directly (tests), not by the router
+            return layout(**given)
+        try:
+            params = urlstate.query_params(str(given[RAW_SEARCH] or ""))
+        except urlstate.RepeatedParameter as err:
+            return html.Div([html.P(words.pick(words.pair("link.repeated"), lang).format(name=err.name))
+                             for lang in ("zh", "en")], className="link-refused")
+        return layout(**params)
+
+    return page
+
+
 def _register_pages() -> None:
     import callbacks
     import layouts.pages
@@ -48,7 +75,7 @@ def _register_pages() -> None:
     filled = callbacks.page_layouts()
     for page in layouts.pages.PAGES:
         options = {k: v for k, v in page.items() if k != "module"}
-        options["layout"] = filled.get(page["module"], options["layout"])
+        options["layout"] = _one_reading(filled.get(page["module"], options["layout"]))
         dash.register_page(page["module"], **options)
 
 
@@ -175,6 +202,7 @@ def create_app() -> Dash:
         update_title=None,  # type: ignore[arg-type]  # Dash documents None (title left alone) but annotates str
         suppress_callback_exceptions=True,
         serve_locally=True,
+        routing_callback_inputs={RAW_SEARCH: State("_pages_location", "search")},
     )
     # One data version reader per app: cache keys, the query layer's snapshot and the
     # wall's memo all take the version from it, one value per request.

@@ -21,11 +21,12 @@ from flask import Flask, current_app, g, jsonify, redirect, request, session
 from auth import policy, roles
 from auth.config import AuthConfig
 from auth.files import StoreError
-from auth.pages import forbidden_page, token_refused_page
+from auth.pages import forbidden_page, repeated_parameter_page, token_refused_page
 from auth.ratelimit import LoginLimiter
 from auth.sessions import EndedSessions
 from auth.tokens import TokenStore
 from auth.users import UserStore
+from data.urlstate import RepeatedParameter, query_params
 
 log = logging.getLogger("csb.auth")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -124,18 +125,17 @@ class Guard:
 
     # --- the kiosk URL ----------------------------------------------------------------------
 
-    def open_kiosk(self):
+    def open_kiosk(self, args: dict[str, str]):
         """``/wall?token=...``: remember the screen in the session; keep it to its own area."""
-        kiosk = self.tokens.find(request.args.get("token"))
+        kiosk = self.tokens.find(args.get("token"))
         if kiosk is None:
             session.pop("kiosk", None)
             return None if self.from_proxy() or self.from_session() else token_refused_page()
         if session.get("kiosk") != kiosk.digest and not session.get("user"):
             session["kiosk"] = kiosk.digest
             session.permanent = True
-        if kiosk.area and request.args.get("area") != kiosk.area:
-            args = {**request.args.to_dict(), "area": kiosk.area}
-            return redirect(request.path + "?" + urlencode(args))
+        if kiosk.area and args.get("area") != kiosk.area:
+            return redirect(request.path + "?" + urlencode({**args, "area": kiosk.area}))
         return None
 
     # --- the check --------------------------------------------------------------------------
@@ -160,12 +160,18 @@ class Guard:
     def _check(self):
         if request.method in UNSAFE_METHODS and not self.same_origin():
             return _json(403, "forbidden", "cross-site request refused: the Origin header names another site")
-        need = policy.request_need(request.method, request.path, request.args,
+        try:  # the query string read once, the way the pages read it (urlstate.query_params)
+            args, repeated = query_params(request.query_string.decode("utf-8", "replace")), None
+        except RepeatedParameter as err:
+            args, repeated = {}, err
+        need = policy.request_need(request.method, request.path, args,
                                    lambda: request.get_json(silent=True), declarations)
         if need.role is None:
             return None
-        if need.kiosk and request.method == "GET" and "token" in request.args and policy.page_for(request.path) == "wall":
-            answer = self.open_kiosk()
+        if repeated is not None and need.kind == "page":
+            return repeated_parameter_page(repeated.name)
+        if need.kiosk and request.method == "GET" and "token" in args and policy.page_for(request.path) == "wall":
+            answer = self.open_kiosk(args)
             if answer is not None:
                 return answer
         who = self.identify(need)

@@ -173,6 +173,8 @@ def page_router(path: str, search: str = "") -> dict:
         "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
         "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
                    {"id": "_pages_location", "property": "search", "value": search}],
+        # the page's own copy of the search (dashboard.RAW_SEARCH), read as the check reads it
+        "state": [{"id": "_pages_location", "property": "search", "value": search}],
         "changedPropIds": ["_pages_location.pathname"],
     }
 
@@ -484,6 +486,55 @@ def test_a_kiosk_token_bound_to_an_area_shows_that_area_only(app, auth_on):
     assert wall_figures(run(screen, wall_refresh(AREA)))["data"]["ok"] is True
     assert run(screen, wall_refresh(OTHER_AREA)).status_code == 403
     assert run(screen, page_router("/wall", f"?area={OTHER_AREA}")).status_code == 403
+
+
+def _drawn_area(answer) -> str | None:
+    """The area the page router's answer draws the wall for (its config store), or None."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    stack = [answer.get_json()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            props = item.get("props")
+            if isinstance(props, dict) and props.get("id") == Wall.CONFIG:
+                return props["data"]["area"]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def test_a_kiosk_bound_to_an_area_never_gets_another_by_the_way_the_link_is_written(app, auth_on):
+    """The check and the page read the query string with one function (urlstate.query_params)."""
+    _users, tokens = auth_on
+    token = tokens.add("lobby-6", OTHER_AREA)
+    screen = client_of(app)
+    assert screen.get(f"{BASE}/wall?token={token}&area={OTHER_AREA}").status_code == 200
+    assert _drawn_area(run(screen, page_router("/wall", f"?token={token}&area={OTHER_AREA}"))) == OTHER_AREA
+
+    twice = screen.get(f"{BASE}/wall?token={token}&area={OTHER_AREA}&area={OTHER_AREA}")
+    assert twice.status_code == 400 and "more than once" in twice.get_data(as_text=True)
+    assert screen.get(f"{BASE}/wall?area={OTHER_AREA}&area={AREA}").status_code == 400
+    for search in (f"?area={OTHER_AREA}&area={OTHER_AREA}", f"?area={AREA}&area={OTHER_AREA}",
+                   f"?area={OTHER_AREA}&area={AREA}"):
+        answer = run(screen, page_router("/wall", search))
+        assert answer.status_code == 403, search
+        no_figures(answer)
+    # Without the leading "?", the page reads what the check read: the screen's own area.
+    assert _drawn_area(run(screen, page_router("/wall", f"area={OTHER_AREA}"))) == OTHER_AREA
+    assert run(screen, page_router("/wall", f"area={AREA}")).status_code == 403
+    # The router's input and the page's own copy of the search must agree.
+    mixed = page_router("/wall", f"?area={OTHER_AREA}")
+    mixed["state"][0]["value"] = f"?area={AREA}"
+    assert run(screen, mixed).status_code == 403
+
+
+def test_with_access_control_off_a_link_naming_the_area_twice_is_refused_not_guessed(monkeypatch, files, warehouse):
+    monkeypatch.setenv("CSB_AUTH", "off")
+    client = client_of(build_app().server)
+    answer = run(client, page_router("/wall", f"?area={AREA}&area={OTHER_AREA}"))
+    assert _drawn_area(answer) is None and "more than once" in answer.get_data(as_text=True)
+    assert _drawn_area(run(client, page_router("/wall", f"area={OTHER_AREA}"))) == OTHER_AREA
 
 
 def test_a_kiosk_cannot_relabel_a_callbacks_arguments_to_get_past_the_guard(app, auth_on):
