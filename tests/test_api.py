@@ -301,12 +301,59 @@ def test_breakdown_shows_small_counts_of_people_as_masked_never_exactly(sqlite_c
     status, body = ask(sqlite_client, "/api/v1/breakdown", **query)
     assert status == 200, body
     elderly = next(r for r in body["rows"] if r["key"] == "60+")
-    assert elderly["masked"] is True and elderly["value"] is None
-    assert all(not r["masked"] and r["value"] >= 5 for r in body["rows"] if r["key"] != "60+")
+    assert elderly["masked"] is True and elderly["value"] is None and elderly["mask"] == "<5"
+    # The rows add up to the community's /value: one more row is hidden, so 60+ cannot be worked out.
+    others = [r for r in body["rows"] if r["key"] != "60+"]
+    hidden = [r for r in others if r["masked"]]
+    assert len(hidden) == 1 and hidden[0]["mask"] == "*" and hidden[0]["value"] is None
+    assert all(r["value"] >= 5 for r in others if not r["masked"])
 
     response = sqlite_client.get("/api/v1/breakdown", query_string={**query, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert next(r for r in rows if r["key"] == "60+")["value"] == "<5"
+    assert [r["value"] for r in rows].count("*") == 1
+
+
+SUNDAY = "2025-01-05"  # no activities in the built warehouse: this test adds two
+
+
+def test_a_masked_count_is_masked_in_every_answer_and_cannot_be_worked_out(sqlite_client, sqlite_url):
+    """Issue 19, finding 5: /breakdown hid a community's 3 while /value gave it, and one hidden row
+    was undone by subtraction (86 - 84 = 2)."""
+    engine = db.get_engine(sqlite_url)
+    with engine.begin() as conn:
+        run = conn.execute(text("SELECT MAX(id) FROM etl_run WHERE status = 'success'")).scalar()
+        for community, figure in (("510104011001", 3.0), ("510104011002", 40.0)):
+            conn.execute(insert(schema.fact).values(period=date(2025, 1, 5), area_code=community,
+                                                    metric_code="activity_participants", dimension="", member="",
+                                                    value=figure, run_id=run))
+    day = dict(metric="activity_participants", start=SUNDAY, end=SUNDAY)
+    status, street = ask(sqlite_client, "/api/v1/value", area=SHAHE, **day)
+    assert status == 200 and street["value"] == 43 and street["masked"] is False
+
+    _, kids = ask(sqlite_client, "/api/v1/breakdown", area=SHAHE, by="children", **day)
+    shown = {r["key"]: (r["value"], r["mask"]) for r in kids["rows"]}
+    assert shown["510104011001"] == (None, "<5")
+    assert shown["510104011002"] == (None, "*"), "43 - 40 would give the 3 away"
+
+    for community, mask in (("510104011001", "<5"), ("510104011002", "*")):
+        _, one = ask(sqlite_client, "/api/v1/value", area=community, **day)
+        assert (one["value"], one["masked"], one["mask"]) == (None, True, mask), community
+        response = sqlite_client.get("/api/v1/value", query_string={**day, "area": community, "format": "csv"})
+        assert next(csv.DictReader(io.StringIO(response.get_data(as_text=True))))["value"] == mask
+
+    # The community's days in January add up to its January /value: a hidden day needs a second one.
+    _, series = ask(sqlite_client, "/api/v1/series", metric="activity_participants", area="510104011001",
+                    start="2025-01-01", end="2025-01-31", grain="day")
+    marks = {p["period"]: p["mask"] for p in series["points"]}
+    assert marks[SUNDAY] == "<5"
+    assert list(marks.values()).count("*") >= 1
+    assert all(p["value"] is None for p in series["points"] if p["masked"])
+
+    # Figures that count no people are never masked.
+    _, hotline = ask(sqlite_client, "/api/v1/breakdown", metric="hotline_received", area="510104011001001",
+                     start="2025-01-01", end="2025-01-01", by="category")
+    assert not any(r["masked"] for r in hotline["rows"])
 
 
 def test_metric_catalogue_lists_every_metric_with_unit_kind_and_breakdowns(sqlite_client):
