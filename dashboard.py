@@ -5,19 +5,21 @@ callbacks live in ``callbacks/`` and read the warehouse only through ``data/``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 from pathlib import Path
 
 import dash
-from dash import Dash, dcc, html
+from dash import Dash, State, dcc, html
 from flask import has_request_context, jsonify, request
 from sqlalchemy import text
 
 import auth
 from data import cache as data_cache
-from data import db
+from data import db, settings, urlstate
+from data import text as words
 from data import version as data_versions
 
 ROOT = Path(__file__).resolve().parent
@@ -41,6 +43,31 @@ def build_id() -> str:
     return digest.hexdigest()[:12]
 
 
+#: Dash's page router hands a page's layout the query string as Dash parses it (a key given
+#: twice becomes a list; without a leading "?" nothing at all). The pages read it as the
+#: access check does instead: the raw search, as a state of the router, through
+#: ``urlstate.query_params`` (``_one_reading``).
+RAW_SEARCH = "csb_search"
+
+
+def _one_reading(layout):
+    """``layout`` drawn from the query string read by ``urlstate.query_params``, the function
+    ``auth/policy.py`` decides access with; a link naming a parameter twice is refused."""
+
+    @functools.wraps(layout)
+    def page(**given):
+        if RAW_SEARCH not in given:  # called directly (tests), not by the router
+            return layout(**given)
+        try:
+            params = urlstate.query_params(str(given[RAW_SEARCH] or ""))
+        except urlstate.RepeatedParameter as err:
+            return html.Div([html.P(words.pick(words.pair("link.repeated"), lang).format(name=err.name))
+                             for lang in ("zh", "en")], className="link-refused")
+        return layout(**params)
+
+    return page
+
+
 def _register_pages() -> None:
     import callbacks
     import layouts.pages
@@ -48,7 +75,7 @@ def _register_pages() -> None:
     filled = callbacks.page_layouts()
     for page in layouts.pages.PAGES:
         options = {k: v for k, v in page.items() if k != "module"}
-        options["layout"] = filled.get(page["module"], options["layout"])
+        options["layout"] = _one_reading(filled.get(page["module"], options["layout"]))
         dash.register_page(page["module"], **options)
 
 
@@ -59,7 +86,13 @@ def _register_routes(app: Dash) -> None:
 
     @server.route("/healthz")
     def healthz():
-        """200 only when the warehouse answers a query; the wall polls it to know it is live."""
+        """200 when the warehouse answers a query, 503 when not; the wall polls it to know it is live.
+
+        An anonymous caller learns only up or down; a signed-in one (or anyone, with access
+        control off) also the build and the data version, which the wall uses to reload.
+        Why the warehouse is down goes to the log, never to the caller (it names hosts, ports
+        and files).
+        """
         try:
             from data import query
 
@@ -68,8 +101,10 @@ def _register_routes(app: Dash) -> None:
                 conn.execute(text("SELECT 1 FROM fact LIMIT 1"))
             data_version = query.data_version()
         except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
-            server.logger.warning("healthz: warehouse unavailable: %s", err)
-            return jsonify(status="unavailable", build=version, reason=str(err).splitlines()[0]), 503
+            server.logger.warning("healthz: warehouse unavailable: %s", str(err).splitlines()[0] if str(err) else err)
+            return jsonify(status="unavailable"), 503
+        if not auth.identified():
+            return jsonify(status="ok")
         return jsonify(status="ok", build=version, data_version=data_version)
 
     import api
@@ -167,10 +202,12 @@ def create_app() -> Dash:
         update_title=None,  # type: ignore[arg-type]  # Dash documents None (title left alone) but annotates str
         suppress_callback_exceptions=True,
         serve_locally=True,
+        routing_callback_inputs={RAW_SEARCH: State("_pages_location", "search")},
     )
     # One data version reader per app: cache keys, the query layer's snapshot and the
     # wall's memo all take the version from it, one value per request.
     data_cache.init_app(app.server, data_versions.Reader())
+    db.serve_existing(settings.database_url())  # a missing SQLite warehouse is a 503, never a new empty one
     auth.init_app(app.server)
     _register_pages()
     _load_callbacks()

@@ -92,6 +92,16 @@ REACH = {
                + "; ".join(f"`{word}`: {meaning}" for word, meaning in reach.REASONS.items()) + "."},
 }
 
+#: How a masked count of people is shown (README, "The JSON API": the masking promise).
+MASK = {
+    "masked": {"type": "boolean", "description": "A count of people withheld (value null): fewer than "
+                                                 f"{export.SMALL_COUNT_THRESHOLD}, or one that could be worked out "
+                                                 "from a total and the figures shown."},
+    "mask": {"type": ["string", "null"], "enum": [f"<{export.SMALL_COUNT_THRESHOLD}", export.SUPPRESSED, None],
+             "description": f"\"<{export.SMALL_COUNT_THRESHOLD}\" (a small count) or \"*\" (hidden so that a "
+                            "small count cannot be worked out); null when shown."},
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -187,9 +197,10 @@ SCHEMAS = {
     },
     "Value": {
         "allOf": [_ref("Figure")],
-        "type": "object", "required": ["value", *REACH],
+        "type": "object", "required": ["value", "masked", "mask", *REACH],
         "properties": {"value": {**NULLABLE_NUMBER, "description": "null when the warehouse has no figure (never 0 "
-                                                                  "for missing data: `reason` says why)."}, **REACH},
+                                                                  "for missing data: `reason` says why) or it is masked."},
+                       **MASK, **REACH},
     },
     "Series": {
         "allOf": [_ref("Figure")],
@@ -197,8 +208,9 @@ SCHEMAS = {
         "properties": {
             "grain": {"type": "string", "enum": list(params.GRAINS)},
             "points": {"type": "array", "items": {
-                "type": "object", "required": ["period", "value", *REACH],
-                "properties": {"period": {"type": "string", "format": "date"}, "value": NULLABLE_NUMBER, **REACH}}},
+                "type": "object", "required": ["period", "value", "masked", "mask", *REACH],
+                "properties": {"period": {"type": "string", "format": "date"}, "value": NULLABLE_NUMBER, **MASK,
+                               **REACH}}},
         },
     },
     "Breakdown": {
@@ -207,12 +219,10 @@ SCHEMAS = {
         "properties": {
             "by": {"type": "string"},
             "rows": {"type": "array", "items": {
-                "type": "object", "required": ["key", "label", "value", "masked", *REACH],
+                "type": "object", "required": ["key", "label", "value", "masked", "mask", *REACH],
                 "properties": {
                     "key": {"type": ["string", "null"]}, "label": NULLABLE_TEXT, "label_en": NULLABLE_TEXT,
-                    "value": NULLABLE_NUMBER,
-                    "masked": {"type": "boolean", "description": f"A count of fewer than {export.SMALL_COUNT_THRESHOLD} "
-                                                                 "people, withheld (value null)."},
+                    "value": NULLABLE_NUMBER, **MASK,
                     **REACH}}},
         },
     },
@@ -270,8 +280,10 @@ PATHS = {
     "/api/v1/breakdown": _operation(
         "breakdown", "A metric split by child areas or by a dimension, largest first",
         [METRIC, AREA, START, END, BY, FORMAT],
-        {**_ok(f"Cells counting fewer than {export.SMALL_COUNT_THRESHOLD} people are masked "
-               f"(null, masked=true; \"<{export.SMALL_COUNT_THRESHOLD}\" in CSV).", _ref("Breakdown"), csv=True),
+        {**_ok(f"Cells counting fewer than {export.SMALL_COUNT_THRESHOLD} people are masked, and so is any cell "
+               "that could be worked out from the area's value and the rows shown "
+               f"(null, masked=true, mask \"<{export.SMALL_COUNT_THRESHOLD}\" or \"*\"; the mask in CSV).",
+               _ref("Breakdown"), csv=True),
          **_errors(400, 404, 503)}),
 }
 

@@ -15,6 +15,12 @@ from typing import Literal, overload
 #: (1025 for 2025) and would make a day series of many thousands of points.
 MAX_RANGE_YEARS = 10
 
+#: The days the API answers about: any warehouse's figures fall well inside, and the
+#: calendar arithmetic of a period (its weeks, months, a year past its end) stays inside
+#: Python's dates (year 1 to 9999): 9999-12-31 is a 400, not a 500.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
 GRAINS = ("day", "week", "month", "year")
 FORMATS = ("json", "csv")
 LEVELS = ("city", "district", "street", "community", "grid")
@@ -98,9 +104,12 @@ def day(args, name: str) -> date:
     if not _DATE.match(raw):
         raise BadParameter(name, f"'{raw}' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-01")
     try:
-        return date.fromisoformat(raw)
+        found = date.fromisoformat(raw)
     except ValueError as err:
         raise BadParameter(name, f"'{raw}' is not a calendar date ({err})") from None
+    if not FIRST_DAY <= found <= LAST_DAY:
+        raise BadParameter(name, f"'{raw}' is outside the dates this API answers about ({FIRST_DAY} to {LAST_DAY})")
+    return found
 
 
 def period(args) -> tuple[date, date]:
@@ -108,11 +117,8 @@ def period(args) -> tuple[date, date]:
     start, end = day(args, "start"), day(args, "end")
     if start > end:
         raise BadParameter("start", f"start {start} is after end {end}")
-    try:
-        limit = start.replace(year=start.year + MAX_RANGE_YEARS)
-    except ValueError:  # 29 February
-        limit = start.replace(year=start.year + MAX_RANGE_YEARS, day=28)
-    if end >= limit:
+    if end.year - start.year > MAX_RANGE_YEARS or (
+            end.year - start.year == MAX_RANGE_YEARS and (end.month, end.day) >= (start.month, start.day)):
         raise BadParameter("end", f"the period {start} to {end} is longer than {MAX_RANGE_YEARS} years; ask for a shorter one")
     return start, end
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 from datetime import date, datetime, timedelta
 
@@ -24,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import openapi, params, reach
 from api.params import BadParameter
-from data import areas, coverage, db, export, query
+from data import areas, coverage, db, export, query, settings
 from data.periods import as_date
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -57,14 +58,17 @@ class NotFound(LookupError):
 
 
 def _plain(value):
-    """JSON- and CSV-ready scalars: ISO dates, None for NaN, plain ints and floats."""
+    """JSON- and CSV-ready scalars: ISO dates, times with their offset (RFC 3339), None for
+    NaN, plain ints and floats."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "to_pydatetime"):  # a pandas Timestamp: a bucket's first day is a date
         value = value.to_pydatetime()
         if value.time() == datetime.min.time() and value.tzinfo is None:
             return value.date().isoformat()
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # the warehouse's times are local (settings.timezone): say which
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=settings.timezone())
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
@@ -122,6 +126,13 @@ def _unavailable(err: DBAPIError):
                   "reason": reason}, 503, **{"Retry-After": "30"})
 
 
+@blueprint.errorhandler(db.WarehouseMissing)
+def _missing(err: db.WarehouseMissing):
+    logging.getLogger("csb.api").warning("warehouse unavailable: %s", err)
+    return _json({"error": "unavailable", "message": "the warehouse does not answer; try again later",
+                  "reason": "the warehouse file is missing"}, 503, **{"Retry-After": "30"})
+
+
 @blueprint.after_request
 def _revalidate(response: Response) -> Response:
     """Answers change only when a load lands: let clients keep them and ask "still the same?"
@@ -146,7 +157,11 @@ def install_error_pages(server: Flask) -> None:
         if not request.path.startswith("/api/"):
             return err
         if err.code == 405:
-            return _error(405, "method_not_allowed", "the API is read-only: use GET")
+            answer = _error(405, "method_not_allowed", "the API is read-only: use GET")
+            allowed = getattr(err, "valid_methods", None)
+            if allowed:  # RFC 9110: a 405 says which methods the resource takes
+                answer.headers["Allow"] = ", ".join(allowed)
+            return answer
         return _error(404, "not_found", f"no such endpoint: {request.path}; see /api/v1/")
 
 
@@ -237,9 +252,42 @@ def _csv_reach(mark: dict) -> list:
     return [mark["as_of"], "true" if mark["complete"] else "false", mark["reason"]]
 
 
-def _masked(info: dict, value) -> bool:
-    return (export.counts_people(info.get("unit")) and info.get("kind") != "ratio"
-            and value is not None and 0 < value < SMALL_CELL)
+# -- masking: what the API promises (README, "The JSON API") ------------------------------
+# A count of people is never given where the explorer and its downloads would hide it, in
+# any answer: a count between 0 and 5 is "<5", and a cell a reader could work out from a
+# total and the cells shown is hidden too ("*"), by the one rule (export.suppress). The
+# groups the API knows: a breakdown's rows add up to its area's /value; an area's /value is
+# a row of its parent's children breakdown; a flow's series points add up to its /value.
+
+
+def _counts_people(info: dict) -> bool:
+    return export.counts_people(info.get("unit")) and info.get("kind") != "ratio"
+
+
+def _masks(info: dict, cells: dict, *, adds_up: bool = True) -> dict:
+    """{key: "<5" or "*"} for the cells of one answer to hide; ``adds_up``: they sum to a
+    total given elsewhere (the area's /value), so one hidden cell needs another."""
+    if not _counts_people(info):
+        return {}
+    return export.suppress(cells, [(None, list(cells))] if adds_up else [])
+
+
+def _area_mask(info: dict, found: dict, figure, start: date, end: date) -> str | None:
+    """How the area's figure is hidden: small itself, or hidden among its parent's children
+    (where /breakdown of the parent hides it, /value must not give it)."""
+    if not _counts_people(info):
+        return None
+    own = _masks(info, {"own": figure}, adds_up=False).get("own")
+    if own is not None or not found.get("parent_code"):
+        return own
+    siblings = _call(query.breakdown, info["code"], found["parent_code"], start, end, "children")
+    cells = {_plain(r["key"]): _plain(r["value"]) for r in siblings.to_dict("records")}
+    return _masks(info, cells).get(found["code"])
+
+
+def _shown(value, mask: str | None):
+    """A figure as a CSV cell: its mask ("<5", "*") when hidden."""
+    return mask if mask is not None else value
 
 
 # -- endpoints --------------------------------------------------------------------------
@@ -253,8 +301,9 @@ def index():
         "name": "社区智慧大脑 API", "version": 1, "read_only": True,
         "dates": "ISO YYYY-MM-DD; start and end are inclusive",
         "percentages": "values of metrics with unit % are fractions: 0.93 means 93 %",
-        "small_cells": f"breakdown cells counting fewer than {SMALL_CELL} people are given as null with masked=true "
-                       f"(\"<{SMALL_CELL}\" in CSV)",
+        "small_cells": f"counts of fewer than {SMALL_CELL} people, and any a reader could work out from a total, "
+                       f"are given as null with masked=true and mask \"<{SMALL_CELL}\" or \"*\" (the mask in CSV), "
+                       "in every value, series point and breakdown row",
         "completeness": "every value, series point and breakdown row carries as_of (the last day of its period its "
                         "data covers), complete (whether the data covers the whole period) and reason (why it is "
                         "null or not complete: " + ", ".join(reach.REASONS) + "); missing is null, never 0",
@@ -374,13 +423,15 @@ def value():
     figure = _call(query.value, info["code"], found["code"], start, end)
     reached = reach.reach(info, found)
     mark = reached.mark(figure, start, end)
+    mask = _area_mask(info, found, _plain(figure), start, end)
     if fmt == "csv":
         return _csv(_filename("value", info, found, start, end),
                     ["metric", "area", "area_name", "start", "end", "unit", "value", *REACH_FIELDS],
-                    [[info["code"], found["code"], found["name"], start, end, info.get("unit"), figure,
+                    [[info["code"], found["code"], found["name"], start, end, info.get("unit"), _shown(figure, mask),
                       *_csv_reach(mark)]])
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
-                  "value": figure, **mark, "data_through": reached.through, "data_version": query.data_version()})
+                  "value": None if mask else figure, "masked": mask is not None, "mask": mask, **mark,
+                  "data_through": reached.through, "data_version": query.data_version()})
 
 
 @blueprint.get("/series")
@@ -397,11 +448,18 @@ def series():
     for i, point in enumerate(points):
         last = firsts[i + 1] - timedelta(days=1) if i + 1 < len(points) else end
         point.update(reached.mark(point["value"], max(firsts[i], start), last, bucket=True))
+    # A flow's points add up to the period's /value; a stock's levels do not add up.
+    masks = _masks(info, {i: p["value"] for i, p in enumerate(points)}, adds_up=info.get("kind") == "flow")
+    for i, point in enumerate(points):
+        point["mask"] = masks.get(i)
+        point["masked"] = point["mask"] is not None
+        if point["masked"]:
+            point["value"] = None
     if fmt == "csv":
         return _csv(_filename("series", info, found, start, end, grain),
                     ["metric", "area", "area_name", "grain", "period", "unit", "value", *REACH_FIELDS],
-                    ([info["code"], found["code"], found["name"], grain, p["period"], info.get("unit"), p["value"],
-                      *_csv_reach(p)] for p in points))
+                    ([info["code"], found["code"], found["name"], grain, p["period"], info.get("unit"),
+                      _shown(p["value"], p["mask"]), *_csv_reach(p)] for p in points))
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
                   "grain": grain, "points": points, "data_through": reached.through,
                   "data_version": query.data_version()})
@@ -417,20 +475,22 @@ def breakdown():
     # A child area's figure reaches as far as its source's data there; a dimension's rows as the area's.
     spans = coverage.Covered(coverage.spans())
     kids = {a["code"]: a for a in areas.children(found["code"])} if by == "children" else {}
+    records = frame.to_dict("records")
+    masks = _masks(info, {i: _plain(r["value"]) for i, r in enumerate(records)})  # they add up to the area's /value
     rows = []
-    for record in frame.to_dict("records"):
+    for i, record in enumerate(records):
         figure = _plain(record["value"])
-        masked = _masked(info, figure)
+        mask = masks.get(i)
         key = _plain(record["key"])
         own = reach.reach(info, kids[key], spans) if key in kids else reached
         rows.append({"key": key, "label": record.get("label"), "label_en": record.get("label_en"),
-                     "value": None if masked else figure, "masked": masked, **own.mark(figure, start, end)})
+                     "value": None if mask else figure, "masked": mask is not None, "mask": mask,
+                     **own.mark(figure, start, end)})
     if fmt == "csv":
-        shown = lambda r: f"<{SMALL_CELL}" if r["masked"] else r["value"]  # noqa: E731
         return _csv(_filename("breakdown", info, found, start, end, by),
                     ["metric", "area", "area_name", "start", "end", "by", "key", "label", "label_en", "unit", "value",
                      *REACH_FIELDS],
                     ([info["code"], found["code"], found["name"], start, end, by, r["key"], r["label"], r["label_en"],
-                      info.get("unit"), shown(r), *_csv_reach(r)] for r in rows))
+                      info.get("unit"), _shown(r["value"], r["mask"]), *_csv_reach(r)] for r in rows))
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
                   "by": by, "rows": rows, "data_through": reached.through, "data_version": query.data_version()})

@@ -17,11 +17,23 @@ from flask import Flask
 from auth.config import AuthConfig, ConfigError, from_env
 from auth.guard import Guard, install
 from auth.ratelimit import LoginLimiter
+from auth.sessions import EndedSessions
 from auth.tokens import TokenStore
 from auth.users import UserStore
 from auth.views import blueprint, current_user
 
-__all__ = ["init_app", "current_user", "ConfigError"]
+__all__ = ["init_app", "current_user", "identified", "ConfigError"]
+
+
+def identified() -> bool:
+    """Whether this request comes from someone the app knows (a signed-in user, a kiosk
+    screen, a trusted proxy's user), or access control is off and everyone may look."""
+    from auth.guard import current_guard
+
+    guard = current_guard()
+    if guard is None:
+        return True
+    return (guard.from_proxy() or guard.from_session()) is not None
 
 
 def init_app(server: Flask, config: AuthConfig | None = None) -> None:
@@ -41,6 +53,7 @@ def init_app(server: Flask, config: AuthConfig | None = None) -> None:
     users, tokens = UserStore(config.users_file), TokenStore(config.tokens_file)
     users.check()  # a broken file stops the start with its name, line and reason
     tokens.list()
-    guard = Guard(config, users, tokens, LoginLimiter(config.login_attempts, config.login_window))
+    guard = Guard(config, users, tokens, LoginLimiter(config.login_attempts, config.login_window),
+                  EndedSessions(config.sessions_file))
     install(server, guard)
     server.register_blueprint(blueprint)

@@ -27,6 +27,7 @@ class AuthConfig:
     secret_key: str = ""
     users_file: Path = Path()
     tokens_file: Path = Path()
+    sessions_file: Path = Path()
     trusted_user_header: str = ""
     trusted_role_header: str = ""
     trusted_proxies: tuple = field(default_factory=tuple)  # ip_network objects
@@ -57,6 +58,12 @@ def tokens_file() -> Path:
     """``CSB_TOKENS_FILE``, or ``kiosk_tokens.json`` in the project's var/ folder."""
     explicit = os.environ.get("CSB_TOKENS_FILE", "").strip()
     return Path(explicit) if explicit else settings.var_dir() / "kiosk_tokens.json"
+
+
+def sessions_file() -> Path:
+    """``CSB_SESSIONS_FILE``, or ``ended_sessions.json`` in the project's var/ folder."""
+    explicit = os.environ.get("CSB_SESSIONS_FILE", "").strip()
+    return Path(explicit) if explicit else settings.var_dir() / "ended_sessions.json"
 
 
 def _networks(raw: str) -> tuple:
@@ -96,6 +103,7 @@ def from_env() -> AuthConfig:
         secret_key=secret,
         users_file=users_file(),
         tokens_file=tokens_file(),
+        sessions_file=sessions_file(),
         trusted_user_header=user_header,
         trusted_role_header=os.environ.get("CSB_TRUSTED_ROLE_HEADER", "").strip(),
         trusted_proxies=proxies,

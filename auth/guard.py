@@ -3,8 +3,8 @@
 Who, in this order: a user named by the reverse proxy's header (only when the request
 comes from one of ``CSB_TRUSTED_PROXIES``), a logged-in user's session, HTTP Basic
 credentials on the JSON API (for scripts), a kiosk screen's session (opened by its token
-on ``/wall``). Sessions are checked against the users and tokens files on every request,
-so removing a user or revoking a token takes effect at once.
+on ``/wall``). Sessions are checked against the users, tokens and ended-sessions files on
+every request, so removing a user, revoking a token or logging out takes effect at once.
 
 Dash's callback POSTs are JSON sent by the page's own script. They ride on the session
 cookie, which is SameSite=Lax (a cross-site POST does not carry it), and any POST whose
@@ -21,10 +21,12 @@ from flask import Flask, current_app, g, jsonify, redirect, request, session
 from auth import policy, roles
 from auth.config import AuthConfig
 from auth.files import StoreError
-from auth.pages import forbidden_page, token_refused_page
+from auth.pages import forbidden_page, repeated_parameter_page, token_refused_page
 from auth.ratelimit import LoginLimiter
+from auth.sessions import EndedSessions
 from auth.tokens import TokenStore
 from auth.users import UserStore
+from data.urlstate import RepeatedParameter, query_params
 
 log = logging.getLogger("csb.auth")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -47,6 +49,7 @@ class Guard:
     users: UserStore
     tokens: TokenStore
     limiter: LoginLimiter
+    sessions: EndedSessions
 
     # --- who is asking --------------------------------------------------------------------
 
@@ -86,9 +89,11 @@ class Guard:
         name = session.get("user")
         if name:
             user = self.users.get(name)
-            if user is not None and session.get("fingerprint") == user.fingerprint:
+            sid = session.get("sid")
+            if (user is not None and session.get("fingerprint") == user.fingerprint
+                    and isinstance(sid, str) and sid and not self.sessions.ended(sid)):
                 return Principal(user.name, user.role, "session")
-            session.clear()  # removed, or the password changed since this session began
+            session.clear()  # removed, the password changed, or logged out since this session began
             return None
         digest = session.get("kiosk")
         if digest:
@@ -105,7 +110,7 @@ class Guard:
         address, name = self.client_address(), credentials.username
         if self.limiter.wait(address, name) > 0:
             return None
-        user = self.users.verify(name, credentials.password or "")
+        user = self.users.verify_often(name, credentials.password or "")
         if user is None:
             self.limiter.failed(address, name)
             return None
@@ -120,18 +125,17 @@ class Guard:
 
     # --- the kiosk URL ----------------------------------------------------------------------
 
-    def open_kiosk(self):
+    def open_kiosk(self, args: dict[str, str]):
         """``/wall?token=...``: remember the screen in the session; keep it to its own area."""
-        kiosk = self.tokens.find(request.args.get("token"))
+        kiosk = self.tokens.find(args.get("token"))
         if kiosk is None:
             session.pop("kiosk", None)
             return None if self.from_proxy() or self.from_session() else token_refused_page()
         if session.get("kiosk") != kiosk.digest and not session.get("user"):
             session["kiosk"] = kiosk.digest
             session.permanent = True
-        if kiosk.area and request.args.get("area") != kiosk.area:
-            args = {**request.args.to_dict(), "area": kiosk.area}
-            return redirect(request.path + "?" + urlencode(args))
+        if kiosk.area and args.get("area") != kiosk.area:
+            return redirect(request.path + "?" + urlencode({**args, "area": kiosk.area}))
         return None
 
     # --- the check --------------------------------------------------------------------------
@@ -156,12 +160,18 @@ class Guard:
     def _check(self):
         if request.method in UNSAFE_METHODS and not self.same_origin():
             return _json(403, "forbidden", "cross-site request refused: the Origin header names another site")
-        need = policy.request_need(request.method, request.path, request.args,
+        try:  # the query string read once, the way the pages read it (urlstate.query_params)
+            args, repeated = query_params(request.query_string.decode("utf-8", "replace")), None
+        except RepeatedParameter as err:
+            args, repeated = {}, err
+        need = policy.request_need(request.method, request.path, args,
                                    lambda: request.get_json(silent=True), declarations)
         if need.role is None:
             return None
-        if need.kiosk and request.method == "GET" and "token" in request.args and policy.page_for(request.path) == "wall":
-            answer = self.open_kiosk()
+        if repeated is not None and need.kind == "page":
+            return repeated_parameter_page(repeated.name)
+        if need.kiosk and request.method == "GET" and "token" in args and policy.page_for(request.path) == "wall":
+            answer = self.open_kiosk(args)
             if answer is not None:
                 return answer
         who = self.identify(need)

@@ -70,6 +70,12 @@ _FORBIDDEN = """
 <p><a href="/">返回总览 · Back to the overview</a> · <a href="/logout">换个账号 · Switch user</a></p>
 """
 
+_REPEATED = """
+<h1>链接无效<small>Link not valid</small></h1>
+<p>{{ zh }}</p>
+<p>{{ en }}</p>
+"""
+
 _TOKEN_REFUSED = """
 <h1>屏幕令牌无效<small>Screen token not valid</small></h1>
 <p>此大屏地址中的令牌无效或已被撤销，请联系管理员生成新的地址。</p>
@@ -98,6 +104,13 @@ def logout_page(csrf: str, name: str):
 
 def forbidden_page(who, needed: str | None):
     return _page("无权访问 No access", _FORBIDDEN, 403, name=who.name, role=who.role, needed=needed)
+
+
+def repeated_parameter_page(name: str):
+    from data.text import pair
+
+    zh, en = pair("link.repeated")
+    return _page("链接无效 Link not valid", _REPEATED, 400, zh=zh.format(name=name), en=en.format(name=name))
 
 
 def token_refused_page():

@@ -19,9 +19,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import parse_qs
 
 from auth.roles import ROLES
+from data.urlstate import RepeatedParameter, query_params
 
 OPEN_PATHS = {"/healthz", "/login", "/logout", "/_favicon.ico"}
 OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/")  # code and styles, never figures
@@ -194,8 +194,17 @@ def callback_need(body, declared=None) -> Need:
         page = page_for(pathname) if isinstance(pathname, str) else None
         owners.add(page or "shell")  # no page: Dash's "page not found", no figures
         if page == "wall":
-            search = values.get(("_pages_location", "search")) or ""
-            area = parse_qs(str(search).lstrip("?")).get("area", [None])[-1]
+            # Every search the request carries (the router's input, and the page's own
+            # copy dashboard.py adds as a state) must be one and the same; the page is drawn
+            # from it, read the way the check reads it (urlstate.query_params).
+            searches = {str(item.get("value") or "") for item in list(body.get("inputs") or []) + list(body.get("state") or [])
+                        if isinstance(item, dict) and item.get("id") == "_pages_location" and item.get("property") == "search"}
+            if len(searches) != 1:
+                return Need("admin", "json", reason="a page request whose search strings differ")
+            try:
+                area = query_params(searches.pop()).get("area")
+            except RepeatedParameter:
+                return Need("admin", "json", reason="a link that names a parameter twice")
             return _with_owners(owners, areas=(area,))
     if owners == {"wall"}:
         from layouts.ids import Wall
@@ -211,8 +220,8 @@ def _with_owners(owners: set, areas: tuple = ()) -> Need:
     return Need(role, "json", kiosk=owners == {"wall"}, areas=areas, reason="callback of " + ", ".join(sorted(owners)))
 
 
-def request_need(method: str, path: str, args, body_reader, declarations) -> Need:
-    """What an HTTP request needs.
+def request_need(method: str, path: str, args: dict[str, str], body_reader, declarations) -> Need:
+    """What an HTTP request needs; ``args`` is the query string as ``urlstate.query_params`` reads it.
 
     ``body_reader()`` gives the JSON body and ``declarations(output_key)`` a callback's
     declaration; both are asked only for callback requests.

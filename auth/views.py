@@ -7,8 +7,9 @@ import math
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, request, session
+from flask import Blueprint, current_app, g, redirect, request, session
 
+from auth import sessions
 from auth.guard import current_guard
 from auth.pages import login_page, logout_page
 
@@ -65,6 +66,7 @@ def login():
     session.clear()
     session["user"] = user.name
     session["fingerprint"] = user.fingerprint
+    session["sid"] = sessions.new_id()  # what logging out ends, server-side
     session.permanent = True
     log.info("%s logged in from %s", user.name, address)
     return redirect(next_url)
@@ -77,6 +79,11 @@ def logout():
         return logout_page(csrf_token(), name)
     if not csrf_ok():
         return logout_page(csrf_token(), session.get("user") or "")
+    guard = current_guard()
+    sid = session.get("sid")
+    if guard is not None and isinstance(sid, str) and sid:
+        # A copy of this cookie (another tab, a stolen one) must not outlive the logout.
+        guard.sessions.end(sid, current_app.permanent_session_lifetime)
     session.clear()
     return redirect("/login")
 

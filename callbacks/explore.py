@@ -584,7 +584,7 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
     fig = go.Figure()
     groups: dict[str, list[tuple[dict, str]]] = {}
     for row, label in zip(rows, partial or [""] * len(rows)):
-        groups.setdefault(row.get("label") or "", []).append((row, label))
+        groups.setdefault(present.plot_text(row.get("label") or ""), []).append((row, label))
     for i, (name, pairs) in enumerate(groups.items()):
         color = PALETTE[i % len(PALETTE)]
         items = [r for r, _ in pairs]
@@ -681,7 +681,7 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
     if state.chart == "bars":
         ordered = list(reversed(rows))  # largest at the top of a horizontal bar chart
         fig = go.Figure(go.Bar(
-            y=[r["label"] for r in ordered], x=[plotted(r["value"]) for r in ordered], orientation="h",
+            y=[present.plot_text(r["label"]) for r in ordered], x=[plotted(r["value"]) for r in ordered], orientation="h",
             marker=dict(color="#c8161d"), customdata=[r["code"] for r in ordered],
             text=[bar_label(r["value"], info) for r in ordered], textposition="outside",
             hovertext=[hover_text(r["value"], info, lang) for r in ordered],
@@ -690,7 +690,8 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
         undrawn = [r for r in ordered if plotted(r["value"]) is None]
         if undrawn:  # no bar for a hidden or missing figure, but its "<5", "*" or "—" is written
             fig.add_trace(go.Scatter(
-                x=[0] * len(undrawn), y=[r["label"] for r in undrawn], mode="text", textposition="middle right",
+                x=[0] * len(undrawn), y=[present.plot_text(r["label"]) for r in undrawn], mode="text",
+                textposition="middle right",
                 text=[bar_label(r["value"], info) for r in undrawn], textfont=dict(color="#5f6b7a"),
                 hovertext=[hover_text(r["value"], info, lang) for r in undrawn], customdata=[r["code"] for r in undrawn],
                 hovertemplate="%{y}: %{hovertext}<extra></extra>", showlegend=False, cliponaxis=False,
@@ -712,9 +713,10 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
                 items = [r for r, _ in by_key[key]]
                 labels = [p for _, p in by_key[key]]
                 hover = [hover_text(r["value"], info, lang) + (f" · {p}" if p else "") for r, p in by_key[key]]
+                label = present.plot_text(items[0]["label"])
                 trace = dict(x=[r["period"] for r in items], y=[plotted(r["value"]) for r in items],
-                             name=items[0]["label"], customdata=[key] * len(items), text=hover,
-                             hovertemplate=f"{items[0]['label']}<br>%{{x}}: %{{text}}<extra></extra>")
+                             name=label, customdata=[key] * len(items), text=hover,
+                             hovertemplate=f"{label}<br>%{{x}}: %{{text}}<extra></extra>")
                 color = PALETTE[i % len(PALETTE)]
                 if ratio:  # shares do not stack: one line per key instead
                     fig.add_trace(go.Scatter(mode="lines+markers", line=dict(color=color),
@@ -729,7 +731,7 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
         else:
             cols = 3 if len(keys) > 4 else 2 if len(keys) > 1 else 1
             nrows = math.ceil(len(keys) / cols)
-            titles = [by_key[k][0][0]["label"] for k in keys]
+            titles = [present.plot_text(by_key[k][0][0]["label"]) for k in keys]
             fig = make_subplots(rows=nrows, cols=cols, shared_xaxes=True, shared_yaxes=True, subplot_titles=titles,
                                 vertical_spacing=0.12 if nrows > 1 else 0.2, horizontal_spacing=0.04)
             for i, key in enumerate(keys):
@@ -737,12 +739,12 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
                 labels = [p for _, p in by_key[key]]
                 fig.add_trace(go.Scatter(
                     x=[r["period"] for r in items], y=[plotted(r["value"]) for r in items], mode="lines+markers",
-                    name=items[0]["label"], line=dict(color=PALETTE[0], width=2),
+                    name=titles[i], line=dict(color=PALETTE[0], width=2),
                     marker=dict(size=[7 if p else 4 for p in labels],
                                 symbol=["circle-open" if p else "circle" for p in labels]),
                     customdata=[key] * len(items),
                     text=[hover_text(r["value"], info, lang) + (f" · {p}" if p else "") for r, p in by_key[key]],
-                    hovertemplate=f"{items[0]['label']}<br>%{{x}}: %{{text}}<extra></extra>",
+                    hovertemplate=f"{titles[i]}<br>%{{x}}: %{{text}}<extra></extra>",
                 ), row=i // cols + 1, col=i % cols + 1)
             fig = _layout(fig, height=max(300, 170 * nrows + 40), info=info, legend=False)
             fig.update_annotations(font=dict(size=12))
@@ -839,7 +841,7 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
         number = plotted(row["value"]) if row else None
         color = NO_DATA_FILL if number is None else sample_colorscale(MAP_SCALE, [(number - low) / span])[0]
         place = names_en.get(outline["code"], {})
-        name = (place.get("name_en") if lang == "en" else place.get("name")) or outline["name"]
+        name = present.plot_text((place.get("name_en") if lang == "en" else place.get("name")) or outline["name"])
         shown = hover_text(row["value"], info, lang) if row else text.t("explore.no_data", lang)
         selected = outline["code"] == current_district
         fig.add_trace(go.Scatter(

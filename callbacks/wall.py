@@ -482,7 +482,7 @@ def patch_hbar(data: dict, lang: str) -> Patch:
     rows = data["rows"]
     p["layout"]["annotations"][0]["text"] = data["empty"]
     values = [r["value"] for r in rows]
-    p["data"][0]["y"] = [r["label"] for r in rows]
+    p["data"][0]["y"] = [present.plot_text(r["label"]) for r in rows]
     p["data"][0]["x"] = values
     p["data"][0]["text"] = [number(v, lang=lang)["text"] for v in values]
     p["layout"]["xaxis"]["range"] = [0, (max(values) if values else 1) * 1.28]
@@ -496,7 +496,7 @@ def patch_donut(data: dict, lang: str) -> Patch:
     p["layout"]["annotations"][0]["text"] = data["empty"]
     total = sum(r["value"] for r in rows) or 1
     # Percentages go into the legend: slice labels would shrink below legible size.
-    p["data"][0]["labels"] = [f"{r['label']}  {r['value'] / total:.0%}" for r in rows]
+    p["data"][0]["labels"] = [f"{present.plot_text(r['label'])}  {r['value'] / total:.0%}" for r in rows]
     p["data"][0]["values"] = [r["value"] for r in rows]
     p["layout"]["showlegend"] = bool(rows)
     _empty(p, not rows)
@@ -541,7 +541,7 @@ def patch_hotline(data: dict, lang: str) -> Patch:
         points = data[key]
         values = [pt["value"] for pt in points]
         p["data"][index]["x"] = months
-        p["data"][index]["name"] = data["names"][index]
+        p["data"][index]["name"] = present.plot_text(data["names"][index])
         if index == 0:
             p["data"][index]["y"] = values
             continue

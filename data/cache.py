@@ -10,6 +10,10 @@ Backends, from ``CSB_CACHE``: ``simple`` (per process, the embedded default),
 ``filesystem`` (several workers on one host, ``CSB_CACHE_DIR``), ``redis`` (several hosts,
 ``REDIS_URL``), ``null`` (off). If the backend fails (Redis down), queries go straight to
 the warehouse and the log says so once; when it answers again, the log says that too.
+
+Values are stored as data (``data.codec``: JSON with tagged dates, tuples and frames),
+never pickled: whoever can write to the Redis or the cache folder can plant a value, and
+a planted value is refused (a miss, logged), not run.
 """
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ import functools
 import hashlib
 import logging
 import os
-import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +30,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from data import db, settings
+from data import codec, db, settings
 from data import version as data_versions
 
 log = logging.getLogger("csb.cache")
@@ -42,6 +45,36 @@ _state: dict = {"backend": None, "local": None, "version": None, "down": False, 
 RETRY_SECONDS = 10.0  # while the backend is down, try it again this often, not on every call
 
 
+class _Encoded(bytes):
+    """A value ``cached`` has already encoded, handed to the backend as it is."""
+
+
+class DataSerializer:
+    """cachelib's serializer interface (Redis, files, in-process) over ``data.codec``.
+
+    ``loads`` refuses anything ``codec`` did not write: a crafted entry is a miss,
+    logged, and the next answer overwrites it.
+    """
+
+    def dumps(self, value, protocol: int | None = None) -> bytes:
+        return bytes(value) if isinstance(value, _Encoded) else codec.encode(value)
+
+    def loads(self, blob):
+        if blob is None:
+            return None
+        try:
+            return codec.decode(blob)
+        except codec.Refused as err:
+            log.warning("cache: refused a stored value that is not ours (%s); reading the warehouse", err)
+            return None
+
+    def dump(self, value, f, protocol: int | None = None) -> None:
+        f.write(self.dumps(value))
+
+    def load(self, f):
+        return self.loads(f.read())
+
+
 class _Local:
     """This process's most recently used answers, in front of a shared backend (Redis, files).
 
@@ -49,7 +82,7 @@ class _Local:
     in a row, each waiting for the GIL again in a busy worker. Keys carry the data
     version, so an entry can never be stale, only old: the least recently used go first,
     beyond ``CSB_LOCAL_CACHE_ITEMS`` entries or ``CSB_LOCAL_CACHE_MB``. Answers are kept
-    pickled and unpickled on each hit: every caller gets its own copy, as from Redis.
+    encoded and decoded on each hit: every caller gets its own copy, as from Redis.
     """
 
     def __init__(self, items: int, budget: int):
@@ -64,10 +97,9 @@ class _Local:
             if blob is None:
                 return None
             self.entries.move_to_end(key)
-        return pickle.loads(blob)
+        return codec.decode(blob)
 
-    def put(self, key: str, value) -> None:
-        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    def put(self, key: str, blob: bytes) -> None:
         if len(blob) > self.budget // 16:
             return  # one answer must not push out everything else
         with self.lock:
@@ -118,7 +150,9 @@ def init_app(server, reader: data_versions.Reader | None = None) -> None:
     cache.init_app(server, config=config_from_env())
     reader = reader or server.extensions.get(data_versions.EXTENSION) or data_versions.Reader()
     server.extensions[data_versions.EXTENSION] = reader
-    _state["backend"] = server.extensions["cache"][cache]
+    backend = _state["backend"] = server.extensions["cache"][cache]
+    if hasattr(backend, "serializer"):  # cachelib's backends; flask-caching's NullCache has none
+        backend.serializer = DataSerializer()
     _state["local"] = _local_from_env(os.environ.get("CSB_CACHE", "simple").strip().lower())
     _state["version"] = reader
     _state["down"] = False
@@ -184,7 +218,10 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
         if _state["down"] and time.monotonic() < _state["retry_at"]:
             return fn(*args, **kwargs)
         url = settings.database_url()
-        raw = pickle.dumps((fn.__module__, fn.__qualname__, url, args, sorted(kwargs.items())), protocol=4)
+        try:
+            raw = codec.key_bytes((fn.__module__, fn.__qualname__, url, args, sorted(kwargs.items())))
+        except (codec.Unsupported, ValueError):
+            return fn(*args, **kwargs)  # arguments the key cannot name (nested too deep): not cached
         key = f"{data_version(url)}:{fn.__name__}:{hashlib.sha1(raw).hexdigest()}"
         local = _state.get("local")
         if local is not None:
@@ -199,15 +236,20 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         if hit is not None:
             if local is not None:
-                local.put(key, hit)
+                local.put(key, codec.encode(hit))
             return hit
         result = fn(*args, **kwargs)
         try:
-            backend.set(key, result)
+            blob = _Encoded(codec.encode(result))
+        except codec.Unsupported as err:
+            log.warning("cache: %s's answer is not stored: %s", fn.__qualname__, err)
+            return result
+        try:
+            backend.set(key, blob)
         except Exception as err:  # noqa: BLE001
             _backend_failed(err)
         if local is not None and result is not None:
-            local.put(key, result)
+            local.put(key, blob)
         return result
 
     return wrapper
@@ -223,7 +265,7 @@ def per_version(fn: Lookup) -> Lookup:
     """Keep ``fn``'s answers in this process for the current data version.
 
     For the catalogue look-ups a screen makes by the hundred (is this metric a
-    percentage?): a dict read instead of a cache round trip (and an unpickling) each.
+    percentage?): a dict read instead of a cache round trip (and a decoding) each.
     Like ``cached``, only while the app has a cache, and never for calls with their own
     engine.
     """

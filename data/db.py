@@ -2,23 +2,32 @@
 
 gunicorn forks workers after importing the app; a connection pool must never cross a
 fork, so the engine is keyed by process id and made lazily in the process that uses it.
+
+A SQLite warehouse file is opened, never created, by a connection (``mode=rw``): the app
+serving a warehouse whose file was deleted gets "unable to open database file" (503),
+not a new empty warehouse, and each connection checks on checkout that the file is still
+the one it opened, so a file put back (or replaced by a restore) is used at once. Only a
+process that builds warehouses (the ETL, scripts, tests) creates a missing file, when
+its engine is made; the app marks its URL with ``serve_existing``.
 """
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, exc, inspect, make_url
 
 from data import settings
 
 _engines: dict[tuple[int, str], Engine] = {}
 _ready: set[str] = set()  # database URLs whose schema is known to be current
 _lock = threading.Lock()
+_served: set[str] = set()  # URLs whose SQLite file this process must never create (the app's)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -48,12 +57,67 @@ def driver_connection(conn: Connection) -> Any:
     return driver
 
 
+class WarehouseMissing(RuntimeError):
+    """The SQLite warehouse file the app serves is not there (deleted, moved, not built yet)."""
+
+
+def serve_existing(url: str) -> None:
+    """This process serves ``url``: never create its SQLite file (the app; see the module doc)."""
+    _served.add(url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ``url``; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    name = parsed.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _sqlite_engine(url: str, path: Path) -> Engine:
+    if not path.exists():
+        if url in _served:
+            raise WarehouseMissing(f"the SQLite warehouse {path} does not exist; build it with python -m etl run")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()  # a new, empty warehouse: the schema follows in get_engine
+    uri = path.resolve().as_uri() + "?mode=rw"  # open, never create
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
+
+    engine = create_engine(url, creator=connect)
+    event.listen(engine, "connect", _sqlite_pragmas)
+
+    @event.listens_for(engine, "connect")
+    def _remember_file(_dbapi_conn, record) -> None:
+        record.info["file"] = _identity(path)
+
+    @event.listens_for(engine, "checkout")
+    def _same_file(_dbapi_conn, record, _proxy) -> None:
+        if _identity(path) != record.info.get("file"):
+            # Deleted or replaced under us: this connection reads a file nobody else sees.
+            raise exc.DisconnectionError(f"the SQLite warehouse {path} was replaced or removed")
+
+    return engine
+
+
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` with the settings this project relies on."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None:
+        return _sqlite_engine(url, path)
+    if url.startswith("sqlite"):  # in memory
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -216,3 +216,16 @@ def wall_settings(lang: str | None) -> str:
         "words": {key: text.t(f"js.{key}", lang) for key in text.group("js")},
     }
     return json.dumps(settings, ensure_ascii=False, separators=(",", ":"))
+
+
+def plot_text(label: object) -> str:
+    """A label from source data as Plotly shows text: literally.
+
+    Plotly writes tick labels, legends, hover boxes and annotations as a little HTML (``<a
+    href>``, ``<b>``, ``<br>``, entities), so a hotline category ``<a href=...>`` would
+    become a live link. Escaped here (``&``, ``<``, ``>``, and ``%`` so a label placed in a
+    hover template is not read as ``%{...}``), it reads exactly as the source wrote it.
+    Every chart builder passes source-data labels (areas, categories, names) through this.
+    """
+    return (str(label).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("%", "&#37;"))

@@ -28,6 +28,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "word.area": ("地区", "Area"),
     "word.period": ("时段", "Period"),
     "word.ignored_parameters": ("链接中有无法识别的参数：", "Some link parameters were ignored: "),
+    "link.repeated": ("链接中的参数“{name}”出现了不止一次，无法确定要显示什么。请使用只含一次该参数的链接。",
+                      "The link gives '{name}' more than once, so what to show is unclear. Use a link that gives it once."),
     "word.colon": ("：", ": "),
     "word.list_separator": ("、", ", "),
     "word.unknown_area": ("地区 {area} 不在地区登记表中。", "Area {area} is not in the area register."),

@@ -108,14 +108,50 @@ class _Reader:
         return name, start, end
 
 
-def _params(query: str | Mapping | None) -> dict[str, str]:
-    """``?a=1&b=2``, ``a=1&b=2`` or a mapping (Dash's layout keyword arguments) as a dict."""
-    if query is None:
+class RepeatedParameter(ValueError):
+    """A query string that names a parameter twice (``?area=A&area=B``): it has no one meaning."""
+
+    def __init__(self, name: str):
+        super().__init__(f"'{name}' is given more than once in the link; give it once")
+        self.name = name
+
+
+def query_params(search: str | None) -> dict[str, str]:
+    """The one reading of a URL's query string, for the access check and the pages alike.
+
+    ``?a=1&b=2`` or ``a=1&b=2`` (a hand-made request may leave out the ``?``) as a dict of
+    strings; a key given twice raises ``RepeatedParameter``. ``auth/policy.py`` decides who
+    may see a page from this dict and the page is drawn from the same dict, so a link can
+    never mean one area to the check and another to the page.
+    """
+    if not search:
         return {}
+    text = search[1:] if search.startswith("?") else search
+    found: dict[str, str] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name in found:
+            raise RepeatedParameter(name)
+        found[name] = value
+    return found
+
+
+def _reader(query: str | Mapping | None) -> _Reader:
+    """``?a=1&b=2``, ``a=1&b=2`` or a mapping (the callbacks' control values) to read;
+    blank values are left out, and a key given twice too (it has no one meaning: a problem)."""
+    if query is None:
+        return _Reader({})
     if isinstance(query, Mapping):
-        return {str(k): v if isinstance(v, str) else ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
-                for k, v in query.items() if v is not None}
-    return dict(parse_qsl(query.lstrip("?"), keep_blank_values=False))
+        return _Reader({str(k): v if isinstance(v, str) else ",".join(map(str, v)) if isinstance(v, (list, tuple))
+                        else str(v) for k, v in query.items() if v is not None})
+    try:
+        return _Reader({k: v for k, v in query_params(query).items() if v.strip()})
+    except RepeatedParameter:
+        pairs = parse_qsl(query[1:] if query.startswith("?") else query, keep_blank_values=True)
+        names = [n for n, _ in pairs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        read = _Reader({k: v for k, v in pairs if k not in twice and v.strip()})
+        read.problems.extend(f"{name}: given more than once; using the default" for name in twice)
+        return read
 
 
 def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence[str]]) -> tuple[ExploreState, list[str]]:
@@ -124,7 +160,7 @@ def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence
     ``dimensions`` maps every known metric code to its breakdown dimensions (from the
     catalogue), which is how a metric and a breakdown are validated.
     """
-    read = _Reader(_params(query))
+    read = _reader(query)
     default = ExploreState()
     metric = read.text("metric") or default.metric
     if metric not in dimensions:
@@ -155,7 +191,7 @@ def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence
 
 def parse_overview(query: str | Mapping | None) -> tuple[OverviewState, list[str]]:
     """The overview's area and period from a query string, and the problems met."""
-    read = _Reader(_params(query))
+    read = _reader(query)
     default = OverviewState()
     area = read.area("area", default.area)
     period, start, end = read.period(OVERVIEW_PERIODS, default.period)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data import areas, content, coverage, query
+from data import areas, codec, content, coverage, query
 from data.cache import cached
 from data.periods import month_end, month_start
 
@@ -111,6 +111,9 @@ class AsOf:
     or None where its source never delivered} (``coverage.as_of``)."""
 
     metrics: tuple[str, ...]
+
+
+codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, AsOf)  # the answer is keyed by them
 
 
 def metrics_of(need) -> tuple[str, ...]:

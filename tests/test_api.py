@@ -301,12 +301,59 @@ def test_breakdown_shows_small_counts_of_people_as_masked_never_exactly(sqlite_c
     status, body = ask(sqlite_client, "/api/v1/breakdown", **query)
     assert status == 200, body
     elderly = next(r for r in body["rows"] if r["key"] == "60+")
-    assert elderly["masked"] is True and elderly["value"] is None
-    assert all(not r["masked"] and r["value"] >= 5 for r in body["rows"] if r["key"] != "60+")
+    assert elderly["masked"] is True and elderly["value"] is None and elderly["mask"] == "<5"
+    # The rows add up to the community's /value: one more row is hidden, so 60+ cannot be worked out.
+    others = [r for r in body["rows"] if r["key"] != "60+"]
+    hidden = [r for r in others if r["masked"]]
+    assert len(hidden) == 1 and hidden[0]["mask"] == "*" and hidden[0]["value"] is None
+    assert all(r["value"] >= 5 for r in others if not r["masked"])
 
     response = sqlite_client.get("/api/v1/breakdown", query_string={**query, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert next(r for r in rows if r["key"] == "60+")["value"] == "<5"
+    assert [r["value"] for r in rows].count("*") == 1
+
+
+SUNDAY = "2025-01-05"  # no activities in the built warehouse: this test adds two
+
+
+def test_a_masked_count_is_masked_in_every_answer_and_cannot_be_worked_out(sqlite_client, sqlite_url):
+    """Issue 19, finding 5: /breakdown hid a community's 3 while /value gave it, and one hidden row
+    was undone by subtraction (86 - 84 = 2)."""
+    engine = db.get_engine(sqlite_url)
+    with engine.begin() as conn:
+        run = conn.execute(text("SELECT MAX(id) FROM etl_run WHERE status = 'success'")).scalar()
+        for community, figure in (("510104011001", 3.0), ("510104011002", 40.0)):
+            conn.execute(insert(schema.fact).values(period=date(2025, 1, 5), area_code=community,
+                                                    metric_code="activity_participants", dimension="", member="",
+                                                    value=figure, run_id=run))
+    day = dict(metric="activity_participants", start=SUNDAY, end=SUNDAY)
+    status, street = ask(sqlite_client, "/api/v1/value", area=SHAHE, **day)
+    assert status == 200 and street["value"] == 43 and street["masked"] is False
+
+    _, kids = ask(sqlite_client, "/api/v1/breakdown", area=SHAHE, by="children", **day)
+    shown = {r["key"]: (r["value"], r["mask"]) for r in kids["rows"]}
+    assert shown["510104011001"] == (None, "<5")
+    assert shown["510104011002"] == (None, "*"), "43 - 40 would give the 3 away"
+
+    for community, mask in (("510104011001", "<5"), ("510104011002", "*")):
+        _, one = ask(sqlite_client, "/api/v1/value", area=community, **day)
+        assert (one["value"], one["masked"], one["mask"]) == (None, True, mask), community
+        response = sqlite_client.get("/api/v1/value", query_string={**day, "area": community, "format": "csv"})
+        assert next(csv.DictReader(io.StringIO(response.get_data(as_text=True))))["value"] == mask
+
+    # The community's days in January add up to its January /value: a hidden day needs a second one.
+    _, series = ask(sqlite_client, "/api/v1/series", metric="activity_participants", area="510104011001",
+                    start="2025-01-01", end="2025-01-31", grain="day")
+    marks = {p["period"]: p["mask"] for p in series["points"]}
+    assert marks[SUNDAY] == "<5"
+    assert list(marks.values()).count("*") >= 1
+    assert all(p["value"] is None for p in series["points"] if p["masked"])
+
+    # Figures that count no people are never masked.
+    _, hotline = ask(sqlite_client, "/api/v1/breakdown", metric="hotline_received", area="510104011001001",
+                     start="2025-01-01", end="2025-01-01", by="category")
+    assert not any(r["masked"] for r in hotline["rows"])
 
 
 def test_metric_catalogue_lists_every_metric_with_unit_kind_and_breakdowns(sqlite_client):
@@ -363,7 +410,8 @@ def test_figures_of_a_warehouse_without_recorded_coverage_say_their_reach_is_unk
 def test_version_is_the_latest_successful_load(sqlite_client):
     status, body = ask(sqlite_client, "/api/v1/version")
     assert status == 200
-    assert body == {"data_version": 3, "last_loaded_at": "2025-03-01T08:03:30"}
+    assert body == {"data_version": 3, "last_loaded_at": "2025-03-01T08:03:30+08:00"}, "Chengdu's time, with its offset"
+    assert datetime.fromisoformat(body["last_loaded_at"]).utcoffset() == timedelta(hours=8)
 
 
 def test_a_client_that_has_the_answer_is_told_it_is_unchanged(sqlite_client):
@@ -468,6 +516,7 @@ def test_unknown_endpoints_and_writes_answer_in_json(sqlite_client):
     assert status == 404 and body["error"] == "not_found" and "/api/v1/" in body["message"]
     response = sqlite_client.post("/api/v1/value", query_string=GOOD)
     assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_a_warehouse_that_does_not_answer_gets_a_503_with_the_reason(monkeypatch):
@@ -493,3 +542,21 @@ def test_the_dashboard_serves_the_api(sqlite_client, sqlite_url):
     assert status_body["data_version"] == 3
     # Dash's own pages are untouched by the API's JSON error pages.
     assert server.test_client().get("/explore").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/value", "/api/v1/series", "/api/v1/breakdown"])
+@pytest.mark.parametrize("start, end", [("9999-12-31", "9999-12-31"), ("9990-01-01", "9999-12-31"),
+                                        ("0001-01-01", "0001-01-01"), ("9999-12-25", "9999-12-31"),
+                                        ("2999-12-31", "2999-12-31"), ("2990-01-02", "2999-12-31"),
+                                        ("1900-01-01", "1900-01-07")])
+def test_dates_at_the_calendar_s_ends_get_an_answer_or_a_400_never_a_500(sqlite_client, path, start, end):
+    response = sqlite_client.get(path, query_string={**GOOD, "start": start, "end": end, "grain": "week"}
+                                 if path.endswith("series") else {**GOOD, "start": start, "end": end})
+    assert response.status_code in (200, 400), response.data[:300]
+    body = response.get_json()
+    assert body is not None, "JSON, not an HTML error page"
+    if response.status_code == 400:
+        assert body["error"] == "bad_parameter" and body["parameter"] in ("start", "end")
+    else:
+        marks = [body, *body.get("points", []), *body.get("rows", [])]
+        assert not any(m.get("complete") for m in marks), "no data reaches there: nothing is complete"

@@ -24,13 +24,65 @@ def test_healthz_answers_with_the_build_and_data_version(sample_warehouse_url, m
     assert body["status"] == "ok" and body["data_version"] > 0 and body["build"]
 
 
-def test_healthz_is_503_when_the_warehouse_cannot_be_reached(monkeypatch):
+def test_healthz_is_503_when_the_warehouse_cannot_be_reached_and_keeps_the_reason_for_the_log(monkeypatch, caplog):
     from data import db
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/none")
     db.dispose_engines()
     answer = dashboard.create_app().server.test_client().get("/healthz")
-    assert answer.status_code == 503 and answer.get_json()["status"] == "unavailable"
+    assert answer.status_code == 503 and answer.get_json() == {"status": "unavailable"}
+    assert "127.0.0.1" not in answer.get_data(as_text=True), "the database's address is for the log only"
+    assert any("healthz" in r.getMessage() and "127.0.0.1" in r.getMessage() for r in caplog.records)
+    db.dispose_engines()
+
+
+def _warehouse_copy(sample_warehouse_url: str, target) -> str:
+    import sqlite3
+
+    with sqlite3.connect(sample_warehouse_url.split("///", 1)[1]) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return f"sqlite:///{target}"
+
+
+def test_a_deleted_sqlite_warehouse_is_a_503_never_a_new_empty_one_and_it_recovers(sample_warehouse_url, tmp_path,
+                                                                                    monkeypatch, caplog):
+    from data import db
+
+    live = tmp_path / "warehouse.db"
+    monkeypatch.setenv("DATABASE_URL", _warehouse_copy(sample_warehouse_url, live))
+    db.dispose_engines()
+    client = dashboard.create_app().server.test_client()
+    assert client.get("/healthz").status_code == 200
+    aside = tmp_path / "aside.db"
+    live.rename(aside)  # an operator moves it away while serving
+    for _ in range(3):
+        answer = client.get("/healthz")
+        assert answer.status_code == 503 and answer.get_json() == {"status": "unavailable"}
+    assert not live.exists(), "the app made a new, empty warehouse"
+    assert any("unable to open database file" in r.getMessage() for r in caplog.records)
+    aside.rename(live)  # put back: served again, no restart
+    assert client.get("/healthz").status_code == 200
+    # Replaced by a restore (another file at the same path): the restored one is read.
+    _warehouse_copy(sample_warehouse_url, tmp_path / "restored.db")
+    (tmp_path / "restored.db").replace(live)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/version").get_json()["data_version"] > 0
+    db.dispose_engines()
+
+
+def test_an_app_started_without_its_sqlite_warehouse_does_not_create_one(tmp_path, monkeypatch, sample_warehouse_url):
+    from data import db
+
+    missing = tmp_path / "not-built-yet.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    db.dispose_engines()
+    client = dashboard.create_app().server.test_client()
+    assert client.get("/healthz").status_code == 503
+    answer = client.get("/api/v1/version")
+    assert answer.status_code == 503 and answer.get_json()["error"] == "unavailable"
+    assert not missing.exists()
+    _warehouse_copy(sample_warehouse_url, missing)  # the first load arrives
+    assert client.get("/healthz").status_code == 200
     db.dispose_engines()
 
 

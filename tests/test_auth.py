@@ -60,6 +60,7 @@ def files(tmp_path, monkeypatch, three_users):
     (tmp_path / "users.json").write_text(three_users, encoding="utf-8")
     monkeypatch.setenv("CSB_USERS_FILE", str(tmp_path / "users.json"))
     monkeypatch.setenv("CSB_TOKENS_FILE", str(tmp_path / "kiosk_tokens.json"))
+    monkeypatch.setenv("CSB_SESSIONS_FILE", str(tmp_path / "ended_sessions.json"))
     return UserStore(tmp_path / "users.json"), TokenStore(tmp_path / "kiosk_tokens.json")
 
 
@@ -172,6 +173,8 @@ def page_router(path: str, search: str = "") -> dict:
         "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
         "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
                    {"id": "_pages_location", "property": "search", "value": search}],
+        # the page's own copy of the search (dashboard.RAW_SEARCH), read as the check reads it
+        "state": [{"id": "_pages_location", "property": "search", "value": search}],
         "changedPropIds": ["_pages_location.pathname"],
     }
 
@@ -268,7 +271,7 @@ def test_an_anonymous_caller_gets_no_figures_from_the_api_or_dash(app):
 
 def test_health_assets_and_the_login_page_stay_open(app):
     client = client_of(app)
-    assert client.get(BASE + "/healthz").get_json()["status"] == "ok"  # the wall polls it; it holds no figures
+    assert client.get(BASE + "/healthz").get_json() == {"status": "ok"}  # anonymous: up or down, nothing else
     assert client.get(BASE + "/assets/wall.css").status_code == 200
     assert client.get(BASE + "/login").status_code == 200
 
@@ -375,6 +378,35 @@ def test_logging_out_ends_the_session(app):
     assert run(client, explore_trend()).status_code == 401
 
 
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("csb_session", domain="dashboard.test")
+    assert cookie is not None
+    return cookie.value
+
+
+def _with_cookie(server, value: str):
+    other = client_of(server)
+    other.set_cookie("csb_session", value, domain="dashboard.test", secure=True)
+    return other
+
+
+def test_a_cookie_copied_before_logout_opens_nothing_after_it(app):
+    client = as_user(app, "analyst")
+    copied = _session_cookie(client)
+    other_device = as_user(app, "analyst")  # the same user signed in elsewhere
+    assert _with_cookie(app, copied).get(BASE + "/explore").status_code == 200, "the copy works while signed in"
+    page = client.get(BASE + "/logout").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(BASE + "/logout", data={"csrf_token": csrf}).status_code == 302
+    thief = _with_cookie(app, copied)
+    assert thief.get(BASE + "/").status_code == 302 and thief.get(BASE + "/explore").status_code == 302
+    assert run(_with_cookie(app, copied), explore_trend()).status_code == 401
+    assert _with_cookie(app, copied).get(BASE + "/api/v1/metrics").status_code == 401
+    assert other_device.get(BASE + "/explore").status_code == 200, "only the session that logged out ends"
+    # Another worker (a new app on the same files) knows it too.
+    assert _with_cookie(build_app().server, copied).get(BASE + "/explore").status_code == 302
+
+
 def test_removing_a_user_or_changing_their_password_ends_their_open_sessions(app, auth_on):
     users, _tokens = auth_on
     removed, changed = as_user(app, "analyst"), as_user(app, "admin")
@@ -398,6 +430,27 @@ def test_scripts_may_use_the_api_with_basic_credentials(app):
     assert client.get(BASE + "/api/v1/metrics", auth=("viewer", PASSWORD)).status_code == 403
     assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "wrong")).status_code == 401
     assert client.get(BASE + "/explore", auth=("analyst", PASSWORD)).status_code == 302  # pages need a login
+
+
+def test_basic_credentials_are_not_hashed_again_on_every_call_yet_a_change_counts_at_once(app, auth_on, monkeypatch):
+    import auth.users
+
+    users, _tokens = auth_on
+    hashed = []
+    real = auth.users.check_password_hash
+    monkeypatch.setattr(auth.users, "check_password_hash", lambda *a: hashed.append(1) or real(*a))
+    client = client_of(app)
+    for _ in range(5):
+        assert client.get(BASE + "/api/v1/metrics", auth=("analyst", PASSWORD)).status_code == 200
+    assert len(hashed) == 1, "one scrypt for five calls"
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "wrong password")).status_code == 401
+    users.add("analyst", "a brand new password", "analyst")
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", PASSWORD)).status_code == 401, "old password"
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "a brand new password")).status_code == 200
+    users.add("analyst", "a brand new password", "viewer")  # same password, lower role: at once
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "a brand new password")).status_code == 403
+    users.remove("analyst")
+    assert client.get(BASE + "/api/v1/metrics", auth=("analyst", "a brand new password")).status_code == 401
 
 
 # --- on: kiosk tokens for the wall ---------------------------------------------------------------------
@@ -433,6 +486,55 @@ def test_a_kiosk_token_bound_to_an_area_shows_that_area_only(app, auth_on):
     assert wall_figures(run(screen, wall_refresh(AREA)))["data"]["ok"] is True
     assert run(screen, wall_refresh(OTHER_AREA)).status_code == 403
     assert run(screen, page_router("/wall", f"?area={OTHER_AREA}")).status_code == 403
+
+
+def _drawn_area(answer) -> str | None:
+    """The area the page router's answer draws the wall for (its config store), or None."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    stack = [answer.get_json()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            props = item.get("props")
+            if isinstance(props, dict) and props.get("id") == Wall.CONFIG:
+                return props["data"]["area"]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def test_a_kiosk_bound_to_an_area_never_gets_another_by_the_way_the_link_is_written(app, auth_on):
+    """The check and the page read the query string with one function (urlstate.query_params)."""
+    _users, tokens = auth_on
+    token = tokens.add("lobby-6", OTHER_AREA)
+    screen = client_of(app)
+    assert screen.get(f"{BASE}/wall?token={token}&area={OTHER_AREA}").status_code == 200
+    assert _drawn_area(run(screen, page_router("/wall", f"?token={token}&area={OTHER_AREA}"))) == OTHER_AREA
+
+    twice = screen.get(f"{BASE}/wall?token={token}&area={OTHER_AREA}&area={OTHER_AREA}")
+    assert twice.status_code == 400 and "more than once" in twice.get_data(as_text=True)
+    assert screen.get(f"{BASE}/wall?area={OTHER_AREA}&area={AREA}").status_code == 400
+    for search in (f"?area={OTHER_AREA}&area={OTHER_AREA}", f"?area={AREA}&area={OTHER_AREA}",
+                   f"?area={OTHER_AREA}&area={AREA}"):
+        answer = run(screen, page_router("/wall", search))
+        assert answer.status_code == 403, search
+        no_figures(answer)
+    # Without the leading "?", the page reads what the check read: the screen's own area.
+    assert _drawn_area(run(screen, page_router("/wall", f"area={OTHER_AREA}"))) == OTHER_AREA
+    assert run(screen, page_router("/wall", f"area={AREA}")).status_code == 403
+    # The router's input and the page's own copy of the search must agree.
+    mixed = page_router("/wall", f"?area={OTHER_AREA}")
+    mixed["state"][0]["value"] = f"?area={AREA}"
+    assert run(screen, mixed).status_code == 403
+
+
+def test_with_access_control_off_a_link_naming_the_area_twice_is_refused_not_guessed(monkeypatch, files, warehouse):
+    monkeypatch.setenv("CSB_AUTH", "off")
+    client = client_of(build_app().server)
+    answer = run(client, page_router("/wall", f"?area={AREA}&area={OTHER_AREA}"))
+    assert _drawn_area(answer) is None and "more than once" in answer.get_data(as_text=True)
+    assert _drawn_area(run(client, page_router("/wall", f"area={OTHER_AREA}"))) == OTHER_AREA
 
 
 def test_a_kiosk_cannot_relabel_a_callbacks_arguments_to_get_past_the_guard(app, auth_on):

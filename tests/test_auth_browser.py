@@ -183,3 +183,22 @@ def test_an_analyst_works_in_the_explorer_and_an_admin_reads_the_data_page(secur
     wait(chromium, lambda d: d.find_elements(By.CSS_SELECTOR, "#data-runs .ag-row"), message="the data page showed no runs")
     answers = callback_answers(chromium)
     assert answers and set(answers) <= {200, 204}, answers
+
+
+def test_a_kiosk_bound_to_a_community_never_shows_the_default_street_however_the_link_is_written(secured, chromium):
+    """Issue 19, finding 6: ``/wall?token=T&area=A&area=A`` drew the default street (沙河街道)."""
+    server, _kiosk = secured
+    community = "510104011001"  # 汇泉路社区
+    url = command({**os.environ, **server.env}, "add-token", "huiquan-lobby", "--area", community).strip().splitlines()[-1]
+    refused(r"/wall\?token=[^ ]+", 400)
+    chromium.get(server.url + url + f"&area={community}")  # the area twice
+    wait(chromium, lambda d: "more than once" in d.find_element(By.TAG_NAME, "body").text,
+         message="a link naming the area twice was not refused")
+    assert not chromium.find_elements(By.CSS_SELECTOR, ".wall-header")
+    assert "沙河街道" not in chromium.find_element(By.TAG_NAME, "body").text
+
+    chromium.get(server.url + url)  # the screen's own link: its community
+    wait(chromium, lambda d: d.find_elements(By.CSS_SELECTOR, ".wall-header")
+         and "汇泉路社区" in d.find_element(By.CSS_SELECTOR, ".wall-header").text,
+         timeout=30, message="the screen's own link did not show its community")
+    assert "沙河街道" not in chromium.find_element(By.CSS_SELECTOR, ".wall-header").text

@@ -4,11 +4,13 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+import numpy as np
+import pandas as pd
 import pytest
 from flask import Flask
 from sqlalchemy import insert, update
 
-from data import cache, db, query
+from data import cache, codec, db, query
 from data.catalog import load_catalog
 from data.schema import etl_run, fact
 
@@ -129,8 +131,106 @@ def test_a_worker_keeps_recent_answers_in_front_of_redis_and_a_load_still_shows(
 def test_the_local_answers_are_bounded(monkeypatch):
     local = cache._Local(items=3, budget=10_000)
     for i in range(5):
-        local.put(f"k{i}", {"i": i})
+        local.put(f"k{i}", codec.encode({"i": i}))
     assert list(local.entries) == ["k2", "k3", "k4"]
     assert local.get("k2") == {"i": 2}
-    local.put("big", "x" * 5_000)  # over a sixteenth of the budget: not kept
+    local.put("big", codec.encode("x" * 5_000))  # over a sixteenth of the budget: not kept
     assert local.get("big") is None and local.size <= 10_000
+
+
+class _Planted:
+    """What an attacker with write access to the cache stores: a pickle that runs code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return (os.mkdir, (self.marker,))
+
+
+def _figures_through_the_cache():
+    args = ("hotline_received", STREET, date(2026, 11, 1), date(2026, 11, 30))
+    frame_args = (*args, "day")
+    return query.value(*args), query.series(*frame_args)
+
+
+def test_a_value_planted_in_redis_is_refused_not_run(warehouse, redis_url, monkeypatch, tmp_path, caplog):
+    import pickle
+
+    import redis
+
+    monkeypatch.setenv("CSB_LOCAL_CACHE_ITEMS", "0")  # every read goes to Redis
+    _redis_app(redis_url, monkeypatch)
+    value, frame = _figures_through_the_cache()
+    client = redis.Redis.from_url(redis_url)
+    keys = client.keys("csb-test:*")
+    assert keys
+    stored = client.get(keys[0])
+    assert stored.startswith(codec.MAGIC) and b"\x80" not in stored[:2], "stored as data, not a pickle"
+    marker = tmp_path / "planted-code-ran"
+    for key in keys:  # the pickle flask-caching's own serializer would have run
+        client.set(key, b"!" + pickle.dumps(_Planted(marker)))
+    with caplog.at_level(logging.WARNING, logger="csb.cache"):
+        again_value, again_frame = _figures_through_the_cache()
+    assert not marker.exists(), "the planted value ran code"
+    assert again_value == value == 7
+    pd.testing.assert_frame_equal(again_frame, frame)
+    assert any("refused" in r.getMessage() for r in caplog.records if r.name == "csb.cache")
+    assert all(client.get(k).startswith(codec.MAGIC) for k in keys), "the answer replaced the planted value"
+
+
+def test_a_value_planted_in_the_cache_folder_is_refused_not_run(warehouse, monkeypatch, tmp_path):
+    import pickle
+    import struct
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CSB_CACHE", "filesystem")
+    monkeypatch.setenv("CSB_CACHE_DIR", str(folder))
+    monkeypatch.setenv("CSB_LOCAL_CACHE_ITEMS", "0")
+    _app()
+    value, frame = _figures_through_the_cache()
+    files = [f for f in folder.iterdir() if f.stat().st_size > 8]
+    assert files
+    marker = tmp_path / "planted-code-ran"
+    for f in files:
+        f.write_bytes(struct.pack("I", 0) + pickle.dumps(_Planted(marker)))
+    again_value, again_frame = _figures_through_the_cache()
+    assert not marker.exists()
+    assert again_value == value
+    pd.testing.assert_frame_equal(again_frame, frame)
+
+
+@pytest.mark.parametrize("blob", [
+    b"!" + b"\x80\x04K\x01.",  # a pickle of 1
+    codec.MAGIC + b'{"$":"frame","columns":1}',
+    codec.MAGIC + b'{"$":"os.system","v":"id"}',
+    codec.MAGIC + b"[" * 100_000,
+    codec.MAGIC + b'{"$":"ndarray","dtype":"V8","shape":[1],"v":[1]}',
+    b"",
+])
+def test_bytes_the_cache_did_not_write_are_refused(blob):
+    with pytest.raises(codec.Refused):
+        codec.decode(blob)
+    assert cache.DataSerializer().loads(blob) is None
+
+
+def test_cached_answers_come_back_as_the_same_types():
+    frame = pd.DataFrame({
+        "period": pd.to_datetime(["2026-11-01", "2026-11-02"]),
+        "area_code": pd.Series(["a", None], dtype="str"),
+        "value": [1.5, float("nan")],
+        "n": pd.array([1, None], dtype="Int64"),
+        "flag": [True, False],
+    }, index=pd.Index(["x", "y"], name="k"))
+    frame.attrs["as_of"] = date(2026, 11, 2)
+    value = {"frame": frame, ("a", 1): [date(2026, 1, 1), datetime(2026, 1, 1, 8, 30)],
+             "t": (1, "2", None), "$": float("inf"), "arr": np.array([1.0, 2.0]), "s": {1, 2}}
+    back = codec.decode(codec.encode(value))
+    pd.testing.assert_frame_equal(back["frame"], frame)
+    assert back["frame"].attrs == {"as_of": date(2026, 11, 2)}
+    assert back[("a", 1)] == value[("a", 1)] and back["t"] == value["t"] and back["s"] == {1, 2}
+    assert back["$"] == float("inf") and back["arr"].tolist() == [1.0, 2.0]
+    with pytest.raises(codec.Unsupported):
+        codec.encode({"x": object()})

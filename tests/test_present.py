@@ -114,3 +114,11 @@ def test_the_percent_rule_lives_in_the_presenter_only():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
              if rule.search(line)]
     assert found == []
+
+
+def test_a_source_label_is_plain_text_in_a_chart():
+    from data.present import plot_text
+
+    assert plot_text('<a href="https://evil.example/">点我</a> %{y} & <b>') == \
+        '&lt;a href="https://evil.example/"&gt;点我&lt;/a&gt; &#37;{y} &amp; &lt;b&gt;'
+    assert plot_text("物业管理") == "物业管理"  # ordinary labels unchanged
