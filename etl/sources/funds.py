@@ -51,7 +51,7 @@ FIELDS = [
     Field("领域", ("项目领域", "服务领域"), allowed=DOMAINS, label_en="field"),
     Field("金额(元)", ("金额", "金额（元）", "发生额"), kind="amount", required=True, nullable=False,
           minimum=0, maximum=1e9, label_en="amount (yuan)"),
-    Field(SHEET, ("sheet",), label_en="sheet"),
+    Field(SHEET, ("sheet",), label_en="sheet", verbatim=True),
     # Personal data and free text: recognised so the header is found, then dropped.
     Field("经办人", ("经手人", "记账人", "经办人姓名"), personal=True),
     Field("备注", ("说明", "摘要"), personal=True),

@@ -127,7 +127,8 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         "handled_by": rows["认领方类型"].where(rows["状态"].isin(CLAIMED) & rows["认领方类型"].ne(""), None),
     })
     recent = pd.Timestamp(ctx.now) - pd.Timedelta(days=KEEP_CLOSED_DAYS)
-    items = items[rows["状态"].isin(OPEN) | items["closed_at"].ge(recent)].reset_index(drop=True)
+    untimed = items["closed_at"].isna() & items["received_at"].ge(recent)  # closed, when unknown: by when raised
+    items = items[rows["状态"].isin(OPEN) | items["closed_at"].ge(recent) | untimed].reset_index(drop=True)
     days = _days(needs["period"])
     return Output(facts, combine_rejects(dup_rejects, area_rejects), periods=days,
                   store=_store_items(items, sorted(set(codes)), days),
