@@ -17,6 +17,9 @@ from data.areas import prefix_bounds, subtree_prefix
 from data.cache import cached
 from data.schema import area, item
 
+#: Per source, the statuses of an item still waiting (the needs register's 待认领 and 已认领).
+OPEN = {"needs": ("待认领", "已认领")}
+
 
 def _engine(engine: Engine | None) -> Engine:
     if engine is None:
@@ -56,11 +59,10 @@ def just_closed(source: str, code: str, *, kind: str | None = None, status: str 
     return _rows(query, engine)
 
 
-def past_due(source: str, code: str, now: datetime, *, open_statuses: tuple[str, ...], limit: int = 5,
-             engine: Engine | None = None) -> list[dict]:
-    """The open items of ``source`` in the area whose promised time passed before ``now``,
-    longest overdue first, each with ``days_over`` (whole days past its promised time)."""
-    query = (select(item).where(item.c.source == source, *_in_area(code, engine), item.c.status.in_(open_statuses),
+def past_due(source: str, code: str, now: datetime, *, limit: int = 5, engine: Engine | None = None) -> list[dict]:
+    """The open items of ``source`` (:data:`OPEN`) in the area whose promised time passed
+    before ``now``, longest overdue first, each with ``days_over`` (whole days past it)."""
+    query = (select(item).where(item.c.source == source, *_in_area(code, engine), item.c.status.in_(OPEN[source]),
                                 item.c.due_at.is_not(None), item.c.due_at < now)
              .order_by(item.c.due_at, item.c.item_id).limit(max(1, min(int(limit), 50))))
     rows = _rows(query, engine)

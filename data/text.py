@@ -267,7 +267,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
     "wall.area": ("区域", "Area"),
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
-    "wall.below_target": ("▼ 低于目标", "▼ below target"),
+    "wall.below_target": ("▼ 低于目标", "▼ below"),  # + the target: "▼ below 90%", short enough for nine tiles
     "wall.target": ("目标", "Target"),
     # The wall's short metric names, where a tile has less room than the catalogue's name.
     # kpi.*: the KPI strip; stat.*: the panels' figures; league.*: the league table's
@@ -383,7 +383,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.cobuild": ("共建共享", "Co-building"),
     "wall.needs_this_month": ("居民需求 · 本月", "Residents' needs · this month"),
     "wall.just_fulfilled": ("刚刚实现的微心愿", "Micro-wishes just fulfilled"),
-    "wall.fulfilled_by": ("{category} · {who}认领实现", "{category} · fulfilled by a {who}"),
+    "wall.fulfilled_by": ("{category} · {who}认领实现", "{category} · by a {who}"),
     "wall.no_recent_wishes": ("近期暂无实现的微心愿", "No micro-wishes fulfilled lately"),
     "wall.alliance": ("商居联盟", "Merchant alliance"),
     "wall.fund_this_year": ("社区基金 · 今年", "Community fund · this year"),

@@ -23,6 +23,8 @@ KPIS: dict[str, list[str]] = {
                    "grid_events_reported", "grid_events_closure_rate", "dispute_mediation_rate"],
     "services": ["service_transactions", "service_good_review_rate", "service_avg_wait",
                  "elderly_meals", "volunteer_hours", "activity_participants"],
+    "cobuild": ["needs_raised", "needs_fulfilment_rate", "needs_satisfaction_rate", "needs_avg_fulfil_days",
+                "alliance_merchants", "fund_leverage"],
 }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import delete, insert, select
 
+from data import items as items_table
 from data.schema import area, item
 from etl.facts import breakdown, combine, totals
 from etl.load import Output
@@ -42,7 +43,7 @@ CATEGORIES = ("助老", "助学", "就业", "环境", "文体", "邻里互助", 
 TYPES = ("微心愿", "服务需求", "建议")
 CLAIMERS = ("企业", "社会组织", "志愿队伍", "商户", "党员")
 STATUSES = ("待认领", "已认领", "已实现", "已关闭")
-OPEN = ("待认领", "已认领")
+OPEN = items_table.OPEN[NAME]  # still waiting: 待认领, 已认领
 CLAIMED = ("已认领", "已实现")
 FULFILLED = "已实现"
 SATISFIED = ("满意", "基本满意")
