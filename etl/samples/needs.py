@@ -5,7 +5,8 @@ Odd months come as GBK CSV with a title row and a 合计 row, even months as XLS
 title row and a two-row merged header (提出人 信息 / 认领 信息). Every export carries the
 resident's name, phone, address and the wish's text, and the claimer's name, for the ETL
 to drop. Most needs are claimed within days and fulfilled within their promised time;
-about one in ten runs late, and the newest are still waiting.
+about one in ten runs late, one in twenty stalls (claimed and never done, or never
+claimed), and the newest are still waiting.
 """
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ def _month(ctx: Context, m: Month) -> pd.DataFrame | None:
         claimed_at = raised + (claim_days * 86400).astype("timedelta64[s]")
         done_at = raised + (fulfil_days * 86400).astype("timedelta64[s]")
         closed = rng.random(n) < 0.04
+        stuck = rng.random(n)  # a few stall: claimed and never done, or never claimed at all
+        done_at = np.where(stuck < 0.05, np.datetime64("2200-01-01T00:00:00"), done_at).astype("datetime64[s]")
+        claimed_at = np.where(stuck < 0.015, np.datetime64("2200-01-01T00:00:00"), claimed_at).astype("datetime64[s]")
         status = np.where(closed, "已关闭", np.where(done_at <= end, "已实现",
                           np.where(claimed_at <= end, "已认领", "待认领"))).astype(object)
         claimer = _draw(rng, CLAIMERS, n)
