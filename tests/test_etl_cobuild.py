@@ -10,11 +10,14 @@ change nothing and that a corrected delivery replaces the first. SQLite and Post
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from data import db
@@ -62,6 +65,21 @@ def test_metric_codes_are_the_catalogues(module):
 def test_amounts_are_read_as_ledgers_write_them(text, yuan):
     [got] = parse_amounts(pd.Series([text])).tolist()
     assert (got != got and yuan is None) or got == yuan
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(alphabet=st.sampled_from("0123456789,.万亿元¥￥ -%e１２a\u3000"), max_size=16))
+def test_any_amount_text_is_a_finite_number_of_yuan_or_nothing(text):
+    [got] = parse_amounts(pd.Series([text])).tolist()
+    assert got != got or (math.isfinite(got) and abs(got) < 1e20)
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))
+@settings(max_examples=100, deadline=None, database=None)
+def test_an_amount_written_with_separators_or_in_wan_reads_back(amount):
+    value = float(amount)
+    assert parse_amounts(pd.Series([f"{value:,.2f}"])).iloc[0] == pytest.approx(value)
+    assert parse_amounts(pd.Series([f"{value / 10_000:.6f}万"])).iloc[0] == pytest.approx(value, abs=0.01)
 
 
 # --- needs ------------------------------------------------------------------------------
