@@ -67,7 +67,9 @@ def _month(ctx: Context, m: Month) -> pd.DataFrame | None:
         claimed_at = raised + (claim_days * 86400).astype("timedelta64[s]")
         done_at = raised + (fulfil_days * 86400).astype("timedelta64[s]")
         closed = rng.random(n) < 0.04
-        stuck = rng.random(n)  # a few stall: claimed and never done, or never claimed at all
+        # A few of the last two months' needs stall (claimed and never done, or never claimed);
+        # older ones that stalled were closed since.
+        stuck = np.where(end - raised < np.timedelta64(60, "D"), rng.random(n), 1.0)
         done_at = np.where(stuck < 0.05, np.datetime64("2200-01-01T00:00:00"), done_at).astype("datetime64[s]")
         claimed_at = np.where(stuck < 0.015, np.datetime64("2200-01-01T00:00:00"), claimed_at).astype("datetime64[s]")
         status = np.where(closed, "已关闭", np.where(done_at <= end, "已实现",
