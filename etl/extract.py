@@ -157,8 +157,9 @@ def inspect(delivery: Delivery, limits: Limits) -> str:
         if text:
             nul = block.find(b"\x00")
             if nul >= 0:
-                raise RefusedFile(f"不是文本文件 / {name} holds binary data (a NUL byte at byte {offset + nul}): "
-                                  f"not a CSV or JSON export")
+                row = lines + block.count(b"\n", 0, nul) + 1
+                raise RefusedFile(f"不是文本文件 / {name}, 第 {row} 行 / row {row}: holds binary data (a NUL byte, "
+                                  f"byte {offset + nul} of the file): not a CSV or JSON export")
         if lined:
             ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + offset
             # Lengths of the lines that end in this block, then of the one still open.
@@ -173,6 +174,8 @@ def inspect(delivery: Delivery, limits: Limits) -> str:
                 raise RefusedFile(f"行过长 / {name}: line {line} is longer than {_mb(limits.max_line_bytes)} "
                                   f"(max_line_kb in etl/sources.yaml): not a row of an export")
             lines += len(ends)
+        elif text:
+            lines += block.count(b"\n")
         offset += len(block)
     delivery._checksum = digest.hexdigest()
     return delivery._checksum
@@ -258,9 +261,10 @@ def detect_encoding(data: bytes, location: str = "") -> str:
         codecs.getincrementaldecoder("gb18030")().decode(data[begin: utf8_error.start + 4096], final=False)
         return "gb18030"
     except UnicodeDecodeError:
+        row = data.count(b"\n", 0, utf8_error.start) + 1
         raise RefusedFile(
-            f"无法识别文件编码 / cannot decode {Path(location).name or 'the file'} as UTF-8 or GBK "
-            f"(byte {utf8_error.start}); the file may be damaged or not a text export"
+            f"无法识别文件编码 / cannot decode {Path(location).name or 'the file'} as UTF-8 or GBK: "
+            f"第 {row} 行 / row {row} (byte {utf8_error.start}); the file may be damaged or not a text export"
         ) from None
 
 
@@ -270,7 +274,9 @@ def decode(data: bytes, location: str = "") -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
-        raise RefusedFile(f"文件编码损坏 / {Path(location).name}: cannot decode byte {err.start} as {encoding}") from None
+        row = data.count(b"\n", 0, err.start) + 1
+        raise RefusedFile(f"文件编码损坏 / {Path(location).name}, 第 {row} 行 / row {row}: cannot decode "
+                          f"byte {err.start} as {encoding}") from None
 
 
 # --- readers ------------------------------------------------------------------------
@@ -346,9 +352,33 @@ def read_csv_chunks(delivery: Delivery, chunk_rows: int | None, usecols: list[in
                 first += len(frame)
                 size = chunk_rows
     except UnicodeDecodeError as err:
-        raise RefusedFile(f"文件编码损坏 / {delivery.location}: cannot decode as {encoding}: {err.reason}") from None
+        row, offset = undecodable(delivery, encoding)
+        where = f"第 {row} 行 / row {row} (byte {offset})" if row else err.reason
+        raise RefusedFile(f"文件编码损坏 / {delivery.location}: cannot decode as {encoding} (the encoding of its "
+                          f"first lines): {where}; the file mixes encodings or is damaged") from None
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
         raise RefusedFile(f"CSV 无法解析 / cannot parse the CSV {delivery.location}: {err}") from None
+
+
+def undecodable(delivery: Delivery, encoding: str) -> tuple[int | None, int | None]:
+    """The row (line) and byte offset of the first bytes that are not ``encoding``
+    (None, None if there are none): one pass, a block in memory."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = lines = 0
+    for block in delivery.blocks():
+        try:
+            decoder.decode(block, final=False)
+        except UnicodeDecodeError as err:
+            # The decoder's error offset is within what it was given: its pending bytes and this block.
+            start = max(err.start - (len(err.object) - len(block)), 0)
+            return lines + block.count(b"\n", 0, start) + 1, offset + start
+        lines += block.count(b"\n")
+        offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return lines + 1, offset
+    return None, None
 
 
 def _column_names(head: str, delimiter: str) -> list[int]:
