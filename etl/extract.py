@@ -613,10 +613,11 @@ class Workbook:
         pieces: list[str] = []
 
         def refuse(why: str) -> RefusedFile:
-            where = f"第 {state['row']} 行 / row {state['row']}"
+            zh, en = f"第 {state['row']} 行", f"row {state['row']}"
             if state["col"] >= 0:
-                where += f", 列 / column {column_letters(state['col'])}"
-            return RefusedFile(f"{why.split(' / ')[0]} / {name}, {where}: {why.split(' / ', 1)[-1]}")
+                letters = column_letters(state["col"])
+                zh, en = f"{zh} {letters} 列", f"{en}, column {letters}"
+            return RefusedFile(f"{why.split(' / ')[0]}（{zh}） / {name}, {en}: {why.split(' / ', 1)[-1]}")
 
         def start(tag: str, attrs: dict) -> None:
             local = tag.rpartition(":")[2]
