@@ -96,6 +96,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "run.failed": ("失败", "failed"),
     "run.unchanged": ("未变化", "unchanged"),
     "run.running": ("进行中", "running"),
+    "run.quarantined": ("已隔离", "quarantined"),  # failed the same way twice: not read again until retried
+    "run.retry": ("操作员重试", "operator's retry"),
     # --- the overview (layouts/ and callbacks/overview.py)
     "overview.no_child_areas": ("没有下级地区", "No child areas"),
     "overview.needs_attention": ("需要关注", "Needs attention"),
@@ -204,6 +206,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.no_delivery_rhythm_set": ("未设定送达周期", "no delivery rhythm set"),
     "data.no_refused_rows": ("没有被拒收的行", "No refused rows"),
     "data.not_loaded": ("未能加载（之后也未补上）：", "Not loaded (and not since):"),
+    "data.quarantined": ("已隔离，不再自动重试；新文件送达或运行 python -m etl retry {file} 后重新读取",
+                         "Quarantined: not retried automatically; read again on a new delivery or after "
+                         "python -m etl retry {file}"),
     "data.last_loaded": ("最近加载：", "Last loaded: "),
     "data.rows_in": ("读入行", "rows in"),
     "data.loaded": ("已入库", "loaded"),

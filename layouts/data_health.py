@@ -154,8 +154,15 @@ def failure_details(run: dict, lang: str) -> html.Details:
     """A file refused whole: its name and first line, unfolding to the full ``etl_run.message``."""
     message = str(run.get("message") or "").strip()
     body = html.Pre(message, className="dh-message") if message else None
-    return html.Details([html.Summary(failure_text(run, lang), title=text.t("data.full_reason", lang)), body],
-                        className="dh-failure")
+    held = None
+    if run.get("status") == "quarantined":  # failed the same way twice: skipped until a retry or new delivery
+        held = html.Div(text.t("data.quarantined", lang, file=run.get("location") or ""), className="dh-quarantined",
+                        style={**MUTED, "fontSize": "13px"})
+    summary = failure_text(run, lang)
+    if run.get("status") == "quarantined":
+        summary = f"{text.pick(RUN_STATUS_WORDS['quarantined'], lang)} · {summary}"
+    return html.Details([html.Summary(summary, title=text.t("data.full_reason", lang)), held, body],
+                        className="dh-failure" + (" dh-failure-quarantined" if held else ""))
 
 
 def _count(label: str, value, colour: str | None = None) -> html.Div:

@@ -305,3 +305,19 @@ def test_rejects_come_a_page_at_a_time(sqlite_url, tmp_path):
     first, second = (health.rejects(engine=engine, limit=5, offset=o) for o in (0, 5))
     assert [r["row_number"] for r in first + second] == list(range(3, 12))
     json.dumps([{k: str(v) for k, v in r.items()} for r in first])  # plain values the page can send
+
+
+def test_the_data_page_says_a_file_is_quarantined_and_how_to_retry_it():
+    from layouts import data_health as page
+
+    def words(component) -> str:
+        children = getattr(component, "children", component)
+        if isinstance(children, list):
+            return " ".join(words(c) for c in children if c is not None)
+        return str(children) if children is not None else ""
+
+    run = {"status": "quarantined", "location": "/inbox/a-deep.jsonl", "message": "JSON 嵌套过深 / nested too deeply"}
+    held = words(page.failure_details(run, "en"))
+    assert "quarantined · a-deep.jsonl" in held and "python -m etl retry /inbox/a-deep.jsonl" in held
+    failed = words(page.failure_details({**run, "status": "failed"}, "zh"))
+    assert "已隔离" not in failed and "a-deep.jsonl" in failed
