@@ -313,7 +313,7 @@ def load_delivery(engine: Engine, module: ModuleType, delivery: Delivery, now: d
                 raise RefusedFile(f"文件没有数据行 / the file has no data rows: {delivery.location}")
             if writer.rows_loaded == 0:
                 first = writer.sample.iloc[0] if len(writer.sample) else None
-                example = (f"; 第 {first['row_number']} 行 / row {first['row_number']}, {first['field']}: "
+                example = (f"\n第 {first['row_number']} 行 / row {first['row_number']}, {first['field']}: "
                            f"{first['reason']}" if first is not None else "")
                 raise AllRefused(
                     f"全部 {writer.rows_read} 行被拒绝 / every one of the {writer.rows_read} rows of "
