@@ -357,8 +357,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.no_warnings": ("没有字段警告", "No field warnings"),
     "data.all_sources": ("全部数据源", "All sources"),
     "data.download_csv": ("下载拒收与警告（CSV）", "Download refusals and warnings (CSV)"),
-    "data.grid_limit": ("表格显示最近 {limit} 行；下载的文件含全部。",
-                        "The tables show the latest {limit} rows; the download holds them all."),
+    "data.grid_limit": ("表格显示最近 {limit} 行；下载的文件含最近 {download} 行"
+                        "（更早的见 python -m etl status 与 etl_reject 表）。",
+                        "The tables show the latest {limit} rows; the download holds the latest {download} "
+                        "(older ones: python -m etl status and the etl_reject table)."),
     "data.full_reason": ("完整原因", "Full reason"),
     "data.severity": ("类别", "Kind"),
     "data.raw_stored": ("原始内容（已去除个人信息）", "Row as stored (personal data removed)"),

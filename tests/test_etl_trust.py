@@ -321,3 +321,23 @@ def test_the_data_page_says_a_file_is_quarantined_and_how_to_retry_it():
     assert "quarantined · a-deep.jsonl" in held and "python -m etl retry /inbox/a-deep.jsonl" in held
     failed = words(page.failure_details({**run, "status": "failed"}, "zh"))
     assert "已隔离" not in failed and "a-deep.jsonl" in failed
+
+
+def test_the_rejects_download_holds_the_latest_rows_up_to_its_limit(sqlite_url, tmp_path, monkeypatch):
+    import base64
+    import csv
+    import io
+
+    from callbacks.data_health import download
+    from data import settings
+    from layouts import data_health as page
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    engine = pipeline.prepare_warehouse(sqlite_url)
+    path = tmp_path / "orders.csv"
+    hotline_frame(["2025/3/7 9:05"] + ["1990/1/1 9:00"] * 9).to_csv(path, index=False)
+    pipeline.load_location(engine, "hotline", str(path), now=NOW)
+    monkeypatch.setattr(page, "DOWNLOAD_ROWS", 4)  # the cap made small: the file stops there
+    answer = download("all", "hotline", "en", today=settings.local_today())
+    rows = list(csv.DictReader(io.StringIO(base64.b64decode(answer["content"]).decode("utf-8-sig"))))
+    assert [r["Row"] for r in rows] == ["3", "4", "5", "6"]
