@@ -636,6 +636,17 @@ class Workbook:
                 state["text"] = True
             elif local == "rPh":
                 state["phonetic"] += 1
+            elif local == "dimension":  # the sheet's declared extent, before its first row: refuse early
+                corner = str(attrs.get("ref", "")).rpartition(":")[2]
+                digits = corner.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz").lstrip("$")
+                if digits.isdigit() and int(digits) > limits.max_rows:
+                    state["row"] = limits.max_rows + 1
+                    raise refuse(f"行数过多 / the sheet declares {int(digits):,} rows, more than {limits.max_rows:,} "
+                                 f"(max_rows in etl/sources.yaml)")
+                if corner[:1].isalpha() and _column_index(corner) >= limits.max_columns:
+                    state["row"], state["col"] = 1, limits.max_columns
+                    raise refuse(f"列数过多 / the sheet declares {_column_index(corner) + 1:,} columns, more than "
+                                 f"{limits.max_columns:,} (max_columns in etl/sources.yaml)")
             elif local == "row":
                 number = attrs.get("r")
                 state["row"] = int(number) if number else state["row"] + 1

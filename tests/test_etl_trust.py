@@ -137,15 +137,35 @@ def test_a_sheet_that_unpacks_to_more_than_its_zip_declares_is_refused(tmp_path)
         extract.read_excel(Delivery(str(path), path=path), Limits(max_unpacked_bytes=declared - 1))
 
 
-@pytest.mark.parametrize("limits, extra, reason", [
-    ({"max_rows": 5}, [], "row 6: more than 5 rows"),
-    ({"max_columns": 20}, [["x"] * 16 + ["", "", "", "", "y"]], "row 4, column U: more than 20 columns"),
-    ({"max_cell_chars": 100}, [["A9", "y" * 101]], "row 4, column B: a cell of 101 characters, more than 100"),
+def without_dimension(path):
+    """The workbook with its sheet's declared extent (``<dimension ref=...>``) taken out."""
+    import re
+
+    data = {}
+    with zipfile.ZipFile(path) as book:
+        for item in book.infolist():
+            data[item.filename] = book.read(item.filename)
+    data["xl/worksheets/sheet1.xml"] = re.sub(rb"<dimension [^>]*/>", b"", data["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, part in data.items():
+            book.writestr(name, part)
+    return path
+
+
+@pytest.mark.parametrize("limits, extra, declared, reason", [
+    ({"max_rows": 5}, [], True, "row 6: the sheet declares 6 rows, more than 5"),  # before its first row
+    ({"max_rows": 5}, [], False, "row 6: more than 5 rows"),  # while reading
+    ({"max_columns": 20}, [["x"] * 16 + ["", "", "", "", "y"]], True, "column U: the sheet declares 21 columns"),
+    ({"max_columns": 20}, [["x"] * 16 + ["", "", "", "", "y"]], False, "row 4, column U: more than 20 columns"),
+    ({"max_cell_chars": 100}, [["A9", "y" * 101]], True, "row 4, column B: a cell of 101 characters, more than 100"),
 ])
-def test_rows_columns_and_cells_over_the_limits_refuse_the_file(sqlite_url, tmp_path, limits, extra, reason):
+def test_rows_columns_and_cells_over_the_limits_refuse_the_file(sqlite_url, tmp_path, limits, extra, declared,
+                                                                 reason):
     engine = pipeline.prepare_warehouse(sqlite_url)
     path = write_book(tmp_path / "orders.xlsx", hotline_frame(["2025/3/7 9:05"] * (5 if "max_rows" in limits else 2)),
                       extra)
+    if not declared:
+        without_dimension(path)
     with pytest.raises(RefusedFile, match=reason):
         pipeline.load_location(engine, "hotline", str(path), now=NOW, limits=Limits(**limits))
     assert facts(engine) == 0
