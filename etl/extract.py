@@ -608,6 +608,7 @@ class Workbook:
         name = self.name
         done: list[tuple[int, list[str]]] = []
         cache: dict[int, str] = {}
+        columns: dict[str, int] = {}  # column letters -> position, worked out once each
         state: dict = {"row": 0, "col": -1, "type": "n", "style": 0, "text": False, "phonetic": 0, "length": 0}
         cells: dict[int, str] = {}
         pieces: list[str] = []
@@ -623,7 +624,14 @@ class Workbook:
             local = tag.rpartition(":")[2]
             if local == "c":
                 reference = attrs.get("r")
-                state["col"] = _column_index(reference) if reference else state["col"] + 1
+                if reference:
+                    letters = reference.rstrip("0123456789")
+                    column = columns.get(letters)
+                    if column is None:
+                        column = columns[letters] = _column_index(letters)
+                    state["col"] = column
+                else:
+                    state["col"] += 1
                 if state["col"] >= limits.max_columns:
                     raise refuse(f"列数过多 / more than {limits.max_columns:,} columns "
                                  f"(max_columns in etl/sources.yaml)")
