@@ -361,3 +361,23 @@ def test_the_rejects_download_holds_the_latest_rows_up_to_its_limit(sqlite_url, 
     answer = download("all", "hotline", "en", today=settings.local_today())
     rows = list(csv.DictReader(io.StringIO(base64.b64decode(answer["content"]).decode("utf-8-sig"))))
     assert [r["Row"] for r in rows] == ["3", "4", "5", "6"]
+
+
+def test_a_workbook_reads_as_excel_shows_it_rich_text_dates_and_numbers(tmp_path):
+    path = tmp_path / "cells.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    bold = book.add_format({"bold": True})
+    sheet.write_rich_string(0, 0, "汇泉路", bold, "社区", "（二）")  # runs of one shared string
+    sheet.write_datetime(0, 1, datetime(2025, 3, 7, 9, 30), book.add_format({"num_format": 'yyyy"年"m"月"d"日" hh:mm'}))
+    sheet.write_datetime(0, 2, datetime(2025, 3, 7), book.add_format({"num_format": "yyyy/m/d"}))
+    sheet.write_number(0, 3, 12)
+    sheet.write_number(0, 4, 0.25)
+    sheet.write_boolean(0, 5, True)
+    sheet.write_string(2, 7, "last")  # a row left out and a gap of columns
+    book.close()
+    grid = extract.read_excel(Delivery(str(path), path=path))
+    assert grid.frame.values.tolist() == [
+        ["汇泉路社区（二）", "2025-03-07 09:30:00", "2025-03-07", "12", "0.25", "True", "", ""],
+        ["", "", "", "", "", "", "", "last"]]
+    assert grid.row_numbers.tolist() == [1, 3]  # rows as Excel numbers them
