@@ -772,7 +772,7 @@ def read_excel_chunks(delivery: Delivery, chunk_rows: int | None = None, limits:
     :data:`XLSX_CHUNK_ROWS`); an old ``.xls`` (no zip: at most 65,536 rows of 256
     columns, all in its file) in one."""
     limits = limits or Limits()
-    if delivery.head(4) == b"PK\x03\x04" or delivery.suffix in (".xlsx", ".xlsm"):
+    if delivery.head(4) == b"PK\x03\x04":  # a zip: XLSX/XLSM whatever its name (an .xls renamed is not)
         yield from Workbook(delivery, limits).chunks(min(chunk_rows or XLSX_CHUNK_ROWS, XLSX_CHUNK_ROWS))
         return
     yield _read_xls(delivery, limits)
