@@ -471,11 +471,17 @@ class Workbook:
             self.date_styles = self._date_styles(styles_part)
             self.epoch = _EPOCHS[1] if re.search(rb'date1904="(1|true)"', book) else _EPOCHS[0]
         except (zipfile.BadZipFile, KeyError, OSError, ExpatError, ValueError) as err:
+            if hasattr(self, "zip"):
+                self.zip.close()
             raise RefusedFile(f"Excel 文件无法打开 / cannot open the workbook {delivery.location}: {err}") from None
-        self._check_declared(self.sheet_part, self.limits.max_unpacked_bytes, "max_unpacked_mb")
-        if strings_part is not None:
-            self._check_declared(strings_part, self.limits.max_strings_bytes, "max_strings_mb")
-        self.strings = self._read_strings(strings_part) if strings_part is not None else _Strings()
+        try:
+            self._check_declared(self.sheet_part, self.limits.max_unpacked_bytes, "max_unpacked_mb")
+            if strings_part is not None:
+                self._check_declared(strings_part, self.limits.max_strings_bytes, "max_strings_mb")
+            self.strings = self._read_strings(strings_part) if strings_part is not None else _Strings()
+        except BaseException:
+            self.zip.close()
+            raise
 
     # -- parts --------------------------------------------------------------------------
     def _small(self, name: str) -> bytes:
@@ -736,13 +742,16 @@ class Workbook:
         width = 0
         batch: list[list[str]] = []
         numbers: list[int] = []
-        for number, row in self.rows():
-            batch.append(row)
-            numbers.append(number)
-            if len(batch) >= chunk_rows:
-                width = max(width, max(map(len, batch)))
-                yield _grid(batch, numbers, width)
-                batch, numbers = [], []
+        try:
+            for number, row in self.rows():
+                batch.append(row)
+                numbers.append(number)
+                if len(batch) >= chunk_rows:
+                    width = max(width, max(map(len, batch)))
+                    yield _grid(batch, numbers, width)
+                    batch, numbers = [], []
+        finally:
+            self.zip.close()
         if batch or not width:
             width = max(width, max(map(len, batch), default=0))
             if not batch and not width:
