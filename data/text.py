@@ -98,6 +98,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "run.failed": ("失败", "failed"),
     "run.unchanged": ("未变化", "unchanged"),
     "run.running": ("进行中", "running"),
+    "run.quarantined": ("已隔离", "quarantined"),  # failed the same way twice: not read again until retried
+    "run.retry": ("操作员重试", "operator's retry"),
     # --- the overview (layouts/ and callbacks/overview.py)
     "overview.no_child_areas": ("没有下级地区", "No child areas"),
     "overview.needs_attention": ("需要关注", "Needs attention"),
@@ -206,6 +208,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.no_delivery_rhythm_set": ("未设定送达周期", "no delivery rhythm set"),
     "data.no_refused_rows": ("没有被拒收的行", "No refused rows"),
     "data.not_loaded": ("未能加载（之后也未补上）：", "Not loaded (and not since):"),
+    "data.quarantined": ("已隔离，不再自动重试；新文件送达或运行 python -m etl retry {file} 后重新读取",
+                         "Quarantined: not retried automatically; read again on a new delivery or after "
+                         "python -m etl retry {file}"),
     "data.last_loaded": ("最近加载：", "Last loaded: "),
     "data.rows_in": ("读入行", "rows in"),
     "data.loaded": ("已入库", "loaded"),
@@ -359,8 +364,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.no_warnings": ("没有字段警告", "No field warnings"),
     "data.all_sources": ("全部数据源", "All sources"),
     "data.download_csv": ("下载拒收与警告（CSV）", "Download refusals and warnings (CSV)"),
-    "data.grid_limit": ("表格显示最近 {limit} 行；下载的文件含全部。",
-                        "The tables show the latest {limit} rows; the download holds them all."),
+    "data.grid_limit": ("表格显示最近 {limit} 行；下载的文件含最近 {download} 行"
+                        "（更早的见 python -m etl status 与 etl_reject 表）。",
+                        "The tables show the latest {limit} rows; the download holds the latest {download} "
+                        "(older ones: python -m etl status and the etl_reject table)."),
     "data.full_reason": ("完整原因", "Full reason"),
     "data.severity": ("类别", "Kind"),
     "data.raw_stored": ("原始内容（已去除个人信息）", "Row as stored (personal data removed)"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from data.schema import area, content, etl_reject, etl_run, fact
 from etl import pipeline
+from etl.extract import RefusedFile
 
 NOW = datetime(2025, 4, 10, 12, 0)
 SHAHE, HUIQUAN, CHUANGYE = "510104011000", "510104011001", "510104011002"
@@ -121,8 +123,14 @@ def test_markdown_items_keep_their_text_exactly(warehouse, tmp_path):
     inbox.mkdir()
     (inbox / "guide-residence.md").write_text(GUIDE, encoding="utf-8")
     (inbox / "untitled.md").write_text("---\nkind: news\ntitle: \n---\n\n没有标题的稿子\n", encoding="utf-8")
-    results = pipeline.load_location(warehouse, "content", str(inbox), now=NOW)
-    assert [(r.rows_loaded, r.rows_rejected) for r in results] == [(1, 0), (0, 1)]
+    # A file whose every row is refused is a failed run (the others load); its reasons are kept.
+    with pytest.raises(RefusedFile, match="untitled.md"):
+        pipeline.load_location(warehouse, "content", str(inbox), now=NOW)
+    with warehouse.connect() as conn:
+        runs = conn.execute(select(etl_run.c.location, etl_run.c.status, etl_run.c.rows_rejected)
+                            .where(etl_run.c.source == "content").order_by(etl_run.c.id)).all()
+    assert [(r.location.rsplit("/", 1)[-1], r.status, r.rows_rejected) for r in runs] == [
+        ("guide-residence.md", "success", 0), ("untitled.md", "failed", 1)]
 
     [item] = contents(warehouse)
     assert item["kind"] == "guide" and item["area_code"] == SHAHE

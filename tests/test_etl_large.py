@@ -104,7 +104,7 @@ def test_a_csv_with_a_line_of_megabytes_is_refused(warehouse, tmp_path):
 def test_a_binary_file_posing_as_a_csv_is_refused(warehouse, tmp_path):
     path = tmp_path / "orders.csv"
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00" + os.urandom(4096))
-    _refused_whole(warehouse, path, r"holds binary data \(a NUL byte at byte 7\)")
+    _refused_whole(warehouse, path, r"row 1: holds binary data \(a NUL byte, byte 7 of the file\)")
 
 
 def test_limits_come_from_the_source_configuration(tmp_path):
