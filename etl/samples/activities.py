@@ -81,6 +81,10 @@ COURSE = TYPES.index("公益课程")
 COURSES_AT_A_COMPLEX = 55.0  # a month at 汇泉路: with its one-off courses, over 370 in half a year
 SIGNUPS_PER_COURSE = 40.0  # elsewhere one course a month for every 40 monthly sign-ups (200 -> 5)
 COURSE_SIZE = 12.0  # mean sign-ups of a class
+# Party members among the courses' regulars (adults only): about one participant in five, as
+# at the activities overall, so the courses leave the party members' share as it was.
+COURSE_PARTY_P = 0.25
+COURSE_PARTY = np.where(np.arange(len(TYPES)) == COURSE, COURSE_PARTY_P, PARTY_P)
 MONTH_FACTOR = {1: 0.85, 2: 0.75, 3: 1.0, 4: 1.05, 5: 1.05, 6: 1.0, 7: 1.2, 8: 1.2, 9: 1.0,
                 10: 1.0, 11: 0.95, 12: 1.0}
 PLACES = ["党群服务中心多功能厅", "党群服务中心二楼活动室", "社区广场", "社区书屋", "邻里中心",
@@ -171,7 +175,8 @@ def courses(ctx: Context, c: Community, m: Month) -> Plan:
     return Plan(c, ids, names, types, starts, sizes, places)
 
 
-def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity-signups") -> list[str]:
+def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity-signups",
+           party_p: np.ndarray = PARTY_P) -> list[str]:
     rng = ctx.rng(stream, p.community.code, m.key)
     n = int(p.sizes.sum())
     act = np.repeat(np.arange(len(p.ids)), p.sizes)
@@ -179,7 +184,7 @@ def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity
     u = rng.random(n)
     cum = AGE_P[typ].cumsum(axis=1)
     age = np.minimum((cum < u[:, None]).sum(axis=1), 3)
-    party = (rng.random(n) < PARTY_P[typ]) & (age > 0)
+    party = (rng.random(n) < party_p[typ]) & (age > 0)
     female = rng.random(n) < FEMALE_P[typ]
     past = p.starts[act] <= ctx.end_moment
     checked = past & (rng.random(n) < CHECK_IN[typ])
@@ -230,7 +235,7 @@ def write(ctx: Context, out: Path) -> list[Path]:
         naive = m.ordinal % 2 == 1
         for c in ctx.communities:
             lines += _lines(ctx, m, plan(ctx, c, m), naive)
-            lines += _lines(ctx, m, courses(ctx, c, m), naive, "course-signups")
+            lines += _lines(ctx, m, courses(ctx, c, m), naive, "course-signups", COURSE_PARTY)
         path = folder / f"signups_{m.label}.jsonl"
         path.write_text("".join(lines), encoding="utf-8")
         files.append(path)
