@@ -200,6 +200,8 @@ def process_rows(module: ModuleType, rows: pd.DataFrame, ctx: Context, steps: _S
     steps.done("facts")
     output.rejects = combine_rejects(checked.rejects, implausible, output.rejects)
     output.warnings = combine_rejects(checked.warnings, output.warnings)
+    if len(output.warnings) and len(output.rejects):  # a refused row is not kept: no field warning for it
+        output.warnings = output.warnings[~output.warnings["row_number"].isin(output.rejects["row_number"])]
     output.rows_read = checked.rows_read
     rejected = output.rejects["row_number"].nunique() if len(output.rejects) else 0
     output.rows_loaded = checked.rows_read - int(rejected)

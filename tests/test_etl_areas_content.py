@@ -48,7 +48,8 @@ def test_the_register_export_adds_and_updates_communities_and_grids(warehouse, t
         ["510104011050001", "望月社区第1网格", "网格", "510104011050", "500", "1300", "", ""],
     ])
     [result] = pipeline.load_location(warehouse, "areas", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 4, 5)
+    # 东湖社区's swapped coordinates cost only the coordinates: the community is added.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 5, 4)
 
     after = areas_by_code(warehouse)
     huiquan = after[HUIQUAN]
@@ -63,13 +64,19 @@ def test_the_register_export_adds_and_updates_communities_and_grids(warehouse, t
     assert wangyue["name_en"] == "Wangyue Community"
     assert after["510104011050001"]["name_en"] == "Wangyue Community Grid 1"
     assert after[SHAHE] == before[SHAHE]
-    assert "510104012051" not in after and "510104011051" not in after
+    assert "510104012051" not in after
+    donghu = after["510104011051"]
+    assert (donghu["name"], donghu["lon"], donghu["lat"]) == ("东湖社区", None, None)
 
     reasons = rejects(warehouse)  # title row 1, header row 2, data from row 3
     assert "prefix" in reasons[7][1] and "510104011" in reasons[7][1]
     assert "510104011099" in reasons[8][1] and "not in the area register" in reasons[8][1]
     assert reasons[9][0] == "层级" and "街道" in reasons[9][1]
-    assert reasons[10][0] in ("经度", "纬度")  # longitude and latitude swapped
+    with warehouse.connect() as conn:  # longitude and latitude swapped: two warnings, the row kept
+        swapped = conn.execute(select(etl_reject.c.field, etl_reject.c.severity, etl_reject.c.reason)
+                               .where(etl_reject.c.row_number == 10)).all()
+    assert sorted((r.field, r.severity) for r in swapped) == [("纬度", "warning"), ("经度", "warning")]
+    assert any("'30.61'" in r.reason and "below 73" in r.reason for r in swapped)
     assert "earlier row" in reasons[11][1]
     with warehouse.connect() as conn:
         assert conn.execute(select(func.count()).select_from(fact)).scalar() == 0
@@ -165,18 +172,22 @@ def test_a_feed_reloaded_replaces_its_items(warehouse, tmp_path):
         {"kind": "通知", "title": "电梯维保", "area": CHUANGYE, "published_at": "2025-03-06 10:00", "body": ""},
     ), encoding="utf-8")
     [result] = pipeline.load_location(warehouse, "content", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 4, 3)
+    # The notice that ends before it starts costs only its end (a warning): it is kept.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 5, 2)
     reasons = rejects(warehouse)
     assert reasons[4][0] == "kind" and "广告" in reasons[4][1]
     assert reasons[5][0] == "title"
-    assert reasons[6][0] == "ends_at"
+    assert reasons[6][0] == "ends_at" and "the end is left out" in reasons[6][1]
 
     items = contents(warehouse)
     assert [(i["kind"], i["area_code"]) for i in items] == [
-        ("news", CHUANGYE), ("activity", HUIQUAN), ("activity", CHUANGYE), ("notice", CHUANGYE)]
+        ("news", CHUANGYE), ("activity", HUIQUAN), ("activity", CHUANGYE), ("notice", CHUANGYE),
+        ("notice", CHUANGYE)]
     assert items[0]["published_at"] == datetime(2025, 3, 5, 10, 0)  # Beijing time, offset removed
+    water = items[3]
+    assert (water["title"], water["starts_at"], water["ends_at"]) == ("停水通知", datetime(2025, 3, 9, 8, 0), None)
 
     path.write_text(feed({**news, "title": "汇泉路社区举办第二届邻里节"}, flowers), encoding="utf-8")
     pipeline.load_location(warehouse, "content", str(path), now=NOW)
     titles = sorted(i["title"] for i in contents(warehouse))
-    assert titles == ["插花课", "插花课", "汇泉路社区举办第二届邻里节", "电梯维保"]
+    assert titles == ["停水通知", "插花课", "插花课", "汇泉路社区举办第二届邻里节", "电梯维保"]
