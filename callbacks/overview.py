@@ -393,7 +393,28 @@ def late_items(cards: dict[str, Card], lang: str, *, names: dict[str, str] | Non
     return items
 
 
-def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date):
+def spark_marks(trend: list, carried: tuple, as_of: date | None, lang: str, year: int) -> tuple[list, list, str]:
+    """A sparkline's marks: the indices of its months holding carried reports
+    (``query.carried_buckets``) and of its months not yet reported (no figure, starting after
+    the source's ``as_of``), and the words saying so on hover ("4月含结转…", "12月未报送")."""
+    months = [month for month, _ in trend]
+    held = [i for i, (month, v) in enumerate(trend) if month in carried and v is not None]
+    late = [i for i, (month, v) in enumerate(trend) if v is None and as_of is not None and month > as_of
+            and any(w is not None for _, w in trend[:i])]
+    sep = text.t("word.list_separator", lang)
+    words = []
+    if held:
+        words.append(text.t("overview.spark_carried", lang,
+                            months=sep.join(day_label(periods.month_end(months[i]), "month", lang, year=year)
+                                            for i in held)))
+    if late:
+        words.append(text.t("overview.spark_late", lang,
+                            months=sep.join(day_label(periods.month_end(months[i]), "month", lang, year=year)
+                                            for i in late)))
+    return held, late, " · ".join(words)
+
+
+def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date, carried: tuple = ()):
     """One card as the page draws it: the figure, what it covers and was compared with, its source."""
     info, grain = card.info, card.info.get("grain") or "day"
     source = text.t("word.list_separator", lang).join(_source_name(s, lang) for s in card.sources)
@@ -423,13 +444,18 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
         if last <= reach < periods.month_end(last):
             partial = text.t("overview.partial_month", lang, day=day_label(reach, "day", lang, year=year))
     compared = card.comparable
+    held, late, spark_title = spark_marks(trend, carried, card.as_of, lang, year)
     return ui.kpi_card(info, card.value, card.before if compared else None, card.year_ago if compared else None,
                        [v for _, v in trend], lang, href=_explore_href(card.code, area, lang), shown=shown,
-                       note=note, as_of=as_of, title=title, reason=reason, partial=partial)
+                       note=note, as_of=as_of, title=title, reason=reason, partial=partial, carried=held,
+                       late=late, spark_title=spark_title)
 
 
-def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period):
-    shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end)
+def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period,
+                 carried: dict[str, tuple] | None = None):
+    carried = carried or {}
+    shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end,
+                        carried.get(code, ()))
              for code in KPIS[domain] if code in cards]
     return ui.domain_section(labels.domain_label(domain, lang), shown)
 
@@ -464,6 +490,9 @@ def render(area, period_name, start, end, lang):
     infos = {code: card.info for code, card in cards.items()}
     trend_start = periods.add_months(periods.month_start(period.end), -11)
     trends = query.trends(codes, area, trend_start, period.end, "month")  # one statement for every sparkline
+    # The sparkline months of a stock that hold a missed report carried forward, to mark them.
+    carried = {code: query.carried_buckets(code, area, trend_start, period.end, "month")
+               for code in codes if infos[code].get("kind") == kinds.STOCK}
     label = period.label_en if lang == "en" else period.label_zh
     heading = [
         html.Span(ui.area_name(place, lang), className="heading-area"),
@@ -476,7 +505,7 @@ def render(area, period_name, start, end, lang):
         heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
                                                                                 year=period.end.year)),
                                  className="heading-as-of"))
-    kpis = [_kpi_section(d, cards, trends, area, lang, period) for d in KPIS]
+    kpis = [_kpi_section(d, cards, trends, area, lang, period, carried) for d in KPIS]
     # What needs attention compares like-for-like only: a late or partial report is not a drop.
     current = {code: card.value for code, card in cards.items() if card.state in (OK, CARRIED)}
     previous = {code: card.before for code, card in cards.items() if card.comparable}
