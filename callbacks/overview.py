@@ -201,6 +201,7 @@ class Card:
     last_year: periods.Period | None = None
     lagging: tuple[tuple[str, str, date], ...] = ()
     behind: bool = False  # the data stops before the asked period ends (a late source, if not OK)
+    young: bool = False  # a figure that matures (a closure rate) over a period too recent to have settled
     value: float | None = None
     before: float | None = None
     year_ago: float | None = None
@@ -209,8 +210,10 @@ class Card:
     def comparable(self) -> bool:
         """True when a change against last period means something: no report missing from
         the sum, or, for a stock, each missing one carried forward inside it (its data
-        reaches into the carry window, ``kinds.reads_from``), so the sum is like-for-like."""
-        if self.state not in (OK, CARRIED):
+        reaches into the carry window, ``kinds.reads_from``), so the sum is like-for-like. Never
+        for a ``young`` figure that matures (``coverage.settled``): its events have had less time
+        to close than last period's, so a fall is not a worsening."""
+        if self.state not in (OK, CARRIED) or self.young:
             return False
         if not self.lagging or self.info.get("kind") != kinds.STOCK or self.period is None:
             return not self.lagging
@@ -322,7 +325,8 @@ def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine 
     else:
         card = replace(card, state=OK)
     return replace(card, period=cut, previous=periods.previous(cut), last_year=periods.same_period_last_year(cut),
-                   lagging=_lagging(sources, area, cut, coverage.spans(engine=engine) if spans is None else spans))
+                   lagging=_lagging(sources, area, cut, coverage.spans(engine=engine) if spans is None else spans),
+                   young=not coverage.settled(info, cut.end, as_of, parts))
 
 
 def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = None) -> dict[str, Card]:
@@ -438,6 +442,9 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
             as_of = text.t("overview.through", lang, day=day_label(card.period.end, grain, lang, year=year))
     if card.lagging:
         note = text.t("overview.some_missing", lang, count=len({c for _, c, _ in card.lagging}))
+    elif card.young and card.state in (OK, CARRIED):
+        note = text.t("overview.young", lang)
+        title += " · " + text.t("overview.young_why", lang, days=coverage.MATURE_DAYS)
     partial = None
     if trend and card.as_of is not None:  # the last month's point, when the month is not over
         last, reach = trend[-1][0], min(card.as_of, period_end)
