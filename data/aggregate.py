@@ -150,7 +150,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     area_code, period = table.c.area_code, table.c.period
     member = table.c.member != "" if by_member else table.c.member == param("member")
     if access == "skip":
-        codes = skip_codes(table, name, param)
+        codes = skip_codes(table, f"{name}s{shift}_" if shift else name, param)  # each copy's own CTE name
         source = codes.join(table, and_(table.c.metric_code == codes.c.m, table.c.area_code == codes.c.c))
         conditions = [table.c.dimension == param("dimension"), period >= param("start"), period <= param("end"),
                       member]
