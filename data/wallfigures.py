@@ -143,8 +143,10 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
              for period, found in by_period.items()}
 
     # "Latest month" figures: the month of each anchor, then one statement per month.
+    # Every stock KPI: this month's figure of a stock may be last month's reports carried
+    # forward (kinds.reads_from), which is last month's level, not this month's.
     kpi_stocks = [code for need in needs if isinstance(need, Kpis) for code in need.metrics
-                  if infos[code].get("kind") == "stock" and named[THIS_MONTH].get(code) is None]
+                  if infos[code].get("kind") == "stock"]
     anchors = list(dict.fromkeys([need.period.metric for need in needs
                                   if isinstance(need, Totals) and isinstance(need.period, LatestMonth)]
                                  + kpi_stocks))
@@ -235,12 +237,13 @@ def _month_of(latest: date | None) -> tuple[date, date] | None:
 
 
 def _kpi(code, info, this_month, latest_spans, dated, month) -> dict:
-    """A KPI's figure: this month's, or for a stock with none this month, its latest month's."""
+    """A KPI's figure: this month's, or for a stock with no report this month, its latest month's
+    (dated so: "截至11月", not this month's carried sum)."""
     value = this_month.get(code)
     if info.get("kind") != "stock":
         return {"value": value, "span": None}
-    if value is not None:
-        return {"value": value, "span": month}
     span = latest_spans.get(code)
+    if value is not None and (span is None or span[0] >= month[0]):
+        return {"value": value, "span": month}
     return {"value": dated[span].get(code) if span else None, "span": span}
 

@@ -106,3 +106,8 @@ def test_the_wall_shows_the_street_level_with_the_missing_report_carried(missed,
     assert figure == present.show(shown, info, "zh", compact=True).number
     assert figure != present.show(dropped, info, "zh", compact=True).number
     assert stat_text(browser, "party-through").startswith("党组织月报截至")
+    # The KPI strip's 党员总数: last month's level, dated last month (this month's report has not come).
+    tile = browser.execute_script(
+        "var t = document.querySelector('[data-kpi=\"party_members\"]').closest('.wall-kpi');"
+        " return [t.querySelector('.wall-kpi-value').textContent, t.querySelector('.wall-kpi-target').textContent];")
+    assert tile == [present.show(shown, info, "zh", compact=True).number, f"截至{LAST_MONTH.month}月"], tile
