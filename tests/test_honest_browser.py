@@ -111,3 +111,19 @@ def test_the_wall_shows_the_street_level_with_the_missing_report_carried(missed,
         "var t = document.querySelector('[data-kpi=\"party_members\"]').closest('.wall-kpi');"
         " return [t.querySelector('.wall-kpi-value').textContent, t.querySelector('.wall-kpi-target').textContent];")
     assert tile == [present.show(shown, info, "zh", compact=True).number, f"截至{LAST_MONTH.month}月"], tile
+    # The 12-month trend: the months before the sample's first delivery are gaps (null), never 0.
+    ys = browser.execute_script(
+        "var g = Array.from(document.querySelectorAll('.wall-graph')).find(function (e) {"
+        " return e.id.indexOf('party-trend') >= 0; });"
+        " return g.querySelector('.js-plotly-plot').data[0].y;")
+    first = next(i for i, y in enumerate(ys) if y is not None)
+    assert len(ys) == 12 and first > 0 and ys[:first] == [None] * first, ys
+
+
+def test_the_explorer_of_a_monthly_report_ends_at_its_last_whole_month(missed, server, browser):
+    """This month's party report has not come: the view reaches last month, and says so."""
+    open_explorer(browser, server, f"?metric=party_members&area={SHAHE}&grain=month")
+    figure = browser.find_element(By.ID, "explore-figure").text
+    assert f"数据截至{LAST_END.isoformat()}" in figure and "月报指标只计整月" in figure, figure
+    xs = browser.execute_script("return document.querySelector('#explore-trend .js-plotly-plot').data[0].x")
+    assert max(x[:10] for x in xs) == LAST_MONTH.isoformat()  # no bucket for this month, not a 0
