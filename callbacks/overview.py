@@ -175,6 +175,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
 # (DOMAIN.md, "Time, completeness and provenance"): periods.cut, coverage.as_of.
 
 OK, CARRIED, LATE, STALE, MONTHLY, NONE = "ok", "carried", "late", "stale", "monthly", "none"
+BELOW = "below"  # an area finer than the metric's source records (a grid cell, for a community figure)
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,9 @@ class Card:
     before the period, within its carry-forward window), ``late`` (the source has not
     delivered for the period: "not yet reported"), ``stale`` (a stock's latest report is
     beyond its window), ``monthly`` (a monthly report and a window that cuts its months),
-    ``none`` (the source never delivered for the area). ``lagging`` lists (source,
+    ``none`` (the source never delivered for the area), ``below`` (the area is finer than
+    the level the metric is recorded at, ``coverage.has_figures_at``: no figure of its own,
+    not 0 and not "no data yet"; ``level`` says which). ``lagging`` lists (source,
     community, data-through day) of communities under the area whose report for
     ``period`` is missing: a flow's sum lacks them, so its change is not compared (a
     stock's carries them forward, see ``comparable``).
@@ -202,6 +205,7 @@ class Card:
     lagging: tuple[tuple[str, str, date], ...] = ()
     behind: bool = False  # the data stops before the asked period ends (a late source, if not OK)
     young: bool = False  # a figure that matures (a closure rate) over a period too recent to have settled
+    level: str = ""  # the level the metric is recorded at, for a ``below`` card
     value: float | None = None
     before: float | None = None
     year_ago: float | None = None
@@ -310,6 +314,8 @@ def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine 
     parts = _parts(info, engine)
     sources = tuple(dict.fromkeys(s for s in (coverage.source_of(r) for r in (parts or [info])) if s))
     grain = info.get("grain") or "day"
+    if not coverage.has_figures_at(info, area["level"], parts):
+        return Card(info["code"], info, BELOW, sources, level=coverage.recorded_level(info, parts))
     as_of = coverage.as_of(info, area["code"], parts=parts, engine=engine)
     card = Card(info["code"], info, NONE, sources, as_of, behind=as_of is not None and as_of < period.end)
     if as_of is None:
@@ -432,6 +438,8 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
         reason = text.t("overview.stale", lang, months=_carry_months(info), day=through)
     elif card.state == MONTHLY:
         reason = text.t("overview.monthly_only", lang)
+    elif card.state == BELOW:
+        reason = text.t("overview.not_recorded_at_level", lang, level=text.t(f"explore12.level.{card.level}", lang))
     elif card.state in (OK, CARRIED) and card.period is not None and card.previous is not None:
         note = text.t("overview.vs", lang, now=span_label(card.period, lang, year=year),
                       then=span_label(card.previous, lang, year=card.period.start.year))

@@ -127,6 +127,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.provenance": ("来源：{source} · 数据截至{day}", "Source: {source} · data through {day}"),
     "overview.provenance_none": ("来源：{source} · 尚无数据", "Source: {source} · no data yet"),
     "overview.partial_month": ("至{day}", "to {day}"),
+    "overview.not_recorded_at_level": ("该指标只记录到{level}，网格没有单独的数字",
+                                       "recorded per {level} only: a grid cell has no figure of its own"),
     "overview.young": ("事件尚新，不作环比", "Recent events: not compared"),
     "overview.young_why": ("办结、满意等按受理日统计，随办理推进才补齐；本期事件未满{days}天，与已办完的上期比较不公平",
                            "closures and ratings count on the day received and fill in as cases are handled; this "

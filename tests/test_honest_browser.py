@@ -127,3 +127,23 @@ def test_the_explorer_of_a_monthly_report_ends_at_its_last_whole_month(missed, s
     assert f"数据截至{LAST_END.isoformat()}" in figure and "月报指标只计整月" in figure, figure
     xs = browser.execute_script("return document.querySelector('#explore-trend .js-plotly-plot').data[0].x")
     assert max(x[:10] for x in xs) == LAST_MONTH.isoformat()  # no bucket for this month, not a 0
+
+
+def test_the_overview_of_a_grid_cell_says_a_community_figure_is_not_recorded_there(missed, server, browser):
+    """A community-only metric asked at grid level: no figure and why, not 0 nor "no data yet";
+    grid events, recorded per grid cell, keep theirs."""
+    engine = db.get_engine(missed[0])
+    grid = "510104011001001"  # 汇泉路社区's first grid cell
+    browser.get(f"{server.url}/?area={grid}&period=last_month")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-value"),
+             message="overview did not render")
+    wait_for(browser, lambda d: not d.execute_script(
+        "return document.querySelector('[data-dash-is-loading=\"true\"]') !== null"), message="still loading")
+    assert card_value(browser, "hotline_received") == "—"
+    note = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-note").text
+    assert note == "该指标只记录到社区，网格没有单独的数字"
+    assert card_value(browser, "party_members") == "—"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#kpi-party_members .kpi-as-of")  # no "截至11月" for nothing
+    events = query.value("grid_events_reported", grid, LAST_MONTH, LAST_END, engine=engine)
+    info = query.metric_info("grid_events_reported", engine=engine)
+    assert card_value(browser, "grid_events_reported") == present.show(events, info, "zh").text != "—"
