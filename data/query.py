@@ -11,6 +11,7 @@ the warehouse.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -467,13 +468,17 @@ def carried_buckets(metric: str, area: str, start, end, grain: str = "month", *,
         day = _as_day(row.period)
         if day is not None:
             reports.setdefault(row.area_code, []).append(day)
+    for days in reports.values():
+        days.sort()
     found = []
     for bucket in _buckets(start, end, grain):
         first, last = max(bucket, start), min(bucket_end(bucket, grain), end)
         since = kinds.reads_from(m["kind"], first, m.get("carry_months"), grain)
-        if any(not any(first <= d <= last for d in days) and any(since <= d < first for d in days)
-               for days in reports.values()):
-            found.append(bucket)
+        for days in reports.values():
+            at = bisect_left(days, first)  # the area's first report on or after the bucket's first day
+            if not (at < len(days) and days[at] <= last) and at > 0 and days[at - 1] >= since:
+                found.append(bucket)  # none in the bucket, one in its carry window: carried
+                break
     return tuple(found)
 
 
