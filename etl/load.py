@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -395,12 +395,15 @@ def record_coverage(conn: Connection, run_id: int, span: tuple[date, date] | Non
                     communities: list[str], loaded_on: date) -> None:
     """What this delivery covers, per community: its first and last day (``etl_coverage``).
 
-    Never past the day it was loaded: a month's report delivered on the 5th holds nothing
-    about the 20th. Sources that write no facts (the area register, content) cover nothing.
+    Never the day it was loaded nor later: a month's report delivered on the 5th holds
+    nothing about the 20th, and the load day itself is not over (its activities not yet held
+    or checked in, its orders still coming), so an incomplete day never counts as covered
+    and "this month" is never compared through a day half-recorded. Sources that write no
+    facts (the area register, content) cover nothing.
     """
     if span is None or not communities:
         return
-    first, last = span[0], min(span[1], loaded_on)
+    first, last = span[0], min(span[1], loaded_on - timedelta(days=1))
     if last < first:
         return
     rows = [{"run_id": run_id, "area_code": code, "first_day": first, "last_day": last}
