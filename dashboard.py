@@ -13,7 +13,9 @@ from pathlib import Path
 
 import dash
 from dash import Dash, State, dcc, html
+from dash.fingerprint import build_fingerprint, check_fingerprint
 from flask import has_request_context, jsonify, request
+from flask_compress import Compress
 from sqlalchemy import text
 
 import auth
@@ -112,6 +114,65 @@ def _register_routes(app: Dash) -> None:
     api.init_app(server)
 
 
+#: What a browser or proxy may do with a response whose URL names its content: keep it a year
+#: and never ask again (a changed file gets a new URL).
+FOREVER = "public, max-age=31536000, immutable"
+#: Dash's own routes whose answers change with the data: asked again every time.
+DASH_DATA_ROUTES = ("_dash-update-component", "_dash-layout", "_dash-dependencies")
+
+
+def _fingerprint_matches(app: Dash) -> bool:
+    """Whether the requested URL names the very content being served.
+
+    Component suites carry Dash's fingerprint (package version and file time) in their
+    path; our assets carry ``?m=`` (the file's time, added by Dash) or ``?v=`` (the build
+    id, for the vendored plotly bundle); Dash's favicon ``?v=`` its version. A query that
+    does not match what is on disk now (a page from before a deployment) is served, but
+    not for keeps.
+    """
+    path = app.strip_relative_path(request.path) or ""
+    if path.startswith("_dash-component-suites/"):
+        return check_fingerprint(path.rsplit("/", 1)[-1])[1]
+    if request.endpoint == "_dash_assets.static" and request.view_args:
+        if request.args.get("v") is not None:
+            return request.args["v"] == app.server.config.get("CSB_BUILD_ID")
+        stamp = request.args.get("m")
+        file = Path(app.config.assets_folder) / str(request.view_args.get("filename", ""))
+        return stamp is not None and file.is_file() and stamp == str(file.stat().st_mtime)
+    if path == "_favicon.ico":
+        return request.args.get("v") == dash.__version__
+    return False
+
+
+def _serve_lean(app: Dash) -> None:
+    """Compress what is sent and let browsers keep what does not change.
+
+    Compression: flask-compress (zstd, brotli or gzip, as the browser accepts), for
+    scripts, styles, pages and callback answers; the 1.2 MB plotly bundle goes out as
+    about 0.4 MB. Behind a reverse proxy that compresses, set ``CSB_COMPRESS=0``
+    (docs/scaling.md). Caching: a fingerprinted URL (see ``_fingerprint_matches``) is
+    kept a year and never revalidated; pages and Dash's data routes are asked again
+    every time (``no-cache``), and so are unfingerprinted files (Flask's default).
+    """
+    server = app.server
+    if os.environ.get("CSB_COMPRESS", "1") != "0":
+        # Files Flask sends are streamed; let flask-compress answer revalidations of
+        # those too, against the compressed ETag it gives them.
+        server.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", ["static", "_dash_assets.static"])
+        # flask-compress leaves gzip out for streamed files by default; its streaming
+        # gzip works, and a browser or client offering only gzip should get it too.
+        server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br", "gzip", "deflate"])
+        Compress(server)
+
+    @server.after_request
+    def cache_control(response):
+        if response.status_code == 200 and _fingerprint_matches(app):
+            response.headers["Cache-Control"] = FOREVER
+        elif response.mimetype == "text/html" or request.path.rstrip("/").endswith(DASH_DATA_ROUTES):
+            response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 class CommunityDash(Dash):
     """Dash, with a lighter page for the wall screen.
 
@@ -125,12 +186,25 @@ class CommunityDash(Dash):
 
     LEAN_PATHS = {"wall"}
     HEAVY_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\n?')
+    #: Dash lists its DataTable bundle on every page; no page of this app draws one.
+    UNUSED_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\n?')
+
+    def _graph_chunk(self) -> str:
+        """The chunk of dcc that draws a Graph, asked for up front: dcc fetches it only once
+        the first layout holding a chart has arrived, a round trip after the rest. Loaded
+        after dcc's own bundle, it registers itself and dcc does not fetch it again; the
+        URL carries Dash's fingerprint, so it is kept like the other bundles."""
+        relative = "dcc/async-graph.js"
+        modified = int((Path(dash.__file__).parent / relative).stat().st_mtime)
+        fingerprint = build_fingerprint(relative, dcc.__version__, modified)
+        return f'<script src="{self.config.requests_pathname_prefix}_dash-component-suites/dash/{fingerprint}"></script>'
 
     def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="", favicon="", renderer=""):
+        scripts = self.UNUSED_SCRIPT.sub("", scripts)
         if has_request_context() and self.strip_relative_path(request.path) in self.LEAN_PATHS:
             version = self.server.config.get("CSB_BUILD_ID", "")
             plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
-            scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts)
+            scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts) + "\n" + self._graph_chunk()
         return super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
                                          app_entry=app_entry, favicon=favicon, renderer=renderer)
 
@@ -213,6 +287,7 @@ def create_app() -> Dash:
     _load_callbacks()
     app.layout = html.Div([dcc.Location(id="shell-url"), dash.page_container], id="shell")
     _register_routes(app)
+    _serve_lean(app)
     _warm_up(app)
     # Dash finishes its set-up on the first request of each process; under threaded
     # gunicorn workers, requests racing that first one got "dash is not a registered
