@@ -9,7 +9,7 @@ validates each answer against the documented schema and fails on any route under
 from __future__ import annotations
 
 from api import params, reach
-from data import export
+from data import catalog, export
 
 EXAMPLE_METRIC = "hotline_received"
 EXAMPLE_AREA = "510104011000"  # 沙河街道, the default area of the embedded deployment
@@ -120,7 +120,7 @@ SCHEMAS = {
             "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"},
             "unit": NULLABLE_TEXT, "unit_en": NULLABLE_TEXT,
             "kind": {"type": "string", "enum": ["flow", "stock", "ratio"]},
-            "domain": {"type": "string", "enum": ["party", "governance", "services"]},
+            "domain": {"type": "string", "enum": list(catalog.DOMAINS)},
         },
     },
     "Metric": {
@@ -129,7 +129,7 @@ SCHEMAS = {
                      "source", "grain", "carry_months", "data_through"],
         "properties": {
             "code": {"type": "string"},
-            "domain": {"type": "string", "enum": ["party", "governance", "services"]},
+            "domain": {"type": "string", "enum": list(catalog.DOMAINS)},
             "name": {"type": "string"}, "name_en": {"type": "string"},
             "unit": NULLABLE_TEXT, "unit_en": NULLABLE_TEXT,
             "kind": {"type": "string", "enum": ["flow", "stock", "ratio"]},
@@ -250,7 +250,7 @@ PATHS = {
         [_param("code", "One metric's code: the answer is that metric alone.",
                 {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}, EXAMPLE_METRIC),
          _param("domain", "Only the metrics of one domain.",
-                {"type": "string", "enum": ["party", "governance", "services"]}, "governance"),
+                {"type": "string", "enum": list(catalog.DOMAINS)}, "governance"),
          _area_code_param("area", "The area whose `data_through` each metric gives (default: anywhere).", EXAMPLE_AREA),
          FORMAT],
         {**_ok("The catalogue (`metrics`), or one `Metric` with `code`.",

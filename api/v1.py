@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import openapi, params, reach
 from api.params import BadParameter
-from data import areas, coverage, db, export, query, settings
+from data import areas, catalog, coverage, db, export, query, settings
 from data.periods import as_date
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -342,7 +342,7 @@ def metrics():
     params.only(args, {"code", "domain", "area", "format"})
     fmt = params.output_format(args)
     code = params.metric(args, "code") if "code" in args else None
-    domain = params.choice(args, "domain", ("party", "governance", "services"), default="") or None
+    domain = params.choice(args, "domain", catalog.DOMAINS, default="") or None
     where = params.area(args, required=False)
     if where is not None:
         _area(where)

@@ -14,7 +14,8 @@ from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
-from data import areas, coverage, export, kinds, labels, periods, present, query, text, urlstate
+from data import areas, coverage, export, kinds, labels, periods, present, query, settings, text, urlstate
+from data import items as work_items
 from layouts import components as ui
 from layouts.components import BAD
 from layouts.ids import Overview
@@ -492,7 +493,27 @@ def render(area, period_name, start, end, lang):
     items = attention_items(infos, current, previous, overdue=work.get("hotline_overdue"),
                             still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
                             late=late_items(cards, lang, names=names, year=period.end.year))
+    items += needs_waiting(area, lang)  # co-building: needs furthest past their promised time
     return heading, kpis, ui.attention_list(items, lang)
+
+
+NEEDS_LISTED = 5  # the needs furthest past their promised time that the list names
+
+
+def needs_waiting(area: str, lang: str) -> list[dict]:
+    """The open needs (待认领, 已认领) of the area furthest past their promised time, one line
+    each: community, category, need number and who claimed it (the kind, never a name)."""
+    rows = work_items.past_due("needs", area, settings.local_now(), limit=NEEDS_LISTED)
+    found = []
+    for row in rows:
+        place = (row.get("area_name_en") or row.get("area_name")) if lang == "en" else row.get("area_name")
+        claimer = labels.label(row["handled_by"], lang) if row.get("handled_by") else text.t("overview.unclaimed", lang)
+        found.append({"tone": BAD, "tag": text.t("overview.needs_overdue", lang), "rank": 1,
+                      "href": _explore_href("needs_overdue", area, lang, by="category"),
+                      "text": text.t("overview.needs_overdue_text", lang, community=place or row["area_code"],
+                                     category=labels.label(row.get("category") or "其他", lang), item=row["item_id"],
+                                     claimer=claimer, days=row["days_over"])})
+    return found
 
 
 def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang: str) -> list[dict]:

@@ -56,6 +56,7 @@ from data.wallfigures import (
     LAST_12_MONTHS,
     LAST_30_DAYS,
     THIS_MONTH,
+    THIS_YEAR,
     LatestMonth,
 )
 from layouts import wall as view
@@ -254,7 +255,7 @@ def _when(moment: datetime | None, lang: str) -> str:
 
 def spans(today: date) -> dict[str, tuple[date, date]]:
     """The dates of the periods the wall's declarations name, on ``today`` (data.periods)."""
-    found = {name: periods.resolve(name, today) for name in (THIS_MONTH, LAST_12_MONTHS, LAST_30_DAYS)}
+    found = {name: periods.resolve(name, today) for name in (THIS_MONTH, LAST_12_MONTHS, LAST_30_DAYS, THIS_YEAR)}
     return {**{name: (p.start, p.end) for name, p in found.items()}, COMING: (today, today + timedelta(days=13))}
 
 
@@ -406,8 +407,27 @@ def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
             for i in items if i.get("starts_at")]
 
 
+def _wishes(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
+    """Micro-wishes just fulfilled: what kind of wish, in which community, and the kind of
+    party that fulfilled it (a company, a volunteer team ...): never the resident, never a name."""
+    rows = []
+    for i in items:
+        category = labels.label(i.get("category") or "其他", lang)
+        who = labels.label(i.get("handled_by") or "", lang) if i.get("handled_by") else ""
+        title = catalogue.t("wall.fulfilled_by", lang, category=category, who=who.lower() if lang == "en" else who) \
+            if who else category
+        place = (i.get("area_name_en") or i.get("area_name")) if lang == "en" else i.get("area_name")
+        closed = i.get("closed_at")
+        if closed is not None and not isinstance(closed, datetime):
+            closed = datetime.fromisoformat(str(closed))
+        rows.append({"title": title, "sub": " · ".join(x for x in (place or "", day_label(closed.date(), lang)
+                                                                   if closed else "") if x)})
+    return rows
+
+
 # A panel's list (``view.Listing.name``) as rows: written whole into ``Wall.list(name)``.
-LIST_ROWS: dict[str, Callable[..., list]] = {"league": _league, "guide": _guide, "resource": _resources, "agenda": _agenda_rows}
+LIST_ROWS: dict[str, Callable[..., list]] = {"league": _league, "guide": _guide, "resource": _resources,
+                                              "agenda": _agenda_rows, "wishes": _wishes}
 
 
 def _ticker(items: list[dict], lang: str) -> list[dict]:
@@ -590,6 +610,12 @@ def _items(rows: list[dict], lang: str):
 AGENDA_GRACE = timedelta(minutes=30)
 
 
+def _wish_items(rows: list[dict], lang: str):
+    if not rows:
+        return [html.Li(catalogue.t("wall.no_recent_wishes", lang), className="wall-empty")]
+    return _items(rows, lang)
+
+
 def _agenda_at(rows: list[dict], now: datetime) -> list[dict]:
     """What the agenda shows at ``now``: what is on now (marked ``now``), then what is next,
     soonest first, at most ``AGENDA_ITEMS``; what has ended is gone.
@@ -658,12 +684,14 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
                    ("wall-stat", "children"))
 SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
-                  Wall.ACTIVITY_LIST, Wall.NOTE)
+                  Wall.ACTIVITY_LIST, Wall.WISH_LIST, Wall.NOTE)
+PANEL_LISTS = SINGLE_OUTPUTS[1:-1]  # the panels' lists among them
 # How each panel list is written from its rows (``Wall.list(name)`` <- ``f["lists"][name]``).
 LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
                 "guide": lambda rows, lang, _past: _items(rows, lang),
                 "resource": lambda rows, lang, _past: _items(rows, lang),
-                "agenda": lambda rows, lang, shown: _agenda(shown, lang)}
+                "agenda": lambda rows, lang, shown: _agenda(shown, lang),
+                "wishes": lambda rows, lang, _past: _wish_items(rows, lang)}
 
 
 @callback(
@@ -777,7 +805,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         tiles,
         stats,
         only_changed(lambda fig: fig["area_name"], lambda: f["area_name"]),
-        *[panel_list(i["list"]) for i in SINGLE_OUTPUTS[1:5]],
+        *[panel_list(i["list"]) for i in PANEL_LISTS],
         _note(playlist.problem, unknown, lang),
         new_playlist,
     )

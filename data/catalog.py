@@ -23,7 +23,7 @@ from data.db import new_id
 METRIC_COLUMNS = [c.name for c in schema.metric.columns]
 AREA_COLUMNS = [c.name for c in schema.area.columns]
 
-DOMAINS = ("party", "governance", "services")
+DOMAINS = ("party", "governance", "services", "cobuild")
 KINDS = ("flow", "stock", "ratio")
 BETTER = ("higher", "lower")
 GRAINS = ("day", "month")  # a metric's figures are dated by the day, or are a month's report

@@ -32,8 +32,9 @@ from data.settings import PROJECT_ROOT
 
 SOURCES_FILE = PROJECT_ROOT / "etl" / "sources.yaml"
 
-#: The nine source systems of the warehouse contract, in the order the page lists them.
-SOURCES = ("hotline", "grid_events", "activities", "volunteers", "party", "services", "care", "areas", "content")
+#: The source systems of the warehouse contract, in the order the page lists them.
+SOURCES = ("hotline", "grid_events", "activities", "volunteers", "party", "services", "care", "needs", "merchants",
+           "funds", "areas", "content")
 
 RHYTHMS = ("daily", "weekly", "monthly")
 

@@ -113,9 +113,46 @@ EN: dict[str, str] = {
     "18-34": "18–34",
     "35-59": "35–59",
     "60+": "60+",
+    # --- co-building (needs, merchants, funds): 需求类别, 提出渠道, 需求类型, 认领方类型, 行业,
+    # fund 类别 and 领域 (助老 and 其他 as above / below)
+    "助学": "Education support",
+    "就业": "Jobs",
+    "环境": "Environment",
+    "文体": "Culture and sports",
+    "邻里互助": "Neighbourly help",
+    "线下": "In person",
+    "小程序": "Mini-program",
+    "网格员": "Grid worker",
+    "12345转办": "Passed on by 12345",
+    "议事会": "Residents' council",
+    "微心愿": "Micro-wish",
+    "服务需求": "Service request",
+    "企业": "Company",
+    "社会组织": "Social organisation",
+    "志愿队伍": "Volunteer team",
+    "商户": "Merchant",
+    "党员": "Party member",
+    "餐饮": "Food and drink",
+    "零售": "Retail",
+    "生活服务": "Household services",
+    "教育培训": "Education and training",
+    "医疗健康": "Health care",
+    "财政保障资金": "Public funds",
+    "居民自筹": "Residents' own money",
+    "企业捐赠": "Company donations",
+    "个人捐赠": "Individual donations",
+    "其他收入": "Other income",
+    "项目支出": "Project spending",
+    "运营支出": "Running costs",
+    "环境微更新": "Micro-renewal of spaces",
+    "助老助残": "Elderly and disability support",
+    "儿童服务": "Children's services",
+    "文体活动": "Culture and sports",
+    "未填写": "Not filled in",
     # domains, by their Chinese names (党建 is above)
     "治理": "Governance",
     "服务": "Services",
+    "共建共享": "Co-building",
 }
 
 # Members stored in a form that is not the screen's Chinese.
@@ -148,6 +185,6 @@ def label(member, lang: str = "zh") -> str:
 
 
 def domain_label(domain: str, lang: str = "zh") -> str:
-    """党建 / 治理 / 服务 for party / governance / services."""
+    """党建 / 治理 / 服务 / 共建共享 for party / governance / services / cobuild."""
     names = DOMAINS.get(domain)
     return text.pick(names, lang) if names else str(domain)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # Panel ids, in the default order. The wall knows how to draw exactly these: each is a
 # ``Panel`` in layouts/wall.PANELS (how it is drawn, what it shows); tests keep the two equal.
-PANELS = ("party", "governance", "services", "participation", "league", "guide", "activities")
+PANELS = ("party", "governance", "services", "participation", "cobuild", "league", "guide", "activities")
 
 DEFAULT_DURATION = 20.0
 DEFAULT_REFRESH = 60.0

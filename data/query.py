@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 GRAINS = ("day", "week", "month", "year")
-DOMAIN_ORDER = ("party", "governance", "services")
+DOMAIN_ORDER = ("party", "governance", "services", "cobuild")
 SKIP_DAYS = 92  # fact pieces up to this many days seek each stored area's dates (see data.access)
 
 
@@ -487,7 +487,7 @@ def breakdowns(code: str, *, engine: Engine | None = None) -> list[str]:
 
 @cached
 def catalog(*, engine: Engine | None = None) -> pd.DataFrame:
-    """Every metric, ordered by domain (party, governance, services) then code."""
+    """Every metric, ordered by domain (party, governance, services, cobuild) then code."""
     with _reading(engine) as (conn, snap):
         rows = list(snap.metrics.values())
     columns = [c.name for c in metric_table.columns]

@@ -45,7 +45,7 @@ metric = Table(
     "metric",
     metadata,
     Column("code", String(64), primary_key=True),
-    Column("domain", String(16), nullable=False),  # party|governance|services
+    Column("domain", String(16), nullable=False),  # party|governance|services|cobuild
     Column("name", String(100), nullable=False),
     Column("name_en", String(200), nullable=False),
     Column("unit", String(20)),
@@ -170,3 +170,26 @@ content = Table(
     Column("run_id", Integer, index=True),
 )
 Index("ix_content_kind_published", content.c.kind, content.c.published_at)
+
+# The open and recent work items behind the counts (DOMAIN.md, "item"): one row per item of
+# a source that lists them (the needs register), for lists that need one line per item
+# (needs waiting past their promised time, micro-wishes just fulfilled). ``item_id`` is the
+# source system's own number; ``handled_by`` the kind of party that took it on (企业,
+# 社会组织, ...), never a name. No name, phone, address or free text ever goes here.
+item = Table(
+    "item",
+    metadata,
+    Column("source", String(32), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("area_code", String(15), nullable=False),
+    Column("category", String(64)),
+    Column("kind", String(32)),  # the item's type (微心愿, 服务需求, 建议)
+    Column("received_at", DateTime, nullable=False),
+    Column("due_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("status", String(16), nullable=False),
+    Column("handled_by", String(32)),
+    Column("run_id", Integer),
+    PrimaryKeyConstraint("source", "item_id", name="pk_item"),
+)
+Index("ix_item_source_area", item.c.source, item.c.area_code)

@@ -2,7 +2,7 @@
 
 The wall's panels say what they show as data (``layouts/wall.py``: ``KPI_STRIP``,
 ``FRAME``, ``PANELS``), in the words of this module: ``Totals``, ``Kpis``, ``Breakdown``,
-``Trends``, ``League``, ``Items``, ``Agenda``, ``AsOf``, each over a named period. ``read``
+``Trends``, ``League``, ``Items``, ``Agenda``, ``JustClosed``, ``AsOf``, each over a named period. ``read``
 answers all of them at once, with as few calls into the query layer as it allows: one
 ``query.values`` per period, one ``query.trends`` per period, one ``metric_info`` per
 metric, one ``latest_period`` per "latest month" anchor. Breakdowns, the league table and
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data import areas, codec, content, coverage, query
+from data import areas, codec, content, coverage, items, query
 from data.cache import cached
 from data.periods import month_end, month_start
 
@@ -30,6 +30,7 @@ THIS_MONTH = "this_month"
 LAST_12_MONTHS = "last_12_months"
 LAST_30_DAYS = "last_30_days"
 COMING = "coming"  # today and the 13 days after: the agenda's "what is next"
+THIS_YEAR = "this_year"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,18 @@ class Agenda:
 
 
 @dataclass(frozen=True)
+class JustClosed:
+    """The ``limit`` work items of ``source`` (of ``kind``, closed as ``status``) that closed
+    last in the area: ``data.items.just_closed`` rows (category, type, who took it on;
+    never a person)."""
+
+    source: str
+    kind: str | None
+    status: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
 class AsOf:
     """How far a panel's main ``metrics`` reach in the area: {code: last day its data covers,
     or None where its source never delivered} (``coverage.as_of``)."""
@@ -113,7 +126,7 @@ class AsOf:
     metrics: tuple[str, ...]
 
 
-codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, AsOf)  # the answer is keyed by them
+codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, AsOf)  # the answer is keyed by them
 
 
 def metrics_of(need) -> tuple[str, ...]:
@@ -194,6 +207,8 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
             answers[need] = content.items(list(need.kinds), area, limit=need.limit)
         elif isinstance(need, Agenda):
             answers[need] = content.upcoming(area, *spans[need.period], limit=need.limit)
+        elif isinstance(need, JustClosed):
+            answers[need] = items.just_closed(need.source, area, kind=need.kind, status=need.status, limit=need.limit)
         elif isinstance(need, AsOf):
             answers[need] = {code: reach[code] for code in need.metrics}
         else:

@@ -260,6 +260,33 @@ def parse_numbers(series: pd.Series) -> pd.Series:
     return per_value(series, _number).astype("float64")
 
 
+#: What an amount of money may be written in besides yuan: 万 (ten thousand) and 亿.
+AMOUNT_SCALES = {"亿": 100_000_000.0, "万": 10_000.0}
+_AMOUNT = re.compile(r"^(?P<sign>-?)\s*[¥￥]?\s*(?P<number>[\d,]*\.?\d+)\s*(?P<scale>[万亿]?)\s*元?$")
+
+
+def _amount(text: str) -> float:
+    """Yuan from an amount as ledgers write it: "12,345.00", "¥1,200", "1.2万", "3000元",
+    "0.8万元"; NaN for anything else (a percentage is not an amount)."""
+    text = normalize_cell(text).replace(" ", "")
+    found = _AMOUNT.match(text)
+    if not found:
+        return np.nan
+    digits = found["number"]
+    if "," in digits and not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?", digits):
+        return np.nan  # "1,2,3" is a typo, not 123
+    number = _number(digits) * AMOUNT_SCALES.get(found["scale"], 1.0)
+    if not math.isfinite(number):
+        return np.nan
+    return round(-number if found["sign"] else number, 2)
+
+
+def parse_amounts(series: pd.Series) -> pd.Series:
+    """Yuan from amounts stored as text ("1.2万" is 12000, "12,345.00" 12345); NaN if blank
+    or not an amount. The one place an amount of money is read (``Field(kind="amount")``)."""
+    return per_value(series, _amount).astype("float64")
+
+
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "日": " ", "/": "-", ".": "-", "T": " "})
 SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 YEARS = (1900, 2200)  # a parsed year outside this is a misread number, not a date

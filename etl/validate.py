@@ -16,9 +16,9 @@ from datetime import datetime
 import pandas as pd
 
 from data import settings
-from etl.clean import parse_datetimes, parse_numbers
+from etl.clean import parse_amounts, parse_datetimes, parse_numbers
 
-KINDS = ("text", "datetime", "number")
+KINDS = ("text", "datetime", "number", "amount")  # amount: money in yuan ("1.2万", "12,345.00")
 REJECT_COLUMNS = ["row_number", "field", "reason", "raw"]
 
 
@@ -41,7 +41,7 @@ class Field:
 
     name: str
     aliases: tuple[str, ...] = ()
-    kind: str = "text"  # text | datetime | number
+    kind: str = "text"  # text | datetime | number | amount
     required: bool = False
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
@@ -130,10 +130,11 @@ def validate(rows: pd.DataFrame, fields: list[Field], now: datetime | None = Non
                              "{value!r} 不是可识别的日期时间 / is not a date or time we can read"))
             if f.not_future:
                 problems.append((values > now, f.name, "{value!r} 晚于当前时间 / is in the future"))
-        elif f.kind == "number":
-            values = parse_numbers(text)
+        elif f.kind in ("number", "amount"):
+            values = parse_numbers(text) if f.kind == "number" else parse_amounts(text)
             typed[f.name] = values
-            problems.append((values.isna() & ~empty, f.name, "{value!r} 不是数字 / is not a number"))
+            problems.append((values.isna() & ~empty, f.name, "{value!r} 不是数字 / is not a number" if f.kind == "number"
+                             else "{value!r} 不是可识别的金额 / is not an amount we can read (e.g. 12,345.00, 1.2万)"))
             if f.minimum is not None:
                 problems.append((values < f.minimum, f.name,
                                  f"{{value!r}} 小于 {f.minimum:g} / is below {f.minimum:g}"))

@@ -24,7 +24,7 @@ GOOD, BAD, NEUTRAL = "good", "bad", "neutral"
 def metric_rows() -> tuple[dict, ...]:
     """The metric catalogue, read once from the shipped file (domain order, file order)."""
     frame = catalog.read_metrics()
-    order = {d: i for i, d in enumerate(("party", "governance", "services"))}
+    order = {d: i for i, d in enumerate(catalog.DOMAINS)}
     rows = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.to_dict("records")]
     return tuple(sorted(rows, key=lambda r: order.get(r["domain"], 9)))
 

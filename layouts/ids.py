@@ -32,6 +32,7 @@ class Wall:
     GUIDE_LIST = {"type": "wall-list", "list": "guide"}
     RESOURCE_LIST = {"type": "wall-list", "list": "resource"}
     ACTIVITY_LIST = {"type": "wall-list", "list": "agenda"}
+    WISH_LIST = {"type": "wall-list", "list": "wishes"}  # the co-building panel's micro-wishes just fulfilled
     CONFIG = "wall-config"  # Store: area, lang (fixed for the page's life)
     PLAYLIST = "wall-playlist"  # Store: the playlist for the rotation (replaced when the file changes)
     REQUEST = "wall-request"  # Store: the refresh asked for (a number), set by the clientside gate

@@ -2,7 +2,7 @@
 
 Where things are (a map of the wall):
 
-- what each part of the wall shows, as data: ``KPI_STRIP`` (the strip of eight tiles under
+- what each part of the wall shows, as data: ``KPI_STRIP`` (the strip of nine tiles under
   the header), ``FRAME`` (the ticker) and ``PANELS`` (one ``Panel`` per rotating panel: its
   charts, its figures, its lists, its period, and the main metrics whose data-through date
   its title row states, ``as_of``), here, in "what the wall shows";
@@ -39,10 +39,12 @@ from data.wallfigures import (
     COMING,
     LAST_30_DAYS,
     THIS_MONTH,
+    THIS_YEAR,
     Agenda,
     AsOf,
     Breakdown,
     Items,
+    JustClosed,
     Kpis,
     LatestMonth,
     League,
@@ -77,7 +79,8 @@ def _figures(place: str, rows: list[tuple[str, str]]) -> list[tuple[str, tuple[s
 # what they show is KPI_STRIP, written by callbacks/wall._kpis, drawn by wall.js applyKpis.
 KPIS = _figures("kpi", [
     ("party_members", "人"), ("activities_held", "场"), ("activity_participants", "人次"),
-    ("hotline_on_time_rate", "%"), ("hotline_satisfaction_rate", "%"), ("volunteer_hours", "小时"),
+    ("hotline_on_time_rate", "%"), ("hotline_satisfaction_rate", "%"), ("needs_satisfaction_rate", "%"),
+    ("volunteer_hours", "小时"),
     ("elderly_meals", "人次"), ("service_transactions", "件"),
 ])
 
@@ -94,6 +97,13 @@ GOVERNANCE_STATS = _figures("stat", [
 SERVICE_STATS = _figures("stat", [("service_self_service_share", "%"), ("service_avg_wait", "分钟")])
 VOLUNTEER_STATS = _figures("stat", [("volunteer_hours", "小时"), ("active_volunteers", "人"), ("volunteer_teams", "支")])
 PARTICIPATION_STATS = _figures("stat", [("activities_held", "场"), ("activity_checkin_rate", "%")])
+# Co-building (共建共享): this month's needs, the alliance's latest month, the fund's year.
+NEEDS_STATS = _figures("stat", [("needs_raised", "件"), ("needs_fulfilled", "件"), ("needs_rated", "件"),
+                                ("needs_satisfaction_rate", "%")])
+MERCHANT_STATS = _figures("stat", [("alliance_merchants", "家"), ("model_merchants", "家"), ("merchant_offers", "项"),
+                                   ("merchant_service_hours", "小时")])
+FUND_STATS = _figures("stat", [("fund_income", "元"), ("fund_spending", "元"), ("fund_leverage", "元/元")])
+WISHES_SHOWN = 3
 
 # The league table's columns: metric code, heading (zh, en).
 LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
@@ -340,6 +350,24 @@ def _participation(lang):
     ])
 
 
+def _cobuild(lang):
+    needs = html.Div([
+        html.H3(t("needs_this_month", lang), className="wall-caption"),
+        _stat_block(PANELS["cobuild"].figures[0], lang, "wall-stat-grid g22"),
+        _list(Wall.WISH_LIST, t("just_fulfilled", lang), lang),
+    ], className="wall-column wall-cobuild-needs")
+    alliance = html.Div([
+        html.H3(t("alliance", lang), className="wall-caption"),
+        _stat_block(PANELS["cobuild"].figures[1], lang, "wall-stat-grid g22"),
+    ], className="wall-column wall-cobuild-alliance")
+    fund = html.Div([
+        html.H3(t("fund_this_year", lang), className="wall-caption"),
+        _stat_block(PANELS["cobuild"].figures[2], lang, "wall-stat-row"),
+        _chart("cobuild-funds", t("fund_by_domain", lang), lang),
+    ], className="wall-column wall-cobuild-fund")
+    return _panel("cobuild", lang, "this_month", [needs, alliance, fund])
+
+
 def _league(lang):
     head = html.Thead(html.Tr([html.Th("", className="wall-league-rank"), html.Th(t("area", lang))]
                               + [html.Th(pick(heading, lang)) for _code, heading in LEAGUE_METRICS]))
@@ -395,7 +423,7 @@ class Listing:
     """A list on a panel, written whole into ``Wall.list(name)``."""
 
     name: str
-    shows: Items | Agenda | League
+    shows: Items | Agenda | League | JustClosed
 
 
 @dataclass(frozen=True)
@@ -430,6 +458,7 @@ TICKER = Items(("news", "notice"), TICKER_ITEMS * 2)  # twice: repeated titles a
 FRAME = (KPI_STRIP, TICKER)
 
 PARTY_REPORT = LatestMonth("party_members")
+MERCHANT_LOG = LatestMonth("alliance_merchants")
 
 PANELS = {panel.id: panel for panel in (
     Panel("party", _party, PARTY_REPORT,
@@ -454,6 +483,12 @@ PANELS = {panel.id: panel for panel in (
                   Chart("participation-trend", "trend", 600, 520, Trends(("activity_participants",)))),
           figures=(Figures("act-", tuple(PARTICIPATION_STATS)),),
           as_of=AsOf(("activity_participants",))),
+    Panel("cobuild", _cobuild, THIS_MONTH,
+          charts=(Chart("cobuild-funds", "hbar", 600, 300, Breakdown("fund_spending", "domain", THIS_YEAR)),),
+          figures=(Figures("cob-", tuple(NEEDS_STATS)), Figures("cob-", tuple(MERCHANT_STATS), MERCHANT_LOG),
+                   Figures("cob-", tuple(FUND_STATS), THIS_YEAR)),
+          lists=(Listing("wishes", JustClosed("needs", "微心愿", "已实现", WISHES_SHOWN)),),
+          as_of=AsOf(("needs_raised", "alliance_merchants", "fund_income"))),
     Panel("league", _league, LAST_30_DAYS,
           lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),

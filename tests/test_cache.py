@@ -234,3 +234,13 @@ def test_cached_answers_come_back_as_the_same_types():
     assert back["$"] == float("inf") and back["arr"].tolist() == [1.0, 2.0]
     with pytest.raises(codec.Unsupported):
         codec.encode({"x": object()})
+
+
+def test_every_need_the_wall_declares_can_be_cached():
+    """The wall's one read is keyed by its need descriptions: a need class the codec does not
+    know would make that read uncacheable (served, but read again at every refresh)."""
+    from data import codec
+    from layouts import wall as view
+
+    needs = {need: None for need in view.NEEDS}
+    assert codec.decode(codec.encode(needs)) == needs

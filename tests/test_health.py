@@ -111,6 +111,7 @@ def test_each_source_gets_its_status_from_the_etl_log(log):
     assert {name: entry["status"] for name, entry in found.items()} == {
         "hotline": "failed", "grid_events": "due", "activities": "ok", "volunteers": "overdue",
         "party": "overdue", "services": "ok", "care": "ok", "areas": "never", "content": "ok", "parking": "ok",
+        "needs": "never", "merchants": "never", "funds": "never",
     }
     hotline = found["hotline"]
     assert hotline["last_loaded_at"] == datetime(2025, 3, 9, 2, 1)
@@ -121,7 +122,7 @@ def test_each_source_gets_its_status_from_the_etl_log(log):
     assert found["areas"]["last_loaded_at"] is None and found["areas"]["reasons"] == []
     assert found["parking"]["rhythm"] is None
     assert health.summary(list(found.values())) == {
-        "never": 1, "overdue": 2, "failed": 1, "due": 1, "ok": 5, "total": 10}
+        "never": 4, "overdue": 2, "failed": 1, "due": 1, "ok": 5, "total": 13}
 
 
 def test_recent_runs_and_refused_rows_come_newest_first(log):
@@ -261,14 +262,16 @@ def test_cards_come_worst_first_then_by_name(log):
     found = health.sources(TODAY, engine=log, config=CONFIG)
     order = [(e["status"], e["source"]) for e in health.ordered(found)]
     assert order == [
-        ("never", "areas"), ("overdue", "party"), ("overdue", "volunteers"), ("failed", "hotline"),
+        ("never", "areas"), ("never", "funds"), ("never", "merchants"), ("never", "needs"),
+        ("overdue", "party"), ("overdue", "volunteers"), ("failed", "hotline"),
         ("due", "grid_events"), ("ok", "activities"), ("ok", "care"), ("ok", "content"), ("ok", "parking"),
         ("ok", "services"),
     ]
     # by another name (the page's words), and a source whose data lags ranks by its data
     behind = [dict(e, data_status="overdue") if e["source"] == "care" else e for e in found]
     names = [e["source"] for e in health.ordered(behind, name=lambda e: e["source"][::-1])]
-    assert names[:4] == ["areas", "care", "volunteers", "party"]  # erac < sreetnulov < ytrap
+    # saera < sdeen < sdnuf < stnahcrem; erac < sreetnulov < ytrap
+    assert names[:7] == ["areas", "needs", "funds", "merchants", "care", "volunteers", "party"]
 
 
 def test_a_source_with_no_delivered_day_says_never_and_one_without_dates_says_nothing(warehouse, tmp_path):

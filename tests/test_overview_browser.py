@@ -65,7 +65,7 @@ def test_a_link_opens_the_area_and_period_with_kpis_against_the_warehouse(readin
     heading = browser.find_element(By.ID, "overview-heading").text
     assert "沙河街道" in heading and "上月" in heading
     titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".domain-title")]
-    assert titles == ["党建", "治理", "服务"]
+    assert titles == ["党建", "治理", "服务", "共建共享"]
 
     engine = db.get_engine(sample_warehouse_url)
     last_month = periods.resolve("last_month", date.today())
@@ -143,7 +143,7 @@ def test_english_on_request(reading_app_server, browser):
     browser.get(f"{reading_app_server.url}/?lang=en")
     wait_loaded(browser)
     assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".domain-title")] == \
-        ["Party building", "Governance", "Services"]
+        ["Party building", "Governance", "Services", "Co-building"]
     assert browser.find_element(By.CSS_SELECTOR, ".ov-attention h2").text == "Needs attention"
     assert browser.find_element(By.CSS_SELECTOR, "#overview-period .dash-dropdown-value").text == "This month"
     assert query_of(browser).get("lang") == "en"
@@ -202,7 +202,7 @@ def test_every_kpi_of_the_overview_is_in_the_catalogue():
     from layouts.components import metric_dimensions
 
     assert set(all_kpis()) <= set(metric_dimensions())
-    assert list(KPIS) == ["party", "governance", "services"]
+    assert list(KPIS) == ["party", "governance", "services", "cobuild"]
 
 
 # ---------------------------------------------------------------- honest figures (issue 12)

@@ -55,13 +55,14 @@ def test_one_read_asks_the_query_layer_once_per_kind_of_question(app, monkeypatc
 
     metrics = {code for need in view.NEEDS for code in wallfigures.metrics_of(need)}
     assert asked["metric_info"] == len(metrics) == len(found["metrics"])  # once per metric
-    assert asked["values"] <= 2  # this month's figures, and the monthly reports' latest month
+    # This month's figures, this year's (the fund's), and the monthly reports' latest month.
+    assert asked["values"] <= 3
     assert asked["trends"] == 1  # every 12-month trend at once
     assert asked["breakdown_rows"] == sum(isinstance(n, wallfigures.Breakdown) for n in view.NEEDS)
     assert asked["league_table"] == 1
-    # The party report's month. (The screen-wide "data as of", the latest day of three
-    # sources, was issue 12's bug: each panel now states its own sources' as-of.)
-    assert asked["latest_period"] == 1
+    # The party report's month and the merchant log's. (The screen-wide "data as of", the
+    # latest day of three sources, was issue 12's bug: each panel now states its own sources' as-of.)
+    assert asked["latest_period"] == 2
     assert asked["catalog"] == 1  # the ratios' parts, for their as-of
     assert asked["last_loaded_at"] == 1  # the header's "data loaded"
     assert listed["items"] == 3 and listed["upcoming"] == 1

@@ -12,6 +12,7 @@ import pytest
 
 from callbacks import wall
 from data import playlist as playlists
+from layouts import wall as view
 from support import AppServer
 from test_wall_browser import drawn_charts, open_wall, panels_as_of, stat_text
 
@@ -53,10 +54,10 @@ def test_a_two_panel_playlist_draws_its_two_panels_and_keeps_refreshing(two_pane
     assert stat_text(browser, "gov-hotline_received") not in (None, "", "—")
     kpis = browser.execute_script(
         "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) { return e.textContent; })")
-    assert len(kpis) == 8 and any(text not in ("", "—") for text in kpis)
+    assert len(kpis) == len(view.KPIS) and any(text not in ("", "—") for text in kpis)
     lines = browser.execute_script(
         "return Array.from(document.querySelectorAll('.wall-kpi-target')).map(function (e) { return e.textContent; })")
-    assert len(lines) == 8 and all(lines), lines  # each tile's target or period, drawn from the refresh's data
+    assert len(lines) == len(view.KPIS) and all(lines), lines  # each tile's target or period, drawn from the refresh's data
     assert any(line.endswith("目标 95%") for line in lines)  # 12345 on time: its target (met or missed)
     assert "沙河街道" in browser.find_element("css selector", ".wall-header").text
 

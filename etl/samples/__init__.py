@@ -24,7 +24,7 @@ from .context import Context, months_until
 #: The source systems, in the order they are written: each is a module of this package
 #: with ``write(ctx, out_dir) -> list[Path]`` and the folder name under ``out_dir``.
 SOURCES = ("areas", "hotline", "grid_events", "activities", "volunteers", "party", "services",
-           "care", "content")
+           "care", "needs", "merchants", "funds", "content")
 
 DEFAULT_SEED = 20261124
 

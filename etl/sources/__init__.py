@@ -37,6 +37,9 @@ SOURCES: dict[str, str] = {
     "party": "etl.sources.party",
     "services": "etl.sources.services",
     "care": "etl.sources.care",
+    "needs": "etl.sources.needs",
+    "merchants": "etl.sources.merchants",
+    "funds": "etl.sources.funds",
     "content": "etl.sources.content",
 }
 
