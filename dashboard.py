@@ -9,6 +9,8 @@ import functools
 import hashlib
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import dash
@@ -88,7 +90,9 @@ def _register_routes(app: Dash) -> None:
 
     @server.route("/healthz")
     def healthz():
-        """200 when the warehouse answers a query, 503 when not; the wall polls it to know it is live.
+        """200 when the warehouse answers a query and this process is warm (``warm``), 503 when
+        not ("unavailable", or "warming" while the warm-up runs); the wall polls it to know it
+        is live. A process nobody warmed warms itself here, so this answer waits for it.
 
         An anonymous caller learns only up or down; a signed-in one (or anyone, with access
         control off) also the build and the data version, which the wall uses to reload.
@@ -105,6 +109,8 @@ def _register_routes(app: Dash) -> None:
         except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
             server.logger.warning("healthz: warehouse unavailable: %s", str(err).splitlines()[0] if str(err) else err)
             return jsonify(status="unavailable"), 503
+        if not warm(app):  # another thread is warming this process: not ready for visitors yet
+            return jsonify(status="warming"), 503
         if not auth.identified():
             return jsonify(status="ok")
         return jsonify(status="ok", build=version, data_version=data_version)
@@ -263,6 +269,101 @@ def _warm_up(app: Dash) -> None:
         app.server.logger.warning("warehouse not reachable at start-up: %s", str(err).splitlines()[0])
 
 
+class Warmth:
+    """Whether this process has done what its first visitor would otherwise wait for."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.took_ms: float | None = None
+
+
+WARMTH = "csb.warmth"  # the app's Warmth, in server.extensions
+#: What a wall screen asks of a fresh process, in its order: the page, Dash's layout and
+#: callback list, then the page router's callback, which builds the default wall with its
+#: figures (the first screen is drawn with them, see callbacks/wall.py ``first_screen``).
+WARM_REQUESTS = (
+    ("GET", "/wall", None),
+    ("GET", "/_dash-layout", None),
+    ("GET", "/_dash-dependencies", None),
+    ("POST", "/_dash-update-component", {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/wall"},
+                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
+        "state": [{"id": "_pages_location", "property": "search", "value": ""}],
+    }),
+)
+
+
+def _ask_self(app: Dash, method: str, path: str, body: dict | None) -> None:
+    """Answer one request in this process as a visitor's would be answered (every hook,
+    compression included), except the access check: warming is not a visitor."""
+    server = app.server
+    guard = server.extensions.get("csb_auth")
+    headers = {"Accept-Encoding": "zstd, br, gzip"}
+    # A context of its own (its own flask.g), also when /healthz warms inside its request.
+    with server.app_context(), server.test_request_context(path, method=method, json=body, headers=headers):
+        answer = None
+        for hook in server.before_request_funcs.get(None, []):
+            if guard is not None and hook == guard.check:
+                continue
+            answer = hook()
+            if answer is not None:
+                break
+        if answer is None:
+            answer = server.dispatch_request()
+        response = server.process_response(server.make_response(answer))
+        response.get_data()
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}")
+
+
+def warm(app: Dash) -> bool:
+    """Make this process ready for its first visitor: True once it is.
+
+    Runs the requests a wall screen makes (``WARM_REQUESTS``), so imports, the engine's
+    pool and compiled statements, Dash's callback machinery, the default wall's figures
+    (memo and query cache) and its layout are all made before anyone waits for them. Once
+    per process: gunicorn calls it in each worker before it accepts (gunicorn.conf.py),
+    ``python dashboard.py`` before it listens (both wait at most ``CSB_WARM_WAIT`` seconds
+    and go on warming in a thread), and /healthz if nobody did. False while
+    another thread is warming, or when the warehouse could not be read (tried again on
+    the next call).
+    """
+    state: Warmth = app.server.extensions[WARMTH]
+    if state.done.is_set():
+        return True
+    if not state.lock.acquire(blocking=False):
+        return False
+    try:
+        if state.done.is_set():
+            return True
+        started = time.perf_counter()
+        with db.get_engine().connect() as conn:  # no warehouse, no warming: say so, try again later
+            conn.execute(text("SELECT 1 FROM fact LIMIT 1"))
+        for method, path, body in WARM_REQUESTS:
+            _ask_self(app, method, path, body)
+        state.took_ms = (time.perf_counter() - started) * 1000
+        state.done.set()
+        app.server.logger.info("process %d warm in %.0f ms", os.getpid(), state.took_ms)
+        return True
+    except Exception as err:  # noqa: BLE001 - a cold process still serves; /healthz says why not warm
+        app.server.logger.warning("warming failed: %s", str(err).splitlines()[0] if str(err) else repr(err))
+        return False
+    finally:
+        state.lock.release()
+
+
+def warm_in_background(app: Dash, wait: float = 0) -> threading.Thread:
+    """``warm`` in a thread of its own, waiting for it up to ``wait`` seconds."""
+    thread = threading.Thread(target=warm, args=(app,), name="csb-warm", daemon=True)
+    thread.start()
+    thread.join(wait)
+    return thread
+
+
 def create_app() -> Dash:
     """Build the app: pages, callbacks, routes. Cheap enough to call once per test."""
     _check_files()
@@ -286,6 +387,7 @@ def create_app() -> Dash:
     _register_pages()
     _load_callbacks()
     app.layout = html.Div([dcc.Location(id="shell-url"), dash.page_container], id="shell")
+    app.server.extensions[WARMTH] = Warmth()
     _register_routes(app)
     _serve_lean(app)
     _warm_up(app)
@@ -301,4 +403,7 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
+    # Warm before listening, as gunicorn's workers do, but never wait past CSB_WARM_WAIT
+    # seconds (a warehouse that does not answer): /healthz says "warming" until it is done.
+    warm_in_background(app, wait=float(os.environ.get("CSB_WARM_WAIT", "30")))
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)
