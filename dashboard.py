@@ -276,6 +276,12 @@ class Warmth:
         self.done = threading.Event()
         self.lock = threading.Lock()
         self.took_ms: float | None = None
+        self.retry_at = 0.0  # after a failed attempt, not before (monotonic seconds)
+
+
+#: Seconds between attempts to warm a process whose warm-up failed: health checks from
+#: hundreds of screens must not each run it again.
+WARM_RETRY = 15.0
 
 
 WARMTH = "csb.warmth"  # the app's Warmth, in server.extensions
@@ -329,13 +335,13 @@ def warm(app: Dash) -> bool:
     per process: gunicorn calls it in each worker before it accepts (gunicorn.conf.py),
     ``python dashboard.py`` before it listens (both wait at most ``CSB_WARM_WAIT`` seconds
     and go on warming in a thread), and /healthz if nobody did. False while
-    another thread is warming, or when the warehouse could not be read (tried again on
-    the next call).
+    another thread is warming, or when it failed (the warehouse could not be read, say):
+    tried again on a call ``WARM_RETRY`` seconds later.
     """
     state: Warmth = app.server.extensions[WARMTH]
     if state.done.is_set():
         return True
-    if not state.lock.acquire(blocking=False):
+    if time.monotonic() < state.retry_at or not state.lock.acquire(blocking=False):
         return False
     try:
         if state.done.is_set():
@@ -350,6 +356,7 @@ def warm(app: Dash) -> bool:
         app.server.logger.info("process %d warm in %.0f ms", os.getpid(), state.took_ms)
         return True
     except Exception as err:  # noqa: BLE001 - a cold process still serves; /healthz says why not warm
+        state.retry_at = time.monotonic() + WARM_RETRY
         app.server.logger.warning("warming failed: %s", str(err).splitlines()[0] if str(err) else repr(err))
         return False
     finally:

@@ -122,3 +122,16 @@ def test_a_gunicorn_worker_warms_itself_before_it_answers_anyone(sample_warehous
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def test_a_failing_warm_up_is_not_run_again_by_every_health_check(fresh_app, monkeypatch, caplog):
+    """Hundreds of screens ask /healthz every few seconds: a warm-up that fails (here a
+    request the app cannot answer) is tried again only after a pause, meanwhile "warming"."""
+    monkeypatch.setattr(dashboard, "WARM_REQUESTS", (("GET", "/_dash-component-suites/nothing/here.js", None),))
+    client = fresh_app.server.test_client()
+    answers = [client.get("/healthz") for _ in range(3)]
+    assert [(a.status_code, a.json) for a in answers] == [(503, {"status": "warming"})] * 3
+    assert len([r for r in caplog.records if "warming failed" in r.getMessage()]) == 1
+    fresh_app.server.extensions[dashboard.WARMTH].retry_at = 0.0  # the pause is over
+    monkeypatch.setattr(dashboard, "WARM_REQUESTS", (("GET", "/wall", None),))
+    assert client.get("/healthz").status_code == 200
