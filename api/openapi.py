@@ -275,7 +275,10 @@ PATHS = {
     "/api/v1/series": _operation(
         "series", "A metric over time, in buckets",
         [METRIC, AREA, START, END, GRAIN, FORMAT],
-        {**_ok("Every bucket of the period, null where there is no figure.", _ref("Series"), csv=True),
+        {**_ok("Every bucket of the period, null where there is no figure. Each bucket is the value of its own "
+               "days: a stock's area that missed a bucket's report (month or year grain) counts with its latest one "
+               "within carry_months (reason carried_forward); a bucket its source has not delivered for at all is "
+               "null (not_yet_reported).", _ref("Series"), csv=True),
          **_errors(400, 404, 503)}),
     "/api/v1/breakdown": _operation(
         "breakdown", "A metric split by child areas or by a dimension, largest first",

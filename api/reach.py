@@ -55,9 +55,10 @@ class Reach:
     code: str = ""  # the metric and area, to ask which stored areas a stock's sum carries forward
     area: str = ""
 
-    def mark(self, value, start: date, end: date, *, bucket: bool = False) -> dict:
-        """``as_of``, ``complete`` and ``reason`` of ``value``, the figure for ``start``..``end``
-        (a series ``bucket``: a stock is carried forward over a whole period, not per bucket)."""
+    def mark(self, value, start: date, end: date, *, carried: bool | None = None) -> dict:
+        """``as_of``, ``complete`` and ``reason`` of ``value``, the figure for ``start``..``end``.
+        ``carried``: whether a stock's figure holds carried-forward reports, when the caller knows
+        (a series' buckets: ``query.carried_buckets``); else it is asked (``query.carried``)."""
         reached = self.through is not None and self.first is not None and self.first <= end
         as_of = min(self.through, end) if reached and self.through is not None else None
         whole = self.grain != "month" or end == month_end(end)
@@ -67,8 +68,8 @@ class Reach:
         reason = None if complete and value is not None else self._reason(value, start, end)
         # A sum holding carried reports says so first: they are not "what the others delivered"
         # nor "the reports dated in the period".
-        if reason in (None, "partly_reported", "not_whole_months") and value is not None and not bucket \
-                and self._carries(start, end):
+        if reason in (None, "partly_reported", "not_whole_months") and value is not None \
+                and (self._carries(start, end) if carried is None else carried):
             complete, reason = False, "carried_forward"
         return {"as_of": as_of, "complete": complete, "reason": reason}
 

@@ -442,12 +442,14 @@ def series():
     grain = params.grain(request.args)
     frame = _call(query.series, info["code"], found["code"], start, end, grain)
     reached = reach.reach(info, found)
+    carried = set(_call(query.carried_buckets, info["code"], found["code"], start, end, grain))
     points = [{"period": _plain(p), "value": _plain(v)} for p, v in zip(frame["period"], frame["value"])]
-    # A bucket holds the days asked for from its first day (or start) to the day before the next bucket (or end).
+    # A bucket holds the days asked for from its first day (or start) to the day before the next bucket (or end);
+    # a stock's bucket is what /value gives for those days, its missed reports carried (and so marked).
     firsts = [as_date(p["period"]) for p in points]
     for i, point in enumerate(points):
         last = firsts[i + 1] - timedelta(days=1) if i + 1 < len(points) else end
-        point.update(reached.mark(point["value"], max(firsts[i], start), last, bucket=True))
+        point.update(reached.mark(point["value"], max(firsts[i], start), last, carried=firsts[i] in carried))
     # A flow's points add up to the period's /value; a stock's levels do not add up.
     masks = _masks(info, {i: p["value"] for i, p in enumerate(points)}, adds_up=info.get("kind") == "flow")
     for i, point in enumerate(points):

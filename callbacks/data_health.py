@@ -75,13 +75,14 @@ def refresh(_n, period, source, lang):
 
 
 def download(period: str | None, source: str | None, lang: str, today: date | None = None) -> dict:
-    """The ``dcc.Download`` payload: every refused row and warning of ``period`` and
-    ``source`` (None: all) with the row as stored, as CSV (data/export.py: byte-order mark,
+    """The ``dcc.Download`` payload: the latest ``page.DOWNLOAD_ROWS`` refused rows and
+    warnings of ``period`` and ``source`` (None: all) with the row as stored (a few KB at
+    most each, so the answer is bounded), as CSV (data/export.py: byte-order mark,
     formulas neutralised), named by source and dates."""
     period = _period(period)
     today = today or settings.local_today()
     since = health.since(period, today)
-    rows = health.rejects(since, source=source, limit=None, raw=True)
+    rows = health.rejects(since, source=source, limit=page.DOWNLOAD_ROWS, raw=True)
     names = {name: page.source_name({"source": name}, lang) for name in {r["source"] for r in rows}}
     frame = page.download_frame(rows, names, lang)
     dates = f"{since:%Y%m%d}-{today:%Y%m%d}" if since else f"all-{today:%Y%m%d}"

@@ -320,7 +320,8 @@ def view_figures(search_state: str, day: str) -> dict:
     codes = [state.area, *[c for c in state.compare if areas.get(c) is not None]] if state.compare else [state.area]
     as_of = {code: coverage.as_of(info, code, parts=parts) for code in codes}
     out = {"window": win, "as_of": as_of, "parts": parts, "head": None, "trend": [], "bars": [], "cube": [],
-           "map": [], "below": recorded_below(info, parts, area) if state.by == "children" else None, "marks": {}}
+           "map": [], "below": recorded_below(info, parts, area) if state.by == "children" else None, "marks": {},
+           "carried": {}}
     q = win.query
     if q is None:
         return out
@@ -331,6 +332,8 @@ def view_figures(search_state: str, day: str) -> dict:
         trend = query.series(state.metric, state.area, q.start, q.end, win.grain).assign(
             key=state.area, label=area["name"], label_en=area.get("name_en") or area["name"])
     out["trend"] = _records(trend)
+    if info.get("kind") == "stock":  # which buckets hold a missed report carried forward, to mark them
+        out["carried"] = {code: query.carried_buckets(state.metric, code, q.start, q.end, win.grain) for code in codes}
     people = export.counts_people(info.get("unit")) and info.get("kind") != "ratio"
     if out["below"] is None:
         if state.chart == "bars" or people:
@@ -455,14 +458,16 @@ def value_header(info: dict, lang: str) -> str:
 
 
 def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, marks: list | None = None,
-                 partial: list[str] | None = None, key_header: str | None = None) -> dict:
+                 partial: list[str] | None = None, key_header: str | None = None,
+                 held: list[str] | None = None) -> dict:
     """A query frame as the stored table: labelled columns, display values, hidden cells marked.
 
     ``frame`` has ``value`` and any of ``period``, ``key``, ``label``, ``label_en``;
     ``marks`` gives each row's mask ("<5", "*", or None: shown), decided for the whole
     view by ``export.suppress``; ``partial`` each row's partial-period label ("" when
-    whole), which adds a completeness column; ``key_header`` names the key column (area
-    codes unless told otherwise).
+    whole), which adds a completeness column; ``held`` each row's other mark for that column
+    ("含结转", "未报送": ``trend_marks``); ``key_header`` names the key column (area codes
+    unless told otherwise).
     """
     out = pd.DataFrame(index=frame.index)
     columns = []
@@ -480,7 +485,9 @@ def figure_table(frame: pd.DataFrame, info: dict, lang: str, *, marks: list | No
                              index=frame.index, dtype=object)
     columns.append({"field": "value", "headerName": value_header(info, lang)})
     if partial is not None:
-        out["partial"] = [text.t("explore12.partial_row", lang, span=p) if p else "" for p in partial]
+        held = held or [""] * len(partial)
+        out["partial"] = [" · ".join(w for w in (text.t("explore12.partial_row", lang, span=p) if p else "", h) if w)
+                          for p, h in zip(partial, held)]
         columns.append({"field": "partial", "headerName": text.t("explore12.partial_column", lang)})
     rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in out.to_dict("records")]
@@ -574,10 +581,28 @@ def _partial_segments(xs: list, ys: list, partial: list[str]) -> tuple[list, lis
     return px, py
 
 
+def trend_marks(records: list[dict], carried: dict, as_of: dict) -> tuple[list[bool], list[bool]]:
+    """Which trend rows hold a stock's carried-forward report (``carried``: {area: buckets},
+    ``query.carried_buckets``) and which are not yet reported (no figure, the bucket after the
+    source's ``as_of`` there, once the area had figures): two marks besides partial ones."""
+    held = [r["value"] is not None and r["period"] in carried.get(r["key"], ()) for r in records]
+    seen: set = set()
+    late = []
+    for r in records:
+        through = as_of.get(r["key"])
+        late.append(r["value"] is None and through is not None and r["period"] > through and r["key"] in seen)
+        if r["value"] is not None:
+            seen.add(r["key"])
+    return held, late
+
+
 def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str | None = None,
-                 partial: list[str] | None = None) -> go.Figure:
+                 partial: list[str] | None = None, carried: list[bool] | None = None,
+                 late: list[bool] | None = None, grain: str = "month") -> go.Figure:
     """One line per area; a period its data does not cover in full is dashed, hollow and
-    labelled ("至12月4日"); a missing period is a gap, never a fall to zero."""
+    labelled ("至12月4日"); a missing period is a gap, never a fall to zero. A point holding
+    carried-forward reports (``carried``) is a hollow square ("含结转" on hover); a period not yet
+    reported (``late``) is a grey band labelled "未报送", not a fall."""
     rows = table["rows"]
     if not rows or all(plotted(r["value"]) is None and not isinstance(r["value"], str) for r in rows):
         return empty_figure(message or text.t("explore.no_data_for_this_period", lang))
@@ -585,6 +610,8 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
     groups: dict[str, list[tuple[dict, str]]] = {}
     for row, label in zip(rows, partial or [""] * len(rows)):
         groups.setdefault(present.plot_text(row.get("label") or ""), []).append((row, label))
+    held_at = {(present.plot_text(r.get("label") or ""), r["period"]) for r, c in zip(rows, carried or [False] * len(rows)) if c}
+    late_at = sorted({r["period"] for r, gap in zip(rows, late or [False] * len(rows)) if gap})
     for i, (name, pairs) in enumerate(groups.items()):
         color = PALETTE[i % len(PALETTE)]
         items = [r for r, _ in pairs]
@@ -599,6 +626,15 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
             customdata=[r.get("code") for r in items],
             hovertemplate="%{x}<br>" + (f"{name}: " if compare else "") + "%{text}<extra></extra>",
         ))
+        squares = [k for k, x in enumerate(xs) if (name, x) in held_at and ys[k] is not None]
+        if squares:
+            word = text.t("explore12.carried_point", lang)
+            fig.add_trace(go.Scatter(
+                x=[xs[k] for k in squares], y=[ys[k] for k in squares], mode="markers", showlegend=False,
+                marker=dict(size=10, symbol="square-open", color=color, line=dict(width=2)), name=name,
+                hovertext=[f"{hover[k]} · {word}" for k in squares],
+                hovertemplate="%{x}<br>" + (f"{name}: " if compare else "") + "%{hovertext}<extra></extra>",
+            ))
         px, py = _partial_segments(xs, ys, partials)
         if px:
             fig.add_trace(go.Scatter(
@@ -614,6 +650,11 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
                 hovertemplate="%{x}<br>" + (f"{name}: " if compare else "") + "%{hovertext}<extra></extra>",
                 cliponaxis=False,
             ))
+    for first in late_at:
+        day = periods.as_date(first)
+        fig.add_vrect(x0=day, x1=periods.bucket_end(day, grain), fillcolor="#8a94a3", opacity=0.15, line_width=0,
+                      annotation_text=text.t("explore12.late_bucket", lang), annotation_position="top left",
+                      annotation_font=dict(size=11, color="#5f6b7a"))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
@@ -652,11 +693,15 @@ def render_trend(search_state: str):
     marks = [view["marks"].get(("trend", r["key"], r["period"])) for r in records]
     partial = [partial_label(covered_part(r["period"], win.grain, win.query, view["as_of"].get(r["key"]))
                              if r["value"] is not None else None, r["period"], state.lang) for r in records]
-    table = figure_table(frame, info, state.lang, marks=marks, partial=partial)
+    carried, late = trend_marks(records, view["carried"], view["as_of"])
+    held = [text.t("explore12.carried_point", state.lang) if c else text.t("explore12.late_bucket", state.lang)
+            if gap else "" for c, gap in zip(carried, late)]
+    table = figure_table(frame, info, state.lang, marks=marks, partial=partial, held=held)
     message = None
     if all(view["as_of"].get(code) is None for code in view["as_of"]):
         message = provenance(info, view["parts"], None, state.lang)
-    return trend_figure(table, info, state.lang, bool(state.compare), message, partial), table
+    return trend_figure(table, info, state.lang, bool(state.compare), message, partial, carried, late,
+                        win.grain), table
 
 
 # --------------------------------------------------------------------------- breakdown

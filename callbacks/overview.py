@@ -176,6 +176,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
 # (DOMAIN.md, "Time, completeness and provenance"): periods.cut, coverage.as_of.
 
 OK, CARRIED, LATE, STALE, MONTHLY, NONE = "ok", "carried", "late", "stale", "monthly", "none"
+BELOW = "below"  # an area finer than the metric's source records (a grid cell, for a community figure)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,9 @@ class Card:
     before the period, within its carry-forward window), ``late`` (the source has not
     delivered for the period: "not yet reported"), ``stale`` (a stock's latest report is
     beyond its window), ``monthly`` (a monthly report and a window that cuts its months),
-    ``none`` (the source never delivered for the area). ``lagging`` lists (source,
+    ``none`` (the source never delivered for the area), ``below`` (the area is finer than
+    the level the metric is recorded at, ``coverage.has_figures_at``: no figure of its own,
+    not 0 and not "no data yet"; ``level`` says which). ``lagging`` lists (source,
     community, data-through day) of communities under the area whose report for
     ``period`` is missing: a flow's sum lacks them, so its change is not compared (a
     stock's carries them forward, see ``comparable``).
@@ -202,6 +205,8 @@ class Card:
     last_year: periods.Period | None = None
     lagging: tuple[tuple[str, str, date], ...] = ()
     behind: bool = False  # the data stops before the asked period ends (a late source, if not OK)
+    young: bool = False  # a figure that matures (a closure rate) over a period too recent to have settled
+    level: str = ""  # the level the metric is recorded at, for a ``below`` card
     value: float | None = None
     before: float | None = None
     year_ago: float | None = None
@@ -210,8 +215,10 @@ class Card:
     def comparable(self) -> bool:
         """True when a change against last period means something: no report missing from
         the sum, or, for a stock, each missing one carried forward inside it (its data
-        reaches into the carry window, ``kinds.reads_from``), so the sum is like-for-like."""
-        if self.state not in (OK, CARRIED):
+        reaches into the carry window, ``kinds.reads_from``), so the sum is like-for-like. Never
+        for a ``young`` figure that matures (``coverage.settled``): its events have had less time
+        to close than last period's, so a fall is not a worsening."""
+        if self.state not in (OK, CARRIED) or self.young:
             return False
         if not self.lagging or self.info.get("kind") != kinds.STOCK or self.period is None:
             return not self.lagging
@@ -308,6 +315,8 @@ def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine 
     parts = _parts(info, engine)
     sources = tuple(dict.fromkeys(s for s in (coverage.source_of(r) for r in (parts or [info])) if s))
     grain = info.get("grain") or "day"
+    if not coverage.has_figures_at(info, area["level"], parts):
+        return Card(info["code"], info, BELOW, sources, level=coverage.recorded_level(info, parts))
     as_of = coverage.as_of(info, area["code"], parts=parts, engine=engine)
     card = Card(info["code"], info, NONE, sources, as_of, behind=as_of is not None and as_of < period.end)
     if as_of is None:
@@ -323,7 +332,8 @@ def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine 
     else:
         card = replace(card, state=OK)
     return replace(card, period=cut, previous=periods.previous(cut), last_year=periods.same_period_last_year(cut),
-                   lagging=_lagging(sources, area, cut, coverage.spans(engine=engine) if spans is None else spans))
+                   lagging=_lagging(sources, area, cut, coverage.spans(engine=engine) if spans is None else spans),
+                   young=not coverage.settled(info, cut.end, as_of, parts))
 
 
 def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = None) -> dict[str, Card]:
@@ -394,7 +404,28 @@ def late_items(cards: dict[str, Card], lang: str, *, names: dict[str, str] | Non
     return items
 
 
-def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date):
+def spark_marks(trend: list, carried: tuple, as_of: date | None, lang: str, year: int) -> tuple[list, list, str]:
+    """A sparkline's marks: the indices of its months holding carried reports
+    (``query.carried_buckets``) and of its months not yet reported (no figure, starting after
+    the source's ``as_of``), and the words saying so on hover ("4月含结转…", "12月未报送")."""
+    months = [month for month, _ in trend]
+    held = [i for i, (month, v) in enumerate(trend) if month in carried and v is not None]
+    late = [i for i, (month, v) in enumerate(trend) if v is None and as_of is not None and month > as_of
+            and any(w is not None for _, w in trend[:i])]
+    sep = text.t("word.list_separator", lang)
+    words = []
+    if held:
+        words.append(text.t("overview.spark_carried", lang,
+                            months=sep.join(day_label(periods.month_end(months[i]), "month", lang, year=year)
+                                            for i in held)))
+    if late:
+        words.append(text.t("overview.spark_late", lang,
+                            months=sep.join(day_label(periods.month_end(months[i]), "month", lang, year=year)
+                                            for i in late)))
+    return held, late, " · ".join(words)
+
+
+def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date, carried: tuple = ()):
     """One card as the page draws it: the figure, what it covers and was compared with, its source."""
     info, grain = card.info, card.info.get("grain") or "day"
     source = text.t("word.list_separator", lang).join(_source_name(s, lang) for s in card.sources)
@@ -408,6 +439,8 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
         reason = text.t("overview.stale", lang, months=_carry_months(info), day=through)
     elif card.state == MONTHLY:
         reason = text.t("overview.monthly_only", lang)
+    elif card.state == BELOW:
+        reason = text.t("overview.not_recorded_at_level", lang, level=text.t(f"explore12.level.{card.level}", lang))
     elif card.state in (OK, CARRIED) and card.period is not None and card.previous is not None:
         note = text.t("overview.vs", lang, now=span_label(card.period, lang, year=year),
                       then=span_label(card.previous, lang, year=card.period.start.year))
@@ -418,19 +451,27 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
             as_of = text.t("overview.through", lang, day=day_label(card.period.end, grain, lang, year=year))
     if card.lagging:
         note = text.t("overview.some_missing", lang, count=len({c for _, c, _ in card.lagging}))
+    elif card.young and card.state in (OK, CARRIED):
+        note = text.t("overview.young", lang)
+        title += " · " + text.t("overview.young_why", lang, days=coverage.MATURE_DAYS)
     partial = None
     if trend and card.as_of is not None:  # the last month's point, when the month is not over
         last, reach = trend[-1][0], min(card.as_of, period_end)
         if last <= reach < periods.month_end(last):
             partial = text.t("overview.partial_month", lang, day=day_label(reach, "day", lang, year=year))
     compared = card.comparable
+    held, late, spark_title = spark_marks(trend, carried, card.as_of, lang, year)
     return ui.kpi_card(info, card.value, card.before if compared else None, card.year_ago if compared else None,
                        [v for _, v in trend], lang, href=_explore_href(card.code, area, lang), shown=shown,
-                       note=note, as_of=as_of, title=title, reason=reason, partial=partial)
+                       note=note, as_of=as_of, title=title, reason=reason, partial=partial, carried=held,
+                       late=late, spark_title=spark_title)
 
 
-def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period):
-    shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end)
+def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period,
+                 carried: dict[str, tuple] | None = None):
+    carried = carried or {}
+    shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end,
+                        carried.get(code, ()))
              for code in KPIS[domain] if code in cards]
     return ui.domain_section(labels.domain_label(domain, lang), shown)
 
@@ -465,6 +506,9 @@ def render(area, period_name, start, end, lang):
     infos = {code: card.info for code, card in cards.items()}
     trend_start = periods.add_months(periods.month_start(period.end), -11)
     trends = query.trends(codes, area, trend_start, period.end, "month")  # one statement for every sparkline
+    # The sparkline months of a stock that hold a missed report carried forward, to mark them.
+    carried = {code: query.carried_buckets(code, area, trend_start, period.end, "month")
+               for code in codes if infos[code].get("kind") == kinds.STOCK}
     label = period.label_en if lang == "en" else period.label_zh
     heading = [
         html.Span(ui.area_name(place, lang), className="heading-area"),
@@ -477,7 +521,7 @@ def render(area, period_name, start, end, lang):
         heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
                                                                                 year=period.end.year)),
                                  className="heading-as-of"))
-    kpis = [_kpi_section(d, cards, trends, area, lang, period) for d in KPIS]
+    kpis = [_kpi_section(d, cards, trends, area, lang, period, carried) for d in KPIS]
     # What needs attention compares like-for-like only: a late or partial report is not a drop.
     current = {code: card.value for code, card in cards.items() if card.state in (OK, CARRIED)}
     previous = {code: card.before for code, card in cards.items() if card.comparable}

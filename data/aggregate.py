@@ -32,6 +32,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
     null,
     select,
     type_coerce,
@@ -93,6 +94,16 @@ def _bucket(dialect: str, grain: str | None, period=fact.c.period):
     return cast(func.date_trunc(grain, cast(period, DateTime)), Date)
 
 
+def _later(dialect: str, period, months: int):
+    """The first day of the month ``months`` after ``period``'s, as a SQL expression (``months`` is
+    a small int of the catalogue's, never a user's: it is written into the statement)."""
+    if not months:
+        return period
+    if dialect == "sqlite":
+        return type_coerce(func.date(period, "start of month", f"+{int(months)} months"), Date)
+    return func.date_trunc("month", cast(period, DateTime)) + literal_column(f"INTERVAL '{int(months)} months'")
+
+
 def _pieces(start: date, end: date, grain: str | None, rollup: bool) -> list[tuple]:
     """Where [start, end] is read from: (table, first day, last day) pieces.
 
@@ -116,8 +127,11 @@ def _pieces(start: date, end: date, grain: str | None, rollup: bool) -> list[tup
 
 
 def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int | None, grain: str | None,
-          access: str | None = None):
+          access: str | None = None, shift: int = 0):
     """The stored rows (``fact`` or ``fact_month``) one aggregate reads, with key and bucket.
+
+    ``shift`` puts each row in the bucket of the month ``shift`` months after its own: the
+    copy of a stock's report that is carried forward into a later bucket (``kinds.carry_shifts``).
 
     Every value is a bound parameter named ``name`` + a suffix (see ``aggregate``).
     ``access`` "skip" seeks each stored area's date range (see ``data.access.skip_codes``)
@@ -136,7 +150,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     area_code, period = table.c.area_code, table.c.period
     member = table.c.member != "" if by_member else table.c.member == param("member")
     if access == "skip":
-        codes = skip_codes(table, name, param)
+        codes = skip_codes(table, f"{name}s{shift}_" if shift else name, param)  # each copy's own CTE name
         source = codes.join(table, and_(table.c.metric_code == codes.c.m, table.c.area_code == codes.c.c))
         conditions = [table.c.dimension == param("dimension"), period >= param("start"), period <= param("end"),
                       member]
@@ -154,7 +168,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     return select(
         table.c.metric_code.label("metric"),
         key.label("key"),
-        _bucket(dialect, grain, table.c.period).label("bucket"),
+        _bucket(dialect, grain, _later(dialect, table.c.period, shift)).label("bucket"),
         table.c.area_code,
         table.c.member,
         table.c.period,
@@ -162,19 +176,22 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
     ).select_from(source).where(*conditions)
 
 
-def _part_query(dialect: str, index: int, kind: str, pieces: tuple, *, by_member: bool,
+def _part_query(dialect: str, index: int, kind: str, shifts: int, pieces: tuple, *, by_member: bool,
                 child_length: int | None, grain: str | None):
     """One SELECT: (metric, key, bucket, value) for metrics of one kind in one subtree.
 
     ``pieces`` are (table, access path) pairs, read together: a month's roll-up row
     stands for its month's rows (a flow's sum, a stock's latest value, dated the month's
     first day), so the sums and the "latest per area" below come out the same whichever
-    pieces the range is read from.
+    pieces the range is read from. A stock carried per bucket (``shifts`` > 0) reads each
+    row once more for each of the ``shifts`` months after its own; the latest per series and
+    bucket is then the bucket's own report where there is one, else the carried one.
     """
     parts = [
         _rows(_TABLES[table], dialect, f"q{index}p{number}_", by_member=by_member, child_length=child_length,
-              grain=grain, access=access)
+              grain=grain, access=access, shift=shift)
         for number, (table, access) in enumerate(pieces)
+        for shift in range(shifts + 1)
     ]
     rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return kinds.over_time_sql(kind, series=[rows.c.metric, rows.c.area_code, rows.c.member], bucket=rows.c.bucket,
@@ -187,9 +204,9 @@ _TABLES = {"fact": fact, "fact_month": fact_month}
 def _build(shape: tuple):
     """One statement for a shape: each part's SELECT, in one UNION ALL (one round trip)."""
     dialect, grain, by_member, child_length, specs = shape
-    queries = [_part_query(dialect, index, kind, pieces, by_member=by_member, child_length=child_length,
+    queries = [_part_query(dialect, index, kind, shifts, pieces, by_member=by_member, child_length=child_length,
                            grain=grain)
-               for index, (kind, pieces) in enumerate(specs)]
+               for index, (kind, shifts, pieces) in enumerate(specs)]
     return queries[0] if len(queries) == 1 else union_all(*queries)
 
 
@@ -201,21 +218,24 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
 
     ``selections`` are (label, prefix) pairs: one subtree each. The key is the label, the
     child-area prefix (``child_length``) or the member (``by_member``); the bucket is the
-    grain bucket's first day (None without a grain). A stock over the whole range is read
-    from ``kinds.reads_from`` (its carry-forward window before ``start``), so a stored area
-    without a report in the range counts with its latest one in that window.
+    grain bucket's first day (None without a grain). A stock is read from ``kinds.reads_from``
+    (its carry-forward window before ``start``), so a stored area without a report in the
+    range, or in a bucket of whole months (``kinds.carry_shifts``), counts with its latest one
+    in that window: each bucket is what the whole range would be for that bucket's days.
     """
-    by_kind: dict[tuple[str, date], list[str]] = {}  # (kind, first day read): codes
+    by_kind: dict[tuple[str, date, int], list[str]] = {}  # (kind, first day read, shifts): codes
     for m in stored:
         kind = kinds.STOCK if m["kind"] == kinds.STOCK else kinds.FLOW
-        codes = by_kind.setdefault((kind, kinds.reads_from(kind, start, m.get("carry_months"), grain)), [])
+        carry = m.get("carry_months")
+        spec = (kind, kinds.reads_from(kind, start, carry, grain), kinds.carry_shifts(kind, carry, grain))
+        codes = by_kind.setdefault(spec, [])
         if m["code"] not in codes:
             codes.append(m["code"])
-    specs: list[tuple[str, tuple]] = []
+    specs: list[tuple[str, int, tuple]] = []
     params: dict[str, Any] = {}
     for label, prefix in selections:
         low, high = prefix_bounds(prefix)
-        for (kind, first_read), codes in by_kind.items():
+        for (kind, first_read, shifts), codes in by_kind.items():
             index = len(specs)
             shape = []
             for number, (table, first, last) in enumerate(_pieces(first_read, end, grain, snap.rollup)):
@@ -228,11 +248,12 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
                     params[name + "label"] = label or ""
                 if not by_member:
                     params[name + "member"] = member
-            specs.append((kind, tuple(shape)))
+            specs.append((kind, shifts, tuple(shape)))
     if not specs:
         return {}
     statement = cached_statement((conn.dialect.name, grain, by_member, child_length, tuple(specs)), _build)
     found: dict[tuple, float] = {}
+    first_bucket = bucket_start(start, grain) if grain is not None else None
     for row in conn.execute(statement, params):
         if row.value is None:
             continue
@@ -242,6 +263,8 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
             bucket = bucket.date()
         elif isinstance(bucket, str):
             bucket = date.fromisoformat(bucket[:10])
+        if bucket is not None and first_bucket is not None and not first_bucket <= bucket <= end:
+            continue  # a carry window's report before the range, or one carried past its end
         found[(row.metric, key, bucket)] = float(row.value)
     return found
 
@@ -250,11 +273,16 @@ def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, buc
            covered: Callable[[dict, object, date | None], bool] | None = None) -> float | None:
     """A metric's value from aggregated parts: None for unknown. A flow with no rows is 0
     where its source's data covers the area and the bucket (``covered(part, key, bucket)``,
-    see ``data.coverage.Covered``), and missing (None) where it does not."""
+    see ``data.coverage.Covered``), and missing (None) where it does not. A stock's series
+    bucket that its source has not delivered for at all (December's party report on 5
+    December) is not carried into: None, not yet reported (a whole period's figure, without
+    a bucket, is the latest level, dated)."""
     def stored(part: dict):
         v = found.get((part["code"], key, bucket))
         if v is None and part["kind"] == "flow":
             return 0.0 if covered is None or covered(part, key, bucket) else None
+        if v is not None and bucket is not None and covered is not None and not covered(part, key, bucket):
+            return None
         return v
 
     if m["kind"] != "ratio":

@@ -183,3 +183,35 @@ def recorded_level(metric: dict, parts: list[dict] | None = None) -> str:
 def has_figures_at(metric: dict, level: str, parts: list[dict] | None = None) -> bool:
     """Whether ``metric`` has figures for areas at ``level`` (a grid cell, for a community metric: no)."""
     return level_rank(level) <= level_rank(recorded_level(metric, parts))
+
+
+# --------------------------------------------------------------------------- maturity
+
+#: Stored metrics counted on the day an order or event was received, by its status in the
+#: latest export (resolved, on time, rated, overdue, still open, closed, its closing hours): a
+#: period's figure keeps changing as its events age, so a recent period reads low (or high)
+#: against an older one only because its events have not had time to close.
+MATURING = frozenset({
+    "hotline_resolved", "hotline_on_time", "hotline_overdue", "hotline_open", "hotline_returned", "hotline_rated",
+    "hotline_satisfied", "grid_events_closed", "grid_events_closure_hours", "grid_events_closure_timed",
+    "disputes_mediated",
+})
+#: How long such a figure takes to settle: 12345's 15 working days, with margin.
+MATURE_DAYS = 31
+
+
+def matures(metric: dict, parts: list[dict] | None = None) -> bool:
+    """Whether ``metric``'s figure for a period keeps changing after it (``MATURING``); a ratio
+    passes its ``parts`` and matures when either does (网格事件办结率: its closed events)."""
+    rows = parts if metric.get("kind") == "ratio" and parts else [metric]
+    return any(row.get("code") in MATURING for row in rows)
+
+
+def settled(metric: dict, end: date, as_of: date | None, parts: list[dict] | None = None) -> bool:
+    """Whether ``metric``'s figure for a period ending ``end`` has settled by ``as_of`` (its data's
+    last day): always for a figure that does not mature, else once ``MATURE_DAYS`` have passed.
+    Two periods that have not both settled are not like-for-like: the younger one has had less
+    time to close its events."""
+    if not matures(metric, parts):
+        return True
+    return as_of is not None and (as_of - end).days >= MATURE_DAYS

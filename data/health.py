@@ -10,7 +10,8 @@ A load on time is not yet data on time: an export can arrive every day and still
 October. So each source also has its *data-through date* (``data.coverage``) and a
 ``data_status`` read from it with the same rhythm and grace (``reach``), and the page
 counts refused rows and field warnings over a chosen period (``PERIODS``, ``since``).
-``etl_reject.raw`` (the row as stored, possibly large) is read whole only for the download.
+``etl_reject.raw`` (the row as stored, cut at a few KB by the loader) is read whole only
+for the download, and only for the rows of the page or download asked for.
 
 The configuration is read as plain YAML (this module does not import ``etl``).
 """
@@ -49,8 +50,10 @@ SEVERITIES = ("refused", "warning")
 PERIODS = ("last_7_days", "last_30_days", "this_month", "all")
 DEFAULT_PERIOD = "last_30_days"
 
-# Runs that read a delivery. "unchanged" (the same file again) and "running" did not.
-_ATTEMPTS = ("success", "failed")
+# Runs that read a delivery. "unchanged" (the same file again), "running" and "retry" (an
+# operator's release of a quarantined file) did not; "quarantined" failed the same way twice.
+_ATTEMPTS = ("success", "failed", "quarantined")
+_FAILED = ("failed", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
             unresolved = _unresolved(conn, name)
             rhythm = config.get(name, Rhythm(None))
             loaded_at = _loaded_at(last_good)
-            failed = bool(unresolved) or (last_attempt is not None and last_attempt["status"] == "failed")
+            failed = bool(unresolved) or (last_attempt is not None and last_attempt["status"] in _FAILED)
             loaded_on = loaded_at.date() if loaded_at else None
             data_through = through.get(name)
             found.append(dict(
@@ -262,11 +265,13 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
 
 def _unresolved(conn, name: str, limit: int = 5) -> list[dict]:
     """Failed runs of ``name`` whose file has not loaded since: a month's export refused
-    whole stays a gap in the figures even after later files load fine."""
+    whole stays a gap in the figures even after later files load fine. A quarantined one
+    (status ``quarantined``: it failed the same way twice and is no longer retried) stays
+    here until a new delivery of that file loads or an operator retries it."""
     later = etl_run.alias("later")
     rows = conn.execute(
         select(*_RUN_COLUMNS)
-        .where(etl_run.c.source == name, etl_run.c.status == "failed")
+        .where(etl_run.c.source == name, etl_run.c.status.in_(_FAILED))
         .where(~exists().where(and_(
             later.c.source == name, later.c.status.in_(("success", "unchanged")),
             later.c.location == etl_run.c.location, later.c.id > etl_run.c.id,
@@ -302,22 +307,20 @@ RAW_PREVIEW = 300
 
 
 def rejects(since: date | None = None, *, source: str | None = None, severity: str | None = None,
-            limit: int | None = 200, raw: bool = False, preview: int = 0,
+            limit: int | None = 200, raw: bool = False, preview: int = 0, offset: int = 0,
             engine: Engine | None = None) -> list[dict]:
     """Refused rows and field warnings (``severity``, default both) of the runs started on
     or after ``since`` (default ever), of ``source`` (default every source), newest run first,
-    in row order; at most ``limit`` (None: all).
+    in row order; at most ``limit`` (None: all) from ``offset`` on (a page).
 
-    The stored row (``raw``, personal data removed by the loader) can be big: it is read
-    whole only when asked (the download), its first ``preview`` characters (ending "…"
-    when cut) for the page's grids, and not at all otherwise.
+    The stored row (``raw``, personal data removed and cut at a few KB by the loader) is
+    never read to find or sort the page: the page's rows are found by their keys, then
+    their stored rows read, whole when asked (the download), their first ``preview``
+    characters (ending "…" when cut) for the page's grids, and not at all otherwise.
     """
-    columns: list[ColumnElement[Any]] = [etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_reject.c.run_id,
-               etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason, etl_reject.c.severity]
-    if raw:
-        columns.append(etl_reject.c.raw)
-    elif preview:
-        columns += [func.substr(etl_reject.c.raw, 1, preview).label("raw"), func.length(etl_reject.c.raw).label("raw_length")]
+    columns: list[ColumnElement[Any]] = [
+        etl_reject.c.id, etl_run.c.source, etl_run.c.location, etl_run.c.started_at, etl_reject.c.run_id,
+        etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason, etl_reject.c.severity]
     query = (select(*columns)
              .join(etl_run, etl_run.c.id == etl_reject.c.run_id)
              .order_by(etl_reject.c.run_id.desc(), etl_reject.c.row_number, etl_reject.c.id))
@@ -329,12 +332,24 @@ def rejects(since: date | None = None, *, source: str | None = None, severity: s
         query = query.where(etl_reject.c.severity == severity)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     with _engine(engine).connect() as conn:
         found = [dict(r._mapping) for r in conn.execute(query)]
+        if raw or preview:
+            stored: dict[int, tuple[str | None, int | None]] = {}
+            text = etl_reject.c.raw if raw else func.substr(etl_reject.c.raw, 1, preview)
+            ids = [row["id"] for row in found]
+            for start in range(0, len(ids), 500):
+                for key, value, length in conn.execute(
+                        select(etl_reject.c.id, text, func.length(etl_reject.c.raw))
+                        .where(etl_reject.c.id.in_(ids[start:start + 500]))):
+                    stored[key] = (value, length)
+            for row in found:
+                value, length = stored.get(row["id"], (None, None))
+                row["raw"] = value + "…" if value is not None and not raw and (length or 0) > preview else value
     for row in found:
-        length = row.pop("raw_length", None)
-        if length is not None and length > preview:
-            row["raw"] += "…"
+        row.pop("id")
     return found
 
 

@@ -29,15 +29,39 @@ KINDS = (FLOW, STOCK, RATIO)
 STORED = (FLOW, STOCK)  # the kinds with facts; a ratio is computed from its parts
 
 
+#: The grains whose buckets are whole months: a stock's series carries per bucket at them.
+WHOLE_MONTHS = ("month", "year")
+
+
+def carry(kind: str, carry_months: int | None) -> int:
+    """How many months before a period a stock's figure reads (the catalogue's ``carry_months``), 0 for
+    no carry: an area that missed the period's report counts with its latest one in that window."""
+    if kind != STOCK or carry_months is None or pd.isna(carry_months) or not carry_months:
+        return 0
+    return int(carry_months)
+
+
 def reads_from(kind: str, start: date, carry_months: int | None, grain: str | None = None) -> date:
-    """The first day a figure for a period from ``start`` reads: a stock asked for the whole
-    period (no ``grain`` buckets) also reads the ``carry_months`` months before it, so an area
-    that missed the period's report counts with its latest earlier one (carried forward)
-    rather than dropping out of the sum; "latest per series" then keeps the in-period value
-    wherever there is one (DOMAIN.md, "Late is not zero; missing is not zero")."""
-    if kind != STOCK or grain is not None or carry_months is None or pd.isna(carry_months) or not carry_months:
+    """The first day a figure for a period from ``start`` reads: a stock also reads the
+    ``carry_months`` months before it, so an area that missed the period's report counts with
+    its latest earlier one (carried forward) rather than dropping out of the sum; "latest per
+    series" then keeps the in-period value wherever there is one (DOMAIN.md, "Late is not zero;
+    missing is not zero"). The same holds for every bucket of a series at a grain of whole
+    months (``WHOLE_MONTHS``: ``carry_shifts``); a day or week bucket is not carried."""
+    months = carry(kind, carry_months)
+    if not months or (grain is not None and grain not in WHOLE_MONTHS):
         return start
-    return add_months(month_start(start), -int(carry_months))
+    return add_months(month_start(start), -months)
+
+
+def carry_shifts(kind: str, carry_months: int | None, grain: str | None) -> int:
+    """For a series (``grain``), how many months a report also counts in after its own: a report
+    dated in month M stands in the buckets of M, M+1, .. M+shifts, where the bucket's own report
+    (the latest per series) wins. So each bucket of whole months reads exactly what
+    ``reads_from`` reads for a period of that bucket. 0 without a grain (one period) or carry."""
+    if grain not in WHOLE_MONTHS:
+        return 0
+    return carry(kind, carry_months)
 
 
 def over_time_sql(kind: str, *, series: list, bucket, period, value, by: list | None = None, where=()):

@@ -11,6 +11,7 @@ the warehouse.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -41,7 +42,7 @@ from data.snapshot import snapshot as _snapshot
 
 __all__ = [
     "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "series", "trends", "breakdown", "breakdown_rows",
-    "breakdown_series", "compare_series", "ranking", "league_table", "latest_period", "carried",
+    "breakdown_series", "compare_series", "ranking", "league_table", "latest_period", "carried", "carried_buckets",
     "data_version", "last_loaded_at", "metric_info", "catalog", "breakdowns",
 ]
 
@@ -440,6 +441,45 @@ def carried(metric: str, area: str, start, end, *, engine: Engine | None = None)
                    fact.c.period >= kinds.reads_from(m["kind"], start, m.get("carry_months")), fact.c.period <= end)
             .group_by(fact.c.area_code).having(latest < start).order_by(fact.c.area_code)).all()
     return tuple((row.area_code, _as_day(row.latest)) for row in rows)
+
+
+@cached
+def carried_buckets(metric: str, area: str, start, end, grain: str = "month", *,
+                    engine: Engine | None = None) -> tuple[date, ...]:
+    """The buckets (first days) of ``series(metric, area, start, end, grain)`` whose figure holds a
+    carried-forward report: some stored area under ``area`` has no report in the bucket and
+    counts with its latest one in the carry window (``kinds.carry_shifts``: buckets of whole
+    months only). Empty for a flow or ratio, and at a day or week grain (nothing is carried)."""
+    start, end = _dates(start, end)
+    grain = _grain(grain)
+    with _reading(engine) as (conn, snap):
+        m = _metric(snap, conn, metric)
+        if not kinds.carry_shifts(m["kind"], m.get("carry_months"), grain):
+            return ()
+        low, high = prefix_bounds(_prefix(_area(snap, conn, area)))
+        rows = conn.execute(
+            select(fact.c.area_code, fact.c.period).distinct()
+            .where(fact.c.metric_code == m["code"], fact.c.dimension == "", fact.c.member == "",
+                   fact.c.area_code >= low, fact.c.area_code < high,
+                   fact.c.period >= kinds.reads_from(m["kind"], start, m.get("carry_months"), grain),
+                   fact.c.period <= end)).all()
+    reports: dict[str, list[date]] = {}
+    for row in rows:
+        day = _as_day(row.period)
+        if day is not None:
+            reports.setdefault(row.area_code, []).append(day)
+    for days in reports.values():
+        days.sort()
+    found = []
+    for bucket in _buckets(start, end, grain):
+        first, last = max(bucket, start), min(bucket_end(bucket, grain), end)
+        since = kinds.reads_from(m["kind"], first, m.get("carry_months"), grain)
+        for days in reports.values():
+            at = bisect_left(days, first)  # the area's first report on or after the bucket's first day
+            if not (at < len(days) and days[at] <= last) and at > 0 and days[at - 1] >= since:
+                found.append(bucket)  # none in the bucket, one in its carry window: carried
+                break
+    return tuple(found)
 
 
 def data_version(*, engine: Engine | None = None) -> int:

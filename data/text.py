@@ -98,6 +98,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "run.failed": ("失败", "failed"),
     "run.unchanged": ("未变化", "unchanged"),
     "run.running": ("进行中", "running"),
+    "run.quarantined": ("已隔离", "quarantined"),  # failed the same way twice: not read again until retried
+    "run.retry": ("操作员重试", "operator's retry"),
     # --- the overview (layouts/ and callbacks/overview.py)
     "overview.no_child_areas": ("没有下级地区", "No child areas"),
     "overview.needs_attention": ("需要关注", "Needs attention"),
@@ -129,6 +131,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.provenance": ("来源：{source} · 数据截至{day}", "Source: {source} · data through {day}"),
     "overview.provenance_none": ("来源：{source} · 尚无数据", "Source: {source} · no data yet"),
     "overview.partial_month": ("至{day}", "to {day}"),
+    "overview.not_recorded_at_level": ("该指标只记录到{level}，网格没有单独的数字",
+                                       "recorded per {level} only: a grid cell has no figure of its own"),
+    "overview.young": ("事件尚新，不作环比", "Recent events: not compared"),
+    "overview.young_why": ("办结、满意等按受理日统计，随办理推进才补齐；本期事件未满{days}天，与已办完的上期比较不公平",
+                           "closures and ratings count on the day received and fill in as cases are handled; this "
+                           "period's events are under {days} days old, so comparing them with a settled period is unfair"),
+    "overview.spark_carried": ("{months}含结转：有社区未报送，沿用其上期数",
+                               "{months}: communities that missed the report count with their last one"),
+    "overview.spark_late": ("{months}未报送", "{months}: not yet reported"),
     "overview.monthly_only": ("按月报送，此时段不含完整月份", "Reported monthly: this period holds no whole month"),
     "overview.league_as_of": ("{title} · {span}", "{title} · {span}"),
     "league_level.district": ("街道", "streets"),
@@ -167,6 +178,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "explore12.partial_span": ("{span}（不完整）", "{span} (partial)"),
     "explore12.partial_column": ("完整性", "Completeness"),
     "explore12.partial_row": ("不完整：{span}", "partial: {span}"),
+    "explore12.carried_point": ("含结转（有社区沿用上期报告）", "carried: some communities' last report"),
+    "explore12.late_bucket": ("未报送", "not yet reported"),
     "explore12.as_of": ("数据截至{date}", "data to {date}"),
     "explore12.source": ("来源：{source}", "source: {source}"),
     "explore12.never_delivered": ("{source}尚未报送这个地区的数据", "{source} has not reported for this area yet"),
@@ -206,6 +219,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.no_delivery_rhythm_set": ("未设定送达周期", "no delivery rhythm set"),
     "data.no_refused_rows": ("没有被拒收的行", "No refused rows"),
     "data.not_loaded": ("未能加载（之后也未补上）：", "Not loaded (and not since):"),
+    "data.quarantined": ("已隔离，不再自动重试；新文件送达或运行 python -m etl retry {file} 后重新读取",
+                         "Quarantined: not retried automatically; read again on a new delivery or after "
+                         "python -m etl retry {file}"),
     "data.last_loaded": ("最近加载：", "Last loaded: "),
     "data.rows_in": ("读入行", "rows in"),
     "data.loaded": ("已入库", "loaded"),
@@ -359,8 +375,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.no_warnings": ("没有字段警告", "No field warnings"),
     "data.all_sources": ("全部数据源", "All sources"),
     "data.download_csv": ("下载拒收与警告（CSV）", "Download refusals and warnings (CSV)"),
-    "data.grid_limit": ("表格显示最近 {limit} 行；下载的文件含全部。",
-                        "The tables show the latest {limit} rows; the download holds them all."),
+    "data.grid_limit": ("表格显示最近 {limit} 行；下载的文件含最近 {download} 行"
+                        "（更早的见 python -m etl status 与 etl_reject 表）。",
+                        "The tables show the latest {limit} rows; the download holds the latest {download} "
+                        "(older ones: python -m etl status and the etl_reject table)."),
     "data.full_reason": ("完整原因", "Full reason"),
     "data.severity": ("类别", "Kind"),
     "data.raw_stored": ("原始内容（已去除个人信息）", "Row as stored (personal data removed)"),

@@ -160,8 +160,10 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
              for period, found in by_period.items()}
 
     # "Latest month" figures: the month of each anchor, then one statement per month.
+    # Every stock KPI: this month's figure of a stock may be last month's reports carried
+    # forward (kinds.reads_from), which is last month's level, not this month's.
     kpi_stocks = [code for need in needs if isinstance(need, Kpis) for code in need.metrics
-                  if infos[code].get("kind") == "stock" and named[THIS_MONTH].get(code) is None]
+                  if infos[code].get("kind") == "stock"]
     anchors = list(dict.fromkeys([need.period.metric for need in needs
                                   if isinstance(need, Totals) and isinstance(need.period, LatestMonth)]
                                  + kpi_stocks))

@@ -1,7 +1,10 @@
 """``python -m etl``: load the configured sources, one file, show runs, make samples.
 
 Exit status 0 when everything loaded (rejected rows are reported, not a failure), 2 when
-a file was refused (the reason on stderr; the warehouse keeps what it had).
+a file was refused, every row of one was, or one is quarantined (the reason on stderr; the
+warehouse keeps what it had). One file failing, however it fails, never stops the others:
+the run goes on with the next file and the next source. A file that failed the same way
+twice is quarantined and skipped until a new delivery or ``python -m etl retry FILE|SOURCE``.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from sqlalchemy import select
 from data import settings
 from data.catalog import CatalogError
 from data.schema import etl_run
-from etl import config, pipeline, sources
+from etl import config, load, pipeline, sources
 from etl.extract import RefusedFile
 from etl.load import RunResult
 
@@ -44,12 +47,17 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--only", nargs="+", metavar="SOURCE", help="just these configured sources")
     run.set_defaults(command=cmd_run)
 
-    load = commands.add_parser("load", help="load one file, folder or URL for one source")
-    load.add_argument("source", choices=sorted(sources.SOURCES))
-    load.add_argument("location", metavar="PATH_OR_URL")
-    load.add_argument("--chunk-rows", type=int, metavar="N",
+    one = commands.add_parser("load", help="load one file, folder or URL for one source")
+    one.add_argument("source", choices=sorted(sources.SOURCES))
+    one.add_argument("location", metavar="PATH_OR_URL")
+    one.add_argument("--chunk-rows", type=int, metavar="N",
                       help="rows of a CSV held in memory at once (default: the source's chunk_rows)")
-    load.set_defaults(command=cmd_load)
+    one.set_defaults(command=cmd_load)
+
+    retry = commands.add_parser("retry", help="load quarantined files again: one file, or every one of a source")
+    retry.add_argument("target", metavar="FILE|SOURCE", help="a quarantined file (as /data names it) or a source")
+    retry.add_argument("--config", help="another sources.yaml")
+    retry.set_defaults(command=cmd_retry)
 
     status = commands.add_parser("status", help="recent runs with their counts")
     status.add_argument("--limit", type=int, default=20)
@@ -89,6 +97,8 @@ def cmd_run(args) -> int:
             _load(engine, source.name, source.location, source.limits)
         except RefusedFile as err:
             refused.append(f"{source.name}: {err}")
+        except Exception as err:  # noqa: BLE001 - one source's failure never stops the next
+            refused.append(f"{source.name}: 内部错误 / internal error: {type(err).__name__}: {err}")
     if refused:
         raise RefusedFile("\n".join(refused))
     return 0
@@ -101,6 +111,44 @@ def cmd_load(args) -> int:
         limits = replace(limits, chunk_rows=args.chunk_rows)
     _load(engine, args.source, args.location, limits)
     return 0
+
+
+def cmd_retry(args) -> int:
+    """Release the quarantined files named (a file, or all of a source) and load them now."""
+    engine = pipeline.prepare_warehouse(args.database_url)
+    configured = {c.name: c for c in config.load_config(args.config)}
+    target = args.target
+    held = load.quarantined_runs(engine, target if target in sources.SOURCES else None)
+    if target not in sources.SOURCES:
+        held = [run for run in held if _same_place(run["location"], target)]
+    if not held:
+        print(f"没有被隔离的文件 / nothing quarantined matches {target}", file=sys.stderr)
+        return REFUSED
+    started = settings.local_now().replace(microsecond=0)
+    for run in held:
+        load.record_run(engine, run["source"], run["location"], run["checksum"], started, "retry",
+                        f"操作员要求重试 / an operator's retry of run {run['id']}")
+    refused = []
+    for name, location in sorted({(run["source"], run["location"]) for run in held}):
+        limits = configured[name].limits if name in configured else config.limits_for(name, args.config)
+        try:
+            _load(engine, name, location, limits)
+        except RefusedFile as err:
+            refused.append(f"{name}: {err}")
+    if refused:
+        raise RefusedFile("\n".join(refused))
+    return 0
+
+
+def _same_place(location: str | None, target: str) -> bool:
+    if not location:
+        return False
+    if location == target:
+        return True
+    try:
+        return Path(location).resolve() == Path(target).resolve()
+    except OSError:
+        return False
 
 
 def cmd_status(args) -> int:

@@ -5,7 +5,7 @@ latest successful load is older than its rhythm plus ``grace_days``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -97,12 +97,25 @@ def load_config(path: str | Path | None = None) -> list[SourceConfig]:
     return found
 
 
+#: sources.yaml key -> (Limits field, unit): whole positive numbers.
+LIMIT_KEYS = {
+    "max_mb": ("max_bytes", 2**20),
+    "max_line_kb": ("max_line_bytes", 2**10),
+    "chunk_rows": ("chunk_rows", 1),
+    "max_unpacked_mb": ("max_unpacked_bytes", 2**20),
+    "max_strings_mb": ("max_strings_bytes", 2**20),
+    "max_rows": ("max_rows", 1),
+    "max_columns": ("max_columns", 1),
+    "max_cell_chars": ("max_cell_chars", 1),
+}
+
+
 def _limits(entry: dict, where: str) -> Limits:
-    """``max_mb``, ``max_line_kb`` and ``chunk_rows`` of an entry (defaults: :class:`Limits`)."""
+    """The limits of an entry (:data:`LIMIT_KEYS`, ``earliest``, ``days_ahead``; defaults:
+    :class:`Limits`)."""
     default = Limits()
-    values = {}
-    for key, field, unit in (("max_mb", "max_bytes", 2**20), ("max_line_kb", "max_line_bytes", 2**10),
-                             ("chunk_rows", "chunk_rows", 1)):
+    values: dict = {}
+    for key, (name, unit) in LIMIT_KEYS.items():
         if key not in entry:
             continue
         try:
@@ -111,8 +124,21 @@ def _limits(entry: dict, where: str) -> Limits:
             raise ConfigError(f"{where}: {key} must be a whole number, not {entry[key]!r}") from None
         if number <= 0:
             raise ConfigError(f"{where}: {key} must be positive")
-        values[field] = number * unit
-    return Limits(**{**default.__dict__, **values})
+        values[name] = number * unit
+    if "earliest" in entry:
+        earliest = entry["earliest"]
+        try:
+            values["earliest"] = earliest if isinstance(earliest, date) else date.fromisoformat(str(earliest))
+        except ValueError:
+            raise ConfigError(f"{where}: earliest must be a date like 2000-01-01, not {earliest!r}") from None
+    if "days_ahead" in entry:
+        try:
+            values["days_ahead"] = int(entry["days_ahead"])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: days_ahead must be a whole number of days") from None
+        if values["days_ahead"] < 0:
+            raise ConfigError(f"{where}: days_ahead must not be negative")
+    return replace(default, **values)
 
 
 def limits_for(name: str, path: str | Path | None = None) -> Limits:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ FACT_COLUMNS = ["period", "area_code", "metric_code", "dimension", "member", "va
 CHUNK = 500  # bind parameters per IN list, well under every engine's limit
 BATCH = 200_000  # rows per executemany or COPY write
 ROWS_PER_INSERT = 100  # rows in one SQLite INSERT ... VALUES statement (7 columns: 700 parameters)
+SAMPLE_REJECTS = 100  # rejects kept with a run that failed because every row was refused
 CACHE_KIB = 256 * 1024  # SQLite page cache while a load writes: fewer dirty pages spilled twice
 
 
@@ -121,15 +122,91 @@ def previous_success(engine: Engine, source: str, checksum: str) -> int | None:
 
 
 def record_run(engine: Engine, source: str, location: str, checksum: str | None, started_at: datetime,
-               status: str, message: str, rows_read: int = 0) -> RunResult:
-    """A run that wrote nothing (unchanged or failed), in a transaction of its own."""
+               status: str, message: str, rows_read: int = 0, rows_rejected: int = 0,
+               rejects: pd.DataFrame | None = None) -> RunResult:
+    """A run that wrote no facts (unchanged, failed, quarantined, an operator's retry), in
+    a transaction of its own; with ``rejects`` (a failed run whose every row was refused:
+    the first of them), those too, so the data page can say why."""
     with engine.begin() as conn:
         run_id = new_id(conn.execute(insert(etl_run).values(
             source=source, location=location, checksum=checksum, started_at=started_at,
-            finished_at=_now(), status=status, rows_read=rows_read, rows_loaded=0, rows_rejected=0,
+            finished_at=_now(), status=status, rows_read=rows_read, rows_loaded=0, rows_rejected=rows_rejected,
             message=message,
         )))
-    return RunResult(run_id, source, location, status, rows_read, message=message)
+        if rejects is not None and len(rejects):
+            _store_rejects(conn, run_id, rejects, "refused")
+    return RunResult(run_id, source, location, status, rows_read, rows_rejected=rows_rejected, message=message)
+
+
+#: Statuses of a run that tried a delivery's bytes and ended: what decides whether the
+#: bytes are quarantined (see :func:`quarantined`).
+FAILURES = ("failed", "quarantined")
+
+
+def failures_since_retry(engine: Engine, source: str, checksum: str) -> list[str]:
+    """The messages of the failed runs of these bytes for this source since an operator
+    last asked to retry them (``python -m etl retry``), newest first."""
+    with engine.connect() as conn:
+        retried = conn.execute(select(func.max(etl_run.c.id)).where(
+            etl_run.c.source == source, etl_run.c.checksum == checksum, etl_run.c.status == "retry")).scalar() or 0
+        return [m or "" for m in conn.execute(
+            select(etl_run.c.message).where(etl_run.c.source == source, etl_run.c.checksum == checksum,
+                                            etl_run.c.status.in_(FAILURES), etl_run.c.id > retried)
+            .order_by(etl_run.c.id.desc()).limit(5)).scalars()]
+
+
+def quarantined(engine: Engine, source: str, checksum: str) -> dict | None:
+    """The run that quarantined these bytes, when that is the latest word on them (no
+    operator's retry or successful load since); else None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(etl_run.c.id, etl_run.c.status, etl_run.c.message, etl_run.c.location)
+            .where(etl_run.c.source == source, etl_run.c.checksum == checksum,
+                   etl_run.c.status.in_(("quarantined", "retry", "success")))
+            .order_by(etl_run.c.id.desc()).limit(1)).first()
+    return dict(row._mapping) if row is not None and row.status == "quarantined" else None
+
+
+def quarantined_runs(engine: Engine, source: str | None = None) -> list[dict]:
+    """Every (source, bytes) quarantined now, its latest quarantining run each."""
+    with engine.connect() as conn:
+        query = select(etl_run.c.id, etl_run.c.source, etl_run.c.checksum, etl_run.c.location, etl_run.c.message,
+                       etl_run.c.status).where(etl_run.c.status.in_(("quarantined", "retry", "success")),
+                                               etl_run.c.checksum.is_not(None))
+        if source:
+            query = query.where(etl_run.c.source == source)
+        latest: dict[tuple[str, str], dict] = {}
+        for row in conn.execute(query.order_by(etl_run.c.id.desc())):
+            latest.setdefault((row.source, row.checksum), dict(row._mapping))
+    return [run for run in latest.values() if run["status"] == "quarantined"]
+
+
+#: Characters of a refused row (``etl_reject.raw``) and of a reason that are stored; the
+#: rest is cut and the cut marked (:func:`bounded`): a 400 MB cell is not a row to keep.
+STORED_CHARS = 4096
+
+
+def bounded(texts: pd.Series, limit: int = STORED_CHARS) -> pd.Series:
+    """``texts`` with every text over ``limit`` characters cut there and marked
+    ``…[已截断 / truncated: N characters in all]``."""
+    texts = texts.astype(object)
+    lengths = texts.map(lambda v: len(v) if isinstance(v, str) else 0)
+    long = lengths > limit
+    if not long.any():
+        return texts
+    cut = texts.copy()
+    cut[long] = [f"{v[:limit]}…[已截断，原文 {n:,} 字符 / truncated: {n:,} characters in all]"
+                 for v, n in zip(texts[long], lengths[long])]
+    return cut
+
+
+def _store_rejects(conn: Connection, run_id: int, frame: pd.DataFrame, severity: str) -> None:
+    rows = frame[["row_number", "field", "reason", "raw"]].copy()
+    rows["reason"] = bounded(rows["reason"])
+    rows["raw"] = bounded(rows["raw"])
+    rows.insert(0, "run_id", run_id)
+    rows["severity"] = severity
+    bulk_insert(conn, etl_reject, rows)
 
 
 class Load:
@@ -164,6 +241,7 @@ class Load:
         self.covered: tuple[date, date] | None = None  # the delivery's first and last day of data
         self.streets: dict[str, list[str]] = {}  # street (9 digits) -> its registered communities
         self.reached: set[str] = set()  # the communities its data speaks for (its coverage)
+        self.sample = pd.DataFrame(columns=["row_number", "field", "reason", "raw"])  # the first rejects
 
     def __enter__(self) -> Load:
         self.conn = self.engine.connect()
@@ -213,17 +291,16 @@ class Load:
             self.months.add(facts)
             self.facts += len(facts)
         if output.rejects is not None and len(output.rejects):
-            rejects = output.rejects[["row_number", "field", "reason", "raw"]].copy()
-            rejects.insert(0, "run_id", self.run_id)
-            rejects["severity"] = "refused"
-            bulk_insert(self.conn, etl_reject, rejects)
+            _store_rejects(self.conn, self.run_id, output.rejects, "refused")
             self.rows_rejected += int(output.rejects["row_number"].nunique())
+            if len(self.sample) < SAMPLE_REJECTS:  # kept for a failed run if every row is refused
+                first = output.rejects.head(SAMPLE_REJECTS - len(self.sample))[["row_number", "field", "reason", "raw"]]
+                self.sample = pd.concat([self.sample, first.assign(raw=bounded(first["raw"]),
+                                                                   reason=bounded(first["reason"]))],
+                                        ignore_index=True)
         if output.warnings is not None and len(output.warnings):
-            warnings = output.warnings[["row_number", "field", "reason", "raw"]].copy()
-            warnings.insert(0, "run_id", self.run_id)
-            warnings["severity"] = "warning"
-            bulk_insert(self.conn, etl_reject, warnings)
-            self.warnings += len(warnings)
+            _store_rejects(self.conn, self.run_id, output.warnings, "warning")
+            self.warnings += len(output.warnings)
         if output.store is not None:
             output.store(self.conn, self.run_id)
         self.rows_read += output.rows_read
@@ -318,12 +395,15 @@ def record_coverage(conn: Connection, run_id: int, span: tuple[date, date] | Non
                     communities: list[str], loaded_on: date) -> None:
     """What this delivery covers, per community: its first and last day (``etl_coverage``).
 
-    Never past the day it was loaded: a month's report delivered on the 5th holds nothing
-    about the 20th. Sources that write no facts (the area register, content) cover nothing.
+    Never the day it was loaded nor later: a month's report delivered on the 5th holds
+    nothing about the 20th, and the load day itself is not over (its activities not yet held
+    or checked in, its orders still coming), so an incomplete day never counts as covered
+    and "this month" is never compared through a day half-recorded. Sources that write no
+    facts (the area register, content) cover nothing.
     """
     if span is None or not communities:
         return
-    first, last = span[0], min(span[1], loaded_on)
+    first, last = span[0], min(span[1], loaded_on - timedelta(days=1))
     if last < first:
         return
     rows = [{"run_id": run_id, "area_code": code, "first_day": first, "last_day": last}

@@ -23,7 +23,7 @@ from etl import clean, extract, load, sources
 from etl.extract import Delivery, Limits, RefusedFile
 from etl.groups import distinct_rows
 from etl.load import Output, RunResult
-from etl.validate import Field, aliases, combine_rejects, validate
+from etl.validate import Field, aliases, combine_rejects, reject_rows, validate
 
 
 def prepare_warehouse(url: str | None = None) -> Engine:
@@ -43,6 +43,7 @@ class Context:
     engine: Engine
     now: datetime = field(default_factory=settings.local_now)
     fields: list[Field] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
     _matcher: object | None = None
     _seen: dict = field(default_factory=dict)
 
@@ -136,16 +137,21 @@ def read_rows(module: ModuleType, delivery: Delivery) -> pd.DataFrame:
     return rows
 
 
-def read_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None):
-    """The data rows chunk by chunk: a CSV of a source that can take it in chunks
-    (``CHUNKED = True``: its facts are sums over rows) is streamed ``chunk_rows`` rows at
-    a time; anything else is one chunk. Personal columns are gone from every chunk."""
+def read_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None, limits: Limits | None = None):
+    """The data rows chunk by chunk: a CSV or workbook of a source that can take it in
+    chunks (``CHUNKED = True``: its facts are sums over rows) is streamed ``chunk_rows``
+    rows at a time (a workbook at most :data:`etl.extract.XLSX_CHUNK_ROWS`); anything
+    else is one chunk. Personal columns are gone from every chunk. A workbook is read
+    within ``limits`` (its unpacked size, rows, columns, cells) whatever the source."""
     fields: list[Field] = module.FIELDS
     names, required = aliases(fields), [f.name for f in fields if f.required]
     keep = [f.name for f in fields if not f.personal]
     verbatim = {f.name for f in fields if f.verbatim}
     if hasattr(module, "read"):
         yield from clean.tidy_chunks([module.read(delivery)], names, required, keep, verbatim=verbatim)
+    elif getattr(module, "CHUNKED", False) and extract.is_workbook(delivery) and chunk_rows is not None:
+        yield from clean.tidy_chunks(extract.read_excel_chunks(delivery, chunk_rows, limits), names, required, keep,
+                                     verbatim=verbatim)
     elif getattr(module, "CHUNKED", False) and _is_csv(delivery):
         # The header from the file's first rows says which columns to parse at all.
         [head] = extract.read_csv_chunks(delivery, None, nrows=clean.HEADER_SCAN_ROWS + 1)
@@ -159,7 +165,7 @@ def read_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None):
                                          lead=header.first_row + header.height)
         yield from clean.tidy_chunks(sheets, names, required, keep, header=header, verbatim=verbatim)
     else:
-        yield from clean.tidy_chunks([extract.read_sheet(delivery)], names, required, keep, verbatim=verbatim)
+        yield from clean.tidy_chunks([extract.read_sheet(delivery, limits)], names, required, keep, verbatim=verbatim)
 
 
 def _is_csv(delivery: Delivery) -> bool:
@@ -188,15 +194,73 @@ class _Steps:
 def process_rows(module: ModuleType, rows: pd.DataFrame, ctx: Context, steps: _Steps) -> Output:
     """One chunk's rows -> checks, the source's facts and all rejects."""
     checked = validate(rows, module.FIELDS, ctx.now)
+    checked.rows, implausible = plausible(checked.rows, module.FIELDS, ctx.limits, ctx.now)
     steps.done("check")
     output: Output = module.transform(checked.rows, ctx)
     steps.done("facts")
-    output.rejects = combine_rejects(checked.rejects, output.rejects)
+    output.rejects = combine_rejects(checked.rejects, implausible, output.rejects)
     output.warnings = combine_rejects(checked.warnings, output.warnings)
+    if len(output.warnings) and len(output.rejects):  # a refused row is not kept: no field warning for it
+        output.warnings = output.warnings[~output.warnings["row_number"].isin(output.rejects["row_number"])]
     output.rows_read = checked.rows_read
     rejected = output.rejects["row_number"].nunique() if len(output.rejects) else 0
     output.rows_loaded = checked.rows_read - int(rejected)
     return output
+
+
+def plausible(rows: pd.DataFrame, fields: list[Field], limits: Limits,
+              now: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows whose dates lie in the source's plausible window (``earliest`` and
+    ``days_ahead`` in ``etl/sources.yaml``: by default none before 2000 and none after
+    tomorrow), and a reject (row, field, reason) for each date outside it: an export
+    dated 1900 is a broken clock or a default value, not history."""
+    first = pd.Timestamp(limits.earliest)
+    after = pd.Timestamp(now).normalize() + pd.Timedelta(days=limits.days_ahead + 1)
+    last = (after - pd.Timedelta(days=1)).date()
+    found = []
+    for f in fields:
+        if f.kind != "datetime" or f.personal or f.name not in rows.columns or not len(rows):
+            continue
+        for mask, reason in (
+            (rows[f.name] < first, f"{{value!r}} 早于 {limits.earliest}，不在本来源的合理日期内 / is before "
+                                   f"{limits.earliest}, outside this source's plausible dates (earliest in etl/sources.yaml)"),
+            (rows[f.name] >= after, f"{{value!r}} 晚于 {last}，不在本来源的合理日期内 / is after {last}, "
+                                    f"outside this source's plausible dates (days_ahead in etl/sources.yaml)"),
+        ):
+            if mask.any():
+                rows, rejects = reject_rows(rows, fields, mask, f.name, reason)
+                found.append(rejects)
+    return rows, combine_rejects(*found)
+
+
+class AllRefused(RefusedFile):
+    """Every row of a delivery was refused: the run failed, though its rows were read."""
+
+    def __init__(self, message: str, rows_read: int, rows_rejected: int, rejects: pd.DataFrame):
+        super().__init__(message)
+        self.rows_read, self.rows_rejected, self.rejects = rows_read, rows_rejected, rejects
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _fail(engine: Engine, source: str, delivery: Delivery, checksum: str | None, started: datetime,
+          err: BaseException) -> str:
+    """Record a failed attempt; a file whose bytes failed the same way before (since the
+    last operator's retry) is ``quarantined``: later runs skip it until a new delivery or
+    ``python -m etl retry``. Returns the status recorded."""
+    message = str(err) if isinstance(err, RefusedFile) else f"内部错误 / internal error: {type(err).__name__}: {err}"
+    message = message[:2000]
+    same = checksum is not None and any(
+        _first_line(m) == _first_line(message) for m in load.failures_since_retry(engine, source, checksum))
+    status = "quarantined" if same else "failed"
+    if isinstance(err, AllRefused):
+        load.record_run(engine, source, delivery.location, checksum, started, status, message,
+                        rows_read=err.rows_read, rows_rejected=err.rows_rejected, rejects=err.rejects)
+    else:
+        load.record_run(engine, source, delivery.location, checksum, started, status, message)
+    return status
 
 
 def load_delivery(engine: Engine, module: ModuleType, delivery: Delivery, now: datetime | None = None,
@@ -206,24 +270,39 @@ def load_delivery(engine: Engine, module: ModuleType, delivery: Delivery, now: d
     The delivery is first checked against the source's ``limits`` (size, line length,
     binary content), then read, checked, turned into facts and written chunk by chunk in
     one transaction. ``progress(label, total)`` may return a tqdm-like bar advanced once
-    per stage of each chunk.
+    per stage of each chunk. Any failure, expected or not (a ``RecursionError`` in a
+    parser included), is this file's: recorded as its failed run and raised as
+    RefusedFile. Bytes that failed the same way twice are quarantined (:func:`_fail`):
+    :class:`Quarantined` is raised without reading them again.
     """
     started = settings.local_now().replace(microsecond=0)
     limits = limits or Limits()
+    refusal: Exception | None = None
+    checksum: str | None
     try:
         checksum = extract.inspect(delivery, limits)
-    except RefusedFile as err:
-        load.record_run(engine, module.NAME, delivery.location, None, started, "failed", str(err)[:2000])
-        raise
-    earlier = load.previous_success(engine, module.NAME, checksum)
-    if earlier is not None:
-        return load.record_run(engine, module.NAME, delivery.location, checksum, started, "unchanged",
-                               f"与第 {earlier} 次运行的文件相同 / same file as run {earlier}; nothing changed")
+    except Exception as err:  # noqa: BLE001 - whatever stops the check is this file's failure
+        refusal, checksum = err, _checksum(delivery)
+    if checksum is not None:
+        earlier = load.previous_success(engine, module.NAME, checksum) if refusal is None else None
+        if earlier is not None:
+            return load.record_run(engine, module.NAME, delivery.location, checksum, started, "unchanged",
+                                   f"与第 {earlier} 次运行的文件相同 / same file as run {earlier}; nothing changed")
+        held = load.quarantined(engine, module.NAME, checksum)
+        if held is not None:
+            raise Quarantined(
+                f"已隔离 / quarantined: {delivery.location} failed the same way twice (run {held['id']}: "
+                f"{_first_line(held['message'])}); it is not read again until a new delivery or "
+                f"`python -m etl retry {delivery.location}`")
+    if refusal is not None:
+        _fail(engine, module.NAME, delivery, checksum, started, refusal)
+        raise refusal if isinstance(refusal, RefusedFile) else _refusal(delivery, refusal)
+    assert checksum is not None  # inspect() returned it
     steps = _Steps(progress, f"{module.NAME} {delivery.name}")
-    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS))
+    ctx = Context(engine, now or settings.local_now(), list(module.FIELDS), limits=limits)
     try:
         with load.Load(engine, module.NAME, list(module.METRICS), delivery.location, checksum, started) as writer:
-            for rows in read_chunks(module, delivery, limits.chunk_rows):
+            for rows in read_chunks(module, delivery, limits.chunk_rows, limits):
                 steps.done("read")
                 if rows.empty:
                     continue
@@ -234,14 +313,38 @@ def load_delivery(engine: Engine, module: ModuleType, delivery: Delivery, now: d
                 steps.done("write")
             if writer.rows_read == 0:
                 raise RefusedFile(f"文件没有数据行 / the file has no data rows: {delivery.location}")
+            if writer.rows_loaded == 0:
+                first = writer.sample.iloc[0] if len(writer.sample) else None
+                example = (f"\n第 {first['row_number']} 行 / row {first['row_number']}, {first['field']}: "
+                           f"{first['reason']}" if first is not None else "")
+                raise AllRefused(
+                    f"全部 {writer.rows_read} 行被拒绝 / every one of the {writer.rows_read} rows of "
+                    f"{delivery.location} was refused{example}",
+                    writer.rows_read, writer.rows_rejected, writer.sample)
             return writer.commit()
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - every failure of one file is that file's, recorded
         # Every attempt is on record; the write transaction rolled back.
-        message = str(err) if isinstance(err, RefusedFile) else f"内部错误 / internal error: {type(err).__name__}: {err}"
-        load.record_run(engine, module.NAME, delivery.location, checksum, started, "failed", message[:2000])
-        raise
+        _fail(engine, module.NAME, delivery, checksum, started, err)
+        if isinstance(err, RefusedFile):
+            raise
+        raise _refusal(delivery, err) from err
     finally:
         steps.close()
+
+
+class Quarantined(RefusedFile):
+    """Bytes that failed the same way twice: skipped, not read, until retried."""
+
+
+def _checksum(delivery: Delivery) -> str | None:
+    try:
+        return delivery.checksum
+    except OSError:  # a file that vanished or cannot be read has no bytes to name
+        return None
+
+
+def _refusal(delivery: Delivery, err: BaseException) -> RefusedFile:
+    return RefusedFile(f"内部错误 / internal error while loading {delivery.location}: {type(err).__name__}: {err}")
 
 
 def load_location(engine: Engine, name: str, location: str, now: datetime | None = None,
@@ -249,9 +352,9 @@ def load_location(engine: Engine, name: str, location: str, now: datetime | None
                   limits: Limits | None = None) -> list[RunResult]:
     """Load a file, every file of a folder (in name order) or a URL for source ``name``.
 
-    A refused file does not stop the others; after the last one RefusedFile is raised
-    naming every refused file (each was recorded as a failed run). ``limits`` default to
-    the source's entry in ``etl/sources.yaml``.
+    A failed file, whatever went wrong in it, does not stop the others; after the last
+    one RefusedFile is raised naming every refused or quarantined file (each refusal was
+    recorded as a failed run). ``limits`` default to the source's entry in ``etl/sources.yaml``.
     """
     module = sources.get(name)
     if limits is None:
@@ -260,12 +363,15 @@ def load_location(engine: Engine, name: str, location: str, now: datetime | None
         limits = limits_for(name)
     try:
         found = module.deliveries(location) if hasattr(module, "deliveries") else extract.deliveries(location)
-    except RefusedFile as err:
+    except Exception as err:  # noqa: BLE001 - a source that cannot be fetched is this source's failure
         # Nothing was fetched whole (a missing file, an API short of what it announced):
         # still an attempt, so it is on record like any refused file.
         started = settings.local_now().replace(microsecond=0)
-        load.record_run(engine, module.NAME, str(location), None, started, "failed", str(err)[:2000])
-        raise
+        message = str(err) if isinstance(err, RefusedFile) else f"内部错误 / internal error: {type(err).__name__}: {err}"
+        load.record_run(engine, module.NAME, str(location), None, started, "failed", message[:2000])
+        if isinstance(err, RefusedFile):
+            raise
+        raise RefusedFile(message) from err
     results, refused = [], []
     for delivery in found:
         try:

@@ -146,21 +146,61 @@ def validate(rows: pd.DataFrame, fields: list[Field], now: datetime | None = Non
             problems.append((~text.isin(f.allowed) & ~empty, f.name,
                              f"{{value!r}} 不是允许的值 / is not an allowed value (允许 / allowed: {allowed})"))
 
-    problems = [(m.fillna(False).astype(bool), n, r) for m, n, r in problems]
-    essential = {f.name for f in fields if f.essential}
-    refusals = [p for p in problems if p[1] in essential]
-    warnings = [p for p in problems if p[1] not in essential]
+    kept, rejects, warned = _sort_out(rows, typed, fields, problems, first_reason_only=False)
+    return Checked(kept, rejects, rows_read=len(rows), warnings=warned)
+
+
+def screen(rows: pd.DataFrame, fields: list[Field], checks) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Checks a source makes after :func:`validate`, sorted by the field they name.
+
+    ``checks`` is a list of ``(mask, field name, reason)`` as for :func:`reject_frame`. A
+    failing *essential* field refuses its row (one reason a row: the first check that
+    fails); a failing non-essential field blanks its cell (``""``, NaN or NaT), keeps the
+    row and gives a warning. Returns the rows kept, the rejects and the warnings.
+    """
+    kept, rejects, warned = _sort_out(rows, rows.copy(deep=False), fields, checks, first_reason_only=True)
+    return kept, rejects, warned
+
+
+def essential(fields: list[Field], name: str) -> bool:
+    """Whether a failing ``name`` costs its row (a name that is no field is essential)."""
+    return next((f.essential for f in fields if f.name == name), True)
+
+
+def _sort_out(rows: pd.DataFrame, typed: pd.DataFrame, fields: list[Field], problems, *,
+              first_reason_only: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The one rule for a failing cell: refuse the row if its field is essential, else
+    blank the cell in ``typed`` and warn. Rows kept (from ``typed``), rejects, warnings."""
+    problems = [(m.reindex(rows.index, fill_value=False).fillna(False).astype(bool), n, r) for m, n, r in problems]
+    refusals = [p for p in problems if essential(fields, p[1])]
+    warnings = [p for p in problems if not essential(fields, p[1])]
     failing = pd.Series(False, index=rows.index)
-    for mask, _, _ in refusals:
-        failing |= mask
+    if first_reason_only:
+        firsts = []
+        for mask, name, reason in refusals:
+            firsts.append((mask & ~failing, name, reason))
+            failing |= mask
+        refusals = firsts
+    else:
+        for mask, _, _ in refusals:
+            failing |= mask
     for mask, name, _ in warnings:  # the cell is unusable, the row is not: blank the cell
         if mask.any():
-            column = typed[name]
-            typed[name] = column.where(~mask, "" if column.dtype == object else None)
+            typed[name] = _blanked(typed[name], mask)
     rejects = reject_frame(rows, fields, refusals)
     kept = ~failing
     warned = reject_frame(rows, fields, [(mask & kept, name, reason) for mask, name, reason in warnings])
-    return Checked(typed[kept].reset_index(drop=True), rejects, rows_read=len(rows), warnings=warned)
+    return typed[kept].reset_index(drop=True), rejects, warned
+
+
+def _blanked(column: pd.Series, mask: pd.Series) -> pd.Series:
+    """``column`` with the masked cells blank: ``""`` in text (also a categorical's), else NaN/NaT."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if "" not in column.cat.categories:
+            column = column.cat.add_categories([""])
+        return column.where(~mask, "")
+    text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+    return column.where(~mask, "" if text else None)
 
 
 def _blank(text: pd.Series) -> pd.Series:

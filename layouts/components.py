@@ -59,12 +59,14 @@ def tone(delta: float | None, better: str) -> str:
 
 
 def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: str = "#c8161d",
-                  *, partial: bool = False) -> str:
+                  *, partial: bool = False, carried: Sequence[int] = (), late: Sequence[int] = ()) -> str:
     """A tiny line chart as an SVG data URI: the shape of a trend, cheap enough for many cards.
 
     Unknown values break the line rather than dropping to zero. With ``partial`` the last
     value is a month not yet over: its segment is dashed and its point hollow, so a low
-    last point does not read as a fall.
+    last point does not read as a fall. The points at ``carried`` (indices) hold reports
+    carried forward from an earlier month: each gets a hollow square. The months at ``late``
+    are not yet reported: a grey dashed upright marks the gap, which is not a fall to zero.
     """
     points = [(i, v) for i, v in enumerate(values) if not is_missing(v)]
     if len(values) < 2 or not points:
@@ -103,6 +105,16 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
             lines += line.format(c=color, dash=' stroke-dasharray="3 2" stroke-opacity="0.6"',
                                  p=f"{xy(last_i - 1, before)} {xy(last_i, last_v)}")
         dot = f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="#fff" stroke="{color}" stroke-width="1.5"/>'
+    for i in carried:
+        if 0 <= i < len(values) and not is_missing(values[i]):
+            x, y = (float(c) for c in xy(i, values[i]).split(","))
+            dot += (f'<rect class="spark-carried" x="{x - 2.5:.1f}" y="{y - 2.5:.1f}" width="5" height="5" fill="#fff" '
+                    f'stroke="{color}" stroke-width="1.5"/>')
+    for i in late:
+        if 0 <= i < len(values) and is_missing(values[i]):
+            x = float(xy(i, low).split(",")[0])
+            dot += (f'<line class="spark-late" x1="{x:.1f}" y1="{pad}" x2="{x:.1f}" y2="{height - pad}" '
+                    'stroke="#8a94a3" stroke-width="1.5" stroke-dasharray="2 2"/>')
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'preserveAspectRatio="none">'
@@ -113,7 +125,8 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
 
 def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str, href: str | None = None, *,
              shown: str | None = None, note: str | None = None, as_of: str | None = None, title: str | None = None,
-             reason: str | None = None, partial: str | None = None) -> html.Div | dcc.Link:
+             reason: str | None = None, partial: str | None = None, carried: Sequence[int] = (),
+             late: Sequence[int] = (), spark_title: str | None = None) -> html.Div | dcc.Link:
     """One KPI: value and unit, target, change against last period and last year, trend line.
 
     ``info`` is the metric's catalogue row; arrows are green when the metric moved the
@@ -121,7 +134,9 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
     replaces the figure ("未报送"), ``as_of`` stands beside it ("截至11月", a carried level),
     ``note`` under it says what was compared ("12月1–4日 vs 11月1–4日"), ``reason`` why
     there is no figure, ``title`` its source and as-of on hover, ``partial`` labels a last
-    sparkline point whose month is not over ("至12月4日").
+    sparkline point whose month is not over ("至12月4日"); ``carried`` and ``late`` the sparkline's
+    points holding carried reports and its months not yet reported (``sparkline_svg``), which
+    ``spark_title`` names on hover.
     """
     better = info.get("better") or "higher"
     target = info.get("target")
@@ -141,7 +156,7 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
              html.Span(present.change_text(delta, info, lang), className=f"kpi-change {tone(delta, better)}")],
             className="kpi-row",
         ))
-    spark = sparkline_svg(list(trend), partial=partial is not None)
+    spark = sparkline_svg(list(trend), partial=partial is not None, carried=carried, late=late)
     reading = present.show(value, info, lang)
     figure = [html.Span(shown, className="kpi-value kpi-late") if shown is not None
               else html.Span(reading.text, className="kpi-value", title=reason or reading.reason or None)]
@@ -150,7 +165,8 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
     if as_of:
         figure.append(html.Span(as_of, className="kpi-as-of"))
     extra: dict[str, Any] = {"title": title} if title else {}  # no title prop at all without one
-    spark_extra: dict[str, Any] = {"title": partial} if partial else {}
+    spark_words = " · ".join(w for w in (partial, spark_title) if w)
+    spark_extra: dict[str, Any] = {"title": spark_words} if spark_words else {}
     body = [
         html.Div(metric_name(info, lang), className="kpi-name", title=str(info.get("description") or "")),
         html.Div(figure, className="kpi-figure kpi-carried" if as_of else "kpi-figure"),

@@ -33,7 +33,8 @@ STATUS_WORDS = text.group("status")
 RUN_STATUS_WORDS = text.group("run")
 REACH_WORDS = text.group("reach")  # a data-through date that is behind: due, overdue
 SEVERITY_WORDS = text.group("severity")
-GRID_ROWS = 200  # rows each grid holds; the download holds them all
+GRID_ROWS = 200  # rows each grid holds
+DOWNLOAD_ROWS = 50_000  # rows the download holds (each stored row at most a few KB: etl.load.STORED_CHARS)
 # Badge colours: text on tint, each pair readable (contrast above 4.5:1).
 BADGE_COLOURS = {
     "ok": ("#1a7f37", "#e3f4e8"),
@@ -154,8 +155,15 @@ def failure_details(run: dict, lang: str) -> html.Details:
     """A file refused whole: its name and first line, unfolding to the full ``etl_run.message``."""
     message = str(run.get("message") or "").strip()
     body = html.Pre(message, className="dh-message") if message else None
-    return html.Details([html.Summary(failure_text(run, lang), title=text.t("data.full_reason", lang)), body],
-                        className="dh-failure")
+    held = None
+    if run.get("status") == "quarantined":  # failed the same way twice: skipped until a retry or new delivery
+        held = html.Div(text.t("data.quarantined", lang, file=run.get("location") or ""), className="dh-quarantined",
+                        style={**MUTED, "fontSize": "13px"})
+    summary = failure_text(run, lang)
+    if run.get("status") == "quarantined":
+        summary = f"{text.pick(RUN_STATUS_WORDS['quarantined'], lang)} · {summary}"
+    return html.Details([html.Summary(summary, title=text.t("data.full_reason", lang)), held, body],
+                        className="dh-failure" + (" dh-failure-quarantined" if held else ""))
 
 
 def _count(label: str, value, colour: str | None = None) -> html.Div:
@@ -391,6 +399,6 @@ def layout(lang: str = "zh", **_query) -> html.Div:
         html.Section([html.H2(text.t("data.refused_rows", lang), style=H2), rejects], style=SECTION,
                      className="dh-refused-section"),
         html.Section([html.H2(text.t("data.warning_rows", lang), style=H2), warnings,
-                      html.P(text.t("data.grid_limit", lang, limit=GRID_ROWS), className="note")],
+                      html.P(text.t("data.grid_limit", lang, limit=GRID_ROWS, download=f"{DOWNLOAD_ROWS:,}"), className="note")],
                      style=SECTION, className="dh-warnings-section"),
     )

@@ -268,9 +268,13 @@ def test_series_of_a_ratio_and_of_a_stock_per_month(client, warehouse):
     month_ends = [date(2024, 11, 30), date(2024, 12, 31), date(2025, 1, 31), date(2025, 2, 28)]
     assert [p["value"] for p in rates["points"]] == pytest.approx(
         [ratio(warehouse, "hotline_on_time", "hotline_resolved", JINJIANG, s, e) for s, e in zip(months, month_ends)])
-    # A month in which the community did not report is unknown, not zero.
+    # A month in which the community did not report carries its latest level (within carry_months),
+    # as /value does for that month: never zero, never a drop.
     levels = [stock(warehouse, "party_members", SHUANGGUI, s, e) for s, e in zip(months[:3], month_ends[:3])]
-    assert [p["value"] for p in members["points"]] == [*levels, None]
+    _, february = ask(client, "/api/v1/value", metric="party_members", area=SHUANGGUI,
+                      start=months[3].isoformat(), end=month_ends[3].isoformat())
+    assert [p["value"] for p in members["points"]] == [*levels, february["value"]]
+    assert february["value"] == levels[2]
 
 
 def test_breakdown_by_child_areas_and_by_dimension(client, warehouse):

@@ -53,7 +53,10 @@ def _month(first: date) -> tuple[date, date]:
 
 def test_the_carry_window_is_the_catalogues_and_only_a_stocks():
     assert kinds.reads_from(kinds.STOCK, date(2026, 4, 10), 2) == FEB
-    assert kinds.reads_from(kinds.STOCK, APR, 2, "month") == APR  # per bucket: not carried
+    assert kinds.reads_from(kinds.STOCK, APR, 2, "month") == FEB  # a series of whole months: carried per bucket
+    assert kinds.carry_shifts(kinds.STOCK, 2, "month") == 2 and kinds.carry_shifts(kinds.STOCK, 2, None) == 0
+    assert kinds.reads_from(kinds.STOCK, APR, 2, "week") == APR  # a week is not carried
+    assert kinds.carry_shifts(kinds.FLOW, 2, "month") == 0
     assert kinds.reads_from(kinds.FLOW, APR, 2) == APR
     assert kinds.reads_from(kinds.STOCK, APR, None) == APR
 
@@ -148,3 +151,41 @@ def test_a_community_whose_report_stops_is_named_and_its_carried_street_compared
     card = kpi_cards(["party_members"], areas.get(SHAHE, engine=warehouse), APRIL, engine=warehouse)["party_members"]
     assert card.lagging == (("party", TONGXIN, date(2026, 3, 31)),)
     assert (card.value, card.before) == (690, 675) and card.comparable
+
+
+def test_each_month_of_the_series_is_that_months_value(warehouse):
+    """成龙路街道's April no longer dips in a trend: every month of a stock's series (the
+    overview's sparklines, the explorer, the wall, /api/v1/series) is ``query.value`` for
+    that month, 同心社区's missed April report carried into April's bucket and marked."""
+    _deliver(warehouse, REPORTS)
+    end = periods.month_end(date(2026, 6, 1))  # June: the party report has not come yet
+    got = query.trends(["party_members"], SHAHE, FEB, end, "month", engine=warehouse)["party_members"]
+    assert [month for month, _ in got] == [FEB, MAR, APR, MAY, date(2026, 6, 1)]
+    for month, point in got[:-1]:
+        assert point == query.value("party_members", SHAHE, *_month(month), engine=warehouse), month
+    assert dict(got)[APR] == 320 + 210 + 160  # not 530
+    # A range ending mid-month reads its last piece from the facts, seeking each area (data.access "skip").
+    short = query.trends(["party_members"], SHAHE, APR, date(2026, 5, 20), "month", engine=warehouse)["party_members"]
+    assert short == [(APR, 690), (MAY, query.value("party_members", SHAHE, MAY, date(2026, 5, 20), engine=warehouse))]
+    assert got[-1][1] is None  # not delivered at all: a gap, not May carried on, not 0
+    assert query.carried_buckets("party_members", SHAHE, FEB, end, "month", engine=warehouse) == (APR, date(2026, 6, 1))
+    assert query.carried_buckets("party_members", HUIQUAN, FEB, end, "month", engine=warehouse) == (date(2026, 6, 1),)
+    assert query.carried_buckets("party_three_sessions", SHAHE, FEB, end, "month", engine=warehouse) == ()
+    by_child = query.breakdown_series("party_members", SHAHE, FEB, periods.month_end(MAY), "month",
+                                      engine=warehouse)
+    tongxin = by_child[by_child["key"] == TONGXIN].set_index("period")["value"]
+    assert tongxin[APR] == 160  # the community's own line carries its March level too
+    compared = query.compare_series("party_members", [SHAHE, TONGXIN], FEB, periods.month_end(MAY), "month",
+                                    engine=warehouse)
+    assert compared[(compared["key"] == SHAHE) & (compared["period"] == APR)]["value"].item() == 690
+
+
+def test_the_api_series_marks_the_carried_month_and_the_undelivered_one(client):
+    body = _ask(client, "/api/v1/series", metric="party_members", area=SHAHE, start="2026-02-01",
+                end="2026-06-30", grain="month")
+    points = {p["period"]: p for p in body["points"]}
+    april, may, june = points["2026-04-01"], points["2026-05-01"], points["2026-06-01"]
+    value = _ask(client, "/api/v1/value", metric="party_members", area=SHAHE, start="2026-04-01", end="2026-04-30")
+    assert (april["value"], april["complete"], april["reason"]) == (value["value"], False, "carried_forward")
+    assert (may["value"], may["complete"], may["reason"]) == (330 + 215 + 170, True, None)
+    assert (june["value"], june["complete"], june["reason"]) == (None, False, "not_yet_reported")

@@ -72,11 +72,12 @@ def test_a_monthly_report_covers_its_whole_month(warehouse):
 
 
 def test_a_delivery_covers_no_day_after_it_was_loaded(warehouse):
-    """December's report loaded on 5 December (the tests load at 2025-12-05 09:00) reaches the 5th."""
+    """December's report loaded on 5 December (the tests load at 2025-12-05 09:00) reaches the 4th:
+    the load day itself is not over, so it is never covered."""
     facts = _facts([date(2025, 12, 1)], [HUIQUAN], metric="party_members", value=80)
     month = month_days(facts["period"])
     _write(warehouse, "party", facts, "p", covers=(month[0], month[-1]))
-    assert coverage.data_through("party", SHAHE, engine=warehouse) == date(2025, 12, 5)
+    assert coverage.data_through("party", SHAHE, engine=warehouse) == date(2025, 12, 4)
 
 
 def test_a_weekly_delivery_replacing_whole_months_covers_only_its_days(warehouse):

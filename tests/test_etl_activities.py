@@ -83,6 +83,7 @@ def test_sign_ups_become_daily_counts_by_type_age_and_gender(warehouse, tmp_path
 
 
 def test_bad_sign_ups_are_rejected_with_row_field_and_reason(warehouse, tmp_path):
+    """An unknown age band costs only the age band (a warning); the rest cost their row."""
     path = write_lines(tmp_path / "signups.jsonl", [
         signup("A1", "汇泉路社区", "文化", "2025-03-07 09:30"),
         signup("A1", "汇泉路社区", "文化", "2025-03-07 09:30", age="未知"),
@@ -92,15 +93,18 @@ def test_bad_sign_ups_are_rejected_with_row_field_and_reason(warehouse, tmp_path
         signup("A5", "汇泉路社区", "文化", "2025-03-07 09:30", checked="maybe"),
     ])
     [result] = pipeline.load_location(warehouse, "activities", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 1, 5)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 2, 4)
     with warehouse.connect() as conn:
-        rejects = {r.row_number: (r.field, r.reason) for r in conn.execute(select(etl_reject))}
-    assert rejects[2][0] == "age_band" and "未知" in rejects[2][1]
+        rejects = {r.row_number: (r.field, r.reason, r.severity) for r in conn.execute(select(etl_reject))}
+    assert rejects[2][0] == "age_band" and "未知" in rejects[2][1] and rejects[2][2] == "warning"
+    assert {row for row, (_, _, severity) in rejects.items() if severity == "refused"} == {3, 4, 5, 6}
     assert rejects[3][0] == "community" and "幸福里社区" in rejects[3][1]
     assert rejects[4][0] == "type" and "跳舞" in rejects[4][1]
     assert rejects[5][0] == "start_time" and "future" in rejects[5][1]
     assert rejects[6][0] == "checked_in" and "maybe" in rejects[6][1]
-    assert figures(warehouse)[("2025-03-07", HUIQUAN, "activity_signups", "", "")] == 1
+    got = figures(warehouse)
+    assert got[("2025-03-07", HUIQUAN, "activity_signups", "", "")] == 2
+    assert got[("2025-03-07", HUIQUAN, "activity_signups", "age_band", "未填写")] == 1
 
 
 def test_upcoming_activities_wait_for_a_later_delivery(warehouse, tmp_path):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from data.schema import area, content, etl_reject, etl_run, fact
 from etl import pipeline
+from etl.extract import RefusedFile
 
 NOW = datetime(2025, 4, 10, 12, 0)
 SHAHE, HUIQUAN, CHUANGYE = "510104011000", "510104011001", "510104011002"
@@ -46,7 +48,8 @@ def test_the_register_export_adds_and_updates_communities_and_grids(warehouse, t
         ["510104011050001", "望月社区第1网格", "网格", "510104011050", "500", "1300", "", ""],
     ])
     [result] = pipeline.load_location(warehouse, "areas", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 4, 5)
+    # 东湖社区's swapped coordinates cost only the coordinates: the community is added.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 5, 4)
 
     after = areas_by_code(warehouse)
     huiquan = after[HUIQUAN]
@@ -61,13 +64,19 @@ def test_the_register_export_adds_and_updates_communities_and_grids(warehouse, t
     assert wangyue["name_en"] == "Wangyue Community"
     assert after["510104011050001"]["name_en"] == "Wangyue Community Grid 1"
     assert after[SHAHE] == before[SHAHE]
-    assert "510104012051" not in after and "510104011051" not in after
+    assert "510104012051" not in after
+    donghu = after["510104011051"]
+    assert (donghu["name"], donghu["lon"], donghu["lat"]) == ("东湖社区", None, None)
 
     reasons = rejects(warehouse)  # title row 1, header row 2, data from row 3
     assert "prefix" in reasons[7][1] and "510104011" in reasons[7][1]
     assert "510104011099" in reasons[8][1] and "not in the area register" in reasons[8][1]
     assert reasons[9][0] == "层级" and "街道" in reasons[9][1]
-    assert reasons[10][0] in ("经度", "纬度")  # longitude and latitude swapped
+    with warehouse.connect() as conn:  # longitude and latitude swapped: two warnings, the row kept
+        swapped = conn.execute(select(etl_reject.c.field, etl_reject.c.severity, etl_reject.c.reason)
+                               .where(etl_reject.c.row_number == 10)).all()
+    assert sorted((r.field, r.severity) for r in swapped) == [("纬度", "warning"), ("经度", "warning")]
+    assert any("'30.61'" in r.reason and "below 73" in r.reason for r in swapped)
     assert "earlier row" in reasons[11][1]
     with warehouse.connect() as conn:
         assert conn.execute(select(func.count()).select_from(fact)).scalar() == 0
@@ -121,8 +130,14 @@ def test_markdown_items_keep_their_text_exactly(warehouse, tmp_path):
     inbox.mkdir()
     (inbox / "guide-residence.md").write_text(GUIDE, encoding="utf-8")
     (inbox / "untitled.md").write_text("---\nkind: news\ntitle: \n---\n\n没有标题的稿子\n", encoding="utf-8")
-    results = pipeline.load_location(warehouse, "content", str(inbox), now=NOW)
-    assert [(r.rows_loaded, r.rows_rejected) for r in results] == [(1, 0), (0, 1)]
+    # A file whose every row is refused is a failed run (the others load); its reasons are kept.
+    with pytest.raises(RefusedFile, match="untitled.md"):
+        pipeline.load_location(warehouse, "content", str(inbox), now=NOW)
+    with warehouse.connect() as conn:
+        runs = conn.execute(select(etl_run.c.location, etl_run.c.status, etl_run.c.rows_rejected)
+                            .where(etl_run.c.source == "content").order_by(etl_run.c.id)).all()
+    assert [(r.location.rsplit("/", 1)[-1], r.status, r.rows_rejected) for r in runs] == [
+        ("guide-residence.md", "success", 0), ("untitled.md", "failed", 1)]
 
     [item] = contents(warehouse)
     assert item["kind"] == "guide" and item["area_code"] == SHAHE
@@ -157,18 +172,22 @@ def test_a_feed_reloaded_replaces_its_items(warehouse, tmp_path):
         {"kind": "通知", "title": "电梯维保", "area": CHUANGYE, "published_at": "2025-03-06 10:00", "body": ""},
     ), encoding="utf-8")
     [result] = pipeline.load_location(warehouse, "content", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 4, 3)
+    # The notice that ends before it starts costs only its end (a warning): it is kept.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 5, 2)
     reasons = rejects(warehouse)
     assert reasons[4][0] == "kind" and "广告" in reasons[4][1]
     assert reasons[5][0] == "title"
-    assert reasons[6][0] == "ends_at"
+    assert reasons[6][0] == "ends_at" and "the end is left out" in reasons[6][1]
 
     items = contents(warehouse)
     assert [(i["kind"], i["area_code"]) for i in items] == [
-        ("news", CHUANGYE), ("activity", HUIQUAN), ("activity", CHUANGYE), ("notice", CHUANGYE)]
+        ("news", CHUANGYE), ("activity", HUIQUAN), ("activity", CHUANGYE), ("notice", CHUANGYE),
+        ("notice", CHUANGYE)]
     assert items[0]["published_at"] == datetime(2025, 3, 5, 10, 0)  # Beijing time, offset removed
+    water = items[3]
+    assert (water["title"], water["starts_at"], water["ends_at"]) == ("停水通知", datetime(2025, 3, 9, 8, 0), None)
 
     path.write_text(feed({**news, "title": "汇泉路社区举办第二届邻里节"}, flowers), encoding="utf-8")
     pipeline.load_location(warehouse, "content", str(path), now=NOW)
     titles = sorted(i["title"] for i in contents(warehouse))
-    assert titles == ["插花课", "插花课", "汇泉路社区举办第二届邻里节", "电梯维保"]
+    assert titles == ["停水通知", "插花课", "插花课", "汇泉路社区举办第二届邻里节", "电梯维保"]

@@ -58,14 +58,21 @@ def test_messy_values_in_category_columns_clean_and_reject_like_text(warehouse, 
     with warehouse.connect() as conn:
         rejects = conn.execute(select(etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason)
                                .order_by(etl_reject.c.row_number)).all()
+        severity = dict(conn.execute(select(etl_reject.c.row_number, etl_reject.c.severity)).all())
         app = conn.execute(text("SELECT sum(value) FROM fact WHERE metric_code = 'hotline_received' "
                                 "AND dimension = 'channel' AND member = 'APP'")).scalar()
+        counts = dict(conn.execute(text("SELECT metric_code, sum(value) FROM fact WHERE dimension = '' "
+                                        "AND metric_code IN ('hotline_received', 'hotline_rated') "
+                                        "GROUP BY metric_code")).all())
     # Title and header rows above: data row i is file row i + 3.
     assert [(row, field) for row, field, _ in rejects] == [(6, "办理状态"), (7, "满意度"), (8, "办理状态"), (9, "办理状态")]
     assert "'已退回了' 不是允许的值" in rejects[0][2] and "'很好' 不是允许的值" in rejects[1][2]  # cleaned first, as text is
     assert "为空" in rejects[2][2] and "为空" in rejects[3][2]
     assert app == 1
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (12, 8, 4)
+    # The rating nobody offers costs only the rating: the order counts, not as evaluated.
+    assert severity == {6: "refused", 7: "warning", 8: "refused", 9: "refused"}
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (12, 9, 3)
+    assert counts == {"hotline_received": 9, "hotline_rated": 8}
 
     # The same file in one chunk stores exactly the same.
     with warehouse.connect() as conn:

@@ -276,16 +276,19 @@ def test_a_load_is_recorded_and_rejects_point_at_the_source_row(warehouse, tmp_p
     path = write_csv(tmp_path / "orders.csv", [order("GD1", "2025/3/7 9:05"), order("GD2", "2025/3/7 10:00", rating="很好"),
                                                 order("GD3", "2025/3/7 11:00", community="不存在社区")])
     [result] = load(warehouse, path)
-    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("success", 3, 1, 2)
+    # The unknown rating costs only the rating (a warning); the unknown community costs its row.
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("success", 3, 2, 1)
     with warehouse.connect() as conn:
         run = conn.execute(select(etl_run).where(etl_run.c.source == "hotline")).mappings().one()
         rejects = conn.execute(select(etl_reject).order_by(etl_reject.c.row_number)).mappings().all()
     assert run["source"] == "hotline" and run["location"] == str(path) and len(run["checksum"]) == 64
     assert run["finished_at"] >= run["started_at"]
-    assert [(r["row_number"], r["field"]) for r in rejects] == [(4, "满意度"), (5, "所属社区")]
+    assert [(r["row_number"], r["field"], r["severity"]) for r in rejects] == [
+        (4, "满意度", "warning"), (5, "所属社区", "refused")]
     assert "'很好' 不是允许的值" in rejects[0]["reason"]
     assert "不存在社区" in rejects[1]["reason"] and "not in the area register" in rejects[1]["reason"]
-    assert facts(warehouse, "hotline_received") == [("2025-03-07", "510104011001", 1.0)]
+    assert facts(warehouse, "hotline_received") == [("2025-03-07", "510104011001", 2.0)]
+    assert facts(warehouse, "hotline_rated") == [("2025-03-07", "510104011001", 1.0)]
 
 
 def test_loading_the_same_file_again_changes_nothing(warehouse, tmp_path):
@@ -381,7 +384,8 @@ def test_commas_quotes_and_tabs_in_members_survive_the_bulk_insert(warehouse, tm
 # --- command line ------------------------------------------------------------------------
 
 def test_cli_load_then_status(warehouse_url, tmp_path, capsys):
-    path = write_csv(tmp_path / "orders.csv", [order("GD1", "2025/3/7 9:05"), order("GD2", "2025/3/7 10:00", rating="很好")])
+    path = write_csv(tmp_path / "orders.csv", [order("GD1", "2025/3/7 9:05"),
+                                                order("GD2", "2025/3/7 10:00", community="不存在社区")])
     assert cli.main(["--database-url", warehouse_url, "load", "hotline", str(path)]) == 0
     assert "read 2, loaded 1, rejected 1" in capsys.readouterr().out
     assert cli.main(["--database-url", warehouse_url, "load", "hotline", str(path)]) == 0

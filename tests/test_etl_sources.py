@@ -139,7 +139,8 @@ def test_party_report_months_in_every_form(warehouse, tmp_path):
     book.save(path)
 
     [result] = pipeline.load_location(warehouse, "party", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (10, 5, 5)
+    # More mobile members than members (row 10) costs only 流动党员数: the row loads, warned.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (10, 6, 4)
     got = figures(warehouse)
     march = ("2025-03-01", HUIQUAN)
     assert got[(*march, "party_members", "", "")] == 231
@@ -155,12 +156,14 @@ def test_party_report_months_in_every_form(warehouse, tmp_path):
     assert got[("2025-02-01", HUIQUAN, "party_members", "", "")] == 229
     assert got[("2025-01-01", CHUANGYE, "party_members", "", "")] == 162
     assert got[("2024-12-01", HUIQUAN, "party_new_members", "", "")] == 2
-    assert not any(key[0] == "2025-01-01" and key[1] == HUIQUAN for key in got)
+    january = {key[2]: value for key, value in got.items() if key[:2] == ("2025-01-01", HUIQUAN)}
+    assert "party_mobile_members" not in january
+    assert january["party_members"] == 100 and january["party_new_members"] == 0
 
     reasons = rejects(warehouse)  # title row 1, header row 2, data from row 3
     assert reasons[8] == ("统计月份", reasons[8][1]) and "2025-13" in reasons[8][1]
     assert "future" in reasons[9][1]
-    assert reasons[10][0] == "流动党员数"
+    assert reasons[10][0] == "流动党员数" and "more mobile members than members" in reasons[10][1]
     assert reasons[11][0] == "社区" and "earlier row" in reasons[11][1]
     assert reasons[12][0] == "社区" and "幸福里社区" in reasons[12][1]
 
@@ -182,7 +185,9 @@ def test_service_hall_figures_with_the_street_hall_on_its_street(warehouse, tmp_
         ["2025/3/3", "沙河街道", "创业", "社区便民服务站", "民政", "窗口", "5", "3", "2", "2"],
     ], encoding="gbk")
     [result] = pipeline.load_location(warehouse, "services", str(path), now=NOW)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 4, 3)
+    # Rows 6 (more good reviews than reviews) and 7 (an item not in the list) cost only their
+    # reviews and their item: their transactions count. Row 8 repeats row 5 and is refused.
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 6, 1)
 
     got = figures(warehouse)
     hall = ("2025-03-03", SHAHE)  # the street's own code: the hall is in no community
@@ -199,13 +204,20 @@ def test_service_hall_figures_with_the_street_hall_on_its_street(warehouse, tmp_
     assert got[(*hall, "service_self_service", "item", "医保")] == 4
     assert got[(*hall, "service_online", "item", "社保")] == 3
     station = ("2025-03-03", CHUANGYE)
-    assert got[(*station, "service_transactions", "", "")] == 5
-    assert got[(*station, "service_wait_minutes", "", "")] == 15
+    assert got[(*station, "service_transactions", "", "")] == 5 + 2 + 2
+    assert got[(*station, "service_wait_minutes", "", "")] == 5 * 3 + 2 * 3 + 2 * 3
+    assert got[(*station, "service_transactions", "item", "未填写")] == 2  # 公积金
+    assert got[(*station, "service_reviews", "", "")] == 2 + 1  # row 6's pair is left out
+    assert got[(*station, "service_good_reviews", "", "")] == 2 + 1
 
-    reasons = rejects(warehouse)
-    assert reasons[6][0] == "好评数" and "more good reviews than reviews" in reasons[6][1]
-    assert reasons[7][0] == "事项类别" and "公积金" in reasons[7][1]
-    assert reasons[8][0] == "日期" and "earlier row" in reasons[8][1]
+    with warehouse.connect() as conn:
+        found = sorted(conn.execute(select(etl_reject.c.row_number, etl_reject.c.field, etl_reject.c.reason,
+                                           etl_reject.c.severity)).all(), key=lambda r: (r.row_number, r.field))
+    assert [(r.row_number, r.field, r.severity) for r in found] == [
+        (6, "好评数", "warning"), (6, "评价数", "warning"), (7, "事项类别", "warning"), (8, "日期", "refused")]
+    assert all("more good reviews than reviews: both left out" in r.reason for r in found[:2])
+    assert "公积金" in found[2].reason
+    assert "earlier row" in found[3].reason
 
 
 # --- care ------------------------------------------------------------------------------

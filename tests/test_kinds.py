@@ -129,6 +129,13 @@ def _check(engine, facts) -> None:
                     assert got in (None, 0), (read, metric, first)
                 else:
                     assert got == pytest.approx(want, rel=1e-9), (read, metric, first)
+            # Each month of a series is that month's figure: a stock's missed report is carried per bucket.
+            months = query.trends([metric], STREET, MONTHS[0], date(2025, 3, 31), "month", engine=engine)[metric]
+            for first, point in months:
+                last = rollup.next_month(first) - pd.Timedelta(days=1).to_pytimedelta()
+                assert point == query.value(metric, STREET, first, last, engine=engine), (read, metric, first)
+            year = query.trends([metric], STREET, MONTHS[0], date(2025, 3, 31), "year", engine=engine)[metric]
+            assert year == [(MONTHS[0], query.value(metric, STREET, MONTHS[0], date(2025, 3, 31), engine=engine))]
 
 
 @pytest.fixture(scope="module")

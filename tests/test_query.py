@@ -204,7 +204,9 @@ def test_monthly_and_yearly_series(wh):
 def test_stock_and_ratio_series_leave_unknown_months_empty(wh):
     members = query.series("party_members", STREET, date(2025, 2, 1), date(2025, 4, 30), engine=wh)
     assert math.isnan(members["value"][0])
-    assert list(members["value"][1:]) == [150, 110]  # April: only A reported
+    # April: only A reported; B's March level is carried into April's bucket as into April's value
+    assert list(members["value"][1:]) == [150, 110 + 50]
+    assert members["value"][2] == query.value("party_members", STREET, date(2025, 4, 1), date(2025, 4, 30), engine=wh)
     rate = query.series("hotline_on_time_rate", STREET, date(2025, 3, 1), date(2025, 4, 30), engine=wh)
     assert rate["value"][0] == pytest.approx(11 / 18)
     assert math.isnan(rate["value"][1])
@@ -220,7 +222,7 @@ def test_trends_of_several_metrics_match_their_series(wh):
     got = query.trends(codes, STREET, date(2025, 2, 1), date(2025, 4, 30), engine=wh)
     assert list(got) == codes
     assert got["hotline_received"] == [(date(2025, 2, 1), 0), (date(2025, 3, 1), 20), (date(2025, 4, 1), 4)]
-    assert got["party_members"] == [(date(2025, 2, 1), None), (date(2025, 3, 1), 150), (date(2025, 4, 1), 110)]
+    assert got["party_members"] == [(date(2025, 2, 1), None), (date(2025, 3, 1), 150), (date(2025, 4, 1), 160)]
     for code in codes:  # the same figures as one series at a time, unknown as None instead of NaN
         one = query.series(code, STREET, date(2025, 2, 1), date(2025, 4, 30), engine=wh)
         assert [v for _, v in got[code]] == pytest.approx(

@@ -3,7 +3,11 @@
 Sign-ups cluster in activities: a community holds a handful to a few dozen activities a
 month, each with ten to a hundred sign-ups. Ordinary communities see about 100 to 600
 sign-ups a month; 汇泉路社区 ~25 big activities and over 2,000 participants (its published
-150 activities and 14,000 participations in half a year). Weekends are busier, children's
+150 activities and 14,000 participations in half a year). Besides these one-off activities,
+every community runs a timetable of public-benefit courses (公益课程, :func:`courses`), drawn
+from streams of their own so that adding them changes none of the other activities:
+汇泉路社区, a service complex, about 55 small classes a month (with its one-off courses, the published 370 in
+half a year), an ordinary community a handful. Weekends are busier, children's
 activities crowd the school holidays, party activities gather around 1 July and volunteer
 days around 5 March (学雷锋). The activity plan is shared with the content feed, so the
 screen's "this week" calendar lists the same activities people signed up for.
@@ -73,6 +77,14 @@ SPECIAL_NAMES = {  # what some seed communities are known for
     "天全社区": {"志愿服务": ["志愿理发服务", "微心愿认领"]},
     "方兴社区": {"文化": ["荷花节文艺展演"]},
 }
+COURSE = TYPES.index("公益课程")
+COURSES_AT_A_COMPLEX = 55.0  # a month at 汇泉路: with its one-off courses, over 370 in half a year
+SIGNUPS_PER_COURSE = 40.0  # elsewhere one course a month for every 40 monthly sign-ups (200 -> 5)
+COURSE_SIZE = 12.0  # mean sign-ups of a class
+# Party members among the courses' regulars (adults only): about one participant in five, as
+# at the activities overall, so the courses leave the party members' share as it was.
+COURSE_PARTY_P = 0.25
+COURSE_PARTY = np.where(np.arange(len(TYPES)) == COURSE, COURSE_PARTY_P, PARTY_P)
 MONTH_FACTOR = {1: 0.85, 2: 0.75, 3: 1.0, 4: 1.05, 5: 1.05, 6: 1.0, 7: 1.2, 8: 1.2, 9: 1.0,
                 10: 1.0, 11: 0.95, 12: 1.0}
 PLACES = ["党群服务中心多功能厅", "党群服务中心二楼活动室", "社区广场", "社区书屋", "邻里中心",
@@ -139,15 +151,40 @@ def plan(ctx: Context, c: Community, m: Month) -> Plan:
     return Plan(c, ids, names, types, starts, sizes, places)
 
 
-def _lines(ctx: Context, m: Month, p: Plan, naive: bool) -> list[str]:
-    rng = ctx.rng("activity-signups", p.community.code, m.key)
+def courses(ctx: Context, c: Community, m: Month) -> Plan:
+    """The month's public-benefit courses of a community: small classes on weekday
+    evenings and weekends, drawn apart from :func:`plan` (ids ``KC…``)."""
+    rng = ctx.rng("activity-courses", c.code, m.key)
+    big = c.profile.activity_signups >= 1000
+    per_month = COURSES_AT_A_COMPLEX if big else c.profile.activity_signups / SIGNUPS_PER_COURSE
+    n = max(1, int(rng.poisson(per_month * MONTH_FACTOR[m.month] * ctx.scale)))
+    types = np.full(n, COURSE)
+    sizes = np.maximum(3, rng.gamma(4.0, COURSE_SIZE / 4.0, n)).astype(np.int64)
+    t = m.full_table
+    dw = np.where(t.weekend, 1.8, 1.0) * t.spring ** 2
+    day = rng.choice(len(m.all_days), size=n, p=dw / dw.sum())
+    slot = np.array(SLOTS["公益课程"])[rng.integers(0, len(SLOTS["公益课程"]), n)]
+    starts = t.dates[day].astype("datetime64[s]") + (slot * 60).astype("timedelta64[s]")
+    order = np.argsort(starts, kind="stable")
+    sizes, starts = sizes[order], starts[order]
+    pool = (NAMES["公益课程"] + SEASONAL_NAMES.get(m.month, {}).get("公益课程", []) * 3
+            + SPECIAL_NAMES.get(c.name, {}).get("公益课程", []) * 2)
+    names = [pool[int(i)] for i in rng.integers(0, len(pool), n)]
+    places = [PLACES[int(i)] for i in rng.integers(0, len(PLACES), n)]
+    ids = [f"KC{c.code[4:]}{m.key % 10000:04d}{i:03d}" for i in range(1, n + 1)]
+    return Plan(c, ids, names, types, starts, sizes, places)
+
+
+def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity-signups",
+           party_p: np.ndarray = PARTY_P) -> list[str]:
+    rng = ctx.rng(stream, p.community.code, m.key)
     n = int(p.sizes.sum())
     act = np.repeat(np.arange(len(p.ids)), p.sizes)
     typ = p.types[act]
     u = rng.random(n)
     cum = AGE_P[typ].cumsum(axis=1)
     age = np.minimum((cum < u[:, None]).sum(axis=1), 3)
-    party = (rng.random(n) < PARTY_P[typ]) & (age > 0)
+    party = (rng.random(n) < party_p[typ]) & (age > 0)
     female = rng.random(n) < FEMALE_P[typ]
     past = p.starts[act] <= ctx.end_moment
     checked = past & (rng.random(n) < CHECK_IN[typ])
@@ -198,6 +235,7 @@ def write(ctx: Context, out: Path) -> list[Path]:
         naive = m.ordinal % 2 == 1
         for c in ctx.communities:
             lines += _lines(ctx, m, plan(ctx, c, m), naive)
+            lines += _lines(ctx, m, courses(ctx, c, m), naive, "course-signups", COURSE_PARTY)
         path = folder / f"signups_{m.label}.jsonl"
         path.write_text("".join(lines), encoding="utf-8")
         files.append(path)
@@ -209,4 +247,4 @@ def upcoming(ctx: Context, start: dt.date, days: int) -> list[Plan]:
     last = start + dt.timedelta(days=days)
     wanted = {(start.year, start.month), (last.year, last.month)}
     months = [mo for mo in months_until(last, 3) if (mo.year, mo.month) in wanted]
-    return [plan(ctx, c, mo) for mo in months for c in ctx.communities]
+    return [make(ctx, c, mo) for mo in months for c in ctx.communities for make in (plan, courses)]

@@ -17,7 +17,7 @@ Adding a source is one module here and one line in :data:`SOURCES`. A source mod
 
 and optionally ``deliveries(location) -> list[Delivery]`` (e.g. a paginated API),
 ``read(delivery) -> Sheet`` (a format the generic readers do not know) and
-``CHUNKED = True`` when every fact is a sum over rows, so a big CSV may be read and
+``CHUNKED = True`` when every fact is a sum over rows, so a big CSV or XLSX may be read and
 written ``chunk_rows`` rows at a time (``transform`` then sees one chunk per call; use
 ``ctx.repeated`` to find a value already seen in this chunk or an earlier one, such as
 a duplicate id).

@@ -11,6 +11,13 @@ checked-in party members. Sign-ups for an activity that has not started yet are 
 a later delivery (they cannot be checked in yet and would make the check-in rate look
 bad); a start more than :data:`HORIZON_DAYS` ahead is rejected as a typing error.
 Participants' names, phone numbers and id numbers are dropped on reading.
+
+Essential (a bad cell refuses the sign-up): activity_id, community, type (there is no
+"other" type), start_time, checked_in and is_party_member (the check-in rate and the
+party members' share count over every sign-up and participant: a flag that could not be
+read would bias them). Not essential (a bad cell is blanked with a warning, the sign-up
+still counts): age_band and gender (the sign-up goes under 未填写 in that breakdown) and
+activity_name.
 """
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ from etl import extract
 from etl.extract import Delivery, RefusedFile, Sheet
 from etl.facts import breakdown, totals
 from etl.load import FACT_COLUMNS, Output
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_rows, screen
 
 NAME = "activities"
 
@@ -41,16 +48,16 @@ PER_PAGE = 500
 
 FIELDS = [
     Field("activity_id", ("活动编号", "活动id", "activityid"), required=True, nullable=False, label_en="activity"),
-    Field("activity_name", ("活动名称",), label_en="activity name"),
+    Field("activity_name", ("活动名称",), label_en="activity name", essential=False),
     Field("community", ("社区", "所属社区", "community_code", "community_name"), required=True, nullable=False,
           label_en="community"),
     Field("type", ("活动类型", "activity_type"), required=True, nullable=False, allowed=TYPES, label_en="type"),
     # Upcoming activities are legitimate: transform decides what "too far ahead" means.
     Field("start_time", ("开始时间", "活动时间", "start"), kind="datetime", required=True, nullable=False,
           not_future=False, label_en="start time"),
-    Field("age_band", ("participant.age_band", "年龄段"), allowed=AGE_BANDS, label_en="age band"),
+    Field("age_band", ("participant.age_band", "年龄段"), allowed=AGE_BANDS, label_en="age band", essential=False),
     Field("is_party_member", ("participant.is_party_member", "是否党员"), label_en="party member"),
-    Field("gender", ("participant.gender", "性别"), label_en="gender"),
+    Field("gender", ("participant.gender", "性别"), label_en="gender", essential=False),
     Field("checked_in", ("是否签到", "签到"), label_en="checked in"),
     # Personal data: recognised so the header is found, then dropped.
     Field("name", ("participant.name", "姓名", "报名人"), personal=True),
@@ -134,26 +141,22 @@ def _flag(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 def transform(rows: pd.DataFrame, ctx) -> Output:
     """Sign-ups -> daily community counts by type, age band and gender."""
     checked, bad_checked = _flag(rows["checked_in"])
-    party, bad_party = _flag(rows["is_party_member"])
-    gender = rows["gender"].str.lower().map(GENDERS)
-    rows = rows.assign(_checked=checked, _party=party, _gender=gender)
+    _, bad_party = _flag(rows["is_party_member"])
     now = pd.Timestamp(ctx.now)
     checks = [
         (bad_checked, "checked_in", "{value!r} 不是是/否 / is not a yes/no value"),
         (bad_party, "is_party_member", "{value!r} 不是是/否 / is not a yes/no value"),
-        (gender.isna() & rows["gender"].ne(""), "gender", "{value!r} 不是男/女 / is not a gender we know"),
+        (rows["gender"].str.lower().map(GENDERS).isna() & rows["gender"].ne(""), "gender",
+         "{value!r} 不是男/女, 计入未填写 / is not a gender we know: counted as 未填写"),
         (rows["start_time"] > now + pd.Timedelta(days=HORIZON_DAYS), "start_time",
          f"{{value!r}} 晚于当前时间 {HORIZON_DAYS} 天以上 / is more than {HORIZON_DAYS} days in the future"),
         ((rows["start_time"] > now) & checked, "checked_in",
          "活动尚未开始却已签到 / checked in to an activity that has not started yet"),
     ]
-    rejects = []
-    failed = pd.Series(False, index=rows.index)
-    for mask, name, reason in checks:
-        mask = mask & ~failed  # one reason per row is enough
-        rejects.append(reject_rows(rows, ctx.fields, mask, name, reason)[1])
-        failed |= mask
-    rows = rows[~failed].reset_index(drop=True)
+    rows, refused, warnings = screen(rows, ctx.fields, checks)
+    rejects = [refused]
+    rows = rows.assign(_checked=_flag(rows["checked_in"])[0], _party=_flag(rows["is_party_member"])[0],
+                       _gender=rows["gender"].str.lower().map(GENDERS))
 
     codes, reasons = ctx.match_areas(rows, community="community")
     rows, r = reject_rows(rows, ctx.fields, codes.isna(), "community", reasons)
@@ -187,7 +190,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(signups, "activity_participants", ["type", "age_band", "gender"]),
         breakdown(signups, "activity_party_participants", ["type"]),
     ], ignore_index=True)
-    return Output(facts, combine_rejects(*rejects), notes=notes)
+    return Output(facts, combine_rejects(*rejects), warnings=warnings, notes=notes)
 
 
 def held(signups: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,10 @@ already knows. A new area is a sample exactly when its parent is one (so a known
 code stays a sample, and a real street's new community is real); its English name is
 made with pypinyin the way ``etl/register.py`` makes the shipped ones.
 
+Essential (a bad cell refuses the row): 编码, 名称, 层级 and 上级编码. Not essential: 户数,
+人口, 经度 and 纬度: a bad cell is blanked with a warning, so the register keeps what it
+had for that column (or nothing, for a new area) and the row's other columns still apply.
+
 This source writes no facts: ``METRICS`` is empty and the rows go in through
 ``Output.store``, in the same transaction as the run record.
 """
@@ -39,11 +43,11 @@ FIELDS = [
     Field("名称", ("区划名称", "名字", "社区(网格)名称"), required=True, nullable=False, label_en="name"),
     Field("层级", ("级别", "区划层级", "类型"), required=True, nullable=False, allowed=tuple(LEVELS), label_en="level"),
     Field("上级编码", ("上级代码", "上级区划代码", "父级编码"), required=True, nullable=False, label_en="parent code"),
-    Field("户数", ("户数(户)", "总户数"), kind="number", minimum=0, label_en="households"),
-    Field("人口", ("人口数", "常住人口", "人口(人)", "总人口"), kind="number", minimum=0, label_en="population"),
+    Field("户数", ("户数(户)", "总户数"), kind="number", minimum=0, label_en="households", essential=False),
+    Field("人口", ("人口数", "常住人口", "人口(人)", "总人口"), kind="number", minimum=0, label_en="population", essential=False),
     # Chengdu's register: anything outside China's box is a typing (or swapped column) error.
-    Field("经度", ("lon", "longitude", "东经"), kind="number", minimum=73, maximum=136, label_en="longitude"),
-    Field("纬度", ("lat", "latitude", "北纬"), kind="number", minimum=3, maximum=54, label_en="latitude"),
+    Field("经度", ("lon", "longitude", "东经"), kind="number", minimum=73, maximum=136, label_en="longitude", essential=False),
+    Field("纬度", ("lat", "latitude", "北纬"), kind="number", minimum=3, maximum=54, label_en="latitude", essential=False),
 ]
 
 _GRID_NUMBER = re.compile(r"第?(\d+)号?网格$")

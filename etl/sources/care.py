@@ -5,6 +5,10 @@ metric of its own service: 老年助餐 -> elderly_meals, 居家养老上门 -> 
 康复理疗 -> rehabilitation_sessions, 儿童托管 -> child_daycare, 婴幼儿托育 -> infant_care,
 困境儿童帮扶 -> children_in_difficulty_support. A day, community and service appearing
 twice in one export would be counted twice, so the later row is rejected.
+
+Every field is essential: a row is a day's count (服务人次) of one service (服务项目, which
+decides the metric) in one community (社区, 街道) on one day (日期); without any of them
+the row says nothing.
 """
 from __future__ import annotations
 

@@ -19,6 +19,12 @@ body stays Markdown; rendering and sanitising are the pages' job): their fields 
 breaks.
 ``area`` may be a code of any level or a community or street name; blank means the item
 is for the whole deployment.
+
+Essential (a bad cell refuses the item): kind, title, area (an item shown in the wrong
+place is worse than none), starts_at (an activity's or notice's when) and the identity
+(id, the file). Not essential (a bad cell is blanked with a warning, the item is kept):
+published_at, ends_at (also one before starts_at), and the display text title_en,
+location and body.
 """
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ from etl import extract
 from etl.clean import parse_datetimes
 from etl.extract import Delivery, RefusedFile, Sheet
 from etl.load import CHUNK, FACT_COLUMNS, Output
-from etl.validate import Field, combine_rejects, reject_frame
+from etl.validate import Field, combine_rejects, screen
 
 NAME = "content"
 METRICS: tuple[str, ...] = ()
@@ -53,13 +59,13 @@ FIELDS = [
     Field("id", ("item_id", "编号"), label_en="item id"),
     Field("kind", ("类型", "类别"), label_en="kind"),
     Field("title", ("标题",), label_en="title", verbatim=True),
-    Field("title_en", ("英文标题",), label_en="English title", verbatim=True),
+    Field("title_en", ("英文标题",), label_en="English title", verbatim=True, essential=False),
     Field("area", ("area_code", "区域", "社区"), label_en="area"),
-    Field("published_at", ("发布时间", "date"), label_en="published at"),
+    Field("published_at", ("发布时间", "date"), label_en="published at", essential=False),
     Field("starts_at", ("开始时间",), label_en="starts at"),
-    Field("ends_at", ("结束时间",), label_en="ends at"),
-    Field("location", ("地点", "地址"), label_en="location", verbatim=True),
-    Field("body", ("正文", "内容"), label_en="body", verbatim=True),
+    Field("ends_at", ("结束时间",), label_en="ends at", essential=False),
+    Field("location", ("地点", "地址"), label_en="location", verbatim=True, essential=False),
+    Field("body", ("正文", "内容"), label_en="body", verbatim=True, essential=False),
     Field(FILE, label_en="file"),
 ]
 _KNOWN = [f.name for f in FIELDS if f.name != FILE]
@@ -116,32 +122,27 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         (kind.isna(), "kind", "kind {value!r} 不是允许的类型 / is not a kind we know (允许 / allowed: " + kinds + ")"),
         *[(dates[n].isna() & rows[n].ne(""), n, "{value!r} 不是可识别的日期时间 / is not a date or time we can read")
           for n in DATES],
-        (dates["ends_at"] < dates["starts_at"], "ends_at", "结束时间早于开始时间 / ends before it starts"),
+        (dates["ends_at"] < dates["starts_at"], "ends_at",
+         "结束时间早于开始时间, 不计结束时间 / ends before it starts: the end is left out"),
         (areas["code"].isna() & rows["area"].ne(""), "area", areas["reason"]),
         (source.duplicated(), "title",
          pd.Series("同一条内容在前面已出现 / the same item appears earlier in this delivery", index=rows.index)),
     ]
-    failed = pd.Series(False, index=rows.index)
-    problems = []
-    for mask, name, reason in checks:
-        mask = mask.fillna(False).astype(bool) & ~failed  # one reason per item
-        problems.append((mask, name, reason))
-        failed |= mask
-    rejects = reject_frame(rows, ctx.fields, problems)
-
-    keep = ~failed
+    rows = rows.assign(_kind=kind, _area=areas["code"], _source=source)
+    rows, rejects, warnings = screen(rows, ctx.fields, checks)
+    dates = _dates(rows)  # blanked cells are no dates
     items = pd.DataFrame({
-        "kind": kind[keep],
-        "area_code": areas["code"][keep],
-        "title": rows["title"][keep],
-        "title_en": rows["title_en"][keep].replace("", None),
-        "body": rows["body"][keep],
-        **{name: dates[name][keep] for name in DATES},
-        "location": rows["location"][keep].replace("", None),
-        "source": source[keep],
+        "kind": rows["_kind"],
+        "area_code": rows["_area"],
+        "title": rows["title"],
+        "title_en": rows["title_en"].replace("", None),
+        "body": rows["body"],
+        **dates,
+        "location": rows["location"].replace("", None),
+        "source": rows["_source"],
     })
     records = _records(items)
-    return Output(pd.DataFrame(columns=FACT_COLUMNS), combine_rejects(rejects),
+    return Output(pd.DataFrame(columns=FACT_COLUMNS), combine_rejects(rejects), warnings=warnings,
                   store=_store(records), notes=[f"{len(records)} 条内容 / content items"])
 
 

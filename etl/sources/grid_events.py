@@ -3,9 +3,13 @@
 Facts sit on the grid cell when the row's 网格编号 or 网格名称 matches the register,
 else on the community. The reporter's name is personal data and is dropped on reading.
 
-办结时间 is not essential: an event closed without a usable closing time still counts as
-reported and closed, with a warning; it only drops out of the closure hours and of the
-events they average over (``grid_events_closure_timed``).
+Essential (a bad cell refuses the event): 事件编号, 上报时间, the area (社区 and the 街道/区县
+that place it), 事件大类 (there is no "other" category) and 处置状态. Not essential (a bad
+cell is blanked with a warning, the event still counts): 办结时间 (an event closed without
+a usable closing time still counts as reported and closed; it only drops out of the
+closure hours and of the events they average over, ``grid_events_closure_timed``),
+紧急程度 (the event goes under 未填写 and is not counted urgent), 事件小类, and
+网格编号/网格名称 (an event whose grid is not matched counts on its community).
 """
 from __future__ import annotations
 
@@ -36,12 +40,12 @@ FIELDS = [
     Field("区县", ("所属区县", "区(市)县"), label_en="district"),
     Field("街道", ("所属街道", "街道(镇)", "镇街"), label_en="street"),
     Field("社区", ("所属社区", "社区名称", "社区(村)"), required=True, nullable=False, label_en="community"),
-    Field("网格编号", ("网格编码", "网格代码"), label_en="grid number"),
-    Field("网格名称", ("所属网格", "网格"), label_en="grid name"),
+    Field("网格编号", ("网格编码", "网格代码"), label_en="grid number", essential=False),
+    Field("网格名称", ("所属网格", "网格"), label_en="grid name", essential=False),
     Field("事件大类", ("事件类别", "大类", "事件类型"), required=True, nullable=False, allowed=CATEGORIES,
           label_en="category"),
-    Field("事件小类", ("小类", "事件子类"), label_en="subcategory"),
-    Field("紧急程度", ("紧急等级", "缓急程度"), allowed=URGENCIES, label_en="urgency"),
+    Field("事件小类", ("小类", "事件子类"), label_en="subcategory", essential=False),
+    Field("紧急程度", ("紧急等级", "缓急程度"), allowed=URGENCIES, label_en="urgency", essential=False),
     Field("处置状态", ("办理状态", "事件状态", "状态"), required=True, nullable=False, allowed=STATUSES,
           label_en="status"),
     Field("办结时间", ("办结日期", "处置完成时间", "结案时间"), kind="datetime", label_en="closed at",

@@ -3,6 +3,14 @@
 The worked example of a source: declare the columns, then turn validated rows into
 facts. Caller names, phone numbers and complaint text are declared ``personal`` and so
 never leave the extract step.
+
+Essential (a bad cell refuses the order): 工单编号, 受理时间, the area (所属社区 and the
+所属街道/所属区县 that place it), 办理状态 and 是否超期 (the resolution and on-time rates
+count over every received or resolved order: an order whose status or overdue flag could
+not be read would bias them). Not essential (a bad cell is blanked with a warning, the
+order still counts): 诉求渠道 and 诉求类型 (the order goes under 未填写 in that
+breakdown), 诉求类别, 满意度 (the order drops out of the evaluated orders and so of the
+satisfaction rate), 办结时间 and 办理时限 (no figure depends on them).
 """
 from __future__ import annotations
 
@@ -31,18 +39,19 @@ FIELDS = [
     Field("工单编号", ("工单号", "工单编码", "编号"), required=True, nullable=False, label_en="order number"),
     Field("受理时间", ("受理日期", "来电时间", "登记时间"), kind="datetime", required=True, nullable=False,
           label_en="received at"),
-    Field("诉求渠道", ("来源渠道", "渠道"), allowed=CHANNELS, label_en="channel"),
-    Field("诉求类型", ("类型",), allowed=TYPES, label_en="type"),
-    Field("诉求类别", ("问题分类", "问题类别", "诉求分类"), few=True, label_en="category"),
+    Field("诉求渠道", ("来源渠道", "渠道"), allowed=CHANNELS, label_en="channel", essential=False),
+    Field("诉求类型", ("类型",), allowed=TYPES, label_en="type", essential=False),
+    Field("诉求类别", ("问题分类", "问题类别", "诉求分类"), few=True, label_en="category", essential=False),
     Field("所属区县", ("区县", "所属区(市)县", "区(市)县"), few=True, label_en="district"),
     Field("所属街道", ("街道", "街道(镇)", "所属街道(镇)"), few=True, label_en="street"),
     Field("所属社区", ("社区", "社区名称"), required=True, nullable=False, few=True, label_en="community"),
     Field("办理状态", ("处理状态", "工单状态", "状态"), required=True, nullable=False, allowed=STATUSES,
           label_en="status"),
-    Field("办结时间", ("办结日期",), kind="datetime", label_en="resolved at"),
-    Field("办理时限", ("时限",), few=True, label_en="deadline"),
+    Field("办结时间", ("办结日期",), kind="datetime", label_en="resolved at", essential=False),
+    Field("办理时限", ("时限",), few=True, label_en="deadline", essential=False),
     Field("是否超期", ("超期",), allowed=("是", "否"), label_en="overdue"),
-    Field("满意度", ("评价结果", "满意度评价", "回访满意度"), allowed=EVALUATIONS + ("未评价",), label_en="satisfaction"),
+    Field("满意度", ("评价结果", "满意度评价", "回访满意度"), allowed=EVALUATIONS + ("未评价",), label_en="satisfaction",
+          essential=False),
     # Personal data: recognised so the header is found, then dropped.
     Field("来电人", ("诉求人", "姓名", "联系人"), personal=True),
     Field("联系电话", ("来电号码", "手机号", "电话号码", "联系方式"), personal=True),

@@ -6,6 +6,13 @@ mobile members are stocks (the level at the end of the month); new members, 三�
 theme days, micro party school attendance and party members' volunteer hours are the
 month's flows. The title row, numbers stored as text and the 合计 row are handled by the
 generic cleaning; a blank figure is "not reported" and writes no fact.
+
+Essential (a bad cell refuses the row): 统计月份, 社区 (and the 街道 that places it), and
+the two levels every report gives, 党组织数 and 党员总数 (a community that reported
+without its levels would drop out of the street's totals while counting as reported).
+Not essential: the other six figures, each its own metric: a bad cell (not a number,
+below zero, 流动党员数 above 党员总数) is blanked with a warning and writes no fact for
+that metric only; the row's other figures load.
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from etl.load import FACT_COLUMNS, Output, month_days
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_rows, screen
 
 NAME = "party"
 
@@ -33,6 +40,7 @@ COLUMNS = {
 METRICS = tuple(COLUMNS.values())
 
 _COUNT: dict[str, Any] = dict(kind="number", minimum=0)
+_FIGURE: dict[str, Any] = dict(_COUNT, essential=False)  # a bad cell costs its own metric only
 FIELDS = [
     Field("统计月份", ("月份", "统计期", "报告月份", "统计时间"), required=True, nullable=False, label_en="month"),
     Field("街道", ("所属街道", "街道(镇)", "镇街"), label_en="street"),
@@ -41,13 +49,13 @@ FIELDS = [
           label_en="party organisations", **_COUNT),
     Field("党员总数", ("党员数", "党员人数", "党员(人)", "党员总数(人)"), required=True, nullable=False,
           label_en="party members", **_COUNT),
-    Field("流动党员数", ("流动党员", "流动党员(人)"), label_en="mobile members", **_COUNT),
-    Field("本月发展党员", ("发展党员", "新发展党员", "发展党员数"), label_en="new members", **_COUNT),
-    Field("三会一课次数", ("三会一课", "三会一课(次)"), label_en="three sessions", **_COUNT),
-    Field("主题党日次数", ("主题党日", "主题党日(次)"), label_en="theme days", **_COUNT),
-    Field("微党校学习人次", ("微党校", "微党校学习", "微党校学习(人次)"), label_en="micro party school", **_COUNT),
+    Field("流动党员数", ("流动党员", "流动党员(人)"), label_en="mobile members", **_FIGURE),
+    Field("本月发展党员", ("发展党员", "新发展党员", "发展党员数"), label_en="new members", **_FIGURE),
+    Field("三会一课次数", ("三会一课", "三会一课(次)"), label_en="three sessions", **_FIGURE),
+    Field("主题党日次数", ("主题党日", "主题党日(次)"), label_en="theme days", **_FIGURE),
+    Field("微党校学习人次", ("微党校", "微党校学习", "微党校学习(人次)"), label_en="micro party school", **_FIGURE),
     Field("党员志愿服务时长", ("党员志愿服务时长(小时)", "志愿服务时长", "志愿服务时长(小时)"),
-          label_en="volunteer hours", **_COUNT),
+          label_en="volunteer hours", **_FIGURE),
 ]
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -84,8 +92,8 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     rows, future_rejects = reject_rows(rows, ctx.fields, rows["_month"] > this_month, "统计月份",
                                        "{value!r} 晚于当前月份 / is a month in the future")
     mobile = rows["流动党员数"] > rows["党员总数"]
-    rows, mobile_rejects = reject_rows(rows, ctx.fields, mobile, "流动党员数",
-                                       "流动党员数 {value} 大于党员总数 / more mobile members than members")
+    rows, mobile_rejects, warnings = screen(rows, ctx.fields, [
+        (mobile, "流动党员数", "流动党员数 {value} 大于党员总数, 不计入 / more mobile members than members: left out")])
 
     codes, reasons = ctx.match_areas(rows, community="社区", street="街道")
     rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
@@ -103,5 +111,5 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     rejects = combine_rejects(month_rejects, future_rejects, mobile_rejects, area_rejects, dup_rejects)
     days = month_days(wide["period"])  # a monthly report covers its months to their last day
     # A report speaks only for the communities in it: one that sent no row is missing, not zero.
-    return Output(facts.reset_index(drop=True), rejects, covers=(days[0], days[-1]) if days else None,
+    return Output(facts.reset_index(drop=True), rejects, warnings=warnings, covers=(days[0], days[-1]) if days else None,
                   communities=sorted(set(codes.str[:12])))

@@ -12,6 +12,15 @@ the street's own code** (沙河街道 510104011000): the finest area the source 
 in the street's total and above, in no community's, so no community tops a league table
 with its street's hall; the ``point`` breakdown of service_transactions still separates it.
 A blank 平均等候分钟 counts as no waiting (online rows leave it blank or 0).
+
+Essential (a bad cell refuses the row): 日期, the area (社区, 街道), 服务点 (it decides
+whether the row is the street hall's), 渠道 (the self-service and online shares count over
+all transactions), 办件量 and 平均等候分钟 (the average wait is over all transactions).
+Not essential (a bad cell is blanked with a warning, the transactions still count):
+事项类别 (the row goes under 未填写 in the item breakdowns), and 评价数 and 好评数, which
+go together: when either cannot be used (not a number, more good reviews than reviews,
+one given without the other) both are left out, so the good-review rate is over the
+rows that have both.
 """
 from __future__ import annotations
 
@@ -21,7 +30,7 @@ import pandas as pd
 
 from etl.facts import breakdown, totals
 from etl.load import Output
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_rows, screen
 
 NAME = "services"
 
@@ -31,6 +40,7 @@ METRICS = ("service_transactions", "service_self_service", "service_online", "se
 HALL, STATION, SELF_SERVICE = "街道公共服务大厅", "社区便民服务站", "24小时自助服务区"
 POINTS = (HALL, STATION, SELF_SERVICE)
 ITEMS = ("社保", "医保", "户籍", "民政", "残联", "不动产", "企业登记", "其他")
+UNFILLED = "未填写"  # item breakdown member of a row whose 事项类别 could not be used
 CHANNELS = ("窗口", "自助终端", "网上")
 
 _COUNT: dict[str, Any] = dict(kind="number", minimum=0)
@@ -40,13 +50,14 @@ FIELDS = [
     Field("社区", ("所属社区", "社区名称"), label_en="community"),
     Field("服务点", ("服务网点", "办理点", "服务场所"), required=True, nullable=False, allowed=POINTS,
           label_en="service point"),
-    Field("事项类别", ("事项分类", "业务类别", "事项"), required=True, nullable=False, allowed=ITEMS, label_en="item"),
+    Field("事项类别", ("事项分类", "业务类别", "事项"), required=True, nullable=False, allowed=ITEMS, label_en="item",
+          essential=False),
     Field("渠道", ("办理渠道", "办件渠道"), required=True, nullable=False, allowed=CHANNELS, label_en="channel"),
     Field("办件量", ("办件数", "办理量", "业务量"), required=True, nullable=False, label_en="transactions", **_COUNT),
     Field("平均等候分钟", ("平均等候时间", "平均等候时长(分钟)", "平均等待分钟", "平均等候时长"),
           label_en="average wait (minutes)", maximum=600, **_COUNT),
-    Field("评价数", ("评价量", "评价总数"), label_en="reviews", **_COUNT),
-    Field("好评数", ("好评量", "满意数"), label_en="good reviews", **_COUNT),
+    Field("评价数", ("评价量", "评价总数"), label_en="reviews", essential=False, **_COUNT),
+    Field("好评数", ("好评量", "满意数"), label_en="good reviews", essential=False, **_COUNT),
 ]
 
 
@@ -64,10 +75,7 @@ def _hall_areas(rows: pd.DataFrame, ctx) -> tuple[pd.Series, pd.Series]:
 
 def transform(rows: pd.DataFrame, ctx) -> Output:
     """Daily aggregates -> daily community figures (the street hall's on the street)."""
-    bad_reviews = rows["好评数"].fillna(0) > rows["评价数"].fillna(0)
-    reasons = ("好评数 " + rows["好评数"].map("{:g}".format) + " 大于评价数 " + rows["评价数"].fillna(0).map("{:g}".format)
-               + " / more good reviews than reviews")
-    rows, review_rejects = reject_rows(rows, ctx.fields, bad_reviews, "好评数", reasons)
+    rows, review_rejects, warnings = screen(rows, ctx.fields, review_checks(rows))
 
     codes, area_reasons, hall = area_codes(rows, ctx)
     rows = rows.assign(_hall=hall)
@@ -76,7 +84,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
 
     key = pd.DataFrame({"day": rows["日期"], "area": codes, "point": rows["服务点"], "item": rows["事项类别"],
                         "channel": rows["渠道"]})
-    duplicate = key.duplicated()
+    duplicate = key.duplicated() & rows["事项类别"].ne("")  # two unreadable items may be two items
     rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "日期",
                                     "同一天、社区、服务点、事项和渠道已在前面的行中出现 / the same day, community, "
                                     "point, item and channel already appear in an earlier row")
@@ -87,7 +95,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     figures = pd.DataFrame({
         "period": rows["日期"].dt.normalize(),
         "area_code": codes,
-        "item": rows["事项类别"],
+        "item": rows["事项类别"].replace("", UNFILLED),
         "channel": channel,
         "point": rows["服务点"],
         "service_transactions": count,
@@ -107,7 +115,28 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     on_street = int(rows["_hall"].sum()) if len(rows) else 0
     if on_street:
         notes.append(f"{on_street} 行街道大厅数据计入街道 / street-hall rows counted on their street")
-    return Output(facts, combine_rejects(review_rejects, dup_rejects, area_rejects), notes=notes)
+    return Output(facts, combine_rejects(review_rejects, dup_rejects, area_rejects), notes=notes,
+                  warnings=warnings)
+
+
+def review_checks(rows: pd.DataFrame) -> list:
+    """评价数 and 好评数 count only together: (mask, field, reason) for :func:`screen`.
+
+    More good reviews than reviews, or a figure (above 0) without the other (given
+    blank, or blanked as unreadable by the validation), leaves both out.
+    """
+    reviews, good = rows["评价数"], rows["好评数"]
+    too_many = good > reviews
+    told = ("好评数 " + good.map("{:g}".format) + " 大于评价数 " + reviews.map("{:g}".format)
+            + ", 两者均不计入 / more good reviews than reviews: both left out")
+    lone_good = good.gt(0) & reviews.isna()
+    lone_reviews = reviews.gt(0) & good.isna()
+    without = ", 不计入评价与好评 / left out of reviews and good reviews"
+    return [
+        (too_many, "好评数", told), (too_many, "评价数", told),
+        (lone_good, "好评数", "没有可用的评价数" + without + " (no usable 评价数)"),
+        (lone_reviews, "评价数", "没有可用的好评数" + without + " (no usable 好评数)"),
+    ]
 
 
 def area_codes(rows: pd.DataFrame, ctx) -> tuple[pd.Series, pd.Series, pd.Series]:

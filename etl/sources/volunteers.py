@@ -10,6 +10,11 @@ exports a month at a time; a corrected export of March replaces all of March).
 Hours below zero or above 24 in one record, or above 24 for one volunteer on one day,
 are rejected. 姓名 and 手机号 never leave the extract step; the volunteer number is used
 for the distinct counts only and is never stored as a figure.
+
+Essential (a bad cell refuses the record): 记录编号, 志愿者编号 (the active volunteers and
+the 24-hours-a-day check count by it), 所属社区, 服务日期 and 服务时长(小时). Not essential
+(a bad cell is blanked with a warning, the record still counts): 服务类别 (the record goes
+under 未填写 in that breakdown) and 队伍名称 (the record's team is not counted).
 """
 from __future__ import annotations
 
@@ -31,13 +36,13 @@ FIELDS = [
     Field("记录编号", ("服务记录编号", "记录号", "编号"), required=True, nullable=False, label_en="record number"),
     Field("志愿者编号", ("志愿者ID", "志愿者id", "志愿者号", "志愿者编码"), required=True, nullable=False,
           label_en="volunteer number"),
-    Field("队伍名称", ("志愿队伍", "所属队伍", "服务队"), label_en="team"),
+    Field("队伍名称", ("志愿队伍", "所属队伍", "服务队"), label_en="team", essential=False),
     Field("所属社区", ("社区", "社区名称", "服务社区"), required=True, nullable=False, label_en="community"),
     Field("服务日期", ("服务时间", "日期", "活动日期"), kind="datetime", required=True, nullable=False,
           label_en="service date"),
     Field("服务时长(小时)", ("服务时长", "时长(小时)", "服务时长（小时）", "时长"), kind="number", required=True,
           nullable=False, minimum=0, maximum=MAX_HOURS_A_DAY, label_en="hours"),
-    Field("服务类别", ("服务类型", "类别"), allowed=CATEGORIES, label_en="category"),
+    Field("服务类别", ("服务类型", "类别"), allowed=CATEGORIES, label_en="category", essential=False),
     # Personal data: recognised so the header is found, then dropped.
     Field("姓名", ("志愿者姓名", "志愿者"), personal=True),
     Field("手机号", ("联系电话", "手机号码", "电话"), personal=True),
