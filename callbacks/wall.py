@@ -348,6 +348,8 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
             f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
+        if listing.name == "league":
+            stats.update(_league_notes(metrics, lang))
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
@@ -370,24 +372,93 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
     return ""
 
 
+def per_thousand(info: dict) -> bool:
+    """Whether the league compares a metric per 1,000 residents: a count (a flow or a stock)
+    grows with the area's size, so raw counts would rank the largest first; a rate does not."""
+    return (info.get("kind") or "flow") != "ratio" and not present.is_percent(info)
+
+
+def _league_value(row: dict, code: str, info: dict) -> float | None:
+    """A league cell's figure: the rate as it is, a count per 1,000 residents (None, never 0,
+    where the figure or the population is unknown)."""
+    value = row[code]
+    if value is None or math.isnan(value):
+        return None
+    if not per_thousand(info):
+        return value
+    people = row.get("population")
+    return value / people * 1000 if people else None
+
+
+def _league_gap(value: float | None, info: dict, lang: str) -> dict | None:
+    """How far a cell is from its metric's target: {"text": "差1.8点" | "达标", "below": ...}."""
+    target = info.get("target")
+    if value is None or target is None or (isinstance(target, float) and math.isnan(target)):
+        return None
+    higher = (info.get("better") or "higher") != "lower"
+    short = (target - value) if higher else (value - target)
+    if short <= 0:
+        return {"text": catalogue.t("wall.league_met", lang), "below": False}
+    if present.is_percent(info):
+        gap = catalogue.t("wall.league_points", lang, points=f"{short * 100:.1f}")
+    else:
+        gap = present.show(short, info, lang, compact=True).text
+    return {"text": catalogue.t("wall.league_short", lang, gap=gap), "below": True}
+
+
+def _league_notes(metrics: dict, lang: str) -> dict[str, str]:
+    """The league's column notes, under each heading: "每千人" and the target where one exists."""
+    notes = {}
+    for code, _heading in view.LEAGUE_METRICS:
+        info = metrics[code]
+        parts = [catalogue.t("wall.league_per_thousand", lang)] if per_thousand(info) else []
+        target = info.get("target")
+        if target is not None and not (isinstance(target, float) and math.isnan(target)):
+            parts.append(f"{catalogue.t('wall.target', lang)} {present.target_text(target, info)}")
+        notes[f"league-note-{code}"] = " · ".join(parts)
+    return notes
+
+
+def _top_and_bottom(ranked: list, own) -> list:
+    """The ranks shown: all of them if they fit (``LEAGUE_ROWS``), else the top and the last
+    ``LEAGUE_BOTTOM``, so the laggards are on screen too; a community's own row always."""
+    if len(ranked) <= view.LEAGUE_ROWS:
+        return ranked
+    bottom = ranked[-view.LEAGUE_BOTTOM:]
+    top = ranked[:view.LEAGUE_ROWS - view.LEAGUE_BOTTOM]
+    if own is not None and own not in top and own not in bottom:
+        top = [*top[:-1], own]
+    return top + bottom
+
+
 def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
     """The league table's rows: the areas compared (below a street, or a community's
-    neighbours) with any figure, most participants first. A community's wall always lists
-    its own row (``own``), in the last place shown if it ranks below it."""
+    neighbours) with any figure, counts per 1,000 residents (``per_thousand``), ranked by
+    the first column. Every area if they fit, else the top and the bottom (``gap`` marks the
+    row after ranks left out). A community's wall always lists its own row (``own``)."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
-    rows = [r for r in answer["rows"] if any(not math.isnan(r[c]) for c in codes)]
-    rows.sort(key=lambda r: -r[codes[0]] if not math.isnan(r[codes[0]]) else math.inf)
+    rows = []
+    for r in answer["rows"]:
+        values = {c: _league_value(r, c, metrics[c]) for c in codes}
+        if any(v is not None for v in values.values()):
+            rows.append((r, values))
+    def order(rv) -> float:
+        first = rv[1][codes[0]]
+        return -first if first is not None else math.inf
+
+    rows.sort(key=order)
     ranked = list(enumerate(rows, start=1))
-    shown = ranked[:view.LEAGUE_ROWS]
-    own = [(rank, r) for rank, r in ranked if answer["level"] == "siblings" and r["code"] == answer["area"]]
-    if own and own[0] not in shown:
-        shown = shown[:-1] + own
+    siblings = answer["level"] == "siblings"
+    own = next(((rank, rv) for rank, rv in ranked if siblings and rv[0]["code"] == answer["area"]), None)
+    shown = _top_and_bottom(ranked, own)
+    before = [0] + [rank for rank, _ in shown[:-1]]
     return [
-        {"rank": rank, "own": answer["level"] == "siblings" and r["code"] == answer["area"],
+        {"rank": rank, "own": siblings and r["code"] == answer["area"], "gap": rank != previous + 1,
          "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
-         "cells": [present.show(None if math.isnan(r[c]) else r[c], metrics[c], lang, compact=True).text
-                   for c in codes]}
-        for rank, r in shown
+         "cells": [present.show(values[c], None if per_thousand(metrics[c]) else metrics[c], lang,
+                                compact=True).text for c in codes],
+         "gaps": [_league_gap(values[c], metrics[c], lang) for c in codes]}
+        for previous, (rank, (r, values)) in zip(before, shown)
     ]
 
 
@@ -580,14 +651,21 @@ PATCHERS: dict[str, Callable[..., Patch]] = {
 }
 
 
+def _league_cell(text: str, gap: dict | None):
+    if not gap:
+        return html.Td(text)
+    return html.Td([text, html.Span(gap["text"], className="wall-league-gap" + (" below" if gap["below"] else ""))])
+
+
 def _league_rows(rows: list[dict], lang: str):
     if not rows:
         return [html.Tr(html.Td(view.t("no_data", lang), colSpan=6, className="wall-empty"))]
     return [
         html.Tr([html.Td(str(r["rank"]), className=f"wall-league-rank r{r['rank']}"),
                  html.Td(r["name"], className="wall-league-name")]
-                + [html.Td(cell) for cell in r["cells"]],
-                className="wall-league-own" if r["own"] else None)
+                + [_league_cell(cell, gap) for cell, gap in zip(r["cells"], r.get("gaps") or [None] * len(r["cells"]))],
+                className=" ".join(c for c in ("wall-league-own" if r["own"] else "",
+                                               "wall-league-after-gap" if r.get("gap") else "") if c) or None)
         for r in rows
     ]
 

@@ -123,6 +123,13 @@ class Playlist:
                 return window.entries
         return self.entries
 
+    def dim_at(self, minute: int) -> str:
+        """How dim the wall is at ``minute`` after midnight: the first window holding it, else none."""
+        for window in self.windows:
+            if window.contains(minute):
+                return window.dim
+        return DIM_NONE
+
     def for_client(self) -> dict:
         """What the browser's rotation and health checks need, durations in milliseconds."""
 

@@ -292,6 +292,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
     "wall.below_target": ("▼ 低于目标", "▼ below"),  # + the target: "▼ below 90%", short enough for nine tiles
     "wall.target": ("目标", "Target"),
+    # the league table: counts per 1,000 residents, each cell's gap to its column's target
+    "wall.league_per_thousand": ("每千人", "per 1,000 residents"),
+    "wall.league_met": ("达标", "on target"),
+    "wall.league_short": ("差{gap}", "{gap} short"),
+    "wall.league_points": ("{points}点", "{points} pts"),
     # The wall's short metric names, where a tile has less room than the catalogue's name.
     # kpi.*: the KPI strip; stat.*: the panels' figures; league.*: the league table's
     # heads; short.*: the hotline chart's legend.
