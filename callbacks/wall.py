@@ -275,7 +275,8 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     info = found["area"] or {"code": area, "name": area, "name_en": area}
     f: dict = {
         "area_name": (info.get("name_en") or info["name"]) if lang == "en" else info["name"],
-        "kpis": _kpis(answers[view.KPI_STRIP], metrics, reach, dates[THIS_MONTH], lang),
+        "kpis": _kpis(answers[view.KPI_STRIP], metrics, reach, dates[THIS_MONTH], lang,
+                      _comparisons(info["code"], metrics, today, lang)),
         "loaded": _loaded(found["loaded"], today, lang),
         "stats": {},
         "charts": {},
@@ -287,8 +288,37 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     return f
 
 
-def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str) -> list[dict]:
-    """The KPI strip's tiles: figure, and the line under it (target, or the period it covers).
+def _has_target(info: dict) -> bool:
+    target = info.get("target")
+    return target is not None and not (isinstance(target, float) and math.isnan(target))
+
+
+def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, str]:
+    """Each KPI without a target, against the same days of last period ("较11月1–4日 ▲ 12.5%"),
+    by the overview's rule (``overview.kpi_cards``: this month cut to where its data ends, a
+    stock's latest report, and compared only when like-for-like, ``Card.comparable``). A KPI
+    with no honest comparison (a late or lagging source, a young rate) gets none."""
+    from callbacks import overview  # its cards are the one like-for-like rule
+
+    row = areas.get(area)
+    codes = [code for code, _label, _unit in view.KPIS if not _has_target(metrics.get(code) or {})]
+    if row is None or not codes:
+        return {}
+    cards = overview.kpi_cards(codes, row, periods.resolve(THIS_MONTH, today))
+    found = {}
+    for code, card in cards.items():
+        delta = present.change(card.value, card.before, card.info) if card.comparable else None
+        if delta is None or card.previous is None or card.period is None:
+            continue
+        then = overview.span_label(card.previous, lang, year=card.period.start.year)
+        found[code] = catalogue.t("wall.kpi_vs", lang, then=then, change=present.change_text(delta, card.info, lang))
+    return found
+
+
+def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str,
+          compared: dict[str, str] | None = None) -> list[dict]:
+    """The KPI strip's tiles: figure, and the line under it: its target, else its change
+    against last period like-for-like (``_comparisons``), else the period it covers.
 
     A tile is drawn by wall.js from these alone (value counted up, target line, ``below``,
     ``late``). A tile whose source has not delivered for this month reads "未报送" and its
@@ -307,6 +337,8 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
         target, below = _target(code, got["value"], lang, period)
+        if not _has_target(metrics[code]) and code in (compared or {}):
+            target = (compared or {})[code]
         tiles.append({"code": code, "below": below, "late": False, "target": target, **reading.counter()})
     return tiles
 

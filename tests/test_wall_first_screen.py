@@ -149,3 +149,39 @@ def test_the_agenda_shows_what_is_on_now_then_what_is_next_and_moves_on_through_
     still = [r for r in rows if (datetime.fromisoformat(r["ends"]) if r["ends"]
                                  else datetime.fromisoformat(r["starts"]) + wall.AGENDA_GRACE) > late]
     assert [title for _when, title, _marks in seen(items)] == [r["title"] for r in still[:view.AGENDA_ITEMS]]
+
+
+def test_every_kpi_tile_has_a_target_or_a_like_for_like_comparison(app):
+    """Nine numbers without context tell a passer-by nothing: each tile's line is its target,
+    or its change against the same days of last month (the overview's like-for-like rule)."""
+    import re
+
+    from callbacks import overview
+    from data import areas, periods, query
+    from data.wallfigures import THIS_MONTH
+
+    for lang, target_word, vs in (("zh", "目标", r"^较\S+ [▲▼■] [\d.]+%$"), ("en", "Target", r"^[▲▼■] [\d.]+% vs .+$")):
+        tiles = wall.first_screen("510104011000", lang)[Wall.DATA].data["kpis"]
+        assert len(tiles) == len(view.KPIS)
+        for tile in tiles:
+            info = query.metric_info(tile["code"]) or {}
+            if wall._has_target(info):
+                assert target_word in tile["target"], tile
+            else:
+                assert re.match(vs, tile["target"]), tile
+    # The comparison is the overview's: the same cards, the same periods.
+    cards = overview.kpi_cards(["activity_participants"], areas.get("510104011000"),
+                               periods.resolve(THIS_MONTH, _today()))
+    card = cards["activity_participants"]
+    assert card.comparable
+    tile = next(t for t in tiles if t["code"] == "activity_participants")
+    assert tile["target"].endswith(overview.span_label(card.previous, "en", year=card.period.start.year))
+
+
+def test_the_two_12345_rates_are_named_apart():
+    from data import text
+
+    for lang in ("zh", "en"):
+        kpi, stat = text.t("kpi.hotline_on_time_rate", lang), text.t("stat.hotline_resolution_rate", lang)
+        assert kpi != stat and kpi not in stat and stat not in kpi
+        assert not kpi.endswith(stat.removeprefix("12345")) and not stat.endswith(kpi.removeprefix("12345"))
