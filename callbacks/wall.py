@@ -311,8 +311,18 @@ def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, 
         if delta is None or card.previous is None or card.period is None:
             continue
         then = overview.span_label(card.previous, lang, year=card.period.start.year)
-        found[code] = catalogue.t("wall.kpi_vs", lang, then=then, change=present.change_text(delta, card.info, lang))
+        if lang != "en" and card.previous.end != periods.month_end(card.previous.end):
+            then = catalogue.t("wall.kpi_same_days", lang)  # "11月1–4日" does not fit a tile
+        found[code] = catalogue.t("wall.kpi_vs", lang, then=then, change=_change(delta, card.info, lang))
     return found
+
+
+def _change(delta: float, info: dict, lang: str) -> str:
+    """A tile's change, short enough for its line: "▲250%", "▼41.8%" (points for a rate)."""
+    if present.is_percent(info):
+        return present.change_text(delta, info, lang).replace(" ", "", 1)
+    arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else "■"
+    return f"{arrow}{abs(delta):.0f}%" if abs(delta) >= 10 else f"{arrow}{abs(delta):.1f}%"
 
 
 def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str,

@@ -293,7 +293,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.below_target": ("▼ 低于目标", "▼ below"),  # + the target: "▼ below 90%", short enough for nine tiles
     "wall.target": ("目标", "Target"),
     # a KPI tile without a target: its change against the same days of last period (overview's rule)
-    "wall.kpi_vs": ("较{then} {change}", "{change} vs {then}"),
+    "wall.kpi_vs": ("较{then}{change}", "{change} vs {then}"),
+    "wall.kpi_same_days": ("上月同期", "same days last month"),  # zh only: the tile has no room for "11月1–4日"
     # the league table: counts per 1,000 residents, each cell's gap to its column's target
     "wall.league_per_thousand": ("每千人", "per 1,000 residents"),
     "wall.league_met": ("达标", "on target"),
@@ -307,7 +308,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi.activity_participants": ("参与人次", "Participants"),
     # 12345's two look-alike rates, named apart (issue 13): of the orders closed, the share
     # closed on time (the KPI), and of the orders received, the share closed (governance).
-    "kpi.hotline_on_time_rate": ("12345办结按时率", "12345 closed on time"),
+    "kpi.hotline_on_time_rate": ("12345按时率", "12345 on time"),
     "kpi.hotline_satisfaction_rate": ("12345满意率", "12345 satisfied"),
     "kpi.volunteer_hours": ("志愿服务", "Volunteering"),
     "kpi.elderly_meals": ("老年助餐", "Elderly meals"),
@@ -338,7 +339,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "league.hotline_satisfaction_rate": ("12345满意率", "12345 satisfaction"),
     "league.grid_events_closure_rate": ("事件办结率", "Events closed"),
     "short.hotline_received": ("受理量", "Received"),
-    "short.hotline_on_time_rate": ("办结按时率", "Closed on time"),
+    "short.hotline_on_time_rate": ("按时率", "On time"),
     "short.hotline_satisfaction_rate": ("满意率", "Satisfied"),
     # The wall's units: Chinese as the catalogue's; English only where a tile needs one.
     "wall_unit.人": ("人", ""),
