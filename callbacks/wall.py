@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -504,17 +505,97 @@ def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
     ]
 
 
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def _english(words: str, lang: str) -> str:
+    """``words`` as the English wall shows them: as they are if they have no Chinese, else
+    clearly marked as untranslated ("(in Chinese) 周二至周日 …"): a fallback, never hidden."""
+    if lang != "en" or not words or not _CJK.search(words):
+        return words
+    return f"{catalogue.t('wall.in_chinese', lang)} {words}"
+
+
+def _place(item: dict, lang: str) -> str:
+    """Where an item is: its ``location``, in English the feed's ``location_en`` (else marked)."""
+    if lang == "en" and item.get("location_en"):
+        return item["location_en"]
+    return _english(item.get("location") or "", lang)
+
+
+def _section(body: str | None, heading: str) -> list[str]:
+    """The lines under a Markdown body's ``## heading`` (list marks and markup dropped)."""
+    lines, inside = [], False
+    for raw in (body or "").splitlines():
+        line = raw.strip()
+        if line.startswith("#"):
+            inside = line.lstrip("#").strip() == heading
+            continue
+        if inside and line:
+            lines.append(content.plain_text(line.lstrip("-*· ").strip()))
+    return [line for line in lines if line]
+
+
+# A guide's body (the content feed's convention): "## 所需材料" lists what to bring ("## What
+# to bring" in English, if the feed has it), "## 办理地点" says where; the wall gives each its own line.
+GUIDE_BRING, GUIDE_WHERE, GUIDE_BRING_EN = "所需材料", "办理地点", "What to bring"
+GUIDE_LINE = 90  # a bound: the panel clips a long line with an ellipsis (wall.css)
+
+
 def _guide(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    return [{"title": _title(i, lang), "sub": _first_line(i.get("body"))} for i in items]
+    """Each guide: what to bring and where, a line each (the body's first line if it has neither)."""
+    rows = []
+    for i in items:
+        bring = _section(i.get("body"), GUIDE_BRING)
+        english = _section(i.get("body"), GUIDE_BRING_EN) if lang == "en" else []
+        what = (catalogue.t("word.list_separator", "en").join(english) if english
+                else _english(catalogue.t("word.list_separator", "zh").join(bring), lang))
+        where = _place(i, lang) or (_section(i.get("body"), GUIDE_WHERE) or [""])[0]
+        lines = []
+        if what:
+            lines.append(_clip(catalogue.t("wall.guide_bring", lang, what=what), GUIDE_LINE))
+        if where:
+            lines.append(_clip(catalogue.t("wall.guide_where", lang, where=where.split("（")[0]), GUIDE_LINE))
+        rows.append({"title": _title(i, lang), "sub": lines or _first_line(i.get("body"))})
+    return rows
+
+
+_WALK = re.compile(r"步行约?\s*(\d+)\s*分钟")
+_HOURS = re.compile(r"开放时间[：:]\s*([^。\n]+)")
+_HOURS_EN = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"),
+             ("周日", "Sun"), ("至", "–"), ("全天24小时", "24 hours"), ("全天开放", "open all day"),
+             ("寒暑假", "school holidays"), ("，", "; "), ("、", ", "))
+
+
+def _hours(text: str, lang: str) -> str:
+    """Opening hours as written ("周一至周五 9:00-17:00"); in English the day names and the
+    usual words translated ("Mon–Fri 9:00-17:00"), anything left in Chinese marked."""
+    if lang != "en":
+        return text
+    for zh, en in _HOURS_EN:
+        text = text.replace(zh, en)
+    return _english(text, lang)
 
 
 def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    return [{"title": _title(i, lang), "sub": _first_line(i.get("body"), skip=i["title"]) or i.get("location") or ""}
-            for i in items]
+    """Each service point of the 15-minute living circle: its walking time and opening hours
+    (from its body: "步行约8分钟", "开放时间：…"), else its first line or its place."""
+    rows = []
+    for i in items:
+        body = i.get("body") or ""
+        walk, hours = _WALK.search(body), _HOURS.search(body)
+        parts = []
+        if walk:
+            parts.append(catalogue.t("wall.walk_minutes", lang, minutes=walk.group(1)))
+        if hours:
+            parts.append(_hours(hours.group(1).strip(), lang))
+        sub = " · ".join(parts) or _english(_first_line(body, skip=i["title"]), lang) or _place(i, lang)
+        rows.append({"title": _title(i, lang), "sub": sub})
+    return rows
 
 
 def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": i.get("location") or "",
+    return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": _place(i, lang),
              "starts": i["starts_at"].isoformat() if i.get("starts_at") else None,
              "ends": i["ends_at"].isoformat() if i.get("ends_at") else None}
             for i in items if i.get("starts_at")]
@@ -720,9 +801,12 @@ def _stat(value):
 
 
 def _items(rows: list[dict], lang: str):
+    """A list's rows: a title and its line (a guide: a line each for what to bring and where)."""
     if not rows:
         return [html.Li(view.t("no_data", lang), className="wall-empty")]
-    return [html.Li([html.Div(r["title"], className="wall-item-title"), html.Div(r["sub"], className="wall-item-sub")])
+    return [html.Li([html.Div(r["title"], className="wall-item-title"),
+                     *[html.Div(sub, className="wall-item-sub")
+                       for sub in (r["sub"] if isinstance(r["sub"], list) else [r["sub"]])]])
             for r in rows]
 
 

@@ -261,7 +261,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.end": ("结束日期", "End"),
     # --- the wall (layouts/wall.py, callbacks/wall.py)
     "wall.title": ("社区智慧大脑", "Community Smart Brain"),
-    "wall.ticker": ("通知公告", "News"),
+    "wall.ticker": ("通知公告", "Bulletin"),  # not "News": the items' own tags say News / Notice
     "wall.no_data": ("暂无数据", "No data yet"),
     "wall.this_month": ("本月", "this month"),
     "wall.party": ("党建引领", "Party building"),
@@ -292,6 +292,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
     "wall.below_target": ("▼ 低于目标", "▼ below"),  # + the target: "▼ below 90%", short enough for nine tiles
     "wall.target": ("目标", "Target"),
+    # the guide panel: a guide's two lines, a service point's walk; English fallback marked
+    "wall.guide_bring": ("带：{what}", "Bring: {what}"),
+    "wall.guide_where": ("到：{where}", "Where: {where}"),
+    "wall.walk_minutes": ("步行约{minutes}分钟", "{minutes} min walk"),
+    "wall.in_chinese": ("", "(in Chinese)"),
     # a KPI tile without a target: its change against the same days of last period (overview's rule)
     "wall.kpi_vs": ("较{then}{change}", "{change} vs {then}"),
     "wall.kpi_same_days": ("上月同期", "same days last month"),  # zh only: the tile has no room for "11月1–4日"

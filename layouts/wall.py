@@ -111,6 +111,7 @@ LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
 LEAGUE_ROWS = 10  # rows that fit; more areas than this: the top and the last LEAGUE_BOTTOM
 LEAGUE_BOTTOM = 3
 LIST_ITEMS = 6
+GUIDE_ITEMS = 4  # a guide takes three lines (title, what to bring, where): four fit
 AGENDA_ITEMS = 8  # shown at once: what is on now and next
 AGENDA_READ = 60  # read per day, so the refresh can drop what has ended and still show eight
 TICKER_ITEMS = 12
@@ -498,7 +499,7 @@ PANELS = {panel.id: panel for panel in (
           lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
     Panel("guide", _guide, None,
-          lists=(Listing("guide", Items(("guide",), LIST_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
+          lists=(Listing("guide", Items(("guide",), GUIDE_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
     Panel("activities", _activities, COMING,
           lists=(Listing("agenda", Agenda(AGENDA_READ)),)),
 )}

@@ -185,3 +185,27 @@ def test_the_two_12345_rates_are_named_apart():
         kpi, stat = text.t("kpi.hotline_on_time_rate", lang), text.t("stat.hotline_resolution_rate", lang)
         assert kpi != stat and kpi not in stat and stat not in kpi
         assert not kpi.endswith(stat.removeprefix("12345")) and not stat.endswith(kpi.removeprefix("12345"))
+
+
+def test_each_guide_says_what_to_bring_and_where_and_each_service_point_its_walk_and_hours(app):
+    for lang, bring, where, walk in (("zh", "带：", "到：", "步行约"), ("en", "Bring: ", "Where: ", " min walk")):
+        _, figures = wall.figures("510104011000", lang, _today())
+        guides = figures["lists"]["guide"]
+        assert len(guides) == view.GUIDE_ITEMS
+        assert all(len(g["sub"]) == 2 and g["sub"][0].startswith(bring) and g["sub"][1].startswith(where)
+                   for g in guides), guides
+        assert len({g["sub"][0] for g in guides}) == len(guides)  # each guide its own materials, not one shared line
+        points = figures["lists"]["resource"]
+        assert points and all(walk in p["sub"] and " · " in p["sub"] for p in points), points
+
+
+def test_an_english_wall_marks_what_the_data_has_only_in_chinese():
+    item = {"title": "社区书屋", "title_en": None, "location": "汇泉路社区书屋", "location_en": None,
+            "body": "汇泉路社区书屋，步行约6分钟可达。开放时间：周二至周日 9:00-20:00，寒暑假另行通知。",
+            "starts_at": None}
+    assert wall._place(item, "en") == "(in Chinese) 汇泉路社区书屋"
+    assert wall._place(dict(item, location_en="Huiquanlu Library"), "en") == "Huiquanlu Library"
+    assert wall._place(item, "zh") == "汇泉路社区书屋"
+    sub = wall._resources([item], {}, "en")[0]["sub"]
+    assert sub.startswith("6 min walk · (in Chinese) Tue–Sun 9:00-20:00")  # hours' day names translated
+    assert wall._resources([item], {}, "zh")[0]["sub"] == "步行约6分钟 · 周二至周日 9:00-20:00，寒暑假另行通知"

@@ -1,9 +1,11 @@
 """The league table shows its last-ranked community; night mode follows the playlist's
-hours; the canvas drifts a few pixels against burn-in (issue 13). A real Chromium on the
+hours; the canvas drifts a few pixels against burn-in; English mode is English wherever
+the data has English names (issue 13). A real Chromium on the
 real app, on a playlist whose window covers now, then one whose window does not.
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from test_wall_browser import open_wall, wait
 pytestmark = pytest.mark.timeout(180)
 
 SHAHE = "510104011000"
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
 def _playlist(dim_now: bool) -> str:
@@ -25,7 +28,7 @@ def _playlist(dim_now: bool) -> str:
     end = now + timedelta(hours=1) if dim_now else now + timedelta(hours=3)
     return (f"refresh: 2\npanels:\n  - id: league\n    duration: 600\nwindows:\n"
             f'  - name: night\n    from: "{start:%H:%M}"\n    to: "{end:%H:%M}"\n    dim: night\n'
-            f"    panels:\n      - id: league\n        duration: 600\n      - guide\n")
+            f"    panels:\n      - id: league\n        duration: 600\n      - guide\n      - activities\n")
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,25 @@ def test_night_mode_follows_the_playlists_hours_and_the_canvas_drifts(night_serv
     assert all(abs(x) <= 4 and abs(y) <= 4 for x, y in moves) and len({tuple(m) for m in moves}) > 3
     transform = browser.execute_script("return document.getElementById('wall-canvas').style.transform")
     assert transform.startswith("translate(") and "scale(" in transform
+
+
+def test_english_mode_has_no_chinese_where_english_names_exist(night_server, browser):
+    open_wall(browser, night_server, "?lang=en")
+    texts = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-panel[data-panel=guide] li, .wall-agenda li,"
+        " .wall-league tbody tr, .wall-kpi, .wall-header, .wall-ticker-item'))"
+        ".map(function (e) { return e.textContent; });")
+    assert len(texts) > 10
+    # Every guide, service point, activity and place has its English name in the samples:
+    # nothing Chinese is left, not even a marked fallback.
+    assert [t for t in texts if CJK.search(t) or "(in Chinese)" in t] == []
+    guides = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-panel[data-panel=guide] li')).map(function (li) {"
+        " return Array.from(li.querySelectorAll('.wall-item-sub')).map(function (e) { return e.textContent; }); });")
+    bring = [lines[0] for lines in guides if len(lines) == 2]
+    assert bring and all(b.startswith("Bring: ") for b in bring) and len(set(bring)) == len(bring)  # each its own
+    assert any(re.search(r"\d+ min walk · ", sub) for lines in guides for sub in lines)
+    label = browser.find_element("css selector", ".wall-ticker-label").text.strip()
+    tags = set(browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-ticker-item b')).map(function (e) { return e.textContent; });"))
+    assert label and label not in tags  # the ticker's label is not "News" a second time
