@@ -309,6 +309,8 @@ def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, 
     found = {}
     for code, card in cards.items():
         delta = present.change(card.value, card.before, card.info) if card.comparable else None
+        if delta is None and card.comparable and card.value is not None and card.value == card.before:
+            delta = 0.0  # 0 then and 0 now: unchanged, which present.change cannot put as a percentage
         if delta is None or card.previous is None or card.period is None:
             continue
         then = overview.span_label(card.previous, lang, year=card.period.start.year)

@@ -160,8 +160,10 @@ def test_every_kpi_tile_has_a_target_or_a_like_for_like_comparison(app):
     from data import areas, periods, query
     from data.wallfigures import THIS_MONTH
 
-    for lang, target_word, vs in (("zh", "目标", r"^较\S+[▲▼■][\d.]+%$"), ("en", "Target", r"^[▲▼■][\d.]+% vs .+$")):
-        tiles = wall.first_screen("510104011000", lang)[Wall.DATA].data["kpis"]
+    cases = [(area, *case) for area in ("510104011002", "510104011000")  # a community (0 then, 0 now), its street
+             for case in (("zh", "目标", r"^较\S+[▲▼■][\d.]+%$"), ("en", "Target", r"^[▲▼■][\d.]+% vs .+$"))]
+    for area, lang, target_word, vs in cases:
+        tiles = wall.first_screen(area, lang)[Wall.DATA].data["kpis"]
         assert len(tiles) == len(view.KPIS)
         for tile in tiles:
             info = query.metric_info(tile["code"]) or {}
