@@ -294,7 +294,7 @@ def _has_target(info: dict) -> bool:
     return target is not None and not (isinstance(target, float) and math.isnan(target))
 
 
-def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, str]:
+def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, dict[str, str]]:
     """Each KPI without a target, against the same days of last period ("较11月1–4日 ▲ 12.5%"),
     by the overview's rule (``overview.kpi_cards``: this month cut to where its data ends, a
     stock's latest report, and compared only when like-for-like, ``Card.comparable``). A KPI
@@ -316,7 +316,8 @@ def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, 
         then = overview.span_label(card.previous, lang, year=card.period.start.year)
         if lang != "en" and card.previous.end != periods.month_end(card.previous.end):
             then = catalogue.t("wall.kpi_same_days", lang)  # "11月1–4日" does not fit a tile
-        found[code] = catalogue.t("wall.kpi_vs", lang, then=then, change=_change(delta, card.info, lang))
+        moved = _change(delta, card.info, lang)
+        found[code] = {"text": catalogue.t("wall.kpi_vs", lang, then=then, change=moved), "change": moved}
     return found
 
 
@@ -329,7 +330,7 @@ def _change(delta: float, info: dict, lang: str) -> str:
 
 
 def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str,
-          compared: dict[str, str] | None = None) -> list[dict]:
+          compared: dict[str, dict[str, str]] | None = None) -> list[dict]:
     """The KPI strip's tiles: figure, and the line under it: its target, else its change
     against last period like-for-like (``_comparisons``), else the period it covers.
 
@@ -351,7 +352,10 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             continue
         target, below = _target(code, got["value"], lang, period)
         if not _has_target(metrics[code]) and code in (compared or {}):
-            target = (compared or {})[code]
+            # A stock keeps its month ("截至11月 ▼0.1%": against the month before); a flow
+            # says what it was compared with ("较上月同期▲14%").
+            moved = (compared or {})[code]
+            target = f"{period} {moved['change']}" if got["span"] else moved["text"]
         tiles.append({"code": code, "below": below, "late": False, "target": target, **reading.counter()})
     return tiles
 
@@ -445,7 +449,8 @@ def _league_gap(value: float | None, info: dict, lang: str) -> dict | None:
     if short <= 0:
         return {"text": catalogue.t("wall.league_met", lang), "below": False}
     if present.is_percent(info):
-        gap = catalogue.t("wall.league_points", lang, points=f"{short * 100:.1f}")
+        points = abs(present.change(value, target, info) or 0.0)  # a rate's gap in points: the presenter's rule
+        gap = catalogue.t("wall.league_points", lang, points=f"{points:.1f}")
     else:
         gap = present.show(short, info, lang, compact=True).text
     return {"text": catalogue.t("wall.league_short", lang, gap=gap), "below": True}

@@ -153,7 +153,8 @@ def test_the_agenda_shows_what_is_on_now_then_what_is_next_and_moves_on_through_
 
 def test_every_kpi_tile_has_a_target_or_a_like_for_like_comparison(app):
     """Nine numbers without context tell a passer-by nothing: each tile's line is its target,
-    or its change against the same days of last month (the overview's like-for-like rule)."""
+    or its change against the same days of last month (the overview's like-for-like rule); a
+    stock's keeps its month ("截至11月 ▼0.1%")."""
     import re
 
     from callbacks import overview
@@ -161,7 +162,8 @@ def test_every_kpi_tile_has_a_target_or_a_like_for_like_comparison(app):
     from data.wallfigures import THIS_MONTH
 
     cases = [(area, *case) for area in ("510104011002", "510104011000")  # a community (0 then, 0 now), its street
-             for case in (("zh", "目标", r"^较\S+[▲▼■][\d.]+%$"), ("en", "Target", r"^[▲▼■][\d.]+% vs .+$"))]
+             for case in (("zh", "目标", r"^(较\S+|截至\d+月 )[▲▼■][\d.]+%$"),
+                          ("en", "Target", r"^([▲▼■][\d.]+% vs .+|As of \w+ [▲▼■][\d.]+%)$"))]
     for area, lang, target_word, vs in cases:
         tiles = wall.first_screen(area, lang)[Wall.DATA].data["kpis"]
         assert len(tiles) == len(view.KPIS)
