@@ -12,13 +12,18 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from data import areas
+from data import areas, settings
 from data.areas import prefix_bounds, subtree_prefix
 from data.cache import cached
 from data.schema import area, item
 
-#: Per source, the statuses of an item still waiting (the needs register's 待认领 and 已认领).
-OPEN = {"needs": ("待认领", "已认领")}
+#: Per source, the statuses of an item still waiting: the needs register's 待认领 and
+#: 已认领, a 12345 order 办理中 (已退回 went back to the dispatcher: not the area's to do),
+#: a grid event 待受理 or 处置中.
+OPEN = {"needs": ("待认领", "已认领"), "hotline": ("办理中",), "grid_events": ("待受理", "处置中")}
+
+#: Days a closed item stays in ``item`` after it closed (DOMAIN.md: "a configurable time").
+KEEP_CLOSED_DAYS = 90
 
 
 def _engine(engine: Engine | None) -> Engine:
@@ -59,9 +64,13 @@ def just_closed(source: str, code: str, *, kind: str | None = None, status: str 
     return _rows(query, engine)
 
 
-def past_due(source: str, code: str, now: datetime, *, limit: int = 5, engine: Engine | None = None) -> list[dict]:
+def past_due(source: str, code: str, now: datetime | None = None, *, limit: int = 5,
+             engine: Engine | None = None) -> list[dict]:
     """The open items of ``source`` (:data:`OPEN`) in the area whose promised time passed
-    before ``now``, longest overdue first, each with ``days_over`` (whole days past it)."""
+    before ``now`` (default: now in Chengdu, as the due times are written), longest overdue
+    first, each with ``days_over`` (whole days past it)."""
+    if now is None:
+        now = settings.local_now()
     query = (select(item).where(item.c.source == source, *_in_area(code, engine), item.c.status.in_(OPEN[source]),
                                 item.c.due_at.is_not(None), item.c.due_at < now)
              .order_by(item.c.due_at, item.c.item_id).limit(max(1, min(int(limit), 50))))
