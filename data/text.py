@@ -223,6 +223,7 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Quarantined: not retried automatically; read again on a new delivery or after "
                          "python -m etl retry {file}"),
     "data.last_loaded": ("最近加载：", "Last loaded: "),
+    "data.last_checked": ("最近检查：", "Last checked: "),
     "data.rows_in": ("读入行", "rows in"),
     "data.loaded": ("已入库", "loaded"),
     "data.refused": ("拒收", "refused"),

@@ -15,8 +15,8 @@ satisfaction rate), 办结时间 and 办理时限 (no figure depends on them).
 Each order also goes to the ``item`` table (:mod:`etl.items`): its number, community,
 category, type, received, due (办理时限: a deadline, or a limit such as ``5个工作日``,
 ``3天``, ``24小时`` counted from 受理时间; an unreadable one leaves the order without a due
-time, with a warning), closed (办结时间 of an 已办结 order) and status; never the caller, phone,
-address or text. Open orders stay there while open, closed ones a while after closing.
+time, with a warning; a bare number counts working days), closed (办结时间 of an 已办结
+order) and status; never the caller, phone, address or text. Open orders stay there while open, closed ones a while after closing.
 """
 from __future__ import annotations
 
@@ -121,18 +121,20 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                   warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
 
 
-LIMIT = re.compile(r"^(\d+(?:\.\d+)?)\s*个?\s*(工作日|天|日|自然日|小时|h)$", re.IGNORECASE)
+LIMIT = re.compile(r"^(\d+(?:\.\d+)?)\s*个?\s*(工作日|天|日|自然日|小时|h)?$", re.IGNORECASE)
 
 
 def due_times(received: pd.Series, limit: pd.Series) -> pd.Series:
     """When each order is due: 办理时限 as a date and time, or as a limit counted from
     ``received`` (``5个工作日`` skips Saturdays and Sundays, ``3天`` is calendar days,
-    ``24小时`` hours). NaT where empty or unreadable."""
+    ``24小时`` hours; a bare number is working days, as the 12345 platform sets its limits).
+    NaT where empty or unreadable."""
     received = pd.Series(pd.to_datetime(received).to_numpy(), index=limit.index)
     due = clean.parse_datetimes(limit.astype(object).fillna(""))
     texts = clean.per_value(limit.astype(object).fillna(""), lambda t: clean.normalize_cell(t).replace(" ", ""))
     parts = texts.str.extract(LIMIT)
-    amount, unit = pd.to_numeric(parts[0]), parts[1]
+    bare = parts[1].isna() & parts[0].notna() & due.isna()  # not an Excel serial date: working days
+    amount, unit = pd.to_numeric(parts[0]), parts[1].where(~bare, "工作日")
     hours = unit.str.lower().isin(["小时", "h"])
     days = unit.isin(["天", "日", "自然日"])
     working = unit.eq("工作日")
