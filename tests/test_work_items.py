@@ -150,3 +150,40 @@ def test_each_grid_event_is_one_item_on_its_grid_with_nothing_personal(warehouse
     pipeline.load_location(warehouse, "grid_events", str(path), now=NOW)
     got = stored(warehouse, "grid_events")
     assert sorted(got) == ["E1", "E2", "E4", "E5", "E6"] and got["E4"]["status"] == "处置中"
+
+
+def test_the_needs_action_list_names_overdue_and_soon_due_orders_and_waiting_events(warehouse, tmp_path):
+    from callbacks import todo
+    from data import export
+
+    load(warehouse, tmp_path, "orders.csv", FIRST)
+    pipeline.load_location(warehouse, "grid_events", str(write_ledger(tmp_path / "events.xlsx", EVENTS)), now=NOW)
+    at = datetime(2025, 3, 25, 15)  # H4 is due the next day at 14:00: due soon
+    found = items.needs_action(SHAHE, at, engine=warehouse)
+    # oldest received first: events awaiting action (no due time), orders past due, one due soon
+    assert [(r["item_id"], r["community"], r["days_over"]) for r in found] == [
+        ("E3", "汇泉路社区", None), ("E4", "汇泉路社区", None), ("H1", "汇泉路社区", 11), ("H3", "创业社区", 4),
+        ("H4", "创业社区", -1)]
+    assert [r["item_id"] for r in items.needs_action(SHAHE, at, sources=("hotline",), engine=warehouse)] == [
+        "H1", "H3", "H4"]
+    assert [r["item_id"] for r in items.needs_action(SHAHE, at, statuses=("待受理",), engine=warehouse)] == ["E4"]
+    assert [r["item_id"] for r in items.needs_action(CHUANGYE, at, engine=warehouse)] == ["H3", "H4"]
+    early = datetime(2025, 3, 20, 9)  # H3 due the next morning, H4 not yet received
+    assert [r["item_id"] for r in items.needs_action(SHAHE, early, sources=("hotline",), engine=warehouse)] == [
+        "H1", "H3"]
+
+    # The lines as the page and its CSV show them: nothing personal, no item number.
+    lines = todo.rows(SHAHE, ["hotline", "grid_events"], None, "zh", at, engine=warehouse)
+    assert [(x["source"], x["category"], x["community"], x["received"], x["due"], x["status"], x["days_over"], x["note"])
+            for x in lines] == [
+        ("网格事件", "环境卫生", "汇泉路社区", "2025-03-03 10:30", "", "处置中", None, "无时限"),
+        ("网格事件", "矛盾纠纷", "汇泉路社区", "2025-03-03 11:00", "", "待受理", None, "无时限"),
+        ("12345工单", "物业管理", "汇泉路社区", "2025-03-07 09:05", "2025-03-14 09:05", "办理中", 11, ""),
+        ("12345工单", "物业管理", "创业社区", "2025-03-20 08:00", "2025-03-21 08:00", "办理中", 4, ""),
+        ("12345工单", "物业管理", "创业社区", "2025-03-25 14:00", "2025-03-26 14:00", "办理中", None, "即将到期")]
+    csv = export.to_csv_bytes(todo.table(lines, "zh")).decode("utf-8-sig")
+    assert csv.splitlines()[0] == "来源,类别,社区,受理时间,办理时限,状态,超期天数,"
+    assert not [p for p in PERSONAL if p in csv] and "H1" not in csv
+    links = todo.figure_links(SHAHE, "this_quarter", None, None, ["hotline"], "zh")
+    assert "metric=hotline_overdue" in links[1].href and "period=this_quarter" in links[1].href \
+        and f"area={SHAHE}" in links[1].href
