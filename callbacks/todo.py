@@ -58,9 +58,11 @@ COLUMNS = ("source", "category", "community", "received", "due", "status", "days
 
 
 def column_defs(lang: str) -> list[dict]:
-    defs: list[dict] = [{"field": c, "headerName": text.t(f"todo.{c}", lang)} for c in COLUMNS]
+    wide = {"received": 150, "due": 150, "community": 120}
+    defs: list[dict] = [{"field": c, "headerName": text.t(f"todo.{c}", lang), "minWidth": wide.get(c, 90)}
+                        for c in COLUMNS]
     defs[-1].update({"type": "rightAligned", "valueFormatter": {"function": "params.value == null ? '' : params.value"},
-                     "cellClassRules": {"todo-late": "params.value > 0"}})
+                     "cellClassRules": {"todo-late": "params.value != null"}})
     defs.append({"field": "note", "headerName": "", "minWidth": 110})
     return defs
 

@@ -436,8 +436,9 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
         place = (i.get("community_en") or i.get("community")) if lang == "en" else i.get("community")
         kind = catalogue.t(f"item.source_{i['source']}", lang)
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
-                     "sub": " · ".join(x for x in (place or "", _when(received, lang) if received else "",
-                                                   labels.label(i.get("status") or "", lang)) if x),
+                     # the status first: on a narrow screen the time is what gets clipped
+                     "sub": " · ".join(x for x in (labels.label(i.get("status") or "", lang), place or "",
+                                                   _when(received, lang) if received else "") if x),
                      "open": bool(i.get("open")), "community": i.get("community_code"),
                      "lon": i.get("lon"), "lat": i.get("lat")})
     return rows

@@ -52,7 +52,7 @@ def todo_section(lang: str) -> html.Section:
                 for s in items.ACTION_SOURCES for status in items.OPEN[s]]
     grid = dag.AgGrid(
         id=Overview.TODO, rowData=[], columnDefs=[],
-        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90},
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
         dashGridOptions={"animateRows": False, "domLayout": "autoHeight", "pagination": True,
                          "paginationPageSize": 10, "paginationPageSizeSelector": False,
                          "localeText": {"noRowsToShow": text.t("todo.none", lang)}},

@@ -105,7 +105,7 @@ MERCHANT_STATS = _figures("stat", [("alliance_merchants", "家"), ("model_mercha
                                    ("merchant_service_hours", "小时")])
 FUND_STATS = _figures("stat", [("fund_income", "元"), ("fund_spending", "元"), ("fund_leverage", "元/元")])
 WISHES_SHOWN = 3
-PULSES_SHOWN = 5  # the governance panel's "just in": the newest 12345 orders and grid events
+PULSES_SHOWN = 3  # the governance panel's "just in": the newest 12345 orders and grid events
 
 # The league table's columns: metric code, heading (zh, en).
 LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
