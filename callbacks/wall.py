@@ -626,9 +626,28 @@ def _wishes(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return rows
 
 
+def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
+    """Work orders and grid events just in: which system, what category, in which
+    community, when and how far along; never a number, a name or the resident's words."""
+    rows = []
+    for i in items:
+        received = i.get("received_at")
+        if received is not None and not isinstance(received, datetime):
+            received = datetime.fromisoformat(str(received))
+        place = (i.get("community_en") or i.get("community")) if lang == "en" else i.get("community")
+        kind = catalogue.t(f"item.source_{i['source']}", lang)
+        rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
+                     # the status first: on a narrow screen the time is what gets clipped
+                     "sub": " · ".join(x for x in (labels.label(i.get("status") or "", lang), place or "",
+                                                   _when(received, lang) if received else "") if x),
+                     "open": bool(i.get("open")), "community": i.get("community_code"),
+                     "lon": i.get("lon"), "lat": i.get("lat")})
+    return rows
+
+
 # A panel's list (``view.Listing.name``) as rows: written whole into ``Wall.list(name)``.
 LIST_ROWS: dict[str, Callable[..., list]] = {"league": _league, "guide": _guide, "resource": _resources,
-                                              "agenda": _agenda_rows, "wishes": _wishes}
+                                              "agenda": _agenda_rows, "wishes": _wishes, "pulses": _pulses}
 
 
 def _ticker(items: list[dict], lang: str) -> list[dict]:
@@ -827,6 +846,13 @@ def _wish_items(rows: list[dict], lang: str):
     return _items(rows, lang)
 
 
+def _pulse_items(rows: list[dict], lang: str):
+    if not rows:
+        return [html.Li(catalogue.t("wall.no_recent_pulses", lang), className="wall-empty")]
+    return [html.Li([html.Div(r["title"], className="wall-item-title"), html.Div(r["sub"], className="wall-item-sub")],
+                    className="wall-pulse" + (" wall-pulse-open" if r.get("open") else "")) for r in rows]
+
+
 def _agenda_at(rows: list[dict], now: datetime) -> list[dict]:
     """What the agenda shows at ``now``: what is on now (marked ``now``), then what is next,
     soonest first, at most ``AGENDA_ITEMS``; what has ended is gone.
@@ -895,14 +921,15 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
                    ("wall-stat", "children"))
 SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
-                  Wall.ACTIVITY_LIST, Wall.WISH_LIST, Wall.NOTE)
+                  Wall.ACTIVITY_LIST, Wall.WISH_LIST, Wall.PULSE_LIST, Wall.NOTE)
 PANEL_LISTS = SINGLE_OUTPUTS[1:-1]  # the panels' lists among them
 # How each panel list is written from its rows (``Wall.list(name)`` <- ``f["lists"][name]``).
 LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
                 "guide": lambda rows, lang, _past: _items(rows, lang),
                 "resource": lambda rows, lang, _past: _items(rows, lang),
                 "agenda": lambda rows, lang, shown: _agenda(shown, lang),
-                "wishes": lambda rows, lang, _past: _wish_items(rows, lang)}
+                "wishes": lambda rows, lang, _past: _wish_items(rows, lang),
+                "pulses": lambda rows, lang, _past: _pulse_items(rows, lang)}
 
 
 @callback(

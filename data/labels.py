@@ -149,6 +149,13 @@ EN: dict[str, str] = {
     "儿童服务": "Children's services",
     "文体活动": "Culture and sports",
     "未填写": "Not filled in",
+    # work items' statuses (12345 orders, grid events)
+    "办理中": "In progress",
+    "已办结": "Resolved",
+    "已退回": "Returned",
+    "待受理": "Awaiting action",
+    "处置中": "Being handled",
+    "已核查": "Verified",
     # domains, by their Chinese names (党建 is above)
     "治理": "Governance",
     "服务": "Services",

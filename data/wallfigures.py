@@ -2,7 +2,7 @@
 
 The wall's panels say what they show as data (``layouts/wall.py``: ``KPI_STRIP``,
 ``FRAME``, ``PANELS``), in the words of this module: ``Totals``, ``Kpis``, ``Breakdown``,
-``Trends``, ``League``, ``Items``, ``Agenda``, ``JustClosed``, ``AsOf``, each over a named period. ``read``
+``Trends``, ``League``, ``Items``, ``Agenda``, ``JustClosed``, ``JustIn``, ``AsOf``, each over a named period. ``read``
 answers all of them at once, with as few calls into the query layer as it allows: one
 ``query.values`` per period, one ``query.trends`` per period, one ``metric_info`` per
 metric, one ``latest_period`` per "latest month" anchor. Breakdowns, the league table and
@@ -120,6 +120,17 @@ class JustClosed:
 
 
 @dataclass(frozen=True)
+class JustIn:
+    """The ``limit`` work items of ``sources`` received last in the area, newest first:
+    ``data.items.just_in`` rows (source, category, time, status, community and its
+    coordinates; never a number, a person or text). The wall's "just in" pulses; a map of
+    them reads the same rows (their ``community_code``, ``lon``, ``lat``)."""
+
+    sources: tuple[str, ...]
+    limit: int
+
+
+@dataclass(frozen=True)
 class AsOf:
     """How far a panel's main ``metrics`` reach in the area: {code: last day its data covers,
     or None where its source never delivered} (``coverage.as_of``)."""
@@ -127,7 +138,8 @@ class AsOf:
     metrics: tuple[str, ...]
 
 
-codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, AsOf)  # the answer is keyed by them
+# the answer is keyed by them
+codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, JustIn, AsOf)
 
 
 def metrics_of(need) -> tuple[str, ...]:
@@ -212,6 +224,8 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
             answers[need] = content.upcoming(area, *spans[need.period], limit=need.limit)
         elif isinstance(need, JustClosed):
             answers[need] = items.just_closed(need.source, area, kind=need.kind, status=need.status, limit=need.limit)
+        elif isinstance(need, JustIn):
+            answers[need] = items.just_in(area, need.sources, limit=need.limit)
         elif isinstance(need, AsOf):
             answers[need] = {code: reach[code] for code in need.metrics}
         else:

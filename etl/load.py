@@ -121,6 +121,53 @@ def previous_success(engine: Engine, source: str, checksum: str) -> int | None:
         ).scalar()
 
 
+def loaded_checksums(engine: Engine, source: str) -> dict[str, int]:
+    """Every checksum ``source`` loaded successfully, with its latest such run: one query
+    for a whole folder of deliveries, so a pass over unchanged files reads no run per file."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(etl_run.c.checksum, func.max(etl_run.c.id))
+                            .where(etl_run.c.source == source, etl_run.c.status == "success",
+                                   etl_run.c.checksum.is_not(None))
+                            .group_by(etl_run.c.checksum)).all()
+    return {checksum: run_id for checksum, run_id in rows}
+
+
+def failing_locations(engine: Engine, source: str) -> set[str]:
+    """The locations of ``source`` whose latest attempt failed: an unchanged file there is
+    still said on its own line (its failure is resolved by the bytes that loaded before)."""
+    latest = (select(etl_run.c.location, func.max(etl_run.c.id).label("id"))
+              .where(etl_run.c.source == source, etl_run.c.status.in_(("success", "unchanged", *FAILURES)))
+              .group_by(etl_run.c.location).subquery())
+    with engine.connect() as conn:
+        return set(conn.execute(select(etl_run.c.location).join(latest, latest.c.id == etl_run.c.id)
+                                .where(etl_run.c.status.in_(FAILURES))).scalars())
+
+
+def record_unchanged(engine: Engine, source: str, location: str, runs: list[int], started_at: datetime,
+                     checksum: str | None = None) -> RunResult:
+    """One line for a pass over ``source`` that found its deliveries at ``location`` unchanged
+    (``runs``: the earlier loads of their bytes). When the source's latest run is already
+    such a line for the same place, that line is brought up to date (checked again at
+    ``started_at``) instead of a new one: checking every few minutes adds no rows while
+    nothing arrives, and ``etl status`` and the data page still say when it last looked."""
+    files = len(runs)
+    message = (f"与第 {runs[0]} 次运行的文件相同 / same file as run {runs[0]}; nothing changed" if files == 1 else
+               f"{files} 个文件均未变 / {files} files unchanged (same bytes as runs {min(runs)}..{max(runs)}); "
+               f"nothing changed")
+    with engine.begin() as conn:
+        last = conn.execute(select(etl_run.c.id, etl_run.c.status, etl_run.c.location)
+                            .where(etl_run.c.source == source).order_by(etl_run.c.id.desc()).limit(1)).first()
+        if last is not None and last.status == "unchanged" and last.location == location:
+            run_id = last.id
+            conn.execute(update(etl_run).where(etl_run.c.id == run_id).values(
+                started_at=started_at, finished_at=_now(), checksum=checksum, message=message))
+        else:
+            run_id = new_id(conn.execute(insert(etl_run).values(
+                source=source, location=location, checksum=checksum, started_at=started_at, finished_at=_now(),
+                status="unchanged", rows_read=0, rows_loaded=0, rows_rejected=0, message=message)))
+    return RunResult(run_id, source, location, "unchanged", message=message)
+
+
 def record_run(engine: Engine, source: str, location: str, checksum: str | None, started_at: datetime,
                status: str, message: str, rows_read: int = 0, rows_rejected: int = 0,
                rejects: pd.DataFrame | None = None) -> RunResult:

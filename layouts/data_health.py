@@ -175,6 +175,17 @@ def _count(label: str, value, colour: str | None = None) -> html.Div:
     ], style={"flex": "1", "minWidth": 0})
 
 
+def _checked(entry: dict, today: date, lang: str) -> html.Div | None:
+    """When the ETL last looked for a delivery of this source (an unchanged pass included:
+    ``python -m etl watch`` looks every few minutes), if later than its last load."""
+    run = entry.get("last_run") or {}
+    looked = run.get("finished_at") or run.get("started_at")
+    if looked is None or run.get("id") == (entry.get("last_load") or {}).get("id"):
+        return None
+    return html.Div([text.t("data.last_checked", lang), when(looked, today, lang)], className="dh-checked",
+                    style={**MUTED, "fontSize": "13px"})
+
+
 def source_card(entry: dict, today: date, lang: str, period: str | None = None) -> html.Article:
     """One source: name and badge, rhythm, last load, how far its data reaches, the row
     counts of its latest read, and over ``period`` its refusals and warnings, apart."""
@@ -207,6 +218,7 @@ def source_card(entry: dict, today: date, lang: str, period: str | None = None) 
         html.Div(rhythm_text(entry, lang), style=MUTED),
         html.Div([text.t("data.last_loaded", lang), when(entry.get("last_loaded_at"), today, lang)],
                  className="dh-loaded", style={"fontSize": "15px"}),
+        _checked(entry, today, lang),
         through_text(entry, lang),
         html.Div(next_due, style=MUTED) if next_due else None,
         failed_note,

@@ -33,6 +33,7 @@ class Wall:
     RESOURCE_LIST = {"type": "wall-list", "list": "resource"}
     ACTIVITY_LIST = {"type": "wall-list", "list": "agenda"}
     WISH_LIST = {"type": "wall-list", "list": "wishes"}  # the co-building panel's micro-wishes just fulfilled
+    PULSE_LIST = {"type": "wall-list", "list": "pulses"}  # the governance panel's work orders and events just in
     CONFIG = "wall-config"  # Store: area, lang (fixed for the page's life)
     PLAYLIST = "wall-playlist"  # Store: the playlist for the rotation (replaced when the file changes)
     REQUEST = "wall-request"  # Store: the refresh asked for (a number), set by the clientside gate
@@ -82,6 +83,13 @@ class Overview:
     LEAGUE = "overview-league"
     LEAGUE_TITLE = "overview-league-title"
     LEAGUE_SORT = "overview-league-sort"
+    TODO = "overview-todo"  # the needs-action list (callbacks/todo.py)
+    TODO_SOURCE = "overview-todo-source"
+    TODO_STATUS = "overview-todo-status"
+    TODO_CSV = "overview-todo-csv"
+    TODO_DOWNLOAD = "overview-todo-download"
+    TODO_LINKS = "overview-todo-links"
+    TODO_COUNT = "overview-todo-count"
 
 
 class Explore:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from data import text, urlstate
+from data import items, labels, text, urlstate
 from layouts import shell
 from layouts.components import area_picker, labelled, metric_rows, period_picker
 from layouts.ids import Overview
@@ -42,6 +42,40 @@ def sort_options(lang: str) -> list[dict]:
     """Every KPI of the league table, by its name in the catalogue."""
     names = {r["code"]: (r["name_en"] if lang == "en" else r["name"]) for r in metric_rows()}
     return [{"label": names[code], "value": code} for code in all_kpis()]
+
+
+def todo_section(lang: str) -> html.Section:
+    """待办 / needs action: the area's open work orders and events past or near their due
+    time, oldest first, filterable by source and status, downloadable (callbacks/todo.py)."""
+    sources = [{"label": text.t(f"item.source_{s}", lang), "value": s} for s in items.ACTION_SOURCES]
+    statuses = [{"label": labels.label(status, lang), "value": status}
+                for s in items.ACTION_SOURCES for status in items.OPEN[s]]
+    grid = dag.AgGrid(
+        id=Overview.TODO, rowData=[], columnDefs=[],
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
+        dashGridOptions={"animateRows": False, "domLayout": "autoHeight", "pagination": True,
+                         "paginationPageSize": 10, "paginationPageSizeSelector": False,
+                         "localeText": {"noRowsToShow": text.t("todo.none", lang)}},
+        className="ag-theme-quartz todo-grid", style={"width": "100%"},
+    )
+    return html.Section([
+        html.Div([
+            html.H2(text.t("todo.title", lang)),
+            html.Span(id=Overview.TODO_COUNT, className="todo-count"),
+            labelled(text.t("todo.source", lang),
+                     dcc.Checklist(id=Overview.TODO_SOURCE, options=sources, value=list(items.ACTION_SOURCES),
+                                   inline=True), "control-todo-source"),
+            labelled(text.t("todo.status", lang),
+                     dcc.Dropdown(id=Overview.TODO_STATUS, options=statuses, value=[], multi=True,
+                                  placeholder=text.t("todo.all_statuses", lang), searchable=False),
+                     "control-todo-status"),
+            html.Button(text.t("todo.csv", lang), id=Overview.TODO_CSV, className="button todo-csv"),
+            dcc.Download(id=Overview.TODO_DOWNLOAD),
+        ], className="todo-head"),
+        html.P(text.t("todo.hint", lang, days=items.SOON_DAYS), className="todo-hint"),
+        html.Div(id=Overview.TODO_LINKS, className="todo-links"),
+        grid,
+    ], className="ov-todo card")
 
 
 def layout(**query) -> html.Div:
@@ -77,6 +111,7 @@ def layout(**query) -> html.Div:
                 dcc.Loading(html.Div(id=Overview.ATTENTION), type="dot", delay_show=400),
             ], className="ov-attention card"),
         ], className="ov-body"),
+        todo_section(lang),
         html.Section([
             html.Div([
                 html.H2(id=Overview.LEAGUE_TITLE),

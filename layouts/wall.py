@@ -33,8 +33,8 @@ from typing import Any
 
 from dash import dcc, html
 
+from data import items, present, settings, text
 from data import playlist as playlists
-from data import present, settings, text
 from data.wallfigures import (
     COMING,
     LAST_30_DAYS,
@@ -45,6 +45,7 @@ from data.wallfigures import (
     Breakdown,
     Items,
     JustClosed,
+    JustIn,
     Kpis,
     LatestMonth,
     League,
@@ -104,6 +105,7 @@ MERCHANT_STATS = _figures("stat", [("alliance_merchants", "家"), ("model_mercha
                                    ("merchant_service_hours", "小时")])
 FUND_STATS = _figures("stat", [("fund_income", "元"), ("fund_spending", "元"), ("fund_leverage", "元/元")])
 WISHES_SHOWN = 3
+PULSES_SHOWN = 3  # the governance panel's "just in": the newest 12345 orders and grid events
 
 # The league table's columns: metric code, heading (zh, en).
 LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
@@ -322,7 +324,7 @@ def _governance(lang):
     return _panel("governance", lang, "this_month", [
         _chart("governance-events", t("events_by_category", lang), lang),
         _chart("governance-hotline", t("hotline_trend", lang), lang),
-        stats,
+        html.Div([stats, _list(Wall.PULSE_LIST, t("just_in", lang), lang)], className="wall-column wall-gov-side"),
     ])
 
 
@@ -429,7 +431,7 @@ class Listing:
     """A list on a panel, written whole into ``Wall.list(name)``."""
 
     name: str
-    shows: Items | Agenda | League | JustClosed
+    shows: Items | Agenda | League | JustClosed | JustIn
 
 
 @dataclass(frozen=True)
@@ -475,6 +477,7 @@ PANELS = {panel.id: panel for panel in (
           charts=(Chart("governance-events", "hbar", 560, 520, Breakdown("grid_events_reported", "category")),
                   Chart("governance-hotline", "hotline", 700, 520, Trends(HOTLINE_TRENDS))),
           figures=(Figures("gov-", tuple(GOVERNANCE_STATS)),),
+          lists=(Listing("pulses", JustIn(items.PULSES, PULSES_SHOWN)),),
           as_of=AsOf(("hotline_received", "grid_events_reported"))),
     Panel("services", _services, THIS_MONTH,
           charts=(Chart("services-items", "hbar", 600, 520, Breakdown("service_transactions", "item")),

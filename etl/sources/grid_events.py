@@ -10,11 +10,17 @@ a usable closing time still counts as reported and closed; it only drops out of 
 closure hours and of the events they average over, ``grid_events_closure_timed``),
 紧急程度 (the event goes under 未填写 and is not counted urgent), 事件小类, and
 网格编号/网格名称 (an event whose grid is not matched counts on its community).
+
+Each event also goes to the ``item`` table (:mod:`etl.items`): its number, grid or
+community, 事件大类, 紧急程度, reported, closed (办结时间 of a closed event) and status; never
+the reporter, a party, an address or the description. The export gives no due time, so an
+event is never listed as overdue, only as waiting (待受理, 处置中).
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from etl import items as item_rows
 from etl.facts import breakdown, totals
 from etl.load import Output
 from etl.validate import Field, combine_rejects, reject_rows, warn_rows
@@ -105,7 +111,19 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     on_community = int((named_grid & codes.str.len().eq(12)).sum()) if len(rows) else 0
     if on_community:
         notes.append(f"{on_community} 个事件的网格未匹配, 计入社区 / events counted on their community (grid not matched)")
-    return Output(facts, combine_rejects(dup_rejects, area_rejects), notes=notes,
+    items = pd.DataFrame({
+        "item_id": rows["事件编号"].astype(str),
+        "area_code": codes.to_numpy(),
+        "category": rows["事件大类"].astype(object),
+        "kind": rows["紧急程度"].astype(object).replace("", None),
+        "received_at": rows["上报时间"],
+        "due_at": pd.NaT,
+        "closed_at": rows["办结时间"].where(closed.to_numpy()),
+        "status": rows["处置状态"].astype(object),
+    })
+    span = (rows["上报时间"].min(), rows["上报时间"].max()) if len(rows) else None
+    store = item_rows.store(NAME, item_rows.kept(items, NAME, ctx.now), sorted(set(codes.str[:12])), span)
+    return Output(facts, combine_rejects(dup_rejects, area_rejects), notes=notes, store=store,
                   warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
 
 

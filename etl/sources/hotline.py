@@ -11,14 +11,25 @@ not be read would bias them). Not essential (a bad cell is blanked with a warnin
 order still counts): 诉求渠道 and 诉求类型 (the order goes under 未填写 in that
 breakdown), 诉求类别, 满意度 (the order drops out of the evaluated orders and so of the
 satisfaction rate), 办结时间 and 办理时限 (no figure depends on them).
+
+Each order also goes to the ``item`` table (:mod:`etl.items`): its number, community,
+category, type, received, due (办理时限: a deadline, or a limit such as ``5个工作日``,
+``3天``, ``24小时`` counted from 受理时间; an unreadable one leaves the order without a due
+time, with a warning; a bare number counts working days), closed (办结时间 of an 已办结
+order) and status; never the caller, phone, address or text. Open orders stay there while open, closed ones a while after closing.
 """
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
+from etl import clean
+from etl import items as item_rows
 from etl.facts import breakdown, combine, totals
 from etl.load import Output
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_rows, warn_rows
 
 NAME = "hotline"
 CHUNKED = True  # every fact is a sum over orders: a big export is read a chunk at a time
@@ -89,7 +100,52 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(orders, "hotline_received", ["category", "channel", "type"]),
         breakdown(orders, ["hotline_resolved", "hotline_overdue", "hotline_open"], ["category"]),
     ])
-    return Output(facts, combine_rejects(dup_rejects, area_rejects))
+    due = due_times(rows["受理时间"], rows["办理时限"])
+    unreadable = due.isna() & rows["办理时限"].astype(str).ne("")
+    warnings = warn_rows(rows, ctx.fields, unreadable, "办理时限",
+                         "办理时限 {value!r} 无法识别 (应为日期时间或如 5个工作日) / not a deadline or a limit such as "
+                         "5个工作日; the order has no due time in the work-item lists")
+    items = pd.DataFrame({
+        "item_id": rows["工单编号"].astype(str),
+        "area_code": codes.astype(str).to_numpy(),
+        "category": rows["诉求类别"].astype(object).replace("", None),
+        "kind": rows["诉求类型"].astype(object).replace("", None),
+        "received_at": rows["受理时间"],
+        "due_at": due,
+        "closed_at": rows["办结时间"].where(rows["办理状态"].eq("已办结").to_numpy()),
+        "status": rows["办理状态"].astype(object),
+    })
+    span = (rows["受理时间"].min(), rows["受理时间"].max()) if len(rows) else None
+    store = item_rows.store(NAME, item_rows.kept(items, NAME, ctx.now), sorted(set(items["area_code"])), span)
+    return Output(facts, combine_rejects(dup_rejects, area_rejects), store=store,
+                  warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
+
+
+LIMIT = re.compile(r"^(\d+(?:\.\d+)?)\s*个?\s*(工作日|天|日|自然日|小时|h)?$", re.IGNORECASE)
+
+
+def due_times(received: pd.Series, limit: pd.Series) -> pd.Series:
+    """When each order is due: 办理时限 as a date and time, or as a limit counted from
+    ``received`` (``5个工作日`` skips Saturdays and Sundays, ``3天`` is calendar days,
+    ``24小时`` hours; a bare number is working days, as the 12345 platform sets its limits).
+    NaT where empty or unreadable."""
+    received = pd.Series(pd.to_datetime(received).to_numpy(), index=limit.index)
+    due = clean.parse_datetimes(limit.astype(object).fillna(""))
+    texts = clean.per_value(limit.astype(object).fillna(""), lambda t: clean.normalize_cell(t).replace(" ", ""))
+    parts = texts.str.extract(LIMIT)
+    bare = parts[1].isna() & parts[0].notna() & due.isna()  # not an Excel serial date: working days
+    amount, unit = pd.to_numeric(parts[0]), parts[1].where(~bare, "工作日")
+    hours = unit.str.lower().isin(["小时", "h"])
+    days = unit.isin(["天", "日", "自然日"])
+    working = unit.eq("工作日")
+    due = due.where(~hours, received + pd.to_timedelta(amount.where(hours), unit="h"))
+    due = due.where(~days, received + pd.to_timedelta(amount.where(days), unit="D"))
+    if working.any():
+        at = working & received.notna()
+        start = received[at].dt.normalize().to_numpy().astype("datetime64[D]")
+        shifted = np.busday_offset(start, amount[at].astype(int).to_numpy(), roll="forward")
+        due.loc[at] = pd.to_datetime(shifted) + (received[at] - received[at].dt.normalize()).to_numpy()
+    return due.astype("datetime64[us]")
 
 
 def counted(status: pd.Series, overdue: pd.Series, rating: pd.Series) -> dict[str, pd.Series]:

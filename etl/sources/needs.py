@@ -23,10 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
 
 from data import items as items_table
-from data.schema import area, item
+from etl import items as item_rows
 from etl.facts import breakdown, combine, totals
 from etl.load import Output
 from etl.validate import Field, combine_rejects, reject_rows, warn_rows
@@ -49,7 +48,6 @@ FULFILLED = "已实现"
 SATISFIED = ("满意", "基本满意")
 EVALUATIONS = SATISFIED + ("不满意",)
 UNFILLED = "未填写"  # breakdown member for an empty cell, so the members sum to the total
-KEEP_CLOSED_DAYS = 90  # a closed need stays in ``item`` this long after it closed
 
 _DAYS: dict[str, Any] = dict(kind="number", minimum=0, maximum=365)
 FIELDS = [
@@ -127,12 +125,10 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         "status": rows["状态"],
         "handled_by": rows["认领方类型"].where(rows["状态"].isin(CLAIMED) & rows["认领方类型"].ne(""), None),
     })
-    recent = pd.Timestamp(ctx.now) - pd.Timedelta(days=KEEP_CLOSED_DAYS)
-    untimed = items["closed_at"].isna() & items["received_at"].ge(recent)  # closed, when unknown: by when raised
-    items = items[rows["状态"].isin(OPEN) | items["closed_at"].ge(recent) | untimed].reset_index(drop=True)
     days = _days(needs["period"])
+    span = (days[0], days[-1]) if days else None
     return Output(facts, combine_rejects(dup_rejects, area_rejects), periods=days,
-                  store=_store_items(items, sorted(set(codes)), days),
+                  store=item_rows.store(NAME, item_rows.kept(items, NAME, ctx.now), sorted(set(codes)), span),
                   warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
 
 
@@ -167,35 +163,6 @@ def counted(status: pd.Series, rating: pd.Series, days: pd.Series, late: pd.Seri
 
 def _filled(column: pd.Series) -> pd.Series:
     return column.where(column.ne(""), UNFILLED)
-
-
-def _store_items(items: pd.DataFrame, communities: list[str], days: list):
-    """The write of the delivery's items: they replace the needs' items raised in its days
-    in every community of the streets it names (and any item of the same number elsewhere,
-    so a need moved to another community is not listed twice), as its facts replace theirs."""
-    def store(conn, run_id: int) -> None:
-        if not days:
-            return
-        first, after = pd.Timestamp(days[0]).to_pydatetime(), (pd.Timestamp(days[-1]) + pd.Timedelta(days=1)).to_pydatetime()
-        streets = sorted({c[:9] for c in communities})
-        scope = set(communities)
-        for street in streets:
-            scope.update(conn.execute(select(area.c.code).where(
-                area.c.level == "community", area.c.code >= street, area.c.code < street + "~")).scalars())
-        codes = sorted(scope)
-        for i in range(0, len(codes), 500):
-            conn.execute(delete(item).where(item.c.source == NAME, item.c.area_code.in_(codes[i:i + 500]),
-                                            item.c.received_at >= first, item.c.received_at < after))
-        ids = items["item_id"].tolist()
-        for i in range(0, len(ids), 500):
-            conn.execute(delete(item).where(item.c.source == NAME, item.c.item_id.in_(ids[i:i + 500])))
-        if len(items):
-            records = items.assign(run_id=run_id).astype(object)
-            records = records.where(records.notna(), None)
-            rows = [{k: (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
-                    for r in records.to_dict("records")]
-            conn.execute(insert(item), rows)
-    return store
 
 
 def _days(periods: pd.Series) -> list:

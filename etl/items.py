@@ -1,0 +1,62 @@
+"""The one write path of the ``item`` table (DOMAIN.md, "item"): each source that lists
+its work items (needs, hotline, grid events) hands its delivery's items here.
+
+A delivery replaces the source's items received in its days (first to last) in every
+community of the streets it names, as its facts replace theirs, and any item of the same
+number elsewhere (an item moved to another community is not listed twice). Closed items
+are kept :data:`data.items.KEEP_CLOSED_DAYS` after they closed; open ones while open.
+A delivery read in chunks stores each chunk's items in the same transaction; a chunk never
+removes what an earlier chunk of the same run wrote.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, delete, insert
+
+from data.items import KEEP_CLOSED_DAYS, OPEN
+from data.schema import item
+
+COLUMNS = ("source", "item_id", "area_code", "category", "kind", "received_at", "due_at", "closed_at", "status",
+           "handled_by")
+BATCH = 500  # values per IN list
+
+
+def kept(items: pd.DataFrame, source: str, now: datetime) -> pd.DataFrame:
+    """The items worth keeping: open (:data:`data.items.OPEN`), or closed within
+    :data:`KEEP_CLOSED_DAYS` of ``now`` (closed without a known time: received within it)."""
+    recent = pd.Timestamp(now) - pd.Timedelta(days=KEEP_CLOSED_DAYS)
+    untimed = items["closed_at"].isna() & items["received_at"].ge(recent)
+    keep = items["status"].isin(OPEN[source]) | items["closed_at"].ge(recent) | untimed
+    return items[keep.to_numpy()].reset_index(drop=True)
+
+
+def store(source: str, items: pd.DataFrame, communities: Sequence[str],
+          span: tuple | None) -> Callable[[Connection, int], None]:
+    """The write of one delivery's (or chunk's) ``items``, for :attr:`etl.load.Output.store`:
+    they replace the source's items received from ``span``'s first to its last day in the
+    streets of ``communities`` (pass the span of every row read, before :func:`kept`
+    dropped old closed items), and any item of the same numbers elsewhere."""
+    def write(conn: Connection, run_id: int) -> None:
+        if span is None or pd.isna(span[0]):
+            return
+        first = pd.Timestamp(span[0]).normalize().to_pydatetime()
+        after = (pd.Timestamp(span[1]).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+        older = (item.c.run_id.is_(None)) | (item.c.run_id != run_id)  # a chunk keeps its run's earlier chunks
+        for street in sorted({str(c)[:9] for c in communities}):
+            # every community of the street and every grid cell below them
+            conn.execute(delete(item).where(item.c.source == source, older, item.c.area_code >= street,
+                                            item.c.area_code < street + "~", item.c.received_at >= first,
+                                            item.c.received_at < after))
+        ids = items["item_id"].astype(str).tolist()
+        for i in range(0, len(ids), BATCH):
+            conn.execute(delete(item).where(item.c.source == source, older, item.c.item_id.in_(ids[i:i + BATCH])))
+        if len(items):
+            records = items.reindex(columns=list(COLUMNS)).assign(source=source, run_id=run_id).astype(object)
+            records = records.where(records.notna(), None)
+            rows = [{k: (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
+                    for r in records.to_dict("records")]
+            conn.execute(insert(item), rows)
+    return write
