@@ -280,12 +280,13 @@
         var sameUnit = el.getAttribute("data-s") === kpi.s;
         el.setAttribute("data-n", kpi.n === null ? "" : String(kpi.n));
         el.setAttribute("data-s", kpi.s);
-        if (kpi.n === null || (sameUnit && from === kpi.n)) {
+        // The first figure a tile gets is written at once (a screen that just loaded shows its
+        // values, not a count from zero); a figure that changes counts up from the one shown.
+        if (kpi.n === null || isNaN(from) || !sameUnit || from === kpi.n) {
             el.classList.remove("counting");
             if (el.textContent !== kpi.text) { el.textContent = kpi.text; }
             return;
         }
-        if (isNaN(from) || !sameUnit) { from = 0; }
         var start = null, span = 1200, to = kpi.n;
         el.classList.add("counting");
         function step(ts) {
