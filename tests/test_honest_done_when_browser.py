@@ -15,16 +15,19 @@ through ``etl.pipeline.load_location``), dated from today so "this month" holds 
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 
-from data import db, periods, present, query
+from data import coverage, db, export, labels, periods, present, query
 from data.catalog import load_catalog
 from etl import pipeline
 from etl.load import FACT_COLUMNS, Output, write
+from layouts import wall as view
 from support import AppServer, wait_for
 from test_etl_grid_events import write_ledger
 from test_wall_browser import open_wall, stat_text
@@ -279,3 +282,97 @@ def test_a_closed_event_without_its_closing_time_counts_as_closed_on_the_explore
     figure, rows = _explorer(browser, server, f"?metric=grid_events_avg_closure_hours&area={SHAHE}&period=this_month")
     assert figure == _card(warehouse, "grid_events_avg_closure_hours", _hours(EVENTS))
     assert rows[NAMES[CHUANGYE]] == ""  # a blank cell, never 0 hours
+
+
+# --------------------------------------------------------------------------- 3. a small-count breakdown
+
+def _masked_holds(total: float, cells: dict[str, str], truth: dict[str, float]) -> None:
+    """A table of counts of people adding up to ``total`` (shown elsewhere on the page): each
+    count under 5 reads "<5", each other cell its figure or "*" (hidden with it), and no
+    hidden cell is what the total minus the cells still shown leaves."""
+    small = export.SMALL_COUNT_THRESHOLD
+    assert set(cells) == set(truth) and sum(truth.values()) == total, (cells, truth)
+    hidden = {name for name, cell in cells.items() if cell in (export.SMALL, export.SUPPRESSED)}
+    for name, cell in cells.items():
+        if 0 < truth[name] < small:
+            assert cell == export.SMALL, (name, cells)
+        elif name in hidden:
+            assert cell == export.SUPPRESSED and truth[name] >= small, (name, cells)
+        else:
+            assert _number(cell) == truth[name], (name, cells)
+    assert hidden, "the test's warehouse holds a small count: something must be masked"
+    left = total - sum(_number(cell) for name, cell in cells.items() if name not in hidden)
+    assert len(hidden) > 1 and all(left != truth[name] for name in hidden), (left, cells)
+
+
+def _participants(area: str) -> dict[str, float]:
+    """Participants yesterday by community of the street, or by age band of a community."""
+    if area == SHAHE:
+        return {NAMES[code]: sum(bands.values()) for code, bands in AGES.items()}
+    return dict(AGES[area])
+
+
+def test_small_counts_are_masked_with_secondary_suppression_on_the_overview(warehouse, server, browser):
+    _overview(browser, server, f"?area={SHAHE}")
+    total = sum(_participants(SHAHE).values())
+    assert _card_value(browser, "activity_participants") == _card(warehouse, "activity_participants", total)
+    league = _league(browser, "activity_participants")
+    truth = {name: _participants(SHAHE).get(name, 0.0) for name in league}  # the others held none: 0
+    _masked_holds(total, league, truth)
+
+
+def test_small_counts_are_masked_with_secondary_suppression_on_the_explorer(warehouse, server, browser):
+    total = sum(_participants(SHAHE).values())
+    figure, rows = _explorer(browser, server, f"?metric=activity_participants&area={SHAHE}&period=this_month")
+    assert figure == _card(warehouse, "activity_participants", total)
+    _masked_holds(total, rows, {name: _participants(SHAHE).get(name, 0.0) for name in rows})
+    note = browser.find_element(By.ID, "explore-mask-note").text
+    assert export.SMALL in note and export.SUPPRESSED in note, note
+    # One community by age band: its elderly are a small count, the headline its total.
+    bands = _participants(CHUANGYE)
+    figure, rows = _explorer(browser, server, f"?metric=activity_participants&area={CHUANGYE}&by=age_band"
+                                              "&period=this_month")
+    assert figure == _card(warehouse, "activity_participants", sum(bands.values()))
+    _masked_holds(sum(bands.values()), rows, {labels.label(band, "zh"): v for band, v in bands.items()})
+
+
+# --------------------------------------------------------------------------- 4. a community metric at grid level
+
+def _recorded_at_grid(warehouse: str, metric: str) -> bool:
+    info = _info(warehouse, metric)
+    parts = [info] if info["kind"] != "ratio" else [_info(warehouse, info[r]) for r in ("numerator", "denominator")]
+    return coverage.has_figures_at(info, "grid", parts)
+
+
+def test_a_grid_cells_wall_shows_no_zero_for_a_community_metric(warehouse, server, browser):
+    open_wall(browser, server, f"?area={HUIQUAN_GRID}")
+    stats = {code: stat_text(browser, f"gov-{code}") for code, _label, _unit in view.GOVERNANCE_STATS}
+    tiles = dict(browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) {"
+        " return [e.getAttribute('data-kpi'), e.closest('.wall-kpi').querySelector('.wall-kpi-value').textContent]; });"))
+    community_only = [code for code in [*stats, *tiles] if not _recorded_at_grid(warehouse, code)]
+    assert "hotline_received" in community_only and "activity_participants" in community_only
+    for code in community_only:
+        assert {**stats, **tiles}[code] == "—", (code, stats, tiles)
+    # What grid cells do record is there: the events reported on this grid cell.
+    on_grid = [e for e in EVENTS if e[5] == HUIQUAN_GRID]
+    assert _recorded_at_grid(warehouse, "grid_events_reported")
+    assert stats["grid_events_reported"] == _wall(warehouse, "grid_events_reported", len(on_grid)) != "—"
+
+
+# --------------------------------------------------------------------------- 5. months before the first delivery
+
+def test_months_before_the_first_delivery_are_gaps_on_the_overview_and_the_wall(warehouse, server, browser):
+    """12345 first delivered last month: no earlier month is drawn, neither as 0 nor at all."""
+    _overview(browser, server, f"?area={SHAHE}")
+    src = unquote(browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-spark").get_attribute("src"))
+    solid = [p for line in re.findall(r'<polyline (.*?)/>', src) if "stroke-dasharray" not in line
+             for p in re.findall(r'points="([^"]*)"', line)[0].split()]
+    whole_months = len({d.replace(day=1) for d in _days(LAST_MONTH, YESTERDAY)} - {THIS_MONTH})  # delivered
+    assert len(solid) == whole_months, src  # the month so far is the dashed segment after it
+    open_wall(browser, server, f"?area={SHAHE}")
+    bars = browser.execute_script(
+        "var g = Array.from(document.querySelectorAll('.wall-graph')).find(function (e) {"
+        " return e.id.indexOf('governance-hotline') >= 0; });"
+        " return g.querySelector('.js-plotly-plot').data[0].y;")
+    assert bars[:-2] == [None] * (len(bars) - 2) and None not in bars[-2:], bars
