@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 
-from data import coverage, db, export, labels, periods, present, query
+from data import coverage, db, export, labels, periods, present, query, text
 from data.catalog import load_catalog
 from etl import pipeline
 from etl.load import FACT_COLUMNS, Output, write
@@ -109,7 +109,11 @@ def warehouse(tmp_path_factory):
     pipeline.load_location(engine, "grid_events", str(write_ledger(folder / "ledger.xlsx", EVENTS)),
                            now=datetime.combine(TODAY, time(6)))
     _write(engine, "activities", _activities(), "activities")
-    yield url
+    # This process reads the catalogue too: as the app's warehouse, whatever another module
+    # set up before (an app created at import marks its own warehouse as the one served).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        yield url
     db.dispose_engines()
 
 
@@ -338,10 +342,18 @@ def test_small_counts_are_masked_with_secondary_suppression_on_the_explorer(ware
 
 # --------------------------------------------------------------------------- 4. a community metric at grid level
 
-def _recorded_at_grid(warehouse: str, metric: str) -> bool:
+def _parts(warehouse: str, metric: str) -> tuple[dict, list[dict]]:
     info = _info(warehouse, metric)
-    parts = [info] if info["kind"] != "ratio" else [_info(warehouse, info[r]) for r in ("numerator", "denominator")]
+    return info, [info] if info["kind"] != "ratio" else [_info(warehouse, info[r]) for r in ("numerator", "denominator")]
+
+
+def _recorded_at_grid(warehouse: str, metric: str) -> bool:
+    info, parts = _parts(warehouse, metric)
     return coverage.has_figures_at(info, "grid", parts)
+
+
+def _recorded_level(warehouse: str, metric: str) -> str:
+    return coverage.recorded_level(*_parts(warehouse, metric))
 
 
 def test_a_grid_cells_wall_shows_no_zero_for_a_community_metric(warehouse, server, browser):
@@ -350,10 +362,17 @@ def test_a_grid_cells_wall_shows_no_zero_for_a_community_metric(warehouse, serve
     tiles = dict(browser.execute_script(
         "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) {"
         " return [e.getAttribute('data-kpi'), e.closest('.wall-kpi').querySelector('.wall-kpi-value').textContent]; });"))
+    targets = dict(browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-kpi]')).map(function (e) {"
+        " return [e.getAttribute('data-kpi'), e.closest('.wall-kpi').querySelector('.wall-kpi-target').textContent]; });"))
     community_only = [code for code in [*stats, *tiles] if not _recorded_at_grid(warehouse, code)]
     assert "hotline_received" in community_only and "activity_participants" in community_only
-    for code in community_only:
-        assert {**stats, **tiles}[code] == "—", (code, stats, tiles)
+    for code in community_only:  # "—" and why: never a 0, nor "本月" under a dash
+        why = text.t("wall12.not_recorded", "zh", level=text.t(f"explore12.level.{_recorded_level(warehouse, code)}", "zh"))
+        if code in stats:
+            assert stats[code] == "—" + why, (code, stats)
+        if code in tiles:
+            assert (tiles[code], targets[code]) == ("—", why), (code, tiles, targets)
     # What grid cells do record is there: the events reported on this grid cell.
     on_grid = [e for e in EVENTS if e[5] == HUIQUAN_GRID]
     assert _recorded_at_grid(warehouse, "grid_events_reported")
