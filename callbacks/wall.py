@@ -48,7 +48,7 @@ from dash import (
 )
 from dash.development.base_component import Component
 
-from data import areas, content, labels, periods, present, query, settings, wallfigures
+from data import areas, content, coverage, labels, periods, present, query, settings, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
@@ -277,14 +277,14 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     f: dict = {
         "area_name": (info.get("name_en") or info["name"]) if lang == "en" else info["name"],
         "kpis": _kpis(answers[view.KPI_STRIP], metrics, reach, dates[THIS_MONTH], lang,
-                      _comparisons(info["code"], metrics, today, lang)),
+                      _comparisons(info["code"], metrics, today, lang), level=info.get("level")),
         "loaded": _loaded(found["loaded"], today, lang),
         "stats": {},
         "charts": {},
         "lists": {},
     }
     for panel in view.PANELS.values():
-        _panel_figures(panel, answers, metrics, reach, found["sources"], today, lang, f)
+        _panel_figures(panel, answers, metrics, reach, found["sources"], today, lang, f, level=info.get("level"))
     f["ticker"] = _ticker(answers[view.TICKER], lang)
     return f
 
@@ -329,8 +329,22 @@ def _change(delta: float, info: dict, lang: str) -> str:
     return f"{arrow}{abs(delta):.0f}%" if abs(delta) >= 10 else f"{arrow}{abs(delta):.1f}%"
 
 
+def _not_recorded(info: dict, metrics: dict, level: str | None, lang: str) -> str:
+    """Why ``info`` has no figure on the wall of an area at ``level``: it is recorded only at
+    a coarser level (a community metric on a grid cell's wall, ``coverage.has_figures_at``);
+    "" when it is recorded there."""
+    if not level:
+        return ""
+    parts = ([metrics.get(info.get(role)) or {} for role in ("numerator", "denominator")]
+             if info.get("kind") == "ratio" else None)
+    if coverage.has_figures_at(info, level, parts):
+        return ""
+    recorded = catalogue.t(f"explore12.level.{coverage.recorded_level(info, parts)}", lang)
+    return catalogue.t("wall12.not_recorded", lang, level=recorded)
+
+
 def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str,
-          compared: dict[str, dict[str, str]] | None = None) -> list[dict]:
+          compared: dict[str, dict[str, str]] | None = None, *, level: str | None = None) -> list[dict]:
     """The KPI strip's tiles: figure, and the line under it: its target, else its change
     against last period like-for-like (``_comparisons``), else the period it covers.
 
@@ -356,15 +370,18 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             # says what it was compared with ("较上月同期▲14%").
             moved = (compared or {})[code]
             target = f"{period} {moved['change']}" if got["span"] else moved["text"]
+        if present.is_missing(got["value"]) and (why := _not_recorded(metrics[code], metrics, level, lang)):
+            target = why  # a community figure on a grid cell's wall: "—" and why, not "本月"
         tiles.append({"code": code, "below": below, "late": False, "target": target, **reading.counter()})
     return tiles
 
 
 def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict, sources: dict, today: date,
-                   lang: str, f: dict) -> None:
+                   lang: str, f: dict, *, level: str | None = None) -> None:
     """One panel's period line, as-of, figures, charts and lists, into ``f``.
 
-    A stat is its text, or for a late source {"text": "未报送", "note": its as-of}."""
+    A stat is its text, or for a late source {"text": "未报送", "note": its as-of}, or for a
+    metric not recorded at the area's level {"text": "—", "note": why, "below": True}."""
     stats = f["stats"]
     stats[f"{panel.id}-period"] = _period_text(panel, answers, today, lang)
     stats[f"{panel.id}-through"] = (_through(panel.as_of.metrics, answers[panel.as_of], metrics, sources, lang)
@@ -375,6 +392,8 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
             reading, late = _reading(value, metrics[code], reach.get(code), answer["span"], lang)
             stats[figures.prefix + code] = ({"text": reading.number, "note": reading.reason} if late
                                             else reading.number)
+            if not late and present.is_missing(value) and (why := _not_recorded(metrics[code], metrics, level, lang)):
+                stats[figures.prefix + code] = {"text": reading.number, "note": why, "below": True}
     for chart in panel.charts:
         got = answers[chart.shows]
         if chart.kind == "hotline":
@@ -821,6 +840,8 @@ def _league_rows(rows: list[dict], lang: str):
 
 def _stat(value):
     """A stat as written on screen: its text, or "未报送" with its as-of beneath (``_panel_figures``)."""
+    if isinstance(value, dict) and value.get("below"):  # not recorded at this level: "—" and why
+        return [html.Span(value["text"], className="wall-none"), html.Span(value["note"], className="wall-none-note")]
     if isinstance(value, dict):
         return [html.Span(value["text"], className="wall-late"), html.Span(value["note"], className="wall-late-note")]
     return value

@@ -428,6 +428,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall12.source_not_reported": ("{source}未报送", "{source} not yet reported"),
     "wall12.not_reported": ("未报送", "Not yet reported"),
     "wall12.tile_through": ("截至{day}", "Through {day}"),
+    "wall12.not_recorded": ("只记录到{level}", "{level} only"),  # short: a KPI tile's line
     "wall12.partial_to": ("至{day}", "to {day}"),
     "wall12.chart_late": ("{source}未报送<br>截至{day}", "{source}<br>not yet reported, through {day}"),
     "wall12.league_siblings": ("本街道各社区 · 近30天", "Communities of the street · last 30 days"),

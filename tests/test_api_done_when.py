@@ -1,7 +1,7 @@
 """Issue 12's "Done when", in the API's answers: a re-delivery that moves one community's
 orders to another, and a closed event without its closing time (the other cases are in
 tests/test_api_honest.py, tests/test_carry.py and tests/test_api.py; the browser's in
-tests/test_honest_browser.py). Written by the real loader; on SQLite and on PostgreSQL.
+tests/test_honest_browser.py and tests/test_honest_done_when_browser.py). Written by the real loader; on SQLite and on PostgreSQL.
 """
 from __future__ import annotations
 

@@ -9,7 +9,10 @@ page reads the month as a drop. The other cases of "Done when" are shown by
 tests/test_explore_browser.py (months before the first delivery, a community metric at grid
 level, small counts masked in the download), tests/test_overview_browser.py and
 tests/test_wall_honest_browser.py (the month so far, a late report), and
-tests/test_data_page_browser.py (a closed event without its closing time: a warning).
+tests/test_data_page_browser.py (a closed event without its closing time: a warning);
+tests/test_honest_done_when_browser.py shows the rest on all three pages (a re-delivery that
+moves orders, a closed event without its closing time, small counts with secondary
+suppression, a community metric on a grid cell's wall).
 """
 from __future__ import annotations
 
