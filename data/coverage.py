@@ -115,8 +115,9 @@ class Covered:
     """Whether a source's data covers an area for a span of days: a flow with no facts there
     is a real zero only then; otherwise it is missing (DOMAIN.md, "No data is not zero").
 
-    A source with no recorded coverage at all (a warehouse written by hand, a test) is
-    taken as covering everything: its figures read as they always did. Below the level a
+    A warehouse with no recorded coverage at all (written by hand, or before coverage was
+    recorded) is taken as covered everywhere: its figures read as they always did. Where
+    loads have recorded coverage, a source with none has never delivered: no figure. Below the level a
     source records at (``recorded_level``: a grid cell of a community source) nothing is
     covered.
     """
@@ -137,8 +138,10 @@ class Covered:
     def __call__(self, source: str | None, prefix: str, first: date, last: date) -> bool:
         if source and len(prefix) > 12 and _levels().get(source, DEFAULT_LEVEL) != "grid":
             return False  # a grid cell of a source recorded per community: no figure, not zero
-        if not source or source not in self.spans:
+        if not source or not self.spans:
             return True
+        if source not in self.spans:
+            return False  # the warehouse records coverage and this source never delivered: missing, not 0
         span = self.span(source, prefix)
         return span is not None and span[0] <= last and span[1] >= first
 

@@ -171,6 +171,20 @@ def test_no_data_is_not_zero_but_a_covered_day_without_orders_is(warehouse):
     assert query.value("hotline_received", PENGZHOU_COMMUNITY, "2025-11-01", "2025-11-30", engine=warehouse) is None
 
 
+def test_a_source_that_never_delivered_has_no_figure_while_others_have(warehouse):
+    """The hotline has loaded; the volunteers' system never has: its hours are missing
+    everywhere (None), not 0, and the API says no_data, even though a fact-less sum is 0."""
+    from data import query
+
+    _write(warehouse, "hotline", _facts([date(2025, 11, 3)], [HUIQUAN]), "h")
+    assert query.value("hotline_received", SHAHE, "2025-11-01", "2025-11-30", engine=warehouse) == 1
+    assert query.value("volunteer_hours", SHAHE, "2025-11-01", "2025-11-30", engine=warehouse) is None
+    assert query.value("volunteer_hours", HUIQUAN, "2025-11-01", "2025-11-30", engine=warehouse) is None
+    days = dict(query.trends(["volunteer_hours"], SHAHE, "2025-11-01", "2025-11-03", "day",
+                             engine=warehouse)["volunteer_hours"])
+    assert set(days.values()) == {None}
+
+
 def test_a_report_speaks_only_for_the_communities_in_it(warehouse):
     """The party report of a street without one community's row: that community's sessions
     are missing, not zero (a weekly or daily export speaks for its whole street)."""
