@@ -226,6 +226,22 @@ class Card:
         return all(last >= since for _, _, last in self.lagging)
 
 
+JUDGED_DAYS = 7  # a daily figure's change is judged over a week at least: every weekday once
+
+
+def judged(card: Card) -> bool:
+    """Whether "needs attention" may call ``card``'s change a worsening: like-for-like
+    (``Card.comparable``) and, for a daily figure, over at least a week. 1–4 December
+    against 1–4 November sets Tuesday–Friday against Sunday–Wednesday; activities and
+    volunteering fall on weekends, so a short window moves with the calendar, not the
+    work. The card still shows the change and what it compared."""
+    if not card.comparable or card.period is None:
+        return False
+    if (card.info.get("grain") or "day") == "month":
+        return True
+    return (card.period.end - card.period.start).days + 1 >= JUDGED_DAYS
+
+
 def _month_index(d: date) -> int:
     return d.year * 12 + d.month - 1
 
@@ -524,7 +540,7 @@ def render(area, period_name, start, end, lang):
     kpis = [_kpi_section(d, cards, trends, area, lang, period, carried) for d in KPIS]
     # What needs attention compares like-for-like only: a late or partial report is not a drop.
     current = {code: card.value for code, card in cards.items() if card.state in (OK, CARRIED)}
-    previous = {code: card.before for code, card in cards.items() if card.comparable}
+    previous = {code: card.before for code, card in cards.items() if judged(card)}
     hotline = cards.get("hotline_received")
     now = hotline.period if hotline is not None and hotline.state == OK and hotline.period else None
     work, categories = {}, None

@@ -88,6 +88,23 @@ def test_a_partial_month_is_not_flagged_as_worse(warehouse):
     assert items == []
 
 
+def test_a_change_over_less_than_a_week_is_shown_but_not_judged(warehouse):
+    """1–4 December (Monday–Thursday) against 1–4 November (Saturday–Tuesday): volunteering
+    falls on weekends, so the short window drops 40% with the calendar. The card shows the
+    change; "needs attention" judges a daily figure only over a week or more."""
+    from callbacks.overview import judged
+
+    days = _days(date(2025, 10, 1), date(2025, 12, 4))
+    _load(warehouse, "volunteers", [(d, HUIQUAN, "volunteer_hours", 20.0 if d.weekday() >= 5 else 5.0)
+                                    for d in days], "volunteers")
+    card = _cards(warehouse, SHAHE, THIS_MONTH, ["volunteer_hours"])["volunteer_hours"]
+    assert card.comparable and (card.value, card.before) == (20, 50)  # shown: ▼60%
+    assert not judged(card)
+    # Over a whole last month the same figures are judged (and are like-for-like).
+    whole = _cards(warehouse, SHAHE, LAST_MONTH, ["volunteer_hours"])["volunteer_hours"]
+    assert whole.comparable and judged(whole)
+
+
 def test_a_party_report_not_yet_delivered_is_late_and_its_stock_carried(warehouse):
     _party_report(warehouse, {date(2025, 10, 1): [HUIQUAN, CHUANGYE], date(2025, 11, 1): [HUIQUAN, CHUANGYE]}, "party")
     cards = _cards(warehouse, SHAHE, THIS_MONTH, ["party_members", "party_three_sessions"])
