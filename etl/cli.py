@@ -128,9 +128,20 @@ def _configured(args) -> list:
         if unknown:
             raise config.ConfigError(f"not configured: {', '.join(sorted(unknown))}")
         configured = [c for c in configured if c.name in args.only]
-    if any(c.location.startswith(str(settings.samples_dir())) for c in configured) and not settings.samples_dir().exists():
-        print(f"生成样例数据 / generating sample exports into {settings.samples_dir()}", file=sys.stderr)
-        _generate(settings.samples_dir())
+    folder = settings.samples_dir()
+    samples = [c for c in configured if c.location.startswith(str(folder))]
+    if samples and not folder.exists():
+        print(f"生成样例数据 / generating sample exports into {folder}", file=sys.stderr)
+        _generate(folder)
+    elif samples:
+        # A checkout updated to a version with new sources: generate just their samples, so
+        # `make run` keeps working without regenerating (and reloading) everything else.
+        from etl.samples import SOURCES as SAMPLE_SOURCES
+
+        missing = [c.name for c in samples if c.name in SAMPLE_SOURCES and not Path(c.location).exists()]
+        if missing:
+            print(f"生成样例数据 / generating sample exports for {', '.join(missing)} into {folder}", file=sys.stderr)
+            _generate(folder, sources=missing)
     return configured
 
 

@@ -75,3 +75,21 @@ def test_status_and_the_data_page_say_when_a_source_was_last_checked(sqlite_url,
     entry = next(e for e in health.sources(engine=engine) if e["source"] == "hotline")
     card = str(source_card(entry, settings.local_today(), "en"))
     assert "Last checked: " in card and f"{last['finished_at']:%Y-%m-%d %H:%M}" in card
+
+
+def test_a_checkout_updated_with_a_new_source_generates_just_its_samples(sqlite_url, tmp_path, monkeypatch, capsys):
+    """`make run` on a checkout whose samples were made before a source existed: the run
+    makes that source's samples (and only those) instead of refusing "no such file"."""
+    samples = tmp_path / "samples"
+    (samples / "hotline").mkdir(parents=True)
+    write_csv(samples / "hotline" / "orders.csv", [order("W1", "2025/3/1 9:05")])
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n"
+                      f"  - name: hotline\n    location: {samples}/hotline\n    rhythm: daily\n"
+                      f"  - name: merchants\n    location: {samples}/merchants\n    rhythm: monthly\n",
+                      encoding="utf-8")
+    monkeypatch.setattr(settings, "samples_dir", lambda: samples)
+    assert cli.main(["--database-url", sqlite_url, "run", "--config", str(config)]) == 0
+    assert "generating sample exports for merchants" in capsys.readouterr().err
+    assert sorted(p.name for p in samples.iterdir()) == ["hotline", "merchants"]
+    assert [p.name for p in (samples / "hotline").iterdir()] == ["orders.csv"]  # the rest left as it was
