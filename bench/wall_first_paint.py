@@ -274,7 +274,8 @@ def main() -> int:
         print(f"first callback of a fresh process: median {median(calls):.0f} ms (runs: "
               f"{', '.join(f'{c:.0f}' for c in calls)}); the same callback later: median {median(later):.0f} ms; "
               f"ratio {median(calls) / median(later):.2f}x")
-    print("  (the KPI count-up lasts 1200 ms from the moment the figures arrive: final values come no sooner)")
+    print("  (a tile's first figure is written at once; the count-up runs only when a figure changes. The playlist"
+          " in force at the hour of the run is what is drawn: at night, fewer panels)")
     if args.rotations <= 0:
         return 0
 
