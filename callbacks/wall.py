@@ -46,11 +46,13 @@ from dash import (
     no_update,
 )
 from dash.development.base_component import Component
+from plotly.colors import sample_colorscale
 
 from data import areas, content, labels, periods, present, query, settings, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
+from data.outlines import district_outlines
 from data.wallfigures import (
     COMING,
     LAST_12_MONTHS,
@@ -259,7 +261,7 @@ def spans(today: date) -> dict[str, tuple[date, date]]:
     return {**{name: (p.start, p.end) for name, p in found.items()}, COMING: (today, today + timedelta(days=13))}
 
 
-def read_figures(area: str, lang: str, today: date) -> dict:
+def read_figures(area: str, lang: str, today: date, map_metric: str | None = None) -> dict:
     """Every figure the wall shows for ``area`` on ``today``, as plain data (cached by the caller).
 
     One read of the warehouse (``wallfigures.read`` of everything ``layouts/wall.py``
@@ -268,7 +270,7 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     figures can be shared until midnight.
     """
     dates = spans(today)
-    found = wallfigures.read(view.NEEDS, area, dates)
+    found = wallfigures.read(view.needs_for(map_metric), area, dates)
     answers = found["answers"]
     metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
     reach = found["as_of"]  # {code: the last day its data covers here}
@@ -281,7 +283,7 @@ def read_figures(area: str, lang: str, today: date) -> dict:
         "charts": {},
         "lists": {},
     }
-    for panel in view.PANELS.values():
+    for panel in view.panels_for(map_metric).values():
         _panel_figures(panel, answers, metrics, reach, found["sources"], today, lang, f)
     f["ticker"] = _ticker(answers[view.TICKER], lang)
     return f
@@ -336,6 +338,11 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
                    for line, code in zip(("received", "on_time", "satisfied"), codes)},
                 "names": [pick_metric_name(code, lang) for code in codes],
             }
+        elif isinstance(chart.shows, wallfigures.Places):
+            code = chart.shows.metric
+            f["charts"][chart.id] = _map(got, metrics[code], lang)
+            f["stats"][f"{panel.id}-period"] = catalogue.t("wall.map_caption", lang,
+                                                           metric=_metric_name(code, metrics, lang))
         elif isinstance(chart.shows, wallfigures.Trends):
             code = chart.shows.metrics[0]
             f["charts"][chart.id] = _points(got[code], lang, reach.get(code))
@@ -348,6 +355,30 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
             f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
+
+
+def _map(answer: dict, info: dict, lang: str) -> dict:
+    """The map's places as points: name and figure beside each dot, coloured by the figure;
+    a place with no figure is a ring with "—" (never a 0); the wall's own place ringed in gold."""
+    placed = [r for r in answer["rows"] if r["lon"] is not None and r["lat"] is not None]
+    points = [{"x": r["lon"], "y": r["lat"], "value": r["value"],
+               "label": present.plot_text(_place_name(r, lang)) + "<br>"
+               + present.show(r["value"], info, lang, compact=True).text,
+               "own": answer["level"] == "siblings" and r["code"] == answer["area"]} for r in placed]
+    return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang)}
+
+
+# A place's name on the map, without what every one of them is ("社区", "Community"): the
+# caption says it, and the dots are close together.
+PLACE_SUFFIXES = ("社区", "街道", " Community", " Subdistrict")
+
+
+def _place_name(row: dict, lang: str) -> str:
+    name = (row.get("name_en") or row["name"]) if lang == "en" else row["name"]
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
@@ -456,13 +487,13 @@ MEMO_ITEMS = 1024  # answers kept per process: every area a district's screens s
 
 
 @data_cache.cached
-def _shared_figures(area: str, lang: str, day: str) -> dict:
+def _shared_figures(area: str, lang: str, day: str, map_metric: str | None = None) -> dict:
     """``read_figures`` through the app's cache (Redis in a deployment), so of all the
     workers and hosts serving walls, one computes an area's day and the rest read it."""
-    return read_figures(area, lang, date.fromisoformat(day))
+    return read_figures(area, lang, date.fromisoformat(day), map_metric)
 
 
-def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
+def figures(area: str, lang: str, today: date, map_metric: str | None = None) -> tuple[str, dict]:
     """``read_figures`` once per area, language, day and data version; walls share the answer.
 
     Returns the cache key too: the wall sends it back with its next request, so a refresh
@@ -470,12 +501,13 @@ def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
     """
     # The version this request's cache keys carry (pinned for the request, no SQL within
     # the TTL): a fresh read here could file an older version's figures under a newer key.
-    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}"
+    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}" + (f"|{map_metric}" if map_metric else "")
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return key, _cache[key]
-    found = _shared_figures(area, lang, today.isoformat()) if data_cache.enabled() else read_figures(area, lang, today)
+    found = (_shared_figures(area, lang, today.isoformat(), map_metric) if data_cache.enabled()
+             else read_figures(area, lang, today, map_metric))
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > MEMO_ITEMS:
@@ -575,8 +607,124 @@ def patch_hotline(data: dict, lang: str) -> Patch:
     return p
 
 
+def patch_map(data: dict, lang: str) -> Patch:
+    """The map's outlines and places. The view frames the places (padded, never narrower
+    than ``MAP_MIN_SPAN`` degrees) at the chart's aspect, so the district around them shows."""
+    p = Patch()
+    traces = {name: index for index, name in enumerate(view.MAP_TRACES)}
+    points = data["points"]
+    others = [o for o in district_outlines() if o["code"] != data["district"]]
+    own = [o for o in district_outlines() if o["code"] == data["district"]]
+    p["data"][traces["districts"]]["x"] = [x for o in others for x in o["x"]]
+    p["data"][traces["districts"]]["y"] = [y for o in others for y in o["y"]]
+    p["data"][traces["district"]]["x"] = [x for o in own for x in o["x"]]
+    p["data"][traces["district"]]["y"] = [y for o in own for y in o["y"]]
+    hollow = [pt for pt in points if pt["value"] is None]
+    filled = [pt for pt in points if pt["value"] is not None]
+    frame = _map_frame(points)
+    sides = _label_sides(points, *frame) if frame else {}
+    for name, shown in (("hollow", hollow), ("figures", filled)):
+        p["data"][traces[name]]["x"] = [pt["x"] for pt in shown]
+        p["data"][traces[name]]["y"] = [pt["y"] for pt in shown]
+        p["data"][traces[name]]["text"] = [pt["label"] for pt in shown]
+        p["data"][traces[name]]["textposition"] = [sides.get(id(pt), "top center") for pt in shown]
+    p["data"][traces["figures"]]["marker"]["color"] = map_colours([pt["value"] for pt in filled])
+    ringed = [pt for pt in points if pt["own"]]
+    p["data"][traces["own"]]["x"] = [pt["x"] for pt in ringed]
+    p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
+    p["layout"]["annotations"][0]["text"] = data["empty"]
+    p["layout"]["annotations"][3]["visible"] = bool(hollow)
+    _empty(p, not points)
+    if frame:
+        p["layout"]["xaxis"]["range"], p["layout"]["yaxis"]["range"] = frame
+    return p
+
+
+def _map_frame(points: list[dict]) -> tuple[list[float], list[float]] | None:
+    """The map's x and y ranges: the places' spread, padded for their labels, at the chart's aspect."""
+    if not points:
+        return None
+    width, height = _map_plot()
+    xs, ys = [pt["x"] for pt in points], [pt["y"] for pt in points]
+    centre = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+    across = max((max(xs) - min(xs)) * 1.5, (max(ys) - min(ys)) * 1.6 * view.MAP_ASPECT * width / height,
+                 MAP_MIN_SPAN)
+    down = across * height / width / view.MAP_ASPECT
+    return [centre[0] - across / 2, centre[0] + across / 2], [centre[1] - down / 2, centre[1] + down / 2]
+
+
+def _map_plot() -> tuple[int, int]:
+    """The map's plotting area in pixels: its design size less its margins. The frame fills it
+    exactly at the map's aspect, so plotly has no range to stretch and labels land where placed."""
+    _kind, width, height = view.CHARTS["map-places"]
+    return width - 2 * view.MAP_MARGIN, height - 2 * view.MAP_MARGIN
+
+
+MAP_SIDES = ("top center", "bottom center", "middle right", "middle left", "top right", "top left",
+             "bottom right", "bottom left")
+
+
+def _label_sides(points: list[dict], xrange: list[float], yrange: list[float]) -> dict[int, str]:
+    """Where each place's two-line label goes (by ``id`` of its point): the first side of
+    ``MAP_SIDES`` where it covers no label placed before it, no dot and no edge, else the side
+    covering least."""
+    width, height = _map_plot()
+
+    def pixel(pt):
+        return ((pt["x"] - xrange[0]) / (xrange[1] - xrange[0]) * width,
+                (yrange[1] - pt["y"]) / (yrange[1] - yrange[0]) * height)
+
+    def size(pt):
+        lines = str(pt["label"]).split("<br>")
+        wide = max(sum(25 if ord(ch) > 0x2E80 else 15 for ch in line) for line in lines)
+        return wide + 10, 32 * len(lines)
+
+    def box(centre, extent, side):
+        (x, y), (w, h), gap = centre, extent, view.MAP_MARKER / 2 + 4
+        vertical, horizontal = side.split()
+        left = {"center": x - w / 2, "right": x + gap, "left": x - gap - w}[horizontal]
+        top = {"top": y - gap - h, "bottom": y + gap, "middle": y - h / 2}[vertical]
+        return left, top, left + w, top + h
+
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    def outside(a):  # beyond the plotting area: cut off
+        return (max(0.0, -a[0]) + max(0.0, a[2] - width)) * (a[3] - a[1]) + \
+            (max(0.0, -a[1]) + max(0.0, a[3] - height)) * (a[2] - a[0])
+
+    dots = [(x - view.MAP_MARKER / 2, y - view.MAP_MARKER / 2, x + view.MAP_MARKER / 2, y + view.MAP_MARKER / 2)
+            for x, y in map(pixel, points)]
+    placed: list[tuple] = []
+    sides = {}
+    for pt in sorted(points, key=lambda q: -(q["value"] or 0)):  # the largest figures choose first
+        centre, extent = pixel(pt), size(pt)
+
+        def cost(side, centre=centre, extent=extent):
+            candidate = box(centre, extent, side)
+            return (sum(overlap(candidate, other) for other in placed) + 2 * sum(overlap(candidate, d) for d in dots)
+                    + outside(candidate))
+
+        side = min(MAP_SIDES, key=cost)  # the first side free of others, else the least covered
+        placed.append(box(centre, extent, side))
+        sides[id(pt)] = side
+    return sides
+
+
+MAP_MIN_SPAN = 0.02  # degrees of longitude: about 2 km at Chengdu, a community's grid cells spread less
+
+
+def map_colours(values: list[float]) -> list[str]:
+    """Each place's colour: the panel's colour, fainter for lower figures (a sequential scale)."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    return sample_colorscale(view.MAP_SCALE, [(v - low) / span if high != low else 1.0 for v in values])
+
+
 PATCHERS: dict[str, Callable[..., Patch]] = {
-    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline,
+    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline, "map": patch_map,
 }
 
 
@@ -750,7 +898,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         unknown = None
         if areas.get(area) is None:
             unknown, area = area, view.DEFAULT_AREA
-        key, f = figures(area, lang, now.date())
+        key, f = figures(area, lang, now.date(), playlist.map_metric())
     except Exception as err:  # noqa: BLE001 - any failure: keep the last figures, report it
         log.warning("wall refresh for %s failed: %s", area, err)
         keep = no_update

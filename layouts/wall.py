@@ -48,6 +48,7 @@ from data.wallfigures import (
     Kpis,
     LatestMonth,
     League,
+    Places,
     Totals,
     Trends,
 )
@@ -219,14 +220,67 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
                             tickvals=[0, 0.5, 1], tickfont=dict(size=20, color=MUTED)),
             ),
         )
+    if kind == "map":
+        return map_skeleton(width, height, lang)
     raise ValueError(f"unknown chart kind {kind!r}")
+
+
+# The map (``map_skeleton``): plotly's own scatter traces in longitude and latitude over the
+# bundled district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
+MAP_TRACES = ("districts", "district", "hollow", "figures", "own")  # trace order, patched by name
+MAP_MARKER = 30  # px: each place's dot
+MAP_MARGIN = 8  # px around the map's plotting area
+MAP_HOLLOW = "rgba(170, 182, 204, 0.9)"  # a place with no figure: a ring, never a 0
+MAP_SCALE = [[0, "#1d4e7a"], [1, "#4fb3ff"]]  # lowest figure to highest
+MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's latitude
+
+
+def map_skeleton(width: int, height: int, lang: str) -> dict:
+    """An empty map: every district's outline, its own district filled, places with no figure
+    (hollow rings), places with one (filled, coloured by it) and the wall's own place ringed."""
+    label = dict(size=24, color=INK)
+    edge = MAP_MARGIN
+    layout = _base_layout(width, height, lang, margin=dict(l=edge, r=edge, t=edge, b=edge), hovermode=False,
+                          xaxis=dict(visible=False, fixedrange=True, constrain="domain"),
+                          # The frame is computed at this aspect (callbacks/wall._map_frame); were it not,
+                          # plotly would narrow a domain rather than stretch the ranges the labels are placed in.
+                          # A degree of longitude is cos(latitude) of one of latitude: keep the shape.
+                          yaxis=dict(visible=False, fixedrange=True, scaleanchor="x", scaleratio=MAP_ASPECT,
+                                     constrain="domain"))
+    layout["annotations"] = [
+        *layout["annotations"],
+        # "示意图": the outlines and the sample coordinates are schematic (ATTRIBUTION.md).
+        dict(text=t("map_schematic", lang), name="schematic", showarrow=False, xref="paper", yref="paper",
+             x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=24, color=MUTED)),
+        # What a ring means: no figure for the period (not a zero).
+        dict(text=t("map_hollow", lang), name="hollow", showarrow=False, xref="paper", yref="paper",
+             x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=24, color=MUTED)),
+    ]
+    return dict(
+        data=[
+            dict(type="scatter", name="districts", mode="lines", x=[], y=[], hoverinfo="skip",
+                 line=dict(color="rgba(170, 182, 204, 0.35)", width=1.5)),
+            dict(type="scatter", name="district", mode="lines", x=[], y=[], fill="toself", hoverinfo="skip",
+                 fillcolor="rgba(79, 179, 255, 0.06)", line=dict(color="rgba(243, 193, 95, 0.6)", width=2.5)),
+            dict(type="scatter", name="hollow", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
+                 textposition="top center", textfont=dict(label, color=MUTED), cliponaxis=False,
+                 marker=dict(size=MAP_MARKER, symbol="circle-open", color=MAP_HOLLOW, line=dict(width=4))),
+            dict(type="scatter", name="figures", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
+                 textposition="top center", textfont=label, cliponaxis=False,
+                 marker=dict(size=MAP_MARKER, color=[], line=dict(color="#0e1526", width=2))),
+            dict(type="scatter", name="own", mode="markers", x=[], y=[], hoverinfo="skip",
+                 marker=dict(size=MAP_MARKER + 22, symbol="circle-open", color=GOLD, line=dict(width=4))),
+        ],
+        layout=layout,
+    )
+
 
 
 def _chart(chart: str, caption: str, lang: str) -> html.Div:
     kind, width, height = CHARTS[chart]
     return html.Div(
         [
-            html.H3(caption, className="wall-caption"),
+            *([html.H3(caption, className="wall-caption")] if caption else []),
             dcc.Graph(
                 id=Wall.chart(chart),
                 figure=skeleton(kind, width, height, lang),
@@ -368,6 +422,10 @@ def _cobuild(lang):
     return _panel("cobuild", lang, "this_month", [needs, alliance, fund])
 
 
+def _map(lang):
+    return _panel("map", lang, "", _chart("map-places", "", lang))
+
+
 def _league(lang):
     head = html.Thead(html.Tr([html.Th("", className="wall-league-rank"), html.Th(t("area", lang))]
                               + [html.Th(pick(heading, lang)) for _code, heading in LEAGUE_METRICS]))
@@ -401,7 +459,7 @@ class Chart:
     kind: str  # "hbar" | "donut" | "trend" | "hotline": see ``skeleton``
     width: int
     height: int
-    shows: Breakdown | Trends
+    shows: Breakdown | Trends | Places
     order: tuple[str, ...] = ()  # a breakdown's members in this order (else largest first)
 
 
@@ -458,6 +516,15 @@ TICKER = Items(("news", "notice"), TICKER_ITEMS * 2)  # twice: repeated titles a
 FRAME = (KPI_STRIP, TICKER)
 
 PARTY_REPORT = LatestMonth("party_members")
+# The map's figure unless the playlist names another (``metric:`` on its ``map`` entry).
+MAP_METRIC = "activity_participants"
+
+
+def _map_panel(metric: str) -> Panel:
+    """The map panel showing ``metric`` (over the last 30 days, as the league table)."""
+    return Panel("map", _map, LAST_30_DAYS, charts=(Chart("map-places", "map", 1800, 580, Places(metric)),),
+                 as_of=AsOf((metric,)))
+
 MERCHANT_LOG = LatestMonth("alliance_merchants")
 
 PANELS = {panel.id: panel for panel in (
@@ -489,6 +556,7 @@ PANELS = {panel.id: panel for panel in (
                    Figures("cob-", tuple(FUND_STATS), THIS_YEAR)),
           lists=(Listing("wishes", JustClosed("needs", "微心愿", "已实现", WISHES_SHOWN)),),
           as_of=AsOf(("needs_raised", "alliance_merchants", "fund_income"))),
+    _map_panel(MAP_METRIC),
     Panel("league", _league, LAST_30_DAYS,
           lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
@@ -501,6 +569,22 @@ PANELS = {panel.id: panel for panel in (
 # Everything one refresh reads: every panel, on the playlist or not, so a day's figures
 # do not depend on the playlist they are shown by.
 NEEDS = tuple(dict.fromkeys([*FRAME, *(need for panel in PANELS.values() for need in panel.needs())]))
+
+
+def panels_for(map_metric: str | None = None) -> dict[str, Panel]:
+    """``PANELS`` with the map showing ``map_metric`` (the playlist's choice; None: the default)."""
+    if not map_metric or map_metric == MAP_METRIC:
+        return PANELS
+    return {**PANELS, "map": _map_panel(map_metric)}
+
+
+def needs_for(map_metric: str | None = None) -> tuple:
+    """``NEEDS`` with the map showing ``map_metric``."""
+    if not map_metric or map_metric == MAP_METRIC:
+        return NEEDS
+    return tuple(dict.fromkeys([*FRAME, *(need for panel in panels_for(map_metric).values() for need in panel.needs())]))
+
+
 CHARTS = {c.id: (c.kind, c.width, c.height) for panel in PANELS.values() for c in panel.charts}
 PANEL_BUILDERS = {panel.id: panel.build for panel in PANELS.values()}
 
