@@ -529,7 +529,7 @@ def _empty(patch: Patch, empty: bool, *axes: str) -> None:
         patch["layout"][axis]["visible"] = not empty
 
 
-def patch_hbar(data: dict, lang: str) -> Patch:
+def patch_hbar(data: dict, lang: str, colour: str = view.RED) -> Patch:
     p = Patch()
     rows = data["rows"]
     p["layout"]["annotations"][0]["text"] = data["empty"]
@@ -542,7 +542,7 @@ def patch_hbar(data: dict, lang: str) -> Patch:
     return p
 
 
-def patch_donut(data: dict, lang: str) -> Patch:
+def patch_donut(data: dict, lang: str, colour: str = view.RED) -> Patch:
     p = Patch()
     rows = data["rows"]
     p["layout"]["annotations"][0]["text"] = data["empty"]
@@ -555,18 +555,18 @@ def patch_donut(data: dict, lang: str) -> Patch:
     return p
 
 
-def _partial(p: Patch, points: list[dict], trace: int = 0) -> None:
+def _partial(p: Patch, points: list[dict], colour: str, trace: int = 0) -> None:
     """Bars of an unfinished month drawn lighter and outlined, and the chart's corner says
-    how far it reaches ("至12月4日"): a month so far is not a drop."""
+    how far it reaches ("至12月4日"): a month so far is not a drop. ``colour``: the series'."""
     partial = [bool(pt.get("partial")) for pt in points]
-    p["data"][trace]["marker"]["color"] = [view.PARTIAL_RED if part else view.RED for part in partial]
-    p["data"][trace]["marker"]["line"] = {"color": view.RED, "width": [3 if part else 0 for part in partial]}
+    p["data"][trace]["marker"]["color"] = [view.partial(colour) if part else colour for part in partial]
+    p["data"][trace]["marker"]["line"] = {"color": colour, "width": [3 if part else 0 for part in partial]}
     through = next((pt["through"] for pt in reversed(points) if pt.get("partial")), "")
     p["layout"]["annotations"][1]["text"] = through
     p["layout"]["annotations"][1]["visible"] = bool(through)
 
 
-def patch_trend(points: list[dict], lang: str) -> Patch:
+def patch_trend(points: list[dict], lang: str, colour: str = view.RED) -> Patch:
     p = Patch()
     values = [pt["value"] for pt in points]  # a missing month stays None: a gap, not a zero
     known = [v for v in values if v is not None]
@@ -577,12 +577,12 @@ def patch_trend(points: list[dict], lang: str) -> Patch:
     last = number(values[-1], lang=lang)["text"] if values and values[-1] is not None else ""
     p["data"][0]["text"] = ([""] * (len(values) - 1) + [last]) if not empty else []
     p["layout"]["yaxis"]["range"] = [0, (max(known) if known else 1) * 1.2 or 1]
-    _partial(p, points if not empty else [])
+    _partial(p, points if not empty else [], colour)
     _empty(p, empty, "xaxis")
     return p
 
 
-def patch_hotline(data: dict, lang: str) -> Patch:
+def patch_hotline(data: dict, lang: str, colour: str = view.RED) -> Patch:
     """Received orders as bars, the two rates as lines; an unfinished last month is a lighter
     bar and, for each rate, a dotted last segment to a hollow marker (traces 3 and 4)."""
     p = Patch()
@@ -601,13 +601,13 @@ def patch_hotline(data: dict, lang: str) -> Patch:
         p["data"][index]["y"] = values[:-1] + [None] if last_partial else values
         p["data"][index + 2]["x"] = months[-2:] if last_partial else []
         p["data"][index + 2]["y"] = values[-2:] if last_partial else []
-    _partial(p, received if not empty else [])
+    _partial(p, received if not empty else [], colour)
     p["layout"]["showlegend"] = not empty
     _empty(p, empty, "xaxis", "yaxis", "yaxis2")
     return p
 
 
-def patch_map(data: dict, lang: str) -> Patch:
+def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
     """The map's outlines and places. The view frames the places (padded, never narrower
     than ``MAP_MIN_SPAN`` degrees) at the chart's aspect, so the district around them shows."""
     p = Patch()
@@ -628,7 +628,7 @@ def patch_map(data: dict, lang: str) -> Patch:
         p["data"][traces[name]]["y"] = [pt["y"] for pt in shown]
         p["data"][traces[name]]["text"] = [pt["label"] for pt in shown]
         p["data"][traces[name]]["textposition"] = [sides.get(id(pt), "top center") for pt in shown]
-    p["data"][traces["figures"]]["marker"]["color"] = map_colours([pt["value"] for pt in filled])
+    p["data"][traces["figures"]]["marker"]["color"] = map_colours([pt["value"] for pt in filled], colour)
     ringed = [pt for pt in points if pt["own"]]
     p["data"][traces["own"]]["x"] = [pt["x"] for pt in ringed]
     p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
@@ -714,13 +714,14 @@ def _label_sides(points: list[dict], xrange: list[float], yrange: list[float]) -
 MAP_MIN_SPAN = 0.02  # degrees of longitude: about 2 km at Chengdu, a community's grid cells spread less
 
 
-def map_colours(values: list[float]) -> list[str]:
-    """Each place's colour: the panel's colour, fainter for lower figures (a sequential scale)."""
+def map_colours(values: list[float], colour: str) -> list[str]:
+    """Each place's colour: its metric's domain colour, darker for lower figures (a sequential scale)."""
     if not values:
         return []
     low, high = min(values), max(values)
     span = (high - low) or 1
-    return sample_colorscale(view.MAP_SCALE, [(v - low) / span if high != low else 1.0 for v in values])
+    scale = [[0, view.mix(colour, view.CARD, 0.6)], [1, colour]]
+    return sample_colorscale(scale, [(v - low) / span if high != low else 1.0 for v in values])
 
 
 PATCHERS: dict[str, Callable[..., Patch]] = {
@@ -918,9 +919,10 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         return make() if changed(pick) else no_update
 
     kinds = {chart: kind for chart, (kind, _w, _h) in view.CHARTS.items()}
+    colours = view.chart_colours(playlist.map_metric())
     patches = [
         only_changed(lambda fig, c=i["chart"]: fig["charts"][c],
-                     lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang))
+                     lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang, colours[c]))
         for i in chart_ids
     ]
     agenda = _agenda_at(f["lists"]["agenda"], now)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from dash import dcc, html
@@ -63,9 +64,59 @@ GOLD = "#f3c15f"
 INK = "#eef2f8"
 MUTED = "#aab6cc"
 GRID = "rgba(170, 182, 204, 0.18)"
-SERIES = [RED, GOLD, "#4fb3ff", "#3fcfa6", "#b996ff", "#ff8c5a", "#8fa9cc", "#ffe08a"]
-# An unfinished month's bar: the same red, lighter, outlined (callbacks/wall.py patch_trend).
-PARTIAL_RED = "rgba(229, 65, 58, 0.32)"
+BLUE = "#4fb3ff"
+GREEN = "#3fcfa6"
+VIOLET = "#b996ff"
+SERIES = [RED, GOLD, BLUE, GREEN, VIOLET, "#ff8c5a", "#8fa9cc", "#ffe08a"]
+CARD = "#0e1526"  # a panel's background
+
+# One colour per domain (the catalogue's ``domain`` of a metric, data/reference/metrics.csv),
+# used everywhere on the wall: a panel's title mark and top edge, a KPI tile's strip and tint,
+# its charts' bars and slices, the map's dots. Party building keeps the party red.
+DOMAIN_COLOURS = {"party": RED, "governance": BLUE, "services": GREEN, "cobuild": VIOLET}
+NEUTRAL = GOLD  # what belongs to no one domain (the league table compares them all)
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """``colour`` ("#rrggbb") at ``alpha``."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha:g})"
+
+
+def mix(colour: str, other: str, share: float) -> str:
+    """``colour`` with ``share`` of ``other`` mixed in, as "#rrggbb"."""
+    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b))
+
+
+def partial(colour: str) -> str:
+    """An unfinished month's bar: the series' colour, lighter, outlined (callbacks/wall.py ``_partial``)."""
+    return rgba(colour, 0.32)
+
+
+# The party's unfinished month, as before the domain colours (tests and callers that name it).
+PARTIAL_RED = partial(RED)
+
+
+def shades(colour: str, count: int) -> list[str]:
+    """``count`` distinguishable shades of ``colour`` for a donut's slices: full, then darker and lighter."""
+    steps = [0.0, 0.45, -0.45, 0.7, -0.7, 0.25, -0.2, 0.85]
+    return [mix(colour, CARD if step > 0 else "#ffffff", abs(step)) for step in steps[:count]]
+
+
+@lru_cache(maxsize=1)
+def metric_domains() -> dict[str, str]:
+    """{metric code: its domain}, from the shipped catalogue file."""
+    from data import catalog
+
+    frame = catalog.read_metrics()
+    return dict(zip(frame["code"], frame["domain"]))
+
+
+def colour_of(code: str | None) -> str:
+    """The colour of ``code``'s domain (``DOMAIN_COLOURS``), else ``NEUTRAL``."""
+    return DOMAIN_COLOURS.get(metric_domains().get(code or "", ""), NEUTRAL)
 
 # Words come from data.text (keys "wall.*"), figures' labels from there too, by metric code.
 TEXT = text.group("wall")
@@ -163,14 +214,15 @@ def _base_layout(width: int, height: int, lang: str, **extra) -> dict:
     return base
 
 
-def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
-    """An empty figure of ``kind`` whose traces the refresh callback fills by Patch."""
+def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -> dict:
+    """An empty figure of ``kind`` whose traces the refresh callback fills by Patch, its
+    series in ``colour`` (its panel's domain: ``DOMAIN_COLOURS``)."""
     axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=22, color=INK), automargin=True,
                 fixedrange=True, showline=False, ticks="")
     if kind == "hbar":
         return dict(
             data=[dict(type="bar", orientation="h", x=[], y=[], text=[], textposition="outside",
-                       textfont=dict(size=22, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=RED),
+                       textfont=dict(size=22, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=colour),
                        hoverinfo="skip")],
             layout=_base_layout(width, height, lang, bargap=0.35,
                                 xaxis=dict(axis, visible=False),
@@ -179,7 +231,7 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
     if kind == "donut":
         return dict(
             data=[dict(type="pie", labels=[], values=[], hole=0.58, sort=False, direction="clockwise",
-                       textinfo="none", marker=dict(colors=SERIES[:6], line=dict(color="#0e1526", width=3)),
+                       textinfo="none", marker=dict(colors=shades(colour, 6), line=dict(color=CARD, width=3)),
                        hoverinfo="skip")],
             layout=_base_layout(width, height, lang, showlegend=True,
                                 legend=dict(font=dict(size=22, color=INK), x=1.0, xanchor="left", y=0.5,
@@ -189,7 +241,7 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
     if kind == "trend":
         return dict(
             data=[dict(type="bar", x=[], y=[], text=[], textposition="outside", cliponaxis=False, constraintext="none",
-                       textfont=dict(size=22, color=INK), marker=dict(color=RED), hoverinfo="skip")],
+                       textfont=dict(size=22, color=INK), marker=dict(color=colour), hoverinfo="skip")],
             layout=_base_layout(width, height, lang, bargap=0.3, margin=dict(l=16, r=24, t=44, b=16),
                                 xaxis=dict(axis, type="category", tickfont=dict(size=20, color=MUTED)),
                                 yaxis=dict(axis, visible=False)),
@@ -197,17 +249,17 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
     if kind == "hotline":
         return dict(
             data=[
-                dict(type="bar", name="", x=[], y=[], marker=dict(color="rgba(229, 65, 58, 0.75)"),
+                dict(type="bar", name="", x=[], y=[], marker=dict(color=rgba(colour, 0.75)),
                      hoverinfo="skip"),
                 dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
                      line=dict(color=GOLD, width=4), marker=dict(size=10), hoverinfo="skip"),
                 dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
-                     line=dict(color="#4fb3ff", width=4), marker=dict(size=10), hoverinfo="skip"),
+                     line=dict(color=INK, width=4), marker=dict(size=10), hoverinfo="skip"),
                 # The two rates' unfinished last month: a dotted last segment to a hollow marker.
                 *(dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2", showlegend=False,
-                       line=dict(color=colour, width=4, dash="dot"),
-                       marker=dict(size=[0, 16], symbol="circle-open", line=dict(width=3, color=colour)),
-                       hoverinfo="skip") for colour in (GOLD, "#4fb3ff")),
+                       line=dict(color=line, width=4, dash="dot"),
+                       marker=dict(size=[0, 16], symbol="circle-open", line=dict(width=3, color=line)),
+                       hoverinfo="skip") for line in (GOLD, INK)),
             ],
             layout=_base_layout(
                 width, height, lang, showlegend=True, bargap=0.35,
@@ -231,7 +283,6 @@ MAP_TRACES = ("districts", "district", "hollow", "figures", "own")  # trace orde
 MAP_MARKER = 30  # px: each place's dot
 MAP_MARGIN = 8  # px around the map's plotting area
 MAP_HOLLOW = "rgba(170, 182, 204, 0.9)"  # a place with no figure: a ring, never a 0
-MAP_SCALE = [[0, "#1d4e7a"], [1, "#4fb3ff"]]  # lowest figure to highest
 MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's latitude
 
 
@@ -283,7 +334,7 @@ def _chart(chart: str, caption: str, lang: str) -> html.Div:
             *([html.H3(caption, className="wall-caption")] if caption else []),
             dcc.Graph(
                 id=Wall.chart(chart),
-                figure=skeleton(kind, width, height, lang),
+                figure=skeleton(kind, width, height, lang, CHART_COLOURS[chart]),
                 config={"staticPlot": True, "displayModeBar": False, "responsive": False},
                 responsive=False,
                 style={"width": f"{width}px", "height": f"{height}px"},
@@ -322,6 +373,7 @@ def _kpi(code: str, label: tuple, unit: tuple, lang: str) -> html.Div:
         ],
         id=Wall.kpi(code),
         className="wall-kpi",
+        style={"--wall-domain": colour_of(code)},  # its domain's colour: the strip and tint (wall.css)
     )
 
 
@@ -586,6 +638,22 @@ def needs_for(map_metric: str | None = None) -> tuple:
 
 
 CHARTS = {c.id: (c.kind, c.width, c.height) for panel in PANELS.values() for c in panel.charts}
+
+
+def panel_colour(panel: Panel) -> str:
+    """A panel's colour: its main metrics' domain (``Panel.as_of``); the league, which compares
+    them all, and the panels without figures are ``NEUTRAL``."""
+    if panel.id == "league" or not panel.as_of:
+        return NEUTRAL
+    return colour_of(panel.as_of.metrics[0])
+
+
+def chart_colours(map_metric: str | None = None) -> dict[str, str]:
+    """{chart id: the colour of its series}: its panel's (the map's follows the playlist's metric)."""
+    return {c.id: panel_colour(panel) for panel in panels_for(map_metric).values() for c in panel.charts}
+
+
+CHART_COLOURS = chart_colours()
 PANEL_BUILDERS = {panel.id: panel.build for panel in PANELS.values()}
 
 
@@ -618,6 +686,18 @@ def _header(lang):
     )
 
 
+def _sections(panels: list[str], map_metric: str | None, lang: str) -> list[html.Section]:
+    """The playlist's panels, each marked with its domain's colour (the title mark, the top edge)."""
+    chosen = panels_for(map_metric)
+    sections = []
+    for panel in panels:
+        section = chosen[panel].build(lang)
+        # Dash components take their props as attributes, which its type stubs do not declare.
+        section.style = {"--wall-domain": panel_colour(chosen[panel])}  # type: ignore[attr-defined]
+        sections.append(section)
+    return sections
+
+
 def layout(area: str | None = None, lang: str | None = None, **_query) -> html.Div:
     """The wall for ``area`` (default 沙河街道) in ``lang`` ("zh" or "en")."""
     lang = _lang(lang)
@@ -632,7 +712,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
                 [
                     _header(lang),
                     html.Div([_kpi(code, label, unit, lang) for code, label, unit in KPIS], className="wall-kpis"),
-                    html.Main([PANELS[p].build(lang) for p in panels], id=Wall.STAGE, className="wall-stage",
+                    html.Main(_sections(panels, playlist.map_metric(), lang), id=Wall.STAGE, className="wall-stage",
                               **_data({"data-active": first})),
                     html.Footer(
                         [html.Div(t("ticker", lang), className="wall-ticker-label"),
