@@ -17,8 +17,9 @@ the screen (letterboxed). The layout only builds the frame and empty chart skele
 figures come from ``callbacks/wall.py``, which fills the first screen before it is sent
 and patches them in place on every refresh, so nothing is rebuilt and nothing flashes.
 
-Reading distance is 3 to 8 metres: no text under 20 px on the canvas, headline numbers
-48 px and up, charts with few large labels and no toolbar.
+Reading distance is 3 to 8 metres: no text under 24 px on the canvas (``SMALLEST``; the
+browser test tests/test_wall_legible.py walks every text node and chart label), headline
+numbers 48 px and up, charts with few large labels and no toolbar.
 
 Every figure says how far it reaches (DOMAIN.md, "Time, completeness and provenance"): the
 header's "data loaded" is the last load, each panel's title row its own sources' as-of, a
@@ -55,6 +56,7 @@ from data.wallfigures import (
 )
 from layouts.ids import Wall
 
+SMALLEST = 24  # px on the 1920x1080 canvas: the least a reader at 5 m can read (wall.css keeps to it too)
 DEFAULT_AREA = "510104011000"  # 沙河街道, the embedded deployment
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 
@@ -200,29 +202,33 @@ def _base_layout(width: int, height: int, lang: str, **extra) -> dict:
         margin=dict(l=16, r=24, t=16, b=16),
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        font=dict(family=FONT, size=22, color=INK),
+        font=dict(family=FONT, size=SMALLEST, color=INK),
         showlegend=False,
         annotations=[
             dict(text=t("no_data", lang), name="no-data", visible=False, showarrow=False,
                  xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=30, color=MUTED)),
             # "至12月4日": how far the unfinished last month reaches, top right (patch_trend).
             dict(text="", name="partial", visible=False, showarrow=False, xref="paper", yref="paper",
-                 x=1, y=1, xanchor="right", yanchor="bottom", font=dict(size=22, color=GOLD)),
+                 x=1, y=1, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=GOLD)),
         ],
     )
     base.update(extra)
     return base
 
 
+# Twelve months at 24 px do not fit under a 600 px chart: every other month is named, level.
+MONTH_TICKS = dict(tickangle=0, nticks=7)
+
+
 def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -> dict:
     """An empty figure of ``kind`` whose traces the refresh callback fills by Patch, its
     series in ``colour`` (its panel's domain: ``DOMAIN_COLOURS``)."""
-    axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=22, color=INK), automargin=True,
+    axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=SMALLEST, color=INK), automargin=True,
                 fixedrange=True, showline=False, ticks="")
     if kind == "hbar":
         return dict(
             data=[dict(type="bar", orientation="h", x=[], y=[], text=[], textposition="outside",
-                       textfont=dict(size=22, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=colour),
+                       textfont=dict(size=SMALLEST, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=colour),
                        hoverinfo="skip")],
             layout=_base_layout(width, height, lang, bargap=0.35,
                                 xaxis=dict(axis, visible=False),
@@ -234,16 +240,16 @@ def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -
                        textinfo="none", marker=dict(colors=shades(colour, 6), line=dict(color=CARD, width=3)),
                        hoverinfo="skip")],
             layout=_base_layout(width, height, lang, showlegend=True,
-                                legend=dict(font=dict(size=22, color=INK), x=1.0, xanchor="left", y=0.5,
+                                legend=dict(font=dict(size=SMALLEST, color=INK), x=1.0, xanchor="left", y=0.5,
                                             yanchor="middle", itemclick=False, itemdoubleclick=False),
                                 margin=dict(l=10, r=200, t=10, b=10)),
         )
     if kind == "trend":
         return dict(
             data=[dict(type="bar", x=[], y=[], text=[], textposition="outside", cliponaxis=False, constraintext="none",
-                       textfont=dict(size=22, color=INK), marker=dict(color=colour), hoverinfo="skip")],
+                       textfont=dict(size=SMALLEST, color=INK), marker=dict(color=colour), hoverinfo="skip")],
             layout=_base_layout(width, height, lang, bargap=0.3, margin=dict(l=16, r=24, t=44, b=16),
-                                xaxis=dict(axis, type="category", tickfont=dict(size=20, color=MUTED)),
+                                xaxis=dict(axis, type="category", tickfont=dict(size=SMALLEST, color=MUTED), **MONTH_TICKS),
                                 yaxis=dict(axis, visible=False)),
         )
     if kind == "hotline":
@@ -263,13 +269,13 @@ def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -
             ],
             layout=_base_layout(
                 width, height, lang, showlegend=True, bargap=0.35,
-                legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=22, color=INK),
+                legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=SMALLEST, color=INK),
                             itemclick=False, itemdoubleclick=False),
                 margin=dict(l=16, r=16, t=64, b=16),
-                xaxis=dict(axis, type="category", tickfont=dict(size=20, color=MUTED)),
-                yaxis=dict(axis, showgrid=True, gridcolor=GRID, tickfont=dict(size=20, color=MUTED)),
+                xaxis=dict(axis, type="category", tickfont=dict(size=SMALLEST, color=MUTED), **MONTH_TICKS),
+                yaxis=dict(axis, showgrid=True, gridcolor=GRID, tickfont=dict(size=SMALLEST, color=MUTED)),
                 yaxis2=dict(axis, overlaying="y", side="right", range=[0, 1.05], tickformat=".0%",
-                            tickvals=[0, 0.5, 1], tickfont=dict(size=20, color=MUTED)),
+                            tickvals=[0, 0.5, 1], tickfont=dict(size=SMALLEST, color=MUTED)),
             ),
         )
     if kind == "map":
@@ -289,7 +295,7 @@ MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's l
 def map_skeleton(width: int, height: int, lang: str) -> dict:
     """An empty map: every district's outline, its own district filled, places with no figure
     (hollow rings), places with one (filled, coloured by it) and the wall's own place ringed."""
-    label = dict(size=24, color=INK)
+    label = dict(size=SMALLEST, color=INK)
     edge = MAP_MARGIN
     layout = _base_layout(width, height, lang, margin=dict(l=edge, r=edge, t=edge, b=edge), hovermode=False,
                           xaxis=dict(visible=False, fixedrange=True, constrain="domain"),
@@ -302,10 +308,10 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
         *layout["annotations"],
         # "示意图": the outlines and the sample coordinates are schematic (ATTRIBUTION.md).
         dict(text=t("map_schematic", lang), name="schematic", showarrow=False, xref="paper", yref="paper",
-             x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=24, color=MUTED)),
+             x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
         # What a ring means: no figure for the period (not a zero).
         dict(text=t("map_hollow", lang), name="hollow", showarrow=False, xref="paper", yref="paper",
-             x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=24, color=MUTED)),
+             x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
     ]
     return dict(
         data=[
@@ -574,7 +580,7 @@ MAP_METRIC = "activity_participants"
 
 def _map_panel(metric: str) -> Panel:
     """The map panel showing ``metric`` (over the last 30 days, as the league table)."""
-    return Panel("map", _map, LAST_30_DAYS, charts=(Chart("map-places", "map", 1800, 580, Places(metric)),),
+    return Panel("map", _map, LAST_30_DAYS, charts=(Chart("map-places", "map", 1800, 570, Places(metric)),),
                  as_of=AsOf((metric,)))
 
 MERCHANT_LOG = LatestMonth("alliance_merchants")
