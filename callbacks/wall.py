@@ -538,8 +538,17 @@ def patch_hbar(data: dict, lang: str, colour: str = view.RED) -> Patch:
     p["data"][0]["x"] = values
     p["data"][0]["text"] = [number(v, lang=lang)["text"] for v in values]
     p["layout"]["xaxis"]["range"] = [0, (max(values) if values else 1) * 1.28]
+    p["data"][0]["marker"]["color"] = _leading(values, colour, colour, view.dimmed(colour))
     _empty(p, not rows, "yaxis")
     return p
+
+
+def _leading(values: list, colour: str, lead: str, rest: str) -> list[str] | str:
+    """The largest figure's bar or slice in ``lead``, the others in ``rest``: the eye goes to it first."""
+    if not values:
+        return colour
+    top = max(range(len(values)), key=lambda i: values[i])
+    return [lead if i == top else rest for i in range(len(values))]
 
 
 def patch_donut(data: dict, lang: str, colour: str = view.RED) -> Patch:
@@ -550,6 +559,8 @@ def patch_donut(data: dict, lang: str, colour: str = view.RED) -> Patch:
     # Percentages go into the legend: slice labels would shrink below legible size.
     p["data"][0]["labels"] = [f"{present.plot_text(r['label'])}  {r['value'] / total:.0%}" for r in rows]
     p["data"][0]["values"] = [r["value"] for r in rows]
+    values = [r["value"] for r in rows]
+    p["data"][0]["pull"] = [0.06 if i == values.index(max(values)) else 0 for i in range(len(values))] if values else []
     p["layout"]["showlegend"] = bool(rows)
     _empty(p, not rows)
     return p
@@ -626,12 +637,15 @@ def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
     for name, shown in (("hollow", hollow), ("figures", filled)):
         p["data"][traces[name]]["x"] = [pt["x"] for pt in shown]
         p["data"][traces[name]]["y"] = [pt["y"] for pt in shown]
-        p["data"][traces[name]]["text"] = [pt["label"] for pt in shown]
+        # The wall's own place is labelled by its ring's trace, so plotly sets the label off the ring.
+        p["data"][traces[name]]["text"] = ["" if pt["own"] else pt["label"] for pt in shown]
         p["data"][traces[name]]["textposition"] = [sides.get(id(pt), "top center") for pt in shown]
     p["data"][traces["figures"]]["marker"]["color"] = map_colours([pt["value"] for pt in filled], colour)
     ringed = [pt for pt in points if pt["own"]]
     p["data"][traces["own"]]["x"] = [pt["x"] for pt in ringed]
     p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
+    p["data"][traces["own"]]["text"] = [pt["label"] for pt in ringed]
+    p["data"][traces["own"]]["textposition"] = [sides.get(id(pt), "top center") for pt in ringed]
     p["layout"]["annotations"][0]["text"] = data["empty"]
     p["layout"]["annotations"][3]["visible"] = bool(hollow)
     _empty(p, not points)
@@ -679,8 +693,9 @@ def _label_sides(points: list[dict], xrange: list[float], yrange: list[float]) -
         wide = max(sum(25 if ord(ch) > 0x2E80 else 15 for ch in line) for line in lines)
         return wide + 10, 32 * len(lines)
 
-    def box(centre, extent, side):
-        (x, y), (w, h), gap = centre, extent, view.MAP_MARKER / 2 + 4
+    def box(centre, extent, side, ringed=False):
+        (x, y), (w, h) = centre, extent
+        gap = (view.MAP_MARKER + (view.MAP_RING if ringed else 0)) / 2 + 4
         vertical, horizontal = side.split()
         left = {"center": x - w / 2, "right": x + gap, "left": x - gap - w}[horizontal]
         top = {"top": y - gap - h, "bottom": y + gap, "middle": y - h / 2}[vertical]
@@ -700,13 +715,13 @@ def _label_sides(points: list[dict], xrange: list[float], yrange: list[float]) -
     for pt in sorted(points, key=lambda q: -(q["value"] or 0)):  # the largest figures choose first
         centre, extent = pixel(pt), size(pt)
 
-        def cost(side, centre=centre, extent=extent):
-            candidate = box(centre, extent, side)
+        def cost(side, centre=centre, extent=extent, ringed=pt["own"]):
+            candidate = box(centre, extent, side, ringed)
             return (sum(overlap(candidate, other) for other in placed) + 2 * sum(overlap(candidate, d) for d in dots)
                     + outside(candidate))
 
         side = min(MAP_SIDES, key=cost)  # the first side free of others, else the least covered
-        placed.append(box(centre, extent, side))
+        placed.append(box(centre, extent, side, pt["own"]))
         sides[id(pt)] = side
     return sides
 
@@ -720,7 +735,7 @@ def map_colours(values: list[float], colour: str) -> list[str]:
         return []
     low, high = min(values), max(values)
     span = (high - low) or 1
-    scale = [[0, view.mix(colour, view.CARD, 0.6)], [1, colour]]
+    scale = [[0, view.mix(colour, view.CARD, 0.45)], [1, colour]]
     return sample_colorscale(scale, [(v - low) / span if high != low else 1.0 for v in values])
 
 

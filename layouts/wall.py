@@ -97,6 +97,11 @@ def partial(colour: str) -> str:
     return rgba(colour, 0.32)
 
 
+def dimmed(colour: str) -> str:
+    """The other bars beside the largest, which is drawn in the full colour (callbacks/wall ``_leading``)."""
+    return mix(colour, CARD, 0.35)
+
+
 # The party's unfinished month, as before the domain colours (tests and callers that name it).
 PARTIAL_RED = partial(RED)
 
@@ -288,6 +293,7 @@ def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -
 MAP_TRACES = ("districts", "district", "hollow", "figures", "own")  # trace order, patched by name
 MAP_MARKER = 30  # px: each place's dot
 MAP_MARGIN = 8  # px around the map's plotting area
+MAP_RING = 22  # px the gold ring around the wall's own place is wider than a dot
 MAP_HOLLOW = "rgba(170, 182, 204, 0.9)"  # a place with no figure: a ring, never a 0
 MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's latitude
 
@@ -325,8 +331,9 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
             dict(type="scatter", name="figures", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
                  textposition="top center", textfont=label, cliponaxis=False,
                  marker=dict(size=MAP_MARKER, color=[], line=dict(color="#0e1526", width=2))),
-            dict(type="scatter", name="own", mode="markers", x=[], y=[], hoverinfo="skip",
-                 marker=dict(size=MAP_MARKER + 22, symbol="circle-open", color=GOLD, line=dict(width=4))),
+            dict(type="scatter", name="own", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
+                 textposition="top center", textfont=label, cliponaxis=False,
+                 marker=dict(size=MAP_MARKER + MAP_RING, symbol="circle-open", color=GOLD, line=dict(width=4))),
         ],
         layout=layout,
     )

@@ -83,6 +83,9 @@ def test_a_community_wall_maps_its_grid_cells_or_else_its_streets_communities(ap
     assert len(trace(siblings, "figures")["x"]) + len(trace(siblings, "hollow")["x"]) == len(areas.children(STREET))
     own = areas.get(COMMUNITY)
     assert (trace(siblings, "own")["x"], trace(siblings, "own")["y"]) == ([own["lon"]], [own["lat"]])
+    # Its label is set off the ring (drawn by the ring's trace), not hidden under it.
+    assert trace(siblings, "own")["text"][0].startswith("汇泉路<br>")
+    assert not any(text.startswith("汇泉路") for text in trace(siblings, "figures")["text"])
 
 
 def test_labels_are_placed_apart(app):
