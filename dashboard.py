@@ -9,11 +9,15 @@ import functools
 import hashlib
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import dash
 from dash import Dash, State, dcc, html
+from dash.fingerprint import build_fingerprint, check_fingerprint
 from flask import has_request_context, jsonify, request
+from flask_compress import Compress
 from sqlalchemy import text
 
 import auth
@@ -86,7 +90,9 @@ def _register_routes(app: Dash) -> None:
 
     @server.route("/healthz")
     def healthz():
-        """200 when the warehouse answers a query, 503 when not; the wall polls it to know it is live.
+        """200 when the warehouse answers a query and this process is warm (``warm``), 503 when
+        not ("unavailable", or "warming" while the warm-up runs); the wall polls it to know it
+        is live. A process nobody warmed warms itself here, so this answer waits for it.
 
         An anonymous caller learns only up or down; a signed-in one (or anyone, with access
         control off) also the build and the data version, which the wall uses to reload.
@@ -103,6 +109,8 @@ def _register_routes(app: Dash) -> None:
         except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
             server.logger.warning("healthz: warehouse unavailable: %s", str(err).splitlines()[0] if str(err) else err)
             return jsonify(status="unavailable"), 503
+        if not warm(app):  # another thread is warming this process: not ready for visitors yet
+            return jsonify(status="warming"), 503
         if not auth.identified():
             return jsonify(status="ok")
         return jsonify(status="ok", build=version, data_version=data_version)
@@ -110,6 +118,65 @@ def _register_routes(app: Dash) -> None:
     import api
 
     api.init_app(server)
+
+
+#: What a browser or proxy may do with a response whose URL names its content: keep it a year
+#: and never ask again (a changed file gets a new URL).
+FOREVER = "public, max-age=31536000, immutable"
+#: Dash's own routes whose answers change with the data: asked again every time.
+DASH_DATA_ROUTES = ("_dash-update-component", "_dash-layout", "_dash-dependencies")
+
+
+def _fingerprint_matches(app: Dash) -> bool:
+    """Whether the requested URL names the very content being served.
+
+    Component suites carry Dash's fingerprint (package version and file time) in their
+    path; our assets carry ``?m=`` (the file's time, added by Dash) or ``?v=`` (the build
+    id, for the vendored plotly bundle); Dash's favicon ``?v=`` its version. A query that
+    does not match what is on disk now (a page from before a deployment) is served, but
+    not for keeps.
+    """
+    path = app.strip_relative_path(request.path) or ""
+    if path.startswith("_dash-component-suites/"):
+        return check_fingerprint(path.rsplit("/", 1)[-1])[1]
+    if request.endpoint == "_dash_assets.static" and request.view_args:
+        if request.args.get("v") is not None:
+            return request.args["v"] == app.server.config.get("CSB_BUILD_ID")
+        stamp = request.args.get("m")
+        file = Path(app.config.assets_folder) / str(request.view_args.get("filename", ""))
+        return stamp is not None and file.is_file() and stamp == str(file.stat().st_mtime)
+    if path == "_favicon.ico":
+        return request.args.get("v") == dash.__version__
+    return False
+
+
+def _serve_lean(app: Dash) -> None:
+    """Compress what is sent and let browsers keep what does not change.
+
+    Compression: flask-compress (zstd, brotli or gzip, as the browser accepts), for
+    scripts, styles, pages and callback answers; the 1.2 MB plotly bundle goes out as
+    about 0.4 MB. Behind a reverse proxy that compresses, set ``CSB_COMPRESS=0``
+    (docs/scaling.md). Caching: a fingerprinted URL (see ``_fingerprint_matches``) is
+    kept a year and never revalidated; pages and Dash's data routes are asked again
+    every time (``no-cache``), and so are unfingerprinted files (Flask's default).
+    """
+    server = app.server
+    if os.environ.get("CSB_COMPRESS", "1") != "0":
+        # Files Flask sends are streamed; let flask-compress answer revalidations of
+        # those too, against the compressed ETag it gives them.
+        server.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", ["static", "_dash_assets.static"])
+        # flask-compress leaves gzip out for streamed files by default; its streaming
+        # gzip works, and a browser or client offering only gzip should get it too.
+        server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["zstd", "br", "gzip", "deflate"])
+        Compress(server)
+
+    @server.after_request
+    def cache_control(response):
+        if response.status_code == 200 and _fingerprint_matches(app):
+            response.headers["Cache-Control"] = FOREVER
+        elif response.mimetype == "text/html" or request.path.rstrip("/").endswith(DASH_DATA_ROUTES):
+            response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 class CommunityDash(Dash):
@@ -125,12 +192,25 @@ class CommunityDash(Dash):
 
     LEAN_PATHS = {"wall"}
     HEAVY_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\n?')
+    #: Dash lists its DataTable bundle on every page; no page of this app draws one.
+    UNUSED_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\n?')
+
+    def _graph_chunk(self) -> str:
+        """The chunk of dcc that draws a Graph, asked for up front: dcc fetches it only once
+        the first layout holding a chart has arrived, a round trip after the rest. Loaded
+        after dcc's own bundle, it registers itself and dcc does not fetch it again; the
+        URL carries Dash's fingerprint, so it is kept like the other bundles."""
+        relative = "dcc/async-graph.js"
+        modified = int((Path(dash.__file__).parent / relative).stat().st_mtime)
+        fingerprint = build_fingerprint(relative, dcc.__version__, modified)
+        return f'<script src="{self.config.requests_pathname_prefix}_dash-component-suites/dash/{fingerprint}"></script>'
 
     def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="", favicon="", renderer=""):
+        scripts = self.UNUSED_SCRIPT.sub("", scripts)
         if has_request_context() and self.strip_relative_path(request.path) in self.LEAN_PATHS:
             version = self.server.config.get("CSB_BUILD_ID", "")
             plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
-            scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts)
+            scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts) + "\n" + self._graph_chunk()
         return super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
                                          app_entry=app_entry, favicon=favicon, renderer=renderer)
 
@@ -189,6 +269,108 @@ def _warm_up(app: Dash) -> None:
         app.server.logger.warning("warehouse not reachable at start-up: %s", str(err).splitlines()[0])
 
 
+class Warmth:
+    """Whether this process has done what its first visitor would otherwise wait for."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.took_ms: float | None = None
+        self.retry_at = 0.0  # after a failed attempt, not before (monotonic seconds)
+
+
+#: Seconds between attempts to warm a process whose warm-up failed: health checks from
+#: hundreds of screens must not each run it again.
+WARM_RETRY = 15.0
+
+
+WARMTH = "csb.warmth"  # the app's Warmth, in server.extensions
+#: What a wall screen asks of a fresh process, in its order: the page, Dash's layout and
+#: callback list, then the page router's callback, which builds the default wall with its
+#: figures (the first screen is drawn with them, see callbacks/wall.py ``first_screen``).
+WARM_REQUESTS = (
+    ("GET", "/wall", None),
+    ("GET", "/_dash-layout", None),
+    ("GET", "/_dash-dependencies", None),
+    ("POST", "/_dash-update-component", {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/wall"},
+                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
+        "state": [{"id": "_pages_location", "property": "search", "value": ""}],
+    }),
+)
+
+
+def _ask_self(app: Dash, method: str, path: str, body: dict | None) -> None:
+    """Answer one request in this process as a visitor's would be answered (every hook,
+    compression included), except the access check: warming is not a visitor."""
+    server = app.server
+    guard = server.extensions.get("csb_auth")
+    headers = {"Accept-Encoding": "zstd, br, gzip"}
+    # A context of its own (its own flask.g), also when /healthz warms inside its request.
+    with server.app_context(), server.test_request_context(path, method=method, json=body, headers=headers):
+        answer = None
+        for hook in server.before_request_funcs.get(None, []):
+            if guard is not None and hook == guard.check:
+                continue
+            answer = hook()
+            if answer is not None:
+                break
+        if answer is None:
+            answer = server.dispatch_request()
+        response = server.process_response(server.make_response(answer))
+        response.get_data()
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}")
+
+
+def warm(app: Dash) -> bool:
+    """Make this process ready for its first visitor: True once it is.
+
+    Runs the requests a wall screen makes (``WARM_REQUESTS``), so imports, the engine's
+    pool and compiled statements, Dash's callback machinery, the default wall's figures
+    (memo and query cache) and its layout are all made before anyone waits for them. Once
+    per process: gunicorn calls it in each worker before it accepts (gunicorn.conf.py),
+    ``python dashboard.py`` before it listens (both wait at most ``CSB_WARM_WAIT`` seconds
+    and go on warming in a thread), and /healthz if nobody did. False while
+    another thread is warming, or when it failed (the warehouse could not be read, say):
+    tried again on a call ``WARM_RETRY`` seconds later.
+    """
+    state: Warmth = app.server.extensions[WARMTH]
+    if state.done.is_set():
+        return True
+    if time.monotonic() < state.retry_at or not state.lock.acquire(blocking=False):
+        return False
+    try:
+        if state.done.is_set():
+            return True
+        started = time.perf_counter()
+        with db.get_engine().connect() as conn:  # no warehouse, no warming: say so, try again later
+            conn.execute(text("SELECT 1 FROM fact LIMIT 1"))
+        for method, path, body in WARM_REQUESTS:
+            _ask_self(app, method, path, body)
+        state.took_ms = (time.perf_counter() - started) * 1000
+        state.done.set()
+        app.server.logger.info("process %d warm in %.0f ms", os.getpid(), state.took_ms)
+        return True
+    except Exception as err:  # noqa: BLE001 - a cold process still serves; /healthz says why not warm
+        state.retry_at = time.monotonic() + WARM_RETRY
+        app.server.logger.warning("warming failed: %s", str(err).splitlines()[0] if str(err) else repr(err))
+        return False
+    finally:
+        state.lock.release()
+
+
+def warm_in_background(app: Dash, wait: float = 0) -> threading.Thread:
+    """``warm`` in a thread of its own, waiting for it up to ``wait`` seconds."""
+    thread = threading.Thread(target=warm, args=(app,), name="csb-warm", daemon=True)
+    thread.start()
+    thread.join(wait)
+    return thread
+
+
 def create_app() -> Dash:
     """Build the app: pages, callbacks, routes. Cheap enough to call once per test."""
     _check_files()
@@ -212,7 +394,9 @@ def create_app() -> Dash:
     _register_pages()
     _load_callbacks()
     app.layout = html.Div([dcc.Location(id="shell-url"), dash.page_container], id="shell")
+    app.server.extensions[WARMTH] = Warmth()
     _register_routes(app)
+    _serve_lean(app)
     _warm_up(app)
     # Dash finishes its set-up on the first request of each process; under threaded
     # gunicorn workers, requests racing that first one got "dash is not a registered
@@ -226,4 +410,7 @@ app = create_app()
 server = app.server
 
 if __name__ == "__main__":
+    # Warm before listening, as gunicorn's workers do, but never wait past CSB_WARM_WAIT
+    # seconds (a warehouse that does not answer): /healthz says "warming" until it is done.
+    warm_in_background(app, wait=float(os.environ.get("CSB_WARM_WAIT", "30")))
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

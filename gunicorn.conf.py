@@ -31,6 +31,11 @@ max_requests_jitter = 100
 # worker builds a chart; 1 ms keeps short requests short, at the cost of more switching.
 switch_interval_ms = float(os.environ.get("CSB_SWITCH_INTERVAL_MS", "1"))
 
+# How long (s) a new worker may spend warming itself before it accepts requests anyway
+# (a warehouse that does not answer must not keep it out of service, nor past `timeout`);
+# /healthz says "warming" until it is done.
+warm_wait = float(os.environ.get("CSB_WARM_WAIT", "30"))
+
 
 def pre_fork(server, worker):
     """Move everything the master imported (the app, Dash, pandas, plotly) out of the
@@ -47,3 +52,16 @@ def post_fork(server, worker):
     db.forget_engines_after_fork()
     if switch_interval_ms > 0:
         sys.setswitchinterval(switch_interval_ms / 1000)
+
+
+def post_worker_init(worker):
+    """Warm the worker before it takes its first request (``dashboard.warm``): the first
+    visitor of a freshly started or recycled worker is served as fast as the hundredth."""
+    import dashboard
+
+    dashboard.warm_in_background(dashboard.app, wait=max(0.0, min(warm_wait, timeout - 5)))
+    state = dashboard.app.server.extensions[dashboard.WARMTH]
+    if state.done.is_set():
+        worker.log.info("worker %s warm in %.0f ms", worker.pid, state.took_ms)
+    else:
+        worker.log.warning("worker %s serving before it is warm (/healthz says so)", worker.pid)

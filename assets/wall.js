@@ -78,10 +78,30 @@
         var w = window.innerWidth, h = window.innerHeight;
         var s = Math.min(w / DESIGN_W, h / DESIGN_H);
         var x = Math.round((w - DESIGN_W * s) / 2), y = Math.round((h - DESIGN_H * s) / 2);
-        canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + s + ")";
+        var shift = SHIFT_ORBIT[W.shiftAt % SHIFT_ORBIT.length];
+        canvas.style.transform = "translate(" + (x + shift[0]) + "px," + (y + shift[1]) + "px) scale(" + s + ")";
         canvas.classList.add("fitted");
+        var r = root();
+        if (r) { r.setAttribute("data-shift", shift[0] + "," + shift[1]); }
     }
     window.addEventListener("resize", fit);
+
+    // --- pixel shift: the whole canvas drifts a few screen pixels every few minutes, round a
+    // small orbit, so a static header, clock or ticker line does not burn into the panel
+    // over months. Slow enough that nobody sees it move.
+    var SHIFT_EVERY = 180000; // ms
+    var SHIFT_ORBIT = [[0, 0], [2, 1], [3, 3], [1, 4], [-1, 4], [-3, 3], [-3, 1], [-2, -1], [0, -2], [2, -1]];
+    W.shiftAt = 0;
+    W.shift = function () { W.shiftAt += 1; fit(); return SHIFT_ORBIT[W.shiftAt % SHIFT_ORBIT.length]; };
+    setInterval(W.shift, SHIFT_EVERY);
+
+    // --- night mode: the playlist's window may dim the wall (data-dim: none | evening | night,
+    // assets/wall.css), set as the rotation enters and leaves the window.
+    function setDim(level) {
+        var r = root();
+        level = level || "none";
+        if (r && r.getAttribute("data-dim") !== level) { r.setAttribute("data-dim", level); }
+    }
 
     // --- watching for the page: attach as soon as Dash has rendered the wall ------------------
 
@@ -413,9 +433,9 @@
         for (var i = 0; i < windows.length; i++) {
             var w = windows[i];
             var inside = w.from < w.to ? (minute >= w.from && minute < w.to) : (minute >= w.from || minute < w.to);
-            if (inside && w.panels.length) { return {key: "w" + i, entries: w.panels}; }
+            if (inside && w.panels.length) { return {key: "w" + i, entries: w.panels, dim: w.dim}; }
         }
-        return {key: "default", entries: pl.panels};
+        return {key: "default", entries: pl.panels, dim: "none"};
     }
 
     var lastDate = null;
@@ -438,6 +458,7 @@
             W.playlist = playlist;
             var now = zoned(Date.now());
             var set = currentSet(playlist, now.h * 60 + now.min);
+            setDim(set.dim);
             var key = playlist.signature + "|" + set.key;
             if (W.rot.key !== key) {
                 W.rot = {key: key, i: 0};

@@ -67,6 +67,10 @@ def login():
     session["user"] = user.name
     session["fingerprint"] = user.fingerprint
     session["sid"] = sessions.new_id()  # what logging out ends, server-side
+    # The form token is made now, with the login, not by the first form that asks for it:
+    # a later page's own cookie write (GET /logout) could then race the page's other
+    # answers and leave the form with a token the session no longer holds.
+    session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     log.info("%s logged in from %s", user.name, address)
     return redirect(next_url)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -277,7 +278,8 @@ def read_figures(area: str, lang: str, today: date, map_metric: str | None = Non
     info = found["area"] or {"code": area, "name": area, "name_en": area}
     f: dict = {
         "area_name": (info.get("name_en") or info["name"]) if lang == "en" else info["name"],
-        "kpis": _kpis(answers[view.KPI_STRIP], metrics, reach, dates[THIS_MONTH], lang),
+        "kpis": _kpis(answers[view.KPI_STRIP], metrics, reach, dates[THIS_MONTH], lang,
+                      _comparisons(info["code"], metrics, today, lang)),
         "loaded": _loaded(found["loaded"], today, lang),
         "stats": {},
         "charts": {},
@@ -289,8 +291,49 @@ def read_figures(area: str, lang: str, today: date, map_metric: str | None = Non
     return f
 
 
-def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str) -> list[dict]:
-    """The KPI strip's tiles: figure, and the line under it (target, or the period it covers).
+def _has_target(info: dict) -> bool:
+    target = info.get("target")
+    return target is not None and not (isinstance(target, float) and math.isnan(target))
+
+
+def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, str]:
+    """Each KPI without a target, against the same days of last period ("较11月1–4日 ▲ 12.5%"),
+    by the overview's rule (``overview.kpi_cards``: this month cut to where its data ends, a
+    stock's latest report, and compared only when like-for-like, ``Card.comparable``). A KPI
+    with no honest comparison (a late or lagging source, a young rate) gets none."""
+    from callbacks import overview  # its cards are the one like-for-like rule
+
+    row = areas.get(area)
+    codes = [code for code, _label, _unit in view.KPIS if not _has_target(metrics.get(code) or {})]
+    if row is None or not codes:
+        return {}
+    cards = overview.kpi_cards(codes, row, periods.resolve(THIS_MONTH, today))
+    found = {}
+    for code, card in cards.items():
+        delta = present.change(card.value, card.before, card.info) if card.comparable else None
+        if delta is None and card.comparable and card.value is not None and card.value == card.before:
+            delta = 0.0  # 0 then and 0 now: unchanged, which present.change cannot put as a percentage
+        if delta is None or card.previous is None or card.period is None:
+            continue
+        then = overview.span_label(card.previous, lang, year=card.period.start.year)
+        if lang != "en" and card.previous.end != periods.month_end(card.previous.end):
+            then = catalogue.t("wall.kpi_same_days", lang)  # "11月1–4日" does not fit a tile
+        found[code] = catalogue.t("wall.kpi_vs", lang, then=then, change=_change(delta, card.info, lang))
+    return found
+
+
+def _change(delta: float, info: dict, lang: str) -> str:
+    """A tile's change, short enough for its line: "▲250%", "▼41.8%" (points for a rate)."""
+    if present.is_percent(info):
+        return present.change_text(delta, info, lang).replace(" ", "", 1)
+    arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else "■"
+    return f"{arrow}{abs(delta):.0f}%" if abs(delta) >= 10 else f"{arrow}{abs(delta):.1f}%"
+
+
+def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], lang: str,
+          compared: dict[str, str] | None = None) -> list[dict]:
+    """The KPI strip's tiles: figure, and the line under it: its target, else its change
+    against last period like-for-like (``_comparisons``), else the period it covers.
 
     A tile is drawn by wall.js from these alone (value counted up, target line, ``below``,
     ``late``). A tile whose source has not delivered for this month reads "未报送" and its
@@ -309,6 +352,8 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
         target, below = _target(code, got["value"], lang, period)
+        if not _has_target(metrics[code]) and code in (compared or {}):
+            target = (compared or {})[code]
         tiles.append({"code": code, "below": below, "late": False, "target": target, **reading.counter()})
     return tiles
 
@@ -355,6 +400,8 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
             f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
+        if listing.name == "league":
+            stats.update(_league_notes(metrics, lang))
 
 
 def _map(answer: dict, info: dict, lang: str) -> dict:
@@ -401,38 +448,187 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
     return ""
 
 
+def per_thousand(info: dict) -> bool:
+    """Whether the league compares a metric per 1,000 residents: a count (a flow or a stock)
+    grows with the area's size, so raw counts would rank the largest first; a rate does not."""
+    return (info.get("kind") or "flow") != "ratio" and not present.is_percent(info)
+
+
+def _league_value(row: dict, code: str, info: dict) -> float | None:
+    """A league cell's figure: the rate as it is, a count per 1,000 residents (None, never 0,
+    where the figure or the population is unknown)."""
+    value = row[code]
+    if value is None or math.isnan(value):
+        return None
+    if not per_thousand(info):
+        return value
+    people = row.get("population")
+    return value / people * 1000 if people else None
+
+
+def _league_gap(value: float | None, info: dict, lang: str) -> dict | None:
+    """How far a cell is from its metric's target: {"text": "差1.8点" | "达标", "below": ...}."""
+    target = info.get("target")
+    if value is None or target is None or (isinstance(target, float) and math.isnan(target)):
+        return None
+    higher = (info.get("better") or "higher") != "lower"
+    short = (target - value) if higher else (value - target)
+    if short <= 0:
+        return {"text": catalogue.t("wall.league_met", lang), "below": False}
+    if present.is_percent(info):
+        gap = catalogue.t("wall.league_points", lang, points=f"{short * 100:.1f}")
+    else:
+        gap = present.show(short, info, lang, compact=True).text
+    return {"text": catalogue.t("wall.league_short", lang, gap=gap), "below": True}
+
+
+def _league_notes(metrics: dict, lang: str) -> dict[str, str]:
+    """The league's column notes, under each heading: "每千人" and the target where one exists."""
+    notes = {}
+    for code, _heading in view.LEAGUE_METRICS:
+        info = metrics[code]
+        parts = [catalogue.t("wall.league_per_thousand", lang)] if per_thousand(info) else []
+        target = info.get("target")
+        if target is not None and not (isinstance(target, float) and math.isnan(target)):
+            parts.append(f"{catalogue.t('wall.target', lang)} {present.target_text(target, info)}")
+        notes[f"league-note-{code}"] = " · ".join(parts)
+    return notes
+
+
+def _top_and_bottom(ranked: list, own) -> list:
+    """The ranks shown: all of them if they fit (``LEAGUE_ROWS``), else the top and the last
+    ``LEAGUE_BOTTOM``, so the laggards are on screen too; a community's own row always."""
+    if len(ranked) <= view.LEAGUE_ROWS:
+        return ranked
+    bottom = ranked[-view.LEAGUE_BOTTOM:]
+    top = ranked[:view.LEAGUE_ROWS - view.LEAGUE_BOTTOM]
+    if own is not None and own not in top and own not in bottom:
+        top = [*top[:-1], own]
+    return top + bottom
+
+
 def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
     """The league table's rows: the areas compared (below a street, or a community's
-    neighbours) with any figure, most participants first. A community's wall always lists
-    its own row (``own``), in the last place shown if it ranks below it."""
+    neighbours) with any figure, counts per 1,000 residents (``per_thousand``), ranked by
+    the first column. Every area if they fit, else the top and the bottom (``gap`` marks the
+    row after ranks left out). A community's wall always lists its own row (``own``)."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
-    rows = [r for r in answer["rows"] if any(not math.isnan(r[c]) for c in codes)]
-    rows.sort(key=lambda r: -r[codes[0]] if not math.isnan(r[codes[0]]) else math.inf)
+    rows = []
+    for r in answer["rows"]:
+        values = {c: _league_value(r, c, metrics[c]) for c in codes}
+        if any(v is not None for v in values.values()):
+            rows.append((r, values))
+    def order(rv) -> float:
+        first = rv[1][codes[0]]
+        return -first if first is not None else math.inf
+
+    rows.sort(key=order)
     ranked = list(enumerate(rows, start=1))
-    shown = ranked[:view.LEAGUE_ROWS]
-    own = [(rank, r) for rank, r in ranked if answer["level"] == "siblings" and r["code"] == answer["area"]]
-    if own and own[0] not in shown:
-        shown = shown[:-1] + own
+    siblings = answer["level"] == "siblings"
+    own = next(((rank, rv) for rank, rv in ranked if siblings and rv[0]["code"] == answer["area"]), None)
+    shown = _top_and_bottom(ranked, own)
+    before = [0] + [rank for rank, _ in shown[:-1]]
     return [
-        {"rank": rank, "own": answer["level"] == "siblings" and r["code"] == answer["area"],
+        {"rank": rank, "own": siblings and r["code"] == answer["area"], "gap": rank != previous + 1,
          "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
-         "cells": [present.show(None if math.isnan(r[c]) else r[c], metrics[c], lang, compact=True).text
-                   for c in codes]}
-        for rank, r in shown
+         "cells": [present.show(values[c], None if per_thousand(metrics[c]) else metrics[c], lang,
+                                compact=True).text for c in codes],
+         "gaps": [_league_gap(values[c], metrics[c], lang) for c in codes]}
+        for previous, (rank, (r, values)) in zip(before, shown)
     ]
 
 
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def _english(words: str, lang: str) -> str:
+    """``words`` as the English wall shows them: as they are if they have no Chinese, else
+    clearly marked as untranslated ("(in Chinese) 周二至周日 …"): a fallback, never hidden."""
+    if lang != "en" or not words or not _CJK.search(words):
+        return words
+    return f"{catalogue.t('wall.in_chinese', lang)} {words}"
+
+
+def _place(item: dict, lang: str) -> str:
+    """Where an item is: its ``location``, in English the feed's ``location_en`` (else marked)."""
+    if lang == "en" and item.get("location_en"):
+        return item["location_en"]
+    return _english(item.get("location") or "", lang)
+
+
+def _section(body: str | None, heading: str) -> list[str]:
+    """The lines under a Markdown body's ``## heading`` (list marks and markup dropped)."""
+    lines, inside = [], False
+    for raw in (body or "").splitlines():
+        line = raw.strip()
+        if line.startswith("#"):
+            inside = line.lstrip("#").strip() == heading
+            continue
+        if inside and line:
+            lines.append(content.plain_text(line.lstrip("-*· ").strip()))
+    return [line for line in lines if line]
+
+
+# A guide's body (the content feed's convention): "## 所需材料" lists what to bring ("## What
+# to bring" in English, if the feed has it), "## 办理地点" says where; the wall gives each its own line.
+GUIDE_BRING, GUIDE_WHERE, GUIDE_BRING_EN = "所需材料", "办理地点", "What to bring"
+GUIDE_LINE = 90  # a bound: the panel clips a long line with an ellipsis (wall.css)
+
+
 def _guide(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    return [{"title": _title(i, lang), "sub": _first_line(i.get("body"))} for i in items]
+    """Each guide: what to bring and where, a line each (the body's first line if it has neither)."""
+    rows = []
+    for i in items:
+        bring = _section(i.get("body"), GUIDE_BRING)
+        english = _section(i.get("body"), GUIDE_BRING_EN) if lang == "en" else []
+        what = (catalogue.t("word.list_separator", "en").join(english) if english
+                else _english(catalogue.t("word.list_separator", "zh").join(bring), lang))
+        where = _place(i, lang) or (_section(i.get("body"), GUIDE_WHERE) or [""])[0]
+        lines = []
+        if what:
+            lines.append(_clip(catalogue.t("wall.guide_bring", lang, what=what), GUIDE_LINE))
+        if where:
+            lines.append(_clip(catalogue.t("wall.guide_where", lang, where=where.split("（")[0]), GUIDE_LINE))
+        rows.append({"title": _title(i, lang), "sub": lines or _first_line(i.get("body"))})
+    return rows
+
+
+_WALK = re.compile(r"步行约?\s*(\d+)\s*分钟")
+_HOURS = re.compile(r"开放时间[：:]\s*([^。\n]+)")
+_HOURS_EN = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"),
+             ("周日", "Sun"), ("至", "–"), ("全天24小时", "24 hours"), ("全天开放", "open all day"),
+             ("寒暑假", "school holidays"), ("，", "; "), ("、", ", "))
+
+
+def _hours(text: str, lang: str) -> str:
+    """Opening hours as written ("周一至周五 9:00-17:00"); in English the day names and the
+    usual words translated ("Mon–Fri 9:00-17:00"), anything left in Chinese marked."""
+    if lang != "en":
+        return text
+    for zh, en in _HOURS_EN:
+        text = text.replace(zh, en)
+    return _english(text, lang)
 
 
 def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    return [{"title": _title(i, lang), "sub": _first_line(i.get("body"), skip=i["title"]) or i.get("location") or ""}
-            for i in items]
+    """Each service point of the 15-minute living circle: its walking time and opening hours
+    (from its body: "步行约8分钟", "开放时间：…"), else its first line or its place."""
+    rows = []
+    for i in items:
+        body = i.get("body") or ""
+        walk, hours = _WALK.search(body), _HOURS.search(body)
+        parts = []
+        if walk:
+            parts.append(catalogue.t("wall.walk_minutes", lang, minutes=walk.group(1)))
+        if hours:
+            parts.append(_hours(hours.group(1).strip(), lang))
+        sub = " · ".join(parts) or _english(_first_line(body, skip=i["title"]), lang) or _place(i, lang)
+        rows.append({"title": _title(i, lang), "sub": sub})
+    return rows
 
 
 def _agenda_rows(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": i.get("location") or "",
+    return [{"when": _when(i.get("starts_at"), lang), "title": _title(i, lang), "where": _place(i, lang),
              "starts": i["starts_at"].isoformat() if i.get("starts_at") else None,
              "ends": i["ends_at"].isoformat() if i.get("ends_at") else None}
             for i in items if i.get("starts_at")]
@@ -744,14 +940,21 @@ PATCHERS: dict[str, Callable[..., Patch]] = {
 }
 
 
+def _league_cell(text: str, gap: dict | None):
+    if not gap:
+        return html.Td(text)
+    return html.Td([text, html.Span(gap["text"], className="wall-league-gap" + (" below" if gap["below"] else ""))])
+
+
 def _league_rows(rows: list[dict], lang: str):
     if not rows:
         return [html.Tr(html.Td(view.t("no_data", lang), colSpan=6, className="wall-empty"))]
     return [
         html.Tr([html.Td(str(r["rank"]), className=f"wall-league-rank r{r['rank']}"),
                  html.Td(r["name"], className="wall-league-name")]
-                + [html.Td(cell) for cell in r["cells"]],
-                className="wall-league-own" if r["own"] else None)
+                + [_league_cell(cell, gap) for cell, gap in zip(r["cells"], r.get("gaps") or [None] * len(r["cells"]))],
+                className=" ".join(c for c in ("wall-league-own" if r["own"] else "",
+                                               "wall-league-after-gap" if r.get("gap") else "") if c) or None)
         for r in rows
     ]
 
@@ -764,9 +967,12 @@ def _stat(value):
 
 
 def _items(rows: list[dict], lang: str):
+    """A list's rows: a title and its line (a guide: a line each for what to bring and where)."""
     if not rows:
         return [html.Li(view.t("no_data", lang), className="wall-empty")]
-    return [html.Li([html.Div(r["title"], className="wall-item-title"), html.Div(r["sub"], className="wall-item-sub")])
+    return [html.Li([html.Div(r["title"], className="wall-item-title"),
+                     *[html.Div(sub, className="wall-item-sub")
+                       for sub in (r["sub"] if isinstance(r["sub"], list) else [r["sub"]])]])
             for r in rows]
 
 

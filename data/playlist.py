@@ -37,7 +37,12 @@ DEFAULT_RELOAD_AT = "03:30"
 LONGEST = 24 * 3600.0  # no interval may exceed a day
 
 TOP_KEYS = ("refresh", "health_check", "reload_at", "duration", "panels", "windows")
-WINDOW_KEYS = ("name", "from", "to", "panels")
+WINDOW_KEYS = ("name", "from", "to", "dim", "panels")
+# How far a window dims the wall (evening and night hours): "none" keeps the daytime
+# palette; "evening" and "night" step the screen's brightness down (assets/wall.css,
+# the root's data-dim, set by assets/wall.js as the window begins and ends).
+DIM_NONE = "none"
+DIM_LEVELS = (DIM_NONE, "evening", "night")
 ENTRY_KEYS = ("id", "duration", "metric")
 OPTIONS = {"metric": ("map",)}  # a panel entry's options beyond id and duration, and the panels taking them
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -88,6 +93,7 @@ class Window:
     start: int
     end: int
     entries: tuple[Entry, ...]
+    dim: str = DIM_NONE
 
     def contains(self, minute: int) -> bool:
         if self.start < self.end:
@@ -124,6 +130,13 @@ class Playlist:
                 return window.entries
         return self.entries
 
+    def dim_at(self, minute: int) -> str:
+        """How dim the wall is at ``minute`` after midnight: the first window holding it, else none."""
+        for window in self.windows:
+            if window.contains(minute):
+                return window.dim
+        return DIM_NONE
+
     def for_client(self) -> dict:
         """What the browser's rotation and health checks need, durations in milliseconds."""
 
@@ -136,7 +149,8 @@ class Playlist:
             "reload_at": self.reload_at,
             "panels": rotation(self.entries),
             "windows": [
-                {"name": w.name, "from": w.start, "to": w.end, "panels": rotation(w.entries)} for w in self.windows
+                {"name": w.name, "from": w.start, "to": w.end, "dim": w.dim, "panels": rotation(w.entries)}
+                for w in self.windows
             ],
         }
         data["signature"] = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
@@ -282,7 +296,13 @@ def parse(text: str, path: Path | str = "<playlist>") -> Playlist:
             if start == end:
                 raise PlaylistError(path, _line(found["to"]), "a window's 'from' and 'to' must differ")
             label = f"window '{name}'" if name else "a window"
-            windows.append(Window(name, start, end, _entries(path, found["panels"], default_duration, label)))
+            dim = DIM_NONE
+            if "dim" in found:
+                dim = str(found["dim"].value).strip() if isinstance(found["dim"], yaml.ScalarNode) else ""
+                if dim not in DIM_LEVELS:
+                    raise PlaylistError(path, _line(found["dim"]),
+                                        f"dim must be one of {', '.join(DIM_LEVELS)}, not {dim!r}")
+            windows.append(Window(name, start, end, _entries(path, found["panels"], default_duration, label), dim))
     _one_map_metric(path, [*entries, *(e for w in windows for e in w.entries)])
     return Playlist(
         entries=entries,

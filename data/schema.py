@@ -166,6 +166,7 @@ content = Table(
     Column("ends_at", DateTime),
     Column("published_at", DateTime),
     Column("location", Text),
+    Column("location_en", Text),  # the place in English, where the feed has it (migration 0007)
     Column("source", Text),  # the file or feed item it came from
     Column("run_id", Integer, index=True),
 )

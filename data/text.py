@@ -261,7 +261,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.end": ("结束日期", "End"),
     # --- the wall (layouts/wall.py, callbacks/wall.py)
     "wall.title": ("社区智慧大脑", "Community Smart Brain"),
-    "wall.ticker": ("通知公告", "News"),
+    "wall.ticker": ("通知公告", "Bulletin"),  # not "News": the items' own tags say News / Notice
     "wall.no_data": ("暂无数据", "No data yet"),
     "wall.this_month": ("本月", "this month"),
     "wall.party": ("党建引领", "Party building"),
@@ -296,13 +296,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
     "wall.below_target": ("▼ 低于目标", "▼ below"),  # + the target: "▼ below 90%", short enough for nine tiles
     "wall.target": ("目标", "Target"),
+    # the guide panel: a guide's two lines, a service point's walk; English fallback marked
+    "wall.guide_bring": ("带：{what}", "Bring: {what}"),
+    "wall.guide_where": ("到：{where}", "Where: {where}"),
+    "wall.walk_minutes": ("步行约{minutes}分钟", "{minutes} min walk"),
+    "wall.in_chinese": ("", "(in Chinese)"),
+    # a KPI tile without a target: its change against the same days of last period (overview's rule)
+    "wall.kpi_vs": ("较{then}{change}", "{change} vs {then}"),
+    "wall.kpi_same_days": ("上月同期", "same days last month"),  # zh only: the tile has no room for "11月1–4日"
+    # the league table: counts per 1,000 residents, each cell's gap to its column's target
+    "wall.league_per_thousand": ("每千人", "per 1,000 residents"),
+    "wall.league_met": ("达标", "on target"),
+    "wall.league_short": ("差{gap}", "{gap} short"),
+    "wall.league_points": ("{points}点", "{points} pts"),
     # The wall's short metric names, where a tile has less room than the catalogue's name.
     # kpi.*: the KPI strip; stat.*: the panels' figures; league.*: the league table's
     # heads; short.*: the hotline chart's legend.
     "kpi.party_members": ("党员总数", "Party members"),
     "kpi.activities_held": ("活动场次", "Activities"),
     "kpi.activity_participants": ("参与人次", "Participants"),
-    "kpi.hotline_on_time_rate": ("12345按时办结率", "12345 on time"),
+    # 12345's two look-alike rates, named apart (issue 13): of the orders closed, the share
+    # closed on time (the KPI), and of the orders received, the share closed (governance).
+    "kpi.hotline_on_time_rate": ("12345按时率", "12345 on time"),
     "kpi.hotline_satisfaction_rate": ("12345满意率", "12345 satisfied"),
     "kpi.volunteer_hours": ("志愿服务", "Volunteering"),
     "kpi.elderly_meals": ("老年助餐", "Elderly meals"),
@@ -316,7 +331,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "stat.party_school_attendance": ("微党校学习", "Party school"),
     "stat.party_volunteer_hours": ("党员志愿服务", "Volunteer hours"),
     "stat.hotline_received": ("12345受理", "12345 received"),
-    "stat.hotline_resolution_rate": ("12345办结率", "Resolution rate"),
+    "stat.hotline_resolution_rate": ("12345受理办结率", "12345 closed of received"),
     "stat.grid_events_reported": ("网格事件", "Grid events"),
     "stat.grid_events_closure_rate": ("事件办结率", "Events closed"),
     "stat.disputes_mediated": ("矛盾纠纷化解", "Disputes resolved"),
@@ -333,7 +348,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "league.hotline_satisfaction_rate": ("12345满意率", "12345 satisfaction"),
     "league.grid_events_closure_rate": ("事件办结率", "Events closed"),
     "short.hotline_received": ("受理量", "Received"),
-    "short.hotline_on_time_rate": ("按时办结率", "On time"),
+    "short.hotline_on_time_rate": ("按时率", "On time"),
     "short.hotline_satisfaction_rate": ("满意率", "Satisfied"),
     # The wall's units: Chinese as the catalogue's; English only where a tile needs one.
     "wall_unit.人": ("人", ""),

@@ -167,8 +167,10 @@ WISHES_SHOWN = 3
 # The league table's columns: metric code, heading (zh, en).
 LEAGUE_METRICS = [(code, text.pair(f"league.{code}")) for code in
                   ("activity_participants", "volunteer_hours", "hotline_satisfaction_rate", "grid_events_closure_rate")]
-LEAGUE_ROWS = 10
+LEAGUE_ROWS = 10  # rows that fit; more areas than this: the top and the last LEAGUE_BOTTOM
+LEAGUE_BOTTOM = 3
 LIST_ITEMS = 6
+GUIDE_ITEMS = 4  # a guide takes three lines (title, what to bring, where): four fit
 AGENDA_ITEMS = 8  # shown at once: what is on now and next
 AGENDA_READ = 60  # read per day, so the refresh can drop what has ended and still show eight
 TICKER_ITEMS = 12
@@ -493,7 +495,11 @@ def _map(lang):
 
 def _league(lang):
     head = html.Thead(html.Tr([html.Th("", className="wall-league-rank"), html.Th(t("area", lang))]
-                              + [html.Th(pick(heading, lang)) for _code, heading in LEAGUE_METRICS]))
+                              + [html.Th([html.Div(pick(heading, lang)),
+                                          # "每千人 · 目标 90%": written by callbacks/wall._league_notes
+                                          html.Div("", id=Wall.stat(f"league-note-{code}"),
+                                                   className="wall-league-note")])
+                                 for code, heading in LEAGUE_METRICS]))
     body = html.Tbody([html.Tr(html.Td(t("no_data", lang), colSpan=6, className="wall-empty"))],
                       id=Wall.LEAGUE_BODY)
     return _panel("league", lang, "league_caption", html.Table([head, body], className="wall-league"))
@@ -626,7 +632,7 @@ PANELS = {panel.id: panel for panel in (
           lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
     Panel("guide", _guide, None,
-          lists=(Listing("guide", Items(("guide",), LIST_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
+          lists=(Listing("guide", Items(("guide",), GUIDE_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
     Panel("activities", _activities, COMING,
           lists=(Listing("agenda", Agenda(AGENDA_READ)),)),
 )}
@@ -719,6 +725,8 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
     client = playlist.for_client()
     panels = playlist.panels()
     first = client["panels"][0]["id"] if client["panels"] else panels[0]
+    now = settings.local_now()
+    dim = playlist.dim_at(now.hour * 60 + now.minute)  # wall.js keeps it as the hours pass
     return html.Div(
         [
             html.Div(
@@ -750,6 +758,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         lang="en" if lang == "en" else "zh-CN",
         # data-text: the month and weekday names, number separators and notes wall.js writes.
         # data-zone: the deployment's time zone, for the clock and the playlist's hours.
-        **_data({"data-state": "stale", "data-build": _build(), "data-lang": lang, "data-zone": settings.timezone().key,
+        **_data({"data-state": "stale", "data-dim": dim, "data-build": _build(), "data-lang": lang,
+                 "data-zone": settings.timezone().key,
                  "data-text": present.wall_settings(lang)}),
     )

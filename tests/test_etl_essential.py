@@ -50,7 +50,9 @@ def readme_table() -> dict[str, tuple[set[str], set[str]]]:
         if not line.startswith("| `"):
             break
         name, yes, no = (cell.strip() for cell in line.strip("|").split("|"))
-        found[name.strip("`")] = ({n.strip() for n in yes.split(",")}, set(re.findall(r"[^\s,()]+", no)))
+        no = re.sub(r"\s\([^)]*\)", "", no)  # a note in brackets after a name explains, it is not a field
+        found[name.strip("`")] = ({n.strip() for n in yes.split(",")},
+                                  {n.strip() for n in re.split(r",| and ", no) if n.strip()})
     return found
 
 

@@ -181,7 +181,9 @@ def test_with_redis_down_pages_and_api_answer_and_the_log_says_so_once_per_worke
         assert requests.get(app.url + page, timeout=20).status_code == 200, page
     workers_hit = set(app.pids_serving("/api/v1/value"))
     outages = [line for line in app.output().splitlines() if OUTAGE in line]
-    assert len(outages) == len(workers_hit), "once per worker, not once per request"
+    # Every worker warms itself (dashboard.warm) through the cache before it serves, so each
+    # may say so once, whether or not the API requests reached it.
+    assert len(workers_hit) <= len(outages) <= len(app.worker_pids()), "once per worker, not once per request"
     assert 40 > len(outages) >= 1
 
 

@@ -102,8 +102,11 @@ def hostile_url(sample_warehouse_url, tmp_path_factory):
     # A refused item: the data page shows the refusal, payload and all, as its latest.
     refused = folder / "refused" / "feed.json"
     refused.parent.mkdir()
+    # (with one good item beside it: a delivery whose every row is refused is a failed run)
     refused.write_text(json.dumps({"items": [{"id": "h-bad", "kind": REFUSED_KIND, "title": "x", "area": SHAHE,
-                                              "published_at": f"{today} 10:00"}]}), encoding="utf-8")
+                                              "published_at": f"{today} 10:00"},
+                                             {"id": "h-good", "kind": "news", "title": "ok", "area": SHAHE,
+                                              "published_at": f"{today} 09:00"}]}), encoding="utf-8")
     etl_load(url, "content", refused, rejected=1)
     return url
 

@@ -29,12 +29,25 @@ def test_the_shipped_playlist_is_valid_and_shows_every_panel():
     assert shipped.reload_at == "03:30"
 
 
-def test_the_shipped_playlist_has_a_quieter_evening_set():
+def test_the_shipped_playlist_has_a_quieter_dimmer_evening_and_night():
     shipped = playlist.read(playlist.default_path())
     evening = shipped.rotation_at(20 * 60)
+    night = shipped.rotation_at(2 * 60)  # the night window runs past midnight
     daytime = shipped.rotation_at(10 * 60)
-    assert len(evening) < len(daytime)
-    assert shipped.rotation_at(2 * 60) == evening  # the window runs past midnight
+    assert len(night) < len(evening) < len(daytime)
+    dims = {w.dim for w in shipped.windows if w.contains(20 * 60)} | {w.dim for w in shipped.windows
+                                                                      if w.contains(2 * 60)}
+    assert dims == {"evening", "night"}
+    assert [w["dim"] for w in shipped.for_client()["windows"]] == ["evening", "night"]
+
+
+def test_a_window_may_dim_the_wall_and_its_level_is_checked():
+    text = "panels: [party]\nwindows:\n  - from: '22:00'\n    to: '06:00'\n    dim: night\n    panels: [guide]\n"
+    parsed = playlist.parse(text)
+    assert parsed.windows[0].dim == "night"
+    assert playlist.parse(text.replace("    dim: night\n", "")).windows[0].dim == "none"
+    problem = problem_of(text.replace("dim: night", "dim: dark"))
+    assert problem.line == 5 and "dim must be one of none, evening, night, not 'dark'" in problem.reason
 
 
 def test_order_durations_and_windows_are_read_as_written():

@@ -384,7 +384,7 @@ def test_metric_info_and_catalog(wh):
     cat = query.catalog(engine=wh)
     assert len(cat) == len(catalogue_rows())
     assert {"code", "target", "better", "unit", "unit_en", "kind", "dimensions", "domain"} <= set(cat.columns)
-    assert list(dict.fromkeys(cat["domain"])) == ["party", "governance", "services"]
+    assert list(dict.fromkeys(cat["domain"])) == ["party", "governance", "services", "cobuild"]
 
 
 # ---------------------------------------------------------------- errors

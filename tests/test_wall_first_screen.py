@@ -150,3 +150,65 @@ def test_the_agenda_shows_what_is_on_now_then_what_is_next_and_moves_on_through_
     still = [r for r in rows if (datetime.fromisoformat(r["ends"]) if r["ends"]
                                  else datetime.fromisoformat(r["starts"]) + wall.AGENDA_GRACE) > late]
     assert [title for _when, title, _marks in seen(items)] == [r["title"] for r in still[:view.AGENDA_ITEMS]]
+
+
+def test_every_kpi_tile_has_a_target_or_a_like_for_like_comparison(app):
+    """Nine numbers without context tell a passer-by nothing: each tile's line is its target,
+    or its change against the same days of last month (the overview's like-for-like rule)."""
+    import re
+
+    from callbacks import overview
+    from data import areas, periods, query
+    from data.wallfigures import THIS_MONTH
+
+    cases = [(area, *case) for area in ("510104011002", "510104011000")  # a community (0 then, 0 now), its street
+             for case in (("zh", "目标", r"^较\S+[▲▼■][\d.]+%$"), ("en", "Target", r"^[▲▼■][\d.]+% vs .+$"))]
+    for area, lang, target_word, vs in cases:
+        tiles = wall.first_screen(area, lang)[Wall.DATA].data["kpis"]
+        assert len(tiles) == len(view.KPIS)
+        for tile in tiles:
+            info = query.metric_info(tile["code"]) or {}
+            if wall._has_target(info):
+                assert target_word in tile["target"], tile
+            else:
+                assert re.match(vs, tile["target"]), tile
+    # The comparison is the overview's: the same cards, the same periods.
+    cards = overview.kpi_cards(["activity_participants"], areas.get("510104011000"),
+                               periods.resolve(THIS_MONTH, _today()))
+    card = cards["activity_participants"]
+    assert card.comparable
+    tile = next(t for t in tiles if t["code"] == "activity_participants")
+    assert tile["target"].endswith(overview.span_label(card.previous, "en", year=card.period.start.year))
+
+
+def test_the_two_12345_rates_are_named_apart():
+    from data import text
+
+    for lang in ("zh", "en"):
+        kpi, stat = text.t("kpi.hotline_on_time_rate", lang), text.t("stat.hotline_resolution_rate", lang)
+        assert kpi != stat and kpi not in stat and stat not in kpi
+        assert not kpi.endswith(stat.removeprefix("12345")) and not stat.endswith(kpi.removeprefix("12345"))
+
+
+def test_each_guide_says_what_to_bring_and_where_and_each_service_point_its_walk_and_hours(app):
+    for lang, bring, where, walk in (("zh", "带：", "到：", "步行约"), ("en", "Bring: ", "Where: ", " min walk")):
+        _, figures = wall.figures("510104011000", lang, _today())
+        guides = figures["lists"]["guide"]
+        assert len(guides) == view.GUIDE_ITEMS
+        assert all(len(g["sub"]) == 2 and g["sub"][0].startswith(bring) and g["sub"][1].startswith(where)
+                   for g in guides), guides
+        assert len({g["sub"][0] for g in guides}) == len(guides)  # each guide its own materials, not one shared line
+        points = figures["lists"]["resource"]
+        assert points and all(walk in p["sub"] and " · " in p["sub"] for p in points), points
+
+
+def test_an_english_wall_marks_what_the_data_has_only_in_chinese():
+    item = {"title": "社区书屋", "title_en": None, "location": "汇泉路社区书屋", "location_en": None,
+            "body": "汇泉路社区书屋，步行约6分钟可达。开放时间：周二至周日 9:00-20:00，寒暑假另行通知。",
+            "starts_at": None}
+    assert wall._place(item, "en") == "(in Chinese) 汇泉路社区书屋"
+    assert wall._place(dict(item, location_en="Huiquanlu Library"), "en") == "Huiquanlu Library"
+    assert wall._place(item, "zh") == "汇泉路社区书屋"
+    sub = wall._resources([item], {}, "en")[0]["sub"]
+    assert sub.startswith("6 min walk · (in Chinese) Tue–Sun 9:00-20:00")  # hours' day names translated
+    assert wall._resources([item], {}, "zh")[0]["sub"] == "步行约6分钟 · 周二至周日 9:00-20:00，寒暑假另行通知"

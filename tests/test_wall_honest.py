@@ -183,13 +183,54 @@ def test_a_communitys_league_ranks_the_communities_of_its_street(late_care):
     assert body[0].className == "wall-league-own" and body[1].className is None
 
 
-def test_a_community_ranked_below_the_shown_rows_still_sees_its_own():
+def _records(count: int) -> list[dict]:
     nan = float("nan")
     codes = [code for code, _ in view.LEAGUE_METRICS]
-    records = [{"code": f"c{i:02d}", "name": f"社区{i}", "name_en": f"C{i}",
-                **{c: (float(100 - i) if c == codes[0] else nan) for c in codes}} for i in range(14)]
-    metrics = {c: {"unit": "%"} if "rate" in c else {} for c in codes}
-    rows = wall._league({"level": "siblings", "area": "c12", "rows": records}, metrics, "zh")
+    return [{"code": f"c{i:02d}", "name": f"社区{i}", "name_en": f"C{i}", "population": 1000 + 500 * i,
+             **{c: (float(100 - i) if c == codes[0] else nan) for c in codes}} for i in range(count)]
+
+
+LEAGUE_INFO = {"activity_participants": {"kind": "flow", "unit": "人次"},
+               "volunteer_hours": {"kind": "flow", "unit": "小时"},
+               "hotline_satisfaction_rate": {"kind": "ratio", "unit": "%", "target": 0.9, "better": "higher"},
+               "grid_events_closure_rate": {"kind": "ratio", "unit": "%", "target": 0.95, "better": "higher"}}
+
+
+def test_a_community_ranked_below_the_shown_rows_still_sees_its_own():
+    rows = wall._league({"level": "siblings", "area": "c10", "rows": _records(14)}, LEAGUE_INFO, "zh")
     assert len(rows) == view.LEAGUE_ROWS
-    assert [r["rank"] for r in rows] == [*range(1, view.LEAGUE_ROWS), 13] and rows[-1]["own"]
+    top = view.LEAGUE_ROWS - view.LEAGUE_BOTTOM
+    # The top (less one place for its own row), its own row, and the last-ranked ones.
+    assert [r["rank"] for r in rows] == [*range(1, top), 11, *range(15 - view.LEAGUE_BOTTOM, 15)]
+    assert [r["own"] for r in rows] == [False] * (top - 1) + [True] + [False] * view.LEAGUE_BOTTOM
+    assert [r["gap"] for r in rows] == [False] * (top - 1) + [True] + [False] * view.LEAGUE_BOTTOM  # 11 to 12 is no gap
     assert rows[-1]["cells"][1] == "—"  # no figure is a dash, never 0
+
+
+def test_the_league_shows_every_area_that_fits_and_else_the_top_and_the_bottom():
+    few = wall._league({"level": "children", "area": "s", "rows": _records(view.LEAGUE_ROWS)}, LEAGUE_INFO, "zh")
+    assert [r["rank"] for r in few] == list(range(1, view.LEAGUE_ROWS + 1)) and not any(r["gap"] for r in few)
+    many = wall._league({"level": "children", "area": "s", "rows": _records(30)}, LEAGUE_INFO, "en")
+    assert many[-1]["rank"] == 30 and many[-1]["name"] == "C29"  # the last-ranked is on screen
+    body = wall._league_rows(many, "en")
+    assert [tr.className for tr in body].count("wall-league-after-gap") == 1
+
+
+def test_counts_are_compared_per_1000_residents_and_rates_against_their_target():
+    records = _records(2)
+    codes = [code for code, _ in view.LEAGUE_METRICS]
+    # A small community with fewer participants in all but more per resident ranks first.
+    records[0].update({codes[0]: 200.0, "population": 20000, codes[2]: 0.85, codes[3]: 0.97})
+    records[1].update({codes[0]: 150.0, "population": 5000})
+    rows = wall._league({"level": "children", "area": "s", "rows": records}, LEAGUE_INFO, "zh")
+    assert [r["name"] for r in rows] == ["社区1", "社区0"]
+    assert rows[0]["cells"][0] == "30" and rows[1]["cells"][0] == "10"  # per 1,000 residents
+    assert rows[1]["gaps"][0] is None  # no target, no gap
+    assert rows[1]["gaps"][2] == {"text": "差5.0点", "below": True}
+    assert rows[1]["gaps"][3] == {"text": "达标", "below": False}
+    records[1].update(population=None, **{codes[3]: 0.99})  # residents unknown: no rate per 1,000, never a raw count
+    rows = wall._league({"level": "children", "area": "s", "rows": records}, LEAGUE_INFO, "en")
+    assert rows[1]["cells"][0] == "—" and rows[1]["name"] == "C1" and rows[0]["gaps"][2]["text"] == "5.0 pts short"
+    notes = wall._league_notes(LEAGUE_INFO, "zh")
+    assert notes["league-note-activity_participants"] == "每千人"
+    assert notes["league-note-hotline_satisfaction_rate"] == "目标 90%"

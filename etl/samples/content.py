@@ -93,6 +93,16 @@ GUIDES = [  # (topic, title_en, what to bring, how)
     ("生育登记", "Birth registration",
      ["夫妻双方身份证", "结婚证"], "可通过四川政务服务网或社区便民服务站办理，即时办结。"),
 ]
+# What to bring, in English: the guides' bodies carry it as a "## What to bring" section.
+MATERIALS_EN = {
+    "居民身份证": "resident ID card", "户口簿": "household register (hukou)", "本人银行卡": "your bank card",
+    "新生儿提供出生医学证明": "for a newborn, the birth certificate", "近期免冠照片": "a recent photo",
+    "居住证明（租房合同或房产证明）": "proof of address (lease or deed)", "亲属关系证明": "proof of kinship",
+    "住房证明": "proof of housing", "出生医学证明": "birth certificate",
+    "父母身份证和户口簿": "parents' ID cards and hukou", "结婚证": "marriage certificate",
+    "医保卡": "medical insurance card", "老年人身份证": "the senior's ID card", "银行卡": "bank card",
+    "夫妻双方身份证": "both spouses' ID cards",
+}
 RESOURCES = [  # (name, English after the community's name, profile flag or None, hours)
     ("党群服务中心", "Party and public service centre", None, "周一至周日 9:00-21:00"),
     ("社区卫生服务站", "Health station", None, "周一至周日 8:00-17:30"),
@@ -111,10 +121,18 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+08:00") if moment else None
 
 
-def _item(kind, title, title_en, area, published, body, starts=None, ends=None, location=None):
+# The activity places (activities.PLACES) in English, for the content's location_en.
+PLACES_EN = {"党群服务中心多功能厅": "Party and public service centre, main hall",
+             "党群服务中心二楼活动室": "Party and public service centre, activity room (2F)",
+             "社区广场": "Community square", "社区书屋": "Community library", "邻里中心": "Neighbourhood centre",
+             "儿童之家": "Children's home", "长者活动中心": "Seniors' activity centre",
+             "社区运动场": "Community sports ground"}
+
+
+def _item(kind, title, title_en, area, published, body, starts=None, ends=None, location=None, location_en=None):
     return {"kind": kind, "title": title, "title_en": title_en, "area": area,
             "published_at": _iso(published), "starts_at": _iso(starts), "ends_at": _iso(ends),
-            "location": location, "body": body}
+            "location": location, "location_en": location_en, "body": body}
 
 
 def _when(rng, end: dt.date, days_back: float) -> dt.datetime:
@@ -136,7 +154,8 @@ def _news(ctx: Context, street: tuple, comms: list[Community], horizon: int) -> 
         fill = dict(c=c.name, ce=c.name_en, s=name, n=int(rng.integers(12, 300)))
         items.append(_item("news", title.format(**fill), title_en.format(**fill | {"s": street_en}),
                            code if on_street else c.code, _when(rng, ctx.end, horizon),
-                           body.format(**fill), location=None if on_street else f"{c.name}"))
+                           body.format(**fill), location=None if on_street else f"{c.name}",
+                           location_en=None if on_street else c.name_en))
     for _ in range(int(rng.integers(8, 16))):
         c = comms[int(rng.integers(0, len(comms)))]
         title, title_en, body, span = NOTICES[int(rng.integers(0, len(NOTICES)))]
@@ -146,7 +165,7 @@ def _news(ctx: Context, street: tuple, comms: list[Community], horizon: int) -> 
         ends = starts + dt.timedelta(days=span) if span > 1 else starts + dt.timedelta(hours=8)
         text = body.format(c=c.name, start=f"{starts.month}月{starts.day}日{starts.hour}:00")
         items.append(_item("notice", f"{c.name}{title}", f"{c.name_en}: {title_en}", c.code,
-                           published, text, starts, ends, c.name))
+                           published, text, starts, ends, c.name, c.name_en))
     return items
 
 
@@ -168,7 +187,7 @@ def _calendar(ctx: Context) -> list[dict]:
                     f"预计{int(p.sizes[i])}人参加。欢迎居民通过社区活动报名小程序报名。")
             items.append(_item("activity", p.names[i], f"{TYPE_EN[kind]} at {p.community.name_en}",
                                p.community.code, published, body, when, when + dt.timedelta(hours=2),
-                               where))
+                               where, f"{p.community.name_en}, {PLACES_EN.get(p.places[i], p.places[i])}"))
     return items
 
 
@@ -187,7 +206,7 @@ def _resources(ctx: Context, c: Community, published: dt.datetime) -> list[dict]
         coords = f"\n\n坐标：{lon:.5f}, {lat:.5f}" if lon is not None else ""
         body = f"{c.name}{name}，步行约{walk}分钟可达。开放时间：{hours}。{coords}"
         items.append(_item("resource", f"{c.name}{name}", f"{c.name_en} {name_en}", c.code,
-                           published, body, location=where))
+                           published, body, location=where, location_en=f"{c.name_en}, {c.street_name_en}"))
     return items
 
 
@@ -199,9 +218,11 @@ def _guides(ctx: Context, street: tuple, comms: list[Community], published: dt.d
         body = (f"## 办理地点\n\n{hall}（工作日 9:00-17:00，周六 9:00-12:00，周日及法定节假日休息）；"
                 f"部分事项可在各社区便民服务站办理。\n\n## 所需材料\n\n"
                 + "".join(f"- {b}\n" for b in bring)
-                + f"\n## 办理方式\n\n{how}\n")
+                + f"\n## 办理方式\n\n{how}\n"
+                + "\n## What to bring\n\n" + "".join(f"- {MATERIALS_EN.get(b, b)}\n" for b in bring))
         items.append(_item("guide", f"办事指引：{topic}", f"Service guide: {title_en}", code,
-                           published, body, location=hall))
+                           published, body, location=hall,
+                           location_en=f"{comms[0].street_name_en} public service hall"))
     return items
 
 
@@ -209,12 +230,13 @@ def _markdown(item: dict) -> str:
     def value(v):
         return "" if v is None else v if not isinstance(v, str) or not v[:1].isdigit() else f'"{v}"'
     lines = ["---"]
-    for key in ("kind", "title", "title_en", "area", "published_at", "starts_at", "ends_at", "location"):
+    for key in ("kind", "title", "title_en", "area", "published_at", "starts_at", "ends_at", "location",
+                "location_en"):
         v = item[key]
         if key in ("published_at", "starts_at", "ends_at") and v:
             v = v.replace("T", " ")[:16]  # editors write 2026-11-20 09:30
             lines.append(f"{key}: {v}")
-        elif key == "title_en":
+        elif key in ("title_en", "location_en"):
             lines.append(f"{key}: {json.dumps(v, ensure_ascii=False)}")
         else:
             lines.append(f"{key}: {value(v)}")

@@ -2,7 +2,7 @@
 
 An item comes as a Markdown file with a front-matter block or as an entry of a JSON feed
 (a list, or ``{"items": [...]}``), with the keys kind, title, title_en, area,
-published_at, starts_at, ends_at, location (and body below the front matter, or a
+published_at, starts_at, ends_at, location, location_en (and body below the front matter, or a
 ``body`` key). Items go into the ``content`` table through ``Output.store``; this source
 writes no facts.
 
@@ -24,7 +24,7 @@ Essential (a bad cell refuses the item): kind, title, area (an item shown in the
 place is worse than none), starts_at (an activity's or notice's when) and the identity
 (id, the file). Not essential (a bad cell is blanked with a warning, the item is kept):
 published_at, ends_at (also one before starts_at), and the display text title_en,
-location and body.
+location, location_en and body.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ KIND_ALIASES = {
     "新闻": "news", "动态": "news", "通知": "notice", "公告": "notice", "活动": "activity",
     "办事指引": "guide", "办事指南": "guide", "指南": "guide", "资源": "resource", "服务点": "resource",
 }
-DISPLAY = ("title", "title_en", "body", "location")  # kept exactly as written
+DISPLAY = ("title", "title_en", "body", "location", "location_en")  # kept exactly as written
 DATES = ("published_at", "starts_at", "ends_at")
 FILE = "source_file"  # added by read(): the file an item came from
 
@@ -65,6 +65,7 @@ FIELDS = [
     Field("starts_at", ("开始时间",), label_en="starts at"),
     Field("ends_at", ("结束时间",), label_en="ends at", essential=False),
     Field("location", ("地点", "地址"), label_en="location", verbatim=True, essential=False),
+    Field("location_en", ("英文地点",), label_en="English location", verbatim=True, essential=False),
     Field("body", ("正文", "内容"), label_en="body", verbatim=True, essential=False),
     Field(FILE, label_en="file"),
 ]
@@ -139,6 +140,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         "body": rows["body"],
         **dates,
         "location": rows["location"].replace("", None),
+        "location_en": rows["location_en"].replace("", None),
         "source": rows["_source"],
     })
     records = _records(items)
