@@ -13,12 +13,10 @@ areas below the level a metric is recorded at are not offered.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -32,6 +30,7 @@ from plotly.subplots import make_subplots
 from callbacks.overview import area_options
 from data import areas, coverage, export, periods, present, query, settings, text, urlstate
 from data import cache as data_cache
+from data.outlines import district_outlines
 from layouts import components as ui
 from layouts.components import metric_dimensions
 from layouts.explore import DIMENSION_LABELS, TABLE_LABELS
@@ -848,25 +847,6 @@ def render_breakdown(search_state: str):
 
 
 # --------------------------------------------------------------------------- map
-
-@lru_cache(maxsize=1)
-def district_outlines() -> tuple[dict, ...]:
-    """Each district's code, name and outer rings (lon, lat lists with None between rings)."""
-    path = settings.catalog_dir() / "chengdu_districts.geojson"
-    features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    outlines = []
-    for feature in features:
-        geometry = feature["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        xs, ys = [], []
-        for polygon in polygons:
-            ring = polygon[0]  # outer ring; the schematic outlines have no holes worth drawing
-            xs += [p[0] for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
-        code = str(feature.get("id") or feature["properties"]["code"])
-        outlines.append({"code": code, "name": feature["properties"].get("name", code), "x": xs, "y": ys})
-    return tuple(outlines)
-
 
 def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[go.Figure, list[str]]:
     """Chengdu's districts as filled outlines coloured by the metric: no tiles, no requests.

@@ -47,11 +47,13 @@ from dash import (
     no_update,
 )
 from dash.development.base_component import Component
+from plotly.colors import sample_colorscale
 
 from data import areas, content, coverage, labels, periods, present, query, settings, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
+from data.outlines import district_outlines
 from data.wallfigures import (
     COMING,
     LAST_12_MONTHS,
@@ -260,7 +262,7 @@ def spans(today: date) -> dict[str, tuple[date, date]]:
     return {**{name: (p.start, p.end) for name, p in found.items()}, COMING: (today, today + timedelta(days=13))}
 
 
-def read_figures(area: str, lang: str, today: date) -> dict:
+def read_figures(area: str, lang: str, today: date, map_metric: str | None = None) -> dict:
     """Every figure the wall shows for ``area`` on ``today``, as plain data (cached by the caller).
 
     One read of the warehouse (``wallfigures.read`` of everything ``layouts/wall.py``
@@ -269,7 +271,7 @@ def read_figures(area: str, lang: str, today: date) -> dict:
     figures can be shared until midnight.
     """
     dates = spans(today)
-    found = wallfigures.read(view.NEEDS, area, dates)
+    found = wallfigures.read(view.needs_for(map_metric), area, dates)
     answers = found["answers"]
     metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
     reach = found["as_of"]  # {code: the last day its data covers here}
@@ -283,7 +285,7 @@ def read_figures(area: str, lang: str, today: date) -> dict:
         "charts": {},
         "lists": {},
     }
-    for panel in view.PANELS.values():
+    for panel in view.panels_for(map_metric).values():
         _panel_figures(panel, answers, metrics, reach, found["sources"], today, lang, f, level=info.get("level"))
     f["ticker"] = _ticker(answers[view.TICKER], lang)
     return f
@@ -404,6 +406,11 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
                    for line, code in zip(("received", "on_time", "satisfied"), codes)},
                 "names": [pick_metric_name(code, lang) for code in codes],
             }
+        elif isinstance(chart.shows, wallfigures.Places):
+            code = chart.shows.metric
+            f["charts"][chart.id] = _map(got, metrics[code], lang)
+            f["stats"][f"{panel.id}-period"] = catalogue.t("wall.map_caption", lang,
+                                                           metric=_metric_name(code, metrics, lang))
         elif isinstance(chart.shows, wallfigures.Trends):
             code = chart.shows.metrics[0]
             f["charts"][chart.id] = _points(got[code], lang, reach.get(code))
@@ -418,6 +425,30 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
         if listing.name == "league":
             stats.update(_league_notes(metrics, lang))
+
+
+def _map(answer: dict, info: dict, lang: str) -> dict:
+    """The map's places as points: name and figure beside each dot, coloured by the figure;
+    a place with no figure is a ring with "—" (never a 0); the wall's own place ringed in gold."""
+    placed = [r for r in answer["rows"] if r["lon"] is not None and r["lat"] is not None]
+    points = [{"x": r["lon"], "y": r["lat"], "value": r["value"],
+               "label": present.plot_text(_place_name(r, lang)) + "<br>"
+               + present.show(r["value"], info, lang, compact=True).text,
+               "own": answer["level"] == "siblings" and r["code"] == answer["area"]} for r in placed]
+    return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang)}
+
+
+# A place's name on the map, without what every one of them is ("社区", "Community"): the
+# caption says it, and the dots are close together.
+PLACE_SUFFIXES = ("社区", "街道", " Community", " Subdistrict")
+
+
+def _place_name(row: dict, lang: str) -> str:
+    name = (row.get("name_en") or row["name"]) if lang == "en" else row["name"]
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
@@ -695,13 +726,13 @@ MEMO_ITEMS = 1024  # answers kept per process: every area a district's screens s
 
 
 @data_cache.cached
-def _shared_figures(area: str, lang: str, day: str) -> dict:
+def _shared_figures(area: str, lang: str, day: str, map_metric: str | None = None) -> dict:
     """``read_figures`` through the app's cache (Redis in a deployment), so of all the
     workers and hosts serving walls, one computes an area's day and the rest read it."""
-    return read_figures(area, lang, date.fromisoformat(day))
+    return read_figures(area, lang, date.fromisoformat(day), map_metric)
 
 
-def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
+def figures(area: str, lang: str, today: date, map_metric: str | None = None) -> tuple[str, dict]:
     """``read_figures`` once per area, language, day and data version; walls share the answer.
 
     Returns the cache key too: the wall sends it back with its next request, so a refresh
@@ -709,12 +740,13 @@ def figures(area: str, lang: str, today: date) -> tuple[str, dict]:
     """
     # The version this request's cache keys carry (pinned for the request, no SQL within
     # the TTL): a fresh read here could file an older version's figures under a newer key.
-    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}"
+    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}" + (f"|{map_metric}" if map_metric else "")
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return key, _cache[key]
-    found = _shared_figures(area, lang, today.isoformat()) if data_cache.enabled() else read_figures(area, lang, today)
+    found = (_shared_figures(area, lang, today.isoformat(), map_metric) if data_cache.enabled()
+             else read_figures(area, lang, today, map_metric))
     with _cache_lock:
         _cache[key] = found
         while len(_cache) > MEMO_ITEMS:
@@ -736,7 +768,7 @@ def _empty(patch: Patch, empty: bool, *axes: str) -> None:
         patch["layout"][axis]["visible"] = not empty
 
 
-def patch_hbar(data: dict, lang: str) -> Patch:
+def patch_hbar(data: dict, lang: str, colour: str = view.RED) -> Patch:
     p = Patch()
     rows = data["rows"]
     p["layout"]["annotations"][0]["text"] = data["empty"]
@@ -745,11 +777,20 @@ def patch_hbar(data: dict, lang: str) -> Patch:
     p["data"][0]["x"] = values
     p["data"][0]["text"] = [number(v, lang=lang)["text"] for v in values]
     p["layout"]["xaxis"]["range"] = [0, (max(values) if values else 1) * 1.28]
+    p["data"][0]["marker"]["color"] = _leading(values, colour, colour, view.dimmed(colour))
     _empty(p, not rows, "yaxis")
     return p
 
 
-def patch_donut(data: dict, lang: str) -> Patch:
+def _leading(values: list, colour: str, lead: str, rest: str) -> list[str] | str:
+    """The largest figure's bar or slice in ``lead``, the others in ``rest``: the eye goes to it first."""
+    if not values:
+        return colour
+    top = max(range(len(values)), key=lambda i: values[i])
+    return [lead if i == top else rest for i in range(len(values))]
+
+
+def patch_donut(data: dict, lang: str, colour: str = view.RED) -> Patch:
     p = Patch()
     rows = data["rows"]
     p["layout"]["annotations"][0]["text"] = data["empty"]
@@ -757,23 +798,25 @@ def patch_donut(data: dict, lang: str) -> Patch:
     # Percentages go into the legend: slice labels would shrink below legible size.
     p["data"][0]["labels"] = [f"{present.plot_text(r['label'])}  {r['value'] / total:.0%}" for r in rows]
     p["data"][0]["values"] = [r["value"] for r in rows]
+    values = [r["value"] for r in rows]
+    p["data"][0]["pull"] = [0.06 if i == values.index(max(values)) else 0 for i in range(len(values))] if values else []
     p["layout"]["showlegend"] = bool(rows)
     _empty(p, not rows)
     return p
 
 
-def _partial(p: Patch, points: list[dict], trace: int = 0) -> None:
+def _partial(p: Patch, points: list[dict], colour: str, trace: int = 0) -> None:
     """Bars of an unfinished month drawn lighter and outlined, and the chart's corner says
-    how far it reaches ("至12月4日"): a month so far is not a drop."""
+    how far it reaches ("至12月4日"): a month so far is not a drop. ``colour``: the series'."""
     partial = [bool(pt.get("partial")) for pt in points]
-    p["data"][trace]["marker"]["color"] = [view.PARTIAL_RED if part else view.RED for part in partial]
-    p["data"][trace]["marker"]["line"] = {"color": view.RED, "width": [3 if part else 0 for part in partial]}
+    p["data"][trace]["marker"]["color"] = [view.partial(colour) if part else colour for part in partial]
+    p["data"][trace]["marker"]["line"] = {"color": colour, "width": [3 if part else 0 for part in partial]}
     through = next((pt["through"] for pt in reversed(points) if pt.get("partial")), "")
     p["layout"]["annotations"][1]["text"] = through
     p["layout"]["annotations"][1]["visible"] = bool(through)
 
 
-def patch_trend(points: list[dict], lang: str) -> Patch:
+def patch_trend(points: list[dict], lang: str, colour: str = view.RED) -> Patch:
     p = Patch()
     values = [pt["value"] for pt in points]  # a missing month stays None: a gap, not a zero
     known = [v for v in values if v is not None]
@@ -784,12 +827,12 @@ def patch_trend(points: list[dict], lang: str) -> Patch:
     last = number(values[-1], lang=lang)["text"] if values and values[-1] is not None else ""
     p["data"][0]["text"] = ([""] * (len(values) - 1) + [last]) if not empty else []
     p["layout"]["yaxis"]["range"] = [0, (max(known) if known else 1) * 1.2 or 1]
-    _partial(p, points if not empty else [])
+    _partial(p, points if not empty else [], colour)
     _empty(p, empty, "xaxis")
     return p
 
 
-def patch_hotline(data: dict, lang: str) -> Patch:
+def patch_hotline(data: dict, lang: str, colour: str = view.RED) -> Patch:
     """Received orders as bars, the two rates as lines; an unfinished last month is a lighter
     bar and, for each rate, a dotted last segment to a hollow marker (traces 3 and 4)."""
     p = Patch()
@@ -808,14 +851,135 @@ def patch_hotline(data: dict, lang: str) -> Patch:
         p["data"][index]["y"] = values[:-1] + [None] if last_partial else values
         p["data"][index + 2]["x"] = months[-2:] if last_partial else []
         p["data"][index + 2]["y"] = values[-2:] if last_partial else []
-    _partial(p, received if not empty else [])
+    _partial(p, received if not empty else [], colour)
     p["layout"]["showlegend"] = not empty
     _empty(p, empty, "xaxis", "yaxis", "yaxis2")
     return p
 
 
+def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
+    """The map's outlines and places. The view frames the places (padded, never narrower
+    than ``MAP_MIN_SPAN`` degrees) at the chart's aspect, so the district around them shows."""
+    p = Patch()
+    traces = {name: index for index, name in enumerate(view.MAP_TRACES)}
+    points = data["points"]
+    others = [o for o in district_outlines() if o["code"] != data["district"]]
+    own = [o for o in district_outlines() if o["code"] == data["district"]]
+    p["data"][traces["districts"]]["x"] = [x for o in others for x in o["x"]]
+    p["data"][traces["districts"]]["y"] = [y for o in others for y in o["y"]]
+    p["data"][traces["district"]]["x"] = [x for o in own for x in o["x"]]
+    p["data"][traces["district"]]["y"] = [y for o in own for y in o["y"]]
+    hollow = [pt for pt in points if pt["value"] is None]
+    filled = [pt for pt in points if pt["value"] is not None]
+    frame = _map_frame(points)
+    sides = _label_sides(points, *frame) if frame else {}
+    for name, shown in (("hollow", hollow), ("figures", filled)):
+        p["data"][traces[name]]["x"] = [pt["x"] for pt in shown]
+        p["data"][traces[name]]["y"] = [pt["y"] for pt in shown]
+        # The wall's own place is labelled by its ring's trace, so plotly sets the label off the ring.
+        p["data"][traces[name]]["text"] = ["" if pt["own"] else pt["label"] for pt in shown]
+        p["data"][traces[name]]["textposition"] = [sides.get(id(pt), "top center") for pt in shown]
+    p["data"][traces["figures"]]["marker"]["color"] = map_colours([pt["value"] for pt in filled], colour)
+    ringed = [pt for pt in points if pt["own"]]
+    p["data"][traces["own"]]["x"] = [pt["x"] for pt in ringed]
+    p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
+    p["data"][traces["own"]]["text"] = [pt["label"] for pt in ringed]
+    p["data"][traces["own"]]["textposition"] = [sides.get(id(pt), "top center") for pt in ringed]
+    p["layout"]["annotations"][0]["text"] = data["empty"]
+    p["layout"]["annotations"][3]["visible"] = bool(hollow)
+    _empty(p, not points)
+    if frame:
+        p["layout"]["xaxis"]["range"], p["layout"]["yaxis"]["range"] = frame
+    return p
+
+
+def _map_frame(points: list[dict]) -> tuple[list[float], list[float]] | None:
+    """The map's x and y ranges: the places' spread, padded for their labels, at the chart's aspect."""
+    if not points:
+        return None
+    width, height = _map_plot()
+    xs, ys = [pt["x"] for pt in points], [pt["y"] for pt in points]
+    centre = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+    across = max((max(xs) - min(xs)) * 1.5, (max(ys) - min(ys)) * 1.6 * view.MAP_ASPECT * width / height,
+                 MAP_MIN_SPAN)
+    down = across * height / width / view.MAP_ASPECT
+    return [centre[0] - across / 2, centre[0] + across / 2], [centre[1] - down / 2, centre[1] + down / 2]
+
+
+def _map_plot() -> tuple[int, int]:
+    """The map's plotting area in pixels: its design size less its margins. The frame fills it
+    exactly at the map's aspect, so plotly has no range to stretch and labels land where placed."""
+    _kind, width, height = view.CHARTS["map-places"]
+    return width - 2 * view.MAP_MARGIN, height - 2 * view.MAP_MARGIN
+
+
+MAP_SIDES = ("top center", "bottom center", "middle right", "middle left", "top right", "top left",
+             "bottom right", "bottom left")
+
+
+def _label_sides(points: list[dict], xrange: list[float], yrange: list[float]) -> dict[int, str]:
+    """Where each place's two-line label goes (by ``id`` of its point): the first side of
+    ``MAP_SIDES`` where it covers no label placed before it, no dot and no edge, else the side
+    covering least."""
+    width, height = _map_plot()
+
+    def pixel(pt):
+        return ((pt["x"] - xrange[0]) / (xrange[1] - xrange[0]) * width,
+                (yrange[1] - pt["y"]) / (yrange[1] - yrange[0]) * height)
+
+    def size(pt):
+        lines = str(pt["label"]).split("<br>")
+        wide = max(sum(25 if ord(ch) > 0x2E80 else 15 for ch in line) for line in lines)
+        return wide + 10, 32 * len(lines)
+
+    def box(centre, extent, side, ringed=False):
+        (x, y), (w, h) = centre, extent
+        gap = (view.MAP_MARKER + (view.MAP_RING if ringed else 0)) / 2 + 4
+        vertical, horizontal = side.split()
+        left = {"center": x - w / 2, "right": x + gap, "left": x - gap - w}[horizontal]
+        top = {"top": y - gap - h, "bottom": y + gap, "middle": y - h / 2}[vertical]
+        return left, top, left + w, top + h
+
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    def outside(a):  # beyond the plotting area: cut off
+        return (max(0.0, -a[0]) + max(0.0, a[2] - width)) * (a[3] - a[1]) + \
+            (max(0.0, -a[1]) + max(0.0, a[3] - height)) * (a[2] - a[0])
+
+    dots = [(x - view.MAP_MARKER / 2, y - view.MAP_MARKER / 2, x + view.MAP_MARKER / 2, y + view.MAP_MARKER / 2)
+            for x, y in map(pixel, points)]
+    placed: list[tuple] = []
+    sides = {}
+    for pt in sorted(points, key=lambda q: -(q["value"] or 0)):  # the largest figures choose first
+        centre, extent = pixel(pt), size(pt)
+
+        def cost(side, centre=centre, extent=extent, ringed=pt["own"]):
+            candidate = box(centre, extent, side, ringed)
+            return (sum(overlap(candidate, other) for other in placed) + 2 * sum(overlap(candidate, d) for d in dots)
+                    + outside(candidate))
+
+        side = min(MAP_SIDES, key=cost)  # the first side free of others, else the least covered
+        placed.append(box(centre, extent, side, pt["own"]))
+        sides[id(pt)] = side
+    return sides
+
+
+MAP_MIN_SPAN = 0.02  # degrees of longitude: about 2 km at Chengdu, a community's grid cells spread less
+
+
+def map_colours(values: list[float], colour: str) -> list[str]:
+    """Each place's colour: its metric's domain colour, darker for lower figures (a sequential scale)."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    scale = [[0, view.mix(colour, view.CARD, 0.45)], [1, colour]]
+    return sample_colorscale(scale, [(v - low) / span if high != low else 1.0 for v in values])
+
+
 PATCHERS: dict[str, Callable[..., Patch]] = {
-    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline,
+    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline, "map": patch_map,
 }
 
 
@@ -1009,7 +1173,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         unknown = None
         if areas.get(area) is None:
             unknown, area = area, view.DEFAULT_AREA
-        key, f = figures(area, lang, now.date())
+        key, f = figures(area, lang, now.date(), playlist.map_metric())
     except Exception as err:  # noqa: BLE001 - any failure: keep the last figures, report it
         log.warning("wall refresh for %s failed: %s", area, err)
         keep = no_update
@@ -1029,9 +1193,10 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         return make() if changed(pick) else no_update
 
     kinds = {chart: kind for chart, (kind, _w, _h) in view.CHARTS.items()}
+    colours = view.chart_colours(playlist.map_metric())
     patches = [
         only_changed(lambda fig, c=i["chart"]: fig["charts"][c],
-                     lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang))
+                     lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang, colours[c]))
         for i in chart_ids
     ]
     agenda = _agenda_at(f["lists"]["agenda"], now)

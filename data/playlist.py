@@ -10,6 +10,7 @@ takes effect at the wall's next refresh without restarting anything.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Panel ids, in the default order. The wall knows how to draw exactly these: each is a
 # ``Panel`` in layouts/wall.PANELS (how it is drawn, what it shows); tests keep the two equal.
-PANELS = ("party", "governance", "services", "participation", "cobuild", "league", "guide", "activities")
+PANELS = ("party", "governance", "services", "participation", "cobuild", "map", "league", "guide", "activities")
 
 DEFAULT_DURATION = 20.0
 DEFAULT_REFRESH = 60.0
@@ -42,7 +43,8 @@ WINDOW_KEYS = ("name", "from", "to", "dim", "panels")
 # the root's data-dim, set by assets/wall.js as the window begins and ends).
 DIM_NONE = "none"
 DIM_LEVELS = (DIM_NONE, "evening", "night")
-ENTRY_KEYS = ("id", "duration")
+ENTRY_KEYS = ("id", "duration", "metric")
+OPTIONS = {"metric": ("map",)}  # a panel entry's options beyond id and duration, and the panels taking them
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -76,6 +78,7 @@ class Entry:
 
     panel: str
     duration: float
+    metric: str | None = None  # the map's figure (a metric code of the catalogue); None: its default
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ class Playlist:
             if entry.panel not in seen:
                 seen.append(entry.panel)
         return seen
+
+    def map_metric(self) -> str | None:
+        """The metric the map panel shows, if the playlist names one (one for all its entries)."""
+        return next((e.metric for e in [*self.entries, *(e for w in self.windows for e in w.entries)] if e.metric), None)
 
     def rotation_at(self, minute: int) -> tuple[Entry, ...]:
         """The rotation for ``minute`` after midnight: the first window holding it, else the default."""
@@ -199,12 +206,33 @@ def _clock(path, node, what: str) -> int:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+def _metric(path, node, panel: str) -> str:
+    """A ``metric:`` option: a metric code of the catalogue (data/reference/metrics.csv)."""
+    if panel not in OPTIONS["metric"]:
+        raise PlaylistError(path, _line(node), f"'metric' is an option of the {', '.join(OPTIONS['metric'])} panel only, "
+                                               f"not of '{panel}'")
+    code = str(node.value).strip() if isinstance(node, yaml.ScalarNode) else ""
+    known = _metric_codes()
+    if code not in known:
+        close = ", ".join(difflib.get_close_matches(code, known, n=3))
+        raise PlaylistError(path, _line(node), f"unknown metric '{code}'" + (f" (did you mean: {close})" if close
+                                                                             else " (codes are in metrics.csv)"))
+    return code
+
+
+def _metric_codes() -> tuple[str, ...]:
+    from data import catalog  # the catalogue file, read when a playlist names a metric
+
+    return tuple(catalog.read_metrics()["code"])
+
+
 def _entries(path, node, default_duration: float, what: str) -> tuple[Entry, ...]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         raise PlaylistError(path, _line(node), f"{what} must be a list of panels (one '- id: ...' line each)")
     entries = []
     panel_node: yaml.Node
     for item in node.value:
+        metric_node = None
         if isinstance(item, yaml.ScalarNode):  # shorthand: "- party"
             panel_node, duration = item, default_duration
         else:
@@ -214,12 +242,14 @@ def _entries(path, node, default_duration: float, what: str) -> tuple[Entry, ...
                 raise PlaylistError(path, _line(item), f"a panel of {what} has no 'id'")
             panel_node = found["id"]
             duration = _seconds(path, found["duration"], "duration") if "duration" in found else default_duration
+            metric_node = found.get("metric")
         panel = str(panel_node.value).strip() if isinstance(panel_node, yaml.ScalarNode) else ""
         if panel not in PANELS:
             raise PlaylistError(
                 path, _line(panel_node), f"unknown panel '{panel}' (panels are: {', '.join(PANELS)})"
             )
-        entries.append(Entry(panel, duration))
+        metric = _metric(path, metric_node, panel) if metric_node is not None else None
+        entries.append(Entry(panel, duration, metric))
     return tuple(entries)
 
 
@@ -273,6 +303,7 @@ def parse(text: str, path: Path | str = "<playlist>") -> Playlist:
                     raise PlaylistError(path, _line(found["dim"]),
                                         f"dim must be one of {', '.join(DIM_LEVELS)}, not {dim!r}")
             windows.append(Window(name, start, end, _entries(path, found["panels"], default_duration, label), dim))
+    _one_map_metric(path, [*entries, *(e for w in windows for e in w.entries)])
     return Playlist(
         entries=entries,
         windows=tuple(windows),
@@ -281,6 +312,14 @@ def parse(text: str, path: Path | str = "<playlist>") -> Playlist:
         reload_at=reload_at,
         source=str(path),
     )
+
+
+def _one_map_metric(path, entries: list[Entry]) -> None:
+    """The map is one panel on the page: every entry naming its metric must name the same one."""
+    named = list(dict.fromkeys(e.metric for e in entries if e.metric))
+    if len(named) > 1:
+        raise PlaylistError(path, None, f"the map panel is given two metrics ({named[0]}, {named[1]}): "
+                                        "it shows one, name it once")
 
 
 def read(path: Path | str) -> Playlist:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data import areas, codec, content, coverage, items, query
+from data import areas, codec, content, coverage, items, outlines, query
 from data.cache import cached
 from data.periods import month_end, month_start
 
@@ -138,13 +138,29 @@ class AsOf:
     metrics: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Places:
+    """The areas a map places, each by its coordinates with ``metric``'s figure over ``period``.
+
+    Answer: {"level": "children" | "siblings", "area": the wall's own code, "district": the
+    district whose outline frames them, "rows": [{code, name, name_en, lon, lat, value}]}. A
+    street or district places the areas below it; a community its grid cells where ``metric``
+    is recorded per grid cell, else (as the league) the communities of its street, its own
+    marked. ``value`` is None where an area has no figure: drawn hollow, never as 0.
+    """
+
+    metric: str
+    period: str = LAST_30_DAYS
+
+
+
 # the answer is keyed by them
-codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, JustIn, AsOf)
+codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, JustIn, AsOf, Places)
 
 
 def metrics_of(need) -> tuple[str, ...]:
     """The metric codes a declaration names."""
-    if isinstance(need, Breakdown):
+    if isinstance(need, (Breakdown, Places)):
         return (need.metric,)
     found = tuple(getattr(need, "metrics", ()))
     period = getattr(need, "period", None)
@@ -228,6 +244,8 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
             answers[need] = items.just_in(area, need.sources, limit=need.limit)
         elif isinstance(need, AsOf):
             answers[need] = {code: reach[code] for code in need.metrics}
+        elif isinstance(need, Places):
+            answers[need] = _places(need, area, spans[need.period], infos[need.metric])
         else:
             raise TypeError(f"the wall cannot read {need!r}")
     return {"area": areas.get(area), "metrics": infos, "as_of": reach, "sources": sources,
@@ -266,6 +284,42 @@ def _league(need: League, area: str, span: tuple[date, date]) -> dict:
     for record in records:  # residents, for figures per 1,000 (None where no one knows)
         record["population"] = areas.population(record["code"])
     return {"level": level, "area": area, "rows": records}
+
+
+def _places(need: Places, area: str, span: tuple[date, date], info: dict) -> dict:
+    """``need``'s areas with their coordinates and figure (see ``Places``)."""
+    row = areas.get(area) or {}
+    level, parent, own = "children", area, area
+    if row.get("level") == "grid":
+        parent = row.get("parent_code") or area
+    if _level(parent) == "community" and not coverage.has_figures_at(info, "grid", _parts(info)):
+        own = parent
+        street = (areas.get(parent) or {}).get("parent_code")
+        if street:
+            level, parent = "siblings", street
+    elif row.get("level") == "grid":
+        level = "siblings"
+    where = {a["code"]: a for a in areas.children(parent)}
+    records = query.league_table(parent, [need.metric], *span).to_dict("records")
+    rows = []
+    for r in records:
+        place = where.get(r["code"], {})
+        value = r[need.metric]
+        rows.append({"code": r["code"], "name": r["name"], "name_en": r["name_en"],
+                     "lon": place.get("lon"), "lat": place.get("lat"),
+                     "value": None if value is None or value != value else float(value)})  # NaN: no figure
+    return {"level": level, "area": own, "district": outlines.district_of(parent), "rows": rows}
+
+
+def _level(code: str) -> str | None:
+    return (areas.get(code) or {}).get("level")
+
+
+def _parts(info: dict) -> list[dict] | None:
+    """A ratio's numerator and denominator catalogue rows (``coverage.recorded_level``)."""
+    if info.get("kind") != "ratio":
+        return None
+    return [query.metric_info(info.get(role) or "") or {} for role in ("numerator", "denominator")]
 
 
 def _month_of(latest: date | None) -> tuple[date, date] | None:

@@ -17,8 +17,9 @@ the screen (letterboxed). The layout only builds the frame and empty chart skele
 figures come from ``callbacks/wall.py``, which fills the first screen before it is sent
 and patches them in place on every refresh, so nothing is rebuilt and nothing flashes.
 
-Reading distance is 3 to 8 metres: no text under 20 px on the canvas, headline numbers
-48 px and up, charts with few large labels and no toolbar.
+Reading distance is 3 to 8 metres: no text under 24 px on the canvas (``SMALLEST``; the
+browser test tests/test_wall_legible.py walks every text node and chart label), headline
+numbers 48 px and up, charts with few large labels and no toolbar.
 
 Every figure says how far it reaches (DOMAIN.md, "Time, completeness and provenance"): the
 header's "data loaded" is the last load, each panel's title row its own sources' as-of, a
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from dash import dcc, html
@@ -49,11 +51,13 @@ from data.wallfigures import (
     Kpis,
     LatestMonth,
     League,
+    Places,
     Totals,
     Trends,
 )
 from layouts.ids import Wall
 
+SMALLEST = 24  # px on the 1920x1080 canvas: the least a reader at 5 m can read (wall.css keeps to it too)
 DEFAULT_AREA = "510104011000"  # 沙河街道, the embedded deployment
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 
@@ -63,9 +67,64 @@ GOLD = "#f3c15f"
 INK = "#eef2f8"
 MUTED = "#aab6cc"
 GRID = "rgba(170, 182, 204, 0.18)"
-SERIES = [RED, GOLD, "#4fb3ff", "#3fcfa6", "#b996ff", "#ff8c5a", "#8fa9cc", "#ffe08a"]
-# An unfinished month's bar: the same red, lighter, outlined (callbacks/wall.py patch_trend).
-PARTIAL_RED = "rgba(229, 65, 58, 0.32)"
+BLUE = "#4fb3ff"
+GREEN = "#3fcfa6"
+VIOLET = "#b996ff"
+SERIES = [RED, GOLD, BLUE, GREEN, VIOLET, "#ff8c5a", "#8fa9cc", "#ffe08a"]
+CARD = "#0e1526"  # a panel's background
+
+# One colour per domain (the catalogue's ``domain`` of a metric, data/reference/metrics.csv),
+# used everywhere on the wall: a panel's title mark and top edge, a KPI tile's strip and tint,
+# its charts' bars and slices, the map's dots. Party building keeps the party red.
+DOMAIN_COLOURS = {"party": RED, "governance": BLUE, "services": GREEN, "cobuild": VIOLET}
+NEUTRAL = GOLD  # what belongs to no one domain (the league table compares them all)
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """``colour`` ("#rrggbb") at ``alpha``."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha:g})"
+
+
+def mix(colour: str, other: str, share: float) -> str:
+    """``colour`` with ``share`` of ``other`` mixed in, as "#rrggbb"."""
+    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b))
+
+
+def partial(colour: str) -> str:
+    """An unfinished month's bar: the series' colour, lighter, outlined (callbacks/wall.py ``_partial``)."""
+    return rgba(colour, 0.32)
+
+
+def dimmed(colour: str) -> str:
+    """The other bars beside the largest, which is drawn in the full colour (callbacks/wall ``_leading``)."""
+    return mix(colour, CARD, 0.35)
+
+
+# The party's unfinished month, as before the domain colours (tests and callers that name it).
+PARTIAL_RED = partial(RED)
+
+
+def shades(colour: str, count: int) -> list[str]:
+    """``count`` distinguishable shades of ``colour`` for a donut's slices: full, then darker and lighter."""
+    steps = [0.0, 0.45, -0.45, 0.7, -0.7, 0.25, -0.2, 0.85]
+    return [mix(colour, CARD if step > 0 else "#ffffff", abs(step)) for step in steps[:count]]
+
+
+@lru_cache(maxsize=1)
+def metric_domains() -> dict[str, str]:
+    """{metric code: its domain}, from the shipped catalogue file."""
+    from data import catalog
+
+    frame = catalog.read_metrics()
+    return dict(zip(frame["code"], frame["domain"]))
+
+
+def colour_of(code: str | None) -> str:
+    """The colour of ``code``'s domain (``DOMAIN_COLOURS``), else ``NEUTRAL``."""
+    return DOMAIN_COLOURS.get(metric_domains().get(code or "", ""), NEUTRAL)
 
 # Words come from data.text (keys "wall.*"), figures' labels from there too, by metric code.
 TEXT = text.group("wall")
@@ -152,28 +211,33 @@ def _base_layout(width: int, height: int, lang: str, **extra) -> dict:
         margin=dict(l=16, r=24, t=16, b=16),
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        font=dict(family=FONT, size=22, color=INK),
+        font=dict(family=FONT, size=SMALLEST, color=INK),
         showlegend=False,
         annotations=[
             dict(text=t("no_data", lang), name="no-data", visible=False, showarrow=False,
                  xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=30, color=MUTED)),
             # "至12月4日": how far the unfinished last month reaches, top right (patch_trend).
             dict(text="", name="partial", visible=False, showarrow=False, xref="paper", yref="paper",
-                 x=1, y=1, xanchor="right", yanchor="bottom", font=dict(size=22, color=GOLD)),
+                 x=1, y=1, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=GOLD)),
         ],
     )
     base.update(extra)
     return base
 
 
-def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
-    """An empty figure of ``kind`` whose traces the refresh callback fills by Patch."""
-    axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=22, color=INK), automargin=True,
+# Twelve months at 24 px do not fit under a 600 px chart: every other month is named, level.
+MONTH_TICKS = dict(tickangle=0, nticks=7)
+
+
+def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -> dict:
+    """An empty figure of ``kind`` whose traces the refresh callback fills by Patch, its
+    series in ``colour`` (its panel's domain: ``DOMAIN_COLOURS``)."""
+    axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=SMALLEST, color=INK), automargin=True,
                 fixedrange=True, showline=False, ticks="")
     if kind == "hbar":
         return dict(
             data=[dict(type="bar", orientation="h", x=[], y=[], text=[], textposition="outside",
-                       textfont=dict(size=22, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=RED),
+                       textfont=dict(size=SMALLEST, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=colour),
                        hoverinfo="skip")],
             layout=_base_layout(width, height, lang, bargap=0.35,
                                 xaxis=dict(axis, visible=False),
@@ -182,58 +246,112 @@ def skeleton(kind: str, width: int, height: int, lang: str) -> dict:
     if kind == "donut":
         return dict(
             data=[dict(type="pie", labels=[], values=[], hole=0.58, sort=False, direction="clockwise",
-                       textinfo="none", marker=dict(colors=SERIES[:6], line=dict(color="#0e1526", width=3)),
+                       textinfo="none", marker=dict(colors=shades(colour, 6), line=dict(color=CARD, width=3)),
                        hoverinfo="skip")],
             layout=_base_layout(width, height, lang, showlegend=True,
-                                legend=dict(font=dict(size=22, color=INK), x=1.0, xanchor="left", y=0.5,
+                                legend=dict(font=dict(size=SMALLEST, color=INK), x=1.0, xanchor="left", y=0.5,
                                             yanchor="middle", itemclick=False, itemdoubleclick=False),
                                 margin=dict(l=10, r=200, t=10, b=10)),
         )
     if kind == "trend":
         return dict(
             data=[dict(type="bar", x=[], y=[], text=[], textposition="outside", cliponaxis=False, constraintext="none",
-                       textfont=dict(size=22, color=INK), marker=dict(color=RED), hoverinfo="skip")],
+                       textfont=dict(size=SMALLEST, color=INK), marker=dict(color=colour), hoverinfo="skip")],
             layout=_base_layout(width, height, lang, bargap=0.3, margin=dict(l=16, r=24, t=44, b=16),
-                                xaxis=dict(axis, type="category", tickfont=dict(size=20, color=MUTED)),
+                                xaxis=dict(axis, type="category", tickfont=dict(size=SMALLEST, color=MUTED), **MONTH_TICKS),
                                 yaxis=dict(axis, visible=False)),
         )
     if kind == "hotline":
         return dict(
             data=[
-                dict(type="bar", name="", x=[], y=[], marker=dict(color="rgba(229, 65, 58, 0.75)"),
+                dict(type="bar", name="", x=[], y=[], marker=dict(color=rgba(colour, 0.75)),
                      hoverinfo="skip"),
                 dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
                      line=dict(color=GOLD, width=4), marker=dict(size=10), hoverinfo="skip"),
                 dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
-                     line=dict(color="#4fb3ff", width=4), marker=dict(size=10), hoverinfo="skip"),
+                     line=dict(color=INK, width=4), marker=dict(size=10), hoverinfo="skip"),
                 # The two rates' unfinished last month: a dotted last segment to a hollow marker.
                 *(dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2", showlegend=False,
-                       line=dict(color=colour, width=4, dash="dot"),
-                       marker=dict(size=[0, 16], symbol="circle-open", line=dict(width=3, color=colour)),
-                       hoverinfo="skip") for colour in (GOLD, "#4fb3ff")),
+                       line=dict(color=line, width=4, dash="dot"),
+                       marker=dict(size=[0, 16], symbol="circle-open", line=dict(width=3, color=line)),
+                       hoverinfo="skip") for line in (GOLD, INK)),
             ],
             layout=_base_layout(
                 width, height, lang, showlegend=True, bargap=0.35,
-                legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=22, color=INK),
+                legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=SMALLEST, color=INK),
                             itemclick=False, itemdoubleclick=False),
                 margin=dict(l=16, r=16, t=64, b=16),
-                xaxis=dict(axis, type="category", tickfont=dict(size=20, color=MUTED)),
-                yaxis=dict(axis, showgrid=True, gridcolor=GRID, tickfont=dict(size=20, color=MUTED)),
+                xaxis=dict(axis, type="category", tickfont=dict(size=SMALLEST, color=MUTED), **MONTH_TICKS),
+                yaxis=dict(axis, showgrid=True, gridcolor=GRID, tickfont=dict(size=SMALLEST, color=MUTED)),
                 yaxis2=dict(axis, overlaying="y", side="right", range=[0, 1.05], tickformat=".0%",
-                            tickvals=[0, 0.5, 1], tickfont=dict(size=20, color=MUTED)),
+                            tickvals=[0, 0.5, 1], tickfont=dict(size=SMALLEST, color=MUTED)),
             ),
         )
+    if kind == "map":
+        return map_skeleton(width, height, lang)
     raise ValueError(f"unknown chart kind {kind!r}")
+
+
+# The map (``map_skeleton``): plotly's own scatter traces in longitude and latitude over the
+# bundled district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
+MAP_TRACES = ("districts", "district", "hollow", "figures", "own")  # trace order, patched by name
+MAP_MARKER = 30  # px: each place's dot
+MAP_MARGIN = 8  # px around the map's plotting area
+MAP_RING = 22  # px the gold ring around the wall's own place is wider than a dot
+MAP_HOLLOW = "rgba(170, 182, 204, 0.9)"  # a place with no figure: a ring, never a 0
+MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's latitude
+
+
+def map_skeleton(width: int, height: int, lang: str) -> dict:
+    """An empty map: every district's outline, its own district filled, places with no figure
+    (hollow rings), places with one (filled, coloured by it) and the wall's own place ringed."""
+    label = dict(size=SMALLEST, color=INK)
+    edge = MAP_MARGIN
+    layout = _base_layout(width, height, lang, margin=dict(l=edge, r=edge, t=edge, b=edge), hovermode=False,
+                          xaxis=dict(visible=False, fixedrange=True, constrain="domain"),
+                          # The frame is computed at this aspect (callbacks/wall._map_frame); were it not,
+                          # plotly would narrow a domain rather than stretch the ranges the labels are placed in.
+                          # A degree of longitude is cos(latitude) of one of latitude: keep the shape.
+                          yaxis=dict(visible=False, fixedrange=True, scaleanchor="x", scaleratio=MAP_ASPECT,
+                                     constrain="domain"))
+    layout["annotations"] = [
+        *layout["annotations"],
+        # "示意图": the outlines and the sample coordinates are schematic (ATTRIBUTION.md).
+        dict(text=t("map_schematic", lang), name="schematic", showarrow=False, xref="paper", yref="paper",
+             x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
+        # What a ring means: no figure for the period (not a zero).
+        dict(text=t("map_hollow", lang), name="hollow", showarrow=False, xref="paper", yref="paper",
+             x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
+    ]
+    return dict(
+        data=[
+            dict(type="scatter", name="districts", mode="lines", x=[], y=[], hoverinfo="skip",
+                 line=dict(color="rgba(170, 182, 204, 0.35)", width=1.5)),
+            dict(type="scatter", name="district", mode="lines", x=[], y=[], fill="toself", hoverinfo="skip",
+                 fillcolor="rgba(79, 179, 255, 0.06)", line=dict(color="rgba(243, 193, 95, 0.6)", width=2.5)),
+            dict(type="scatter", name="hollow", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
+                 textposition="top center", textfont=dict(label, color=MUTED), cliponaxis=False,
+                 marker=dict(size=MAP_MARKER, symbol="circle-open", color=MAP_HOLLOW, line=dict(width=4))),
+            dict(type="scatter", name="figures", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
+                 textposition="top center", textfont=label, cliponaxis=False,
+                 marker=dict(size=MAP_MARKER, color=[], line=dict(color="#0e1526", width=2))),
+            dict(type="scatter", name="own", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
+                 textposition="top center", textfont=label, cliponaxis=False,
+                 marker=dict(size=MAP_MARKER + MAP_RING, symbol="circle-open", color=GOLD, line=dict(width=4))),
+        ],
+        layout=layout,
+    )
+
 
 
 def _chart(chart: str, caption: str, lang: str) -> html.Div:
     kind, width, height = CHARTS[chart]
     return html.Div(
         [
-            html.H3(caption, className="wall-caption"),
+            *([html.H3(caption, className="wall-caption")] if caption else []),
             dcc.Graph(
                 id=Wall.chart(chart),
-                figure=skeleton(kind, width, height, lang),
+                figure=skeleton(kind, width, height, lang, CHART_COLOURS[chart]),
                 config={"staticPlot": True, "displayModeBar": False, "responsive": False},
                 responsive=False,
                 style={"width": f"{width}px", "height": f"{height}px"},
@@ -272,6 +390,7 @@ def _kpi(code: str, label: tuple, unit: tuple, lang: str) -> html.Div:
         ],
         id=Wall.kpi(code),
         className="wall-kpi",
+        style={"--wall-domain": colour_of(code)},  # its domain's colour: the strip and tint (wall.css)
     )
 
 
@@ -372,6 +491,10 @@ def _cobuild(lang):
     return _panel("cobuild", lang, "this_month", [needs, alliance, fund])
 
 
+def _map(lang):
+    return _panel("map", lang, "", _chart("map-places", "", lang))
+
+
 def _league(lang):
     head = html.Thead(html.Tr([html.Th("", className="wall-league-rank"), html.Th(t("area", lang))]
                               + [html.Th([html.Div(pick(heading, lang)),
@@ -409,7 +532,7 @@ class Chart:
     kind: str  # "hbar" | "donut" | "trend" | "hotline": see ``skeleton``
     width: int
     height: int
-    shows: Breakdown | Trends
+    shows: Breakdown | Trends | Places
     order: tuple[str, ...] = ()  # a breakdown's members in this order (else largest first)
 
 
@@ -466,6 +589,15 @@ TICKER = Items(("news", "notice"), TICKER_ITEMS * 2)  # twice: repeated titles a
 FRAME = (KPI_STRIP, TICKER)
 
 PARTY_REPORT = LatestMonth("party_members")
+# The map's figure unless the playlist names another (``metric:`` on its ``map`` entry).
+MAP_METRIC = "activity_participants"
+
+
+def _map_panel(metric: str) -> Panel:
+    """The map panel showing ``metric`` (over the last 30 days, as the league table)."""
+    return Panel("map", _map, LAST_30_DAYS, charts=(Chart("map-places", "map", 1800, 570, Places(metric)),),
+                 as_of=AsOf((metric,)))
+
 MERCHANT_LOG = LatestMonth("alliance_merchants")
 
 PANELS = {panel.id: panel for panel in (
@@ -498,6 +630,7 @@ PANELS = {panel.id: panel for panel in (
                    Figures("cob-", tuple(FUND_STATS), THIS_YEAR)),
           lists=(Listing("wishes", JustClosed("needs", "微心愿", "已实现", WISHES_SHOWN)),),
           as_of=AsOf(("needs_raised", "alliance_merchants", "fund_income"))),
+    _map_panel(MAP_METRIC),
     Panel("league", _league, LAST_30_DAYS,
           lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
@@ -510,7 +643,39 @@ PANELS = {panel.id: panel for panel in (
 # Everything one refresh reads: every panel, on the playlist or not, so a day's figures
 # do not depend on the playlist they are shown by.
 NEEDS = tuple(dict.fromkeys([*FRAME, *(need for panel in PANELS.values() for need in panel.needs())]))
+
+
+def panels_for(map_metric: str | None = None) -> dict[str, Panel]:
+    """``PANELS`` with the map showing ``map_metric`` (the playlist's choice; None: the default)."""
+    if not map_metric or map_metric == MAP_METRIC:
+        return PANELS
+    return {**PANELS, "map": _map_panel(map_metric)}
+
+
+def needs_for(map_metric: str | None = None) -> tuple:
+    """``NEEDS`` with the map showing ``map_metric``."""
+    if not map_metric or map_metric == MAP_METRIC:
+        return NEEDS
+    return tuple(dict.fromkeys([*FRAME, *(need for panel in panels_for(map_metric).values() for need in panel.needs())]))
+
+
 CHARTS = {c.id: (c.kind, c.width, c.height) for panel in PANELS.values() for c in panel.charts}
+
+
+def panel_colour(panel: Panel) -> str:
+    """A panel's colour: its main metrics' domain (``Panel.as_of``); the league, which compares
+    them all, and the panels without figures are ``NEUTRAL``."""
+    if panel.id == "league" or not panel.as_of:
+        return NEUTRAL
+    return colour_of(panel.as_of.metrics[0])
+
+
+def chart_colours(map_metric: str | None = None) -> dict[str, str]:
+    """{chart id: the colour of its series}: its panel's (the map's follows the playlist's metric)."""
+    return {c.id: panel_colour(panel) for panel in panels_for(map_metric).values() for c in panel.charts}
+
+
+CHART_COLOURS = chart_colours()
 PANEL_BUILDERS = {panel.id: panel.build for panel in PANELS.values()}
 
 
@@ -543,6 +708,18 @@ def _header(lang):
     )
 
 
+def _sections(panels: list[str], map_metric: str | None, lang: str) -> list[html.Section]:
+    """The playlist's panels, each marked with its domain's colour (the title mark, the top edge)."""
+    chosen = panels_for(map_metric)
+    sections = []
+    for panel in panels:
+        section = chosen[panel].build(lang)
+        # Dash components take their props as attributes, which its type stubs do not declare.
+        section.style = {"--wall-domain": panel_colour(chosen[panel])}  # type: ignore[attr-defined]
+        sections.append(section)
+    return sections
+
+
 def layout(area: str | None = None, lang: str | None = None, **_query) -> html.Div:
     """The wall for ``area`` (default 沙河街道) in ``lang`` ("zh" or "en")."""
     lang = _lang(lang)
@@ -559,7 +736,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
                 [
                     _header(lang),
                     html.Div([_kpi(code, label, unit, lang) for code, label, unit in KPIS], className="wall-kpis"),
-                    html.Main([PANELS[p].build(lang) for p in panels], id=Wall.STAGE, className="wall-stage",
+                    html.Main(_sections(panels, playlist.map_metric(), lang), id=Wall.STAGE, className="wall-stage",
                               **_data({"data-active": first})),
                     html.Footer(
                         [html.Div(t("ticker", lang), className="wall-ticker-label"),

@@ -59,7 +59,7 @@ def test_one_read_asks_the_query_layer_once_per_kind_of_question(app, monkeypatc
     assert asked["values"] <= 3
     assert asked["trends"] == 1  # every 12-month trend at once
     assert asked["breakdown_rows"] == sum(isinstance(n, wallfigures.Breakdown) for n in view.NEEDS)
-    assert asked["league_table"] == 1
+    assert asked["league_table"] == 2  # the league table's areas and the map's
     # The party report's month and the merchant log's. (The screen-wide "data as of", the
     # latest day of three sources, was issue 12's bug: each panel now states its own sources' as-of.)
     assert asked["latest_period"] == 2

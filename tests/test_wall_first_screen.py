@@ -26,8 +26,9 @@ def test_the_first_screen_carries_every_chart_figure_and_stamp(app):
     assert data["ok"] and data["key"] and len(data["kpis"]) == len(view.KPIS)
     _, figures = wall.figures("510104011000", "zh", _today())
     for chart, (kind, width, height) in view.CHARTS.items():
-        expected = wall.apply_patch(view.skeleton(kind, width, height, "zh"),
-                                    wall.PATCHERS[kind](figures["charts"][chart], "zh"))
+        colour = view.CHART_COLOURS[chart]  # its panel's domain colour
+        expected = wall.apply_patch(view.skeleton(kind, width, height, "zh", colour),
+                                    wall.PATCHERS[kind](figures["charts"][chart], "zh", colour))
         assert page[Wall.chart(chart)].figure == expected, chart
     hbar = page[Wall.chart("services-items")].figure["data"][0]
     assert hbar["x"] and len(hbar["x"]) == len(hbar["y"])
@@ -58,7 +59,7 @@ def test_a_warehouse_that_cannot_be_read_leaves_the_empty_frame(monkeypatch):
         page = wall.first_screen("510104011000", "zh")
     assert getattr(page[Wall.DATA], "data", None) is None
     assert all(getattr(page[Wall.panel(p)], "data-as-of") == "" for p in view.PANEL_BUILDERS)
-    empty = view.skeleton(*view.CHARTS["governance-events"], "zh")
+    empty = view.skeleton(*view.CHARTS["governance-events"], "zh", view.CHART_COLOURS["governance-events"])
     assert page[Wall.chart("governance-events")].figure == empty
     db.dispose_engines()
 
