@@ -297,7 +297,7 @@ def _has_target(info: dict) -> bool:
 
 
 def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, dict[str, str]]:
-    """Each KPI without a target, against the same days of last period ("较11月1–4日 ▲ 12.5%"),
+    """Each KPI without a target, against the same days of last period ("环比▲12.5%"),
     by the overview's rule (``overview.kpi_cards``: this month cut to where its data ends, a
     stock's latest report, and compared only when like-for-like, ``Card.comparable``). A KPI
     with no honest comparison (a late or lagging source, a young rate) gets none."""
@@ -315,9 +315,9 @@ def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, 
             delta = 0.0  # 0 then and 0 now: unchanged, which present.change cannot put as a percentage
         if delta is None or card.previous is None or card.period is None:
             continue
-        then = overview.span_label(card.previous, lang, year=card.period.start.year)
-        if lang != "en" and card.previous.end != periods.month_end(card.previous.end):
-            then = catalogue.t("wall.kpi_same_days", lang)  # "11月1–4日" does not fit a tile
+        # A tile's line holds about a dozen characters at 24 px: "环比▲14%" / "▲14% vs Nov" (the
+        # same days of that month; the overview's card spells out "12月1–4日 vs 11月1–4日").
+        then = catalogue.month_name(card.previous.start.month, lang, short=True)
         moved = _change(delta, card.info, lang)
         found[code] = {"text": catalogue.t("wall.kpi_vs", lang, then=then, change=moved), "change": moved}
     return found
@@ -368,10 +368,11 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             continue
         target, below = _target(code, got["value"], lang, period)
         if not _has_target(metrics[code]) and code in (compared or {}):
-            # A stock keeps its month ("截至11月 ▼0.1%": against the month before); a flow
-            # says what it was compared with ("较上月同期▲14%").
+            # A stock keeps its month ("11月 ▼0.1%": November's level against October's); a
+            # flow its change against the same days of last month ("环比▲14%").
             moved = (compared or {})[code]
-            target = f"{period} {moved['change']}" if got["span"] else moved["text"]
+            target = (f"{catalogue.month_name(got['span'][0].month, lang, short=True)} {moved['change']}"
+                      if got["span"] else moved["text"])
         if present.is_missing(got["value"]) and (why := _not_recorded(metrics[code], metrics, level, lang)):
             target = why  # a community figure on a grid cell's wall: "—" and why, not "本月"
         tiles.append({"code": code, "below": below, "late": False, "target": target, **reading.counter()})

@@ -323,8 +323,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.walk_minutes": ("步行约{minutes}分钟", "{minutes} min walk"),
     "wall.in_chinese": ("", "(in Chinese)"),
     # a KPI tile without a target: its change against the same days of last period (overview's rule)
-    "wall.kpi_vs": ("较{then}{change}", "{change} vs {then}"),
-    "wall.kpi_same_days": ("上月同期", "same days last month"),  # zh only: the tile has no room for "11月1–4日"
+    "wall.kpi_vs": ("环比{change}", "{change} vs {then}"),  # {then}: last month's short name, same days
     # the league table: counts per 1,000 residents, each cell's gap to its column's target
     "wall.league_per_thousand": ("每千人", "per 1,000 residents"),
     "wall.league_met": ("达标", "on target"),

@@ -50,6 +50,10 @@ document.querySelectorAll('.wall-panel-body').forEach(function (body) {
 document.querySelectorAll('.wall-kpi').forEach(function (tile) {
   if (tile.scrollHeight > tile.clientHeight + 1) out.push('kpi ' + tile.id);
 });
+// A tile's figure and its line (target, comparison, as-of) are cut at the right edge too.
+document.querySelectorAll('.wall-kpi-value, .wall-kpi-target').forEach(function (el) {
+  if (el.scrollWidth > el.clientWidth + 1) out.push('kpi line ' + el.className + ': ' + el.textContent);
+});
 return out;
 """
 
