@@ -438,6 +438,15 @@ def month_days(months) -> list[date]:
     return days
 
 
+def span_days(periods: pd.Series) -> list[date]:
+    """Every day from a delivery's first to its last: what it replaces, so a corrected
+    export that drops a day's last entry drops its figure too (a day without entries in
+    an export that spans it is a day with none)."""
+    if not len(periods):
+        return []
+    return list(pd.date_range(periods.min(), periods.max(), freq="D").date)
+
+
 def record_coverage(conn: Connection, run_id: int, span: tuple[date, date] | None,
                     communities: list[str], loaded_on: date) -> None:
     """What this delivery covers, per community: its first and last day (``etl_coverage``).

@@ -22,7 +22,7 @@ import pandas as pd
 from etl import clean, extract
 from etl.extract import Delivery, RefusedFile, Sheet
 from etl.facts import breakdown, combine, totals
-from etl.load import Output
+from etl.load import Output, span_days
 from etl.validate import Field, aliases, combine_rejects, reject_rows
 
 NAME = "funds"
@@ -133,7 +133,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(social, "fund_social_income", ["kind"]),
         breakdown(spending, "fund_spending", ["domain", "kind"]),
     ])
-    return Output(facts, combine_rejects(side_rejects, area_rejects), periods=_days(frame["period"]))
+    return Output(facts, combine_rejects(side_rejects, area_rejects), periods=span_days(frame["period"]))
 
 
 def counted(side: pd.Series, kind: pd.Series, amount: pd.Series) -> dict[str, pd.Series]:
@@ -147,11 +147,3 @@ def counted(side: pd.Series, kind: pd.Series, amount: pd.Series) -> dict[str, pd
         "fund_spending": amount.where(side.eq(SPENDING), 0.0),
     }
 
-
-def _days(periods: pd.Series) -> list:
-    """Every day from the delivery's first to its last: what it replaces, so a corrected
-    export that drops a day's last entry drops its figure too (a day without entries in
-    an export that spans it is a day with none)."""
-    if not len(periods):
-        return []
-    return list(pd.date_range(periods.min(), periods.max(), freq="D").date)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl.facts import breakdown, combine, totals
 from etl.load import Output, month_days
-from etl.sources.party import parse_month
+from etl.sources.party import report_months
 from etl.validate import Field, combine_rejects, reject_rows
 
 NAME = "merchants"
@@ -53,14 +53,7 @@ FIELDS = [
 
 def transform(rows: pd.DataFrame, ctx) -> Output:
     """Merchant-months -> each community's month: levels and flows on the month's first day."""
-    months = {text: parse_month(text) for text in rows["统计月份"].unique()}
-    month = rows["统计月份"].map(months)
-    rows = rows.assign(_month=month)
-    rows, month_rejects = reject_rows(rows, ctx.fields, month.isna(), "统计月份",
-                                      "{value!r} 不是可识别的月份 / is not a month we can read (e.g. 2025-03, 2025年3月)")
-    this_month = pd.Timestamp(ctx.now).to_period("M").start_time
-    rows, future_rejects = reject_rows(rows, ctx.fields, rows["_month"] > this_month, "统计月份",
-                                       "{value!r} 晚于当前月份 / is a month in the future")
+    rows, month_rejects = report_months(rows, ctx)
     model_only = rows["是否示范商户"].eq("是") & rows["是否联盟成员"].ne("是")
     rows, model_rejects = reject_rows(rows, ctx.fields, model_only, "是否示范商户",
                                       "示范商户须是联盟成员 / a model merchant must be an alliance member")
@@ -87,7 +80,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         totals(frame, list(FLOWS)),
         breakdown(frame, ["alliance_merchants", "merchant_services", "merchant_service_hours"], ["trade"]),
     ])
-    rejects = combine_rejects(month_rejects, future_rejects, model_rejects, area_rejects, dup_rejects)
+    rejects = combine_rejects(month_rejects, model_rejects, area_rejects, dup_rejects)
     days = month_days(frame["period"])  # a monthly register covers its months to their last day
     return Output(facts, rejects, covers=(days[0], days[-1]) if days else None,
                   communities=sorted(set(codes.str[:12])))

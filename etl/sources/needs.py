@@ -27,7 +27,7 @@ import pandas as pd
 from data import items as items_table
 from etl import items as item_rows
 from etl.facts import breakdown, combine, totals
-from etl.load import Output
+from etl.load import Output, span_days
 from etl.validate import Field, combine_rejects, reject_rows, warn_rows
 
 NAME = "needs"
@@ -125,7 +125,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         "status": rows["状态"],
         "handled_by": rows["认领方类型"].where(rows["状态"].isin(CLAIMED) & rows["认领方类型"].ne(""), None),
     })
-    days = _days(needs["period"])
+    days = span_days(needs["period"])
     span = (days[0], days[-1]) if days else None
     return Output(facts, combine_rejects(dup_rejects, area_rejects), periods=days,
                   store=item_rows.store(NAME, item_rows.kept(items, NAME, ctx.now), sorted(set(codes)), span),
@@ -164,11 +164,3 @@ def counted(status: pd.Series, rating: pd.Series, days: pd.Series, late: pd.Seri
 def _filled(column: pd.Series) -> pd.Series:
     return column.where(column.ne(""), UNFILLED)
 
-
-def _days(periods: pd.Series) -> list:
-    """Every day from the delivery's first to its last: what it replaces, so a corrected
-    export that drops a day's last entry drops its figure too (a day without entries in
-    an export that spans it is a day with none)."""
-    if not len(periods):
-        return []
-    return list(pd.date_range(periods.min(), periods.max(), freq="D").date)

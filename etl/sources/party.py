@@ -81,16 +81,24 @@ def parse_month(text: str) -> pd.Timestamp | None:
     return None
 
 
+def report_months(rows: pd.DataFrame, ctx, column: str = "统计月份") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A monthly report's rows with ``_month`` (the first day of the month ``column`` names),
+    and the rows refused for a month that cannot be read or is still to come. The party
+    report's rule, used by every monthly register (the merchant alliance's too)."""
+    months = {text: parse_month(text) for text in rows[column].unique()}
+    month = rows[column].map(months)
+    rows = rows.assign(_month=month)
+    rows, unreadable = reject_rows(rows, ctx.fields, month.isna(), column,
+                                   "{value!r} 不是可识别的月份 / is not a month we can read (e.g. 2025-03, 2025年3月)")
+    this_month = pd.Timestamp(ctx.now).to_period("M").start_time
+    rows, future = reject_rows(rows, ctx.fields, rows["_month"] > this_month, column,
+                               "{value!r} 晚于当前月份 / is a month in the future")
+    return rows, combine_rejects(unreadable, future)
+
+
 def transform(rows: pd.DataFrame, ctx) -> Output:
     """Community-months -> one fact per reported figure on the month's first day."""
-    months = {text: parse_month(text) for text in rows["统计月份"].unique()}
-    month = rows["统计月份"].map(months)
-    rows = rows.assign(_month=month)
-    rows, month_rejects = reject_rows(rows, ctx.fields, month.isna(), "统计月份",
-                                      "{value!r} 不是可识别的月份 / is not a month we can read (e.g. 2025-03, 2025年3月)")
-    this_month = pd.Timestamp(ctx.now).to_period("M").start_time
-    rows, future_rejects = reject_rows(rows, ctx.fields, rows["_month"] > this_month, "统计月份",
-                                       "{value!r} 晚于当前月份 / is a month in the future")
+    rows, month_rejects = report_months(rows, ctx)
     mobile = rows["流动党员数"] > rows["党员总数"]
     rows, mobile_rejects, warnings = screen(rows, ctx.fields, [
         (mobile, "流动党员数", "流动党员数 {value} 大于党员总数, 不计入 / more mobile members than members: left out")])
@@ -108,7 +116,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                          **{metric: rows[column] for column, metric in COLUMNS.items()}})
     long = wide.melt(id_vars=["period", "area_code"], var_name="metric_code", value_name="value")
     facts = long.dropna(subset=["value"]).assign(dimension="", member="")[FACT_COLUMNS]
-    rejects = combine_rejects(month_rejects, future_rejects, mobile_rejects, area_rejects, dup_rejects)
+    rejects = combine_rejects(month_rejects, mobile_rejects, area_rejects, dup_rejects)
     days = month_days(wide["period"])  # a monthly report covers its months to their last day
     # A report speaks only for the communities in it: one that sent no row is missing, not zero.
     return Output(facts.reset_index(drop=True), rejects, warnings=warnings, covers=(days[0], days[-1]) if days else None,
