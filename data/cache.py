@@ -185,7 +185,7 @@ def trusted_version(engine) -> int | None:
     if _state["version"] is None:
         return None
     url = settings.database_url()
-    if db.get_engine(url) is not engine:
+    if db.made_engine(url) is not engine:  # not get_engine: asking must not open the app's warehouse
         return None
     return data_version(url)
 

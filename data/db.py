@@ -124,6 +124,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def made_engine(url: str | None = None) -> Engine | None:
+    """This process's engine for ``url`` if one was made, without making one (nor opening,
+    nor creating, the warehouse): for asking "is this engine the app's?"."""
+    return _engines.get((os.getpid(), url or settings.database_url()))
+
+
 def get_engine(url: str | None = None) -> Engine:
     """This process's engine for ``url`` (default: ``DATABASE_URL``), schema ready."""
     url = url or settings.database_url()
