@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from etl.extract import column_letters
+
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _R_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -32,15 +34,6 @@ _STYLES = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _escape(text: str) -> str:
@@ -94,8 +87,8 @@ class Sheet:
             self.next_row += 1
 
     def merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
-        self.merges.append(f"{column_letter(first_col)}{first_row}:"
-                           f"{column_letter(last_col)}{last_row}")
+        self.merges.append(f"{column_letters(first_col)}{first_row}:"
+                           f"{column_letters(last_col)}{last_row}")
 
     def block(self, columns: list[tuple[np.ndarray, str]]) -> None:
         """Many rows at once from column arrays; kinds as in :meth:`row`."""
@@ -103,7 +96,7 @@ class Sheet:
         if n == 0:
             return
         rows = range(self.next_row, self.next_row + n)
-        cells = [_cells(column_letter(j), rows, values, kind)
+        cells = [_cells(column_letters(j), rows, values, kind)
                  for j, (values, kind) in enumerate(columns)]
         self.parts.append("".join(f'<row r="{r}">{"".join(c)}</row>'
                                   for r, c in zip(rows, zip(*cells))))
@@ -112,7 +105,7 @@ class Sheet:
 
     def xml(self) -> str:
         last = max(self.next_row - 1, 1)
-        dim = f"A1:{column_letter(self.width - 1)}{last}"
+        dim = f"A1:{column_letters(self.width - 1)}{last}"
         merges = ""
         if self.merges:
             merges = (f'<mergeCells count="{len(self.merges)}">'
