@@ -296,29 +296,40 @@ def _has_target(info: dict) -> bool:
     return target is not None and not (isinstance(target, float) and math.isnan(target))
 
 
-def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, dict[str, str]]:
-    """Each KPI without a target, against the same days of last period ("环比▲12.5%"),
-    by the overview's rule (``overview.kpi_cards``: this month cut to where its data ends, a
-    stock's latest report, and compared only when like-for-like, ``Card.comparable``). A KPI
-    with no honest comparison (a late or lagging source, a young rate) gets none."""
+@data_cache.cached
+def kpi_changes(area: str, codes: tuple[str, ...], today: date) -> dict[str, dict]:
+    """Each of ``codes`` against the same days of last period, by the overview's rule
+    (``overview.kpi_cards``: this month cut to where its data ends, a stock's latest report,
+    compared only when like-for-like, ``Card.comparable``): {code: {"delta", "then"}}, the
+    change and the month compared with. A KPI with no honest comparison (a late or lagging
+    source, a young rate) is left out. Worked out once per area and day, whatever the
+    language (cached per data version)."""
     from callbacks import overview  # its cards are the one like-for-like rule
 
     row = areas.get(area)
-    codes = [code for code, _label, _unit in view.KPIS if not _has_target(metrics.get(code) or {})]
     if row is None or not codes:
         return {}
-    cards = overview.kpi_cards(codes, row, periods.resolve(THIS_MONTH, today))
     found = {}
-    for code, card in cards.items():
+    for code, card in overview.kpi_cards(list(codes), row, periods.resolve(THIS_MONTH, today)).items():
         delta = present.change(card.value, card.before, card.info) if card.comparable else None
         if delta is None and card.comparable and card.value is not None and card.value == card.before:
             delta = 0.0  # 0 then and 0 now: unchanged, which present.change cannot put as a percentage
         if delta is None or card.previous is None or card.period is None:
             continue
+        found[code] = {"delta": delta, "then": card.previous.start.month}
+    return found
+
+
+def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, dict[str, str]]:
+    """Each KPI without a target, against the same days of last period ("环比▲12.5%"):
+    ``kpi_changes`` in words."""
+    codes = tuple(code for code, _label, _unit in view.KPIS if not _has_target(metrics.get(code) or {}))
+    found = {}
+    for code, change in kpi_changes(area, codes, today).items():
         # A tile's line holds about a dozen characters at 24 px: "环比▲14%" / "▲14% vs Nov" (the
         # same days of that month; the overview's card spells out "12月1–4日 vs 11月1–4日").
-        then = catalogue.month_name(card.previous.start.month, lang, short=True)
-        moved = _change(delta, card.info, lang)
+        then = catalogue.month_name(change["then"], lang, short=True)
+        moved = _change(change["delta"], metrics[code], lang)
         found[code] = {"text": catalogue.t("wall.kpi_vs", lang, then=then, change=moved), "change": moved}
     return found
 
