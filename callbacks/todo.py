@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, Patch, State, callback, dcc, html
 from dash.dcc.express import send_bytes  # dcc.send_bytes itself: dash.dcc builds its export list at run time
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
@@ -91,6 +91,7 @@ def figure_links(area: str, period: str | None, start, end, sources: list[str] |
     Output(Overview.TODO, "columnDefs"),
     Output(Overview.TODO_COUNT, "children"),
     Output(Overview.TODO_LINKS, "children"),
+    Output(Overview.TODO, "dashGridOptions"),
     Input(Overview.AREA, "value"),
     Input(Overview.PERIOD, "value"),
     Input(Overview.DATES, "start_date"),
@@ -103,8 +104,17 @@ def render(area, period, start, end, sources, statuses, lang):
     if not area or areas.get(area) is None:
         raise PreventUpdate
     lines = rows(area, sources, statuses, lang)
-    return (lines, column_defs(lang), text.t("todo.count", lang, n=len(lines)),
-            figure_links(area, period, start, end, sources, lang))
+    count = text.t("todo.count", lang, n=len(lines))
+    empty = text.t("todo.none", lang)
+    missing = work_items.unrecorded(tuple(sources or ()))
+    if missing:  # no items loaded yet is not "nothing needs action"
+        names = ("、" if lang != "en" else ", ").join(text.t(f"item.source_{s}", lang) for s in missing)
+        count += " · " + text.t("todo.not_recorded", lang, names=names)
+        if len(missing) == len(sources or ()):
+            empty = text.t("todo.not_recorded", lang, names=names)
+    options = Patch()  # the grid's own "no rows" words, in place
+    options["localeText"]["noRowsToShow"] = empty
+    return lines, column_defs(lang), count, figure_links(area, period, start, end, sources, lang), options
 
 
 @callback(

@@ -115,6 +115,14 @@ SOON_DAYS = 2
 ACTION_SOURCES = ("hotline", "grid_events")
 
 
+def unrecorded(sources: tuple[str, ...], *, engine: Engine | None = None) -> list[str]:
+    """The ``sources`` that have not written a single item yet (a warehouse loaded before
+    the item table, until their next delivery): an empty list from them is not "none"."""
+    with _engine(engine).connect() as conn:
+        return [s for s in sources
+                if conn.execute(select(item.c.source).where(item.c.source == s).limit(1)).first() is None]
+
+
 def needs_action(code: str, now: datetime | None = None, *, sources: tuple[str, ...] = ACTION_SOURCES,
                  statuses: tuple[str, ...] | None = None, limit: int = 500,
                  engine: Engine | None = None) -> list[dict]:

@@ -123,6 +123,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "todo.none": ("没有需要处理的工单和事件", "No work orders or events need action"),
     "todo.figures": ("相关统计：", "Figures: "),
     "todo.count": ("共 {n} 条", "{n} items"),
+    "todo.not_recorded": ("{names}明细尚未载入（自下次交付起记录），不代表没有待办",
+                          "{names}: items not loaded yet (from the next delivery), not 'none'"),
     "overview.sort_by": ("排序依据", "Sort by"),
     "overview.below_target": ("未达标", "Below target"),
     "overview.overdue": ("超期", "Overdue"),

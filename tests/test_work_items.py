@@ -85,6 +85,14 @@ def test_overdue_orders_oldest_first_with_days_over(warehouse, tmp_path):
     assert [r["item_id"] for r in items.past_due("hotline", CHUANGYE, NOW, engine=warehouse)] == ["H3", "H4"]
 
 
+def test_a_source_that_never_wrote_items_is_said_so_not_shown_as_none(warehouse, tmp_path):
+    """A warehouse loaded before the item table has no items until the next delivery: the
+    待办 list must not read that as "nothing needs action"."""
+    assert items.unrecorded(("hotline", "grid_events"), engine=warehouse) == ["hotline", "grid_events"]
+    load(warehouse, tmp_path, "orders.csv", FIRST)
+    assert items.unrecorded(("hotline", "grid_events"), engine=warehouse) == ["grid_events"]
+
+
 def test_overdue_is_counted_in_chengdu_time(warehouse, tmp_path):
     chengdu = settings.local_now().replace(microsecond=0)
     fmt = "%Y-%m-%d %H:%M:%S"
