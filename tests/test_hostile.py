@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
-from data import content, db, export
+from data import content, db, export, settings
 from support import api_app
 from test_hostile_browser import HOSTILE_NAMES, LONG_NAME, LONG_TEXT, SHAHE, etl_load
 from test_wall_browser import private_copy
@@ -38,7 +38,7 @@ def renamed_url(sample_warehouse_url, tmp_path_factory):
     etl_load(url, "areas", folder / "areas")
     # 12345 orders whose category is a formula, as a hostile or careless export might hold.
     (folder / "hotline").mkdir()
-    day = date.today() - timedelta(days=1)
+    day = settings.local_today() - timedelta(days=1)
     with open(folder / "hotline" / "hotline_hostile.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["工单编号", "受理时间", "诉求渠道", "诉求类型", "问题分类", "所属区县", "所属街道", "所属社区",
@@ -59,7 +59,7 @@ def client(renamed_url):
 
 
 def period() -> dict:
-    today = date.today()
+    today = settings.local_today()
     return {"start": (today - timedelta(days=90)).isoformat(), "end": today.isoformat()}
 
 

@@ -20,12 +20,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from callbacks.wall import TICKER_CHARS
+from data import settings
 from support import ROOT, AppServer, wait_for
 from test_wall_browser import private_copy
 
@@ -93,7 +93,7 @@ def hostile_url(sample_warehouse_url, tmp_path_factory):
         writer.writerow(["编码", "名称", "层级", "上级编码", "户数", "人口", "经度", "纬度"])
         for code, name in HOSTILE_NAMES.items():
             writer.writerow([code, name, "社区", SHAHE, "", "", "", ""])
-    today = date.today().isoformat()
+    today = settings.local_today().isoformat()
     (folder / "content").mkdir()
     (folder / "content" / "notice.md").write_text(NOTICE.format(today=today), encoding="utf-8")
     (folder / "content" / "feed.json").write_text(json.dumps(feed(today), ensure_ascii=False), encoding="utf-8")

@@ -5,14 +5,13 @@ The app serves the small sample warehouse built by the real ETL (沙河街道, t
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 
 from callbacks.overview import attention_items
-from data import areas, db, periods, query
+from data import areas, db, periods, query, settings
 from layouts.components import format_number
 from layouts.overview import KPIS, all_kpis
 from support import query_of, wait_for
@@ -68,7 +67,7 @@ def test_a_link_opens_the_area_and_period_with_kpis_against_the_warehouse(readin
     assert titles == ["党建", "治理", "服务", "共建共享"]
 
     engine = db.get_engine(sample_warehouse_url)
-    last_month = periods.resolve("last_month", date.today())
+    last_month = periods.resolve("last_month", settings.local_today())
     for metric in ("hotline_received", "activity_participants", "hotline_on_time_rate"):
         expected = query.value(metric, SHAHE, last_month.start, last_month.end, engine=engine)
         unit = query.metric_info(metric, engine=engine)["unit"]
@@ -84,7 +83,7 @@ def test_changing_the_period_changes_the_link_and_the_figures(reading_app_server
     pick(browser, "overview-period", "this_quarter")
     wait_for(browser, lambda d: query_of(d).get("period") == "this_quarter", message="period did not reach the URL")
     wait_for(browser, lambda d: "本季度" in d.find_element(By.ID, "overview-heading").text)
-    quarter = periods.resolve("this_quarter", date.today())
+    quarter = periods.resolve("this_quarter", settings.local_today())
     expected = query.value("hotline_received", SHAHE, quarter.start, quarter.end,
                            engine=db.get_engine(sample_warehouse_url))
     wait_for(browser, lambda d: card_value(d, "hotline_received") == format_number(expected, "件"))
@@ -97,7 +96,7 @@ def test_the_league_table_lists_the_communities_and_sorts_by_the_chosen_kpi(read
     browser.get(f"{reading_app_server.url}/?period=this_quarter")
     wait_loaded(browser)
     assert "社区" in browser.find_element(By.ID, "overview-league-title").text
-    quarter = periods.resolve("this_quarter", date.today())
+    quarter = periods.resolve("this_quarter", settings.local_today())
     table = query.league_table(SHAHE, ["hotline_received"], quarter.start, quarter.end, engine=engine)
     assert len(table) == len(areas.children(SHAHE, engine=engine))
 

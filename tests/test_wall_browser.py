@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import insert, select, update
 
-from data import db
+from data import db, settings
 from data import playlist as playlists
 from data.schema import etl_run, fact
 from layouts import wall as view
@@ -142,7 +142,7 @@ def test_the_wall_renders_every_panel_of_the_default_playlist(default_server, br
     as_of = panels_as_of(browser)
     assert list(as_of) == playlists.read(playlists.default_path()).panels()
     for panel, stamp in as_of.items():
-        assert datetime.fromisoformat(stamp).date() == date.today(), panel
+        assert datetime.fromisoformat(stamp).date() == settings.local_today(), panel
     charts = browser.execute_script("return document.querySelectorAll('.wall-graph').length")
     assert charts and drawn_charts(browser) == charts
     header = browser.find_element("css selector", ".wall-header").text
@@ -191,7 +191,7 @@ def test_a_changed_figure_appears_after_a_refresh_without_a_reload(fast_server, 
     browser.execute_script("window.__sameWall = 'yes'")
 
     engine = db.get_engine(fast_warehouse)
-    this_month = date.today().replace(day=1)
+    this_month = settings.local_today().replace(day=1)
     with engine.begin() as conn:
         row = conn.execute(
             select(fact.c.period, fact.c.area_code).where(

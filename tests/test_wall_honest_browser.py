@@ -9,20 +9,20 @@ theirs this month.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
 
 from callbacks import wall
-from data import db, query, rollup
+from data import db, query, rollup, settings
 from data.schema import etl_coverage, etl_run, fact, metric
 from test_wall_browser import open_wall, private_copy, serve, stat_text
 
 pytestmark = pytest.mark.timeout(180)
 
 HUIQUAN = "510104011001"  # 汇泉路社区, 沙河街道
-CARE_STOPPED = date.today() - timedelta(days=21)
+CARE_STOPPED = settings.local_today() - timedelta(days=21)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def _js(driver, script: str, *args):
 def test_the_wall_says_how_far_each_figure_reaches(late_server, late_warehouse, browser):
     open_wall(browser, late_server)
     loaded = query.last_loaded_at(engine=db.get_engine(late_warehouse))
-    assert browser.find_element("id", "wall-updated").text == wall._loaded(loaded, date.today(), "zh")
+    assert browser.find_element("id", "wall-updated").text == wall._loaded(loaded, settings.local_today(), "zh")
     assert stat_text(browser, "party-through").startswith("党组织月报截至")
     assert stat_text(browser, "governance-through").startswith("数据截至")
     stopped = f"{CARE_STOPPED.month}月{CARE_STOPPED.day}日"

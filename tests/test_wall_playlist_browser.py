@@ -6,12 +6,13 @@ playlist had left out. Here the real app serves such a playlist to a real Chromi
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
 from callbacks import wall
 from data import playlist as playlists
+from data import settings
 from layouts import wall as view
 from support import AppServer
 from test_wall_browser import drawn_charts, open_wall, panels_as_of, stat_text
@@ -48,7 +49,7 @@ def test_a_two_panel_playlist_draws_its_two_panels_and_keeps_refreshing(two_pane
     as_of = panels_as_of(browser)
     assert list(as_of) == ["party", "governance"]
     for panel, stamp in as_of.items():
-        assert datetime.fromisoformat(stamp).date() == date.today(), panel
+        assert datetime.fromisoformat(stamp).date() == settings.local_today(), panel
     charts = browser.execute_script("return document.querySelectorAll('.wall-graph').length")
     assert charts == 3 and drawn_charts(browser) == charts  # party's trend, governance's two
     assert stat_text(browser, "gov-hotline_received") not in (None, "", "—")
