@@ -752,7 +752,7 @@ def figures(area: str, lang: str, today: date, map_metric: str | None = None) ->
     """
     # The version this request's cache keys carry (pinned for the request, no SQL within
     # the TTL): a fresh read here could file an older version's figures under a newer key.
-    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}" + (f"|{map_metric}" if map_metric else "")
+    key = f"{data_cache.stamp()}|{today.isoformat()}|{area}|{lang}" + (f"|{map_metric}" if map_metric else "")
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -40,6 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav./explore": ("分析", "Explore"),
     "nav./data": ("数据", "Data health"),
     "nav./wall": ("大屏", "Wall screen"),
+    "nav./console": ("控制台", "Console"),
     # --- named periods (layouts/components.py)
     "period.this_month": ("本月", "This month"),
     "period.last_month": ("上月", "Last month"),
@@ -479,6 +480,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.needs_overdue_text": ("{community}{category}需求 {item}（{claimer}）超过承诺时限 {days} 天",
                                     "{community}: {category} need {item} ({claimer}) {days} days past its promised time"),
     "overview.unclaimed": ("待认领", "unclaimed"),
+    # --- the staff console (layouts/console*.py, console/guard.py)
+    "console.title": ("工作台 · 大屏管理", "Staff console"),
+    "console.signed_in": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
+    "console.area": ("管理地区", "Area"),
+    "console.all_areas": ("全部地区", "All areas"),
+    "console.switch_lang": ("English", "中文"),
+    "console.tab_notices": ("公告", "Notices"),
+    "console.tab_playlist": ("轮播", "Playlist"),
+    "console.tab_targets": ("目标", "Targets"),
+    "console.tab_screens": ("屏幕", "Screens"),
+    "console.tab_audit": ("审计", "Audit"),
+    "console.placeholder": ("此部分正在建设中。", "This section is being built."),
+    "console.refused_auth_off": ("控制台需要开启登录（CSB_AUTH=on）：每项修改都要记录是谁做的。",
+                                 "The console needs logins (CSB_AUTH=on): every change must say who made it."),
+    "console.refused_no_login": ("请先登录。", "Log in first."),
+    "console.refused_kiosk": ("大屏终端不能修改内容。", "A lobby screen may not change anything."),
+    "console.refused_role": ("{name}（{role}）无权进行此操作，需要 {needed} 权限。",
+                             "{name} ({role}) may not do this; it needs the {needed} role."),
+    "console.refused_csrf": ("表单已过期或不是从本页提交的，请刷新页面后重试。",
+                             "The form has expired or was not sent from this page; reload the page and try again."),
+    "console.refused_area": ("{name} 无权管理地区 {area}。", "{name} may not act for area {area}."),
+    "console.refused_no_areas": ("尚未给 {name} 分配管理地区，请联系管理员"
+                                 "（python -m auth add-user {name} --role editor --area 编码）。",
+                                 "{name} has no areas yet; ask an administrator "
+                                 "(python -m auth add-user {name} --role editor --area CODE)."),
 }
 
 

@@ -1,0 +1,10 @@
+"""The console's notices section (placeholder until it is built)."""
+from __future__ import annotations
+
+from dash import html
+
+from data import text
+
+
+def section(ctx) -> html.Div:
+    return html.Div(html.P(text.t("console.placeholder", ctx.lang), className="console-placeholder"))
