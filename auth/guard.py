@@ -184,6 +184,9 @@ class Guard:
                 return self.unauthenticated(need, kiosk=True)
             if who.area and any(area != who.area for area in need.areas):
                 return self.forbidden(need, who, "this screen's token shows its own area only")
+            from console import screens  # the console's list of screens shows their last contact
+
+            screens.seen(who.name)
             return None
         if not roles.allows(who.role, need.role):
             return self.forbidden(need, who)

@@ -157,6 +157,7 @@ class Console:
     TABS = "console-tabs"
     MESSAGE = "console-message"  # the page-wide refusal (not logged in, no areas, auth off)
     # Notices (公告): the form, its preview, the list
+    NOTICE_HEADING = "console-notice-heading"  # "write" or "editing #12"
     NOTICE_ID = "console-notice-id"  # Store: the notice being edited (None: a new one)
     NOTICE_KIND = "console-notice-kind"
     NOTICE_TITLE = "console-notice-title"
@@ -175,9 +176,9 @@ class Console:
     # Screens (屏幕)
     SCREEN_LIST = "console-screen-list"
     SCREEN_RESULT = "console-screen-result"
+    SCREEN_VERSION = "console-screen-version"  # Store: bumped by each reload request, redraws the list
     # Audit (审计), admins only
     AUDIT_LIST = "console-audit-list"
-    AUDIT_MORE = "console-audit-more"
 
     @staticmethod
     def notice_edit(content_id: int | Wildcard) -> dict:
