@@ -161,14 +161,14 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
             message = text.t("console.notice_published", lang, id=new_id)
         return [_done(message), (version or 0) + 1, None, heading_new, publish_word, *EMPTY_FORM]
     except guard.Refused as refused:
-        return [_refused(refused.message(lang))] + [no_update] * (3 + len(FORM))
+        return [_refused(refused.message(lang))] + [no_update] * (4 + len(FORM))
     except notices.Invalid as err:
         return [_refused("；".join(p.message(lang) for p in err.problems) if lang == "zh"
-                         else "; ".join(p.message(lang) for p in err.problems))] + [no_update] * (3 + len(FORM))
+                         else "; ".join(p.message(lang) for p in err.problems))] + [no_update] * (4 + len(FORM))
     except notices.NotEditable as err:
         reason = text.t(f"console.notice_why_{err.reason}", lang)
         return [_refused(text.t("console.notice_not_editable", lang, id=err.content_id, reason=reason))] + \
-            [no_update] * (3 + len(FORM))
+            [no_update] * (4 + len(FORM))
 
 
 def status(item: dict, now: datetime) -> str:
