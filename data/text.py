@@ -481,6 +481,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "{community}: {category} need {item} ({claimer}) {days} days past its promised time"),
     "overview.unclaimed": ("待认领", "unclaimed"),
     # --- the staff console (layouts/console*.py, console/guard.py)
+    "role.viewer": ("查看", "viewer"),
+    "role.analyst": ("分析", "analyst"),
+    "role.editor": ("编辑", "editor"),
+    "role.admin": ("管理员", "admin"),
     "console.title": ("工作台 · 大屏管理", "Staff console"),
     "console.signed_in": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
     "console.area": ("管理地区", "Area"),

@@ -31,7 +31,7 @@ from layouts.ids import Console, Wall
 from test_auth import BASE, PASSWORD, SECRET, page_router, renderer_request, run, wall_refresh
 
 SHAHE = "510104011000"  # 沙河街道: the sample warehouse's street
-HUAYANG = "510116003000"  # 华阳街道 (天府新区): another street, not the sample's
+HUAYANG = "510116004000"  # 华阳街道 (双流区): another street, not in the sample warehouse
 
 
 # --- roles -----------------------------------------------------------------------------------------
