@@ -197,6 +197,10 @@ def test_the_console_page_is_for_editors_and_admins_only(app, tokens):
         client = signed_in(app, name)
         assert client.get(f"{BASE}/console").status_code == 200
         assert form_token(client)
+    editor = signed_in(app, "shahe")  # an editor reads what a viewer reads, and no more
+    assert editor.get(f"{BASE}/").status_code == 200 and editor.get(f"{BASE}/wall").status_code == 200
+    assert editor.get(f"{BASE}/explore").status_code == 403 and editor.get(f"{BASE}/data").status_code == 403
+    assert editor.get(f"{BASE}/api/v1/metrics").status_code in (401, 403)
     page = json.dumps(console_page(signed_in(app, "nobody")), ensure_ascii=False)
     assert "尚未给 nobody 分配管理地区" in page
 

@@ -91,8 +91,11 @@ def sign_in(driver, server, name: str) -> None:
 
 def drawn(driver) -> None:
     """Wait until the area pickers have drawn their choice (the dropdown's code arrives late)."""
-    wait(driver, lambda d: all(e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, "#console-area, #console-notice-area")),
-         message="the area pickers did not draw")
+    def done(d) -> bool:
+        pickers = d.find_elements(By.CSS_SELECTOR, "#console-area, #console-notice-area")
+        return len(pickers) == 2 and all(e.text.strip() for e in pickers)
+
+    wait(driver, done, message="the area pickers did not draw")
 
 
 def open_tab(driver, name: str) -> None:
