@@ -147,6 +147,8 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
             return [_done(text.t("console.notice_withdrawn_done", lang, id=trigger["id"])), (version or 0) + 1,
                     None if reset else no_update, heading_new if reset else no_update,
                     publish_word if reset else no_update, *(EMPTY_FORM if reset else [no_update] * len(FORM))]
+        if trigger != Console.NOTICE_SAVE:
+            return keep  # drawn, not clicked (new buttons in the list)
         # publish a new item, or save the one being edited
         form = _form(values)
         checked = notices.check(form, now=settings.local_now())

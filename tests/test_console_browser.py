@@ -152,9 +152,18 @@ def test_an_editor_posts_a_notice_the_wall_shows_it_then_withdraws_it(console_se
     wait(wall_screen, lambda d: "明日8:00-18:00沙河街道停水" in ticker(d), timeout=30,
          message="the notice did not reach the wall's ticker")
 
+    laptop.find_element(By.CSS_SELECTOR, "[id*='console-notice-edit']").click()
+    wait(laptop, lambda d: d.find_element(By.ID, "console-notice-title").get_attribute("value")
+         == "明日8:00-18:00沙河街道停水", message="edit did not load the notice into the form")
+    type_into(laptop, "console-notice-title", "明日9:00-17:00沙河街道停水（时间调整）")
+    laptop.find_element(By.ID, "console-notice-save").click()
+    wait(laptop, lambda d: "已保存" in result(d), message="saving said nothing")
+    wait(wall_screen, lambda d: "明日9:00-17:00沙河街道停水（时间调整）" in ticker(d)
+         and "明日8:00-18:00沙河街道停水" not in ticker(d), timeout=30, message="the edit did not reach the wall")
+
     laptop.find_element(By.CSS_SELECTOR, "[id*='console-notice-withdraw']").click()
     wait(laptop, lambda d: "已撤回" in result(d), message="withdrawing said nothing")
-    wait(wall_screen, lambda d: "明日8:00-18:00沙河街道停水" not in ticker(d), timeout=30,
+    wait(wall_screen, lambda d: "沙河街道停水" not in ticker(d), timeout=30,
          message="the withdrawn notice stayed on the wall")
 
 
