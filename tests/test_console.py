@@ -353,3 +353,12 @@ def test_only_admins_read_the_audit_trail(app):
     assert "只有管理员" in json.dumps(run(editor, body).get_json(), ensure_ascii=False)
     shown = json.dumps(run(signed_in(app, "admin"), body).get_json(), ensure_ascii=False)
     assert "notice.publish" in shown and "明日停水通知" in shown and "shahe (editor)" in shown
+
+
+def test_choosing_another_area_or_section_opens_its_own_link(app):
+    editor = signed_in(app, "admin")
+    body = renderer_request(f"{Console.URL}.href", [], {
+        (Console.AREA, "value"): "510104011001", (Console.TABS, "value"): "screens",
+        (Console.CONTEXT, "data"): {"lang": "en", "area": SHAHE, "tab": "notices"}})
+    answer = run(editor, body)
+    assert answer.get_json()["response"][Console.URL]["href"] == "/console?tab=screens&area=510104011001&lang=en"
