@@ -210,6 +210,8 @@ def test_posts_without_a_session_a_viewers_a_kiosks_or_a_form_token_change_nothi
     csrf = form_token(editor)
     before = counts(warehouse)
     assert run(app.test_client(), notice_post(csrf)).status_code == 401
+    assert app.test_client().post(f"{BASE}/console", data={"title": "x"}).status_code == 401
+    assert editor.post(f"{BASE}/console", data={"title": "x"}).status_code == 405  # the page takes no form
     assert run(signed_in(app, "viewer"), notice_post(csrf)).status_code == 403
     assert run(signed_in(app, "analyst"), notice_post(csrf)).status_code == 403
     kiosk = app.test_client()
