@@ -39,7 +39,7 @@ def build_id() -> str:
     if explicit:
         return explicit
     digest = hashlib.sha256()
-    for folder in ("layouts", "callbacks", "assets", "data"):
+    for folder in ("layouts", "callbacks", "console", "assets", "data"):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.is_file() and path.suffix in {".py", ".js", ".css", ".yaml", ".csv"}:
                 digest.update(path.relative_to(ROOT).as_posix().encode())

@@ -413,18 +413,42 @@
         }, 400);
     }
 
+    function othersThan(before, items) {
+        // Whether the items are other items than before: one added, taken off or given a
+        // new title (a notice staff post, correct or withdraw is shown at once, not after
+        // the loop on screen has run out).
+        var seen = {};
+        items.forEach(function (i) { seen[i.id + ":" + i.title] = true; });
+        return before.length !== items.length || before.some(function (i) { return !seen[i.id + ":" + i.title]; });
+    }
+
     function setTicker(items) {
         items = items || [];
         var ids = items.map(function (i) { return i.id + ":" + i.title; }).join("|");
         var track = root() && root().querySelector(".wall-ticker-track");
         if (ids === ticker.ids && track && track.childNodes.length && items.length) { return; }
+        var changed = othersThan(ticker.items, items);
         ticker.ids = ids;
         ticker.items = items;
         if (!track || !track.childNodes.length || track.hasAttribute("data-static")) {
             buildTicker(items);
+        } else if (changed) {
+            ticker.pending = items; // swapped in now, with the same fade as at a loop's end
+            onTickerLoop();
         } else {
             ticker.pending = items; // swapped in when the current loop ends, so nothing jumps
         }
+    }
+
+    // --- "reload now" from the staff console ---------------------------------------------
+    // A kiosk screen's refresh answer carries its last reload request (data.reload). The
+    // first answer is what this page was loaded after; a later, different one reloads the
+    // page. The answer itself shows that the server is answering.
+
+    function askedToReload(stamp) {
+        if (stamp === undefined) { return; }
+        if (W.reloadAsked === undefined) { W.reloadAsked = stamp; return; }
+        if (stamp !== W.reloadAsked) { reload("asked to reload by staff"); }
     }
 
     // --- Dash clientside callbacks ---------------------------------------------------------
@@ -507,6 +531,7 @@
             if (r) { r.setAttribute("data-refreshes", String(W.refreshes)); }
             applyKpis(data.kpis);
             setTicker(data.ticker);
+            askedToReload(data.reload);
             setState();
             // "数据更新于": when the data last loaded (the server's words), not this refresh.
             return data.loaded || "";

@@ -1,6 +1,7 @@
 """Manage who may use the dashboard: ``python -m auth COMMAND``.
 
     python -m auth add-user NAME --role analyst   # asks for the password (or reads one line from stdin)
+    python -m auth add-user NAME --role editor --area 510104011000   # an editor of that area (repeat --area)
     python -m auth remove NAME
     python -m auth list                           # users and kiosk screens
     python -m auth add-token SCREEN [--area CODE] # prints the screen's wall URL, once
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     add = commands.add_parser("add-user", help="create a user, or set a new password and role")
     add.add_argument("name")
     add.add_argument("--role", choices=roles.ROLES, default="viewer")
+    add.add_argument("--area", action="append", default=[],
+                     help="a 12-digit area code the user is given (repeatable); an editor acts on these and below")
     remove = commands.add_parser("remove", help="remove a user")
     remove.add_argument("name")
     commands.add_parser("list", help="list users and kiosk screens")
@@ -51,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     users, tokens = UserStore(config.users_file()), TokenStore(config.tokens_file())
     try:
         if args.command == "add-user":
-            new = users.add(args.name, _password(args.name), args.role)
-            print(f"{'added' if new else 'updated'} {args.name} ({args.role}) in {users.path}")
+            new = users.add(args.name, _password(args.name), args.role, args.area)
+            scope = f" for {', '.join(sorted(set(args.area)))}" if args.area else ""
+            print(f"{'added' if new else 'updated'} {args.name} ({args.role}{scope}) in {users.path}")
         elif args.command == "remove":
             if not users.remove(args.name):
                 print(f"no user {args.name} in {users.path}", file=sys.stderr)
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "list":
             print(f"users ({users.path}):")
             for row in users.list():
-                print(f"  {row['name']:<24} {row['role']:<8} {row['changed_at']}")
+                print(f"  {row['name']:<24} {row['role']:<8} {row['changed_at']} {' '.join(row['areas'])}".rstrip())
             print(f"kiosk screens ({tokens.path}):")
             for row in tokens.list():
                 print(f"  {row['screen']:<24} {row['area'] or 'any area':<15} {row['created_at']}")

@@ -35,9 +35,10 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 @dataclass(frozen=True)
 class Principal:
     name: str
-    role: str  # viewer | analyst | admin | kiosk
+    role: str  # viewer | analyst | editor | admin | kiosk
     via: str  # proxy | session | basic | kiosk
     area: str | None = None  # a kiosk screen's own area
+    areas: tuple[str, ...] = ()  # the areas given to a user (users file): an editor's reach
 
     def as_dict(self) -> dict:
         return {"name": self.name, "role": self.role, "via": self.via}
@@ -80,10 +81,10 @@ class Guard:
             return None
         role = (request.headers.get(self.config.trusted_role_header) or "").strip().lower() \
             if self.config.trusted_role_header else ""
+        known = self.users.get(name)
         if role not in roles.ROLES:
-            known = self.users.get(name)
             role = known.role if known else "viewer"
-        return Principal(name, role, "proxy")
+        return Principal(name, role, "proxy", areas=known.areas if known else ())
 
     def from_session(self) -> Principal | None:
         name = session.get("user")
@@ -92,7 +93,7 @@ class Guard:
             sid = session.get("sid")
             if (user is not None and session.get("fingerprint") == user.fingerprint
                     and isinstance(sid, str) and sid and not self.sessions.ended(sid)):
-                return Principal(user.name, user.role, "session")
+                return Principal(user.name, user.role, "session", areas=user.areas)
             session.clear()  # removed, the password changed, or logged out since this session began
             return None
         digest = session.get("kiosk")
@@ -115,7 +116,7 @@ class Guard:
             self.limiter.failed(address, name)
             return None
         self.limiter.succeeded(address, name)
-        return Principal(user.name, user.role, "basic")
+        return Principal(user.name, user.role, "basic", areas=user.areas)
 
     def identify(self, need: policy.Need) -> Principal | None:
         found = self.from_proxy() or self.from_session()
@@ -183,6 +184,9 @@ class Guard:
                 return self.unauthenticated(need, kiosk=True)
             if who.area and any(area != who.area for area in need.areas):
                 return self.forbidden(need, who, "this screen's token shows its own area only")
+            from console import screens  # the console's list of screens shows their last contact
+
+            screens.seen(who.name)
             return None
         if not roles.allows(who.role, need.role):
             return self.forbidden(need, who)

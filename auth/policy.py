@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from auth.roles import ROLES
+from auth.roles import least
 from data.urlstate import RepeatedParameter, query_params
 
 OPEN_PATHS = {"/healthz", "/login", "/logout", "/_favicon.ico"}
@@ -30,8 +30,11 @@ CALLBACK = "/_dash-update-component"
 API_PREFIX = "/api/"
 API_ROLE = "analyst"
 
-PAGE_ROLES = {"overview": "viewer", "wall": "viewer", "explore": "analyst", "data_health": "admin"}
+PAGE_ROLES = {"overview": "viewer", "wall": "viewer", "explore": "analyst", "data_health": "admin", "console": "editor"}
 ID_CLASSES = {"Shell": "shell", "Wall": "wall", "Overview": "overview", "Explore": "explore", "DataHealth": "data_health"}
+#: Every class of ``layouts/ids.py`` named ``Console...`` (Console, ConsolePlaylist, ...)
+#: belongs to the staff console: its sections may declare ids in classes of their own.
+CONSOLE_CLASS_PREFIX = "Console"
 OWNER_ROLES = {**PAGE_ROLES, "shell": "viewer"}
 PAGES_ROUTER = {"_pages_content", "_pages_store", "_pages_dummy"}
 
@@ -48,7 +51,8 @@ class Need:
 
 
 def _highest(found: list[str]) -> str:
-    return max(found, key=ROLES.index) if found else "admin"
+    """The one role that allows everything ``found`` needs (roles.least; admin for nothing)."""
+    return least(found)
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +76,9 @@ def id_owners() -> tuple[dict[str, str], dict[str, str]]:
 
     plain: dict[str, str] = {}
     patterns: dict[str, str] = {}
-    for class_name, owner in ID_CLASSES.items():
+    classes = {**ID_CLASSES, **{name: "console" for name in vars(ids)
+                                 if name.startswith(CONSOLE_CLASS_PREFIX) and inspect.isclass(getattr(ids, name))}}
+    for class_name, owner in classes.items():
         holder = getattr(ids, class_name, None)
         if holder is None:
             continue

@@ -1,6 +1,8 @@
 """Users and their hashed passwords, in a JSON file (``CSB_USERS_FILE``, default var/users.json).
 
-Passwords are hashed with werkzeug's scrypt; the file never holds one in clear. A session
+Passwords are hashed with werkzeug's scrypt; the file never holds one in clear. A user
+may be given areas (``areas``: area codes): an editor acts on those areas and everything
+below them only (``console/guard.py``); other roles read as before. A session
 remembers a fingerprint of the hash it was opened with, so changing a password (or removing
 the user) ends that user's open sessions on their next request.
 """
@@ -23,6 +25,7 @@ from auth import files, roles
 
 SECTION = "users"
 NAME = re.compile(r"^[\w.@-]{1,64}$")  # letters (any script), digits, _ . @ -
+AREA = re.compile(r"^\d{12}(\d{3})?$")
 MIN_PASSWORD = 8
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -33,10 +36,24 @@ class User:
     name: str
     role: str
     fingerprint: str  # changes when the password does
+    areas: tuple[str, ...] = ()  # the areas given to the user (an editor acts on these and below)
 
 
 def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _areas(value) -> tuple[str, ...]:
+    return tuple(code for code in value if isinstance(code, str)) if isinstance(value, list) else ()
+
+
+def check_areas(areas) -> list[str]:
+    """The area codes given to a user, each a 12-digit code (15 for a grid cell)."""
+    codes = list(areas or [])
+    for code in codes:
+        if not isinstance(code, str) or not AREA.match(code):
+            raise ValueError(f"area {code!r}: expected a 12-digit area code (or 15 for a grid cell)")
+    return sorted(set(codes))
 
 
 def check_name(name: str) -> str:
@@ -69,7 +86,7 @@ class UserStore:
         entry = self._entries().get(name)
         if not isinstance(entry, dict) or entry.get("role") not in roles.ROLES or not entry.get("password"):
             return None
-        return User(name, entry["role"], _fingerprint(entry["password"]))
+        return User(name, entry["role"], _fingerprint(entry["password"]), _areas(entry.get("areas")))
 
     def verify(self, name: str, password: str) -> User | None:
         """The user when ``password`` is theirs; ``None`` for a wrong name or password alike."""
@@ -105,10 +122,11 @@ class UserStore:
                     self._verified.popitem(last=False)
         return user
 
-    def add(self, name: str, password: str, role: str) -> bool:
-        """Create the user, or set a new password and role; True when the user is new."""
+    def add(self, name: str, password: str, role: str, areas=None) -> bool:
+        """Create the user, or set a new password, role and areas; True when the user is new."""
         check_name(name)
         roles.check(role)
+        given = check_areas(areas)
         if len(password) < MIN_PASSWORD:
             raise ValueError(f"password for {name}: at least {MIN_PASSWORD} characters, please")
         entries = dict(self._entries())
@@ -116,6 +134,7 @@ class UserStore:
         entries[name] = {
             "password": generate_password_hash(password),
             "role": role,
+            **({"areas": given} if given else {}),
             "changed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         files.write(self.path, SECTION, entries)
@@ -138,7 +157,15 @@ class UserStore:
                                        f"{', '.join(roles.ROLES)}")
             if not isinstance(entry.get("password"), str) or ":" not in entry["password"]:
                 raise files.StoreError(f"{self.path}: user {name!r}: password is not a hash made by python -m auth")
+            if "areas" in entry:
+                try:
+                    if not isinstance(entry["areas"], list):
+                        raise ValueError("expected a list of area codes")
+                    check_areas(entry["areas"])
+                except ValueError as err:
+                    raise files.StoreError(f"{self.path}: user {name!r}: areas: {err}") from None
 
     def list(self) -> list[dict]:
-        return [{"name": name, "role": entry.get("role", "?"), "changed_at": entry.get("changed_at", "")}
+        return [{"name": name, "role": entry.get("role", "?"), "areas": _areas(entry.get("areas")),
+                 "changed_at": entry.get("changed_at", "")}
                 for name, entry in sorted(self._entries().items()) if isinstance(entry, dict)]

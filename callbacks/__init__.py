@@ -12,9 +12,9 @@ def page_layouts() -> dict:
     ``layouts/`` stays pure (it never queries); where a page is better served filled,
     the function that fills it lives here and dashboard registers it in the layout's place.
     """
-    from callbacks import wall
+    from callbacks import console, wall
 
-    return {"wall": wall.first_screen}
+    return {"wall": wall.first_screen, "console": console.page}
 
 
 def register_all() -> None:

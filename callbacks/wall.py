@@ -34,6 +34,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import flask
 from dash import (
     ALL,
     ClientsideFunction,
@@ -49,6 +50,7 @@ from dash import (
 from dash.development.base_component import Component
 from plotly.colors import sample_colorscale
 
+from console import screens
 from data import areas, content, coverage, labels, periods, present, query, settings, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
@@ -713,15 +715,32 @@ LIST_ROWS: dict[str, Callable[..., list]] = {"league": _league, "guide": _guide,
 
 
 def _ticker(items: list[dict], lang: str) -> list[dict]:
-    """The ticker's news and notices, each title once, clipped."""
+    """The ticker's news and notices, each title once, clipped, with the times they show
+    between (``from``: published, ``until``: expiry; see ``showing``)."""
     seen, ticker = set(), []
     for item in items:
         title = _title(item, lang)
         if title in seen:
             continue
         seen.add(title)
-        ticker.append({"id": item["id"], "kind": item["kind"], "title": _clip(title, TICKER_CHARS)})
-    return ticker[:view.TICKER_ITEMS]
+        published, ends = item.get("published_at"), item.get("ends_at") if item.get("kind") == "notice" else None
+        ticker.append({"id": item["id"], "kind": item["kind"], "title": _clip(title, TICKER_CHARS),
+                       "from": published.isoformat() if isinstance(published, datetime) else None,
+                       "until": ends.isoformat() if isinstance(ends, datetime) else None})
+    return ticker
+
+
+def showing(ticker: list[dict], now: datetime) -> list[dict]:
+    """The ticker's items on screen at ``now`` (local, naive): published, and a notice not
+    past its expiry; at most ``TICKER_ITEMS``, as wall.js draws them (id, kind, title).
+
+    A day's figures are shared until midnight; what is on the ticker is worked out at each
+    refresh, so a notice staff schedule for 17:00 appears at the first refresh after it.
+    """
+    moment = now.isoformat()
+    shown = [{"id": i["id"], "kind": i["kind"], "title": i["title"]} for i in ticker
+             if (not i.get("from") or i["from"] <= moment) and (not i.get("until") or moment < i["until"])]
+    return shown[:view.TICKER_ITEMS]
 
 
 def pick_metric_name(code: str, lang: str) -> str:
@@ -752,7 +771,7 @@ def figures(area: str, lang: str, today: date, map_metric: str | None = None) ->
     """
     # The version this request's cache keys carry (pinned for the request, no SQL within
     # the TTL): a fresh read here could file an older version's figures under a newer key.
-    key = f"{data_cache.data_version()}|{today.isoformat()}|{area}|{lang}" + (f"|{map_metric}" if map_metric else "")
+    key = f"{data_cache.stamp()}|{today.isoformat()}|{area}|{lang}" + (f"|{map_metric}" if map_metric else "")
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -1165,6 +1184,19 @@ def _as_declared(outputs: tuple, list_ids: list[dict]) -> tuple:
             [single(i) for i in list_ids], single(Wall.NOTE), playlist)
 
 
+def _reload_request() -> dict:
+    """For a kiosk screen, ``{"reload": its last reload request}`` (console "reload now";
+    wall.js reloads when it changes); nothing for anyone else."""
+    who = flask.g.get("csb_principal") if flask.has_request_context() else None
+    if who is None or who.via != "kiosk":
+        return {}
+    try:
+        return {"reload": screens.reload_stamp(who.name)}
+    except Exception as err:  # noqa: BLE001 - the figures are shown whether or not this is read
+        log.warning("could not read the reload request of screen %s: %s", who.name, err)
+        return {}
+
+
 def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids, stat_ids) -> tuple:
     """The refresh's answer (see PATTERN_OUTPUTS): only what differs from ``shown``.
 
@@ -1224,8 +1256,9 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         "kpis": [{k: v for k, v in kpi.items() if k in ("code", "text", "n", "d", "s", "target", "below", "late")}
                  for kpi in f["kpis"]],
         "loaded": f["loaded"],  # the header's "数据更新于": the last load, written by wall.js
-        "ticker": f["ticker"],
+        "ticker": showing(f["ticker"], now),
         "agenda": agenda_key,
+        **_reload_request(),
     }
 
     def panel_list(name):

@@ -192,3 +192,21 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
 def level_rank(level: str) -> int:
     """0 for the city down to 4 for a grid cell (unknown levels sort last)."""
     return LEVEL_ORDER.get(level, len(LEVELS))
+
+
+@cached
+def down_to(level: str, under: str | None = None, *, engine: Engine | None = None) -> list[dict]:
+    """Every area from the top of the register (or ``under``, included) down to ``level``, by code:
+    what a picker offers someone who may act for all of them (the staff console)."""
+    if level not in LEVEL_ORDER:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    levels = LEVELS[: LEVEL_ORDER[level] + 1]
+    query = select(area).where(area.c.level.in_(levels))
+    if under is not None:
+        root = get(under, engine=engine)
+        if root is None:
+            raise UnknownArea(f"area {under!r} is not in the area register")
+        low, high = prefix_bounds(subtree_prefix(root["code"], root["level"]))
+        query = query.where(area.c.code >= low, area.c.code < high)
+    with _engine(engine).connect() as conn:
+        return [_row(r) for r in conn.execute(query.order_by(area.c.code))]

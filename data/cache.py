@@ -1,7 +1,8 @@
 """Query results cached with flask-caching, keyed by the warehouse's data version.
 
 The data version is the id of the latest successful ETL load. Every cached result's key
-carries it, so after a load each worker (or host, with Redis) misses on its next refresh
+carries it (with the staff console's edit count: ``stamp``), so after a load (or a
+console change) each worker (or host, with Redis) misses on its next refresh
 and reads the new figures; nothing needs to be deleted. The version is the app's
 ``data.version.Reader``: re-read at most every ``CSB_VERSION_TTL`` seconds (default 1)
 per process, and one value for all the keys of one request.
@@ -179,6 +180,14 @@ def data_version(url: str | None = None) -> int:
     return reader(url) if reader is not None else data_versions.read_fresh(url)
 
 
+def stamp(url: str | None = None) -> str:
+    """What cache keys carry: the data version and the console's edits (``data.version``),
+    so a notice or a target changed in the console is a miss like a load is."""
+    url = url or settings.database_url()
+    reader = _state["version"]
+    return reader.stamp(url) if reader is not None else data_versions.stamp_of(*data_versions.read_fresh_with_edits(url))
+
+
 def trusted_version(engine) -> int | None:
     """``data_version()`` when ``engine`` is the app's warehouse and the app has a cache;
     None for any other engine (tests, the ETL), whose state must be read on every call."""
@@ -222,7 +231,7 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
             raw = codec.key_bytes((fn.__module__, fn.__qualname__, url, args, sorted(kwargs.items())))
         except (codec.Unsupported, ValueError):
             return fn(*args, **kwargs)  # arguments the key cannot name (nested too deep): not cached
-        key = f"{data_version(url)}:{fn.__name__}:{hashlib.sha1(raw).hexdigest()}"
+        key = f"{stamp(url)}:{fn.__name__}:{hashlib.sha1(raw).hexdigest()}"
         local = _state.get("local")
         if local is not None:
             hit = local.get(key)
@@ -269,14 +278,14 @@ def per_version(fn: Lookup) -> Lookup:
     Like ``cached``, only while the app has a cache, and never for calls with their own
     engine.
     """
-    memo: dict[str, tuple[int, dict[str, dict]]] = {}
+    memo: dict[str, tuple[str, dict[str, dict]]] = {}
 
     @functools.wraps(fn)
     def wrapper(code: str, *, engine: Engine | None = None) -> dict | None:
         if engine is not None or _state["backend"] is None:
             return fn(code, engine=engine)
         url = settings.database_url()
-        version = data_version(url)
+        version = stamp(url)
         seen = memo.get(url)
         if seen is None or seen[0] != version:
             seen = memo[url] = (version, {})

@@ -4,6 +4,9 @@ An item belongs to an area, and a reader of a community sees what was written fo
 for anything above it (a district-wide notice shows in every community of the district)
 and for anything below it (a street's screen shows its communities' activities). Items
 with no area are city-wide.
+
+Items staff withdrew in the console (``withdrawn_at``, ``console/notices.py``) are shown
+nowhere; pinned items come first.
 """
 from __future__ import annotations
 
@@ -65,7 +68,7 @@ def _limit(limit) -> int:
     return limit
 
 
-def _area_condition(code: str, engine: Engine | None):
+def area_condition(code: str, engine: Engine | None):
     """Rows for the area, its ancestors (by register and by code) and its descendants.
 
     The breadcrumb comes from ``areas.ancestors``, which the app caches per data version:
@@ -91,13 +94,14 @@ def _rows(conn, query) -> list[dict]:
 @cached
 def items(kinds, area: str | None = None, *, since=None, until=None, limit: int = 20,
           engine: Engine | None = None) -> list[dict]:
-    """Content of ``kinds`` relevant to ``area`` (all areas when None), newest published first.
+    """Content of ``kinds`` relevant to ``area`` (all areas when None): pinned first, then
+    newest published first; withdrawn items never.
 
     ``since``/``until`` bound ``published_at`` inclusively; a date means the whole day.
     """
     chosen = _kinds(kinds)
     limit = _limit(limit)
-    query = select(content).where(content.c.kind.in_(chosen))
+    query = select(content).where(content.c.kind.in_(chosen), content.c.withdrawn_at.is_(None))
     if since is not None:
         query = query.where(content.c.published_at >= _moment(since, "since"))
     if until is not None:
@@ -105,8 +109,9 @@ def items(kinds, area: str | None = None, *, since=None, until=None, limit: int 
         inclusive = isinstance(until, datetime) or (isinstance(until, str) and len(until.strip()) > 10)
         query = query.where(content.c.published_at <= bound if inclusive else content.c.published_at < bound)
     if area is not None:
-        query = query.where(_area_condition(area, engine))
-    query = query.order_by(content.c.published_at.desc().nulls_last(), content.c.id.desc()).limit(limit)
+        query = query.where(area_condition(area, engine))
+    query = query.order_by(content.c.pinned.desc(), content.c.published_at.desc().nulls_last(),
+                           content.c.id.desc()).limit(limit)
     with _engine(engine).connect() as conn:
         return _rows(conn, query)
 
@@ -124,12 +129,13 @@ def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | 
         raise ValueError(f"start ({start}) must not be after end ({end})")
     query = select(content).where(
         content.c.kind == "activity",
+        content.c.withdrawn_at.is_(None),
         content.c.starts_at.is_not(None),
         content.c.starts_at < finish,
         func.coalesce(content.c.ends_at, content.c.starts_at) >= begin,
     )
     if area is not None:
-        query = query.where(_area_condition(area, engine))
+        query = query.where(area_condition(area, engine))
     query = query.order_by(content.c.starts_at, content.c.id).limit(limit)
     with _engine(engine).connect() as conn:
         return _rows(conn, query)

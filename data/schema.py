@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -167,10 +168,47 @@ content = Table(
     Column("published_at", DateTime),
     Column("location", Text),
     Column("location_en", Text),  # the place in English, where the feed has it (migration 0007)
-    Column("source", Text),  # the file or feed item it came from
+    Column("source", Text),  # the file or feed item it came from; "console" for what staff wrote there
     Column("run_id", Integer, index=True),
+    # Staff notices (migration 0009): shown first when pinned; who wrote and changed them,
+    # and when they were withdrawn (kept, shown nowhere). Times are local, like the rest.
+    Column("pinned", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created_by", String(64)),
+    Column("updated_by", String(64)),
+    Column("updated_at", DateTime),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawn_by", String(64)),
 )
 Index("ix_content_kind_published", content.c.kind, content.c.published_at)
+
+# Every change made in the staff console (migration 0009): who, when (UTC), what, and the
+# subject before and after as JSON (``console/audit.py``). Its highest id counts the
+# console's edits; cache keys carry it (``data.version``).
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),  # UTC
+    Column("user_name", String(64), nullable=False),
+    Column("role", String(16)),
+    Column("action", String(32), nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("area_code", String(15)),
+    Column("before", Text),
+    Column("after", Text),
+)
+Index("ix_audit_at", audit.c.at)
+
+# The lobby screens (kiosk tokens, ``python -m auth add-token``) as the console sees them
+# (migration 0009): when each last reached the server (UTC) and when staff asked it to reload.
+screen = Table(
+    "screen",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_seen_at", DateTime),
+    Column("reload_at", DateTime),
+    Column("reload_by", String(64)),
+)
 
 # The open and recent work items behind the counts (DOMAIN.md, "item"): one row per item of
 # a source that lists them (the needs register), for lists that need one line per item

@@ -13,6 +13,13 @@ is the one place that says what it is and how the app reads it:
   key it makes carry one version, so figures computed for an older version can never be
   stored under a newer one (the wall's stale-figure race). A TTL of 0 trusts nothing, not
   even within a request: every use reads the warehouse.
+
+The staff console changes what screens show without a load (a notice, a target, a
+playlist). Each change is a row of its ``audit`` trail, so the trail's highest id counts
+the console's edits; the Reader reads it in the same round trip as the data version, and
+``stamp`` (the two together) is what cache keys carry: a console change is a miss on
+every screen's next refresh, like a load. The data version itself (the API's
+``data_version``, the roll-up's marker) stays the loads' alone.
 """
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ import time
 from flask import g, has_app_context
 from sqlalchemy import Connection, bindparam, func, select
 
-from data.schema import etl_run, rollup_state
+from data.schema import audit, etl_run, rollup_state
 
 EXTENSION = "csb.data_version"  # the app's Reader, in app.extensions
 _PINNED = "csb_data_versions"  # on flask.g: {database url: version} for the current request
@@ -53,12 +60,31 @@ def read_state(conn: Connection, marker: str) -> tuple[int, int | None]:
     return int(row[0] or 0), row[1]
 
 
+_WITH_EDITS = select(latest().scalar_subquery(), select(func.max(audit.c.id)).scalar_subquery())
+
+
+def read_with_edits(conn: Connection) -> tuple[int, int]:
+    """(the data version, the console's edit count) in one round trip."""
+    row = conn.execute(_WITH_EDITS).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def stamp_of(version: int, edits: int) -> str:
+    """What a cache key carries: the loads' version, and the console's edits when there are any."""
+    return f"{version}.{edits}" if edits else str(version)
+
+
 def read_fresh(url: str | None = None) -> int:
     """The version as the warehouse says it now (raises when the warehouse is away)."""
+    return read_fresh_with_edits(url)[0]
+
+
+def read_fresh_with_edits(url: str | None = None) -> tuple[int, int]:
+    """(version, console edits) as the warehouse says them now (raises when it is away)."""
     from data.db import get_engine, read_connection
 
     with read_connection(get_engine(url)) as conn:
-        return read(conn)
+        return read_with_edits(conn)
 
 
 class Reader:
@@ -66,11 +92,12 @@ class Reader:
 
     def __init__(self, ttl: float | None = None):
         self.ttl = float(os.environ.get("CSB_VERSION_TTL", "1")) if ttl is None else float(ttl)
-        self._seen: dict[str, tuple[float, int]] = {}  # database url -> (read at, version)
+        # database url -> (read at, (version, console edits))
+        self._seen: dict[str, tuple[float, tuple[int, int]]] = {}
         self._lock = threading.Lock()
 
-    def recent(self, url: str) -> int:
-        """The version read at most ``ttl`` seconds ago in this process (read now if older)."""
+    def recent(self, url: str) -> tuple[int, int]:
+        """(version, edits) read at most ``ttl`` seconds ago in this process (read now if older)."""
         seen = self._seen.get(url)
         if seen and time.monotonic() - seen[0] < self.ttl:
             return seen[1]
@@ -78,16 +105,24 @@ class Reader:
             seen = self._seen.get(url)  # another thread may have just read it
             if seen and time.monotonic() - seen[0] < self.ttl:
                 return seen[1]
-            version = read_fresh(url)
-            self._seen[url] = (time.monotonic(), version)
-            return version
+            both = read_fresh_with_edits(url)
+            self._seen[url] = (time.monotonic(), both)
+            return both
 
-    def __call__(self, url: str) -> int:
-        """The version for the current request: the first one it was given, or ``recent``."""
+    def both(self, url: str) -> tuple[int, int]:
+        """(version, edits) for the current request: the first ones it was given, or ``recent``."""
         if self.ttl <= 0 or not has_app_context():
             return self.recent(url)
         pinned = g.setdefault(_PINNED, {})
-        version = pinned.get(url)
-        if version is None:
-            version = pinned[url] = self.recent(url)
-        return version
+        both = pinned.get(url)
+        if both is None:
+            both = pinned[url] = self.recent(url)
+        return both
+
+    def __call__(self, url: str) -> int:
+        """The data version for the current request (see ``both``)."""
+        return self.both(url)[0]
+
+    def stamp(self, url: str) -> str:
+        """What this request's cache keys carry: the version and the console's edits (``stamp_of``)."""
+        return stamp_of(*self.both(url))

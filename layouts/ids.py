@@ -143,3 +143,54 @@ class DataHealth:
     SOURCE = "data-source"  # Dropdown: the source the grids and the download show (None: every source)
     CSV = "data-csv"  # Button: download the refused rows and warnings as CSV
     DOWNLOAD = "data-download"  # Download: the CSV
+
+
+class Console:
+    """The staff console (/console). Its sections may keep their ids in classes of their own
+    named ``Console...`` (``ConsolePlaylist``, ``ConsoleTargets``): ``auth/policy.py`` gives
+    every such class to the console page, which needs the editor role."""
+
+    URL = "console-url"  # Location: choosing an area or a section opens its link
+    CSRF = "console-csrf"  # Store: the session's form token, sent back with every change
+    CONTEXT = "console-context"  # Store: lang and the area chosen (fixed for the page's life)
+    AREA = "console-area"  # Dropdown: the area the sections act for (the editor's areas)
+    TABS = "console-tabs"
+    MESSAGE = "console-message"  # the page-wide refusal (not logged in, no areas, auth off)
+    # Notices (公告): the form, its preview, the list
+    NOTICE_HEADING = "console-notice-heading"  # "write" or "editing #12"
+    NOTICE_ID = "console-notice-id"  # Store: the notice being edited (None: a new one)
+    NOTICE_KIND = "console-notice-kind"
+    NOTICE_TITLE = "console-notice-title"
+    NOTICE_TITLE_EN = "console-notice-title-en"
+    NOTICE_BODY = "console-notice-body"
+    NOTICE_AREA = "console-notice-area"
+    NOTICE_PUBLISH = "console-notice-publish"  # the publication time (local), text
+    NOTICE_EXPIRE = "console-notice-expire"  # the expiry time (local), text, optional
+    NOTICE_PINNED = "console-notice-pinned"
+    NOTICE_SAVE = "console-notice-save"
+    NOTICE_NEW = "console-notice-new"
+    NOTICE_RESULT = "console-notice-result"  # what the last save did, or why it was refused
+    NOTICE_PREVIEW = "console-notice-preview"  # the ticker line and the wall's reading
+    NOTICE_LIST = "console-notice-list"
+    NOTICE_VERSION = "console-notice-version"  # Store: bumped by each change, redraws the list
+    # Screens (屏幕)
+    SCREEN_LIST = "console-screen-list"
+    SCREEN_RESULT = "console-screen-result"
+    SCREEN_VERSION = "console-screen-version"  # Store: bumped by each reload request, redraws the list
+    # Audit (审计), admins only
+    AUDIT_LIST = "console-audit-list"
+
+    @staticmethod
+    def notice_edit(content_id: int | Wildcard) -> dict:
+        """A listed notice's "edit" button."""
+        return {"type": "console-notice-edit", "id": content_id}
+
+    @staticmethod
+    def notice_withdraw(content_id: int | Wildcard) -> dict:
+        """A listed notice's "withdraw" button."""
+        return {"type": "console-notice-withdraw", "id": content_id}
+
+    @staticmethod
+    def screen_reload(screen: str | Wildcard) -> dict:
+        """A screen's "reload now" button."""
+        return {"type": "console-screen-reload", "screen": screen}

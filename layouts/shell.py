@@ -9,7 +9,7 @@ from dash import dcc, html
 from data import text
 from layouts.ids import Shell
 
-LINKS = ["/", "/explore", "/data", "/wall"]
+LINKS = ["/", "/explore", "/data", "/wall", "/console"]
 
 
 def nav(active: str, lang: str = "zh") -> html.Header:

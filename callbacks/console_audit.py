@@ -1,0 +1,44 @@
+"""The console's Audit section: the trail of changes, newest first, for admins only."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from dash import Input, Output, callback, html
+
+from console import audit, guard
+from data import db, settings, text
+from layouts.ids import Console
+
+SHOWN = 200  # the newest changes shown; older ones are in the table for SQL
+
+
+def _json(value) -> str:
+    return "—" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@callback(
+    Output(Console.AUDIT_LIST, "children"),
+    Input(Console.CONTEXT, "data"),
+)
+def trail(context):
+    lang = "en" if text.is_en((context or {}).get("lang")) else "zh"
+    try:
+        guard.editor("admin")
+    except guard.Refused:
+        return html.Div(text.t("console.audit_admins", lang), className="console-refusal", role="alert")
+    entries = audit.entries(db.get_engine(), limit=SHOWN)
+    if not entries:
+        return html.P(text.t("console.audit_none", lang), className="console-muted")
+    head = html.Tr([html.Th(text.t(f"console.audit_{key}", lang))
+                    for key in ("when", "who", "action", "subject", "area", "before", "after")])
+    rows = [html.Tr([html.Td(_local(e.at)), html.Td(f"{e.user} ({e.role})" if e.role else e.user), html.Td(e.action),
+                     html.Td(e.subject), html.Td(e.area or "—"),
+                     html.Td(html.Pre(_json(e.before), className="console-json")),
+                     html.Td(html.Pre(_json(e.after), className="console-json"))], className="console-audit-row")
+            for e in entries]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="console-table console-audit-table")
