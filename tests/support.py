@@ -189,12 +189,12 @@ def build_sample_warehouse(folder: Path, *, streets=("510104011000",), months: i
                            leave_out: Sequence[str] = ()) -> str:
     """A small but real warehouse: sample exports generated and loaded by the real ETL
     (``end``: the samples' last day, by default yesterday; ``sources``: some sources only;
-    ``leave_out``: names of files not delivered)."""
+    ``leave_out``: names of files, without suffix, not delivered)."""
     from etl.samples import generate
 
     samples = folder / "samples"
     written = generate(samples, end=end, months=months, streets=list(streets), scale=scale, sources=sources)
-    for path in (p for paths in written.values() for p in paths if p.name in leave_out):
+    for path in (p for paths in written.values() for p in paths if p.stem in leave_out):
         path.unlink()
     url = f"sqlite:///{folder / 'warehouse.db'}"
     env = {**os.environ, "CSB_SAMPLES_DIR": str(samples), "DATABASE_URL": url}
