@@ -564,7 +564,8 @@ def unusual_items(cards: dict[str, Card], area: str, lang: str, *, year: int,
     """"高于常态 · 常态 41–148件": each card whose latest whole month up to its period's end
     (``unusual.judged_month``) left its usual range (``data.unusual``), with the range. Only a
     card whose period is cut to its data (``OK``) is judged, and ``data.unusual`` judges only a
-    whole, covered, settled month: a late, partial or missing report is never unusual."""
+    whole, covered, settled month: a late, partial or missing report is never unusual. A count
+    of people under 5 is said as "<5", as everywhere counts of people are masked."""
     how = text.t("unusual.how", lang, trend=unusual.TREND_MONTHS, z=f"{unusual.Z:g}", months=unusual.RATE_MONTHS)
     items = []
     for code, card in cards.items():
@@ -574,12 +575,13 @@ def unusual_items(cards: dict[str, Card], area: str, lang: str, *, year: int,
         if not found.flagged:
             continue
         info = card.info
+        value = export.mask_value(found.value) if export.counts_people(info.get("unit")) else found.value  # "<5"
         items.append({
             "tone": "unusual", "tag": text.t(f"unusual.{found.state}", lang), "rank": 3, "title": how,
             "href": _explore_href(code, area, lang),
             "text": text.t("unusual.text", lang, name=text.pick((info["name"], info["name_en"]), lang),
                            month=day_label(periods.month_end(found.month), "month", lang, year=year),
-                           shown=present.show(found.value, info, lang).with_unit,
+                           shown=present.show(value, info, lang).with_unit,
                            low=present.show(found.low, info, lang).text,
                            high=present.show(found.high, info, lang).with_unit),
         })

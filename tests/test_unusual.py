@@ -95,13 +95,14 @@ def test_a_rate_is_judged_against_its_pooled_year_with_the_noise_of_its_denomina
 
 # --------------------------------------------------------------------------- hand-written warehouse
 
-def _deliver(engine, month: date, values: dict[str, float], *, through: date | None = None):
-    """One month's hotline export for the communities of ``values`` (its scope): each one's orders,
-    half on the 1st and half on the last day, covering the month (or up to ``through``)."""
+def _deliver(engine, month: date, values: dict[str, float], *, through: date | None = None,
+             source: str = "hotline", metric: str = "hotline_received"):
+    """One month's export for the communities of ``values`` (its scope): each one's figure, half
+    on the 1st and half on the last day, covering the month (or up to ``through``)."""
     last = periods.month_end(month) if through is None else through
-    rows = [{"period": day, "area_code": code, "metric_code": "hotline_received", "dimension": "", "member": "",
+    rows = [{"period": day, "area_code": code, "metric_code": metric, "dimension": "", "member": "",
              "value": value / 2} for code, value in values.items() for day in (month, last)]
-    write(engine, "hotline", ["hotline_received"], f"hotline_{month:%Y-%m}.csv", f"{month:%Y-%m}-{through}",
+    write(engine, source, [metric], f"{source}_{month:%Y-%m}.csv", f"{month:%Y-%m}-{through}",
           datetime(2026, 12, 5, 9), Output(facts=pd.DataFrame(rows, columns=FACT_COLUMNS), rejects=NO_REJECTS,
                                            covers=(month, last), communities=sorted(values)))
 
@@ -138,6 +139,19 @@ def test_a_month_one_community_left_out_is_not_whole_for_the_street(warehouse):
     _deliver(warehouse, OCTOBER, {HUIQUAN: 50, CHUANGYE: 60})
     # 创业社区 delivered only in October, so for the street no earlier month is whole.
     assert coverage.whole_months("hotline", SHAHE, SEPTEMBER, OCTOBER, engine=warehouse) == (OCTOBER,)
+
+
+def test_an_unusually_small_count_of_people_is_said_as_under_five(warehouse):
+    for month in months(date(2024, 1, 1), 33):
+        participants = 4.0 if month == SEPTEMBER else 40 * season(month)
+        _deliver(warehouse, month, {HUIQUAN: participants}, source="activities", metric="activity_participants")
+    place = areas.get(HUIQUAN, engine=warehouse)
+    cards = kpi_cards(["activity_participants"], place,
+                      periods.resolve("custom", date(2026, 9, 30), SEPTEMBER, date(2026, 9, 30)), engine=warehouse)
+    found = unusual.judge("activity_participants", HUIQUAN, SEPTEMBER, engine=warehouse)
+    items = unusual_items(cards, HUIQUAN, "zh", year=2026, engine=warehouse)
+    assert found.state == unusual.BELOW and found.value == 4
+    assert [i["text"] for i in items] == [f"活动参与 9月 <5 · 常态 {found.low}–{found.high} 人次"]
 
 
 def test_stocks_and_averages_are_not_judged(warehouse):
