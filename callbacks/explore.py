@@ -28,7 +28,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, coverage, export, periods, present, query, settings, text, urlstate
+from data import areas, coverage, export, periods, present, query, settings, text, unusual, urlstate
 from data import cache as data_cache
 from data.outlines import district_outlines
 from layouts import components as ui
@@ -699,8 +699,62 @@ def render_trend(search_state: str):
     message = None
     if all(view["as_of"].get(code) is None for code in view["as_of"]):
         message = provenance(info, view["parts"], None, state.lang)
-    return trend_figure(table, info, state.lang, bool(state.compare), message, partial, carried, late,
-                        win.grain), table
+    fig = trend_figure(table, info, state.lang, bool(state.compare), message, partial, carried, late, win.grain)
+    return usual_band(fig, table, state, info, win), table
+
+
+UNUSUAL_COLOUR = "#6a3fb5"  # the overview's "高于常态" purple (assets/pages.css)
+
+
+def usual_band(fig: go.Figure, table: dict, state: urlstate.ExploreState, info: dict, win: Window) -> go.Figure:
+    """The trend's usual range (``data.unusual``) as a shaded band under the line, and each month
+    outside it ringed ("高于常态 · 常态 41–148 件" on hover). One area by months only: a range is a
+    month's, and a comparison of areas would draw one band per line. A month without a range
+    (partial, not reported, too little history) has no band, and a hidden cell ("<5") no ring."""
+    if state.compare or win.grain != "month" or win.query is None or not unusual.judged_kind(info) \
+            or not fig.data:
+        return fig
+    lang = state.lang
+    ranges = [r for r in unusual.usual_ranges(state.metric, state.area, win.query.start, win.query.end)
+              if r.low is not None and r.high is not None]
+    if not ranges:
+        return fig
+    shown = {str(row["period"])[:10]: row["value"] for row in table["rows"]}
+    runs: list[list[unusual.Usual]] = []
+    for r in ranges:  # contiguous months make one band each
+        if runs and periods.add_months(runs[-1][-1].month, 1) == r.month:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    band = []
+    for i, run in enumerate(runs):
+        xs = [r.month.isoformat() for r in run]
+        highs = [present.scale(r.high, info) for r in run]
+        lows = [present.scale(r.low, info) for r in run]
+        if len(run) == 1:  # a lone month: a short bar across it
+            xs, highs, lows = [xs[0]] * 2, highs * 2, lows * 2
+        band.append(go.Scatter(
+            x=xs + xs[::-1], y=highs + lows[::-1], fill="toself", mode="lines", line=dict(width=0),
+            fillcolor="rgba(106, 63, 181, 0.16)", name=text.t("unusual.band", lang), legendgroup="usual",
+            showlegend=i == 0, hoverinfo="skip"))
+    outside = [r for r in ranges if r.flagged and not isinstance(shown.get(r.month.isoformat()), str)
+               and shown.get(r.month.isoformat()) is not None]
+    if outside:
+        band.append(go.Scatter(
+            x=[r.month.isoformat() for r in outside], y=[shown[r.month.isoformat()] for r in outside],
+            mode="markers", name=text.t("unusual.outside", lang),
+            marker=dict(size=15, symbol="circle-open", color=UNUSUAL_COLOUR, line=dict(width=3)),
+            hovertext=[text.t(f"unusual.{r.state}", lang) + " · " + text.t(
+                "unusual.range", lang, low=present.show(r.low, info, lang).text,
+                high=present.show(r.high, info, lang).with_unit) for r in outside],
+            hovertemplate="%{x}<br>%{hovertext}<extra></extra>"))
+    line = list(fig.data)
+    for trace in band:
+        fig.add_trace(trace)
+    fig.data = tuple(fig.data[len(line):len(line) + len(band) - (1 if outside else 0)]) + tuple(fig.data[:len(line)]) \
+        + (tuple(fig.data[-1:]) if outside else ())
+    fig.update_layout(showlegend=True)
+    return fig
 
 
 # --------------------------------------------------------------------------- breakdown

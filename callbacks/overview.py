@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
-from data import areas, coverage, export, kinds, labels, periods, present, query, settings, text, urlstate
+from data import areas, coverage, export, kinds, labels, periods, present, query, settings, text, unusual, urlstate
 from data import items as work_items
 from layouts import components as ui
 from layouts.components import BAD
@@ -108,7 +108,7 @@ def _explore_href(metric: str, area: str, lang: str, **extra) -> str:
 
 def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, overdue=None, still_open=None,
                     categories: pd.DataFrame | None = None, area: str, lang: str,
-                    late: list[dict] | None = None) -> list[dict]:
+                    late: list[dict] | None = None, unusual: list[dict] | None = None) -> list[dict]:
     """What a leader should look at today, most serious first.
 
     Ratios below (or, where lower is better, above) target; metrics that moved the wrong
@@ -116,9 +116,10 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     orders; and the complaint categories that rose most (``categories`` has ``label``,
     ``label_en``, ``current`` and ``previous``). ``late`` are the sources that have not
     delivered (``late_items``): their figures are left out of ``current``/``previous``
-    by the caller, so a late report is flagged as late, never as a drop.
+    by the caller, so a late report is flagged as late, never as a drop. ``unusual`` are the
+    figures outside their usual range (``unusual_items``), listed with the worsenings.
     """
-    items: list[dict] = list(late or [])
+    items: list[dict] = list(late or []) + list(unusual or [])
     flagged: set[str] = set()
     for code, info in infos.items():
         target, value = info.get("target"), current.get(code)
@@ -552,9 +553,39 @@ def render(area, period_name, start, end, lang):
              for a in [areas.get(c) or {"name": c}]}
     items = attention_items(infos, current, previous, overdue=work.get("hotline_overdue"),
                             still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
-                            late=late_items(cards, lang, names=names, year=period.end.year))
+                            late=late_items(cards, lang, names=names, year=period.end.year),
+                            unusual=unusual_items(cards, area, lang, year=period.end.year))
     items += needs_waiting(area, lang)  # co-building: needs furthest past their promised time
     return heading, kpis, ui.attention_list(items, lang)
+
+
+def unusual_items(cards: dict[str, Card], area: str, lang: str, *, year: int,
+                  engine: Engine | None = None) -> list[dict]:
+    """"高于常态 · 常态 41–148件": each card whose latest whole month up to its period's end
+    (``unusual.judged_month``) left its usual range (``data.unusual``), with the range. Only a
+    card whose period is cut to its data (``OK``) is judged, and ``data.unusual`` judges only a
+    whole, covered, settled month: a late, partial or missing report is never unusual. A count
+    of people under 5 is said as "<5", as everywhere counts of people are masked."""
+    how = text.t("unusual.how", lang, trend=unusual.TREND_MONTHS, z=f"{unusual.Z:g}", months=unusual.RATE_MONTHS)
+    items = []
+    for code, card in cards.items():
+        if card.state != OK or card.period is None or not unusual.judged_kind(card.info):
+            continue
+        found = unusual.judge(code, area, unusual.judged_month(card.period.end), engine=engine)
+        if not found.flagged:
+            continue
+        info = card.info
+        value = export.mask_value(found.value) if export.counts_people(info.get("unit")) else found.value  # "<5"
+        items.append({
+            "tone": "unusual", "tag": text.t(f"unusual.{found.state}", lang), "rank": 3, "title": how,
+            "href": _explore_href(code, area, lang),
+            "text": text.t("unusual.text", lang, name=text.pick((info["name"], info["name_en"]), lang),
+                           month=day_label(periods.month_end(found.month), "month", lang, year=year),
+                           shown=present.show(value, info, lang).with_unit,
+                           low=present.show(found.low, info, lang).text,
+                           high=present.show(found.high, info, lang).with_unit),
+        })
+    return items
 
 
 NEEDS_LISTED = 5  # the needs furthest past their promised time that the list names

@@ -10,7 +10,7 @@ which is not the same as a zero.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -109,6 +109,58 @@ def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, da
         for source, code, first, last in rows:
             found.setdefault(source, {})[code] = (_day(first), _day(last))
         return found
+
+
+@cached
+def whole_months(source: str, area: str, first: date, last: date, *,
+                 engine: Engine | None = None) -> tuple[date, ...]:
+    """The months (first days) from ``first``'s month to ``last``'s that ``source``'s loads
+    cover whole in ``area``: every day of the month, in every community under ``area`` that the
+    source covers at any time in those months. A month one community's report left out, a
+    month before a source's first delivery or after its latest, and a month still running are
+    not whole: a figure there is missing or partial, never a usual figure or an unusual one
+    (``data.unusual``). Unlike ``spans`` (first and last day per community), this reads each
+    load's days, so a month missed between two deliveries counts as missed."""
+    first, last = first.replace(day=1), last.replace(day=1)
+    with _engine(engine).connect() as conn:
+        bounds = _bounds(conn, area)
+        query = (select(etl_coverage.c.area_code, etl_coverage.c.first_day, etl_coverage.c.last_day)
+                 .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
+                 .where(etl_run.c.status == "success", etl_run.c.source == source,
+                        etl_coverage.c.last_day >= first, etl_coverage.c.first_day <= _month_last(last)))
+        if bounds is not None:
+            query = query.where(etl_coverage.c.area_code >= bounds[0], etl_coverage.c.area_code < bounds[1])
+        days: dict[str, list[tuple[date, date]]] = {}
+        for code, low, high in conn.execute(query):
+            days.setdefault(code, []).append((_day(low), _day(high)))
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = _month_last(month) + timedelta(days=1)
+    if not days:
+        return ()
+    whole = None
+    for spans_of_one in days.values():
+        found = _whole_months_of(sorted(spans_of_one), months)
+        whole = found if whole is None else whole & found
+    return tuple(m for m in months if whole and m in whole)
+
+
+def _month_last(month: date) -> date:
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _whole_months_of(spans: list[tuple[date, date]], months: list[date]) -> set[date]:
+    """The ``months`` that the (sorted) spans of days, joined where they touch, hold whole."""
+    joined: list[list[date]] = []
+    for low, high in spans:
+        if joined and low <= joined[-1][1] + timedelta(days=1):
+            joined[-1][1] = max(joined[-1][1], high)
+        else:
+            joined.append([low, high])
+    return {m for m in months if any(low <= m and _month_last(m) <= high for low, high in joined)}
 
 
 class Covered:

@@ -597,6 +597,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "console.audit_after": ("修改后", "After"),
     "console.audit_more": ("更早的记录", "Older changes"),
     "console.audit_admins": ("只有管理员可以查看修改记录。", "Only admins may read the audit trail."),
+    # --- unusual changes: a figure outside its usual range (data/unusual.py; overview and explorer)
+    "unusual.above": ("高于常态", "Above usual"),
+    "unusual.below": ("低于常态", "Below usual"),
+    "unusual.text": ("{name} {month} {shown} · 常态 {low}–{high}", "{name}, {month}: {shown} · usual {low}–{high}"),
+    "unusual.range": ("常态 {low}–{high}", "usual {low}–{high}"),
+    "unusual.band": ("常态范围", "Usual range"),
+    "unusual.outside": ("超出常态", "Outside usual range"),
+    "unusual.how": ("常态：往年同月按近{trend}个月的同比趋势推算，加减{z}倍稳健标准差（往年月份偏离推算的中位绝对偏差）；"
+                    "比率为近{months}个月的合计比率，加减月度波动与样本量噪声。只用完整、已报送的月份。",
+                    "Usual: the same month of earlier years scaled by the last {trend} months' change on a year "
+                    "before, ± {z} robust standard deviations (the median absolute deviation of earlier months from "
+                    "their forecast); a rate: its pooled rate of the last {months} months ± its monthly spread and the "
+                    "noise of its denominator. Whole, reported months only."),
 }
 
 

@@ -186,14 +186,15 @@ def domain_section(title: str, cards: list) -> html.Section:
 
 
 def attention_list(items: list[dict], lang: str) -> html.P | html.Ul:
-    """The "needs attention" list: ``items`` carry ``tone``, ``text`` and an optional ``href``."""
+    """The "needs attention" list: ``items`` carry ``tone``, ``text``, an optional ``href`` and
+    ``title`` (said on hover: how an unusual figure's range is made)."""
     if not items:
         return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
     entries = []
     for item in items:
         line = dcc.Link(item["text"], href=item["href"]) if item.get("href") else item["text"]
         entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), line],
-                               className=f"attention-item {item.get('tone', BAD)}"))
+                               className=f"attention-item {item.get('tone', BAD)}", title=item.get("title")))
     return html.Ul(entries, className="attention-list")
 
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager, suppress
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -183,15 +184,22 @@ def take_console_problems() -> list[str]:
     return console_problems(entries, expected)
 
 
-def build_sample_warehouse(folder: Path, *, streets=("510104011000",), months: int = 3, scale: float = 0.3) -> str:
-    """A small but real warehouse: sample exports generated and loaded by the real ETL."""
+def build_sample_warehouse(folder: Path, *, streets=("510104011000",), months: int = 3, scale: float = 0.3,
+                           end: date | None = None, sources: list[str] | None = None,
+                           leave_out: Sequence[str] = ()) -> str:
+    """A small but real warehouse: sample exports generated and loaded by the real ETL
+    (``end``: the samples' last day, by default yesterday; ``sources``: some sources only;
+    ``leave_out``: names of files, without suffix, not delivered)."""
     from etl.samples import generate
 
     samples = folder / "samples"
-    generate(samples, months=months, streets=list(streets), scale=scale)
+    written = generate(samples, end=end, months=months, streets=list(streets), scale=scale, sources=sources)
+    for path in (p for paths in written.values() for p in paths if p.stem in leave_out):
+        path.unlink()
     url = f"sqlite:///{folder / 'warehouse.db'}"
     env = {**os.environ, "CSB_SAMPLES_DIR": str(samples), "DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "etl", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "etl", "run", *(["--only", *sources] if sources else [])], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"etl run failed ({done.returncode}): {done.stderr[-3000:]}")
     return url

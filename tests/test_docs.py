@@ -155,3 +155,12 @@ def test_every_source_file_the_readme_names_exists():
                            README.read_text(encoding="utf-8")))
     missing = sorted(name for name in named if not (ROOT / name).exists() and "/" in name)
     assert missing == [], missing
+
+
+def test_the_unusual_changes_method_is_documented_with_the_values_the_code_uses():
+    from data import unusual
+
+    text = README.read_text(encoding="utf-8")
+    for name in ("YEARS", "TREND_MONTHS", "Z", "MIN_RESIDUALS", "MIN_EXPECTED", "RATE_MONTHS", "MIN_RATE_MONTHS",
+                 "MIN_DENOMINATOR"):
+        assert f"`{name} = {getattr(unusual, name):g}`" in text, f"README.md does not give {name} as the code has it"

@@ -3,6 +3,10 @@
 Volumes scale with a community's population (about 40 to 120 orders a month), peak in the
 summer heat (water, power, noise) and dip at the Spring Festival. Orders close in hours to
 days; those received in the last fortnight before the export are often still 办理中.
+
+One planted anomaly (``SURGE``): in September 2026 汇泉路社区's complaints (投诉) jump, a
+dispute with a property company filling the line for a month, so the overview and the
+explorer have an unusual month to show (``data/unusual.py``; tests/test_unusual.py).
 """
 from __future__ import annotations
 
@@ -67,6 +71,11 @@ HEADERS = ["工单编号", "受理时间", "诉求渠道", "诉求类型", "诉�
 ALIASES = {"诉求类别": "问题分类", "来电人": "诉求人", "联系电话": "来电号码", "满意度": "评价结果"}
 
 
+#: (community name, month key): that community's orders that month are multiplied by the factor,
+#: the extra ones all complaints about property management (物业管理).
+SURGE = {("汇泉路社区", 202609): 3.0}
+
+
 def monthly_orders(c: Community) -> float:
     """About 40 orders a month in a small community, 120 in a large one."""
     return 40 + 80 * float(np.clip((c.population - 4000) / 22000, 0, 1))
@@ -90,7 +99,8 @@ def _community_orders(ctx: Context, m: Month, c: Community) -> dict[str, np.ndar
     rng = ctx.rng("hotline", c.code, m.key)
     t = m.table
     weekday = np.where(t.weekend, 0.75, 1.08)
-    lam = monthly_orders(c) / 30.4 * ctx.scale * t.spring * t.summer * weekday
+    surge = SURGE.get((c.name, m.key), 1.0)
+    lam = monthly_orders(c) / 30.4 * ctx.scale * t.spring * t.summer * weekday * surge
     counts = rng.poisson(lam)
     n = int(counts.sum())
     if n == 0:
@@ -105,6 +115,9 @@ def _community_orders(ctx: Context, m: Month, c: Community) -> dict[str, np.ndar
     w = _category_weights(m)[day]
     cum = w.cumsum(axis=1)
     category = (cum < (rng.random(n) * cum[:, -1])[:, None]).sum(axis=1)
+    if surge > 1.0:  # the extra orders (a share 1 - 1/surge of each day's) are property complaints
+        extra = rng.random(n) < 1.0 - 1.0 / surge
+        kind[extra], category[extra] = 2, 0
     limit = (LIMIT_DAYS[kind] * 86400).astype("timedelta64[s]")
     deadline = received + limit
     overdue_rate = rng.uniform(0.02, 0.07)
