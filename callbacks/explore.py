@@ -727,18 +727,18 @@ def _no_window_message(state: urlstate.ExploreState, view: dict) -> str:
 @callback(
     Output(Explore.TREND, "figure"),
     Output(Explore.TREND_DATA, "data"),
-    Output(Explore.TREND_NOTE, "children"),
     Input(Explore.STATE, "data"),
 )
 @cached_view
 def render_trend(search_state: str):
+    """The trend and its table; the table's ``note`` says what the chart compares."""
     try:
         state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
-        return empty_figure(str(err)), None, ""
+        return empty_figure(str(err)), None
     win = view["window"]
     if win.query is None:
-        return empty_figure(_no_window_message(state, view)), None, ""
+        return empty_figure(_no_window_message(state, view)), None
     records = view["trend"]
     frame = pd.DataFrame(records, columns=["period", "key", "label", "label_en", "value"])
     marks = [view["marks"].get(("trend", r["key"], r["period"])) for r in records]
@@ -765,7 +765,16 @@ def render_trend(search_state: str):
     elif state.yoy:
         notes.append(add_last_year(fig, table, view["last_year"], view["marks"], info, state.lang, win.grain))
     date_axis(fig, [r["period"] for r in table["rows"]], win.grain, state.lang)
-    return fig, table, " ".join(n for n in notes if n)
+    table["note"] = " ".join(n for n in notes if n)
+    return fig, table
+
+
+@callback(
+    Output(Explore.TREND_NOTE, "children"),
+    Input(Explore.TREND_DATA, "data"),
+)
+def render_trend_note(table):
+    return (table or {}).get("note", "")
 
 
 # --------------------------------------------------------------------------- comparisons (issue 18)
@@ -1190,32 +1199,43 @@ def map_words(level: dict, lang: str) -> tuple[str, str]:
 @callback(
     Output(Explore.MAP, "figure"),
     Output(Explore.MAP_DATA, "data"),
-    Output(Explore.MAP_TITLE, "children"),
-    Output(Explore.MAP_NOTE, "children"),
     Input(Explore.STATE, "data"),
 )
 @cached_view
 def render_map(search_state: str):
+    """The map and its table; the table's ``title`` and ``note`` say what the map shows."""
     try:
         state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
-        return empty_figure(str(err)), None, "", ""
+        return empty_figure(str(err)), None
     level = view.get("map_level") or {"kind": "districts", "parent": CITY, "own": None}
     title, note = map_words(level, state.lang)
     if view["window"].query is None:
-        return empty_figure(_no_window_message(state, view)), None, title, note
+        return empty_figure(_no_window_message(state, view)), {"title": title, "note": note}
     records = view["map"]
     frame = pd.DataFrame(records, columns=["key", "label", "label_en", "value"])
     table = figure_table(frame, info, state.lang, marks=[view["marks"].get(("map", r["key"])) for r in records])
     # colours follow the display values (percentages for ratios), which the colour bar shows
     if level["kind"] == "districts":
         fig, codes = map_figure(table, info, state.area, state.lang)
-        return fig, dict(table, trace_codes=codes), title, note
+        return fig, dict(table, trace_codes=codes, title=title, note=note)
     fig, unplaced = places_figure(table, info, level, state.lang)
     if unplaced:
         note += " " + text.t("explore18.map_unplaced", state.lang, n=len(unplaced),
                              names=text.t("word.list_separator", state.lang).join(unplaced))
-    return fig, dict(table, trace_codes=[]), title, note
+    return fig, dict(table, trace_codes=[], title=title, note=note)
+
+
+@callback(
+    Output(Explore.MAP_TITLE, "children"),
+    Output(Explore.MAP_NOTE, "children"),
+    Input(Explore.MAP_DATA, "data"),
+    prevent_initial_call=True,
+)
+def render_map_words(table):
+    if not table or "title" not in table:
+        raise PreventUpdate
+    return table["title"], table["note"]
 
 
 # --------------------------------------------------------------------------- table and downloads
