@@ -74,6 +74,15 @@ def fill_compare_options(chosen, search, area, search_state):
 
 
 @callback(
+    Output(Explore.COMPARE_AS_BOX, "style"),
+    Input(Explore.COMPARE, "value"),
+)
+def compare_as_shown(chosen):
+    """How to compare areas is asked only while some are compared."""
+    return {} if chosen else {"display": "none"}
+
+
+@callback(
     Output(Explore.BY, "options"),
     Output(Explore.BY, "value"),
     Input(Explore.METRIC, "value"),
@@ -1110,7 +1119,6 @@ def places_figure(table: dict, info: dict, level: dict, lang: str) -> tuple[go.F
     places = areas.children(level["parent"])
     numbers = [plotted(r["value"]) for r in table["rows"] if plotted(r["value"]) is not None]
     low, high = (min(numbers), max(numbers)) if numbers else (0, 1)
-    span = (high - low) or 1
     district = district_of(level["parent"])
     fig = go.Figure()
     for outline in district_outlines():
@@ -1145,12 +1153,14 @@ def places_figure(table: dict, info: dict, level: dict, lang: str) -> tuple[go.F
             showlegend=False, cliponaxis=False,
         ))
     if drawn:
-        shares = [(plotted(r["value"]) - low) / span for _, r in drawn]
+        # a dot's area grows with its figure (from 0, so sizes compare); its colour spans low to high
+        top = max(abs(high), abs(low)) or 1
+        shares = [abs(plotted(r["value"])) / top for _, r in drawn]
         fig.add_trace(go.Scatter(
             x=[p["lon"] for p, _ in drawn], y=[p["lat"] for p, _ in drawn], mode="markers+text",
             marker=dict(size=[MAP_DOT[0] + (MAP_DOT[1] - MAP_DOT[0]) * math.sqrt(f) for f in shares],
                         color=[plotted(r["value"]) for _, r in drawn], colorscale=MAP_SCALE, cmin=low,
-                        cmax=high if high != low else low + 1, line=dict(color="#ffffff", width=1.5),
+                        cmax=high if high != low else low + 1, line=dict(color="#a50f15", width=1),
                         showscale=True, colorbar=dict(thickness=12, len=0.8, outlinewidth=0,
                                                       ticksuffix=present.percent_sign(info))),
             text=[present.plot_text(ui.area_name(p, lang)) for p, _ in drawn], textposition="top center",

@@ -106,8 +106,9 @@ def layout(**query) -> html.Div:
                               clearable=False, searchable=False)),
         labelled(text.t("explore.breakdown_chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
         labelled(text.t("explore.compare_with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
-        labelled(text.t("explore18.compare_as", lang),
-                 _radio(Explore.COMPARE_AS, COMPARE_AS_LABELS, state.compare_as, lang)),
+        html.Div(labelled(text.t("explore18.compare_as", lang),
+                          _radio(Explore.COMPARE_AS, COMPARE_AS_LABELS, state.compare_as, lang)),
+                 id=Explore.COMPARE_AS_BOX, style={} if state.compare else {"display": "none"}),
         dcc.Checklist(id=Explore.YOY, options=[{"label": text.t("explore18.year_on_year", lang), "value": "1"}],
                       value=["1"] if state.yoy else [], className="ex-switch"),
     ], className="ex-controls card")

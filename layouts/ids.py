@@ -124,6 +124,7 @@ class Explore:
     MAP_TITLE = "explore-map-title"
     MAP_NOTE = "explore-map-note"
     COMPARE_AS = "explore-compare-as"
+    COMPARE_AS_BOX = "explore-compare-as-box"  # shown only while areas are compared
     YOY = "explore-yoy"
     TREND_NOTE = "explore-trend-note"
     IMAGE_SAVED = "explore-image-saved"  # Store: the name of the last chart image saved
