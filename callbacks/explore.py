@@ -773,7 +773,8 @@ def render_trend(search_state: str):
         notes.append(text.t("explore18.yoy_not_with_compare", state.lang))
     elif state.yoy:
         notes.append(add_last_year(fig, table, view["last_year"], view["marks"], info, state.lang, win.grain))
-    date_axis(fig, [r["period"] for r in table["rows"]], win.grain, state.lang)
+    panels = "xaxis2" in fig.layout.to_plotly_json()  # small multiples: narrow panels, fewer ticks
+    date_axis(fig, [r["period"] for r in table["rows"]], win.grain, state.lang, 5 if panels else 8)
     table["note"] = " ".join(n for n in notes if n)
     return fig, table
 
@@ -791,9 +792,9 @@ def render_trend_note(table):
 INDEX_INFO = {"code": "index", "unit": None, "unit_en": None, "kind": "ratio", "target": None}  # an index has no unit
 
 
-def date_axis(fig: go.Figure, buckets: list, grain: str, lang: str) -> None:
+def date_axis(fig: go.Figure, buckets: list, grain: str, lang: str, most: int = 8) -> None:
     """The date axis's ticks on the buckets' first days, never repeated (``present.date_ticks``)."""
-    values, labels = present.date_ticks(buckets, grain, lang)
+    values, labels = present.date_ticks(buckets, grain, lang, most)
     if values:
         fig.update_xaxes(tickmode="array", tickvals=values, ticktext=labels)
 
@@ -857,19 +858,33 @@ def multiples_trend(table: dict, partial: list[str], info: dict, lang: str, grai
     nrows = math.ceil(len(groups) / cols)
     titles = [present.plot_text(rows[0][0].get("label") or key) for key, rows in groups.items()]
     fig = make_subplots(rows=nrows, cols=cols, shared_xaxes=True, shared_yaxes=False, subplot_titles=titles,
-                        vertical_spacing=0.16 if nrows > 1 else 0.2, horizontal_spacing=0.1)
+                        vertical_spacing=0.22 if nrows > 1 else 0.2, horizontal_spacing=0.1)
     for i, (key, rows) in enumerate(groups.items()):
-        fig.add_trace(go.Scatter(
-            x=[r["period"] for r, _ in rows], y=[plotted(r["value"]) for r, _ in rows], mode="lines+markers",
-            name=titles[i], line=dict(color=PALETTE[i % len(PALETTE)], width=2),
-            marker=dict(size=[8 if p else 5 for _, p in rows], color=PALETTE[i % len(PALETTE)],
-                        symbol=["circle-open" if p else "circle" for _, p in rows]),
-            customdata=[key] * len(rows),
-            text=[hover_text(r["value"], info, lang) + (f" · {p}" if p else "") for r, p in rows],
+        color = PALETTE[i % len(PALETTE)]
+        xs = [r["period"] for r, _ in rows]
+        ys = [plotted(r["value"]) for r, _ in rows]
+        labels = [p for _, p in rows]
+        place = dict(row=i // cols + 1, col=i % cols + 1)
+        fig.add_trace(go.Scatter(  # whole periods solid; a partial one hollow, reached by a dotted line
+            x=xs, y=[None if p else y for y, p in zip(ys, labels)], mode="lines+markers", name=titles[i],
+            line=dict(color=color, width=2), marker=dict(size=5, color=color), customdata=[key] * len(rows),
+            text=[hover_text(r["value"], info, lang) for r, _ in rows],
             hovertemplate=f"{titles[i]}<br>%{{x}}: %{{text}}<extra></extra>",
-        ), row=i // cols + 1, col=i % cols + 1)
-    fig = _layout(fig, height=max(260, 190 * nrows + 40), info=info, legend=False)
+        ), **place)
+        px, py = _partial_segments(xs, ys, labels)
+        if px:
+            fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line=dict(color=color, width=2, dash="dot"),
+                                     hoverinfo="skip", showlegend=False, name=titles[i]), **place)
+            points = [k for k, p in enumerate(labels) if p and ys[k] is not None]
+            fig.add_trace(go.Scatter(
+                x=[xs[k] for k in points], y=[ys[k] for k in points], mode="markers", showlegend=False,
+                marker=dict(size=8, color="white", line=dict(color=color, width=2)), name=titles[i],
+                hovertext=[hover_text(rows[k][0]["value"], info, lang) + f" · {labels[k]}" for k in points],
+                hovertemplate=f"{titles[i]}<br>%{{x}}: %{{hovertext}}<extra></extra>",
+            ), **place)
+    fig = _layout(fig, height=max(260, 210 * nrows + 40), info=info, legend=False)
     fig.update_layout(margin=dict(t=36))
+    fig.update_xaxes(showticklabels=True)  # every panel names its dates, the last row's neighbours too
     fig.update_annotations(font=dict(size=12))
     return fig
 
