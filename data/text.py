@@ -222,8 +222,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "explore18.download_png": ("PNG", "PNG"),
     "explore18.download_svg": ("SVG", "SVG"),
     "explore18.download_chart": ("下载{chart}图（{format}）", "Download the {chart} chart ({format})"),
-    "explore18.map_places": ("{area}各{level}", "{area}: {level}s"),
-    "explore18.map_siblings": ("{area}所在{parent}各{level}", "{level}s of {parent}, around {area}"),
+    "explore18.map_places": ("{area}各{level}", "{area} by {level}"),
+    "explore18.map_siblings": ("{area}所在{parent}各{level}", "{parent} by {level}, {area} ringed"),
     "explore18.map_note_places": ("示意图：区县轮廓为示意，点位为登记坐标（样例数据为示意坐标）。"
                                   "圆点大小和颜色表示数值，空心圆为无数据。点击圆点可下钻。",
                                   "Schematic: the district outline is schematic and the points are register coordinates "
