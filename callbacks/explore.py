@@ -1302,6 +1302,9 @@ def about_frame(search_state: str | None) -> pd.DataFrame:
             (text.t("explore12.about_source", lang), provenance(info, view["parts"], view["as_of"].get(state.area), lang)),
             *[(text.t("explore12.about_note", lang), note) for note in win.notes],
         ]
+        compared = (render_trend(search_state)[1] or {}).get("note")  # the index's base, last year's days
+        if compared:
+            rows.append((text.t("explore12.about_note", lang), compared))
         if export.counts_people(info.get("unit")):
             rows.append((text.t("explore12.about_masking", lang), ui.masked_note(lang) + " "
                          + text.t("explore12.suppressed_note", lang, n=export.SMALL_COUNT_THRESHOLD)))

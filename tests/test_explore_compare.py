@@ -246,3 +246,14 @@ def test_an_old_this_year_link_opens_year_to_date_and_bad_values_are_named():
     state, problems = urlstate.parse_explore("compare_as=stacked&yoy=yes", metric_dimensions())
     assert (state.compare_as, state.yoy) == ("index", False)
     assert [p.split(":")[0] for p in problems] == ["compare_as", "yoy"]
+
+
+def test_the_downloads_carry_the_index_last_year_and_what_they_compare(explorer):
+    view = f"?metric=hotline_received&area={HUIQUAN}&compare={CHUANGYE}"
+    _figure, table = explore.render_trend(view)
+    assert "指数（2024年12月=100）" in list(explore.table_frame(table).columns)
+    about = explore.about_frame(view)
+    assert "2025年12月不完整，不计指数。" in about.iloc[:, 1].tolist()
+    _figure, table = explore.render_trend(f"?metric=hotline_received&area={HUIQUAN}&yoy=1")
+    frame = explore.table_frame(table)
+    assert frame["去年同期"].iloc[-1] == sum(_daily(d, HUIQUAN) for d in _days(date(2024, 12, 1), date(2024, 12, 4)))
