@@ -2,8 +2,11 @@
 
 The one place for the calendar arithmetic of the pages: ``today()`` (the date in Chengdu),
 ``this_month``, ``months_back``/``last_months`` (the wall's and the explorer's "last 12
-months"), ``resolve`` for a named period and ``resolve_state`` for the period of a page's
-URL state (overview and explorer), falling back to the page's default period.
+months": twelve whole months and this month so far), ``resolve`` for a named period
+(the explorer's presets "last_24_months", "year_to_date", "same_period_last_year" among
+them) and ``resolve_state`` for the period of a page's URL state (overview and explorer),
+falling back to the page's default period. ``year_ago_window``/``year_later`` set last
+year's same days beside a period, like-for-like, for the explorer's overlay.
 
 Named periods that are still running end today, not at the end of the month, so a
 chart never shows empty future days as a fall to zero. Comparisons keep calendars
