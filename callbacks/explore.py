@@ -21,16 +21,17 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html
 from dash.dcc.express import send_bytes  # dcc.send_bytes itself: dash.dcc builds its export list at run time
 from dash.exceptions import PreventUpdate
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, coverage, export, periods, present, query, settings, text, unusual, urlstate
+from callbacks.wall import _place_name as place_label  # the wall's map labels places the same way
+from data import areas, comparison, coverage, export, periods, present, query, settings, text, unusual, urlstate
 from data import cache as data_cache
-from data.outlines import district_outlines
+from data.outlines import district_of, district_outlines
 from layouts import components as ui
 from layouts.components import metric_dimensions
 from layouts.explore import DIMENSION_LABELS, TABLE_LABELS
@@ -42,12 +43,6 @@ PALETTE = ["#c8161d", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#99d8c9"]
 MAP_SCALE = [[0.0, "#fde3e1"], [0.5, "#ef7f73"], [1.0, "#a50f15"]]
 NO_DATA_FILL = "#e9edf1"
-# Date ticks in Chinese for Chinese pages (plotly's own are English: "Jan 2026").
-ZH_DATE_TICKS = [
-    dict(dtickrange=[None, 86_400_000 * 28], value="%-m月%-d日"),
-    dict(dtickrange=[86_400_000 * 28, "M12"], value="%Y年%-m月"),
-    dict(dtickrange=["M12", None], value="%Y年"),
-]
 FONT = dict(family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif", size=13, color="#1f2933")
 
 
@@ -77,6 +72,15 @@ def fill_area_options(code, search, search_state):
 def fill_compare_options(chosen, search, area, search_state):
     options = area_options(area, search, read_state(search_state).lang, extra=list(chosen or []))
     return [o for o in options if o["value"] != area]
+
+
+@callback(
+    Output(Explore.COMPARE_AS_BOX, "style"),
+    Input(Explore.COMPARE, "value"),
+)
+def compare_as_shown(chosen):
+    """How to compare areas is asked only while some are compared."""
+    return {} if chosen else {"display": "none"}
 
 
 @callback(
@@ -180,18 +184,49 @@ def clicked_code(click: dict, trace_codes: list | None = None) -> str | None:
     Input(Explore.BY, "value"),
     Input(Explore.CHART, "value"),
     Input(Explore.COMPARE, "value"),
+    Input(Explore.COMPARE_AS, "value"),
+    Input(Explore.YOY, "value"),
     State(Explore.STATE, "data"),
 )
-def sync_state(metric, area, period, start, end, grain, by, chart, compare, search_state):
+def sync_state(metric, area, period, start, end, grain, by, chart, compare, compare_as, yoy, search_state):
     """The controls, validated, as the query string: into the store and the address bar."""
     if not area or not metric:
         raise PreventUpdate
     lang = read_state(search_state).lang
     params = {"metric": metric, "area": area, "period": period, "start": start, "end": end, "grain": grain,
-              "by": by, "chart": chart, "compare": ",".join(compare or []), "lang": lang}
+              "by": by, "chart": chart, "compare": ",".join(compare or []), "lang": lang,
+              "compare_as": compare_as, "yoy": "1" if yoy else "0"}
     state, _ = urlstate.parse_explore(params, metric_dimensions())
     search = urlstate.explore_query(state)
     return search, search
+
+
+# Chart images: plotly's own ``downloadImage`` (the function behind its mode bar's camera),
+# in the browser, from the bundle the app serves: PNG or SVG, named after chart, metric and area.
+clientside_callback(
+    """
+    function(clicks, search) {
+        const ctx = window.dash_clientside.callback_context;
+        const id = ctx.triggered_id;
+        if (!id || !ctx.triggered.length || !ctx.triggered[0].value) {
+            return window.dash_clientside.no_update;
+        }
+        const graph = document.querySelector('#explore-' + id.chart + ' .js-plotly-plot');
+        if (!graph || !window.Plotly) {
+            return window.dash_clientside.no_update;
+        }
+        const q = new URLSearchParams(search || '');
+        const name = ['csb', id.chart, q.get('metric'), q.get('area')].filter(Boolean).join('-');
+        window.Plotly.downloadImage(graph, {format: id.format, filename: name, scale: id.format === 'png' ? 2 : 1,
+                                            width: graph.offsetWidth, height: graph.offsetHeight});
+        return name + '.' + id.format;
+    }
+    """,
+    Output(Explore.IMAGE_SAVED, "data"),
+    Input(Explore.image(ALL, ALL), "n_clicks"),
+    State(Explore.STATE, "data"),
+    prevent_initial_call=True,
+)
 
 
 # --------------------------------------------------------------------------- context
@@ -318,7 +353,7 @@ def view_figures(search_state: str, day: str) -> dict:
         raise areas.UnknownArea(state.area)
     codes = [state.area, *[c for c in state.compare if areas.get(c) is not None]] if state.compare else [state.area]
     as_of = {code: coverage.as_of(info, code, parts=parts) for code in codes}
-    out = {"window": win, "as_of": as_of, "parts": parts, "head": None, "trend": [], "bars": [], "cube": [],
+    out = {"window": win, "as_of": as_of, "parts": parts, "head": None, "trend": [], "last_year": [], "bars": [], "cube": [],
            "map": [], "below": recorded_below(info, parts, area) if state.by == "children" else None, "marks": {},
            "carried": {}}
     q = win.query
@@ -331,6 +366,8 @@ def view_figures(search_state: str, day: str) -> dict:
         trend = query.series(state.metric, state.area, q.start, q.end, win.grain).assign(
             key=state.area, label=area["name"], label_en=area.get("name_en") or area["name"])
     out["trend"] = _records(trend)
+    if state.yoy and not state.compare:
+        out["last_year"] = year_ago_records(state, win, as_of.get(state.area))
     if info.get("kind") == "stock":  # which buckets hold a missed report carried forward, to mark them
         out["carried"] = {code: query.carried_buckets(state.metric, code, q.start, q.end, win.grain) for code in codes}
     people = export.counts_people(info.get("unit")) and info.get("kind") != "ratio"
@@ -340,10 +377,31 @@ def view_figures(search_state: str, day: str) -> dict:
         if state.chart != "bars" or people:
             out["cube"] = _records(query.breakdown_series(state.metric, state.area, q.start, q.end, win.grain,
                                                           by=state.by))
-    out["map"] = _records(query.breakdown(state.metric, CITY, q.start, q.end, by="children"))
+    level = out["map_level"] = map_level(area)
+    out["map"] = _records(query.breakdown(state.metric, level["parent"], q.start, q.end, by="children"))
     if people:
         out["marks"] = _suppression(out, state, info)
     return out
+
+
+def year_ago_records(state: urlstate.ExploreState, win: Window, as_of: date | None) -> list[dict]:
+    """Last year's same days (``periods.year_ago_window``) for the year-on-year overlay, each
+    row with the bucket it is drawn at on this year's axis (``drawn_at``) and, for a partial
+    bucket, the days it covers (the same days as this year's partial bucket)."""
+    q = win.query
+    then = periods.year_ago_window(q, as_of, win.grain) if q is not None else None
+    if then is None:
+        return []
+    frame = query.series(state.metric, state.area, then.start, then.end, win.grain)
+    rows = []
+    for bucket, number in zip(frame["period"], frame["value"]):
+        day = periods.as_date(bucket)
+        drawn = periods.year_later(day, win.grain)
+        if drawn is None:
+            continue
+        rows.append({"period": day, "drawn_at": drawn, "value": None if present.is_missing(number) else number,
+                     "span": covered_part(day, win.grain, then, then.end)})
+    return rows
 
 
 def _suppression(out: dict, state: urlstate.ExploreState, info: dict) -> dict:
@@ -386,6 +444,11 @@ def _suppression(out: dict, state: urlstate.ExploreState, info: dict) -> dict:
         for key, cells in per_key.items():
             total = ("bars", key)
             groups.append((total if _is_partition([values[c] for c in cells], values.get(total)) else None, cells))
+    last_year = [("last_year", r["period"]) for r in out["last_year"]]
+    for r in out["last_year"]:
+        values[("last_year", r["period"])] = r["value"]
+    if last_year:  # last year's buckets add up to last year's total, which no table shows
+        groups.append((None, last_year))
     districts = [("map", r["key"]) for r in out["map"]]
     for r in out["map"]:
         values[("map", r["key"])] = r["value"]
@@ -658,8 +721,6 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
     if target is not None and not ui.is_missing(target):
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
                       annotation_text=text.t("word.target", lang), annotation_position="top left")
-    if lang != "en":
-        fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
     return _layout(fig, height=260, info=info, legend=compare)
 
 
@@ -680,6 +741,7 @@ def _no_window_message(state: urlstate.ExploreState, view: dict) -> str:
 )
 @cached_view
 def render_trend(search_state: str):
+    """The trend and its table; the table's ``note`` says what the chart compares."""
     try:
         state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
@@ -699,8 +761,24 @@ def render_trend(search_state: str):
     message = None
     if all(view["as_of"].get(code) is None for code in view["as_of"]):
         message = provenance(info, view["parts"], None, state.lang)
-    fig = trend_figure(table, info, state.lang, bool(state.compare), message, partial, carried, late, win.grain)
-    return usual_band(fig, table, state, info, win), table
+    notes: list[str] = []
+    if state.compare and state.compare_as == "index":
+        fig, note = indexed_trend(table, partial, info, state, win.grain, carried, late)
+        notes.append(note)
+    elif state.compare and state.compare_as == "multiples":
+        fig = multiples_trend(table, partial, info, state.lang, win.grain)
+    else:
+        fig = trend_figure(table, info, state.lang, bool(state.compare), message, partial, carried, late,
+                           win.grain)
+    if state.yoy and state.compare:
+        notes.append(text.t("explore18.yoy_not_with_compare", state.lang))
+    elif state.yoy:
+        notes.append(add_last_year(fig, table, view["last_year"], view["marks"], info, state.lang, win.grain))
+    fig = usual_band(fig, table, state, info, win)
+    panels = "xaxis2" in fig.layout.to_plotly_json()  # small multiples: narrow panels, fewer ticks
+    date_axis(fig, [r["period"] for r in table["rows"]], win.grain, state.lang, 5 if panels else 8)
+    table["note"] = " ".join(n for n in notes if n)
+    return fig, table
 
 
 UNUSUAL_COLOUR = "#6a3fb5"  # the overview's "高于常态" purple (assets/pages.css)
@@ -757,6 +835,145 @@ def usual_band(fig: go.Figure, table: dict, state: urlstate.ExploreState, info: 
     return fig
 
 
+@callback(
+    Output(Explore.TREND_NOTE, "children"),
+    Input(Explore.TREND_DATA, "data"),
+)
+def render_trend_note(table):
+    return (table or {}).get("note", "")
+
+
+# --------------------------------------------------------------------------- comparisons (issue 18)
+
+INDEX_INFO = {"code": "index", "unit": None, "unit_en": None, "kind": "ratio", "target": None}  # an index has no unit
+
+
+def date_axis(fig: go.Figure, buckets: list, grain: str, lang: str, most: int = 8) -> None:
+    """The date axis's ticks on the buckets' first days, never repeated (``present.date_ticks``)."""
+    values, labels = present.date_ticks(buckets, grain, lang, most)
+    if values:
+        fig.update_xaxes(tickmode="array", tickvals=values, ticktext=labels)
+
+
+def _by_area(table: dict, partial: list[str]) -> dict[str, list[tuple[dict, str]]]:
+    groups: dict[str, list[tuple[dict, str]]] = {}
+    for row, label in zip(table["rows"], partial or [""] * len(table["rows"])):
+        groups.setdefault(row["code"], []).append((row, label))
+    return groups
+
+
+def indexed_trend(table: dict, partial: list[str], info: dict, state: urlstate.ExploreState, grain: str,
+                  carried: list[bool], late: list[bool]) -> tuple[go.Figure, str]:
+    """Compared areas as indexed lines: each area's figure over its figure in the base period,
+    × 100 (``comparison.index_base``: the first period whole and shown for every area). Adds
+    the index to the trend's table; says when the base is not the first period, and why."""
+    lang = state.lang
+    groups = _by_area(table, partial)
+    base = comparison.index_base({k: [r["value"] for r, _ in rows] for k, rows in groups.items()},
+                                 {k: [bool(p) for _, p in rows] for k, rows in groups.items()})
+    if base.at is None:
+        note = text.t("explore18.no_index_base", lang)
+        return multiples_trend(table, partial, info, lang, grain), note
+    first = next(iter(groups.values()))
+    base_day = periods.as_date(first[base.at][0]["period"])
+    base_text = present.date_ticks([base_day], grain, lang)[1][0]
+    index_of: dict[tuple[str, str], float | None] = {}
+    for key, rows in groups.items():
+        numbers = comparison.indexed([r["value"] for r, _ in rows], base.at, [bool(p) for _, p in rows])
+        for (row, _), number in zip(rows, numbers):
+            index_of[(key, row["period"])] = number
+    header = text.t("explore18.index_column", lang, base=base_text)
+    table["columns"].insert(len(table["columns"]) - 1, {"field": "index", "headerName": header})
+    for row in table["rows"]:
+        row["index"] = index_of.get((row["code"], row["period"]))
+    shown = {"columns": table["columns"], "rows": [dict(r, value=r["index"]) for r in table["rows"]]}
+    fig = trend_figure(shown, INDEX_INFO, lang, True, None, partial, carried, late, grain)
+    fig.add_hline(y=100, line=dict(color="#5f6b7a", width=1, dash="dot"))
+    fig.update_yaxes(rangemode="normal", ticksuffix="",
+                     title=dict(text=text.t("explore18.index_axis", lang, base=base_text), font=dict(size=12)))
+    notes = []
+    if base.at != 0:
+        first_text = present.date_ticks([periods.as_date(first[0][0]["period"])], grain, lang)[1][0]
+        why = text.t(f"explore18.index_why_{base.first_unfit or 'missing'}", lang)
+        notes.append(text.t("explore18.index_base_moved", lang, base=base_text, first=first_text, why=why))
+    unindexed = sorted({present.date_ticks([periods.as_date(r["period"])], grain, lang)[1][0]
+                        for rows in groups.values() for r, p in rows if p and not present.is_missing(r["value"])})
+    if unindexed:
+        notes.append(text.t("explore18.index_partial", lang,
+                            periods=text.t("word.list_separator", lang).join(unindexed)))
+    return fig, " ".join(notes)
+
+
+def multiples_trend(table: dict, partial: list[str], info: dict, lang: str, grain: str) -> go.Figure:
+    """Compared areas as small multiples, one panel and one y axis each: a community's 150
+    is not flattened by its street's 3,500. A partial period is a hollow point."""
+    groups = _by_area(table, partial)
+    if not groups:
+        return empty_figure(text.t("explore.no_data_for_this_period", lang))
+    cols = 2 if len(groups) > 1 else 1
+    nrows = math.ceil(len(groups) / cols)
+    titles = [present.plot_text(rows[0][0].get("label") or key) for key, rows in groups.items()]
+    fig = make_subplots(rows=nrows, cols=cols, shared_xaxes=True, shared_yaxes=False, subplot_titles=titles,
+                        vertical_spacing=0.22 if nrows > 1 else 0.2, horizontal_spacing=0.1)
+    for i, (key, rows) in enumerate(groups.items()):
+        color = PALETTE[i % len(PALETTE)]
+        xs = [r["period"] for r, _ in rows]
+        ys = [plotted(r["value"]) for r, _ in rows]
+        labels = [p for _, p in rows]
+        place = dict(row=i // cols + 1, col=i % cols + 1)
+        fig.add_trace(go.Scatter(  # whole periods solid; a partial one hollow, reached by a dotted line
+            x=xs, y=[None if p else y for y, p in zip(ys, labels)], mode="lines+markers", name=titles[i],
+            line=dict(color=color, width=2), marker=dict(size=5, color=color), customdata=[key] * len(rows),
+            text=[hover_text(r["value"], info, lang) for r, _ in rows],
+            hovertemplate=f"{titles[i]}<br>%{{x}}: %{{text}}<extra></extra>",
+        ), **place)
+        px, py = _partial_segments(xs, ys, labels)
+        if px:
+            fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line=dict(color=color, width=2, dash="dot"),
+                                     hoverinfo="skip", showlegend=False, name=titles[i]), **place)
+            points = [k for k, p in enumerate(labels) if p and ys[k] is not None]
+            fig.add_trace(go.Scatter(
+                x=[xs[k] for k in points], y=[ys[k] for k in points], mode="markers", showlegend=False,
+                marker=dict(size=8, color="white", line=dict(color=color, width=2)), name=titles[i],
+                hovertext=[hover_text(rows[k][0]["value"], info, lang) + f" · {labels[k]}" for k in points],
+                hovertemplate=f"{titles[i]}<br>%{{x}}: %{{hovertext}}<extra></extra>",
+            ), **place)
+    fig = _layout(fig, height=max(260, 210 * nrows + 40), info=info, legend=False)
+    fig.update_layout(margin=dict(t=36))
+    fig.update_xaxes(showticklabels=True)  # every panel names its dates, the last row's neighbours too
+    fig.update_annotations(font=dict(size=12))
+    return fig
+
+
+def add_last_year(fig: go.Figure, table: dict, last_year: list[dict], marks: dict, info: dict, lang: str,
+                  grain: str) -> str:
+    """Last year's same days over this year's line (dashed, grey), each bucket drawn at this
+    year's bucket (``drawn_at``); a partial bucket holds the same days as this year's. Adds the
+    figures to the trend's table (``last_year``) and returns the note that says what is drawn."""
+    if not last_year:
+        return text.t("explore18.yoy_no_data", lang)
+    shown = [marks.get(("last_year", r["period"]), present.display_value(r["value"], info)) for r in last_year]
+    spans = [partial_label(r["span"], r["period"], lang) for r in last_year]
+    name = text.t("explore18.last_year", lang)
+    hover = [f"{present.date_ticks([r['period']], grain, lang)[1][0]}" + (f"（{p}）" if p and not text.is_en(lang)
+             else f" ({p})" if p else "") + ": " + hover_text(v, info, lang) for r, v, p in zip(last_year, shown, spans)]
+    fig.add_trace(go.Scatter(
+        x=[r["drawn_at"] for r in last_year], y=[plotted(v) for v in shown], name=name, mode="lines+markers",
+        line=dict(color="#8a94a3", width=2, dash="dash"), marker=dict(size=5, symbol="diamond"),
+        hovertext=hover, hovertemplate=f"{name} %{{hovertext}}<extra></extra>", connectgaps=False,
+    ))
+    fig.update_layout(showlegend=True)
+    by_day = {r["drawn_at"].isoformat(): v for r, v in zip(last_year, shown)}
+    table["columns"].insert(len(table["columns"]) - 1,
+                            {"field": "last_year", "headerName": text.t("explore18.last_year_column", lang)})
+    for row in table["rows"]:
+        row["last_year"] = by_day.get(str(row["period"])[:10])
+    first, last = last_year[0], last_year[-1]
+    end = (last["span"] or (last["period"], periods.bucket_end(last["period"], grain)))[1]
+    zh, en = periods.describe(first["period"], end)
+    return text.t("explore18.yoy_note", lang, span=en if text.is_en(lang) else zh)
+
+
 # --------------------------------------------------------------------------- breakdown
 
 def _top_keys(rows: list[dict], limit: int = MAX_KEYS) -> list[str]:
@@ -767,7 +984,8 @@ def _top_keys(rows: list[dict], limit: int = MAX_KEYS) -> list[str]:
     return seen[:limit]
 
 
-def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, partial: list[str] | None = None) -> go.Figure:
+def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, partial: list[str] | None = None,
+                     grain: str | None = None) -> go.Figure:
     lang = state.lang
     rows = table["rows"]
     if not rows:
@@ -846,8 +1064,7 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
                 ), row=i // cols + 1, col=i % cols + 1)
             fig = _layout(fig, height=max(300, 170 * nrows + 40), info=info, legend=False)
             fig.update_annotations(font=dict(size=12))
-        if lang != "en":
-            fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
+        date_axis(fig, [r["period"] for r in rows], grain or state.grain, lang)
     if clickable:
         fig.update_layout(hovermode="closest", clickmode="event")
     return fig
@@ -897,7 +1114,7 @@ def render_breakdown(search_state: str):
         notes.append(text.t("explore12.partial_note", lang, span=span))
     if state.by == "children" and table["rows"]:
         notes.append(text.t("explore.click_a_bar_to_drill_down", lang))
-    return breakdown_figure(table, info, state, partial), table, " ".join(notes)
+    return breakdown_figure(table, info, state, partial, win.grain), table, " ".join(notes)
 
 
 # --------------------------------------------------------------------------- map
@@ -946,6 +1163,120 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
     return fig, codes
 
 
+def map_level(area: dict) -> dict:
+    """What the map draws for ``area``: the city's districts (``parent`` the city), or the
+    places below a district or a street as points, or, for a community or grid cell, the
+    communities of its street with its own (``own``) ringed. ``parent`` is whose children."""
+    level = area["level"]
+    if level == "city":
+        return {"kind": "districts", "parent": area["code"], "own": None}
+    if level in ("district", "street"):
+        return {"kind": "places", "parent": area["code"], "own": None}
+    community = area if level == "community" else (areas.get(area.get("parent_code") or "") or area)
+    return {"kind": "places", "parent": community.get("parent_code") or community["code"], "own": community["code"]}
+
+
+MAP_DOT = (9, 30)  # px: the smallest and largest dot of a places map (area by the figure)
+MAP_MIN_SPAN = 0.04  # degrees: a places map never frames less, so the district around it shows
+
+
+def places_figure(table: dict, info: dict, level: dict, lang: str) -> tuple[go.Figure, list[str]]:
+    """A district's streets or a street's communities as dots over the district's outline
+    (schematic, no tiles): each dot sized and coloured by the figure, a ring where there is
+    none (never a 0), the current community ringed in black; a click on a dot drills down
+    (its customdata is the area's code). Returns the figure and the names left undrawn
+    (places with no coordinates)."""
+    values = {r["code"]: r for r in table["rows"]}
+    places = areas.children(level["parent"])
+    numbers = [plotted(r["value"]) for r in table["rows"] if plotted(r["value"]) is not None]
+    low, high = (min(numbers), max(numbers)) if numbers else (0, 1)
+    district = district_of(level["parent"])
+    fig = go.Figure()
+    for outline in district_outlines():
+        own = outline["code"] == district
+        fig.add_trace(go.Scatter(
+            x=outline["x"], y=outline["y"], mode="lines", hoverinfo="skip", showlegend=False,
+            fill="toself" if own else None, fillcolor="rgba(200, 22, 29, 0.04)" if own else None,
+            line=dict(color="#8a94a3" if own else "#dde3ea", width=2 if own else 1),
+        ))
+    placed = [p for p in places if p.get("lon") is not None and p.get("lat") is not None]
+    unplaced = [ui.area_name(p, lang) for p in places if p not in placed]
+    drawn: list[tuple[dict, dict]] = []
+    hollow: list[tuple[dict, dict | None]] = []
+    for place in placed:
+        row = values.get(place["code"])
+        if row is None or plotted(row["value"]) is None:
+            hollow.append((place, row))
+        else:
+            drawn.append((place, row))
+
+    def hover(place: dict, row: dict | None) -> str:
+        shown = hover_text(row["value"], info, lang) if row else text.t("explore.no_data", lang)
+        return f"{present.plot_text(ui.area_name(place, lang))}: {shown}"
+
+    if hollow:
+        fig.add_trace(go.Scatter(
+            x=[p["lon"] for p, _ in hollow], y=[p["lat"] for p, _ in hollow], mode="markers+text",
+            marker=dict(size=MAP_DOT[0] + 4, symbol="circle-open", color="#8a94a3", line=dict(width=2)),
+            text=[present.plot_text(place_label(p, lang)) for p, _ in hollow], textposition="top center",
+            textfont=dict(size=11, color="#5f6b7a"), customdata=[p["code"] for p, _ in hollow],
+            hovertext=[hover(p, r) for p, r in hollow], hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False, cliponaxis=False,
+        ))
+    if drawn:
+        # a dot's area grows with its figure (from 0, so sizes compare); its colour spans low to high
+        top = max(abs(high), abs(low)) or 1
+        shares = [abs(plotted(r["value"])) / top for _, r in drawn]
+        fig.add_trace(go.Scatter(
+            x=[p["lon"] for p, _ in drawn], y=[p["lat"] for p, _ in drawn], mode="markers+text",
+            marker=dict(size=[MAP_DOT[0] + (MAP_DOT[1] - MAP_DOT[0]) * math.sqrt(f) for f in shares],
+                        color=[plotted(r["value"]) for _, r in drawn], colorscale=MAP_SCALE, cmin=low,
+                        cmax=high if high != low else low + 1, line=dict(color="#a50f15", width=1),
+                        showscale=True, colorbar=dict(thickness=12, len=0.8, outlinewidth=0,
+                                                      ticksuffix=present.percent_sign(info))),
+            text=[present.plot_text(place_label(p, lang)) for p, _ in drawn], textposition="top center",
+            textfont=dict(size=11, color="#1f2933"), customdata=[p["code"] for p, _ in drawn],
+            hovertext=[hover(p, r) for p, r in drawn], hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False, cliponaxis=False,
+        ))
+    own = next((p for p in placed if p["code"] == level.get("own")), None)
+    if own is not None:
+        fig.add_trace(go.Scatter(
+            x=[own["lon"]], y=[own["lat"]], mode="markers", hoverinfo="skip", showlegend=False,
+            marker=dict(size=MAP_DOT[1] + 10, symbol="circle-open", color="#1f2933", line=dict(width=2.5)),
+        ))
+    fig.update_layout(height=420, font=FONT, paper_bgcolor="white", plot_bgcolor="white",
+                      margin=dict(l=4, r=4, t=4, b=4), hovermode="closest", clickmode="event", dragmode="pan",
+                      hoverlabel=dict(font=FONT))
+    aspect = 1 / math.cos(math.radians(30.6))  # a degree of longitude is cos(latitude) of one of latitude
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=aspect)
+    if placed:
+        xs, ys = [p["lon"] for p in placed], [p["lat"] for p in placed]
+        across = max(max(xs) - min(xs), (max(ys) - min(ys)) * aspect, MAP_MIN_SPAN) * 1.4
+        middle = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+        fig.update_xaxes(range=[middle[0] - across / 2, middle[0] + across / 2])
+        fig.update_yaxes(range=[middle[1] - across / aspect / 2, middle[1] + across / aspect / 2])
+    return fig, unplaced
+
+
+def map_words(level: dict, lang: str) -> tuple[str, str]:
+    """The map card's title and note: which places it shows, and that its outlines are schematic."""
+    if level["kind"] == "districts":
+        return text.t("explore.chengdu_by_district", lang), text.t("explore.map_note", lang)
+    parent = areas.get(level["parent"]) or {"name": level["parent"]}
+    kids = areas.children(level["parent"])
+    kind = text.t(f"explore12.level.{kids[0]['level']}", lang) if kids else ""
+    note = text.t("explore18.map_note_places", lang)
+    if level.get("own"):
+        own = areas.get(level["own"]) or {"name": level["own"]}
+        title = text.t("explore18.map_siblings", lang, area=ui.area_name(own, lang),
+                       parent=ui.area_name(parent, lang), level=kind)
+    else:
+        title = text.t("explore18.map_places", lang, area=ui.area_name(parent, lang), level=kind)
+    return title, note
+
+
 @callback(
     Output(Explore.MAP, "figure"),
     Output(Explore.MAP_DATA, "data"),
@@ -953,18 +1284,39 @@ def map_figure(table: dict, info: dict, current_area: str, lang: str) -> tuple[g
 )
 @cached_view
 def render_map(search_state: str):
+    """The map and its table; the table's ``title`` and ``note`` say what the map shows."""
     try:
         state, info, view = _view(search_state)
     except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
         return empty_figure(str(err)), None
+    level = view.get("map_level") or {"kind": "districts", "parent": CITY, "own": None}
+    title, note = map_words(level, state.lang)
     if view["window"].query is None:
-        return empty_figure(_no_window_message(state, view)), None
+        return empty_figure(_no_window_message(state, view)), {"title": title, "note": note}
     records = view["map"]
     frame = pd.DataFrame(records, columns=["key", "label", "label_en", "value"])
     table = figure_table(frame, info, state.lang, marks=[view["marks"].get(("map", r["key"])) for r in records])
     # colours follow the display values (percentages for ratios), which the colour bar shows
-    fig, codes = map_figure(table, info, state.area, state.lang)
-    return fig, dict(table, trace_codes=codes)
+    if level["kind"] == "districts":
+        fig, codes = map_figure(table, info, state.area, state.lang)
+        return fig, dict(table, trace_codes=codes, title=title, note=note)
+    fig, unplaced = places_figure(table, info, level, state.lang)
+    if unplaced:
+        note += " " + text.t("explore18.map_unplaced", state.lang, n=len(unplaced),
+                             names=text.t("word.list_separator", state.lang).join(unplaced))
+    return fig, dict(table, trace_codes=[], title=title, note=note)
+
+
+@callback(
+    Output(Explore.MAP_TITLE, "children"),
+    Output(Explore.MAP_NOTE, "children"),
+    Input(Explore.MAP_DATA, "data"),
+    prevent_initial_call=True,
+)
+def render_map_words(table):
+    if not table or "title" not in table:
+        raise PreventUpdate
+    return table["title"], table["note"]
 
 
 # --------------------------------------------------------------------------- table and downloads
@@ -1005,6 +1357,9 @@ def about_frame(search_state: str | None) -> pd.DataFrame:
             (text.t("explore12.about_source", lang), provenance(info, view["parts"], view["as_of"].get(state.area), lang)),
             *[(text.t("explore12.about_note", lang), note) for note in win.notes],
         ]
+        compared = (render_trend(search_state)[1] or {}).get("note")  # the index's base, last year's days
+        if compared:
+            rows.append((text.t("explore12.about_note", lang), compared))
         if export.counts_people(info.get("unit")):
             rows.append((text.t("explore12.about_masking", lang), ui.masked_note(lang) + " "
                          + text.t("explore12.suppressed_note", lang, n=export.SMALL_COUNT_THRESHOLD)))

@@ -2,8 +2,11 @@
 
 The one place for the calendar arithmetic of the pages: ``today()`` (the date in Chengdu),
 ``this_month``, ``months_back``/``last_months`` (the wall's and the explorer's "last 12
-months"), ``resolve`` for a named period and ``resolve_state`` for the period of a page's
-URL state (overview and explorer), falling back to the page's default period.
+months": twelve whole months and this month so far), ``resolve`` for a named period
+(the explorer's presets "last_24_months", "year_to_date", "same_period_last_year" among
+them) and ``resolve_state`` for the period of a page's URL state (overview and explorer),
+falling back to the page's default period. ``year_ago_window``/``year_later`` set last
+year's same days beside a period, like-for-like, for the explorer's overlay.
 
 Named periods that are still running end today, not at the end of the month, so a
 chart never shows empty future days as a fall to zero. Comparisons keep calendars
@@ -21,7 +24,8 @@ from data import settings
 from data.text import month_name
 
 NAMES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
-         "last_7_days", "last_30_days", "last_12_months", "custom")
+         "last_7_days", "last_30_days", "last_12_months", "last_24_months", "year_to_date",
+         "same_period_last_year", "custom")
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,12 @@ def resolve(name: str, today, start=None, end=None) -> Period:
         return Period(today - timedelta(days=29), today, "近30天", "Last 30 days")
     if name == "last_12_months":
         return last_months(today, 12)
+    if name == "last_24_months":
+        return last_months(today, 24)
+    if name == "year_to_date":
+        return Period(year_start(today), today, "年初至今", "Year to date", "year")
+    if name == "same_period_last_year":
+        return year_ago_to_date(today)
     if name == "custom":
         if start is None or end is None:
             raise ValueError("a custom period needs both start and end")
@@ -165,12 +175,25 @@ def months_back(today, count: int = 12) -> date:
 
 
 def last_months(today, count: int = 12) -> Period:
-    """The last ``count`` months up to ``today``, this month so far included
-    (近12个月（2025年12月1日至2026年11月24日）)."""
+    """The last ``count`` whole months and this month so far
+    (近12个月（2025年12月1日至2026年12月5日）on 5 December 2026).
+
+    ``count`` whole months, not ``count - 1`` and a few days: the running month is a bucket
+    of its own, marked partial wherever it is drawn, and never stands in for a whole one.
+    """
     today = as_date(today, "today")
-    start = months_back(today, count)
+    start = add_months(month_start(today), -count)
     label_zh, label_en = describe(start, today)
     return Period(start, today, f"近{count}个月（{label_zh}）", f"Last {count} months ({label_en})")
+
+
+def year_ago_to_date(today) -> Period:
+    """The same period last year (去年同期): 1 January to ``today``'s date, a year back
+    (去年同期（2025年1月1日至12月5日）), for setting beside this year to date."""
+    this_year = resolve("year_to_date", today)
+    then = same_period_last_year(this_year)
+    label_zh, label_en = describe(then.start, then.end)
+    return Period(then.start, then.end, f"去年同期（{label_zh}）", f"Same period last year ({label_en})")
 
 
 def resolve_state(state, on=None) -> Period:
@@ -261,3 +284,32 @@ def previous(period: Period) -> Period:
 def same_period_last_year(period: Period) -> Period:
     """The same dates a year earlier (29 February becomes 28 February; month ends stay month ends)."""
     return _shift(period, -12)
+
+
+YEAR_OF_WEEKS = timedelta(weeks=52)  # a week-grain year ago: the same weekdays, 364 days back
+
+
+def year_ago_window(period: Period, through: date | None, grain: str = "month") -> Period | None:
+    """Last year's days to set beside ``period`` (its data reaching ``through``), like-for-like.
+
+    The same days a year back, ended where this year's data ends: a December with data
+    through the 4th is set beside 1–4 December last year, never the whole month. Weeks go
+    back 52 weeks, so each week starts on a Monday as this year's do. None without data.
+    """
+    if through is None or through < period.start:
+        return None
+    end = min(period.end, through)
+    if grain == "week":
+        start, end = period.start - YEAR_OF_WEEKS, end - YEAR_OF_WEEKS
+        return Period(start, end, *describe(start, end))
+    return same_period_last_year(Period(period.start, end, "", ""))
+
+
+def year_later(bucket: date, grain: str = "month") -> date | None:
+    """Where last year's ``bucket`` is drawn on this year's axis (``year_ago_window``'s inverse);
+    None for 29 February of a day-grain axis, which has no day this year."""
+    if grain == "week":
+        return bucket + YEAR_OF_WEEKS
+    if grain == "day" and (bucket.month, bucket.day) == (2, 29):
+        return None
+    return add_months(bucket, 12)

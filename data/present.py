@@ -229,3 +229,42 @@ def plot_text(label: object) -> str:
     """
     return (str(label).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("%", "&#37;"))
+
+
+def date_ticks(buckets, grain: str, lang: str | None, most: int = 8) -> tuple[list[str], list[str]]:
+    """A date axis's ticks: (ISO dates, labels), one per bucket, thinned to at most ``most``.
+
+    Every tick sits on a bucket's first day and no two labels are the same: plotly's own
+    ticks fall between days on a short span ("10月31日, 10月31日, 11月1日" for a month
+    of days), and a label without its year could repeat on an axis spanning years. Labels
+    name the bucket at its grain: 2026年3月 / Mar 2026 for months, 3月5日 / 5 Mar for days
+    and weeks (with the year when the axis spans more than one), 2026年 for years.
+    """
+    days = sorted({b if hasattr(b, "year") else _day(b) for b in buckets})
+    if not days:
+        return [], []
+    step = max(1, math.ceil(len(days) / max(most, 1)))
+    chosen = days[::step]
+    one_year = days[0].year == days[-1].year
+    labels = [_tick_label(d, grain, lang, with_year=not one_year) for d in chosen]
+    return [d.isoformat() for d in chosen], labels
+
+
+def _day(value):
+    from datetime import date
+
+    return date.fromisoformat(str(value)[:10])
+
+
+def _tick_label(day, grain: str, lang: str | None, *, with_year: bool) -> str:
+    en = text.is_en(lang)
+    if grain == "year":
+        return str(day.year) if en else f"{day.year}年"
+    if grain == "month":
+        return (f"{text.month_name(day.month, lang, short=True)} {day.year}" if en
+                else f"{day.year}年{day.month}月")
+    if en:
+        words = f"{day.day} {text.month_name(day.month, lang, short=True)}"
+        return f"{words} {day.year}" if with_year else words
+    words = f"{day.month}月{day.day}日"
+    return f"{day.year}年{words}" if with_year else words

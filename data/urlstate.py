@@ -1,7 +1,8 @@
 """The explorer's and the overview's view, to and from a URL query string.
 
 A link is how analysts share a view, so everything that shapes the explorer (metric,
-area, period, grain, breakdown, compared areas, chart type, language) lives in the
+area, period, grain, breakdown, compared areas and how they are compared, the
+year-on-year overlay, chart type, language) lives in the
 query string. Parsing never fails: a bad parameter falls back to its default and comes
 back as a plain-words problem that names the parameter, so a mistyped link still opens
 a view and says what was ignored. Pure functions: nothing here touches the warehouse.
@@ -23,8 +24,14 @@ GRAINS = ("day", "week", "month", "year")
 CHARTS = ("bars", "stacked", "multiples")
 LANGS = ("zh", "en")
 # "last_12_months" is the explorer's own: a trend needs more than one month to be a trend.
-EXPLORE_PERIODS = ("last_12_months", "this_month", "last_month", "this_quarter", "last_quarter",
-                   "this_year", "last_year", "last_30_days", "custom")
+# "year_to_date" is the overview's "this_year" (the same dates) under the name analysts use;
+# an explorer link saying "this_year" opens it (``EXPLORE_ALIASES``).
+EXPLORE_PERIODS = ("last_12_months", "last_24_months", "this_month", "last_month", "this_quarter",
+                   "last_quarter", "year_to_date", "same_period_last_year", "last_year", "last_30_days", "custom")
+EXPLORE_ALIASES = {"this_year": "year_to_date"}
+# How compared areas share the trend: indexed (first period = 100), one axis, or each its own.
+COMPARE_AS = ("index", "shared", "multiples")
+SWITCH = ("0", "1")
 OVERVIEW_PERIODS = ("this_month", "last_month", "this_quarter", "this_year", "custom")
 MAX_COMPARE = 6
 
@@ -45,6 +52,8 @@ class ExploreState:
     compare: tuple[str, ...] = ()
     chart: str = "bars"
     lang: str = "zh"
+    compare_as: str = "index"
+    yoy: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,10 @@ class _Reader:
             return default
         return value
 
-    def period(self, allowed: Sequence[str], default: str) -> tuple[str, date | None, date | None]:
+    def period(self, allowed: Sequence[str], default: str,
+               aliases: Mapping[str, str] | None = None) -> tuple[str, date | None, date | None]:
+        if aliases and self.text("period") in aliases:
+            self.params["period"] = aliases[self.params["period"].strip()]
         name = self.choice("period", allowed, default)
         start_text, end_text = self.text("start"), self.text("end")
         if name != "custom":
@@ -167,7 +179,7 @@ def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence
         read.problems.append(f"metric: unknown metric '{metric}'; using '{default.metric}'")
         metric = default.metric
     area = read.area("area", default.area)
-    period, start, end = read.period(EXPLORE_PERIODS, default.period)
+    period, start, end = read.period(EXPLORE_PERIODS, default.period, EXPLORE_ALIASES)
     grain = read.choice("grain", GRAINS, default.grain)
     allowed_by = ("children", *dimensions.get(metric, ()))
     by = read.choice("by", allowed_by, default.by)
@@ -185,7 +197,9 @@ def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence
         compare = compare[:MAX_COMPARE]
     chart = read.choice("chart", CHARTS, default.chart)
     lang = read.choice("lang", LANGS, default.lang)
-    state = ExploreState(metric, area, period, start, end, grain, by, tuple(compare), chart, lang)
+    compare_as = read.choice("compare_as", COMPARE_AS, default.compare_as)
+    yoy = read.choice("yoy", SWITCH, "1" if default.yoy else "0") == "1"
+    state = ExploreState(metric, area, period, start, end, grain, by, tuple(compare), chart, lang, compare_as, yoy)
     return state, read.problems
 
 
@@ -208,7 +222,9 @@ def _encode(state, default) -> str:
             continue
         if value is None or value == ():
             continue
-        if isinstance(value, tuple):
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        elif isinstance(value, tuple):
             value = ",".join(value)
         elif isinstance(value, date):
             value = value.isoformat()

@@ -22,6 +22,7 @@ GRAIN_LABELS = text.group("grain")
 CHART_LABELS = text.group("chart")
 DIMENSION_LABELS = text.group("dimension")
 TABLE_LABELS = text.group("table")
+COMPARE_AS_LABELS = text.group("compare_as")
 
 
 def metric_options(lang: str) -> list[dict]:
@@ -54,12 +55,31 @@ def _card(title, body, class_name="", extra=None):
     return html.Section([html.Div(head, className="card-head"), *body], className=f"card {class_name}".strip())
 
 
-def _graph(component_id, height_class):
+def graph_config(chart: str) -> Any:
+    """A chart's plotly config: plotly's own "save as image" in its mode bar (the bundle is
+    served by the app, nothing is fetched), named after the chart; the card's PNG and SVG
+    buttons call the same plotly function (``Plotly.downloadImage``) for either format."""
+    return {"responsive": True, "displaylogo": False, "displayModeBar": "hover", "modeBarButtons": [["toImage"]],
+            "toImageButtonOptions": {"format": "png", "filename": f"csb-{chart}", "scale": 2}}
+
+
+def _graph(component_id, height_class, chart: str):
     return dcc.Loading(
-        dcc.Graph(id=component_id, config={"displayModeBar": False, "responsive": True},
-                  className=f"ex-graph {height_class}"),
+        dcc.Graph(id=component_id, config=graph_config(chart), className=f"ex-graph {height_class}"),
         type="dot", delay_show=400,
     )
+
+
+def image_buttons(chart: str, lang: str) -> html.Div:
+    """PNG and SVG buttons for one chart, reachable by keyboard (the mode bar shows on hover only)."""
+    title = text.t(f"table.{chart}", lang)
+    buttons = []
+    for fmt in ("png", "svg"):
+        words = text.t("explore18.download_chart", lang, chart=title, format=fmt.upper())
+        aria: dict[str, Any] = {"aria-label": words}  # not a Python name: only as **
+        buttons.append(html.Button(text.t(f"explore18.download_{fmt}", lang), id=Explore.image(chart, fmt),
+                                   n_clicks=0, className="button button-small", type="button", title=words, **aria))
+    return html.Div(buttons, className="image-buttons")
 
 
 def layout(**query) -> html.Div:
@@ -86,6 +106,11 @@ def layout(**query) -> html.Div:
                               clearable=False, searchable=False)),
         labelled(text.t("explore.breakdown_chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
         labelled(text.t("explore.compare_with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
+        html.Div(labelled(text.t("explore18.compare_as", lang),
+                          _radio(Explore.COMPARE_AS, COMPARE_AS_LABELS, state.compare_as, lang)),
+                 id=Explore.COMPARE_AS_BOX, style={} if state.compare else {"display": "none"}),
+        dcc.Checklist(id=Explore.YOY, options=[{"label": text.t("explore18.year_on_year", lang), "value": "1"}],
+                      value=["1"] if state.yoy else [], className="ex-switch"),
     ], className="ex-controls card")
     table_switch = _radio(Explore.TABLE_OF, TABLE_LABELS, "breakdown", lang)
     downloads = html.Div([
@@ -108,16 +133,18 @@ def layout(**query) -> html.Div:
         html.Div([html.H1(id=Explore.HEADING, className="page-heading"),
                   html.Div(id=Explore.FIGURE, className="ex-figure")], className="ex-title"),
         html.Div([
-            _card(text.t("table.trend", lang), [_graph(Explore.TREND, "graph-trend")], "ex-trend"),
+            _card(text.t("table.trend", lang), [
+                _graph(Explore.TREND, "graph-trend", "trend"),
+                html.P(id=Explore.TREND_NOTE, className="note"),
+            ], "ex-trend", extra=image_buttons("trend", lang)),
             _card(text.t("table.breakdown", lang), [
-                _graph(Explore.BREAKDOWN, "graph-breakdown"),
+                _graph(Explore.BREAKDOWN, "graph-breakdown", "breakdown"),
                 html.P(id=Explore.MASK_NOTE, className="note"),
-            ], "ex-breakdown"),
-            _card(text.t("explore.chengdu_by_district", lang), [
-                _graph(Explore.MAP, "graph-map"),
-                html.P(text.t("explore.map_note", lang),
-                       className="note"),
-            ], "ex-map"),
+            ], "ex-breakdown", extra=image_buttons("breakdown", lang)),
+            _card(html.Span(text.t("explore.chengdu_by_district", lang), id=Explore.MAP_TITLE), [
+                _graph(Explore.MAP, "graph-map", "map"),
+                html.P(text.t("explore.map_note", lang), id=Explore.MAP_NOTE, className="note"),
+            ], "ex-map", extra=image_buttons("map", lang)),
             _card(text.t("explore.figures_behind_the_charts", lang), [grid], "ex-table",
                   extra=html.Div([table_switch, downloads], className="table-tools")),
         ], className="ex-cards"),
@@ -129,6 +156,7 @@ def layout(**query) -> html.Div:
         dcc.Store(id=Explore.TREND_DATA),
         dcc.Store(id=Explore.BREAKDOWN_DATA),
         dcc.Store(id=Explore.MAP_DATA),
+        dcc.Store(id=Explore.IMAGE_SAVED),
         html.Div(problems and text.t("word.ignored_parameters", lang) + "; ".join(problems),
                  id=Explore.NOTICE, className="page-notice" if problems else "page-notice hidden"),
         html.Div([controls, main], className="ex-layout"),

@@ -121,6 +121,18 @@ class Explore:
     MAP_DATA = "explore-map-data"
     MASK_NOTE = "explore-mask-note"
     FIGURE = "explore-figure"
+    MAP_TITLE = "explore-map-title"
+    MAP_NOTE = "explore-map-note"
+    COMPARE_AS = "explore-compare-as"
+    COMPARE_AS_BOX = "explore-compare-as-box"  # shown only while areas are compared
+    YOY = "explore-yoy"
+    TREND_NOTE = "explore-trend-note"
+    IMAGE_SAVED = "explore-image-saved"  # Store: the name of the last chart image saved
+
+    @staticmethod
+    def image(chart: str | Wildcard, fmt: str | Wildcard) -> dict:
+        """A button that saves chart ``chart`` ("trend", "breakdown", "map") as ``fmt`` ("png", "svg")."""
+        return {"type": "explore-image", "chart": chart, "format": fmt}
 
     @staticmethod
     def crumb(code: str | Wildcard) -> dict:

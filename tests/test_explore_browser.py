@@ -129,14 +129,13 @@ def test_click_a_bar_to_drill_down_and_the_breadcrumb_to_come_back(reading_app_s
 
 
 def test_click_a_district_on_the_map_to_go_there(reading_app_server, browser):
-    open_explorer(browser, reading_app_server)
+    open_explorer(browser, reading_app_server, "?area=510100000000")  # the city: its districts' map
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-map .scatterlayer .trace"))
-    # Jinjiang is the trace drawn with the dark outline: the district of the current area.
-    # Click a point inside it (its vertices' mean), found in the page's own coordinates.
+    # Click a point inside Jinjiang's outline (its vertices' mean), found in the page's own coordinates.
     x, y = browser.execute_script("""
         const graph = document.querySelector('#explore-map .js-plotly-plot');
         graph.scrollIntoView({block: 'center'});
-        const trace = graph.data.find(t => t.line && t.line.color === '#1f2933');
+        const trace = graph.data.find(t => t.name === '锦江区');
         const xs = trace.x.filter(v => v !== null), ys = trace.y.filter(v => v !== null);
         const mean = a => a.reduce((s, v) => s + v, 0) / a.length;
         const xa = graph._fullLayout.xaxis, ya = graph._fullLayout.yaxis;

@@ -134,7 +134,7 @@ def test_a_monthly_report_is_drawn_by_whole_months_even_when_days_are_asked(expl
     _figure, table = explore.render_trend(view)
     rows = {r["period"]: r["value"] for r in table["rows"]}
     assert rows["2025-10-01"] == 6 and rows["2025-11-01"] == 9 and "2025-12-01" not in rows
-    assert len(rows) == 11  # January to November: whole months, none cut into days
+    assert len(rows) == 12  # December 2024 to November 2025: twelve whole months, none cut into days
     _crumbs, _heading, heading = explore.render_context(view)
     shown = [part.children for part in heading]
     assert shown[0] == "15" and "月报指标按整月显示" in shown

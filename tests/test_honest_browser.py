@@ -121,7 +121,8 @@ def test_the_wall_shows_the_street_level_with_the_missing_report_carried(missed,
         " return e.id.indexOf('party-trend') >= 0; });"
         " return g.querySelector('.js-plotly-plot').data[0].y;")
     first = next(i for i, y in enumerate(ys) if y is not None)
-    assert len(ys) == 12 and first > 0 and ys[:first] == [None] * first, ys
+    # 近12个月: twelve whole months and this month so far (periods.last_months), thirteen bars
+    assert len(ys) == 13 and first > 0 and ys[:first] == [None] * first, ys
 
 
 def test_the_explorer_of_a_monthly_report_ends_at_its_last_whole_month(missed, server, browser):

@@ -129,4 +129,4 @@ def test_a_monthly_report_is_never_cut_into_days():
     assert (last.start, last.end) == (date(2026, 11, 1), date(2026, 11, 30))
     assert cut(resolve("last_30_days", today), date(2026, 11, 30), "month") is None  # it would cut November
     year = cut(resolve("last_12_months", today), date(2026, 12, 5), "month")  # a report of December loaded on the 5th
-    assert (year.start, year.end) == (date(2026, 1, 1), date(2026, 11, 30))
+    assert (year.start, year.end) == (date(2025, 12, 1), date(2026, 11, 30))  # twelve whole months

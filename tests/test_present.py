@@ -92,7 +92,7 @@ def test_shared_periods():
     assert periods.this_month(today).start == date(2026, 11, 1)
     assert periods.months_back(today) == date(2025, 12, 1) and periods.months_back(today, 1) == date(2026, 11, 1)
     last = periods.last_months(today)
-    assert (last.start, last.end) == (date(2025, 12, 1), today) and last.label_zh.startswith("近12个月（")
+    assert (last.start, last.end) == (date(2025, 11, 1), today) and last.label_zh.startswith("近12个月（")
     # a custom period without dates falls back to the page's default period
     broken_overview = OverviewState(period="custom")
     broken_explore = ExploreState(period="custom")

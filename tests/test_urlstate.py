@@ -53,9 +53,9 @@ def test_compared_areas_are_one_readable_comma_separated_parameter():
 
 
 def test_dates_only_travel_with_a_custom_period():
-    state = ExploreState(period="this_year", start=date(2026, 1, 1), end=date(2026, 2, 1))
+    state = ExploreState(period="last_year", start=date(2026, 1, 1), end=date(2026, 2, 1))
     assert "start" not in explore_query(state)
-    assert round_trip(state) == ExploreState(period="this_year")
+    assert round_trip(state) == ExploreState(period="last_year")
 
 
 def test_dash_keyword_arguments_are_read_like_a_query_string():
@@ -115,9 +115,9 @@ def test_at_most_six_areas_are_compared():
     assert problems and problems[0].startswith("compare:")
 
 
-def test_last_12_months_ends_today_and_starts_on_the_first_of_a_month_eleven_months_back():
+def test_last_12_months_is_twelve_whole_months_and_this_month_so_far():
     period = urlstate.resolve_period(ExploreState(), date(2026, 11, 24))
-    assert (period.start, period.end) == (date(2025, 12, 1), date(2026, 11, 24))
+    assert (period.start, period.end) == (date(2025, 11, 1), date(2026, 11, 24))
 
 
 def test_named_periods_resolve_through_the_period_module():
