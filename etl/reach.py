@@ -41,7 +41,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -302,7 +302,7 @@ def _streets_of(conn: Connection, communities: list[str]) -> list[str]:
     return sorted(found)
 
 
-def loaded_exports(engine, source: str) -> list[tuple[int, str, str, object]]:
+def loaded_exports(engine, source: str) -> list[tuple[int, str, str, datetime]]:
     """(run id, location, checksum, started_at) of the latest successful load of each place
     ``source`` was loaded from, in the order they were loaded."""
     from sqlalchemy import func, select
@@ -315,7 +315,7 @@ def loaded_exports(engine, source: str) -> list[tuple[int, str, str, object]]:
     with engine.connect() as conn:
         rows = conn.execute(select(etl_run.c.id, etl_run.c.location, etl_run.c.checksum, etl_run.c.started_at)
                             .join(latest, latest.c.id == etl_run.c.id).order_by(etl_run.c.id)).all()
-    return [tuple(r) for r in rows]
+    return [(r.id, r.location, r.checksum, r.started_at) for r in rows]
 
 
 def rotate(engine, key: Key) -> dict[str, int]:

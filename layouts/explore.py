@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from data import labels, periods, text, urlstate
-from layouts import shell
+from layouts import reach, shell
 from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker
 from layouts.ids import Explore
 
@@ -118,6 +118,7 @@ def layout(**query) -> html.Div:
                 html.P(text.t("explore.map_note", lang),
                        className="note"),
             ], "ex-map"),
+            reach.section(lang),
             _card(text.t("explore.figures_behind_the_charts", lang), [grid], "ex-table",
                   extra=html.Div([table_switch, downloads], className="table-tools")),
         ], className="ex-cards"),

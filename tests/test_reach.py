@@ -260,3 +260,64 @@ def test_a_distinct_count_is_monthly_in_the_catalogue(tmp_path):
     path.write_text(header + "\nx_reach,services,x,x,人,people,distinct,,,,higher,,activities,x,day,\n", encoding="utf-8")
     with pytest.raises(CatalogError, match="grain is month"):
         read_metrics(path)
+
+
+# --- masking and the answers people see -------------------------------------------------------
+
+def test_small_counts_of_people_are_masked_in_the_api_and_no_pseudonym_is_answered(built):
+    from support import api_app
+
+    folder, engine = built
+    with engine.connect() as conn:
+        small = conn.execute(select(fact.c.period, fact.c.area_code, fact.c.member, fact.c.value).where(
+            fact.c.metric_code == "activity_reach", fact.c.dimension == "age_band", fact.c.value > 0,
+            fact.c.value < 5, fact.c.area_code.like("____________"))).first()
+    assert small is not None, "the samples hold no small age band: nothing to mask"
+    month = date.fromisoformat(str(small.period)[:10])
+    end = date(month.year + month.month // 12, month.month % 12 + 1, 1).toordinal() - 1
+    with _store(folder) as store:
+        persons = {p for (p,) in store.execute("SELECT DISTINCT person FROM seen")}
+    with api_app(f"sqlite:///{folder / 'w.db'}") as app:
+        client = app.test_client()
+        answer = client.get("/api/v1/breakdown", query_string={
+            "metric": "activity_reach", "area": small.area_code, "by": "age_band", "start": month.isoformat(),
+            "end": date.fromordinal(end).isoformat()})
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 200, body
+        rows = {r["key"]: r for r in answer.get_json()["rows"]}
+        assert rows[small.member]["value"] is None and rows[small.member]["mask"] == "<5", rows[small.member]
+        series = client.get("/api/v1/series", query_string={
+            "metric": "activity_reach", "area": STREET, "start": "2026-01-01", "end": "2026-10-31", "grain": "month"})
+        assert series.status_code == 200
+        assert [p["value"] for p in series.get_json()["points"]][-1] > 0
+        total = client.get("/api/v1/value", query_string={
+            "metric": "activity_reach", "area": STREET, "start": "2026-01-01", "end": "2026-10-31"})
+        assert total.get_json()["value"] is None  # ten months of distinct people are not a sum of months
+        for text_ in (body, series.get_data(as_text=True), total.get_data(as_text=True)):
+            assert not persons & set(re.findall(r"[0-9a-f]{32}", text_))
+
+
+def test_the_participation_view_masks_small_counts_and_what_gives_them_away(built, monkeypatch):
+    from data import db, participation
+
+    folder, engine = built
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'w.db'}")
+    db.dispose_engines()
+    try:
+        with engine.connect() as conn:
+            small = conn.execute(select(fact.c.period, fact.c.area_code, fact.c.member).where(
+                fact.c.metric_code == "activity_reach", fact.c.dimension == "age_band", fact.c.value > 0,
+                fact.c.value < 5, fact.c.area_code.like("____________"), fact.c.period >= date(2026, 1, 1),
+                fact.c.period <= date(2026, 10, 1))).first()
+        assert small is not None, "the samples hold no small age band in 2026: nothing to mask"
+        view = participation.view("activities", small.area_code, date(2026, 1, 1), date(2026, 10, 31))
+        month = str(small.period)[:10]
+        assert view["marks"][f"{month}|age|{small.member}"] == "<5"
+        # Another band of that month is hidden too: the bands add up to the month's reach.
+        assert "*" in {m for k, m in view["marks"].items() if k.startswith(month + "|")}
+        for row in view["rows"]:
+            if row["new"] is not None:
+                assert row["new"] + row["returning"] == row["reach"]
+            assert row["per_person"] is None or row["per_person"] >= 1
+    finally:
+        db.dispose_engines()
