@@ -506,6 +506,9 @@ TEXT: dict[str, tuple[str, str]] = {
                        "exist). Regulars: this month's people who took part in 3 or more of the last 6 months."),
     "reach.partial": ("{month}为不完整月份（数据至{date}）。", "{month} is not complete (data to {date})."),
     "reach.none": ("该时段没有参与人数", "No reach figures in this period"),
+    "reach.one_month": ("人数按月去重，各月不能相加：本时段没有合计，分解和地图请选单个月份",
+                        "People are counted per month and cannot be added up: no total for this period; "
+                        "choose one month for the breakdown and the map"),
     "reach.grid": ("参与人数只统计到社区一级，网格没有。", "Reach is counted down to communities, not grid cells."),
 }
 

@@ -78,3 +78,13 @@ def test_the_card_is_for_participation_metrics_only_and_speaks_english(app_serve
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-trend .main-svg"))
     wait_for(browser, lambda d: not d.find_element(By.ID, "reach-card").is_displayed(),
              message="the card stayed for a metric without people")
+
+
+def test_a_distinct_count_over_months_has_no_total_and_the_page_says_so(app_server, browser):
+    browser.get(f"{app_server.url}/explore?metric=activity_reach&area={SHAHE}")
+    wait_for(browser, lambda d: "不能相加" in d.find_element(By.ID, "explore-figure").text,
+             message="the explorer did not say that months of people cannot be added up")
+    drawn = "var g = document.querySelector('#explore-trend .js-plotly-plot');" \
+            "return g && g.data && g.data.length ? g.data[0].y.filter(function (v) { return v !== null; }).length : 0;"
+    # Each month its own count, drawn: the trend has its points though the period has no total.
+    wait_for(browser, lambda d: d.execute_script(drawn) >= 2, message="the months of people were not drawn")
