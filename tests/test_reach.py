@@ -292,7 +292,8 @@ def test_small_counts_of_people_are_masked_in_the_api_and_no_pseudonym_is_answer
         assert [p["value"] for p in series.get_json()["points"]][-1] > 0
         total = client.get("/api/v1/value", query_string={
             "metric": "activity_reach", "area": STREET, "start": "2026-01-01", "end": "2026-10-31"})
-        assert total.get_json()["value"] is None  # ten months of distinct people are not a sum of months
+        # Ten months of distinct people are not a sum of months: no figure, and the reason why.
+        assert total.get_json()["value"] is None and total.get_json()["reason"] == "not_one_month"
         for text_ in (body, series.get_data(as_text=True), total.get_data(as_text=True)):
             assert not persons & set(re.findall(r"[0-9a-f]{32}", text_))
 
