@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, select
 
 from data import settings
 from data.areas import implied_ancestor_codes
@@ -277,6 +277,12 @@ def update(conn: Connection, run_id: int, source: str, rows: pd.DataFrame, days:
     file: a load that then fails is retried with the same bytes, which write the same rows), then
     the warehouse's facts."""
     path = store_path(conn.engine.url.render_as_string(hide_password=True))
+    if not path.exists() and conn.execute(select(fact.c.metric_code).where(
+            fact.c.metric_code.in_(metrics(source))).limit(1)).first() is not None:
+        # Counting on from an empty store would take everyone for new and drop the months before.
+        raise RefusedFile(f"参与人数存储不见了 / the reach store {path} is missing, though the warehouse holds "
+                          f"{source} reach figures: restore it, or rebuild it from the raw exports with "
+                          f"`python -m etl rotate-pseudonyms` (README, 'Participation reach')")
     with closing(connect(path)) as store:
         with store:
             record(store, source, rows, days, communities, key, path)
@@ -291,8 +297,6 @@ class CannotRotate(RuntimeError):
 
 def _streets_of(conn: Connection, communities: list[str]) -> list[str]:
     """Every registered community of the streets ``communities`` lie in (a load's scope, etl.load)."""
-    from sqlalchemy import select
-
     from data.schema import area
 
     found = set(communities)
@@ -305,7 +309,7 @@ def _streets_of(conn: Connection, communities: list[str]) -> list[str]:
 def loaded_exports(engine, source: str) -> list[tuple[int, str, str, datetime]]:
     """(run id, location, checksum, started_at) of the latest successful load of each place
     ``source`` was loaded from, in the order they were loaded."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func
 
     from data.schema import etl_run
 

@@ -322,3 +322,28 @@ def test_the_participation_view_masks_small_counts_and_what_gives_them_away(buil
             assert row["per_person"] is None or row["per_person"] >= 1
     finally:
         db.dispose_engines()
+
+
+def test_a_lost_store_is_rebuilt_not_counted_on_from_nothing(built, tmp_path):
+    folder, engine = built
+    store = folder / "w.reach.db"
+    kept = tmp_path / "kept.db"
+    store.rename(kept)
+    try:
+        late = tmp_path / "late.jsonl"
+        late.write_text(json.dumps({"activity_id": "X2", "activity_name": "补录", "community": "510104011001",
+                                    "type": "文化", "start_time": "2026-11-21 09:00",
+                                    "participant": {"id": "JM8", "age_band": "60+", "is_party_member": False,
+                                                    "gender": "女"}, "checked_in": True}, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+        refused = _etl(folder, NEW_KEY, "load", "activities", str(late))
+        assert refused.returncode != 0 and "reach store" in refused.stderr and "missing" in refused.stderr
+        assert not store.exists()
+        done = _etl(folder, NEW_KEY, "rotate-pseudonyms")  # rebuilds under the key in use
+        assert done.returncode == 0, done.stderr[-3000:]
+        with sqlite3.connect(store) as rebuilt, sqlite3.connect(kept) as before:
+            query_ = "SELECT source, community, day, person FROM seen ORDER BY 1, 2, 3, 4"
+            assert rebuilt.execute(query_).fetchall() == before.execute(query_).fetchall()
+    finally:
+        store.unlink(missing_ok=True)
+        kept.rename(store)
