@@ -162,6 +162,8 @@ def reach_view(search_state: str) -> tuple:
         return (HIDDEN, [], {}, {}, {}, HIDDEN, [])
     measures = participation.SOURCES[source]
     notes = [html.Li(text.t("reach.not_summed", lang)), html.Li(text.t("reach.new_note", lang))]
+    if measures.regulars is not None:
+        notes.append(html.Li(text.t("reach.regulars_note", lang)))
     if area["level"] == "grid":
         empty = empty_figure(text.t("reach.grid", lang), HEIGHT).to_plotly_json()
         return ({}, [html.Span(text.t("reach.grid", lang))], empty, empty, empty, HIDDEN, notes)

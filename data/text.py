@@ -500,10 +500,11 @@ TEXT: dict[str, tuple[str, str]] = {
                          "People are counted once a month: a resident who comes often, or to two communities of "
                          "the street, is one person. Months cannot be added up, so the period shows no total of "
                          "people, only each month's."),
-    "reach.new_note": ("新参与：此前12个月在本地区未出现过的人；在有满12个月记录之后才计算。常客：当月参与、且近6个月中至少"
-                       "3个月参与的人。",
+    "reach.new_note": ("新参与：此前12个月在本地区未出现过的人；在有满12个月记录之后才计算。",
                        "New: not seen in this area in the 12 months before (counted once 12 months of records "
-                       "exist). Regulars: this month's people who took part in 3 or more of the last 6 months."),
+                       "exist)."),
+    "reach.regulars_note": ("常客：当月参与、且近6个月中至少3个月参与的人。",
+                            "Regulars: this month's people who took part in 3 or more of the last 6 months."),
     "reach.partial": ("{month}为不完整月份（数据至{date}）。", "{month} is not complete (data to {date})."),
     "reach.none": ("该时段没有参与人数", "No reach figures in this period"),
     "reach.one_month": ("人数按月去重，各月不能相加：本时段没有合计，分解和地图请选单个月份",
