@@ -347,3 +347,33 @@ def test_a_lost_store_is_rebuilt_not_counted_on_from_nothing(built, tmp_path):
     finally:
         store.unlink(missing_ok=True)
         kept.rename(store)
+
+
+def test_a_resident_in_two_communities_is_one_person_in_the_street_on_either_engine(warehouse, tmp_path):
+    """Three residents, one of them at activities of two communities of 沙河街道, in March."""
+    from datetime import datetime
+
+    from etl import pipeline
+
+    def signup(activity, community, resident, day, age="60+"):
+        return {"activity_id": activity, "activity_name": "活动", "community": community, "type": "文化",
+                "start_time": f"2025-03-{day:02d} 09:00", "checked_in": True,
+                "participant": {"id": resident, "age_band": age, "is_party_member": False, "gender": "女"}}
+
+    records = [signup("A1", "510104011001", "R1", 3), signup("A1", "510104011001", "R2", 3, "35-59"),
+               signup("A2", "510104011001", "R1", 10), signup("B1", "510104011002", "R1", 12),
+               signup("B1", "510104011002", "R3", 12)]
+    path = tmp_path / "signups.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    [result] = pipeline.load_location(warehouse, "activities", str(path), now=datetime(2025, 4, 2, 9, 0))
+    assert result.status == "success", result.message
+    month = ("2025-03-01", "2025-03-31")
+    assert query.value("activity_reach", "510104011001", *month, engine=warehouse) == 2
+    assert query.value("activity_reach", "510104011002", *month, engine=warehouse) == 2
+    assert query.value("activity_reach", STREET, *month, engine=warehouse) == 3  # not 2 + 2
+    assert query.value("activity_participants", STREET, *month, engine=warehouse) == 5  # person-times add up
+    children = query.breakdown("activity_reach", STREET, *month, engine=warehouse).dropna(subset=["value"])
+    assert dict(zip(children["key"], children["value"])) == {"510104011001": 2.0, "510104011002": 2.0}
+    bands = query.breakdown("activity_reach", STREET, *month, by="age_band", engine=warehouse)
+    assert dict(zip(bands["key"], bands["value"])).get("60+") == 2
+    assert "R1" not in everything_stored(warehouse)
