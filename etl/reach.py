@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS seen (
     age_band TEXT NOT NULL DEFAULT '', key_id TEXT NOT NULL,
     PRIMARY KEY (source, community, day, person)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS source_key (source TEXT PRIMARY KEY, key_id TEXT NOT NULL);
 """
 PEOPLE = ["person", "community", "day", "age_band"]
 
@@ -125,7 +126,8 @@ def people(person: pd.Series, community: pd.Series, moment: pd.Series, age_band:
 def record(store: sqlite3.Connection, source: str, rows: pd.DataFrame, days: Iterable[date],
            communities: Iterable[str], key: Key, where: Path | str = "") -> None:
     """Replace what the store held for ``source`` on these days in these communities by ``rows``."""
-    found = store.execute("SELECT DISTINCT key_id FROM seen WHERE source = ? AND key_id != ? LIMIT 1",
+    # The key each source's rows were made with, one row a source: no scan of the rows per load.
+    found = store.execute("SELECT key_id FROM source_key WHERE source = ? AND key_id != ?",
                           (source, key.key_id)).fetchone()
     if found is not None:
         raise KeyMismatch(
@@ -142,6 +144,7 @@ def record(store: sqlite3.Connection, source: str, rows: pd.DataFrame, days: Ite
     store.executemany("INSERT OR IGNORE INTO scope_community VALUES (?)", [(c,) for c in community_list])
     store.execute("DELETE FROM seen WHERE source = ? AND day IN (SELECT day FROM scope_day) "
                   "AND community IN (SELECT community FROM scope_community)", (source,))
+    store.execute("INSERT OR REPLACE INTO source_key VALUES (?, ?)", (source, key.key_id))
     store.executemany(
         "INSERT INTO seen (source, community, day, person, age_band, key_id) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (source, community, day, person) DO UPDATE SET age_band = excluded.age_band",
