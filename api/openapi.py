@@ -119,7 +119,7 @@ SCHEMAS = {
         "properties": {
             "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"},
             "unit": NULLABLE_TEXT, "unit_en": NULLABLE_TEXT,
-            "kind": {"type": "string", "enum": ["flow", "stock", "ratio"]},
+            "kind": {"type": "string", "enum": ["flow", "stock", "ratio", "distinct"]},
             "domain": {"type": "string", "enum": list(catalog.DOMAINS)},
         },
     },
@@ -132,7 +132,7 @@ SCHEMAS = {
             "domain": {"type": "string", "enum": list(catalog.DOMAINS)},
             "name": {"type": "string"}, "name_en": {"type": "string"},
             "unit": NULLABLE_TEXT, "unit_en": NULLABLE_TEXT,
-            "kind": {"type": "string", "enum": ["flow", "stock", "ratio"]},
+            "kind": {"type": "string", "enum": ["flow", "stock", "ratio", "distinct"]},
             "numerator": NULLABLE_TEXT, "denominator": NULLABLE_TEXT,
             "target": {**NULLABLE_NUMBER, "description": "Fractions for % metrics (0.9 is 90 %)."},
             "better": {"type": "string", "enum": ["higher", "lower"]},

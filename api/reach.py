@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from data import coverage, query
+from data import coverage, kinds, query
 from data.aggregate import prefix as area_prefix
 from data.periods import Period, cut, month_end
 
@@ -35,6 +35,9 @@ REASONS = {
     "coverage_unknown": "the warehouse records no coverage for this metric's source, so how far it reaches is unknown",
     "not_recorded_at_level": "null: the metric is recorded per community (its source's level), so a grid cell has "
                              "no figure of its own",
+    "not_one_month": "null: a count of distinct people (kind distinct) is stored per month and never added up over "
+                     "months or areas; a period that is not one month (or a month's start up to its data-through "
+                     "date) has no figure",
 }
 
 
@@ -82,6 +85,8 @@ class Reach:
         if value is None:
             if not self.at_level:
                 return "not_recorded_at_level"
+            if self.kind == kinds.DISTINCT and kinds.distinct_month(start, end, self.through) is None:
+                return "not_one_month"
             if self.through is None or self.first is None or end < self.first:
                 return "no_data"
             if start > self.through:

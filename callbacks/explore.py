@@ -291,6 +291,8 @@ def window(state: urlstate.ExploreState, info: dict) -> Window:
     if whole != period:
         label = whole.label_en if text.is_en(state.lang) else whole.label_zh
         notes.append(text.t("explore12.whole_months", state.lang, span=label))
+    if info.get("kind") == "distinct" and (whole.start.year, whole.start.month) != (whole.end.year, whole.end.month):
+        notes.append(text.t("reach.one_month", state.lang))  # distinct people: no total over months (etl.reach)
     return Window(period, whole, grain, tuple(notes))
 
 

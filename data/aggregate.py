@@ -223,6 +223,12 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
     range, or in a bucket of whole months (``kinds.carry_shifts``), counts with its latest one
     in that window: each bucket is what the whole range would be for that bucket's days.
     """
+    distinct = [m for m in stored if m["kind"] == kinds.DISTINCT]
+    stored = [m for m in stored if m["kind"] != kinds.DISTINCT]
+    found: dict[tuple, float] = {}
+    if distinct:
+        found.update(_distinct(conn, distinct, selections, start, end, dimension=dimension, member=member,
+                               by_member=by_member, child_length=child_length, grain=grain))
     by_kind: dict[tuple[str, date, int], list[str]] = {}  # (kind, first day read, shifts): codes
     for m in stored:
         kind = kinds.STOCK if m["kind"] == kinds.STOCK else kinds.FLOW
@@ -250,9 +256,8 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
                     params[name + "member"] = member
             specs.append((kind, shifts, tuple(shape)))
     if not specs:
-        return {}
+        return found
     statement = cached_statement((conn.dialect.name, grain, by_member, child_length, tuple(specs)), _build)
-    found: dict[tuple, float] = {}
     first_bucket = bucket_start(start, grain) if grain is not None else None
     for row in conn.execute(statement, params):
         if row.value is None:
@@ -269,6 +274,76 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
     return found
 
 
+def own_code(prefix: str) -> str | None:
+    """The code of the area whose subtree ``prefix`` is (codes pad with zeros to 12 digits), or
+    None for a grid cell's: where an area's own distinct count is stored (``kinds.DISTINCT_LEVELS``)."""
+    return prefix.ljust(12, "0") if len(prefix) <= 12 else None
+
+
+def _distinct(conn: Connection, ms: list[dict], selections: list[tuple[str | None, str]], start: date,
+              end: date, *, dimension: str, member: str | None, by_member: bool, child_length: int | None,
+              grain: str | None) -> dict[tuple, float]:
+    """Distinct counts (``kinds.DISTINCT``): each area's own stored row for the month a bucket
+    (or the whole range, without a grain) is, never a sum over areas or months. A bucket that
+    is not one month (``kinds.distinct_month``) gets no entry: no figure."""
+    from data.coverage import data_through  # per source, cached per data version
+
+    found: dict[tuple, float] = {}
+    by_source: dict[str | None, list[str]] = {}
+    for m in ms:
+        by_source.setdefault(m.get("source"), []).append(m["code"])
+    for source, codes in by_source.items():
+        through = data_through(source, engine=conn.engine) if source else None
+        months: dict[date, date | None] = {}  # month -> the bucket it answers for (None: no grain)
+        if grain is None:
+            month = kinds.distinct_month(start, end, through)
+            if month is not None:
+                months[month] = None
+        else:
+            for b in buckets(start, end, grain):
+                month = kinds.distinct_month(max(b, start), min(bucket_end(b, grain), end), through)
+                if month is not None:
+                    months[month] = b
+        if months:
+            found.update(_distinct_rows(conn, codes, months, selections, dimension=dimension, member=member,
+                                        by_member=by_member, child_length=child_length))
+    return found
+
+
+def _distinct_rows(conn: Connection, codes: list[str], months: dict[date, date | None],
+                   selections: list[tuple[str | None, str]], *, dimension: str, member: str | None,
+                   by_member: bool, child_length: int | None) -> dict[tuple, float]:
+    found: dict[tuple, float] = {}
+    for label, prefix in selections:
+        low, high = prefix_bounds(prefix)
+        conditions = [fact.c.metric_code.in_(codes), fact.c.dimension == dimension,
+                      fact.c.area_code >= low, fact.c.area_code < high, fact.c.period.in_(sorted(months))]
+        if child_length is None:
+            own = own_code(prefix)
+            if own is None:
+                continue
+            conditions.append(fact.c.area_code == own)
+        conditions.append(fact.c.member != "" if by_member else fact.c.member == (member or ""))
+        rows = conn.execute(select(fact.c.metric_code, fact.c.area_code, fact.c.period, fact.c.member,
+                                   fact.c.value).where(*conditions))
+        for row in rows:
+            if child_length is not None:
+                key = row.area_code[:child_length]
+                if len(row.area_code) != 12 or own_code(key) != row.area_code:
+                    continue  # a row of an area below the child: the child's own row is its figure
+            elif by_member:
+                key = row.member
+            else:
+                key = label
+            period = row.period
+            if isinstance(period, datetime):
+                period = period.date()
+            elif not isinstance(period, date):
+                period = date.fromisoformat(str(period)[:10])
+            found[(row.metric_code, key, months[period])] = float(row.value)
+    return found
+
+
 def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, bucket=None,
            covered: Callable[[dict, object, date | None], bool] | None = None) -> float | None:
     """A metric's value from aggregated parts: None for unknown. A flow with no rows is 0
@@ -279,6 +354,7 @@ def figure(snap: Snapshot, conn: Connection, m: dict, found: dict, key=None, buc
     a bucket, is the latest level, dated)."""
     def stored(part: dict):
         v = found.get((part["code"], key, bucket))
+        # A distinct count is stored with its zeros (etl.reach): no row is no figure.
         if v is None and part["kind"] == "flow":
             return 0.0 if covered is None or covered(part, key, bucket) else None
         if v is not None and bucket is not None and covered is not None and not covered(part, key, bucket):

@@ -24,7 +24,7 @@ METRIC_COLUMNS = [c.name for c in schema.metric.columns]
 AREA_COLUMNS = [c.name for c in schema.area.columns]
 
 DOMAINS = ("party", "governance", "services", "cobuild")
-KINDS = ("flow", "stock", "ratio")
+KINDS = ("flow", "stock", "ratio", "distinct")
 BETTER = ("higher", "lower")
 GRAINS = ("day", "month")  # a metric's figures are dated by the day, or are a month's report
 LEVELS = ("city", "district", "street", "community", "grid")
@@ -172,6 +172,8 @@ def _metric_records(path: str | Path | None = None) -> list[dict]:
         _one_of(raw["better"], BETTER, path, line, "better", problems)
         if raw.get("grain"):
             _one_of(raw["grain"], GRAINS, path, line, "grain", problems)
+        if raw["kind"] == "distinct" and (raw.get("grain") or "day") != "month":
+            problems.append(Problem(path, line, "grain", "a distinct count is stored per month: its grain is month"))
         if raw.get("carry_months") and raw["kind"] != "stock":
             problems.append(Problem(path, line, "carry_months", f"only a stock is carried forward; this is a {raw['kind']}"))
         for dimension in filter(None, (d.strip() for d in raw["dimensions"].split(","))):

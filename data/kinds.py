@@ -6,7 +6,12 @@
   and member of one metric) counts with its value at its latest period in the bucket,
   and those are summed over the series;
 - a **ratio** is never stored, so never rolled up: the query layer divides the sums of its
-  parts.
+  parts;
+- a **distinct** count of people (residents reached, ``etl.reach``) is neither summed nor
+  carried: a resident active in two communities, or in two months, is one person. It is
+  stored per month at every level it is shown at (community, street, district, city), and an
+  area's figure for a month is its own stored row (``DISTINCT_LEVELS``); a period of more than
+  one month has no figure (``distinct_month``), never a sum of months.
 
 A bucket is a month for the ``fact_month`` roll-up, a grain bucket (week, month, ...) or
 the whole range for a question. The rule comes in the two forms the code needs, side by
@@ -16,7 +21,7 @@ side here and held equal by tests/test_kinds.py on random facts: :func:`over_tim
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -24,9 +29,22 @@ from sqlalchemy import func, select
 
 from data.periods import add_months, month_start
 
-FLOW, STOCK, RATIO = "flow", "stock", "ratio"
-KINDS = (FLOW, STOCK, RATIO)
-STORED = (FLOW, STOCK)  # the kinds with facts; a ratio is computed from its parts
+FLOW, STOCK, RATIO, DISTINCT = "flow", "stock", "ratio", "distinct"
+KINDS = (FLOW, STOCK, RATIO, DISTINCT)
+STORED = (FLOW, STOCK)  # the kinds rolled up from facts; a ratio is computed, a distinct count read as stored
+DISTINCT_LEVELS = ("community", "street", "district", "city")  # where distinct counts are stored
+
+
+def distinct_month(first: date, last: date, through: date | None) -> date | None:
+    """The month whose stored distinct count answers for the days ``first``..``last``: their
+    month when they are that whole month, or its beginning up to a day on or after its
+    source's data-through date ``through`` (the stored count holds no later day: "this month"
+    so far); None for anything else (two months, the first half of a month whose data goes
+    on, a slice from the middle of one), which no stored count answers."""
+    if first.day != 1 or (first.year, first.month) != (last.year, last.month):
+        return None
+    whole = (last + timedelta(days=1)).day == 1
+    return first if whole or (through is not None and through <= last) else None
 
 
 #: The grains whose buckets are whole months: a stock's series carries per bucket at them.

@@ -120,9 +120,11 @@ def _scope(table, metrics, prefix: str | None, runs, dimensions=None) -> list:
 def _rebuild(conn: Connection, conditions_fact: list, conditions_month: list) -> None:
     conn.execute(delete(fact_month).where(*conditions_month))
     month = month_of(conn.dialect.name, fact.c.period).label("period")
+    not_flows = select(metric.c.code).where(metric.c.kind.in_((kinds.STOCK, kinds.DISTINCT)))
     stocks = select(metric.c.code).where(metric.c.kind == kinds.STOCK)
     keys = [fact.c.area_code, fact.c.metric_code, fact.c.dimension, fact.c.member]
-    for kind, of_kind in ((kinds.FLOW, fact.c.metric_code.not_in(stocks)), (kinds.STOCK, fact.c.metric_code.in_(stocks))):
+    # Distinct counts are stored by month already and read from ``fact`` (data.aggregate): not rolled up.
+    for kind, of_kind in ((kinds.FLOW, fact.c.metric_code.not_in(not_flows)), (kinds.STOCK, fact.c.metric_code.in_(stocks))):
         rows = kinds.over_time_sql(kind, series=keys, bucket=month, period=fact.c.period, value=fact.c.value,
                                    where=[*conditions_fact, of_kind])
         conn.execute(insert(fact_month).from_select(COLUMNS, rows))

@@ -51,7 +51,7 @@ metric = Table(
     Column("name_en", String(200), nullable=False),
     Column("unit", String(20)),
     Column("unit_en", String(40)),
-    Column("kind", String(8), nullable=False),  # flow|stock|ratio
+    Column("kind", String(8), nullable=False),  # flow|stock|ratio|distinct
     Column("numerator", String(64)),
     Column("denominator", String(64)),
     Column("target", Float),

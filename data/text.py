@@ -647,6 +647,38 @@ TEXT: dict[str, tuple[str, str]] = {
                     "before, ± {z} robust standard deviations (the median absolute deviation of earlier months from "
                     "their forecast); a rate: its pooled rate of the last {months} months ± its monthly spread and the "
                     "noise of its denominator. Whole, reported months only."),
+    # The explorer's participation card (layouts/reach.py, callbacks/reach.py)
+    "reach.title": ("参与人数：人与人次", "Reach: people and person-times"),
+    "reach.people_and_visits": ("每月人数与人次", "People and person-times a month"),
+    "reach.new_and_returning": ("新参与与回头参与", "New and returning people"),
+    "reach.by_age": ("各年龄段人数", "People by age band"),
+    "reach.people": ("人数（人）", "People"),
+    "reach.visits": ("人次", "Person-times"),
+    "reach.per_person": ("人均次数", "Visits per person"),
+    "reach.new": ("新参与", "New"),
+    "reach.returning": ("回头参与", "Returning"),
+    "reach.regulars": ("常客（近6个月中至少3个月参与）", "Regulars (3 or more of the last 6 months)"),
+    "reach.summary_people": ("人", "people"),
+    "reach.summary_visits": ("人次", "person-times"),
+    "reach.summary_per_person": ("人均 {n} 次", "{n} visits per person"),
+    "reach.summary_new": ("新参与 {n} 人", "{n} new"),
+    "reach.summary_month": ("{month}：", "{month}: "),
+    "reach.not_summed": ("人数按月去重：同一居民一个月内只计一次，在街道、区内跨社区参与也只计一次。各月人数不能相加，"
+                         "所以本时段不显示“总人数”，只看每个月。",
+                         "People are counted once a month: a resident who comes often, or to two communities of "
+                         "the street, is one person. Months cannot be added up, so the period shows no total of "
+                         "people, only each month's."),
+    "reach.new_note": ("新参与：此前12个月在本地区未出现过的人；在有满12个月记录之后才计算。",
+                       "New: not seen in this area in the 12 months before (counted once 12 months of records "
+                       "exist)."),
+    "reach.regulars_note": ("常客：当月参与、且近6个月中至少3个月参与的人。",
+                            "Regulars: this month's people who took part in 3 or more of the last 6 months."),
+    "reach.partial": ("{month}为不完整月份（数据至{date}）。", "{month} is not complete (data to {date})."),
+    "reach.none": ("该时段没有参与人数", "No reach figures in this period"),
+    "reach.one_month": ("人数按月去重，各月不能相加：本时段没有合计，分解和地图请选单个月份",
+                        "People are counted per month and cannot be added up: no total for this period; "
+                        "choose one month for the breakdown and the map"),
+    "reach.grid": ("参与人数只统计到社区一级，网格没有。", "Reach is counted down to communities, not grid cells."),
 }
 
 

@@ -79,6 +79,11 @@ def parser() -> argparse.ArgumentParser:
     samples.add_argument("--streets", nargs="+", help="12-digit street codes (default: the generator's)")
     samples.add_argument("--scale", type=float, help="multiplier on row volumes (default 1)")
     samples.set_defaults(command=cmd_samples)
+
+    rotate = commands.add_parser(
+        "rotate-pseudonyms",
+        help="rebuild the reach store under the key now in CSB_PSEUDONYM_KEY, from the retained raw exports")
+    rotate.set_defaults(command=cmd_rotate)
     return top
 
 
@@ -261,6 +266,22 @@ def _when(moment) -> str:
     if isinstance(moment, str):  # SQLite returns an aggregate's datetime as text
         return moment[:16]
     return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def cmd_rotate(args) -> int:
+    """The key rotation of README's "Participation reach": the new key in CSB_PSEUDONYM_KEY."""
+    from etl import pseudonym, reach
+
+    engine = pipeline.prepare_warehouse(args.database_url)
+    key = pseudonym.current_key()
+    try:
+        written = reach.rotate(engine, key)
+    except reach.CannotRotate as err:
+        raise RefusedFile(str(err)) from None
+    counts = ", ".join(f"{source} {rows}" for source, rows in written.items())
+    print(f"参与人数存储已用新密钥重建 / reach store rebuilt under key {key.key_id}: {counts} rows; "
+          f"the old key may now be destroyed")
+    return 0
 
 
 def cmd_samples(args) -> int:

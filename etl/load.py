@@ -54,6 +54,8 @@ class Output:
     what the delivery covers (default: what its facts cover); the source's ``metrics``
     for those are replaced. ``store`` is an optional extra write in the same
     transaction, ``store(conn, run_id)``, for sources that fill other tables (content).
+    ``people`` (sources that count distinct people) go to the ETL's own reach store, never
+    to the warehouse, which gets their aggregates (:mod:`etl.reach`).
     """
 
     facts: pd.DataFrame
@@ -66,6 +68,7 @@ class Output:
     store: Callable[[Connection, int], None] | None = None
     notes: list[str] = field(default_factory=list)
     covers: tuple[date, date] | None = None
+    people: pd.DataFrame | None = None  # who took part, pseudonymised (etl.reach.people): for the reach store only
 
     def coverage(self) -> tuple[date, date] | None:
         """The first and last day whose data this delivery holds: ``covers`` when the
@@ -350,9 +353,23 @@ class Load:
             self.warnings += len(output.warnings)
         if output.store is not None:
             output.store(self.conn, self.run_id)
+        if output.people is not None:
+            self._reach(output.people, periods, communities)
         self.rows_read += output.rows_read
         self.rows_loaded += output.rows_loaded
         self.notes.extend(n for n in output.notes if n not in self.notes)
+
+    def _reach(self, people: pd.DataFrame, periods: list[date], communities: list[str]) -> None:
+        """The reach store replaces the delivery's scope, then the reach facts follow (etl.reach)."""
+        from etl import pseudonym, reach
+
+        key = pseudonym.current_key()
+        self.facts += reach.update(self.conn, self.run_id, self.source, people, periods, communities, key)
+        if key.development:
+            note = (f"参与人数使用开发密钥 / reach counted with the development pseudonym key {pseudonym.dev_key_path()}: "
+                    f"set {pseudonym.ENV} on a production ETL host")
+            if note not in self.notes:
+                self.notes.append(note)
 
     def _streets_of(self, communities: list[str]) -> list[str]:
         """Every registered community of the streets ``communities`` lie in, and themselves.

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data import settings
-from etl import clean, extract, load, sources
+from etl import clean, extract, load, pseudonym, sources
 from etl.extract import Delivery, Limits, RefusedFile
 from etl.groups import distinct_rows
 from etl.load import Output, RunResult
@@ -141,12 +141,34 @@ def read_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None, 
     """The data rows chunk by chunk: a CSV or workbook of a source that can take it in
     chunks (``CHUNKED = True``: its facts are sums over rows) is streamed ``chunk_rows``
     rows at a time (a workbook at most :data:`etl.extract.XLSX_CHUNK_ROWS`); anything
-    else is one chunk. Personal columns are gone from every chunk. A workbook is read
+    else is one chunk. Personal columns are gone from every chunk, and ids that name a
+    person (``Field.pseudonym``) come as their keyed pseudonyms. A workbook is read
     within ``limits`` (its unpacked size, rows, columns, cells) whatever the source."""
     fields: list[Field] = module.FIELDS
     names, required = aliases(fields), [f.name for f in fields if f.required]
     keep = [f.name for f in fields if not f.personal]
     verbatim = {f.name for f in fields if f.verbatim}
+    yield from _pseudonymised(_tidy_chunks(module, delivery, chunk_rows, limits, names, required, keep, verbatim),
+                              fields)
+
+
+def _pseudonymised(chunks, fields: list[Field]):
+    """The chunks with every id that names a person replaced by its keyed pseudonym (etl.pseudonym)."""
+    named = [f for f in fields if f.pseudonym]
+    if not named:
+        yield from chunks
+        return
+    key = pseudonym.current_key()
+    for rows in chunks:
+        for f in named:
+            if f.name in rows.columns:
+                rows[f.name] = pseudonym.pseudonymise(rows[f.name], f.pseudonym, key)
+        yield rows
+
+
+def _tidy_chunks(module: ModuleType, delivery: Delivery, chunk_rows: int | None, limits: Limits | None,
+                 names, required, keep, verbatim):
+    fields: list[Field] = module.FIELDS
     if hasattr(module, "read"):
         yield from clean.tidy_chunks([module.read(delivery)], names, required, keep, verbatim=verbatim)
     elif getattr(module, "CHUNKED", False) and extract.is_workbook(delivery) and chunk_rows is not None:

@@ -36,7 +36,9 @@ class Field:
     (statuses, channels, area names; by default a text column with ``allowed`` values):
     a big CSV reads it as a pandas categorical and cleans each distinct value once. Never
     set it on a column of mostly distinct values (order numbers, times): a categorical of
-    a million values is slower to read than text.
+    a million values is slower to read than text. ``pseudonym`` columns (ids that name a
+    person) are replaced by keyed pseudonyms as they are read (:mod:`etl.pseudonym`), are
+    used to count distinct people only, and are never written, not even in a refused row.
     """
 
     name: str
@@ -53,6 +55,7 @@ class Field:
     verbatim: bool = False  # display text kept exactly as written (no normalising, no totals check)
     few: bool | None = None  # few distinct values: read as a categorical (default: text with allowed values)
     essential: bool = True  # False: an unusable cell is blanked with a warning, the row kept
+    pseudonym: str = ""  # an id naming a person: replaced on reading by its keyed pseudonym (etl.pseudonym) in this namespace
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -61,7 +64,7 @@ class Field:
     @property
     def few_values(self) -> bool:
         """Whether a big CSV reads this column as a categorical."""
-        if self.personal or self.verbatim:
+        if self.personal or self.verbatim or self.pseudonym:
             return False
         if self.few is not None:
             return self.few
@@ -91,8 +94,8 @@ def aliases(fields: list[Field]) -> dict[str, list[str]]:
 
 
 def raw_json(rows: pd.DataFrame, fields: list[Field]) -> pd.Series:
-    """Each row as JSON with its cells as read, personal-data fields never included."""
-    names = [f.name for f in fields if not f.personal and f.name in rows.columns]
+    """Each row as JSON with its cells as read, personal-data and pseudonymised fields never included."""
+    names = [f.name for f in fields if not f.personal and not f.pseudonym and f.name in rows.columns]
     records = rows[names].to_dict(orient="records")
     return pd.Series([json.dumps(r, ensure_ascii=False, default=_plain) for r in records],
                      index=rows.index, dtype=object)

@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from data import labels, periods, text, urlstate
-from layouts import shell
+from layouts import reach, shell
 from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker
 from layouts.ids import Explore
 
@@ -145,6 +145,7 @@ def layout(**query) -> html.Div:
                 _graph(Explore.MAP, "graph-map", "map"),
                 html.P(text.t("explore.map_note", lang), id=Explore.MAP_NOTE, className="note"),
             ], "ex-map", extra=image_buttons("map", lang)),
+            reach.section(lang),
             _card(text.t("explore.figures_behind_the_charts", lang), [grid], "ex-table",
                   extra=html.Div([table_switch, downloads], className="table-tools")),
         ], className="ex-cards"),

@@ -92,6 +92,19 @@ class Overview:
     TODO_COUNT = "overview-todo-count"
 
 
+class Reach:
+    """The explorer's participation card: residents reached beside person-times (layouts/reach.py)."""
+
+    CARD = "reach-card"
+    TITLE = "reach-title"
+    SUMMARY = "reach-summary"
+    PEOPLE = "reach-people"  # people (人) and person-times (人次), visits per person
+    NEW = "reach-new"  # new and returning people, regulars
+    AGE = "reach-age"
+    AGE_PART = "reach-age-part"
+    NOTES = "reach-notes"
+
+
 class Explore:
     """The analysts' explorer (/explore)."""
 

@@ -149,7 +149,7 @@ def test_the_builder_reads_only_the_reference_files(tmp_path):
 
 def test_the_shipped_metric_catalogue_is_valid():
     metrics = read_metrics()
-    assert len(metrics) == 76
+    assert len(metrics) == 83  # 76 + the 7 distinct counts of people (issue 16)
     ratios = metrics[metrics.kind == "ratio"]
     kinds = dict(zip(metrics.code, metrics.kind))
     assert {kinds[c] for c in ratios.numerator} | {kinds[c] for c in ratios.denominator} == {"flow"}

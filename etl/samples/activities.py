@@ -175,6 +175,54 @@ def courses(ctx: Context, c: Community, m: Month) -> Plan:
     return Plan(c, ids, names, types, starts, sizes, places)
 
 
+# Who comes: every community has a pool of residents per age band who take part, some often
+# (the regulars a course or choir brings back every week), most now and then; about one
+# sign-up in twelve is a resident of another community of the same street. Drawn from
+# streams of their own, so adding the ids changes no other figure of the samples.
+POOL_PER_SIGNUP = 0.9  # residents in a community's pool per monthly sign-up of its profile
+ELSEWHERE_P = 0.08  # a sign-up by a resident of a neighbouring community of the street
+
+
+def _pool(ctx: Context, c: Community) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(ids, weights) per age band: the residents of ``c`` who take part in activities."""
+    key = (ctx.seed, c.code)
+    if key not in _POOLS:
+        _POOLS[key] = _drawn_pool(ctx, c)
+    return _POOLS[key]
+
+
+_POOLS: dict[tuple[int, str], tuple[list[np.ndarray], list[np.ndarray]]] = {}
+
+
+def _drawn_pool(ctx: Context, c: Community) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    rng = ctx.rng("activity-residents", c.code)
+    size = max(80, int(c.profile.activity_signups * POOL_PER_SIGNUP))
+    ids, weights = [], []
+    for band in range(len(AGE_BANDS)):
+        n = max(20, int(size * (0.15, 0.2, 0.3, 0.35)[band]))
+        ids.append(np.array([f"JM{c.code[4:]}{band}{i:05d}" for i in range(n)], dtype=object))
+        w = rng.gamma(0.45, 1.0, n) + 0.01
+        weights.append(w / w.sum())
+    return ids, weights
+
+
+def residents(ctx: Context, c: Community, m: Month, stream: str, age: np.ndarray) -> np.ndarray:
+    """The resident id of each sign-up (``age``: its age band index), from its community's pool."""
+    rng = ctx.rng("activity-people", stream, c.code, m.key)
+    street = [o for o in ctx.communities if o.street_code == c.street_code and o.code != c.code]
+    out = np.empty(len(age), dtype=object)
+    elsewhere = (rng.random(len(age)) < ELSEWHERE_P) & bool(street)
+    home = rng.integers(0, max(len(street), 1), len(age))
+    where = np.where(elsewhere, home + 1, 0)  # 0: the community itself, k: street[k - 1]
+    for k in np.unique(where).tolist():
+        ids, weights = _pool(ctx, c if k == 0 else street[k - 1])
+        for band in range(len(AGE_BANDS)):
+            rows = np.flatnonzero((where == k) & (age == band))
+            if len(rows):
+                out[rows] = ids[band][rng.choice(len(ids[band]), size=len(rows), p=weights[band])]
+    return out
+
+
 def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity-signups",
            party_p: np.ndarray = PARTY_P) -> list[str]:
     rng = ctx.rng(stream, p.community.code, m.key)
@@ -192,6 +240,7 @@ def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity
     personal = rng.random(n) < 0.08
     who = people.names(rng, n)
     phone = people.phones(rng, n)
+    resident = residents(ctx, p.community, m, stream, age)
     fmt = "minute" if naive else "iso_t"
     start_text = mess.format_datetimes(p.starts, fmt)
     if not naive:
@@ -214,10 +263,10 @@ def _lines(ctx: Context, m: Month, p: Plan, naive: bool, stream: str = "activity
         text = mess.format_datetimes(np.array([when]), fmt)[0] + ("" if naive else "+08:00")
         future_tail[r] = f'","type":"{TYPES[typ[r]]}","start_time":"{text}","participant":'
     out = []
-    for r, (a, com, ag, pm, fe, ck, pe) in enumerate(zip(
+    for r, (a, com, ag, pm, fe, ck, pe, rid) in enumerate(zip(
             act.tolist(), community.tolist(), ages.tolist(), party.tolist(), female.tolist(),
-            checked.tolist(), personal.tolist())):
-        line = (f'{head[a]}{com}{future_tail.get(r, tail[a])}{{"age_band":"{ag}","is_party_member":'
+            checked.tolist(), personal.tolist(), resident.tolist())):
+        line = (f'{head[a]}{com}{future_tail.get(r, tail[a])}{{"id":"{rid}","age_band":"{ag}","is_party_member":'
                 f'{"true" if pm else "false"},"gender":"{"女" if fe else "男"}"}},"checked_in":'
                 f'{"true" if ck else "false"}')
         if pe:

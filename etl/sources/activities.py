@@ -10,7 +10,10 @@ activities held (distinct ``activity_id``), sign-ups, checked-in participants an
 checked-in party members. Sign-ups for an activity that has not started yet are left for
 a later delivery (they cannot be checked in yet and would make the check-in rate look
 bad); a start more than :data:`HORIZON_DAYS` ahead is rejected as a typing error.
-Participants' names, phone numbers and id numbers are dropped on reading.
+Participants' names are dropped on reading; their resident id, phone and id number come as
+keyed pseudonyms (``etl.pseudonym``) and serve only to count distinct participants: the
+checked-in participants go to the ETL's reach store (``etl.reach``, one person by their
+resident id, else their phone, else their id number), never to the warehouse.
 
 Essential (a bad cell refuses the sign-up): activity_id, community, type (there is no
 "other" type), start_time, checked_in and is_party_member (the check-in rate and the
@@ -27,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pandas as pd
 import requests
 
-from etl import extract
+from etl import extract, reach
 from etl.extract import Delivery, RefusedFile, Sheet
 from etl.facts import breakdown, totals
 from etl.load import FACT_COLUMNS, Output
@@ -59,10 +62,16 @@ FIELDS = [
     Field("is_party_member", ("participant.is_party_member", "是否党员"), label_en="party member"),
     Field("gender", ("participant.gender", "性别"), label_en="gender", essential=False),
     Field("checked_in", ("是否签到", "签到"), label_en="checked in"),
+    # Ids that name a person: pseudonymised as they are read (etl.pseudonym), used only to
+    # count distinct participants (etl.reach), never written.
+    Field("participant", ("participant.id", "participant_id", "resident_id", "居民编号", "参与人编号"),
+          label_en="participant", essential=False, pseudonym="resident"),
+    Field("phone", ("participant.phone", "mobile", "手机号", "联系电话"), label_en="phone", essential=False,
+          pseudonym="phone"),
+    Field("id_number", ("participant.id_number", "id_card", "participant.id_card", "身份证号"), label_en="id number",
+          essential=False, pseudonym="id_number"),
     # Personal data: recognised so the header is found, then dropped.
     Field("name", ("participant.name", "姓名", "报名人"), personal=True),
-    Field("phone", ("participant.phone", "mobile", "手机号", "联系电话"), personal=True),
-    Field("id_number", ("participant.id_number", "id_card", "participant.id_card", "身份证号"), personal=True),
 ]
 
 
@@ -190,7 +199,15 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(signups, "activity_participants", ["type", "age_band", "gender"]),
         breakdown(signups, "activity_party_participants", ["type"]),
     ], ignore_index=True)
-    return Output(facts, combine_rejects(*rejects), warnings=warnings, notes=notes)
+    person = rows["participant"].where(rows["participant"].ne(""), rows["phone"])
+    person = person.where(person.ne(""), rows["id_number"])
+    came_in = rows["_checked"] & person.ne("")
+    if (rows["_checked"] & person.eq("")).any():
+        notes.append(f"{int((rows['_checked'] & person.eq('')).sum())} 名签到者无编号、电话或证件号，不计入参与人数 / "
+                     f"checked-in participants without an id, phone or id number: counted in person-times, not in reach")
+    people = reach.people(person[came_in], codes[came_in], rows.loc[came_in, "start_time"],
+                          rows.loc[came_in, "age_band"])
+    return Output(facts, combine_rejects(*rejects), warnings=warnings, notes=notes, people=people)
 
 
 def held(signups: pd.DataFrame) -> pd.DataFrame:

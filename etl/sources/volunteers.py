@@ -8,8 +8,10 @@ replaces this source's figures for every day of each month it touches (the platf
 exports a month at a time; a corrected export of March replaces all of March).
 
 Hours below zero or above 24 in one record, or above 24 for one volunteer on one day,
-are rejected. 姓名 and 手机号 never leave the extract step; the volunteer number is used
-for the distinct counts only and is never stored as a figure.
+are rejected. 姓名 and 手机号 never leave the extract step; the volunteer number comes as its
+keyed pseudonym (``etl.pseudonym``), is used for the distinct counts only (active volunteers,
+and the ETL's reach store, ``etl.reach``) and is never written to the warehouse, not even in a
+refused row or its reason.
 
 Essential (a bad cell refuses the record): 记录编号, 志愿者编号 (the active volunteers and
 the 24-hours-a-day check count by it), 所属社区, 服务日期 and 服务时长(小时). Not essential
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from etl import reach
 from etl.facts import breakdown, totals
 from etl.load import FACT_COLUMNS, Output, month_days
 from etl.validate import Field, combine_rejects, reject_rows
@@ -35,7 +38,7 @@ MAX_HOURS_A_DAY = 24
 FIELDS = [
     Field("记录编号", ("服务记录编号", "记录号", "编号"), required=True, nullable=False, label_en="record number"),
     Field("志愿者编号", ("志愿者ID", "志愿者id", "志愿者号", "志愿者编码"), required=True, nullable=False,
-          label_en="volunteer number"),
+          label_en="volunteer number", pseudonym="volunteer"),
     Field("队伍名称", ("志愿队伍", "所属队伍", "服务队"), label_en="team", essential=False),
     Field("所属社区", ("社区", "社区名称", "服务社区"), required=True, nullable=False, label_en="community"),
     Field("服务日期", ("服务时间", "日期", "活动日期"), kind="datetime", required=True, nullable=False,
@@ -58,7 +61,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     day = rows["服务日期"].dt.normalize()
     per_day = rows.groupby([rows["志愿者编号"], day])["服务时长(小时)"].transform("sum")
     too_long = per_day > MAX_HOURS_A_DAY
-    reasons = ("志愿者 " + rows["志愿者编号"] + " 在 " + day.dt.strftime("%Y-%m-%d") + " 的服务时长合计 "
+    reasons = ("该志愿者在 " + day.dt.strftime("%Y-%m-%d") + " 的服务时长合计 "
                + per_day.map("{:g}".format) + f" 小时，超过 {MAX_HOURS_A_DAY} 小时 / more than "
                f"{MAX_HOURS_A_DAY} hours in one day for one volunteer")
     rows, day_rejects = reject_rows(rows, ctx.fields, too_long, "服务时长(小时)", reasons)
@@ -81,7 +84,8 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
         breakdown(records, "volunteer_services", ["category"]),
         stocks(month, codes, rows["志愿者编号"], rows["队伍名称"]),
     ], ignore_index=True)
-    return Output(facts, combine_rejects(dup_rejects, day_rejects, area_rejects), periods=month_days(month))
+    return Output(facts, combine_rejects(dup_rejects, day_rejects, area_rejects), periods=month_days(month),
+                  people=reach.people(rows["志愿者编号"], codes, rows["服务日期"]))
 
 
 def stocks(month: pd.Series, codes: pd.Series, volunteers: pd.Series, teams: pd.Series) -> pd.DataFrame:
