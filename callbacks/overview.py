@@ -674,7 +674,7 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
     KPIs. ``as_of`` (per metric) adds how far its data reaches to its tooltip."""
     as_of = as_of or {}
     columns = [
-        {"field": "rank", "headerName": "#", "pinned": "left", "width": 52, "minWidth": 44, "sortable": False},
+        {"field": "rank", "headerName": "#", "pinned": "left", "width": 48, "minWidth": 44, "sortable": False},
         {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "width": 116, "minWidth": 96,
          "wrapText": True, "autoHeight": True, "cellClass": "league-name"},
     ]
@@ -683,7 +683,8 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
         info = infos[chosen]
         column = _metric_column(chosen, info, lang, as_of.get(chosen), per_1000=per_1000)
         # (the classes of the "rightAligned" type kept: a colDef's own classes replace the type's)
-        column.update(cellClass=["league-chosen", "ag-right-aligned-cell"],
+        column.update(width=112, minWidth=96,  # narrow enough to sit beside the name on a phone
+                      cellClass=["league-chosen", "ag-right-aligned-cell"],
                       headerClass=["league-chosen", "ag-right-aligned-header"],
                       sort="asc" if info.get("better") == "lower" else "desc")
         columns.append(column)
@@ -692,12 +693,12 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
             columns += [
                 {"field": "gap", "headerName": text.t("overview.league_gap", lang, unit=unit),
                  "headerTooltip": text.t("overview.league_gap_tip", lang), "type": "rightAligned",
-                 "cellDataType": False, "minWidth": 104, "wrapHeaderText": True, "autoHeaderHeight": True,
+                 "cellDataType": False, "width": 112, "minWidth": 96, "wrapHeaderText": True, "autoHeaderHeight": True,
                  "valueFormatter": {"function": "params.data ? params.data.gap_text : ''"},
                  "cellClassRules": {"league-gap-below": "params.data && params.data.below === true"}},
                 {"field": "target", "headerName": text.t("overview.league_target", lang,
                                                           unit=present.unit_label(info, lang)),
-                 "type": "rightAligned", "cellDataType": False, "minWidth": 96, "wrapHeaderText": True,
+                 "type": "rightAligned", "cellDataType": False, "width": 96, "minWidth": 80, "wrapHeaderText": True,
                  "autoHeaderHeight": True},
             ]
     for code, info in infos.items():
