@@ -693,7 +693,7 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
             columns += [
                 {"field": "gap", "headerName": text.t("overview.league_gap", lang, unit=unit),
                  "headerTooltip": text.t("overview.league_gap_tip", lang), "type": "rightAligned",
-                 "cellDataType": False, "width": 112, "minWidth": 96, "wrapHeaderText": True, "autoHeaderHeight": True,
+                 "cellDataType": False, "width": 132, "minWidth": 96, "wrapHeaderText": True, "autoHeaderHeight": True,
                  "valueFormatter": {"function": "params.data ? params.data.gap_text : ''"},
                  "cellClassRules": {"league-gap-below": "params.data && params.data.below === true"}},
                 {"field": "target", "headerName": text.t("overview.league_target", lang,

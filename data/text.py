@@ -179,7 +179,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # the league's chosen KPI: its target and how far each area is from it; counts per 1,000 residents
     "overview.league_target": ("目标（{unit}）", "Target ({unit})"),
     "overview.league_gap": ("差距（{unit}）", "Gap to target ({unit})"),
-    "overview.league_points": ("个百分点", "pp"),
+    "overview.league_points": ("百分点", "pp"),
     "overview.league_gap_tip": ("与目标之差：负数（▼）为未达标", "Distance from the target: negative (▼) is below target"),
     "overview.league_scale": ("计数", "Counts"),
     "overview.league_totals": ("总量", "Totals"),
