@@ -90,7 +90,7 @@ def test_on_a_laptop_the_chosen_rate_its_target_and_gap_are_on_screen_and_agree_
         laptop.execute_script("document.querySelector('.ov-league').scrollIntoView()")
         cell = laptop.find_element(By.CSS_SELECTOR, "#overview-league .ag-row[row-index='0'] [col-id='hotline_on_time_rate']")
         gap = laptop.find_element(By.CSS_SELECTOR, "#overview-league .ag-row[row-index='0'] [col-id='gap']")
-        assert 0 <= cell.rect["x"] and gap.rect["x"] + gap.rect["width"] <= 1366
+        assert cell.rect["x"] >= 0 and gap.rect["x"] + gap.rect["width"] <= 1366
     finally:
         quit_driver(laptop)
 
