@@ -9,9 +9,10 @@
  *   hears "本月" without "时段", and a multi-select with nothing chosen has no name at all.
  * - dcc.RadioItems and dcc.Checklist: a role="listbox" of <label role="option"> each holding
  *   the real radio or checkbox (a control nested in a control) and no name for the group.
+ * - dcc.DatePickerRange: aria-expanded on the plain wrapper of its inputs.
  *
  * So, after Dash draws them: the proxy is named like its button, the button by the page's
- * visible label (layouts/components.labelled) and its value; a radio list becomes a named
+ * visible label (layouts/components.labelled) and the words it shows; a radio list becomes a named
  * radiogroup (a checklist a group) of plain labels, the inputs inside keeping their own roles.
  * Every change is made only when it is not there yet, so the repair settles at once.
  */
@@ -40,21 +41,20 @@
         return label;
     }
 
-    function names(label, button) {
-        var own = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(function (id) {
-            return id && (!label || id !== label.id);
-        });
-        return (label ? [label.id] : []).concat(own).join(" ");
-    }
-
+    // The name: the page's label, then the button's words exactly as drawn (its value, "已选 2 项").
+    // Dash names the button by its value and count parts instead, in another order and spacing
+    // than it draws them, so a reader of the name and of the screen would not hear the same words.
     function dropdown(proxy) {
         var button = proxy.nextElementSibling;
         if (!button || button.tagName !== "BUTTON") { return; }
         var label = labelOf(proxy);
-        var labelled = names(label, button);
-        if (labelled) {
-            set(button, "aria-labelledby", labelled);
-            set(proxy, "aria-labelledby", labelled);
+        var shown = (button.textContent || "").replace(/\s+/g, " ").trim();
+        var name = [label ? label.textContent.trim() : "", shown].filter(Boolean).join(" ");
+        if (name) {
+            [button, proxy].forEach(function (el) {
+                unset(el, "aria-labelledby");  // it would win over aria-label
+                set(el, "aria-label", name);
+            });
         }
         unset(proxy, "aria-hidden");
     }
@@ -68,7 +68,19 @@
         list.querySelectorAll("[aria-selected]").forEach(function (option) { unset(option, "aria-selected"); });
     }
 
+    // dcc.DatePickerRange's wrapper of its two inputs says it expands, which only a control may
+    // (the inputs inside are the controls, each named by its own aria-label).
+    function datePicker(wrapper) {
+        unset(wrapper, "aria-expanded");
+        unset(wrapper, "aria-haspopup");
+        var ids = (wrapper.getAttribute("aria-labelledby") || "").split(/\s+/).filter(function (id) {
+            return id && id !== "undefined";
+        });
+        if (ids.length) { set(wrapper, "aria-labelledby", ids.join(" ")); }
+    }
+
     function repair() {
+        document.querySelectorAll(".dash-datepicker-input-wrapper").forEach(datePicker);
         document.querySelectorAll(".dash-dropdown-focus-target").forEach(dropdown);
         document.querySelectorAll(".dash-radioitems, .dash-checklist").forEach(optionList);
     }
@@ -80,7 +92,7 @@
             window.requestAnimationFrame(function () { queued = false; repair(); });
         }
     }).observe(document.documentElement, {
-        subtree: true, childList: true, attributes: true,
-        attributeFilter: ["role", "aria-selected", "aria-hidden", "aria-labelledby"],
+        subtree: true, childList: true, attributes: true, characterData: true,  // a new value's words
+        attributeFilter: ["role", "aria-selected", "aria-hidden", "aria-labelledby", "aria-expanded"],
     });
 }());

@@ -1008,22 +1008,28 @@ def keyboard_choices(table: dict | None, info: dict, where: str, lang: str) -> l
                          className="keys")]
 
 
-@callback(
-    Output(Explore.BAR_KEYS, "children"),
-    Output(Explore.MAP_KEYS, "children"),
-    Input(Explore.BREAKDOWN_DATA, "data"),
-    Input(Explore.MAP_DATA, "data"),
-    State(Explore.STATE, "data"),
-)
-def render_keyboard_choices(breakdown, district_map, search_state):
-    """The bars' areas (when the breakdown is by child area) and the map's, as buttons."""
+def _choices(table: dict | None, search_state: str | None, where: str) -> list:
     state = read_state(search_state)
+    if where == "bars" and state.by != "children":
+        return []
     try:
         info = _info(state.metric)
     except query.UnknownMetric:
-        return [], []
-    bars = keyboard_choices(breakdown, info, "bars", state.lang) if state.by == "children" else []
-    return bars, keyboard_choices(district_map, info, "map", state.lang)
+        return []
+    return keyboard_choices(table, info, where, state.lang)
+
+
+# One callback per list: a list a reader has opened stays open while the other chart redraws.
+@callback(Output(Explore.BAR_KEYS, "children"), Input(Explore.BREAKDOWN_DATA, "data"), State(Explore.STATE, "data"))
+def render_bar_choices(breakdown, search_state):
+    """The bars' areas as buttons, when the breakdown is by child area."""
+    return _choices(breakdown, search_state, "bars")
+
+
+@callback(Output(Explore.MAP_KEYS, "children"), Input(Explore.MAP_DATA, "data"), State(Explore.STATE, "data"))
+def render_map_choices(district_map, search_state):
+    """The map's districts as buttons."""
+    return _choices(district_map, search_state, "map")
 
 
 @callback(

@@ -7,12 +7,14 @@ runs on a machine without internet. Refresh it with ``npm pack axe-core@4``.
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from data import periods
 from support import query_of, wait_for
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -60,6 +62,21 @@ def test_axe_finds_no_serious_violation(reading_app_server, browser, path, lang)
     assert browser.execute_script("return document.documentElement.lang") == ("en" if lang == "en" else "zh-CN")
     bad = [v for v in axe_violations(browser) if v["impact"] in FAILING]
     assert bad == [], "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in bad)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_axe_finds_no_serious_violation_with_a_custom_period_and_areas_compared(reading_app_server, browser):
+    """Dash's date range and a multi-select holding values draw other markup: checked too."""
+    last_month = periods.resolve("last_month", date.today())
+    span = f"period=custom&start={last_month.start}&end={last_month.end}"
+    for path, query in (("/", span), ("/explore", f"metric=hotline_received&compare=510104011001,510104011002&{span}")):
+        open_page(browser, f"{reading_app_server.url}{path}?{query}", PAGES[path])
+        for summary in browser.find_elements(By.CSS_SELECTOR, ".keys summary"):  # the keyboard lists open
+            browser.execute_script("arguments[0].click()", summary)
+        bad = [v for v in axe_violations(browser) if v["impact"] in FAILING]
+        assert bad == [], f"{path}?{query}\n" + "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    "
+                                                           + "\n    ".join(v["nodes"]) for v in bad)
 
 
 def grid_words(browser) -> str:
