@@ -645,9 +645,10 @@ def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang:
     return rows
 
 
-# Mixed cells ("<5" and numbers) sort as if "<5" were just under 5.
-_MASK_AWARE_SORT = {"function": "((a, b) => { const n = v => v === null || v === undefined ? -Infinity : "
-                                "(typeof v === 'string' ? 4.5 : v); return n(a) - n(b); })(valueA, valueB)"}
+# Mixed cells ("<5" and numbers) sort as if "<5" were just under 5; the chosen column as the
+# server ranked it (assets/dashAgGridFunctions.js: dash-ag-grid takes a comparator by name).
+_MASK_AWARE_SORT = {"function": "maskAwareSort"}
+_RANKED_SORT = {"function": "leagueRanked"}
 
 
 def _metric_column(code: str, info: dict, lang: str, reach: date | None, *, per_1000: bool) -> dict:
@@ -683,7 +684,7 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
         info = infos[chosen]
         column = _metric_column(chosen, info, lang, as_of.get(chosen), per_1000=per_1000)
         # (the classes of the "rightAligned" type kept: a colDef's own classes replace the type's)
-        column.update(width=112, minWidth=96,  # narrow enough to sit beside the name on a phone
+        column.update(width=112, minWidth=96, comparator=_RANKED_SORT,  # narrow: beside the name on a phone
                       cellClass=["league-chosen", "ag-right-aligned-cell"],
                       headerClass=["league-chosen", "ag-right-aligned-header"],
                       sort="asc" if info.get("better") == "lower" else "desc")
