@@ -211,8 +211,17 @@ class CommunityDash(Dash):
             version = self.server.config.get("CSB_BUILD_ID", "")
             plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
             scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts) + "\n" + self._graph_chunk()
-        return super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
+        page = super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
                                          app_entry=app_entry, favicon=favicon, renderer=renderer)
+        # The page's language, for screen readers and the browser's own words; navigating
+        # between languages without a reload keeps it right (callbacks/page_lang.py).
+        return page.replace("<html>", f'<html lang="{html_lang()}">', 1)
+
+
+def html_lang() -> str:
+    """``<html lang>`` of the page asked for: "en" with ``?lang=en``, else "zh-CN"."""
+    asked = request.args.get("lang") if has_request_context() else None
+    return "en" if words.is_en(asked) else "zh-CN"
 
 
 _callback_snapshot: tuple | None = None

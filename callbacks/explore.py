@@ -1399,3 +1399,58 @@ def on_download(_csv, _excel, which, trend, breakdown, district_map, search_stat
     kind = "csv" if ctx.triggered_id == Explore.CSV else "xlsx"
     tables = {"trend": trend, "breakdown": breakdown, "map": district_map}
     return download(kind, which or "breakdown", tables, search_state)
+
+
+# --------------------------------------------------------------------------- keyboard
+
+def keyboard_choices(table: dict | None, info: dict, where: str, lang: str) -> list:
+    """What a click on the chart ``where`` ("bars", "map") opens, as buttons a keyboard and a
+    screen reader reach: each area of ``table`` (a stored figure table) with its figure,
+    folded under a summary so the page stays as it was for the mouse."""
+    rows = [r for r in (table or {}).get("rows") or [] if str(r.get("code") or "").isdigit()]
+    if not rows:
+        return []
+    buttons = []
+    for r in rows:
+        shown = present.show(r.get("value"), info, lang, scaled=True)
+        buttons.append(html.Li(html.Button(f"{r.get('label') or r['code']} · {shown.with_unit}",
+                                           id=Explore.pick(r["code"], where), n_clicks=0, className="pick")))
+    return [html.Details([html.Summary(text.t(f"explore.keys_{where}", lang)), html.Ul(buttons, className="picks")],
+                         className="keys")]
+
+
+def _choices(table: dict | None, search_state: str | None, where: str) -> list:
+    state = read_state(search_state)
+    if where == "bars" and state.by != "children":
+        return []
+    try:
+        info = _info(state.metric)
+    except query.UnknownMetric:
+        return []
+    return keyboard_choices(table, info, where, state.lang)
+
+
+# One callback per list: a list a reader has opened stays open while the other chart redraws.
+@callback(Output(Explore.BAR_KEYS, "children"), Input(Explore.BREAKDOWN_DATA, "data"), State(Explore.STATE, "data"))
+def render_bar_choices(breakdown, search_state):
+    """The bars' areas as buttons, when the breakdown is by child area."""
+    return _choices(breakdown, search_state, "bars")
+
+
+@callback(Output(Explore.MAP_KEYS, "children"), Input(Explore.MAP_DATA, "data"), State(Explore.STATE, "data"))
+def render_map_choices(district_map, search_state):
+    """The map's districts as buttons."""
+    return _choices(district_map, search_state, "map")
+
+
+@callback(
+    Output(Explore.AREA, "value", allow_duplicate=True),
+    Input(Explore.pick(ALL, ALL), "n_clicks"),
+    prevent_initial_call=True,
+)
+def pick_area(_clicks):
+    """A button of ``keyboard_choices`` pressed: open its area, as the click on the chart would."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate  # the list was redrawn, not pressed
+    return trigger["code"]

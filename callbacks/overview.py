@@ -19,7 +19,7 @@ from data import items as work_items
 from layouts import components as ui
 from layouts.components import BAD
 from layouts.ids import Overview
-from layouts.overview import KPIS, all_kpis
+from layouts.overview import KPIS, PER_1000, all_kpis
 
 WORSENING_PERCENT = 10.0  # a relative move this large against the last period is worth a look
 WORSENING_POINTS = 2.0  # ... and for a ratio, this many percentage points
@@ -607,57 +607,135 @@ def needs_waiting(area: str, lang: str) -> list[dict]:
     return found
 
 
-def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang: str) -> list[dict]:
+def league_target(info: dict, area_code: str, year: int) -> float | None:
+    """The target a league row is measured against: the metric catalogue's, read as the KPI
+    cards read it (``info["target"]``, layouts/components.kpi_card). Every league target is
+    read here, so per-area targets change this one function."""
+    target = info.get("target")
+    return None if target is None or ui.is_missing(target) else float(target)
+
+
+def _gap_text(gap: float | None, info: dict, lang: str) -> str:
+    """A gap cell: "▼ −1.8" below target (the mark is a sign and a glyph, not colour alone), "+0.5";
+    percentage points with one decimal, as the cards write a change (``present.change_text``)."""
+    if gap is None:
+        return present.DASH
+    shown = f"{abs(gap):.1f}" if present.is_percent(info) else present.show(abs(gap), None, lang).text
+    return f"▼ −{shown}" if gap < 0 else f"+{shown}"
+
+
+def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang: str, *, per_1000: bool = False,
+                populations: dict[str, int | None] | None = None, year: int | None = None) -> list[dict]:
     """The league table's rows, best first by ``sort_by``, small counts of people masked.
 
-    Ratios become percentages with one decimal so the grid shows what the cards show.
+    Ratios become percentages with one decimal so the grid shows what the cards show. With
+    ``per_1000`` counts are per 1,000 residents (``populations`` by area code;
+    ``present.per_thousand``), ranked so too; a masked count stays masked. Each row carries
+    ``target`` and ``gap`` (``present.target_gap``) of ``sort_by`` where it has a target,
+    ``below`` when it falls short, and ``<code>__below`` for every other cell short of its target.
     """
     frame = table.copy()
+    year = year if year is not None else periods.today().year
+    rated = {code for code, info in infos.items() if per_1000 and code in frame and present.per_thousand(info)}
+    people = populations or {}
+    raw = {code: dict(zip(frame["code"], frame[code])) for code in infos if code in frame}
+    for code in rated:
+        frame[code] = [present.per_thousand_value(v, people.get(c)) for c, v in zip(frame["code"], frame[code])]
+        frame[code] = frame[code].astype("float64")
     key = frame[sort_by] if sort_by in frame else pd.Series(0.0, index=frame.index)
     lower = infos.get(sort_by, {}).get("better") == "lower"
     frame["_key"] = key
     frame = frame.sort_values("_key", ascending=lower, na_position="last", kind="stable")
     frame["rank"] = range(1, len(frame) + 1)
-    people = [c for c, info in infos.items() if c in frame and export.counts_people(info.get("unit"))]
+    counted = [c for c, info in infos.items() if c in frame and export.counts_people(info.get("unit"))]
+    masked = export.suppress_columns(pd.DataFrame({c: pd.Series(raw[c]) for c in counted}), counted)
     for code, info in infos.items():
         if code in frame:
             frame[code] = present.scale(frame[code], info).round(1)
-    frame = export.suppress_columns(frame, people)  # the children add up to the area's figure
+    frame = export.suppress_columns(frame, [c for c in counted if c not in rated])  # children add up to the area
     rows = []
     for record in frame.to_dict("records"):
-        row = {"rank": record["rank"], "code": record["code"],
-               "name": record["name_en"] if lang == "en" else record["name"]}
-        for code in infos:
+        area = record["code"]
+        row: dict = {"rank": record["rank"], "code": area,
+                     "name": record["name_en"] if lang == "en" else record["name"]}
+        for code, info in infos.items():
             value = record.get(code)
+            if code in rated and code in counted and isinstance(masked[code].get(area), str):
+                value = masked[code][area]  # a rate would tell the masked count back
             row[code] = None if ui.is_missing(value) else value
+            target = league_target(info, area, year)
+            gap = present.target_gap(raw.get(code, {}).get(area), target, info) if target is not None else None
+            if code == sort_by and target is not None:
+                row["target"] = round(float(present.scale(target, info)), 1)
+                row["gap"] = None if gap is None else round(gap, 1)
+                row["gap_text"] = _gap_text(row["gap"], info, lang)
+                row["below"] = gap is not None and gap < 0
+            elif gap is not None and gap < 0:
+                row[f"{code}__below"] = True
         rows.append(row)
     return rows
 
 
-# Mixed cells ("<5" and numbers) sort as if "<5" were just under 5.
-_MASK_AWARE_SORT = {"function": "((a, b) => { const n = v => v === null || v === undefined ? -Infinity : "
-                                "(typeof v === 'string' ? 4.5 : v); return n(a) - n(b); })(valueA, valueB)"}
+# Mixed cells ("<5" and numbers) sort as if "<5" were just under 5; the chosen column as the
+# server ranked it (assets/dashAgGridFunctions.js: dash-ag-grid takes a comparator by name).
+_MASK_AWARE_SORT = {"function": "maskAwareSort"}
+_RANKED_SORT = {"function": "leagueRanked"}
 
 
-def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | None] | None = None) -> list[dict]:
-    """The league table's columns; ``as_of`` (per metric) adds how far its data reaches to its tooltip."""
+def _metric_column(code: str, info: dict, lang: str, reach: date | None, *, per_1000: bool) -> dict:
+    unit = present.unit_label(info, lang)
+    if per_1000 and present.per_thousand(info):
+        unit = text.t("overview.league_per_1000_unit", lang, unit=unit)
+    return {
+        "field": code,
+        "headerName": f"{ui.metric_name(info, lang)}（{unit}）" if lang != "en" else f"{info['name_en']} ({unit})",
+        "headerTooltip": str(info.get("description") or "") + (
+            " · " + text.t("overview.as_of", lang, day=day_label(reach, info.get("grain") or "day", lang))
+            if reach else ""),
+        "type": "rightAligned", "cellDataType": False, "minWidth": 120, "wrapHeaderText": True,
+        "autoHeaderHeight": True, "comparator": _MASK_AWARE_SORT,
+        # a cell short of its target is marked by a glyph (assets/pages.css), not by colour alone
+        "cellClassRules": {"league-cell-below": f"params.data && params.data['{code}__below'] === true"},
+    }
+
+
+def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | None] | None = None, *,
+                   sort_by: str | None = None, per_1000: bool = False) -> list[dict]:
+    """The league table's columns: rank and name (pinned, narrow enough to leave a phone room),
+    then the chosen KPI (``sort_by``) with its target and gap where it has one, then the other
+    KPIs. ``as_of`` (per metric) adds how far its data reaches to its tooltip."""
+    as_of = as_of or {}
     columns = [
-        {"field": "rank", "headerName": "#", "pinned": "left", "width": 64, "minWidth": 56, "sortable": False},
-        {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "minWidth": 130,
-         "cellClass": "league-name"},
+        {"field": "rank", "headerName": "#", "pinned": "left", "width": 48, "minWidth": 44, "sortable": False},
+        {"field": "name", "headerName": text.t("word.area", lang), "pinned": "left", "width": 116, "minWidth": 96,
+         "wrapText": True, "autoHeight": True, "cellClass": "league-name"},
     ]
+    chosen = sort_by if sort_by in infos else None
+    if chosen is not None:
+        info = infos[chosen]
+        column = _metric_column(chosen, info, lang, as_of.get(chosen), per_1000=per_1000)
+        # (the classes of the "rightAligned" type kept: a colDef's own classes replace the type's)
+        column.update(width=112, minWidth=96, comparator=_RANKED_SORT,  # narrow: beside the name on a phone
+                      cellClass=["league-chosen", "ag-right-aligned-cell"],
+                      headerClass=["league-chosen", "ag-right-aligned-header"],
+                      sort="asc" if info.get("better") == "lower" else "desc")
+        columns.append(column)
+        if not ui.is_missing(info.get("target")):
+            unit = text.t("overview.league_points", lang) if present.is_percent(info) else present.unit_label(info, lang)
+            columns += [
+                {"field": "gap", "headerName": text.t("overview.league_gap", lang, unit=unit),
+                 "headerTooltip": text.t("overview.league_gap_tip", lang), "type": "rightAligned",
+                 "cellDataType": False, "width": 132, "minWidth": 96, "wrapHeaderText": True, "autoHeaderHeight": True,
+                 "valueFormatter": {"function": "params.data ? params.data.gap_text : ''"},
+                 "cellClassRules": {"league-gap-below": "params.data && params.data.below === true"}},
+                {"field": "target", "headerName": text.t("overview.league_target", lang,
+                                                          unit=present.unit_label(info, lang)),
+                 "type": "rightAligned", "cellDataType": False, "width": 96, "minWidth": 80, "wrapHeaderText": True,
+                 "autoHeaderHeight": True},
+            ]
     for code, info in infos.items():
-        unit = present.unit_label(info, lang)
-        reach = as_of.get(code) if as_of else None
-        columns.append({
-            "field": code,
-            "headerName": f"{ui.metric_name(info, lang)}（{unit}）" if lang != "en" else f"{info['name_en']} ({unit})",
-            "headerTooltip": str(info.get("description") or "") + (
-                " · " + text.t("overview.as_of", lang, day=day_label(reach, info.get("grain") or "day", lang))
-                if reach else ""),
-            "type": "rightAligned", "cellDataType": False, "minWidth": 120, "wrapHeaderText": True,
-            "autoHeaderHeight": True, "comparator": _MASK_AWARE_SORT,
-        })
+        if code != chosen:
+            columns.append(_metric_column(code, info, lang, as_of.get(code), per_1000=per_1000))
     return columns
 
 
@@ -670,10 +748,12 @@ def league_columns(infos: dict[str, dict], lang: str, as_of: dict[str, date | No
     Input(Overview.DATES, "start_date"),
     Input(Overview.DATES, "end_date"),
     Input(Overview.LEAGUE_SORT, "value"),
+    Input(Overview.LEAGUE_SCALE, "value"),
     State(Overview.LANG, "data"),
 )
-def render_league(area, period_name, start, end, sort_by, lang):
-    """比学赶超: the child areas side by side, sorted by the chosen KPI."""
+def render_league(area, period_name, start, end, sort_by, scale, lang):
+    """比学赶超: the child areas side by side, sorted by the chosen KPI, counts per 1,000
+    residents on request."""
     if not area:
         raise PreventUpdate
     state, _ = urlstate.parse_overview({"area": area, "period": period_name, "start": start, "end": end})
@@ -682,13 +762,15 @@ def render_league(area, period_name, start, end, sort_by, lang):
     if place is None:
         return no_update, [], []
     codes = all_kpis()
+    sort_by = sort_by if sort_by in codes else codes[0]
+    per_1000 = scale == PER_1000
     infos = {code: query.metric_info(code) or {} for code in codes}
     kids = areas.children(area)
     levels = text.group("league_level")
     level = text.pick(levels.get(place["level"], levels["other"]), lang)
     title = text.t("overview.league_title", lang, level=level)
     if not kids:
-        return title, [], league_columns(infos, lang)
+        return title, [], league_columns(infos, lang, sort_by=sort_by, per_1000=per_1000)
     # The table's period ends where the freshest of its metrics' data ends; a column whose data
     # stops earlier shows no figure (not 0), and its tooltip says how far it reaches.
     as_of = {code: coverage.as_of(info, area, parts=_parts(info, None)) for code, info in infos.items() if info}
@@ -698,4 +780,6 @@ def render_league(area, period_name, start, end, sort_by, lang):
         period = cut
         title = text.t("overview.league_as_of", lang, title=title, span=span_label(cut, lang, year=cut.end.year))
     table = query.league_table(area, codes, period.start, period.end)
-    return title, league_rows(table, infos, sort_by or codes[0], lang), league_columns(infos, lang, as_of)
+    populations = {kid["code"]: areas.population(kid["code"]) for kid in kids} if per_1000 else None
+    rows = league_rows(table, infos, sort_by, lang, per_1000=per_1000, populations=populations, year=period.end.year)
+    return title, rows, league_columns(infos, lang, as_of, sort_by=sort_by, per_1000=per_1000)

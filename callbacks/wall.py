@@ -485,10 +485,7 @@ def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> st
     return ""
 
 
-def per_thousand(info: dict) -> bool:
-    """Whether the league compares a metric per 1,000 residents: a count (a flow or a stock)
-    grows with the area's size, so raw counts would rank the largest first; a rate does not."""
-    return (info.get("kind") or "flow") != "ratio" and not present.is_percent(info)
+per_thousand = present.per_thousand  # the overview's league compares by the same rule
 
 
 def _league_value(row: dict, code: str, info: dict) -> float | None:
@@ -497,10 +494,7 @@ def _league_value(row: dict, code: str, info: dict) -> float | None:
     value = row[code]
     if value is None or math.isnan(value):
         return None
-    if not per_thousand(info):
-        return value
-    people = row.get("population")
-    return value / people * 1000 if people else None
+    return present.per_thousand_value(value, row.get("population")) if per_thousand(info) else value
 
 
 def _league_gap(value: float | None, info: dict, lang: str) -> dict | None:

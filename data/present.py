@@ -172,6 +172,32 @@ def show(value, metric=None, lang: str | None = "zh", *, compact: bool = False, 
     return Reading(number, unit, is_pct, n, d, s)
 
 
+def per_thousand(metric) -> bool:
+    """Whether a league compares ``metric`` per 1,000 residents: a count (a flow or a stock)
+    grows with the area's size, so raw counts would rank the largest first; a rate does not."""
+    row = _row(metric)
+    return (row.get("kind") or "flow") != "ratio" and not is_percent(row)
+
+
+def per_thousand_value(value, population) -> float | None:
+    """A count per 1,000 residents: None (never 0) where the count or the population is unknown."""
+    if is_missing(value) or isinstance(value, str) or not population or is_missing(population):
+        return None
+    return float(value) / float(population) * 1000
+
+
+def target_gap(value, target, metric) -> float | None:
+    """How far ``value`` is ahead of ``target`` (positive) or behind it (negative), in what a
+    reader sees: percentage points for ratios (``change``), else the metric's unit, turned
+    round where lower is better (waiting minutes). None without a value or a target."""
+    if is_missing(value) or is_missing(target) or isinstance(value, str):
+        return None
+    ahead = change(value, target, metric) if is_percent(metric) else float(value) - float(target)
+    if ahead is None:
+        return None
+    return -ahead if _row(metric).get("better") == "lower" else ahead
+
+
 def target_text(target, metric) -> str:
     """A target as the wall writes it: "95%" for a ratio of 0.95, "48" for 48 hours."""
     return f"{scale(target, metric):g}{percent_sign(metric)}"

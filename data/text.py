@@ -12,6 +12,10 @@ by ``data.labels``.
 """
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 # Monday first, as Python's ``date.weekday()``.
 WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -168,6 +172,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.spark_late": ("{months}未报送", "{months}: not yet reported"),
     "overview.monthly_only": ("按月报送，此时段不含完整月份", "Reported monthly: this period holds no whole month"),
     "overview.league_as_of": ("{title} · {span}", "{title} · {span}"),
+    # dcc.Dropdown's own words ("Search", "3 selected", ...), by its ``labels`` keys (components.dropdown_labels)
+    "dropdown.select_all": ("全选", "Select all"),
+    "dropdown.deselect_all": ("全不选", "Deselect all"),
+    "dropdown.selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
+    "dropdown.search": ("搜索", "Search"),
+    "dropdown.clear_search": ("清除搜索", "Clear search"),
+    "dropdown.clear_selection": ("清除选择", "Clear selection"),
+    "dropdown.no_options_found": ("没有匹配的选项", "No options found"),
+    # the league's chosen KPI: its target and how far each area is from it; counts per 1,000 residents
+    "overview.league_target": ("目标（{unit}）", "Target ({unit})"),
+    "overview.league_gap": ("差距（{unit}）", "Gap to target ({unit})"),
+    "overview.league_points": ("百分点", "pp"),
+    "overview.league_gap_tip": ("与目标之差：负数（▼）为未达标", "Distance from the target: negative (▼) is below target"),
+    "overview.league_scale": ("计数", "Counts"),
+    "overview.league_totals": ("总量", "Totals"),
+    "overview.league_per_1000": ("每千居民", "Per 1,000 residents"),
+    "overview.league_per_1000_unit": ("{unit}/千人", "{unit} per 1,000 residents"),
     "league_level.district": ("街道", "streets"),
     "league_level.street": ("社区", "communities"),
     "league_level.community": ("网格", "grid cells"),
@@ -196,6 +217,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "explore.this_area_has_no_lower_level": ("这个地区没有下级地区", "This area has no lower level"),
     "explore.no_breakdown_for_this_period": ("这一时段没有分解数据", "No breakdown for this period"),
     "explore.click_a_bar_to_drill_down": ("点击条形可进入下一级。", "Click a bar to drill down."),
+    "explore.table_of": ("表格内容", "The table shows"),
+    # the charts' clicks as a list a keyboard reaches (callbacks/explore.keyboard_choices)
+    "explore.keys_bars": ("条形图中的地区（可用键盘选择）", "The bars' areas (keyboard)"),
+    "explore.keys_map": ("地图中的区县（可用键盘选择）", "The map's districts (keyboard)"),
     "explore.no_data": ("无数据", "no data"),
     # --- the explorer's comparisons, chart downloads and maps below the district (issue 18)
     "compare_as.index": ("指数（首期=100）", "Indexed (first = 100)"),
@@ -711,6 +736,32 @@ def group(family: str) -> dict[str, tuple[str, str]]:
     """Every pair of one family by its name: ``group("grain")["day"]`` is ("日", "Day")."""
     prefix = family + "."
     return {key[len(prefix):]: words for key, words in TEXT.items() if key.startswith(prefix)}
+
+
+#: AG Grid's own words in Chinese: its published zh-CN locale (AG_GRID_LOCALE_CN of the npm
+#: package @ag-grid-community/locale 35.3.1, the AG Grid that dash-ag-grid bundles; MIT licence,
+#: data/reference/ATTRIBUTION.md), stored as it is.
+GRID_LOCALE_ZH = Path(__file__).resolve().parent / "reference" / "ag_grid_locale_zh_cn.json"
+
+#: Where the published words read badly in the grid's fixed word order: its pager writes
+#: "Page 1 of 14" and "1 to 20 of 300" word by word, which the published locale makes
+#: "页 1 的 14"; these make it "页 1 / 14" and "1 – 20 / 300".
+GRID_ZH_WORDS = {"page": "页", "of": "/", "to": "–", "pageSizeSelectorLabel": "每页行数：",
+                 "firstPage": "首页", "lastPage": "末页", "noRowsToShow": "没有数据", "loadingOoo": "加载中…",
+                 "searchOoo": "搜索…", "filterOoo": "筛选…", "selectAll": "全选"}
+
+
+@cache
+def _grid_zh() -> dict[str, str]:
+    with GRID_LOCALE_ZH.open(encoding="utf-8") as f:
+        return {**json.load(f), **GRID_ZH_WORDS}
+
+
+def grid_locale(lang: str | None, **words: str) -> dict[str, str]:
+    """AG Grid's ``localeText`` for a page in ``lang``: every word of the grid in Chinese on a
+    Chinese page (its own English otherwise), with the page's own ``words`` over them
+    (``noRowsToShow="没有下级地区"``)."""
+    return {**({} if is_en(lang) else _grid_zh()), **words}
 
 
 def month_name(month: int, lang: str | None, *, short: bool = False) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from dash import dcc, html
@@ -198,6 +198,12 @@ def attention_list(items: list[dict], lang: str) -> html.P | html.Ul:
     return html.Ul(entries, className="attention-list")
 
 
+def dropdown_labels(lang: str) -> dcc.Dropdown.Labels:
+    """A dcc.Dropdown's own words ("Search", "3 selected") in the page's language."""
+    words = {key: text.pick(pair, lang) for key, pair in text.group("dropdown").items()}
+    return cast("dcc.Dropdown.Labels", words)
+
+
 def labelled(label: str, control, class_name: str = "") -> html.Div:
     return html.Div([html.Label(label, className="control-label"), control], className=f"control {class_name}".strip())
 
@@ -215,6 +221,7 @@ def area_picker(component_id: str, value: str | list[str], lang: str, *, multi: 
         placeholder=text.t("ui.type_to_search_areas", lang),
         maxHeight=320,
         className="area-picker",
+        labels=dropdown_labels(lang),
     )
 
 
@@ -226,7 +233,8 @@ def period_picker(period_id: str, dates_id: str, names: Sequence[str], period: s
     """A named period, and a date range that shows only when the period is "custom"."""
     return html.Div([
         dcc.Dropdown(id=period_id, options=period_options(names, lang), value=period,
-                     clearable=False, searchable=False, className="period-picker"),
+                     clearable=False, searchable=False, className="period-picker",
+                     labels=dropdown_labels(lang)),
         dcc.DatePickerRange(
             id=dates_id,
             start_date=start.isoformat() if start else None,

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from data import labels, periods, text, urlstate
 from layouts import reach, shell
-from layouts.components import area_picker, labelled, metric_dimensions, metric_rows, period_picker
+from layouts.components import area_picker, dropdown_labels, labelled, metric_dimensions, metric_rows, period_picker
 from layouts.ids import Explore
 
 GRAIN_LABELS = text.group("grain")
@@ -95,7 +95,7 @@ def layout(**query) -> html.Div:
     controls = html.Aside([
         labelled(text.t("explore.metric", lang),
                  dcc.Dropdown(id=Explore.METRIC, options=metric_options(lang), value=state.metric,
-                              clearable=False, maxHeight=420)),
+                              clearable=False, maxHeight=420, labels=dropdown_labels(lang))),
         labelled(text.t("word.area", lang), area_picker(Explore.AREA, state.area, lang)),
         labelled(text.t("word.period", lang),
                  period_picker(Explore.PERIOD, Explore.DATES, urlstate.EXPLORE_PERIODS, state.period,
@@ -103,7 +103,7 @@ def layout(**query) -> html.Div:
         labelled(text.t("explore.grain", lang), _radio(Explore.GRAIN, GRAIN_LABELS, state.grain, lang)),
         labelled(text.t("explore.break_down_by", lang),
                  dcc.Dropdown(id=Explore.BY, options=by_options(state.metric, lang), value=state.by,
-                              clearable=False, searchable=False)),
+                              clearable=False, searchable=False, labels=dropdown_labels(lang))),
         labelled(text.t("explore.breakdown_chart", lang), _radio(Explore.CHART, CHART_LABELS, state.chart, lang)),
         labelled(text.t("explore.compare_with", lang), area_picker(Explore.COMPARE, list(state.compare), lang, multi=True)),
         html.Div(labelled(text.t("explore18.compare_as", lang),
@@ -112,7 +112,8 @@ def layout(**query) -> html.Div:
         dcc.Checklist(id=Explore.YOY, options=[{"label": text.t("explore18.year_on_year", lang), "value": "1"}],
                       value=["1"] if state.yoy else [], className="ex-switch"),
     ], className="ex-controls card")
-    table_switch = _radio(Explore.TABLE_OF, TABLE_LABELS, "breakdown", lang)
+    table_switch = labelled(text.t("explore.table_of", lang), _radio(Explore.TABLE_OF, TABLE_LABELS, "breakdown", lang),
+                            "control-table-of")
     downloads = html.Div([
         html.Button(text.t("explore.download_csv", lang), id=Explore.CSV, className="button"),
         html.Button(text.t("explore.download_excel", lang), id=Explore.EXCEL, className="button"),
@@ -123,7 +124,7 @@ def layout(**query) -> html.Div:
         rowData=[], columnDefs=[],
         defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 90, "flex": 1},
         dashGridOptions={"animateRows": False, "pagination": True, "paginationPageSize": 20,
-                         "paginationPageSizeSelector": False},
+                         "paginationPageSizeSelector": False, "localeText": text.grid_locale(lang)},
         className="ag-theme-quartz ex-grid",
         style={"height": "420px", "width": "100%"},
     )
@@ -140,10 +141,12 @@ def layout(**query) -> html.Div:
             _card(text.t("table.breakdown", lang), [
                 _graph(Explore.BREAKDOWN, "graph-breakdown", "breakdown"),
                 html.P(id=Explore.MASK_NOTE, className="note"),
+                html.Div(id=Explore.BAR_KEYS),
             ], "ex-breakdown", extra=image_buttons("breakdown", lang)),
             _card(html.Span(text.t("explore.chengdu_by_district", lang), id=Explore.MAP_TITLE), [
                 _graph(Explore.MAP, "graph-map", "map"),
                 html.P(text.t("explore.map_note", lang), id=Explore.MAP_NOTE, className="note"),
+                html.Div(id=Explore.MAP_KEYS),
             ], "ex-map", extra=image_buttons("map", lang)),
             reach.section(lang),
             _card(text.t("explore.figures_behind_the_charts", lang), [grid], "ex-table",

@@ -83,6 +83,7 @@ class Overview:
     LEAGUE = "overview-league"
     LEAGUE_TITLE = "overview-league-title"
     LEAGUE_SORT = "overview-league-sort"
+    LEAGUE_SCALE = "overview-league-scale"  # counts as they are, or per 1,000 residents
     TODO = "overview-todo"  # the needs-action list (callbacks/todo.py)
     TODO_SOURCE = "overview-todo-source"
     TODO_STATUS = "overview-todo-status"
@@ -151,6 +152,15 @@ class Explore:
     def crumb(code: str | Wildcard) -> dict:
         """A breadcrumb link back up to ``code``."""
         return {"type": "explore-crumb", "code": code}
+
+    # The charts' clicks by keyboard: the areas a click on a bar or the map would open, as buttons.
+    BAR_KEYS = "explore-bar-keys"
+    MAP_KEYS = "explore-map-keys"
+
+    @staticmethod
+    def pick(code: str | Wildcard, where: str | Wildcard) -> dict:
+        """A button opening area ``code``, in the list beside chart ``where`` ("bars", "map")."""
+        return {"type": "explore-pick", "code": code, "where": where}
 
 
 class DataHealth:

@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from data import items, labels, text, urlstate
 from layouts import shell
-from layouts.components import area_picker, labelled, metric_rows, period_picker
+from layouts.components import area_picker, dropdown_labels, labelled, metric_rows, period_picker
 from layouts.ids import Overview
 
 # The cards, per domain, in reading order. Every code is in data/reference/metrics.csv.
@@ -32,6 +32,7 @@ KPIS: dict[str, list[str]] = {
 
 
 DEFAULT_SORT = "hotline_on_time_rate"
+TOTALS, PER_1000 = "total", "per_1000"  # the league's counts: as they are, or per 1,000 residents
 
 
 def all_kpis() -> list[str]:
@@ -55,7 +56,7 @@ def todo_section(lang: str) -> html.Section:
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
         dashGridOptions={"animateRows": False, "domLayout": "autoHeight", "pagination": True,
                          "paginationPageSize": 10, "paginationPageSizeSelector": False,
-                         "localeText": {"noRowsToShow": text.t("todo.none", lang)}},
+                         "localeText": text.grid_locale(lang, noRowsToShow=text.t("todo.none", lang))},
         className="ag-theme-quartz todo-grid", style={"width": "100%"},
     )
     return html.Section([
@@ -67,7 +68,8 @@ def todo_section(lang: str) -> html.Section:
                                    inline=True), "control-todo-source"),
             labelled(text.t("todo.status", lang),
                      dcc.Dropdown(id=Overview.TODO_STATUS, options=statuses, value=[], multi=True,
-                                  placeholder=text.t("todo.all_statuses", lang), searchable=False),
+                                  placeholder=text.t("todo.all_statuses", lang), searchable=False,
+                                  labels=dropdown_labels(lang)),
                      "control-todo-status"),
             html.Button(text.t("todo.csv", lang), id=Overview.TODO_CSV, className="button todo-csv"),
             dcc.Download(id=Overview.TODO_DOWNLOAD),
@@ -93,7 +95,9 @@ def layout(**query) -> html.Div:
         columnDefs=[],
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 96},
         dashGridOptions={"animateRows": False, "domLayout": "autoHeight",
-                         "localeText": {"noRowsToShow": text.t("overview.no_child_areas", lang)}},
+                         # a row below its target on the chosen KPI (callbacks/overview.league_rows)
+                         "rowClassRules": {"league-below": "params.data && params.data.below === true"},
+                         "localeText": text.grid_locale(lang, noRowsToShow=text.t("overview.no_child_areas", lang))},
         className="ag-theme-quartz league-grid",
         style={"width": "100%"},
     )
@@ -117,7 +121,14 @@ def layout(**query) -> html.Div:
                 html.H2(id=Overview.LEAGUE_TITLE),
                 labelled(text.t("overview.sort_by", lang),
                          dcc.Dropdown(id=Overview.LEAGUE_SORT, options=sort_options(lang), value=DEFAULT_SORT,
-                                      clearable=False, searchable=False, maxHeight=320), "control-sort"),
+                                      clearable=False, searchable=False, maxHeight=320,
+                                      labels=dropdown_labels(lang)), "control-sort"),
+                labelled(text.t("overview.league_scale", lang),
+                         dcc.RadioItems(id=Overview.LEAGUE_SCALE, value=TOTALS, inline=True, className="segmented",
+                                        options=[{"label": text.t("overview.league_totals", lang), "value": TOTALS},
+                                                 {"label": text.t("overview.league_per_1000", lang),
+                                                  "value": PER_1000}]),
+                         "control-scale"),
             ], className="league-head"),
             league,
         ], className="ov-league card"),
