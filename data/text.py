@@ -247,7 +247,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "The dashed line is the same period last year ({span}), the same days as this year."),
     "explore18.download_png": ("PNG", "PNG"),
     "explore18.download_svg": ("SVG", "SVG"),
-    "explore18.download_chart": ("下载{chart}图（{format}）", "Download the {chart} chart ({format})"),
+    "explore18.download_chart": ("{format} 下载{chart}图", "{format} download of the {chart} chart"),
     "explore18.map_places": ("{area}各{level}", "{area} by {level}"),
     "explore18.map_siblings": ("{area}所在{parent}各{level}", "{parent} by {level}, {area} ringed"),
     "explore18.map_note_places": ("示意图：区县轮廓为示意，点位为登记坐标（样例数据为示意坐标）。"

@@ -134,8 +134,11 @@ def test_the_bars_and_the_map_open_an_area_from_the_keyboard(reading_app_server,
     assert query_of(browser)["area"] in code
     wait_for(browser, lambda d: name in d.find_element(By.ID, "explore-heading").text)
 
-    # the map's districts: the same from its own list
-    summary = browser.find_element(By.CSS_SELECTOR, "#explore-map-keys summary")
+    # the city's map of districts: the same from its own list
+    open_page(browser, f"{reading_app_server.url}/explore?metric=hotline_received&area=510100000000",
+              PAGES["/explore"])
+    summary = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#explore-map-keys summary"),
+                       message="no keyboard list beside the map")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", summary)
     summary.send_keys(Keys.ENTER)
     district = wait_for(browser, lambda d: d.find_element(

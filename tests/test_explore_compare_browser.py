@@ -27,13 +27,13 @@ def test_the_trend_saves_as_png_and_svg_with_plotlys_own_export(reading_app_serv
     _downloads(browser, tmp_path)
     open_explorer(browser, reading_app_server, f"?metric=hotline_received&area={SHAHE}")
     browser.find_element(By.CSS_SELECTOR, "#explore-trend .main-svg")
-    browser.find_element(By.CSS_SELECTOR, "button[aria-label='下载趋势图（PNG）']").click()
+    browser.find_element(By.CSS_SELECTOR, "button[aria-label='PNG 下载趋势图']").click()
     png = wait_file(tmp_path, ".png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"  # a PNG file, its header chunk giving the picture's size
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 400 and height >= 200
     assert wait_file(tmp_path, ".png").name == f"csb-trend-hotline_received-{SHAHE}.png"
-    browser.find_element(By.CSS_SELECTOR, "button[aria-label='下载趋势图（SVG）']").click()
+    browser.find_element(By.CSS_SELECTOR, "button[aria-label='SVG 下载趋势图']").click()
     svg = wait_file(tmp_path, ".svg").read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<svg")  # an SVG document
     assert "<text" in svg  # with its axis labels as text
