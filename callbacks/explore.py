@@ -28,7 +28,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from data import areas, coverage, export, periods, present, query, settings, text, urlstate
+from data import areas, coverage, export, periods, present, query, settings, targets, text, urlstate
 from data import cache as data_cache
 from data.outlines import district_outlines
 from layouts import components as ui
@@ -656,8 +656,11 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
                       annotation_font=dict(size=11, color="#5f6b7a"))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
+        source = targets.source_words(info, lang)  # "目标（街道设定）": the target in force, and who set it
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
-                      annotation_text=text.t("word.target", lang), annotation_position="top left")
+                      annotation_text=text.t("target.with_source", lang, target=text.t("word.target", lang),
+                                             source=source) if source else text.t("word.target", lang),
+                      annotation_position="top left")
     if lang != "en":
         fig.update_xaxes(tickformatstops=ZH_DATE_TICKS)
     return _layout(fig, height=260, info=info, legend=compare)
@@ -687,6 +690,7 @@ def render_trend(search_state: str):
     win = view["window"]
     if win.query is None:
         return empty_figure(_no_window_message(state, view)), None
+    info = targets.applied(info, state.area, win.query.end.year)  # its target line: the one in force there
     records = view["trend"]
     frame = pd.DataFrame(records, columns=["period", "key", "label", "label_en", "value"])
     marks = [view["marks"].get(("trend", r["key"], r["period"])) for r in records]

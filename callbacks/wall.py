@@ -51,7 +51,7 @@ from dash.development.base_component import Component
 from plotly.colors import sample_colorscale
 
 from console import screens
-from data import areas, content, coverage, labels, periods, present, query, settings, wallfigures
+from data import areas, content, coverage, labels, periods, present, query, settings, targets, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
@@ -204,14 +204,25 @@ def _metric_name(code: str, metrics: dict, lang: str) -> str:
     return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
 
-def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
-    """The line under a KPI (its target, marked when missed, else its period) and whether it is missed."""
-    info = query.metric_info(code) or {}
+def _target_shown(info: dict, lang: str) -> str:
+    """A target as a tile or a league heading writes it: "95%", and who set it when an area
+    did ("95%（街道）", ``data.targets``); the catalogue's default goes without a word."""
+    shown = present.target_text(info["target"], info)
+    source = info.get("target_source")
+    if source and source != targets.CATALOGUE:
+        return catalogue.t("target.with_source", lang, target=shown,
+                           source=catalogue.t(f"wall_target_source.{source}", lang))
+    return shown
+
+
+def _target(info: dict, value, lang: str, period: str = "") -> tuple[str, bool]:
+    """The line under a KPI (its target in force here, marked when missed, else its period)
+    and whether it is missed. ``info`` is the metric's row with its target applied (``data.targets``)."""
     target = info.get("target")
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return period, False
     higher = (info.get("better") or "higher") != "lower"
-    shown = present.target_text(target, info)
+    shown = _target_shown(info, lang)
     below = value is not None and (value < target if higher else value > target)
     if below:
         return f"{catalogue.t('wall.below_target', lang)} {shown}", True
@@ -275,7 +286,9 @@ def read_figures(area: str, lang: str, today: date, map_metric: str | None = Non
     dates = spans(today)
     found = wallfigures.read(view.needs_for(map_metric), area, dates)
     answers = found["answers"]
-    metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
+    # Catalogue rows, read once per metric (what data.present needs), with the targets in force
+    # for this area and year (data.targets: its own, an area's above, else the catalogue's).
+    metrics = targets.applied_all(found["metrics"], area, today.year)
     reach = found["as_of"]  # {code: the last day its data covers here}
     info = found["area"] or {"code": area, "name": area, "name_en": area}
     f: dict = {
@@ -379,7 +392,7 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
         if late:
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
-        target, below = _target(code, got["value"], lang, period)
+        target, below = _target(metrics[code], got["value"], lang, period)
         if not _has_target(metrics[code]) and code in (compared or {}):
             # A stock keeps its month ("11月 ▼0.1%": November's level against October's); a
             # flow its change against the same days of last month ("环比▲14%").
@@ -436,9 +449,11 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
                                  day=day_label(reach[code], lang)) if late else view.t("no_data", lang))
             f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
-        f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
-        if listing.name == "league":
+        if listing.name == "league":  # each row against its own area's target
+            f["lists"][listing.name] = _league(answers[listing.shows], metrics, lang, year=today.year)
             stats.update(_league_notes(metrics, lang))
+        else:
+            f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
 
 
 def _map(answer: dict, info: dict, lang: str) -> dict:
@@ -526,9 +541,8 @@ def _league_notes(metrics: dict, lang: str) -> dict[str, str]:
     for code, _heading in view.LEAGUE_METRICS:
         info = metrics[code]
         parts = [catalogue.t("wall.league_per_thousand", lang)] if per_thousand(info) else []
-        target = info.get("target")
-        if target is not None and not (isinstance(target, float) and math.isnan(target)):
-            parts.append(f"{catalogue.t('wall.target', lang)} {present.target_text(target, info)}")
+        if _has_target(info):
+            parts.append(f"{catalogue.t('wall.target', lang)} {_target_shown(info, lang)}")
         notes[f"league-note-{code}"] = " · ".join(parts)
     return notes
 
@@ -545,11 +559,13 @@ def _top_and_bottom(ranked: list, own) -> list:
     return top + bottom
 
 
-def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
+def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) -> list[dict]:
     """The league table's rows: the areas compared (below a street, or a community's
     neighbours) with any figure, counts per 1,000 residents (``per_thousand``), ranked by
     the first column. Every area if they fit, else the top and the bottom (``gap`` marks the
-    row after ranks left out). A community's wall always lists its own row (``own``)."""
+    row after ranks left out). A community's wall always lists its own row (``own``). With
+    ``year``, each row's gap is to the target in force for its own area that year (a
+    community may aim higher than its street, ``data.targets``)."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
     rows = []
     for r in answer["rows"]:
@@ -571,8 +587,9 @@ def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
          "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
          "cells": [present.show(values[c], None if per_thousand(metrics[c]) else metrics[c], lang,
                                 compact=True).text for c in codes],
-         "gaps": [_league_gap(values[c], metrics[c], lang) for c in codes]}
+         "gaps": [_league_gap(values[c], own[c], lang) for c in codes]}
         for previous, (rank, (r, values)) in zip(before, shown)
+        for own in [metrics if year is None else targets.applied_all({c: metrics[c] for c in codes}, r["code"], year)]
     ]
 
 
@@ -1207,7 +1224,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     config = config or {}
     lang = config.get("lang", "zh")
     area = config.get("area") or view.DEFAULT_AREA
-    playlist = playlists.load()
+    playlist = playlists.for_area(area)  # a save in the console reaches the wall here, at its next refresh
     client = playlist.for_client()
     new_playlist = client if client["signature"] != (shown_playlist or {}).get("signature") else no_update
     now = settings.local_now()
@@ -1341,8 +1358,8 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
     if not data.get("ok"):
         return page
     found[Wall.DATA].data = data
-    for (_kind, prop), targets, values in zip(PATTERN_OUTPUTS, ids, patterned):
-        for target, value in zip(targets, values):
+    for (_kind, prop), wanted, values in zip(PATTERN_OUTPUTS, ids, patterned):
+        for target, value in zip(wanted, values):
             if value is no_update:
                 continue
             component = found[_key(target)]

@@ -590,6 +590,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "console.audit_after": ("修改后", "After"),
     "console.audit_more": ("更早的记录", "Older changes"),
     "console.audit_admins": ("只有管理员可以查看修改记录。", "Only admins may read the audit trail."),
+    # --- the staff console, issue 15: where a target was set (data.targets), the targets
+    # and playlist sections
+    "target_source.community": ("社区设定", "set by the community"),
+    "target_source.grid": ("网格设定", "set by the grid cell"),
+    "target_source.street": ("街道设定", "set by the street"),
+    "target_source.district": ("区县设定", "set by the district"),
+    "target_source.city": ("市级设定", "set by the city"),
+    "target_source.catalogue": ("默认目标", "catalogue default"),
+    "wall_target_source.community": ("社区", "community"),
+    "wall_target_source.grid": ("网格", "grid"),
+    "wall_target_source.street": ("街道", "street"),
+    "wall_target_source.district": ("区县", "district"),
+    "wall_target_source.city": ("市级", "city"),
+    "target.with_source": ("{target}（{source}）", "{target} ({source})"),
 }
 
 
