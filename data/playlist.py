@@ -511,6 +511,17 @@ def _latest_saved(conn, codes: list[str]) -> dict | None:
     return None
 
 
+def saved_for(conn, area: str | None) -> dict | None:
+    """The saved version ``area``'s walls use (its own, the nearest area above, or every
+    screen's): {"id", "area_code", "body"}; None when they use the file."""
+    area = str(area or "")
+    try:
+        chain = [a["code"] for a in areas.ancestors(area)] if area else []
+    except areas.UnknownArea:
+        chain = []
+    return _latest_saved(conn, [EVERY_SCREEN, *chain])
+
+
 _saved_memo: dict[tuple[str, str], tuple[str, Playlist | None]] = {}
 _saved_lock = threading.Lock()
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from data import areas, query, settings, text
+from data import areas, present, query, settings, text
 from data import cache as data_cache
 from data.db import get_engine
 from data.schema import target
@@ -30,11 +30,15 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a year outside is a typo
 
 
 class TargetError(ValueError):
-    """A target that cannot be set: ``field`` names what is wrong, ``reason`` says why."""
+    """A target that cannot be set: ``field`` names what is wrong, ``message(lang)`` says why."""
 
-    def __init__(self, field: str, reason: str):
-        self.field, self.reason = field, reason
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, why: str, value: object):
+        self.field, self.why, self.value = field, why, str(value)
+        self.reason = self.message("en")
+        super().__init__(f"{field}: {self.reason}")
+
+    def message(self, lang: str | None) -> str:
+        return text.t(f"target_error.{self.why}", lang, value=self.value, low=EARLIEST_YEAR, high=LATEST_YEAR)
 
 
 @dataclass(frozen=True)
@@ -151,25 +155,27 @@ def check(metric: str, area: str, year, value, *, engine: Engine | None = None) 
     """The target as it will be stored, or ``TargetError`` naming the field and the reason."""
     info = query.metric_info(str(metric or ""), engine=engine)
     if info is None:
-        raise TargetError("metric", f"unknown metric {metric!r}")
+        raise TargetError("metric", "metric", metric)
     if areas.get(str(area or ""), engine=engine) is None:
-        raise TargetError("area", f"unknown area {area!r}")
+        raise TargetError("area", "area", area)
     try:
         year = int(str(year).strip())
     except (TypeError, ValueError):
-        raise TargetError("year", f"a year is a number such as 2026, not {year!r}") from None
+        raise TargetError("year", "year", year) from None
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise TargetError("year", f"{year} is not a year between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        raise TargetError("year", "year", year)
     if value is None or (isinstance(value, str) and not value.strip()):
         return info["code"], str(area), year, None
     try:
         number = float(str(value).strip())
     except (TypeError, ValueError):
-        raise TargetError("value", f"a target is a number, not {value!r}") from None
-    if not math.isfinite(number) or number < 0:
-        raise TargetError("value", f"a target is a number of 0 or more, not {value!r}")
-    if info.get("unit") == "%" and number > 1:
-        raise TargetError("value", f"a rate's target is a fraction of 0 to 1 (0.95 for 95%), not {number:g}")
+        raise TargetError("value", "number", value) from None
+    if not math.isfinite(number):
+        raise TargetError("value", "number", value)
+    if number < 0:
+        raise TargetError("value", "negative", present.show(number, info, "zh").text)
+    if present.is_percent(info) and number > 1:
+        raise TargetError("value", "rate", present.show(number, info, "zh").text)
     return info["code"], str(area), year, number
 
 
