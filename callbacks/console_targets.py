@@ -60,7 +60,8 @@ def _target_words(found: targets.Target, info: dict, lang: str) -> str:
 def rows(area: str, year: int, lang: str) -> list[dict]:
     """Each metric's row: name, unit, the target in force, this area's own, the fallback."""
     chain = area_tree.ancestors(area)
-    table = targets.in_force()
+    with db.get_engine().connect() as conn:  # read now, not through the cache: the save this follows must show
+        table = targets.read_in_force(conn)
     found = []
     for info in metrics():
         code = info["code"]
