@@ -204,30 +204,29 @@ def _metric_name(code: str, metrics: dict, lang: str) -> str:
     return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
 
-def _target_shown(info: dict, lang: str) -> str:
-    """A target as a tile or a league heading writes it: "95%", and who set it when an area
-    did ("95%（街道）", ``data.targets``); the catalogue's default goes without a word."""
-    shown = present.target_text(info["target"], info)
+def _target_source(info: dict, lang: str) -> str:
+    """Who set ``info``'s target, in the wall's one word ("街道", "street"), "" for the catalogue's
+    default (``data.targets``): a tile's line holds about a dozen characters."""
     source = info.get("target_source")
-    if source and source != targets.CATALOGUE:
-        return catalogue.t("target.with_source", lang, target=shown,
-                           source=catalogue.t(f"wall_target_source.{source}", lang))
-    return shown
+    return catalogue.t(f"wall_target_source.{source}", lang) if source and source != targets.CATALOGUE else ""
 
 
 def _target(info: dict, value, lang: str, period: str = "") -> tuple[str, bool]:
     """The line under a KPI (its target in force here, marked when missed, else its period)
-    and whether it is missed. ``info`` is the metric's row with its target applied (``data.targets``)."""
+    and whether it is missed. ``info`` is the metric's row with its target applied (``data.targets``);
+    a target an area set says which ("目标98.5%·社区"), the catalogue's does not ("目标 95%")."""
     target = info.get("target")
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return period, False
     higher = (info.get("better") or "higher") != "lower"
-    shown = _target_shown(info, lang)
+    shown = ("" if higher else "≤") + present.target_text(target, info)
     below = value is not None and (value < target if higher else value > target)
+    if source := _target_source(info, lang):
+        line = catalogue.t("wall.target_set", lang, target=shown, source=source)
+        return (f"▼ {line}", True) if below else (line, False)
     if below:
         return f"{catalogue.t('wall.below_target', lang)} {shown}", True
-    limit = "" if higher else "≤ "
-    return f"{catalogue.t('wall.target', lang)} {limit}{shown}", False
+    return f"{catalogue.t('wall.target', lang)} {shown.replace('≤', '≤ ')}", False
 
 
 GUIDE_PREFIXES = ("办事指引：", "办事指引:", "Service guide: ", "Service guide:")
@@ -542,7 +541,10 @@ def _league_notes(metrics: dict, lang: str) -> dict[str, str]:
         info = metrics[code]
         parts = [catalogue.t("wall.league_per_thousand", lang)] if per_thousand(info) else []
         if _has_target(info):
-            parts.append(f"{catalogue.t('wall.target', lang)} {_target_shown(info, lang)}")
+            shown = present.target_text(info["target"], info)
+            source = _target_source(info, lang)
+            parts.append(catalogue.t("wall.target_set", lang, target=shown, source=source) if source
+                         else f"{catalogue.t('wall.target', lang)} {shown}")
         notes[f"league-note-{code}"] = " · ".join(parts)
     return notes
 
