@@ -414,11 +414,12 @@
     }
 
     function othersThan(before, items) {
-        // Whether the items are other items than before (one added or taken off), not the
-        // same ones reworded: a notice staff post or withdraw is shown at once.
+        // Whether the items are other items than before: one added, taken off or given a
+        // new title (a notice staff post, correct or withdraw is shown at once, not after
+        // the loop on screen has run out).
         var seen = {};
-        items.forEach(function (i) { seen[i.id] = true; });
-        return before.length !== items.length || before.some(function (i) { return !seen[i.id]; });
+        items.forEach(function (i) { seen[i.id + ":" + i.title] = true; });
+        return before.length !== items.length || before.some(function (i) { return !seen[i.id + ":" + i.title]; });
     }
 
     function setTicker(items) {

@@ -55,8 +55,9 @@ def context(lang: str, tab: str | None, area: str | None) -> view.Context:
     options = area_options(who, lang)
     values = [o["value"] for o in options]
     if not values:
-        return view.Context(lang=lang, user=who.name, role=who.role,
-                            refused=guard.Refused("no_areas", (("name", who.name),)).message(lang))
+        why = guard.Refused("unknown_areas", (("name", who.name), ("areas", ", ".join(who.areas)))) if who.areas \
+            else guard.Refused("no_areas", (("name", who.name),))
+        return view.Context(lang=lang, user=who.name, role=who.role, refused=why.message(lang))
     chosen = area if area in values else values[0]
     return view.Context(lang=lang, user=who.name, role=who.role, csrf=guard.csrf_token(),
                         area=chosen or None, area_options=options, tab=tab or view.TABS[0])

@@ -12,7 +12,7 @@ from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from callbacks import wall
 from console import guard, notices
-from data import content, db, settings, text
+from data import areas, content, db, settings, text
 from layouts.ids import Console
 
 FORM = (Console.NOTICE_KIND, Console.NOTICE_TITLE, Console.NOTICE_TITLE_EN, Console.NOTICE_BODY,
@@ -147,6 +147,8 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
             return [_done(text.t("console.notice_withdrawn_done", lang, id=trigger["id"])), (version or 0) + 1,
                     None if reset else no_update, heading_new if reset else no_update,
                     publish_word if reset else no_update, *(EMPTY_FORM if reset else [no_update] * len(FORM))]
+        if trigger != Console.NOTICE_SAVE:
+            return keep  # drawn, not clicked (new buttons in the list)
         # publish a new item, or save the one being edited
         form = _form(values)
         checked = notices.check(form, now=settings.local_now())
@@ -169,6 +171,16 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
         reason = text.t(f"console.notice_why_{err.reason}", lang)
         return [_refused(text.t("console.notice_not_editable", lang, id=err.content_id, reason=reason))] + \
             [no_update] * (4 + len(FORM))
+
+
+def area_name(code: str | None, lang: str) -> str:
+    """An item's area as staff know it (its name), the code when the register lacks it."""
+    if not code:
+        return text.t("console.notice_all_areas", lang)
+    row = areas.get(code)
+    if row is None:
+        return code
+    return str((row.get("name_en") or row["name"]) if lang == "en" else row["name"])
 
 
 def status(item: dict, now: datetime) -> str:
@@ -200,7 +212,7 @@ def item_row(item: dict, lang: str, now: datetime) -> html.Li:
                   (html.Span(text.t("console.notice_pinned", lang), className="console-pin") if item.get("pinned") else None)],
                  className="console-item-head"),
         html.Div([html.Span(text.t(f"console.notice_{state}", lang), className=f"console-state state-{state}"),
-                  html.Span(times), html.Span(item.get("area_code") or text.t("console.notice_all_areas", lang)),
+                  html.Span(times), html.Span(area_name(item.get("area_code"), lang)),
                   html.Span(who)], className="console-item-meta"),
         html.Div(buttons, className="console-item-buttons"),
     ], className=f"console-item state-{state} item-{item['id']}")

@@ -481,6 +481,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                     "{community}: {category} need {item} ({claimer}) {days} days past its promised time"),
     "overview.unclaimed": ("待认领", "unclaimed"),
     # --- the staff console (layouts/console*.py, console/guard.py)
+    "role.viewer": ("查看", "viewer"),
+    "role.analyst": ("分析", "analyst"),
+    "role.editor": ("编辑", "editor"),
+    "role.admin": ("管理员", "admin"),
     "console.title": ("工作台 · 大屏管理", "Staff console"),
     "console.signed_in": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
     "console.area": ("管理地区", "Area"),
@@ -505,6 +509,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "（python -m auth add-user {name} --role editor --area 编码）。",
                                  "{name} has no areas yet; ask an administrator "
                                  "(python -m auth add-user {name} --role editor --area CODE)."),
+    "console.refused_unknown_areas": ("分配给 {name} 的地区 {areas} 不在地区登记表中，请联系管理员。",
+                                      "The areas given to {name} ({areas}) are not in the area register; ask an administrator."),
     # notices (layouts/console_notices.py, console/notices.py)
     "console.notice_form": ("写公告或新闻", "Write a notice or news item"),
     "console.notice_editing": ("修改 #{id}", "Editing #{id}"),
@@ -515,6 +521,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "console.notice_area_code": ("发布范围", "For area"),
     "console.notice_published_at": ("发布时间", "Publish at"),
     "console.notice_ends_at": ("到期时间（可选）", "Expires at (optional)"),
+    "console.notice_time_format": ("年-月-日 时:分", "YYYY-MM-DD HH:MM"),
     "console.notice_time_hint": ("格式 2026-12-05 17:00；留空为立即", "e.g. 2026-12-05 17:00; empty: now"),
     "console.notice_expiry_hint": ("留空为不过期", "empty: never"),
     "console.notice_pinned": ("置顶", "Pinned"),

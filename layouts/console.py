@@ -54,7 +54,8 @@ def href(lang: str, tab: str, area: str | None, *, switch: bool = False) -> str:
 
 
 def header(ctx: Context) -> html.Div:
-    who = text.t("console.signed_in", ctx.lang, name=ctx.user, role=ctx.role) if ctx.user else ""
+    role = text.t(f"role.{ctx.role}", ctx.lang) if ctx.role else ""
+    who = text.t("console.signed_in", ctx.lang, name=ctx.user, role=role) if ctx.user else ""
     picker = dcc.Dropdown(id=Console.AREA, options=ctx.area_options, value=ctx.area or "", clearable=False,
                           searchable=True, className="console-area-picker")
     return html.Div([

@@ -31,7 +31,7 @@ from layouts.ids import Console, Wall
 from test_auth import BASE, PASSWORD, SECRET, page_router, renderer_request, run, wall_refresh
 
 SHAHE = "510104011000"  # 沙河街道: the sample warehouse's street
-HUAYANG = "510116003000"  # 华阳街道 (天府新区): another street, not the sample's
+HUAYANG = "510116004000"  # 华阳街道 (双流区): another street, not in the sample warehouse
 
 
 # --- roles -----------------------------------------------------------------------------------------
@@ -197,6 +197,10 @@ def test_the_console_page_is_for_editors_and_admins_only(app, tokens):
         client = signed_in(app, name)
         assert client.get(f"{BASE}/console").status_code == 200
         assert form_token(client)
+    editor = signed_in(app, "shahe")  # an editor reads what a viewer reads, and no more
+    assert editor.get(f"{BASE}/").status_code == 200 and editor.get(f"{BASE}/wall").status_code == 200
+    assert editor.get(f"{BASE}/explore").status_code == 403 and editor.get(f"{BASE}/data").status_code == 403
+    assert editor.get(f"{BASE}/api/v1/metrics").status_code in (401, 403)
     page = json.dumps(console_page(signed_in(app, "nobody")), ensure_ascii=False)
     assert "尚未给 nobody 分配管理地区" in page
 
@@ -206,6 +210,8 @@ def test_posts_without_a_session_a_viewers_a_kiosks_or_a_form_token_change_nothi
     csrf = form_token(editor)
     before = counts(warehouse)
     assert run(app.test_client(), notice_post(csrf)).status_code == 401
+    assert app.test_client().post(f"{BASE}/console", data={"title": "x"}).status_code == 401
+    assert editor.post(f"{BASE}/console", data={"title": "x"}).status_code == 405  # the page takes no form
     assert run(signed_in(app, "viewer"), notice_post(csrf)).status_code == 403
     assert run(signed_in(app, "analyst"), notice_post(csrf)).status_code == 403
     kiosk = app.test_client()
@@ -349,3 +355,12 @@ def test_only_admins_read_the_audit_trail(app):
     assert "只有管理员" in json.dumps(run(editor, body).get_json(), ensure_ascii=False)
     shown = json.dumps(run(signed_in(app, "admin"), body).get_json(), ensure_ascii=False)
     assert "notice.publish" in shown and "明日停水通知" in shown and "shahe (editor)" in shown
+
+
+def test_choosing_another_area_or_section_opens_its_own_link(app):
+    editor = signed_in(app, "admin")
+    body = renderer_request(f"{Console.URL}.href", [], {
+        (Console.AREA, "value"): "510104011001", (Console.TABS, "value"): "screens",
+        (Console.CONTEXT, "data"): {"lang": "en", "area": SHAHE, "tab": "notices"}})
+    answer = run(editor, body)
+    assert answer.get_json()["response"][Console.URL]["href"] == "/console?tab=screens&area=510104011001&lang=en"
