@@ -118,3 +118,27 @@ def test_the_overview_cards_are_judged_against_the_target_in_force(warehouse):
     before = overview.kpi_cards([RATE], place, periods.Period(date(2025, 3, 1), date(2025, 3, 31), "", ""),
                                 engine=warehouse)
     assert before[RATE].info["target"] == 0.95
+
+
+def test_the_walls_league_judges_each_row_against_its_own_areas_target(warehouse, warehouse_url, monkeypatch):
+    from callbacks import wall
+    from data import query
+
+    monkeypatch.setenv("DATABASE_URL", warehouse_url)
+    set_(warehouse, "hotline_satisfaction_rate", STREET, 2026, 0.92)
+    set_(warehouse, "hotline_satisfaction_rate", COMMUNITY, 2026, 0.97)
+    codes = [code for code, _ in wall.view.LEAGUE_METRICS]
+    metrics = targets.applied_all({c: query.metric_info(c, engine=warehouse) for c in codes}, STREET, 2026,
+                                  engine=warehouse)
+    row = {"population": 10000, "activity_participants": 50.0, "volunteer_hours": 20.0,
+           "hotline_satisfaction_rate": 0.95, "grid_events_closure_rate": 0.99}
+    answer = {"level": "children", "area": STREET, "rows": [
+        {**row, "code": COMMUNITY, "name": "汇泉路社区", "name_en": "Huiquanlu"},
+        {**row, "code": OTHER, "name": "邻社区", "name_en": "Next door"}]}
+    gaps = {r["name"]: r["gaps"][codes.index("hotline_satisfaction_rate")] for r in wall._league(answer, metrics, "zh",
+                                                                                               year=2026)}
+    assert gaps["汇泉路社区"]["below"] is True  # 95 % against its own 97 %
+    assert gaps["邻社区"] == {"text": "达标", "below": False}  # 95 % against its street's 92 %
+    notes = wall._league_notes(metrics, "zh")
+    assert notes["league-note-hotline_satisfaction_rate"] == "目标92%·街道"
+    assert notes["league-note-grid_events_closure_rate"] == "目标 95%"  # the catalogue's says no more
