@@ -656,7 +656,8 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
                       annotation_font=dict(size=11, color="#5f6b7a"))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
-        source = targets.source_words(info, lang)  # "目标（街道设定）": the target in force, and who set it
+        # "目标（街道设定）": the target in force, and who set it when an area did
+        source = targets.source_words(info, lang) if info.get("target_source") != targets.CATALOGUE else ""
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
                       annotation_text=text.t("target.with_source", lang, target=text.t("word.target", lang),
                                              source=source) if source else text.t("word.target", lang),
