@@ -73,6 +73,17 @@ def _operation(operation_id: str, summary: str, parameters: list[dict], response
 
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 NULLABLE_TEXT = {"type": ["string", "null"]}
+# The target in force for an area and a year (data/targets.py): set by staff for the area or
+# an area above it, else the catalogue's; ``target_source`` says which.
+TARGET_SOURCES = ["grid", "community", "street", "district", "city", "catalogue"]
+TARGET = {
+    "target": {**NULLABLE_NUMBER, "description": "The target in force (fractions for % metrics: 0.9 is 90 %): the "
+               "one staff set for the area or the nearest area above it that year, else the catalogue's; null: none."},
+    "target_source": {"type": ["string", "null"], "enum": [*TARGET_SOURCES, None],
+                      "description": "Who set `target`: the level of the area that set it (`community`, `street`, "
+                                     "`district`, `city`), or `catalogue` for the catalogue's default; null: no target."},
+    "target_area": {**NULLABLE_TEXT, "description": "The code of the area that set `target`; null for the catalogue's."},
+}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 DATA_THROUGH = {**NULLABLE_DATE, "description": "The last day the metric's data covers in the area: its source's "
                 "data-through date there (a ratio's: the nearer of its two parts'). null: never delivered there."}
@@ -134,7 +145,7 @@ SCHEMAS = {
             "unit": NULLABLE_TEXT, "unit_en": NULLABLE_TEXT,
             "kind": {"type": "string", "enum": ["flow", "stock", "ratio", "distinct"]},
             "numerator": NULLABLE_TEXT, "denominator": NULLABLE_TEXT,
-            "target": {**NULLABLE_NUMBER, "description": "Fractions for % metrics (0.9 is 90 %)."},
+            **TARGET,
             "better": {"type": "string", "enum": ["higher", "lower"]},
             "dimensions": {"type": "array", "items": {"type": "string"}},
             "breakdowns": {"type": "array", "items": {"type": "string"},
@@ -197,10 +208,10 @@ SCHEMAS = {
     },
     "Value": {
         "allOf": [_ref("Figure")],
-        "type": "object", "required": ["value", "masked", "mask", *REACH],
+        "type": "object", "required": ["value", "masked", "mask", *REACH, *TARGET],
         "properties": {"value": {**NULLABLE_NUMBER, "description": "null when the warehouse has no figure (never 0 "
                                                                   "for missing data: `reason` says why) or it is masked."},
-                       **MASK, **REACH},
+                       **MASK, **REACH, **TARGET},
     },
     "Series": {
         "allOf": [_ref("Figure")],
@@ -251,7 +262,8 @@ PATHS = {
                 {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}, EXAMPLE_METRIC),
          _param("domain", "Only the metrics of one domain.",
                 {"type": "string", "enum": list(catalog.DOMAINS)}, "governance"),
-         _area_code_param("area", "The area whose `data_through` each metric gives (default: anywhere).", EXAMPLE_AREA),
+         _area_code_param("area", "The area whose `data_through` each metric gives (default: anywhere), and whose "
+                          "target in force this year (`target`, `target_source`; default: the city's).", EXAMPLE_AREA),
          FORMAT],
         {**_ok("The catalogue (`metrics`), or one `Metric` with `code`.",
                {"oneOf": [_ref("MetricList"), _ref("Metric"), {"type": "object", "maxProperties": 0}]}, csv=True),
@@ -271,7 +283,8 @@ PATHS = {
         "value", "A metric's value for an area over a period",
         [METRIC, AREA, START, END, FORMAT],
         {**_ok("Flows summed, stocks at their latest level, ratios as sum(numerator) / sum(denominator); "
-               "values of % metrics are fractions.", _ref("Value"), csv=True), **_errors(400, 404, 503)}),
+               "values of % metrics are fractions. `target` is the one in force for the area in `end`'s year, "
+               "`target_source` who set it.", _ref("Value"), csv=True), **_errors(400, 404, 503)}),
     "/api/v1/series": _operation(
         "series", "A metric over time, in buckets",
         [METRIC, AREA, START, END, GRAIN, FORMAT],

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import openapi, params, reach
 from api.params import BadParameter
-from data import areas, catalog, coverage, db, export, query, settings
+from data import areas, catalog, coverage, db, export, query, settings, targets
 from data.periods import as_date
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -39,7 +39,10 @@ DEFAULT_TREE_DEPTH = 2
 CITY = "510100000000"
 
 METRIC_FIELDS = ("code", "domain", "name", "name_en", "unit", "unit_en", "kind", "numerator", "denominator",
-                 "target", "better", "dimensions", "description", "source", "grain", "carry_months", "data_through")
+                 "target", "target_source", "target_area", "better", "dimensions", "description", "source", "grain",
+                 "carry_months", "data_through")
+#: Where a target was set (``data.targets``): the level of the area that set it, or the catalogue.
+TARGET_FIELDS = ("target", "target_source", "target_area")
 #: What every figure carries besides its value: how far its data reaches (``api.reach``).
 REACH_FIELDS = ("as_of", "complete", "reason")
 AREA_FIELDS = ("code", "name", "name_en", "level", "parent_code", "population", "households", "lon", "lat", "is_sample")
@@ -200,8 +203,10 @@ def _metric_brief(info: dict) -> dict:
     return {k: info.get(k) for k in ("code", "name", "name_en", "unit", "unit_en", "kind", "domain")}
 
 
-def _metric_full(info: dict, area: str | None = None) -> dict:
-    """A catalogue entry, with the day its data reaches in ``area`` (anywhere when None)."""
+def _metric_full(info: dict, area: str | None = None, year: int | None = None) -> dict:
+    """A catalogue entry, with the day its data reaches in ``area`` (anywhere when None) and
+    the target in force there in ``year`` (the catalogue's without an area), saying who set it."""
+    info = targets.applied(info, area or CITY, year or targets.now_year())
     entry = {k: _plain(info.get(k)) for k in METRIC_FIELDS}
     entry["dimensions"] = _dimensions(info)
     entry["breakdowns"] = ["children", *_breakdowns(info)]
@@ -346,10 +351,11 @@ def metrics():
     where = params.area(args, required=False)
     if where is not None:
         _area(where)
+    year = targets.now_year()
     if code:
-        entries = [_metric_full(_metric(code), where)]
+        entries = [_metric_full(_metric(code), where, year)]
     else:
-        entries = [_metric_full(_metric(row), where) for row in query.catalog()["code"]]
+        entries = [_metric_full(_metric(row), where, year) for row in query.catalog()["code"]]
     if domain:
         entries = [e for e in entries if e["domain"] == domain]
     if fmt == "csv":
@@ -424,13 +430,16 @@ def value():
     reached = reach.reach(info, found)
     mark = reached.mark(figure, start, end)
     mask = _area_mask(info, found, _plain(figure), start, end)
+    aim = targets.applied(info, found["code"], end.year)  # the target in force there in the end's year
+    goal = [_plain(aim.get(k)) for k in TARGET_FIELDS]
     if fmt == "csv":
         return _csv(_filename("value", info, found, start, end),
-                    ["metric", "area", "area_name", "start", "end", "unit", "value", *REACH_FIELDS],
+                    ["metric", "area", "area_name", "start", "end", "unit", "value", *REACH_FIELDS, *TARGET_FIELDS],
                     [[info["code"], found["code"], found["name"], start, end, info.get("unit"), _shown(figure, mask),
-                      *_csv_reach(mark)]])
+                      *_csv_reach(mark), *goal]])
     return _json({"metric": _metric_brief(info), "area": _area_brief(found), "start": start, "end": end,
                   "value": None if mask else figure, "masked": mask is not None, "mask": mask, **mark,
+                  **dict(zip(TARGET_FIELDS, goal)),
                   "data_through": reached.through, "data_version": query.data_version()})
 
 

@@ -29,7 +29,7 @@ from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
 from callbacks.wall import _place_name as place_label  # the wall's map labels places the same way
-from data import areas, comparison, coverage, export, periods, present, query, settings, text, unusual, urlstate
+from data import areas, comparison, coverage, export, periods, present, query, settings, targets, text, unusual, urlstate
 from data import cache as data_cache
 from data.outlines import district_of, district_outlines
 from layouts import components as ui
@@ -721,8 +721,12 @@ def trend_figure(table: dict, info: dict, lang: str, compare: bool, message: str
                       annotation_font=dict(size=11, color="#5f6b7a"))
     target = info.get("target")
     if target is not None and not ui.is_missing(target):
+        # "目标（街道设定）": the target in force, and who set it when an area did
+        source = targets.source_words(info, lang) if info.get("target_source") != targets.CATALOGUE else ""
         fig.add_hline(y=present.scale(target, info), line=dict(color="#5f6b7a", dash="dash", width=1),
-                      annotation_text=text.t("word.target", lang), annotation_position="top left")
+                      annotation_text=text.t("target.with_source", lang, target=text.t("word.target", lang),
+                                             source=source) if source else text.t("word.target", lang),
+                      annotation_position="top left")
     return _layout(fig, height=260, info=info, legend=compare)
 
 
@@ -751,6 +755,7 @@ def render_trend(search_state: str):
     win = view["window"]
     if win.query is None:
         return empty_figure(_no_window_message(state, view)), None
+    info = targets.applied(info, state.area, win.query.end.year)  # its target line: the one in force there
     records = view["trend"]
     frame = pd.DataFrame(records, columns=["period", "key", "label", "label_en", "value"])
     marks = [view["marks"].get(("trend", r["key"], r["period"])) for r in records]

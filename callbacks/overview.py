@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
-from data import areas, coverage, export, kinds, labels, periods, present, query, settings, text, unusual, urlstate
+from data import areas, coverage, export, kinds, labels, periods, present, query, settings, targets, text, unusual, urlstate
 from data import items as work_items
 from layouts import components as ui
 from layouts.components import BAD
@@ -376,10 +376,11 @@ def kpi_cards(codes: list[str], area: dict, period: periods.Period, *, engine: E
     """Every KPI card of ``area`` (a register row) for ``period``, its figures filled in."""
     cards = {}
     spans = coverage.spans(engine=engine)
-    for code in codes:
-        info = query.metric_info(code, engine=engine)
-        if info is not None:
-            cards[code] = plan_card(info, area, period, engine=engine, spans=spans)
+    # Each card is judged against the target in force for this area in the period's year
+    # (data.targets: the area's own, an area's above it, else the catalogue's).
+    found = {code: info for code in codes if (info := query.metric_info(code, engine=engine)) is not None}
+    for code, info in targets.applied_all(found, area["code"], period.end.year, engine=engine).items():
+        cards[code] = plan_card(info, area, period, engine=engine, spans=spans)
     return fill_cards(cards, area["code"], engine=engine)
 
 
@@ -608,10 +609,9 @@ def needs_waiting(area: str, lang: str) -> list[dict]:
 
 
 def league_target(info: dict, area_code: str, year: int) -> float | None:
-    """The target a league row is measured against: the metric catalogue's, read as the KPI
-    cards read it (``info["target"]``, layouts/components.kpi_card). Every league target is
-    read here, so per-area targets change this one function."""
-    target = info.get("target")
+    """The target a league row is measured against: the one in force for that row's own area
+    (``targets.applied``: a community's own, else its street's, ..., else the catalogue's)."""
+    target = targets.applied(info, area_code, year).get("target") if info else None
     return None if target is None or ui.is_missing(target) else float(target)
 
 

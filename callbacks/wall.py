@@ -51,7 +51,7 @@ from dash.development.base_component import Component
 from plotly.colors import sample_colorscale
 
 from console import screens
-from data import areas, content, coverage, labels, periods, present, query, settings, wallfigures
+from data import areas, content, coverage, labels, periods, present, query, settings, targets, wallfigures
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
@@ -204,19 +204,29 @@ def _metric_name(code: str, metrics: dict, lang: str) -> str:
     return (info.get("name_en") if lang == "en" else info.get("name")) or code
 
 
-def _target(code: str, value, lang: str, period: str = "") -> tuple[str, bool]:
-    """The line under a KPI (its target, marked when missed, else its period) and whether it is missed."""
-    info = query.metric_info(code) or {}
+def _target_source(info: dict, lang: str) -> str:
+    """Who set ``info``'s target, in the wall's one word ("街道", "street"), "" for the catalogue's
+    default (``data.targets``): a tile's line holds about a dozen characters."""
+    source = info.get("target_source")
+    return catalogue.t(f"wall_target_source.{source}", lang) if source and source != targets.CATALOGUE else ""
+
+
+def _target(info: dict, value, lang: str, period: str = "") -> tuple[str, bool]:
+    """The line under a KPI (its target in force here, marked when missed, else its period)
+    and whether it is missed. ``info`` is the metric's row with its target applied (``data.targets``);
+    a target an area set says which ("目标98.5%·社区"), the catalogue's does not ("目标 95%")."""
     target = info.get("target")
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return period, False
     higher = (info.get("better") or "higher") != "lower"
-    shown = present.target_text(target, info)
+    shown = ("" if higher else "≤") + present.target_text(target, info)
     below = value is not None and (value < target if higher else value > target)
+    if source := _target_source(info, lang):
+        line = catalogue.t("wall.target_set", lang, target=shown, source=source)
+        return (f"▼ {line}", True) if below else (line, False)
     if below:
         return f"{catalogue.t('wall.below_target', lang)} {shown}", True
-    limit = "" if higher else "≤ "
-    return f"{catalogue.t('wall.target', lang)} {limit}{shown}", False
+    return f"{catalogue.t('wall.target', lang)} {shown.replace('≤', '≤ ')}", False
 
 
 GUIDE_PREFIXES = ("办事指引：", "办事指引:", "Service guide: ", "Service guide:")
@@ -275,7 +285,9 @@ def read_figures(area: str, lang: str, today: date, map_metric: str | None = Non
     dates = spans(today)
     found = wallfigures.read(view.needs_for(map_metric), area, dates)
     answers = found["answers"]
-    metrics = found["metrics"]  # catalogue rows, read once per metric: what data.present needs
+    # Catalogue rows, read once per metric (what data.present needs), with the targets in force
+    # for this area and year (data.targets: its own, an area's above, else the catalogue's).
+    metrics = targets.applied_all(found["metrics"], area, today.year)
     reach = found["as_of"]  # {code: the last day its data covers here}
     info = found["area"] or {"code": area, "name": area, "name_en": area}
     f: dict = {
@@ -379,7 +391,7 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
         if late:
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
-        target, below = _target(code, got["value"], lang, period)
+        target, below = _target(metrics[code], got["value"], lang, period)
         if not _has_target(metrics[code]) and code in (compared or {}):
             # A stock keeps its month ("11月 ▼0.1%": November's level against October's); a
             # flow its change against the same days of last month ("环比▲14%").
@@ -436,9 +448,11 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
                                  day=day_label(reach[code], lang)) if late else view.t("no_data", lang))
             f["charts"][chart.id] = {"rows": _rows(got, lang, chart.order), "empty": empty}
     for listing in panel.lists:
-        f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
-        if listing.name == "league":
+        if listing.name == "league":  # each row against its own area's target
+            f["lists"][listing.name] = _league(answers[listing.shows], metrics, lang, year=today.year)
             stats.update(_league_notes(metrics, lang))
+        else:
+            f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
 
 
 def _map(answer: dict, info: dict, lang: str) -> dict:
@@ -502,15 +516,15 @@ def _league_gap(value: float | None, info: dict, lang: str) -> dict | None:
     target = info.get("target")
     if value is None or target is None or (isinstance(target, float) and math.isnan(target)):
         return None
-    higher = (info.get("better") or "higher") != "lower"
-    short = (target - value) if higher else (value - target)
-    if short <= 0:
+    ahead = present.target_gap(value, target, info)  # the overview league's rule: points for a rate
+    if ahead is None:
+        return None
+    if ahead >= 0:
         return {"text": catalogue.t("wall.league_met", lang), "below": False}
     if present.is_percent(info):
-        points = abs(present.change(value, target, info) or 0.0)  # a rate's gap in points: the presenter's rule
-        gap = catalogue.t("wall.league_points", lang, points=f"{points:.1f}")
+        gap = catalogue.t("wall.league_points", lang, points=f"{-ahead:.1f}")
     else:
-        gap = present.show(short, info, lang, compact=True).text
+        gap = present.show(-ahead, info, lang, compact=True).text
     return {"text": catalogue.t("wall.league_short", lang, gap=gap), "below": True}
 
 
@@ -520,9 +534,11 @@ def _league_notes(metrics: dict, lang: str) -> dict[str, str]:
     for code, _heading in view.LEAGUE_METRICS:
         info = metrics[code]
         parts = [catalogue.t("wall.league_per_thousand", lang)] if per_thousand(info) else []
-        target = info.get("target")
-        if target is not None and not (isinstance(target, float) and math.isnan(target)):
-            parts.append(f"{catalogue.t('wall.target', lang)} {present.target_text(target, info)}")
+        if _has_target(info):
+            shown = present.target_text(info["target"], info)
+            source = _target_source(info, lang)
+            parts.append(catalogue.t("wall.target_set", lang, target=shown, source=source) if source
+                         else f"{catalogue.t('wall.target', lang)} {shown}")
         notes[f"league-note-{code}"] = " · ".join(parts)
     return notes
 
@@ -539,11 +555,13 @@ def _top_and_bottom(ranked: list, own) -> list:
     return top + bottom
 
 
-def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
+def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) -> list[dict]:
     """The league table's rows: the areas compared (below a street, or a community's
     neighbours) with any figure, counts per 1,000 residents (``per_thousand``), ranked by
     the first column. Every area if they fit, else the top and the bottom (``gap`` marks the
-    row after ranks left out). A community's wall always lists its own row (``own``)."""
+    row after ranks left out). A community's wall always lists its own row (``own``). With
+    ``year``, each row's gap is to the target in force for its own area that year (a
+    community may aim higher than its street, ``data.targets``)."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
     rows = []
     for r in answer["rows"]:
@@ -565,8 +583,9 @@ def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
          "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
          "cells": [present.show(values[c], None if per_thousand(metrics[c]) else metrics[c], lang,
                                 compact=True).text for c in codes],
-         "gaps": [_league_gap(values[c], metrics[c], lang) for c in codes]}
+         "gaps": [_league_gap(values[c], own[c], lang) for c in codes]}
         for previous, (rank, (r, values)) in zip(before, shown)
+        for own in [metrics if year is None else targets.applied_all({c: metrics[c] for c in codes}, r["code"], year)]
     ]
 
 
@@ -1201,7 +1220,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     config = config or {}
     lang = config.get("lang", "zh")
     area = config.get("area") or view.DEFAULT_AREA
-    playlist = playlists.load()
+    playlist = playlists.for_area(area)  # a save in the console reaches the wall here, at its next refresh
     client = playlist.for_client()
     new_playlist = client if client["signature"] != (shown_playlist or {}).get("signature") else no_update
     now = settings.local_now()
@@ -1335,8 +1354,8 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
     if not data.get("ok"):
         return page
     found[Wall.DATA].data = data
-    for (_kind, prop), targets, values in zip(PATTERN_OUTPUTS, ids, patterned):
-        for target, value in zip(targets, values):
+    for (_kind, prop), wanted, values in zip(PATTERN_OUTPUTS, ids, patterned):
+        for target, value in zip(wanted, values):
             if value is no_update:
                 continue
             component = found[_key(target)]

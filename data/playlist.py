@@ -21,8 +21,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+from sqlalchemy import func, insert, select
 
-from data import settings
+from data import areas, settings
+from data import cache as data_cache
+from data.db import get_engine, new_id
+from data.schema import playlist_version
 
 log = logging.getLogger(__name__)
 
@@ -374,3 +378,192 @@ def load(path: Path | str | None = None) -> Playlist:
     with _lock:
         _cache[key] = (stamp, playlist)
     return playlist
+
+
+# --- saved in the warehouse (the staff console) -------------------------------------------
+#
+# Staff save a playlist for one area's screens, or for every screen (area ""), in the
+# console. Each save is a new ``playlist_version`` row in the file's own YAML, checked by
+# ``parse`` exactly as the file is; a save that fails is refused with the field and the
+# reason and changes nothing. A wall uses the latest version saved for its area or the
+# nearest area above it, else the one for every screen, else the file (``for_area``).
+
+EVERY_SCREEN = ""  # the area_code of a playlist saved for every screen
+SAVED_NAME = "console"  # how a saved version names itself where a file would give its name
+
+
+def dump(document: dict) -> str:
+    """A playlist document ({"refresh": 60, "panels": [...], "windows": [...]}) as the file's YAML."""
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def document(playlist: Playlist) -> dict:
+    """``playlist`` as a document a form edits and ``dump`` writes: every key spelt out."""
+
+    def entries(found):
+        return [{"id": e.panel, "duration": e.duration, **({"metric": e.metric} if e.metric else {})} for e in found]
+
+    def clock(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    return {
+        "refresh": playlist.refresh,
+        "health_check": playlist.health_check,
+        "reload_at": playlist.reload_at,
+        "panels": entries(playlist.entries),
+        "windows": [{"name": w.name, "from": clock(w.start), "to": clock(w.end), "dim": w.dim,
+                     "panels": entries(w.entries)} for w in playlist.windows],
+    }
+
+
+def field_at(text: str, line: int | None) -> str:
+    """The field of the YAML ``text`` written on ``line`` ("windows › 1 › panels › 2 › duration"), "" if none."""
+    if not line:
+        return ""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return ""
+    best: list[str] = []
+
+    def walk(node, path: list[str]) -> None:
+        nonlocal best
+        if node.start_mark.line + 1 == line and len(path) >= len(best):
+            best = path
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.start_mark.line + 1 == line and len(path) + 1 >= len(best):
+                    best = [*path, str(key.value)]
+                walk(value, [*path, str(key.value)])
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value, start=1):
+                walk(item, [*path, str(i)])
+
+    if root is not None:
+        walk(root, [])
+    return " › ".join(best)
+
+
+class SaveRefused(PlaylistError):
+    """A save the same checks as the file refuse: ``field`` names where, ``reason`` why."""
+
+    def __init__(self, problem: PlaylistError, text: str):
+        super().__init__(problem.path, problem.line, problem.reason)
+        self.field = field_at(text, problem.line)
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "field": self.field}
+
+
+def check(body: str | dict, area: str = EVERY_SCREEN) -> tuple[str, Playlist]:
+    """The YAML to store and the playlist it makes, or ``SaveRefused`` (field, reason)."""
+    text = body if isinstance(body, str) else dump(body)
+    try:
+        return text, parse(text, f"{SAVED_NAME}:{area or 'all'}")
+    except PlaylistError as problem:
+        raise SaveRefused(problem, text) from None
+
+
+def save(conn, area: str, body: str | dict, user: str, *, restored_from: int | None = None) -> int:
+    """Check ``body`` and store it as the newest version for ``area`` ("" for every screen),
+    in ``conn``'s transaction; its id. ``SaveRefused`` stores nothing."""
+    text, _playlist = check(body, area)
+    result = conn.execute(insert(playlist_version).values(
+        area_code=area or EVERY_SCREEN, body=text, saved_by=str(user),
+        saved_at=settings.local_now().replace(tzinfo=None), restored_from=restored_from))
+    return new_id(result)
+
+
+def versions(conn, area: str, limit: int = 50) -> list[dict]:
+    """The versions saved for ``area`` ("" for every screen), newest first: id, saved_by,
+    saved_at, restored_from, body."""
+    rows = conn.execute(select(playlist_version).where(playlist_version.c.area_code == (area or EVERY_SCREEN))
+                        .order_by(playlist_version.c.id.desc()).limit(limit)).mappings()
+    return [dict(r) for r in rows]
+
+
+def version(conn, version_id: int) -> dict | None:
+    """One saved version by its id, or None."""
+    row = conn.execute(select(playlist_version).where(playlist_version.c.id == int(version_id))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def restore(conn, area: str, version_id: int, user: str) -> int:
+    """Save version ``version_id`` of ``area`` again as its newest (the history keeps both);
+    the new id. ``LookupError`` when ``area`` has no such version; ``SaveRefused`` when it no
+    longer passes the checks (a panel since removed from the wall)."""
+    old = version(conn, version_id)
+    if old is None or old["area_code"] != (area or EVERY_SCREEN):
+        raise LookupError(f"no version {version_id} of this area's playlist")
+    return save(conn, area, old["body"], user, restored_from=int(old["id"]))
+
+
+def _latest_saved(conn, codes: list[str]) -> dict | None:
+    """The latest version saved for the most specific of ``codes`` (most specific last), or None."""
+    latest = (select(func.max(playlist_version.c.id)).where(playlist_version.c.area_code.in_(codes))
+              .group_by(playlist_version.c.area_code))
+    rows = {r.area_code: r for r in conn.execute(
+        select(playlist_version.c.id, playlist_version.c.area_code, playlist_version.c.body)
+        .where(playlist_version.c.id.in_(latest)))}
+    for code in reversed(codes):
+        if code in rows:
+            return {"id": rows[code].id, "area_code": code, "body": rows[code].body}
+    return None
+
+
+def saved_for(conn, area: str | None) -> dict | None:
+    """The saved version ``area``'s walls use (its own, the nearest area above, or every
+    screen's): {"id", "area_code", "body"}; None when they use the file."""
+    area = str(area or "")
+    try:
+        chain = [a["code"] for a in areas.ancestors(area)] if area else []
+    except areas.UnknownArea:
+        chain = []
+    return _latest_saved(conn, [EVERY_SCREEN, *chain])
+
+
+_saved_memo: dict[tuple[str, str], tuple[str, Playlist | None]] = {}
+_saved_lock = threading.Lock()
+
+
+def _saved_playlist(row: dict) -> Playlist:
+    """A stored version as a playlist; one the checks now refuse falls back to the file, saying so."""
+    name = f"{SAVED_NAME}:{row['area_code'] or 'all'}:v{row['id']}"
+    try:
+        return parse(row["body"], name)
+    except PlaylistError as problem:
+        log.error("saved playlist %s is not usable, using the file instead: %s", name, problem)
+        return replace(load(), problem=problem)
+
+
+def for_area(area: str | None, *, engine=None) -> Playlist:
+    """The playlist of ``area``'s walls: the latest saved for it or the nearest area above,
+    else the one saved for every screen, else the file (``load``).
+
+    Read again after a console change (``data.cache.stamp``: a save is recorded in the audit
+    trail, which moves it on) or a load; if the warehouse does not answer, the
+    last playlist this process found for the area (or the file) keeps the wall rotating.
+    """
+    area = str(area or "")
+    url = str(engine.url) if engine is not None else settings.database_url()
+    try:
+        revision = data_cache.stamp(url) if engine is None and data_cache.enabled() else None
+        with _saved_lock:
+            seen = _saved_memo.get((url, area))
+        if seen is not None and revision is not None and seen[0] == revision:
+            return seen[1] or load()
+        try:
+            chain = [a["code"] for a in areas.ancestors(area, engine=engine)] if area else []
+        except areas.UnknownArea:
+            chain = []
+        with (engine or get_engine(url)).connect() as conn:
+            row = _latest_saved(conn, [EVERY_SCREEN, *chain])
+        found = _saved_playlist(row) if row is not None else None
+    except Exception as err:  # noqa: BLE001 - a warehouse away must not stop the rotation
+        log.warning("saved playlists not readable (%s); the wall keeps the last one it had", err)
+        with _saved_lock:
+            seen = _saved_memo.get((url, area))
+        return (seen[1] if seen is not None else None) or load()
+    with _saved_lock:
+        _saved_memo[(url, area)] = (revision or "", found)
+    return found or load()

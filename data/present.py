@@ -87,6 +87,11 @@ def scale(value, metric):
     return value * 100 if is_percent(metric) else value
 
 
+def unscale(value, metric):
+    """A number typed in display units back in the catalogue's: "95" for a % metric is 0.95."""
+    return value / 100 if is_percent(metric) else value
+
+
 def display_value(value, metric, digits: int = 2):
     """A table's cell: the display-unit number rounded to ``digits``, None when missing."""
     if is_missing(value):

@@ -232,3 +232,37 @@ item = Table(
     PrimaryKeyConstraint("source", "item_id", name="pk_item"),
 )
 Index("ix_item_source_area", item.c.source, item.c.area_code)
+
+# Targets staff set in the console (issue 15, migration 0010): per metric, area and year. A
+# change is a new row, never an update, so the history stays; the latest row of a metric,
+# area and year is in force, and one without a value clears it (the area then follows the
+# area above). ``data.targets`` is the one reader; the catalogue's ``metric.target`` is the
+# fallback for every area.
+target = Table(
+    "target",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("metric_code", String(64), nullable=False),
+    Column("area_code", String(15), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Float),  # in the catalogue's units (0.95 for 95 %); None clears the area's own
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", DateTime, nullable=False),
+)
+Index("ix_target_metric_year", target.c.metric_code, target.c.year, target.c.area_code)
+
+# The wall's playlist as staff save it in the console (migration 0010): every save is a new
+# version, never overwritten, in the playlist file's own YAML format (``data.playlist``), for
+# one area's screens or, with ``area_code`` "", for every screen. The latest version of the
+# most specific area wins over the file; restoring an old one saves it again as the newest.
+playlist_version = Table(
+    "playlist_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("area_code", String(15), nullable=False),  # "" for every screen
+    Column("body", Text, nullable=False),
+    Column("saved_by", String(64), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    Column("restored_from", Integer),  # the version this one restores, if it is a restore
+)
+Index("ix_playlist_version_area", playlist_version.c.area_code, playlist_version.c.id)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
-from data import catalog, export, present, text
+from data import catalog, export, present, targets, text
 
 PERIOD_LABELS = text.group("period")
 
@@ -129,7 +129,8 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
              late: Sequence[int] = (), spark_title: str | None = None) -> html.Div | dcc.Link:
     """One KPI: value and unit, target, change against last period and last year, trend line.
 
-    ``info`` is the metric's catalogue row; arrows are green when the metric moved the
+    ``info`` is the metric's catalogue row (its target the one in force, ``data.targets``, which
+    the target line names: "目标 95%（街道设定）"); arrows are green when the metric moved the
     way it should (``better``), red otherwise. What the figure covers (issue 12): ``shown``
     replaces the figure ("未报送"), ``as_of`` stands beside it ("截至11月", a carried level),
     ``note`` under it says what was compared ("12月1–4日 vs 11月1–4日"), ``reason`` why
@@ -144,9 +145,12 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
     rows = []
     if not is_missing(target):
         met = None if is_missing(value) else (value >= target if better != "lower" else value <= target)
+        source = targets.source_words(info, lang)  # who set it: "街道设定", "默认目标"
         rows.append(html.Div(
             [html.Span(text.t("word.target", lang)),
-             html.Span(present.show(target, info, lang).text + (f" {shown_unit}" if shown_unit else ""))],
+             html.Span([present.show(target, info, lang).text + (f" {shown_unit}" if shown_unit else ""),
+                        *([html.Span(text.t("target.with_source", lang, target="", source=source).strip(),
+                                     className="kpi-target-source")] if source else [])])],
             className="kpi-row kpi-target " + ("" if met is None else GOOD if met else BAD),
         ))
     for key, before in (("compare.previous", previous), ("compare.last_year", last_year)):

@@ -229,3 +229,67 @@ class Console:
     def screen_reload(screen: str | Wildcard) -> dict:
         """A screen's "reload now" button."""
         return {"type": "console-screen-reload", "screen": screen}
+
+
+class ConsoleTargets:
+    """The console's Targets section (目标): per metric, this area's own target for a year."""
+
+    YEAR = "console-target-year"  # Dropdown: the year the targets are for
+    TABLE = "console-target-table"  # the metrics, each with its target in force and an input
+    SAVE = "console-target-save"
+    RESULT = "console-target-result"  # what the save did, or why it was refused (field and reason)
+    VERSION = "console-target-version"  # Store: bumped by each save, redraws the table
+
+    @staticmethod
+    def value(metric: str | Wildcard) -> dict:
+        """A metric's input: this area's own target, in display units ("96" for 96 %), empty: none."""
+        return {"type": "console-target-value", "metric": metric}
+
+
+class ConsolePlaylist:
+    """The console's Playlist section (轮播): the screens' panels, order, durations, hours."""
+
+    WORKING = "console-pl-working"  # Store: the playlist being edited, as a document (data.playlist.document)
+    IN_FORCE = "console-pl-in-force"  # which playlist the area's walls use now, and where it comes from
+    EDITOR = "console-pl-editor"  # the sets (day, each time window) with their panels
+    REFRESH = "console-pl-refresh"  # Input: seconds between data refreshes
+    ADD_WINDOW = "console-pl-add-window"
+    SAVE = "console-pl-save"
+    RESULT = "console-pl-result"
+    VERSIONS = "console-pl-versions"  # the saved versions, each with "restore"
+    VERSION = "console-pl-version"  # Store: bumped by each save or restore
+    PREVIEW = "console-pl-preview"  # Iframe: the area's wall, small
+
+    @staticmethod
+    def duration(rotation: str | Wildcard, index: int | Wildcard) -> dict:
+        """A panel's seconds on screen; ``rotation`` is "day" or "w1", "w2" ... (a time window)."""
+        return {"type": "console-pl-duration", "set": rotation, "i": index}
+
+    @staticmethod
+    def move(rotation: str | Wildcard, index: int | Wildcard, way: str | Wildcard) -> dict:
+        """A panel's "up", "down" or "remove" button."""
+        return {"type": "console-pl-move", "set": rotation, "i": index, "way": way}
+
+    @staticmethod
+    def add(rotation: str | Wildcard) -> dict:
+        """A set's "add a panel" button."""
+        return {"type": "console-pl-add", "set": rotation}
+
+    @staticmethod
+    def add_panel(rotation: str | Wildcard) -> dict:
+        """A set's choice of the panel to add."""
+        return {"type": "console-pl-add-panel", "set": rotation}
+
+    @staticmethod
+    def window(rotation: str | Wildcard, field: str | Wildcard) -> dict:
+        """A time window's "name", "from", "to" or "dim"."""
+        return {"type": "console-pl-window", "set": rotation, "field": field}
+
+    @staticmethod
+    def remove_window(rotation: str | Wildcard) -> dict:
+        return {"type": "console-pl-remove-window", "set": rotation}
+
+    @staticmethod
+    def restore(version: int | Wildcard) -> dict:
+        """A saved version's "restore" button."""
+        return {"type": "console-pl-restore", "id": version}

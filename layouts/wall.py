@@ -724,7 +724,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
     """The wall for ``area`` (default 沙河街道) in ``lang`` ("zh" or "en")."""
     lang = _lang(lang)
     area = str(area or DEFAULT_AREA).strip()
-    playlist = playlists.load()
+    playlist = playlists.for_area(area)  # saved in the console for this area, else the file
     client = playlist.for_client()
     panels = playlist.panels()
     first = client["panels"][0]["id"] if client["panels"] else panels[0]
