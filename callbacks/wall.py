@@ -315,9 +315,9 @@ def kpi_changes(area: str, codes: tuple[str, ...], today: date) -> dict[str, dic
     """Each of ``codes`` against the same days of last period, by the overview's rule
     (``overview.kpi_cards``: this month cut to where its data ends, a stock's latest report,
     compared only when like-for-like, ``Card.comparable``): {code: {"delta", "then"}}, the
-    change and the month compared with. A KPI with no honest comparison (a late or lagging
-    source, a young rate) is left out. Worked out once per area and day, whatever the
-    language (cached per data version)."""
+    change (None when it rose from 0, which no percentage can say) and the month compared
+    with. A KPI with no honest comparison (a late or lagging source, a young rate) is left
+    out. Worked out once per area and day, whatever the language (cached per data version)."""
     from callbacks import overview  # its cards are the one like-for-like rule
 
     row = areas.get(area)
@@ -328,7 +328,9 @@ def kpi_changes(area: str, codes: tuple[str, ...], today: date) -> dict[str, dic
         delta = present.change(card.value, card.before, card.info) if card.comparable else None
         if delta is None and card.comparable and card.value is not None and card.value == card.before:
             delta = 0.0  # 0 then and 0 now: unchanged, which present.change cannot put as a percentage
-        if delta is None or card.previous is None or card.period is None:
+        # 0 then and some now: no percentage can say it, but "was 0" can (never the bare period)
+        from_zero = delta is None and card.comparable and card.before == 0 and not present.is_missing(card.value)
+        if (delta is None and not from_zero) or card.previous is None or card.period is None:
             continue
         found[code] = {"delta": delta, "then": card.previous.start.month}
     return found
@@ -343,6 +345,10 @@ def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, 
         # A tile's line holds about a dozen characters at 24 px: "环比▲14%" / "▲14% vs Nov" (the
         # same days of that month; the overview's card spells out "12月1–4日 vs 11月1–4日").
         then = catalogue.month_name(change["then"], lang, short=True)
+        if change["delta"] is None:  # up from 0 on the same days of last month
+            words = catalogue.t("wall.kpi_from_zero", lang, then=then)
+            found[code] = {"text": words, "change": words}
+            continue
         moved = _change(change["delta"], metrics[code], lang)
         found[code] = {"text": catalogue.t("wall.kpi_vs", lang, then=then, change=moved), "change": moved}
     return found

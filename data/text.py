@@ -380,7 +380,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
     "wall.area": ("区域", "Area"),
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
-    "wall.below_target": ("▼ 低于目标", "▼ below"),  # + the target: "▼ below 90%", short enough for nine tiles
+    "wall.below_target": ("▼ 目标", "▼ Target"),  # + the target: "▼ 目标 90%" (the tile turns red), short enough for nine tiles
     "wall.target": ("目标", "Target"),
     # the guide panel: a guide's two lines, a service point's walk; English fallback marked
     "wall.guide_bring": ("带：{what}", "Bring: {what}"),
@@ -389,6 +389,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.in_chinese": ("", "(in Chinese)"),
     # a KPI tile without a target: its change against the same days of last period (overview's rule)
     "wall.kpi_vs": ("环比{change}", "{change} vs {then}"),  # {then}: last month's short name, same days
+    "wall.kpi_from_zero": ("上月同期为0", "was 0 in {then}"),  # same days of last month; no % from 0
     # the league table: counts per 1,000 residents, each cell's gap to its column's target
     "wall.league_per_thousand": ("每千人", "per 1,000 residents"),
     "wall.league_met": ("达标", "on target"),
