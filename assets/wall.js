@@ -119,6 +119,16 @@
         startHealth();
         var track = r.querySelector(".wall-ticker-track");
         if (track && !track.childNodes.length) { buildTicker(ticker.items); }
+        firstKpis(r);
+    }
+
+    // The first answer's KPIs come with the page (data-first-kpis, callbacks/wall.py): the
+    // tiles are drawn as the page is, by applyKpis as every later answer's are.
+    function firstKpis(r) {
+        var text = r.getAttribute("data-first-kpis");
+        if (!text) { return; }
+        r.removeAttribute("data-first-kpis");
+        try { applyKpis(JSON.parse(text)); } catch (e) { /* the refresh's answer draws them */ }
     }
 
     function watchForRoot() {
@@ -463,6 +473,41 @@
         return {key: "default", entries: pl.panels, dim: "none"};
     }
 
+    // --- draw what is seen -------------------------------------------------------------------
+    // A fresh page carries the charts of the panel the rotation opens with; every other
+    // panel's charts wait in the DEFERRED store (callbacks/wall.py, _defer_unseen). They are
+    // put in their slots when the rotation comes to the panel before theirs (so each panel
+    // fades in drawn), and meanwhile one waiting panel a second, from the clock's second
+    // tick on (after the first screen is up), so the rest are ready long before they show.
+
+    function duePanels(active, playlist) {
+        var due = {};
+        due[active] = true;
+        if (playlist && playlist.panels) {
+            var now = zoned(Date.now());
+            var entries = currentSet(playlist, now.h * 60 + now.min).entries;
+            for (var i = 0; i < entries.length; i++) {
+                if (entries[i].id === active) { due[entries[(i + 1) % entries.length].id] = true; break; }
+            }
+        }
+        return due;
+    }
+
+    function drawSeen(active, tick, deferred, playlist, ids, children) {
+        var nu = window.dash_clientside.no_update;
+        var due = duePanels(active, playlist);
+        ids = ids || [];
+        function put(i) { return children[i] && (!Array.isArray(children[i]) || children[i].length); }
+        if (tick >= 2) {
+            for (var i = 0; i < ids.length; i++) {
+                if (!put(i) && deferred && deferred[ids[i].chart]) { due[ids[i].panel] = true; break; }
+            }
+        }
+        return ids.map(function (id, i) {
+            return put(i) || !due[id.panel] || !deferred || !deferred[id.chart] ? nu : [deferred[id.chart]];
+        });
+    }
+
     var lastDate = null;
 
     window.dash_clientside = window.dash_clientside || {};
@@ -537,6 +582,8 @@
             return data.loaded || "";
         }
     };
+
+    window.dash_clientside.wall.drawSeen = drawSeen;
 
     if (document.readyState === "loading") {
         document.addEventListener("DOMContentLoaded", watchForRoot);

@@ -5,10 +5,12 @@
 In headless Chromium against the real app (``python dashboard.py``) in a child process:
 
 1. First screen, ``--repeat`` interleaved pairs. Each pair starts a new server process
-   (it warms itself before it listens, as a deployed worker does) and a browser with a
-   fresh profile (nothing cached), and times, in the page with ``performance.now()`` from
-   navigation: the panel on view with its charts drawn and the KPI strip's values arrived
-   ("on view"), every panel carrying ``data-as-of`` and every chart drawn ("all charts"),
+   (it warms itself; the browser comes once its /healthz answers 200, as a deployed
+   worker's first visitor does) and a browser with a fresh profile (nothing cached), and
+   times, in the page with ``performance.now()`` from navigation: the panel on view with
+   its charts drawn and the KPI strip's values arrived ("on view"), every panel carrying
+   ``data-as-of`` and every chart on the page drawn ("all charts"; the charts of panels
+   not due yet are put in later, as the rotation comes round: draw what is seen),
    then every KPI at its final value, its count-up finished ("final"). The pair's baseline
    is the same page opened again at once in the same browser on the same server (a
    returning screen: scripts cached, figures memoised). Printed: each run, the medians,
@@ -161,11 +163,24 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def warmed(server, timeout: float = 120) -> None:
+    """Wait for the server's /healthz to answer 200 (it answers 503 "warming" until then)."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if requests.get(server.url + "/healthz", timeout=10).status_code == 200:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("the server never said it was warm")
+
+
 def first_screens(url: str, repeat: int) -> tuple[list[dict], list[dict]]:
     """``repeat`` interleaved pairs: (fresh server and fresh browser, then the baseline)."""
     fresh, again = [], []
     for run in range(1, repeat + 1):
         server = AppServer(url).start()
+        warmed(server)  # as a deployed worker: visitors come once /healthz says it is warm
         driver = make_driver(1920, 1080)  # a new profile: nothing cached
         try:
             driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FIRST_SCREEN_PROBE})

@@ -24,6 +24,7 @@ stops before its period ends and has none reads "未报送" with its as-of (``_r
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -44,6 +45,7 @@ from dash import (
     State,
     callback,
     clientside_callback,
+    dcc,
     html,
     no_update,
 )
@@ -1176,6 +1178,7 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
     Output(Wall.list(ALL), "children"),
     Output(Wall.NOTE, "children"),
     Output(Wall.PLAYLIST, "data"),
+    Output(Wall.DEFERRED, "data"),
     Input(Wall.REQUEST, "data"),
     State(Wall.DATA, "data"),
     State(Wall.CONFIG, "data"),
@@ -1184,11 +1187,41 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
     State(Wall.panel(ALL), "id"),
     State(Wall.stat(ALL), "id"),
     State(Wall.list(ALL), "id"),
+    State(Wall.slot(ALL, ALL), "id"),
     prevent_initial_call=True,
 )
-def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_ids, list_ids):
+def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_ids, list_ids, slot_ids):
     """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
-    return _as_declared(answer(request, shown, config, shown_playlist, chart_ids, panel_ids, [], stat_ids), list_ids)
+    outputs = answer(request, shown, config, shown_playlist, chart_ids, panel_ids, [], stat_ids)
+    return (*_as_declared(outputs, list_ids), deferred_graphs(outputs[0], shown, config, slot_ids, chart_ids))
+
+
+def chart_figure(chart: str, data: dict, lang: str, colour: str) -> dict:
+    """A chart's whole figure: its skeleton with its figures patched in, as the browser would."""
+    kind, width, height = view.CHARTS[chart]
+    return apply_patch(view.skeleton(kind, width, height, lang, colour), PATCHERS[kind](data, lang, colour))
+
+
+def deferred_graphs(data: dict, shown: dict | None, config: dict | None, slot_ids: list[dict],
+                    chart_ids: list[dict]) -> Any:
+    """DEFERRED brought up to date: the Graph of each chart still waiting for its panel to
+    come round (a slot with no chart on the page yet) whose figures changed since the wall's
+    last answer, so a panel drawn late is drawn with the figures of now. A Patch of the
+    store (the rest stays as it is), or no_update."""
+    mounted = {i["chart"] for i in chart_ids}
+    waiting = [i["chart"] for i in slot_ids if i["chart"] not in mounted]
+    new = shown_figures(data.get("key")) if data.get("ok") else None
+    if not waiting or new is None:
+        return no_update
+    old = shown_figures((shown or {}).get("key"))
+    lang = (config or {}).get("lang", "zh")
+    colours = view.chart_colours(playlists.load().map_metric())
+    patch, changed = Patch(), False
+    for chart in waiting:
+        if old is None or old["charts"].get(chart) != new["charts"].get(chart):
+            patch[chart] = view.chart_graph(chart, lang, chart_figure(chart, new["charts"][chart], lang, colours[chart]))
+            changed = True
+    return patch if changed else no_update
 
 
 def _as_declared(outputs: tuple, list_ids: list[dict]) -> tuple:
@@ -1369,7 +1402,49 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
     for single_id, single in zip(SINGLE_OUTPUTS, singles):
         if single is not no_update and _key(single_id) in found:
             found[_key(single_id)].children = single
+    _write_kpis(found, data["kpis"])
+    _defer_unseen(found)
     return page
+
+
+def _write_kpis(found: dict, kpis: list[dict]) -> None:
+    """The KPIs of the first answer on the page's root (``data-first-kpis``), for wall.js to
+    draw the tiles with at once (``applyKpis``, their one channel), as soon as the page is
+    rendered: not after the first refresh's round trip, which Dash runs before it hands
+    DATA to the page's callbacks."""
+    setattr(found[Wall.ROOT], "data-first-kpis", json.dumps(kpis, ensure_ascii=False))
+
+
+def _defer_unseen(found: dict) -> None:
+    """Draw what is seen: only the charts of the panel the rotation opens with stay on the
+    page; every other chart goes to DEFERRED (its Graph, figures in), and an empty slot of
+    its size (``Wall.slot``) takes its place. wall.js's ``drawSeen`` puts a panel's charts in
+    when the rotation comes to the panel before it, and the rest one panel a second once the
+    first screen is up, so a fresh screen draws one panel's charts, not every panel's,
+    before it shows anything."""
+    opening = getattr(found[Wall.STAGE], "data-active", None)
+    deferred: dict[str, Component] = {}
+    for section in [c for c in found.values() if isinstance(c.id, dict) and c.id.get("type") == "wall-panel"]:
+        panel = section.id["panel"]
+        if panel == opening:
+            continue
+        stack: list[Any] = [section]
+        while stack:
+            item = stack.pop()
+            children = getattr(item, "children", None)
+            if not isinstance(children, list):
+                if isinstance(children, Component):
+                    stack.append(children)
+                continue
+            for n, child in enumerate(children):
+                ident = getattr(child, "id", None)
+                if isinstance(child, dcc.Graph) and isinstance(ident, dict):
+                    deferred[ident["chart"]] = child
+                    children[n] = html.Div([], id=Wall.slot(ident["chart"], panel), className="wall-slot",
+                                           style=getattr(child, "style", None))
+                elif isinstance(child, Component):
+                    stack.append(child)
+    found[Wall.DEFERRED].data = deferred
 
 
 # --- clientside: clock, rotation, the refresh gate (assets/wall.js) ----------------------------
@@ -1388,6 +1463,17 @@ clientside_callback(
     Output(Wall.ROTATE, "interval"),
     Input(Wall.ROTATE, "n_intervals"),
     Input(Wall.PLAYLIST, "data"),
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="drawSeen"),
+    Output(Wall.slot(ALL, ALL), "children"),
+    Input(Wall.STAGE, "data-active"),
+    Input(Wall.TICK, "n_intervals"),
+    State(Wall.DEFERRED, "data"),
+    State(Wall.PLAYLIST, "data"),
+    State(Wall.slot(ALL, ALL), "id"),
+    State(Wall.slot(ALL, ALL), "children"),
 )
 
 clientside_callback(

@@ -42,7 +42,7 @@ cache = Cache()
 # The app's cache as the query functions see it: flask-caching's backend, the local front,
 # the app's version reader, and whether the backend is down. Module state because query
 # functions are also called outside any request (scripts, tests) once an app is made.
-_state: dict = {"backend": None, "local": None, "version": None, "down": False, "retry_at": 0.0}
+_state: dict = {"backend": None, "local": None, "version": None, "down": False, "retry_at": 0.0, "decoded": False}
 RETRY_SECONDS = 10.0  # while the backend is down, try it again this often, not on every call
 
 
@@ -154,7 +154,11 @@ def init_app(server, reader: data_versions.Reader | None = None) -> None:
     backend = _state["backend"] = server.extensions["cache"][cache]
     if hasattr(backend, "serializer"):  # cachelib's backends; flask-caching's NullCache has none
         backend.serializer = DataSerializer()
-    _state["local"] = _local_from_env(os.environ.get("CSB_CACHE", "simple").strip().lower())
+    kind = os.environ.get("CSB_CACHE", "simple").strip().lower()
+    _state["local"] = _local_from_env(kind)
+    # Decoded answers kept in this process (decoded_per_version): with the in-process cache,
+    # or where a local copy of the shared cache's answers is kept; not for the null cache.
+    _state["decoded"] = kind == "simple" or _state["local"] is not None
     _state["version"] = reader
     _state["down"] = False
 
@@ -166,8 +170,11 @@ def enabled() -> bool:
 
 def reset() -> None:
     """Stop caching in this process (tests, and code run outside the app)."""
+    for memo in _DECODED:
+        memo.clear()
     _state["backend"] = None
     _state["local"] = None
+    _state["decoded"] = False
     _state["version"] = None
     _state["down"] = False
 
@@ -260,6 +267,38 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
         if local is not None and result is not None:
             local.put(key, blob)
         return result
+
+    return wrapper
+
+
+#: The memos of ``decoded_per_version``, emptied by ``reset``.
+_DECODED: list[dict] = []
+
+
+def decoded_per_version(fn: Callable[..., R]) -> Callable[..., R]:
+    """Keep ``fn``'s answer (a function of the warehouse alone: no arguments but ``engine``)
+    decoded in this process for the current data version.
+
+    For an answer every question of a screen reads, such as the coverage spans: through
+    ``cached`` each read decodes it from the cache again, which for a city's 3,000
+    communities costs more than the screen's SQL. The answer is shared: callers only read
+    it. Like ``cached``, only while the app has a cache, and never for calls with their own
+    engine; and like the local cache, not when ``CSB_LOCAL_CACHE_ITEMS=0`` (every read
+    goes to the shared cache).
+    """
+    memo: dict[str, tuple[int, R]] = {}
+    _DECODED.append(memo)
+
+    @functools.wraps(fn)
+    def wrapper(*, engine: Engine | None = None) -> R:
+        if engine is not None or _state["backend"] is None or not _state.get("decoded"):
+            return fn(engine=engine)
+        url = settings.database_url()
+        version = data_version(url)
+        seen = memo.get(url)
+        if seen is None or seen[0] != version:
+            seen = memo[url] = (version, fn())
+        return seen[1]
 
     return wrapper
 

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import Connection, Engine, func, select
 
 from data.areas import LEVELS, level_rank, prefix_bounds, subtree_prefix
-from data.cache import cached  # pages ask on every refresh: kept per data version
+from data.cache import cached, decoded_per_version  # pages ask on every refresh: kept per data version
 from data.schema import area as area_table
 from data.schema import etl_coverage, etl_run
 
@@ -91,12 +91,14 @@ def as_of(metric: dict, area: str | None = None, *, engine: Engine | None = None
     return min(d for d in days if d is not None)
 
 
+@decoded_per_version
 @cached
 def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, date]]]:
     """{source: {community: (first day, last day)}} that its successful loads cover.
 
     Small: one row per source and community (a city: some 3,000 communities x 9 sources),
-    kept per data version, so every question can tell missing from zero without a query.
+    kept per data version (and decoded once per process: a wall refresh asks for it some
+    twenty times), so every question can tell missing from zero without a query. Read only.
     """
     with _engine(engine).connect() as conn:
         rows = conn.execute(

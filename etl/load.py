@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import (
     ARRAY,
     Connection,
+    DateTime,
     Engine,
     Transaction,
     and_,
@@ -535,7 +536,7 @@ def remove_replaced(conn: Connection, metrics: list[str], written: set[tuple[str
             codes.extend(below[community])
         codes.sort()
         for c in range(0, len(codes), CHUNK):
-            in_areas = _one_of(conn, fact.c.area_code, codes[c:c + CHUNK])
+            in_areas = one_of(conn, fact.c.area_code, codes[c:c + CHUNK])
             for on_days in days:
                 done = conn.execute(delete(fact).where(
                     fact.c.metric_code == code, fact.c.dimension == dimension, in_areas, on_days, older))
@@ -575,12 +576,12 @@ def _with_facts_below(conn: Connection, code: str, dimension: str, below: dict[s
         fact.c.metric_code == code, fact.c.dimension == dimension,
         fact.c.area_code > area.c.code, fact.c.area_code < area.c.code + "~").exists()
     for c in range(0, len(asked), CHUNK):
-        some = _one_of(conn, area.c.code, asked[c:c + CHUNK])
+        some = one_of(conn, area.c.code, asked[c:c + CHUNK])
         found += conn.execute(select(area.c.code).where(some, inner)).scalars()
     return found
 
 
-def _one_of(conn: Connection, column, values: list):
+def one_of(conn: Connection, column, values: list):
     """``column IN (values)``; on PostgreSQL as one array parameter (``= ANY``), which the
     driver sends whole instead of a placeholder per value to render and parse."""
     if conn.dialect.name == "postgresql":
@@ -628,11 +629,12 @@ def bulk_insert(conn: Connection, table, frame: pd.DataFrame, suffix: str = "",
             rows = _tuples(frame.iloc[i:i + BATCH])
             conn.execute(insert(table), [dict(zip(columns, r)) for r in rows])
         return
+    stamps = {c.name for c in table.columns if isinstance(c.type, DateTime)}
     one = f"({', '.join(['?'] * len(columns) + list(constants.values()))})"
     head = f"INSERT INTO {table.name} ({', '.join(columns + list(constants))}) VALUES "
     many = head + ", ".join([one] * ROWS_PER_INSERT) + f" {suffix}"
     for i in range(0, len(frame), BATCH):
-        cells = _cells(frame.iloc[i:i + BATCH])
+        cells = _cells(frame.iloc[i:i + BATCH], stamps)
         whole = len(cells) // ROWS_PER_INSERT * ROWS_PER_INSERT
         if whole:
             conn.exec_driver_sql(many, list(map(tuple, cells[:whole].reshape(-1, ROWS_PER_INSERT * len(columns)).tolist())))
@@ -641,22 +643,30 @@ def bulk_insert(conn: Connection, table, frame: pd.DataFrame, suffix: str = "",
             conn.exec_driver_sql(head + ", ".join([one] * len(rest)) + f" {suffix}", tuple(rest.ravel().tolist()))
 
 
-def _cells(frame: pd.DataFrame) -> np.ndarray:
-    """The frame as a 2-D object array of plain Python values (None for missing; dates as
-    SQLAlchemy stores them on SQLite), made once per distinct value where that is cheaper."""
+def _cells(frame: pd.DataFrame, stamps: set[str] = frozenset()) -> np.ndarray:  # type: ignore[assignment]
+    """The frame as a 2-D object array of plain Python values (None for missing; dates, and
+    the date-times of ``stamps`` columns, as SQLAlchemy stores them on SQLite), made once
+    per distinct value where that is cheaper."""
     cells = np.empty((len(frame), len(frame.columns)), dtype=object)
     for j, name in enumerate(frame.columns):
-        cells[:, j] = _plain_column(frame[name])
+        cells[:, j] = _plain_column(frame[name], name in stamps)
     return cells
 
 
 _NONE = np.array([None], dtype=object)  # appended as the value of a missing category or day
+#: How SQLAlchemy's SQLite ``DateTime`` stores a time (its default storage format).
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def _plain_column(column: pd.Series) -> np.ndarray:
+def _plain_column(column: pd.Series, stamp: bool = False) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
-        values = np.append(_plain_column(pd.Series(column.cat.categories)), _NONE)
+        values = np.append(_plain_column(pd.Series(column.cat.categories), stamp), _NONE)
         return values[column.cat.codes.to_numpy()]
+    if stamp and pd.api.types.is_datetime64_any_dtype(column):
+        # A date-time column: its text as SQLAlchemy writes it (the deletes compare that text).
+        texts = np.array(column.dt.strftime(SQLITE_DATETIME), dtype=object)
+        texts[column.isna().to_numpy()] = None
+        return texts
     if pd.api.types.is_datetime64_any_dtype(column):
         # How SQLAlchemy's SQLite Date is stored; formatted once per distinct day.
         codes, days = pd.factorize(column)
@@ -665,6 +675,7 @@ def _plain_column(column: pd.Series) -> np.ndarray:
         column = column.map(date.isoformat)
     values = column.to_numpy(dtype=object)
     if column.hasnans:
+        values = values.copy()  # pandas may hand out a read-only view of its own values
         values[column.isna().to_numpy()] = None
     return values
 
@@ -723,6 +734,11 @@ def key_order(facts: pd.DataFrame) -> np.ndarray:
         if isinstance(column.dtype, pd.CategoricalDtype):  # by the categories' text, not their order
             rank = np.argsort(np.argsort(column.cat.categories.astype(str).to_numpy(dtype=object), kind="stable"))
             column_codes, size = rank[column.cat.codes.to_numpy()], len(rank)
+        elif column.dtype.kind == "M" and len(column) and not column.hasnans:
+            # Days: their number from the first is already their order (no hash, no sort).
+            days = column.to_numpy().astype("datetime64[D]").view(np.int64)
+            first = int(days.min())
+            column_codes, size = days - first, int(days.max()) - first + 1
         else:
             column_codes, uniques = pd.factorize(column, sort=True)
             size = len(uniques)

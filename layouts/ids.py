@@ -41,6 +41,9 @@ class Wall:
     TICK = "wall-tick"  # Interval: the clock
     ROTATE = "wall-rotate"  # Interval: next panel; its interval is the current panel's duration
     REFRESH = "wall-refresh"  # Interval: the playlist's refresh interval
+    # Store: the charts of panels not yet on screen, by chart, as the Graph to put in their slot
+    # (``Wall.slot``) when the rotation comes to them (callbacks/wall.py, "draw what is seen").
+    DEFERRED = "wall-deferred"
 
     @staticmethod
     def panel(panel: str | Wildcard) -> dict:
@@ -51,6 +54,11 @@ class Wall:
     def chart(chart: str | Wildcard) -> dict:
         """A chart on a wall panel, e.g. "governance-events"."""
         return {"type": "wall-chart", "chart": chart}
+
+    @staticmethod
+    def slot(chart: str | Wildcard, panel: str | Wildcard) -> dict:
+        """Where a chart of a panel not yet on screen is put when its panel comes round."""
+        return {"type": "wall-slot", "chart": chart, "panel": panel}
 
     @staticmethod
     def kpi(metric: str | Wildcard) -> dict:

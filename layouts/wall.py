@@ -344,20 +344,22 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
 
 
 
-def _chart(chart: str, caption: str, lang: str) -> html.Div:
+def chart_graph(chart: str, lang: str, figure: dict | None = None) -> dcc.Graph:
+    """A wall chart's Graph: ``figure``, or its empty skeleton."""
     kind, width, height = CHARTS[chart]
+    return dcc.Graph(
+        id=Wall.chart(chart),
+        figure=figure if figure is not None else skeleton(kind, width, height, lang, CHART_COLOURS[chart]),
+        config={"staticPlot": True, "displayModeBar": False, "responsive": False},
+        responsive=False,
+        style={"width": f"{width}px", "height": f"{height}px"},
+        className="wall-graph",
+    )
+
+
+def _chart(chart: str, caption: str, lang: str) -> html.Div:
     return html.Div(
-        [
-            *([html.H3(caption, className="wall-caption")] if caption else []),
-            dcc.Graph(
-                id=Wall.chart(chart),
-                figure=skeleton(kind, width, height, lang, CHART_COLOURS[chart]),
-                config={"staticPlot": True, "displayModeBar": False, "responsive": False},
-                responsive=False,
-                style={"width": f"{width}px", "height": f"{height}px"},
-                className="wall-graph",
-            ),
-        ],
+        [*([html.H3(caption, className="wall-caption")] if caption else []), chart_graph(chart, lang)],
         className="wall-block",
     )
 
@@ -727,8 +729,10 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
     playlist = playlists.for_area(area)  # saved in the console for this area, else the file
     client = playlist.for_client()
     panels = playlist.panels()
-    first = client["panels"][0]["id"] if client["panels"] else panels[0]
     now = settings.local_now()
+    # The panel wall.js's rotation opens with at this hour (a window's first, else the default's).
+    opening = playlist.rotation_at(now.hour * 60 + now.minute)
+    first = opening[0].panel if opening else panels[0]
     dim = playlist.dim_at(now.hour * 60 + now.minute)  # wall.js keeps it as the hours pass
     return html.Div(
         [
@@ -752,6 +756,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
             dcc.Store(id=Wall.PLAYLIST, data=client),
             dcc.Store(id=Wall.REQUEST),
             dcc.Store(id=Wall.DATA),
+            dcc.Store(id=Wall.DEFERRED, data={}),
             dcc.Interval(id=Wall.TICK, interval=1000),
             dcc.Interval(id=Wall.ROTATE, interval=client["panels"][0]["ms"]),
             dcc.Interval(id=Wall.REFRESH, interval=client["refresh_ms"]),

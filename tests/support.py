@@ -279,3 +279,13 @@ def wall_app(database_url: str, monkeypatch):
         wall._cache.clear()
         yield app
     db.dispose_engines()
+
+
+def wall_graph(found: dict, chart: str):
+    """A chart's Graph in a wall's first screen (``found``: ``callbacks.wall._components`` of
+    the page): on the page, or waiting in the DEFERRED store for its panel to come round."""
+    from callbacks import wall
+    from layouts.ids import Wall
+
+    key = wall._key(Wall.chart(chart))
+    return found[key] if key in found else found[Wall.DEFERRED].data[chart]

@@ -9,7 +9,7 @@ from callbacks import wall
 from data import query
 from layouts import wall as view
 from layouts.ids import Wall
-from support import wall_app
+from support import wall_app, wall_graph
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_panels_tiles_and_charts_take_their_domains_colour(page):
             continue
         assert colour == view.DOMAIN_COLOURS[domain(panel.as_of.metrics[0])], panel.id
         for chart in panel.charts:
-            figure = page[wall._key(Wall.chart(chart.id))].figure
+            figure = wall_graph(page, chart.id).figure
             marker = figure["data"][0].get("marker", {})
             colours = marker.get("color") or marker.get("colors")
             if chart.kind == "map":

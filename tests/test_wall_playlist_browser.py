@@ -89,5 +89,42 @@ def test_the_first_screen_of_a_two_panel_playlist_has_its_figures(sample_warehou
         page = wall.first_screen("510104011000", "zh")
     assert page[Wall.DATA].data["ok"]
     assert getattr(page[Wall.panel("party")], "data-as-of") and getattr(page[Wall.panel("governance")], "data-as-of")
-    assert page[Wall.chart("governance-events")].figure["data"][0]["y"]
+    # governance comes second: its charts wait, figures in, for the rotation (draw what is seen)
+    assert page[Wall.chart("party-trend")].figure["data"][0]["x"]
+    assert page[Wall.DEFERRED].data["governance-events"].figure["data"][0]["y"]
     db.dispose_engines()
+
+
+EVERY_CHART = """
+refresh: 2
+panels:
+""" + "".join(f"  - id: {p}\n    duration: 1\n" for p in ("party", "governance", "services", "participation", "cobuild",
+                                                          "map"))
+
+
+def test_each_panels_charts_are_drawn_as_the_rotation_comes_round(sample_warehouse_url, tmp_path, browser):
+    """A fresh screen draws the panel on view (and the one after it) first; the rest are
+    drawn as the rotation comes to them (or a panel a second meanwhile), each with its
+    figures, each once, in its own panel."""
+    path = tmp_path / "playlist.yaml"
+    path.write_text(EVERY_CHART, encoding="utf-8")
+    server = AppServer(sample_warehouse_url, env={"CSB_PLAYLIST": str(path)}).start()
+    try:
+        open_wall(browser, server)
+        from test_wall_browser import wait
+
+        wait(browser, lambda d: d.execute_script("return document.querySelectorAll('.wall-graph').length")
+             == len(view.CHARTS) and drawn_charts(d) == len(view.CHARTS), timeout=60,
+             message="some panel's charts were never drawn")
+        slots = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.wall-slot')).map(function (s) {"
+            " return [JSON.parse(s.id).panel, s.querySelectorAll('.wall-graph').length,"
+            " s.closest('.wall-panel').getAttribute('data-panel')]; })")
+        assert slots and all(count == 1 and panel == home for panel, count, home in slots), slots
+        bars = browser.execute_script(  # a chart put in late is drawn with figures, not its empty skeleton
+            "var g = document.getElementById(JSON.stringify({chart: 'services-items', type: 'wall-chart'}));"
+            " return g.querySelectorAll('.bars .point').length;")
+        assert bars > 0
+    finally:
+        browser.get("about:blank")  # away from the page before its server goes
+        server.stop()

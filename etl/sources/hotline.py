@@ -106,17 +106,22 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                          "办理时限 {value!r} 无法识别 (应为日期时间或如 5个工作日) / not a deadline or a limit such as "
                          "5个工作日; the order has no due time in the work-item lists")
     items = pd.DataFrame({
-        "item_id": rows["工单编号"].astype(str),
-        "area_code": codes.astype(str).to_numpy(),
-        "category": rows["诉求类别"].astype(object).replace("", None),
-        "kind": rows["诉求类型"].astype(object).replace("", None),
+        "item_id": rows["工单编号"],
+        "area_code": codes.to_numpy(),
+        "category": rows["诉求类别"],
+        "kind": rows["诉求类型"],
         "received_at": rows["受理时间"],
         "due_at": due,
         "closed_at": rows["办结时间"].where(rows["办理状态"].eq("已办结").to_numpy()),
-        "status": rows["办理状态"].astype(object),
+        "status": rows["办理状态"],
     })
+    # The open and recent orders are kept (a tenth of a year's): their texts are made then.
+    items = item_rows.kept(items, NAME, ctx.now)
+    items = items.astype({name: object for name in ("item_id", "area_code", "category", "kind", "status")})
+    items[["category", "kind"]] = items[["category", "kind"]].replace("", None)
+    items["item_id"] = items["item_id"].astype(str)
     span = (rows["受理时间"].min(), rows["受理时间"].max()) if len(rows) else None
-    store = item_rows.store(NAME, item_rows.kept(items, NAME, ctx.now), sorted(set(items["area_code"])), span)
+    store = item_rows.store(NAME, items, sorted(map(str, codes.unique())), span)
     return Output(facts, combine_rejects(dup_rejects, area_rejects), store=store,
                   warnings=warnings[warnings["row_number"].isin(rows["_row"])].reset_index(drop=True))
 
@@ -130,14 +135,20 @@ def due_times(received: pd.Series, limit: pd.Series) -> pd.Series:
     ``24小时`` hours; a bare number is working days, as the 12345 platform sets its limits).
     NaT where empty or unreadable."""
     received = pd.Series(pd.to_datetime(received).to_numpy(), index=limit.index)
-    due = clean.parse_datetimes(limit.astype(object).fillna(""))
-    texts = clean.per_value(limit.astype(object).fillna(""), lambda t: clean.normalize_cell(t).replace(" ", ""))
-    parts = texts.str.extract(LIMIT)
-    bare = parts[1].isna() & parts[0].notna() & due.isna()  # not an Excel serial date: working days
-    amount, unit = pd.to_numeric(parts[0]), parts[1].where(~bare, "工作日")
-    hours = unit.str.lower().isin(["小时", "h"])
-    days = unit.isin(["天", "日", "自然日"])
-    working = unit.eq("工作日")
+    # The texts are read once per distinct limit (a million orders have a handful), then
+    # spread over the rows: only the arithmetic with each row's received time is per row.
+    codes, uniques = pd.factorize(limit.astype(object).fillna(""), use_na_sentinel=True)
+    distinct = pd.Series(np.append(np.asarray(uniques, dtype=object), ""), dtype=object)
+    codes = np.where(codes < 0, len(distinct) - 1, codes)
+    stamps = clean.parse_datetimes(distinct).to_numpy(dtype="datetime64[us]")
+    parts = distinct.map(lambda t: clean.normalize_cell(t).replace(" ", "")).str.extract(LIMIT)
+    bare = parts[1].isna() & parts[0].notna() & pd.isna(stamps)  # not an Excel serial date: working days
+    due = pd.Series(stamps[codes], index=limit.index)
+    amount = pd.Series(pd.to_numeric(parts[0]).to_numpy()[codes], index=limit.index)
+    unit = parts[1].where(~bare, "工作日")
+    hours = pd.Series(unit.str.lower().isin(["小时", "h"]).to_numpy()[codes], index=limit.index)
+    days = pd.Series(unit.isin(["天", "日", "自然日"]).to_numpy()[codes], index=limit.index)
+    working = pd.Series(unit.eq("工作日").to_numpy()[codes], index=limit.index)
     due = due.where(~hours, received + pd.to_timedelta(amount.where(hours), unit="h"))
     due = due.where(~days, received + pd.to_timedelta(amount.where(days), unit="D"))
     if working.any():
