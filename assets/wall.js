@@ -47,8 +47,21 @@
     // figures' "today" is, whatever zone the lobby PC's own clock is set to.
     var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     var zone = {name: undefined, fmt: null};
+    // A pinned clock for tests and screenshots (CSB_FAKE_NOW, README): the server puts its
+    // "now" on the root (data-now, epoch ms) and the wall's time of day runs on from there.
+    // Only the time shown and the playlist's hours move; every duration stays real.
+    var pinned = {el: null, offset: 0};
+    function clockOffset() {
+        var r = root();
+        if (r && pinned.el !== r) {
+            pinned.el = r;
+            var at = parseFloat(r.getAttribute("data-now") || "");
+            pinned.offset = isNaN(at) ? 0 : at - Date.now();
+        }
+        return pinned.offset;
+    }
     function zoned(ms) {
-        var d = new Date(ms);
+        var d = new Date(ms + clockOffset());
         var r = root();
         var name = r ? r.getAttribute("data-zone") : null;
         if (name && zone.name !== name) {

@@ -730,6 +730,9 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
     first = client["panels"][0]["id"] if client["panels"] else panels[0]
     now = settings.local_now()
     dim = playlist.dim_at(now.hour * 60 + now.minute)  # wall.js keeps it as the hours pass
+    # data-now: a pinned clock (CSB_FAKE_NOW, tests and screenshots only) for wall.js too.
+    pinned = ({"data-now": str(round(now.replace(tzinfo=settings.timezone()).timestamp() * 1000))}
+              if settings.fake_offset() is not None else {})
     return html.Div(
         [
             html.Div(
@@ -763,5 +766,5 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         # data-zone: the deployment's time zone, for the clock and the playlist's hours.
         **_data({"data-state": "stale", "data-dim": dim, "data-build": _build(), "data-lang": lang,
                  "data-zone": settings.timezone().key,
-                 "data-text": present.wall_settings(lang)}),
+                 "data-text": present.wall_settings(lang), **pinned}),
     )
