@@ -440,6 +440,58 @@
         }
     }
 
+    // --- charts that draw the eye: on the panel on view a light moves from bar to bar (or
+    // slice to slice), largest first, one step every SPOTLIGHT_STEP ms, back to the largest
+    // whenever the panel comes round. Only a class on the chart's SVG changes (wall.css
+    // .wall-lit): no redraw, no server round trip. At night (data-dim="night") and for a
+    // viewer who asks for reduced motion nothing moves.
+    var SPOTLIGHT_STEP = 4000; // ms
+    var spot = {panel: null, since: 0};
+    var calm = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+
+    function spotOrder(gd) {
+        // The marks' indexes, largest figure first: a donut's slices, a bar chart's bars.
+        var trace = gd.data && gd.data[0];
+        var values = trace && (trace.type === "pie" ? trace.values : trace.orientation === "h" ? trace.x : null);
+        if (!values || !values.length) { return []; }
+        var order = [];
+        for (var i = 0; i < values.length; i++) { if (values[i] > 0) { order.push(i); } }
+        return order.sort(function (a, b) { return values[b] - values[a] || a - b; });
+    }
+
+    function spotlight() {
+        var r = root();
+        var stage = r && r.querySelector(".wall-stage");
+        if (!stage) { return; }
+        var active = stage.getAttribute("data-active");
+        var now = Date.now();
+        if (active !== spot.panel) { spot.panel = active; spot.since = now; }
+        var still = r.getAttribute("data-dim") === "night" || (calm && calm.matches);
+        var step = Math.floor((now - spot.since) / SPOTLIGHT_STEP);
+        var panel = stage.querySelector('.wall-panel[data-panel="' + active + '"]');
+        var lit = [];
+        var graphs = still || !panel ? [] : panel.querySelectorAll(".wall-graph .js-plotly-plot");
+        for (var g = 0; g < graphs.length; g++) {
+            var gd = graphs[g], order = spotOrder(gd);
+            if (!order.length) { continue; }
+            var pie = gd.data[0].type === "pie";
+            var marks = gd.querySelectorAll(pie ? "g.slice" : "g.trace.bars g.point");
+            if (marks.length !== (pie ? gd.data[0].values : gd.data[0].x).length) { continue; } // not drawn yet
+            var at = order[step % order.length];
+            lit.push(marks[at]);
+            var legend = pie ? gd.querySelectorAll("g.legend g.traces") : [];
+            if (legend.length === marks.length) { lit.push(legend[at]); }
+        }
+        var was = r.querySelectorAll(".wall-lit");
+        for (var w = 0; w < was.length; w++) {
+            if (lit.indexOf(was[w]) < 0) { was[w].classList.remove("wall-lit"); }
+        }
+        for (var l = 0; l < lit.length; l++) { lit[l].classList.add("wall-lit"); }
+        r.setAttribute("data-spotlight", still ? "still" : String(step));
+    }
+    W.spotlight = spotlight;
+    setInterval(spotlight, 1000); // a panel just come round is lit within a second
+
     // --- Dash clientside callbacks ---------------------------------------------------------
 
     function currentSet(pl, minute) {
