@@ -447,7 +447,22 @@ def _map(answer: dict, info: dict, lang: str) -> dict:
                "label": present.plot_text(_place_name(r, lang)) + "<br>"
                + present.show(r["value"], info, lang, compact=True).text,
                "own": answer["level"] == "siblings" and r["code"] == answer["area"]} for r in placed]
-    return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang)}
+    return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang),
+            **_service_points(answer.get("services") or {"placed": [], "unplaced": 0}, lang)}
+
+
+def _service_points(found: dict, lang: str) -> dict:
+    """The map's service points (positions only: too many to name) and its note saying how
+    many are placed and how many have no position, so an empty map is never read as "none"."""
+    placed, unplaced = found["placed"], found["unplaced"]
+    notes = []
+    if placed:
+        notes.append(catalogue.t("wall.map_services", lang, count=len(placed)))
+        if unplaced:
+            notes.append(catalogue.t("wall.map_services_unplaced", lang, count=unplaced))
+    elif unplaced:
+        notes.append(catalogue.t("wall.map_services_none", lang))
+    return {"services": [{"x": p["lon"], "y": p["lat"]} for p in placed], "services_note": " · ".join(notes)}
 
 
 # A place's name on the map, without what every one of them is ("社区", "Community"): the
@@ -897,8 +912,13 @@ def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
     p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
     p["data"][traces["own"]]["text"] = [pt["label"] for pt in ringed]
     p["data"][traces["own"]]["textposition"] = [sides.get(id(pt), "top center") for pt in ringed]
+    services = data.get("services", [])
+    p["data"][traces["services"]]["x"] = [pt["x"] for pt in services]
+    p["data"][traces["services"]]["y"] = [pt["y"] for pt in services]
     p["layout"]["annotations"][0]["text"] = data["empty"]
     p["layout"]["annotations"][3]["visible"] = bool(hollow)
+    p["layout"]["annotations"][4]["text"] = data.get("services_note", "")
+    p["layout"]["annotations"][4]["visible"] = bool(data.get("services_note"))
     _empty(p, not points)
     if frame:
         p["layout"]["xaxis"]["range"], p["layout"]["yaxis"]["range"] = frame

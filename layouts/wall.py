@@ -294,7 +294,8 @@ def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -
 
 # The map (``map_skeleton``): plotly's own scatter traces in longitude and latitude over the
 # bundled district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
-MAP_TRACES = ("districts", "district", "hollow", "figures", "own")  # trace order, patched by name
+MAP_TRACES = ("districts", "district", "services", "hollow", "figures", "own")  # trace order, patched by name
+MAP_SERVICE = 14  # px: a service point's diamond, under the places' dots
 MAP_MARKER = 30  # px: each place's dot
 MAP_MARGIN = 8  # px around the map's plotting area
 MAP_RING = 22  # px the gold ring around the wall's own place is wider than a dot
@@ -322,6 +323,9 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
         # What a ring means: no figure for the period (not a zero).
         dict(text=t("map_hollow", lang), name="hollow", showarrow=False, xref="paper", yref="paper",
              x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
+        # The service points: how many are placed, and how many have no position (callbacks/wall._map).
+        dict(text="", name="services", visible=False, showarrow=False, xref="paper", yref="paper",
+             x=0, y=1, xanchor="left", yanchor="top", font=dict(size=SMALLEST, color=INK)),
     ]
     return dict(
         data=[
@@ -329,6 +333,9 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
                  line=dict(color="rgba(170, 182, 204, 0.35)", width=1.5)),
             dict(type="scatter", name="district", mode="lines", x=[], y=[], fill="toself", hoverinfo="skip",
                  fillcolor="rgba(79, 179, 255, 0.06)", line=dict(color="rgba(243, 193, 95, 0.6)", width=2.5)),
+            dict(type="scatter", name="services", mode="markers", x=[], y=[], hoverinfo="skip",
+                 marker=dict(size=MAP_SERVICE, symbol="diamond", color=rgba(INK, 0.75),
+                             line=dict(color=CARD, width=1))),
             dict(type="scatter", name="hollow", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
                  textposition="top center", textfont=dict(label, color=MUTED), cliponaxis=False,
                  marker=dict(size=MAP_MARKER, symbol="circle-open", color=MAP_HOLLOW, line=dict(width=4))),
