@@ -1,13 +1,15 @@
 """Screenshots of every page in headless Chromium, for the README and for looking at.
 
-    .venv/bin/python docs/screenshots.py [OUT_DIR] [--database-url URL]
+    .venv/bin/python docs/screenshots.py [OUT_DIR] [--database-url URL] [--pages wall] [--at 2026-12-07T09:30]
 
 Serves the app (``tests/support.AppServer``) on the warehouse at ``--database-url`` /
 ``DATABASE_URL`` / ``var/warehouse.db`` and writes one PNG per page and size into
 OUT_DIR (default ``docs/screenshots``): the wall at 1920x1080 and 3840x2160 in Chinese
 and English (its first panel, and with ``--panels`` every panel of the playlist, each
 held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768. The
-browser runs in Chengdu time, as a lobby screen there would.
+browser runs in Chengdu time, as a lobby screen there would. ``--pages`` keeps to some
+pages; ``--at`` pins the clock (``CSB_FAKE_NOW``), so the README's wall shows the daytime
+rotation whenever it is refreshed: ``--pages wall --at 2026-12-07T09:30``.
 
     .venv/bin/python docs/screenshots.py /work/shots/wall --wall-matrix
 
@@ -77,6 +79,7 @@ def every_panel(driver, out: Path, name: str) -> None:
 # communities, its district) and two moments of the week.
 MATRIX_AREAS = (("street", "510104011000"), ("community", "510104011001"), ("district", "510104000000"))
 MATRIX_SIZES = ((1920, 1080), (3840, 2160))
+MATRIX_LANGS = ("zh", "en")
 MATRIX_HOLD = 6  # seconds each panel stays on screen: long enough to settle and be photographed
 
 
@@ -114,7 +117,7 @@ def wall_matrix(out: Path, database_url: str) -> None:
                                               "CSB_FAKE_NOW": moment.isoformat(timespec="minutes")}).start()
         try:
             for kind, area in MATRIX_AREAS:
-                for lang in ("zh", "en"):
+                for lang in MATRIX_LANGS:
                     for width, height in MATRIX_SIZES:
                         driver = make_driver(width, height)
                         try:
@@ -141,6 +144,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL")
                         or f"sqlite:///{ROOT / 'var' / 'warehouse.db'}")
     parser.add_argument("--panels", action="store_true", help="also every wall panel, one shot each")
+    parser.add_argument("--pages", default="", help="only these pages, comma-separated (wall, overview, explore, data)")
+    parser.add_argument("--at", default="", help="pin the server's and the wall's clock (CSB_FAKE_NOW), e.g. 2026-12-07T09:30")
     parser.add_argument("--wall-matrix", action="store_true",
                         help="only the wall: every panel, three areas, two languages, two sizes, two moments")
     args = parser.parse_args()
@@ -156,9 +161,14 @@ def main() -> int:
             rotation.write("refresh: 60\npanels:\n" + "".join(
                 f"  - id: {p}\n    duration: 4\n" for p in playlists.read(playlists.default_path()).panels()))
         env["CSB_PLAYLIST"] = rotation.name
+    if args.at:
+        env[settings.FAKE_NOW] = args.at
+    pages = {p.strip() for p in args.pages.split(",") if p.strip()}
     server = AppServer(args.database_url, env=env).start()
     try:
         for page, path, (width, height) in SHOTS:
+            if pages and page not in pages:
+                continue
             driver = make_driver(width, height)
             try:
                 driver.get(server.url + path)

@@ -295,7 +295,8 @@ def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -
 # The map (``map_skeleton``): plotly's own scatter traces in longitude and latitude over the
 # bundled district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
 MAP_TRACES = ("districts", "district", "services", "hollow", "figures", "own")  # trace order, patched by name
-MAP_SERVICE = 14  # px: a service point's diamond, under the places' dots
+MAP_SERVICE = 11  # px: a service point's diamond, under the places' dots and labels
+MAP_HALO = ", ".join(f"{x}px {y}px 3px {CARD}" for x, y in ((1, 1), (-1, -1), (1, -1), (-1, 1)))
 MAP_MARKER = 30  # px: each place's dot
 MAP_MARGIN = 8  # px around the map's plotting area
 MAP_RING = 22  # px the gold ring around the wall's own place is wider than a dot
@@ -306,7 +307,8 @@ MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's l
 def map_skeleton(width: int, height: int, lang: str) -> dict:
     """An empty map: every district's outline, its own district filled, places with no figure
     (hollow rings), places with one (filled, coloured by it) and the wall's own place ringed."""
-    label = dict(size=SMALLEST, color=INK)
+    # A dark halo round each label: names stay readable over the outlines and service points.
+    label = dict(size=SMALLEST, color=INK, shadow=MAP_HALO)
     edge = MAP_MARGIN
     layout = _base_layout(width, height, lang, margin=dict(l=edge, r=edge, t=edge, b=edge), hovermode=False,
                           xaxis=dict(visible=False, fixedrange=True, constrain="domain"),
@@ -334,8 +336,7 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
             dict(type="scatter", name="district", mode="lines", x=[], y=[], fill="toself", hoverinfo="skip",
                  fillcolor="rgba(79, 179, 255, 0.06)", line=dict(color="rgba(243, 193, 95, 0.6)", width=2.5)),
             dict(type="scatter", name="services", mode="markers", x=[], y=[], hoverinfo="skip",
-                 marker=dict(size=MAP_SERVICE, symbol="diamond", color=rgba(INK, 0.75),
-                             line=dict(color=CARD, width=1))),
+                 marker=dict(size=MAP_SERVICE, symbol="diamond", color=rgba(MUTED, 0.7), line=dict(width=0))),
             dict(type="scatter", name="hollow", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
                  textposition="top center", textfont=dict(label, color=MUTED), cliponaxis=False,
                  marker=dict(size=MAP_MARKER, symbol="circle-open", color=MAP_HOLLOW, line=dict(width=4))),
