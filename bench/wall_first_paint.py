@@ -52,7 +52,7 @@ refresh: 0.5
 health_check: 1
 panels:
 """ + "".join(f"  - id: {p}\n    duration: 0.1\n" for p in
-              ("party", "governance", "services", "participation", "league", "guide", "activities"))
+              ("party", "governance", "services", "participation", "cobuild", "map", "league", "guide", "activities"))
 
 # Installed before any page script: notes when the first screen has its figures, and when
 # every KPI has its final value too (its count-up finished).
