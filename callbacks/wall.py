@@ -712,6 +712,8 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
         if received is not None and not isinstance(received, datetime):
             received = datetime.fromisoformat(str(received))
         place = (i.get("community_en") or i.get("community")) if lang == "en" else i.get("community")
+        if lang == "en" and place:  # "Hongpailou", as on the map: " Community" pushed the time off the line
+            place = _place_name({"name": place, "name_en": place}, lang)
         kind = catalogue.t(f"item.source_{i['source']}", lang)
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
                      # the status first: on a narrow screen the time is what gets clipped
