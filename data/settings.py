@@ -73,7 +73,7 @@ def fake_offset():
     or None when it is not set. Read once per value: the pinned moment is "now" at the
     first read, and time passes normally after it. The wall page hands the same moment to
     the browser (``data-now`` on its root), so the clock and the playlist's hours agree."""
-    pinned = os.environ.get(FAKE_NOW, "").strip()
+    pinned = os.environ.get("CSB_FAKE_NOW", "").strip()
     return _offset(pinned) if pinned else None
 
 
@@ -93,7 +93,7 @@ def _offset(pinned: str):
 def refuse_fake_now(where: str) -> None:
     """Stop ``where`` (a production server) from starting on a pinned clock: a lobby screen
     showing a made-up time and hour's panels would be wrong without saying so."""
-    if os.environ.get(FAKE_NOW, "").strip():
+    if os.environ.get("CSB_FAKE_NOW", "").strip():
         raise SystemExit(f"{FAKE_NOW} is set: it pins the clock for tests and screenshots only; "
                          f"unset it to run {where}")
 
