@@ -302,7 +302,7 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float) -> None
         driver.get(server.url + "/wall")
         changer.start()
         started = time.monotonic()
-        r1, f1 = wait_rotations(driver, 100, timeout=120)
+        r1, f1 = wait_rotations(driver, 100, timeout=max(120.0, timeout / 10))
         h1, (n1, l1) = heap(driver), dom_counters(driver)
         print(f"after {r1:5d} rotations and {f1:5d} refreshes: JS heap {h1 / 1e6:7.2f} MB, "
               f"{n1} DOM nodes, {l1} listeners  [{load()}]", flush=True)
