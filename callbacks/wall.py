@@ -437,6 +437,10 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
         f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
         if listing.name == "league":
             stats.update(_league_notes(metrics, lang))
+            # Areas with no figure at all are not ranked: the caption says how many, so the
+            # table is not read as every area there is.
+            if unranked := len(answers[listing.shows]["rows"]) - len(_ranked(answers[listing.shows], metrics)):
+                stats[f"{panel.id}-period"] += catalogue.t("wall.league_unranked", lang, count=unranked)
 
 
 def _map(answer: dict, info: dict, lang: str) -> dict:
@@ -558,17 +562,24 @@ def _top_and_bottom(ranked: list, own) -> list:
     return top + bottom
 
 
+def _ranked(answer: dict, metrics: dict) -> list[tuple[dict, dict]]:
+    """The league's areas that have any figure, each with its cells' figures (``_league_value``)."""
+    rows = []
+    for r in answer["rows"]:
+        values = {c: _league_value(r, c, metrics[c]) for c, _ in view.LEAGUE_METRICS}
+        if any(v is not None for v in values.values()):
+            rows.append((r, values))
+    return rows
+
+
 def _league(answer: dict, metrics: dict, lang: str) -> list[dict]:
     """The league table's rows: the areas compared (below a street, or a community's
     neighbours) with any figure, counts per 1,000 residents (``per_thousand``), ranked by
     the first column. Every area if they fit, else the top and the bottom (``gap`` marks the
     row after ranks left out). A community's wall always lists its own row (``own``)."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
-    rows = []
-    for r in answer["rows"]:
-        values = {c: _league_value(r, c, metrics[c]) for c in codes}
-        if any(v is not None for v in values.values()):
-            rows.append((r, values))
+    rows = _ranked(answer, metrics)
+
     def order(rv) -> float:
         first = rv[1][codes[0]]
         return -first if first is not None else math.inf

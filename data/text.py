@@ -317,6 +317,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.map_services_unplaced": ("另有 {count} 处无坐标，未标注", "{count} more have no position, not placed"),
     "wall.map_services_none": ("服务点无坐标，未标注在图上", "Service points have no position: not on the map"),
     "wall.map_caption": ("{metric} · 近30天", "{metric} · last 30 days"),
+    "wall.league_unranked": (" · 另有{count}个无数据", " · {count} more without figures"),
     "wall.league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
     "wall.area": ("区域", "Area"),
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),

@@ -188,3 +188,15 @@ def test_the_map_draws_in_the_browser_with_no_request_leaving_the_server(sample_
         assert urls and foreign == []
     finally:
         server.stop()
+
+
+def test_a_league_says_how_many_areas_below_have_no_figure_to_rank(app):
+    """A district whose sample data covers one street ranks that street alone; its caption
+    says how many more streets there are, so the table is not read as the whole district."""
+    _key, f = wall.figures(DISTRICT, "zh", settings.local_today())
+    streets = areas.children(DISTRICT)
+    ranked = f["lists"]["league"]
+    assert 0 < len(ranked) < len(streets)
+    assert f["stats"]["league-period"] == f"各下级区域 · 近30天 · 另有{len(streets) - len(ranked)}个无数据"
+    _key, street = wall.figures(STREET, "en", settings.local_today())
+    assert "without figures" not in street["stats"]["league-period"]  # every community ranked
