@@ -9,7 +9,8 @@ and English (its first panel, and with ``--panels`` every panel of the playlist,
 held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768. The
 browser runs in Chengdu time, as a lobby screen there would. ``--pages`` keeps to some
 pages; ``--at`` pins the clock (``CSB_FAKE_NOW``), so the README's wall shows the daytime
-rotation whenever it is refreshed: ``--pages wall --at 2026-12-07T09:30``.
+rotation whenever it is refreshed, and ``--wall-panel`` which panel:
+``--pages wall --at 2026-12-07T09:30 --wall-panel map`` (the README's).
 
     .venv/bin/python docs/screenshots.py /work/shots/wall --wall-matrix
 
@@ -146,6 +147,7 @@ def main() -> int:
     parser.add_argument("--panels", action="store_true", help="also every wall panel, one shot each")
     parser.add_argument("--pages", default="", help="only these pages, comma-separated (wall, overview, explore, data)")
     parser.add_argument("--at", default="", help="pin the server's and the wall's clock (CSB_FAKE_NOW), e.g. 2026-12-07T09:30")
+    parser.add_argument("--wall-panel", default="", help="the wall's shots show this panel (e.g. map), not the first")
     parser.add_argument("--wall-matrix", action="store_true",
                         help="only the wall: every panel, three areas, two languages, two sizes, two moments")
     args = parser.parse_args()
@@ -173,6 +175,10 @@ def main() -> int:
             try:
                 driver.get(server.url + path)
                 wait_for(driver, lambda d, page=page: ready(d, page), timeout=60, message=f"{path} never got ready")
+                if page == "wall" and args.wall_panel:
+                    wait_for(driver, lambda d: d.execute_script(
+                        "return document.querySelector('.wall-stage').getAttribute('data-active')") == args.wall_panel,
+                        timeout=300, message=f"panel {args.wall_panel} never came round")
                 time.sleep(2.5)  # count-ups and chart transitions settle
                 suffix = "-en" if "lang=en" in path else ""
                 target = args.out / f"{page}-{width}x{height}{suffix}.png"
