@@ -321,7 +321,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.league_caption": ("各下级区域 · 近30天", "Areas below · last 30 days"),
     "wall.area": ("区域", "Area"),
     "wall.monthly_report": ("党组织月报 · ", "Monthly report · "),
-    "wall.below_target": ("▼低于目标", "▼ below"),  # + the target: "▼低于目标 90%", "▼ below 90%": fits a tile
+    "wall.below_target": ("▼低于", "▼ below"),  # + the target: "▼低于 90%", "▼ below 90%": what fits a tile
     "wall.target": ("目标", "Target"),
     # the guide panel: a guide's two lines, a service point's walk; English fallback marked
     "wall.guide_bring": ("带：{what}", "Bring: {what}"),
