@@ -8,6 +8,11 @@ import multiprocessing
 import os
 import sys
 
+from data import settings
+
+# A pinned clock (CSB_FAKE_NOW) is for tests and screenshots: production never runs on one.
+settings.refuse_fake_now("gunicorn")
+
 bind = os.environ.get("CSB_BIND", "127.0.0.1:8050")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 threads = int(os.environ.get("CSB_THREADS", "4"))

@@ -47,8 +47,21 @@
     // figures' "today" is, whatever zone the lobby PC's own clock is set to.
     var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     var zone = {name: undefined, fmt: null};
+    // A pinned clock for tests and screenshots (CSB_FAKE_NOW, README): the server puts its
+    // "now" on the root (data-now, epoch ms) and the wall's time of day runs on from there.
+    // Only the time shown and the playlist's hours move; every duration stays real.
+    var pinned = {el: null, offset: 0};
+    function clockOffset() {
+        var r = root();
+        if (r && pinned.el !== r) {
+            pinned.el = r;
+            var at = parseFloat(r.getAttribute("data-now") || "");
+            pinned.offset = isNaN(at) ? 0 : at - Date.now();
+        }
+        return pinned.offset;
+    }
     function zoned(ms) {
-        var d = new Date(ms);
+        var d = new Date(ms + clockOffset());
         var r = root();
         var name = r ? r.getAttribute("data-zone") : null;
         if (name && zone.name !== name) {
@@ -460,6 +473,75 @@
         if (W.reloadAsked === undefined) { W.reloadAsked = stamp; return; }
         if (stamp !== W.reloadAsked) { reload("asked to reload by staff"); }
     }
+
+    // --- charts that draw the eye: on the panel on view a light moves from bar to bar (or
+    // slice to slice), largest first, one step every SPOTLIGHT_STEP ms, back to the largest
+    // whenever the panel comes round. Only a class on the chart's SVG changes (wall.css
+    // .wall-lit): no redraw, no server round trip. At night (data-dim="night") and for a
+    // viewer who asks for reduced motion nothing moves.
+    var SPOTLIGHT_STEP = 4000; // ms
+    var spot = {panel: null, since: 0};
+    var calm = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+
+    function spotOrder(gd) {
+        // The marks' indexes, largest figure first: a donut's slices, a bar chart's bars.
+        var trace = gd.data && gd.data[0];
+        var values = trace && (trace.type === "pie" ? trace.values : trace.orientation === "h" ? trace.x : null);
+        if (!values || !values.length) { return []; }
+        var order = [];
+        for (var i = 0; i < values.length; i++) { if (values[i] > 0) { order.push(i); } }
+        return order.sort(function (a, b) { return values[b] - values[a] || a - b; });
+    }
+
+    function spotlight() {
+        var r = root();
+        var stage = r && r.querySelector(".wall-stage");
+        if (!stage) { return; }
+        var active = stage.getAttribute("data-active");
+        var now = Date.now();
+        if (active !== spot.panel) { spot.panel = active; spot.since = now; }
+        var still = r.getAttribute("data-dim") === "night" || (calm && calm.matches);
+        var step = Math.floor((now - spot.since) / SPOTLIGHT_STEP);
+        var panel = stage.querySelector('.wall-panel[data-panel="' + active + '"]');
+        var lit = [];
+        var graphs = still || !panel ? [] : panel.querySelectorAll(".wall-graph .js-plotly-plot");
+        for (var g = 0; g < graphs.length; g++) {
+            var gd = graphs[g], order = spotOrder(gd);
+            if (!order.length) { continue; }
+            var pie = gd.data[0].type === "pie";
+            var marks = gd.querySelectorAll(pie ? "g.slice" : "g.trace.bars g.point");
+            if (marks.length !== (pie ? gd.data[0].values : gd.data[0].x).length) { continue; } // not drawn yet
+            var at = order[step % order.length];
+            lit.push(marks[at]);
+            var legend = pie ? gd.querySelectorAll("g.legend g.traces") : [];
+            if (legend.length === marks.length) { lit.push(legend[at]); }
+        }
+        var was = r.querySelectorAll(".wall-lit");
+        for (var w = 0; w < was.length; w++) {
+            if (lit.indexOf(was[w]) < 0) { was[w].classList.remove("wall-lit"); }
+        }
+        for (var l = 0; l < lit.length; l++) { lit[l].classList.add("wall-lit"); }
+        r.setAttribute("data-spotlight", still ? "still" : String(step));
+    }
+    W.spotlight = spotlight;
+    setInterval(spotlight, 1000); // a panel just come round is lit within a second
+
+    // --- Dash's undo history: dash-renderer records every change the browser makes to a
+    // callback's input (each dcc.Interval tick: the clock every second, every rotation and
+    // refresh) in window.store's history.past, for an undo button the wall never shows. Left
+    // alone it grows by some 100,000 entries a day, each tick copying the whole list (the
+    // heap benchmark's +20% over 2,000 rotations): emptied every few seconds instead.
+    var HISTORY_EVERY = 10000; // ms
+    function forgetHistory() {
+        var store = window.store;
+        var state = store && typeof store.getState === "function" ? store.getState() : null;
+        var past = state && state.history && state.history.past;
+        if (past && past.length) {
+            past.length = 0; // in place: the next entry is appended to this (now empty) list
+            W.historyForgotten = (W.historyForgotten || 0) + 1;
+        }
+    }
+    setInterval(forgetHistory, HISTORY_EVERY);
 
     // --- Dash clientside callbacks ---------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """How fast the wall draws its first screen, and whether its memory stays flat for weeks.
 
-    .venv/bin/python bench/wall_first_paint.py [--database-url URL] [--repeat 3] [--rotations 2000]
+    .venv/bin/python bench/wall_first_paint.py [--database-url URL] [--repeat 3] [--rotations 2000] [--timeout S]
 
 In headless Chromium against the real app (``python dashboard.py``) in a child process:
 
@@ -54,7 +54,7 @@ refresh: 0.5
 health_check: 1
 panels:
 """ + "".join(f"  - id: {p}\n    duration: 0.1\n" for p in
-              ("party", "governance", "services", "participation", "league", "guide", "activities"))
+              ("party", "governance", "services", "participation", "cobuild", "map", "league", "guide", "activities"))
 
 # Installed before any page script: notes when the first screen has its figures, and when
 # every KPI has its final value too (its count-up finished).
@@ -263,7 +263,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a SQLite warehouse to copy (default: DATABASE_URL, var/warehouse.db)")
     parser.add_argument("--rotations", type=int, default=2000, help="0: the first screen only")
-    parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs of first screens")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs of first screens (0: none)")
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="seconds to wait for the rotations (default: half a second each, plus 120)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="csb-wall-bench-"))
@@ -275,8 +277,18 @@ def main() -> int:
     print(f"warehouse: {url} ({facts:,} facts)")
 
     # 1. first screen, default playlist: fresh server and browser, interleaved with the baseline
-    print(f"first screen at 1920x1080, {args.repeat} interleaved pairs  [{load()}]", flush=True)
-    fresh, again = first_screens(url, args.repeat)
+    if args.repeat > 0:
+        first_screen_figures(url, args.repeat)
+    if args.rotations <= 0:
+        return 0
+    heap_figures(url, folder, args.rotations, args.timeout)
+    return 0
+
+
+def first_screen_figures(url: str, repeat: int) -> None:
+    """Part 1: the first screen, ``repeat`` interleaved pairs (see the module's docstring)."""
+    print(f"first screen at 1920x1080, {repeat} interleaved pairs  [{load()}]", flush=True)
+    fresh, again = first_screens(url, repeat)
     final, base = median([r["final"] for r in fresh]), median([r["final"] for r in again])
     for label, runs, last in (("fresh server and browser", fresh, final), ("baseline (same page again)", again, base)):
         print(f"median, {label}: on view {median([r['seen'] or 0 for r in runs]):6.0f} ms, "
@@ -291,10 +303,10 @@ def main() -> int:
               f"ratio {median(calls) / median(later):.2f}x")
     print("  (a tile's first figure is written at once; the count-up runs only when a figure changes. The playlist"
           " in force at the hour of the run is what is drawn: at night, fewer panels)")
-    if args.rotations <= 0:
-        return 0
 
-    # 2. heap over many rotations and refreshes, tiny intervals
+
+def heap_figures(url: str, folder: Path, rotations: int, timeout: float) -> None:
+    """Part 2: heap, DOM nodes and listeners after 100 and after ``rotations`` rotations."""
     playlist = folder / "fast.yaml"
     playlist.write_text(FAST_PLAYLIST, encoding="utf-8")
     server = AppServer(url, env={"CSB_PLAYLIST": str(playlist)}).start()
@@ -305,11 +317,11 @@ def main() -> int:
         driver.get(server.url + "/wall")
         changer.start()
         started = time.monotonic()
-        r1, f1 = wait_rotations(driver, 100, timeout=120)
+        r1, f1 = wait_rotations(driver, 100, timeout=max(120.0, timeout / 10))
         h1, (n1, l1) = heap(driver), dom_counters(driver)
         print(f"after {r1:5d} rotations and {f1:5d} refreshes: JS heap {h1 / 1e6:7.2f} MB, "
               f"{n1} DOM nodes, {l1} listeners  [{load()}]", flush=True)
-        r2, f2 = wait_rotations(driver, args.rotations, timeout=args.rotations * 0.5 + 120)
+        r2, f2 = wait_rotations(driver, rotations, timeout=timeout or rotations * 0.5 + 120)
         h2, (n2, l2) = heap(driver), dom_counters(driver)
         print(f"after {r2:5d} rotations and {f2:5d} refreshes: JS heap {h2 / 1e6:7.2f} MB, "
               f"{n2} DOM nodes, {l2} listeners ({time.monotonic() - started:.0f} s)  [{load()}]")
@@ -324,7 +336,6 @@ def main() -> int:
         stop.set()
         quit_driver(driver)
         server.stop()
-    return 0
 
 
 if __name__ == "__main__":

@@ -459,6 +459,10 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
         if listing.name == "league":  # each row against its own area's target
             f["lists"][listing.name] = _league(answers[listing.shows], metrics, lang, year=today.year)
             stats.update(_league_notes(metrics, lang))
+            # Areas with no figure at all are not ranked: the caption says how many, so the
+            # table is not read as every area there is.
+            if unranked := len(answers[listing.shows]["rows"]) - len(_ranked(answers[listing.shows], metrics)):
+                stats[f"{panel.id}-period"] += catalogue.t("wall.league_unranked", lang, count=unranked)
         else:
             f["lists"][listing.name] = LIST_ROWS[listing.name](answers[listing.shows], metrics, lang)
 
@@ -471,7 +475,22 @@ def _map(answer: dict, info: dict, lang: str) -> dict:
                "label": present.plot_text(_place_name(r, lang)) + "<br>"
                + present.show(r["value"], info, lang, compact=True).text,
                "own": answer["level"] == "siblings" and r["code"] == answer["area"]} for r in placed]
-    return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang)}
+    return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang),
+            **_service_points(answer.get("services") or {"placed": [], "unplaced": 0}, lang)}
+
+
+def _service_points(found: dict, lang: str) -> dict:
+    """The map's service points (positions only: too many to name) and its note saying how
+    many are placed and how many have no position, so an empty map is never read as "none"."""
+    placed, unplaced = found["placed"], found["unplaced"]
+    notes = []
+    if placed:
+        notes.append(catalogue.t("wall.map_services", lang, count=len(placed)))
+        if unplaced:
+            notes.append(catalogue.t("wall.map_services_unplaced", lang, count=unplaced))
+    elif unplaced:
+        notes.append(catalogue.t("wall.map_services_none", lang))
+    return {"services": [{"x": p["lon"], "y": p["lat"]} for p in placed], "services_note": " · ".join(notes)}
 
 
 # A place's name on the map, without what every one of them is ("社区", "Community"): the
@@ -563,6 +582,16 @@ def _top_and_bottom(ranked: list, own) -> list:
     return top + bottom
 
 
+def _ranked(answer: dict, metrics: dict) -> list[tuple[dict, dict]]:
+    """The league's areas that have any figure, each with its cells' figures (``_league_value``)."""
+    rows = []
+    for r in answer["rows"]:
+        values = {c: _league_value(r, c, metrics[c]) for c, _ in view.LEAGUE_METRICS}
+        if any(v is not None for v in values.values()):
+            rows.append((r, values))
+    return rows
+
+
 def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) -> list[dict]:
     """The league table's rows: the areas compared (below a street, or a community's
     neighbours) with any figure, counts per 1,000 residents (``per_thousand``), ranked by
@@ -571,11 +600,8 @@ def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) 
     ``year``, each row's gap is to the target in force for its own area that year (a
     community may aim higher than its street, ``data.targets``)."""
     codes = [code for code, _ in view.LEAGUE_METRICS]
-    rows = []
-    for r in answer["rows"]:
-        values = {c: _league_value(r, c, metrics[c]) for c in codes}
-        if any(v is not None for v in values.values()):
-            rows.append((r, values))
+    rows = _ranked(answer, metrics)
+
     def order(rv) -> float:
         first = rv[1][codes[0]]
         return -first if first is not None else math.inf
@@ -591,9 +617,9 @@ def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) 
          "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
          "cells": [present.show(values[c], None if per_thousand(metrics[c]) else metrics[c], lang,
                                 compact=True).text for c in codes],
-         "gaps": [_league_gap(values[c], own[c], lang) for c in codes]}
+         "gaps": [_league_gap(values[c], in_force[c], lang) for c in codes]}
         for previous, (rank, (r, values)) in zip(before, shown)
-        for own in [metrics if year is None else targets.applied_all({c: metrics[c] for c in codes}, r["code"], year)]
+        for in_force in [metrics if year is None else targets.applied_all({c: metrics[c] for c in codes}, r["code"], year)]
     ]
 
 
@@ -720,6 +746,8 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
         if received is not None and not isinstance(received, datetime):
             received = datetime.fromisoformat(str(received))
         place = (i.get("community_en") or i.get("community")) if lang == "en" else i.get("community")
+        if lang == "en" and place:  # "Hongpailou", as on the map: " Community" pushed the time off the line
+            place = _place_name({"name": place, "name_en": place}, lang)
         kind = catalogue.t(f"item.source_{i['source']}", lang)
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
                      # the status first: on a narrow screen the time is what gets clipped
@@ -937,8 +965,13 @@ def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
     p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
     p["data"][traces["own"]]["text"] = [pt["label"] for pt in ringed]
     p["data"][traces["own"]]["textposition"] = [sides.get(id(pt), "top center") for pt in ringed]
+    services = data.get("services", [])
+    p["data"][traces["services"]]["x"] = [pt["x"] for pt in services]
+    p["data"][traces["services"]]["y"] = [pt["y"] for pt in services]
     p["layout"]["annotations"][0]["text"] = data["empty"]
     p["layout"]["annotations"][3]["visible"] = bool(hollow)
+    p["layout"]["annotations"][4]["text"] = data.get("services_note", "")
+    p["layout"]["annotations"][4]["visible"] = bool(data.get("services_note"))
     _empty(p, not points)
     if frame:
         p["layout"]["xaxis"]["range"], p["layout"]["yaxis"]["range"] = frame

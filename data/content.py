@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from datetime import date, datetime, time, timedelta
 
 import nh3
@@ -154,3 +155,20 @@ def plain_text(markdown: str | None) -> str:
         return ""
     rendered = nh3.clean(_MARKDOWN.render(markdown), tags=set())
     return " ".join(html.unescape(rendered).split())
+
+
+# A service point's position, as the content feed writes it in the body: a line
+# "坐标：104.08612, 30.65731" (longitude, then latitude, WGS84 degrees). The feed has no
+# coordinate field; a body without the line has no position, and none is made up for it.
+_COORDINATES = re.compile(r"(?:坐标|Coordinates)\s*[：:]\s*(-?\d{1,3}(?:\.\d+)?)\s*[,，]\s*(-?\d{1,2}(?:\.\d+)?)",
+                          re.IGNORECASE)
+
+
+def coordinates(body: str | None) -> tuple[float, float] | None:
+    """(longitude, latitude) of the body's "坐标：lon, lat" line, or None: no such line, or
+    a pair that is not a place on Earth (longitude within ±180, latitude within ±90)."""
+    found = _COORDINATES.search(body or "")
+    if not found:
+        return None
+    lon, lat = float(found.group(1)), float(found.group(2))
+    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None

@@ -143,10 +143,11 @@ class Places:
     """The areas a map places, each by its coordinates with ``metric``'s figure over ``period``.
 
     Answer: {"level": "children" | "siblings", "area": the wall's own code, "district": the
-    district whose outline frames them, "rows": [{code, name, name_en, lon, lat, value}]}. A
-    street or district places the areas below it; a community its grid cells where ``metric``
-    is recorded per grid cell, else (as the league) the communities of its street, its own
-    marked. ``value`` is None where an area has no figure: drawn hollow, never as 0.
+    district whose outline frames them, "rows": [{code, name, name_en, lon, lat, value}],
+    "services": the area's service points with a position and the count of those without
+    one (``_service_points``)}. A street or district places the areas below it; a community
+    its grid cells where ``metric`` is recorded per grid cell, else (as the league) the
+    communities of its street, its own marked. ``value`` is None where an area has no figure: drawn hollow, never as 0.
     """
 
     metric: str
@@ -308,7 +309,25 @@ def _places(need: Places, area: str, span: tuple[date, date], info: dict) -> dic
         rows.append({"code": r["code"], "name": r["name"], "name_en": r["name_en"],
                      "lon": place.get("lon"), "lat": place.get("lat"),
                      "value": None if value is None or value != value else float(value)})  # NaN: no figure
-    return {"level": level, "area": own, "district": outlines.district_of(parent), "rows": rows}
+    return {"level": level, "area": own, "district": outlines.district_of(parent), "rows": rows,
+            "services": _service_points(area)}
+
+
+SERVICE_POINTS = 500  # read for a map at most: a district's communities have a few each
+
+
+def _service_points(area: str) -> dict:
+    """The service points of the 15-minute living circle in ``area`` (its own, its
+    communities', and those written for the areas above it) that have a position
+    (``content.coordinates``), and how many have none: they are not placed."""
+    placed, unplaced = [], 0
+    for item in content.items(["resource"], area, limit=SERVICE_POINTS):
+        where = content.coordinates(item.get("body"))
+        if where is None:
+            unplaced += 1
+            continue
+        placed.append({"lon": where[0], "lat": where[1], "title": item["title"], "title_en": item.get("title_en")})
+    return {"placed": placed, "unplaced": unplaced}
 
 
 def _level(code: str) -> str | None:

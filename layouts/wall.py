@@ -294,7 +294,9 @@ def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -
 
 # The map (``map_skeleton``): plotly's own scatter traces in longitude and latitude over the
 # bundled district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
-MAP_TRACES = ("districts", "district", "hollow", "figures", "own")  # trace order, patched by name
+MAP_TRACES = ("districts", "district", "services", "hollow", "figures", "own")  # trace order, patched by name
+MAP_SERVICE = 11  # px: a service point's diamond, under the places' dots and labels
+MAP_HALO = ", ".join(f"{x}px {y}px 3px {CARD}" for x, y in ((1, 1), (-1, -1), (1, -1), (-1, 1)))
 MAP_MARKER = 30  # px: each place's dot
 MAP_MARGIN = 8  # px around the map's plotting area
 MAP_RING = 22  # px the gold ring around the wall's own place is wider than a dot
@@ -305,7 +307,8 @@ MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's l
 def map_skeleton(width: int, height: int, lang: str) -> dict:
     """An empty map: every district's outline, its own district filled, places with no figure
     (hollow rings), places with one (filled, coloured by it) and the wall's own place ringed."""
-    label = dict(size=SMALLEST, color=INK)
+    # A dark halo round each label: names stay readable over the outlines and service points.
+    label = dict(size=SMALLEST, color=INK, shadow=MAP_HALO)
     edge = MAP_MARGIN
     layout = _base_layout(width, height, lang, margin=dict(l=edge, r=edge, t=edge, b=edge), hovermode=False,
                           xaxis=dict(visible=False, fixedrange=True, constrain="domain"),
@@ -322,6 +325,9 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
         # What a ring means: no figure for the period (not a zero).
         dict(text=t("map_hollow", lang), name="hollow", showarrow=False, xref="paper", yref="paper",
              x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
+        # The service points: how many are placed, and how many have no position (callbacks/wall._map).
+        dict(text="", name="services", visible=False, showarrow=False, xref="paper", yref="paper",
+             x=0, y=1, xanchor="left", yanchor="top", font=dict(size=SMALLEST, color=INK)),
     ]
     return dict(
         data=[
@@ -329,6 +335,8 @@ def map_skeleton(width: int, height: int, lang: str) -> dict:
                  line=dict(color="rgba(170, 182, 204, 0.35)", width=1.5)),
             dict(type="scatter", name="district", mode="lines", x=[], y=[], fill="toself", hoverinfo="skip",
                  fillcolor="rgba(79, 179, 255, 0.06)", line=dict(color="rgba(243, 193, 95, 0.6)", width=2.5)),
+            dict(type="scatter", name="services", mode="markers", x=[], y=[], hoverinfo="skip",
+                 marker=dict(size=MAP_SERVICE, symbol="diamond", color=rgba(MUTED, 0.7), line=dict(width=0))),
             dict(type="scatter", name="hollow", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
                  textposition="top center", textfont=dict(label, color=MUTED), cliponaxis=False,
                  marker=dict(size=MAP_MARKER, symbol="circle-open", color=MAP_HOLLOW, line=dict(width=4))),
@@ -734,6 +742,9 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
     opening = playlist.rotation_at(now.hour * 60 + now.minute)
     first = opening[0].panel if opening else panels[0]
     dim = playlist.dim_at(now.hour * 60 + now.minute)  # wall.js keeps it as the hours pass
+    # data-now: a pinned clock (CSB_FAKE_NOW, tests and screenshots only) for wall.js too.
+    pinned = ({"data-now": str(round(now.replace(tzinfo=settings.timezone()).timestamp() * 1000))}
+              if settings.fake_offset() is not None else {})
     return html.Div(
         [
             html.Div(
@@ -768,5 +779,5 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
         # data-zone: the deployment's time zone, for the clock and the playlist's hours.
         **_data({"data-state": "stale", "data-dim": dim, "data-build": _build(), "data-lang": lang,
                  "data-zone": settings.timezone().key,
-                 "data-text": present.wall_settings(lang)}),
+                 "data-text": present.wall_settings(lang), **pinned}),
     )

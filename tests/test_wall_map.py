@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from callbacks import wall
-from data import areas, db, playlist, query, settings
+from data import areas, content, db, playlist, query, settings
 from data.playlist import PlaylistError
 from layouts import wall as view
 from layouts.ids import Wall
@@ -132,6 +132,29 @@ def test_the_playlist_checks_the_maps_metric():
     assert "two metrics" in twice.reason
 
 
+def test_a_service_points_position_is_read_from_its_body_and_never_made_up():
+    assert content.coordinates("汇泉路社区食堂，步行约5分钟可达。\n\n坐标：104.08612, 30.65731") == (104.08612, 30.65731)
+    assert content.coordinates("Coordinates: 104.1, 30.6") == (104.1, 30.6)
+    assert content.coordinates("汇泉路社区食堂，步行约5分钟可达。") is None  # no line: no position
+    assert content.coordinates("坐标：200.5, 30.6") is None  # not a place on Earth
+
+
+def test_the_map_places_the_service_points_that_have_a_position_and_says_how_many_do_not(app):
+    figure = drawn(COMMUNITY)
+    resources = content.items(["resource"], COMMUNITY, limit=500)
+    placed = [content.coordinates(r["body"]) for r in resources if content.coordinates(r["body"])]
+    assert placed  # the samples write each service point's position in its body
+    services = trace(figure, "services")
+    assert sorted(zip(services["x"], services["y"])) == sorted(placed)
+    note = next(a for a in figure["layout"]["annotations"] if a.get("name") == "services")
+    assert note["visible"] and note["text"] == f"◆ 服务点 {len(placed)} 处 · 15分钟生活圈"
+    # A feed whose service points carry no position: none placed, and the map says so.
+    said = wall._service_points({"placed": [], "unplaced": 4}, "en")
+    assert said == {"services": [], "services_note": "Service points have no position: not on the map"}
+    some = wall._service_points({"placed": [{"lon": 104.1, "lat": 30.6}], "unplaced": 2}, "zh")["services_note"]
+    assert some == "◆ 服务点 1 处 · 15分钟生活圈 · 另有 2 处无坐标，未标注"
+
+
 @pytest.mark.timeout(180)
 def test_the_map_draws_in_the_browser_with_no_request_leaving_the_server(sample_warehouse_url, tmp_path, browser):
     path = tmp_path / "playlist.yaml"
@@ -142,9 +165,14 @@ def test_the_map_draws_in_the_browser_with_no_request_leaving_the_server(sample_
         from test_wall_browser import open_wall
 
         open_wall(browser, server)
-        dots = browser.execute_script(
-            "return document.querySelectorAll('.wall-body-map .scatterlayer .point').length;")
-        assert dots == len(areas.children(STREET, engine=db.get_engine(sample_warehouse_url)))
+        dots = browser.execute_script(  # {trace name: its drawn points}
+            "var gd = document.querySelector('.wall-body-map .js-plotly-plot'), found = {};"
+            "gd.querySelectorAll('.scatterlayer .trace').forEach(function (t) {"
+            " found[t.__data__[0].trace.name] = t.querySelectorAll('.point').length; });"
+            "return found;")
+        places = dots.get("hollow", 0) + dots.get("figures", 0)
+        assert places == len(areas.children(STREET, engine=db.get_engine(sample_warehouse_url)))
+        assert dots["services"] > places  # the street's service points, a few per community
         words = browser.execute_script(
             "return Array.from(document.querySelectorAll('.wall-body-map svg text')).map(function (t) {"
             " return t.textContent; });")
@@ -160,3 +188,15 @@ def test_the_map_draws_in_the_browser_with_no_request_leaving_the_server(sample_
         assert urls and foreign == []
     finally:
         server.stop()
+
+
+def test_a_league_says_how_many_areas_below_have_no_figure_to_rank(app):
+    """A district whose sample data covers one street ranks that street alone; its caption
+    says how many more streets there are, so the table is not read as the whole district."""
+    _key, f = wall.figures(DISTRICT, "zh", settings.local_today())
+    streets = areas.children(DISTRICT)
+    ranked = f["lists"]["league"]
+    assert 0 < len(ranked) < len(streets)
+    assert f["stats"]["league-period"] == f"各下级区域 · 近30天 · 另有{len(streets) - len(ranked)}个无数据"
+    _key, street = wall.figures(STREET, "en", settings.local_today())
+    assert "without figures" not in street["stats"]["league-period"]  # every community ranked
