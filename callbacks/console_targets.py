@@ -84,7 +84,8 @@ def _table(area: str, year: int, lang: str) -> html.Table:
                      html.Small(f" {unit}" if unit else "", className="console-muted")]),
             html.Td(_target_words(row["here"], info, lang),
                     className="console-in-force" + (" own" if row["here"].area == area else "")),
-            html.Td(html.Div([
+            html.Td(html.Label([  # the input's name for assistive technology: the metric's, unseen
+                html.Span(f"{name} · {text.t('console.tab_targets', lang)}", className="sr-only"),
                 dcc_input(row["code"], _shown(own, info)),
                 html.Span(present.PERCENT_UNIT if present.is_percent(info) else present.unit_of(info, lang),
                           className="console-muted")], className="console-target-input")),

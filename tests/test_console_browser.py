@@ -252,3 +252,22 @@ def test_console_screenshots_at_both_sizes(console_server, laptop):
     shot(laptop, "console-notices-en-1920x1080.png")
     width = laptop.execute_script("return document.documentElement.scrollWidth")
     assert width <= 1920
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tab", ["notices", "playlist", "targets", "screens", "audit"])
+def test_axe_finds_no_serious_violation_on_the_console(console_server, laptop, tab):
+    """The console is a laptop page like the others (issue 18): axe-core in real Chromium, as the
+    admin (who sees every tab), finds no serious or critical violation on any of its tabs."""
+    from test_accessibility_browser import FAILING, axe_violations
+
+    server, _kiosk = console_server
+    sign_in(laptop, server, "admin")
+    laptop.get(server.url + f"/console?tab={tab}&area={SHAHE}")
+    wait(laptop, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "#console-area") if e.text.strip()],
+         message="the console's area picker did not draw")
+    wait(laptop, lambda d: not d.execute_script(
+        "return document.querySelector('[data-dash-is-loading=\"true\"]') !== null"), message="still loading")
+    bad = [v for v in axe_violations(laptop) if v["impact"] in FAILING]
+    assert bad == [], "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in bad)
+    assert [e for e in laptop.get_log("browser") if e["level"] == "SEVERE"] == []
