@@ -31,7 +31,8 @@ API_PREFIX = "/api/"
 API_ROLE = "analyst"
 
 PAGE_ROLES = {"overview": "viewer", "wall": "viewer", "explore": "analyst", "data_health": "admin", "console": "editor"}
-ID_CLASSES = {"Shell": "shell", "Wall": "wall", "Overview": "overview", "Explore": "explore", "DataHealth": "data_health"}
+ID_CLASSES = {"Shell": "shell", "Wall": "wall", "Overview": "overview", "Explore": "explore", "Reach": "explore",
+              "DataHealth": "data_health"}
 #: Every class of ``layouts/ids.py`` named ``Console...`` (Console, ConsolePlaylist, ...)
 #: belongs to the staff console: its sections may declare ids in classes of their own.
 CONSOLE_CLASS_PREFIX = "Console"

@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -48,7 +49,7 @@ NOTICE = """---
 kind: notice
 title: "<script>window.__pwned='title'</script>停水通知<img src=x onerror=\\"window.__pwned='img'\\">"
 area: "510104011000"
-published_at: "{today} 08:00"
+published_at: "{published} 08:00"
 ---
 
 <script>window.__pwned = 'body'; document.title = 'pwned'</script>
@@ -57,18 +58,20 @@ published_at: "{today} 08:00"
 """
 
 
-def feed(today: str) -> dict:
+def feed(today: str, published: str) -> dict:
+    """The hostile items, published ``published`` (yesterday: a notice dated later today would
+    not be on the ticker yet); the activity starts late ``today``."""
     return {"items": [
-        {"id": "h-guide", "kind": "guide", "area": SHAHE, "published_at": f"{today} 08:00",
+        {"id": "h-guide", "kind": "guide", "area": SHAHE, "published_at": f"{published} 08:00",
          "title": "<svg onload=\"window.__pwned='svg'\">办事指引：" + LONG_TEXT,
          "body": "<iframe src=\"javascript:window.__pwned='iframe'\"></iframe>\n\n"
                  "第一行 <b onmouseover=\"window.__pwned='hover'\">粗</b> [链接](javascript:window.__pwned='md')"},
-        {"id": "h-news", "kind": "news", "area": SHAHE, "published_at": f"{today} 09:00",
+        {"id": "h-news", "kind": "news", "area": SHAHE, "published_at": f"{published} 09:00",
          "title": "🎉\u202e新闻ＡＢＣ" + "😀" * 50, "body": "正文"},
-        {"id": "h-activity", "kind": "activity", "area": SHAHE, "published_at": f"{today} 07:00",
+        {"id": "h-activity", "kind": "activity", "area": SHAHE, "published_at": f"{published} 07:00",
          "starts_at": f"{today} 23:30", "title": "<img src=x onerror=\"window.__pwned='act'\">活动" + "长" * 3000,
          "location": "<script>window.__pwned='loc'</script>" + "地" * 500},
-        {"id": "h-resource", "kind": "resource", "area": SHAHE, "published_at": f"{today} 09:30",
+        {"id": "h-resource", "kind": "resource", "area": SHAHE, "published_at": f"{published} 09:30",
          "title": "=cmd|' /C calc'!A0 服务点", "body": "@SUM(1+1) <script>window.__pwned='res'</script>"},
     ]}
 
@@ -94,9 +97,11 @@ def hostile_url(sample_warehouse_url, tmp_path_factory):
         for code, name in HOSTILE_NAMES.items():
             writer.writerow([code, name, "社区", SHAHE, "", "", "", ""])
     today = settings.local_today().isoformat()
+    published = (settings.local_today() - timedelta(days=1)).isoformat()
     (folder / "content").mkdir()
-    (folder / "content" / "notice.md").write_text(NOTICE.format(today=today), encoding="utf-8")
-    (folder / "content" / "feed.json").write_text(json.dumps(feed(today), ensure_ascii=False), encoding="utf-8")
+    (folder / "content" / "notice.md").write_text(NOTICE.format(published=published), encoding="utf-8")
+    (folder / "content" / "feed.json").write_text(json.dumps(feed(today, published), ensure_ascii=False),
+                                                  encoding="utf-8")
     etl_load(url, "areas", folder / "areas")
     etl_load(url, "content", folder / "content")
     # A refused item: the data page shows the refusal, payload and all, as its latest.
@@ -104,9 +109,9 @@ def hostile_url(sample_warehouse_url, tmp_path_factory):
     refused.parent.mkdir()
     # (with one good item beside it: a delivery whose every row is refused is a failed run)
     refused.write_text(json.dumps({"items": [{"id": "h-bad", "kind": REFUSED_KIND, "title": "x", "area": SHAHE,
-                                              "published_at": f"{today} 10:00"},
+                                              "published_at": f"{published} 10:00"},
                                              {"id": "h-good", "kind": "news", "title": "ok", "area": SHAHE,
-                                              "published_at": f"{today} 09:00"}]}), encoding="utf-8")
+                                              "published_at": f"{published} 09:00"}]}), encoding="utf-8")
     etl_load(url, "content", refused, rejected=1)
     return url
 
