@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from dash import Input, Output, callback, html
 
@@ -38,7 +39,15 @@ def trail(context):
                     for key in ("when", "who", "action", "subject", "area", "before", "after")])
     rows = [html.Tr([html.Td(_local(e.at)), html.Td(f"{e.user} ({e.role})" if e.role else e.user), html.Td(e.action),
                      html.Td(e.subject), html.Td(e.area or "—"),
-                     html.Td(html.Pre(_json(e.before), className="console-json")),
-                     html.Td(html.Pre(_json(e.after), className="console-json"))], className="console-audit-row")
+                     html.Td(_scrolled(_json(e.before), text.t("console.audit_before", lang))),
+                     html.Td(_scrolled(_json(e.after), text.t("console.audit_after", lang)))],
+                    className="console-audit-row")
             for e in entries]
     return html.Table([html.Thead(head), html.Tbody(rows)], className="console-table console-audit-table")
+
+
+def _scrolled(words: str, name: str) -> html.Pre:
+    """A before/after value, scrolled in its cell when long: focusable, so a keyboard can scroll
+    it too (axe: scrollable-region-focusable), and named for a screen reader."""
+    named: dict[str, Any] = {"aria-label": name}  # not a Python name: only as **
+    return html.Pre(words, className="console-json", tabIndex="0", role="region", **named)

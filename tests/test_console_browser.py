@@ -9,16 +9,14 @@ reload; an editor of 华阳街道 cannot touch 沙河's screen. Screenshots of t
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from support import ROOT, AppServer, build_sample_warehouse, make_driver, quit_driver
-from test_auth_browser import log_in, wait
+from support import AppServer, build_sample_warehouse, make_driver, quit_driver
+from test_auth_browser import command, log_in, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -34,13 +32,6 @@ panels:
   - id: governance
     duration: 5
 """
-
-
-def command(env: dict, *args: str, stdin: str = "") -> str:
-    done = subprocess.run([sys.executable, "-m", "auth", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
