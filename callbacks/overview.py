@@ -608,10 +608,10 @@ def needs_waiting(area: str, lang: str) -> list[dict]:
     return found
 
 
-def league_target(info: dict, area_code: str, year: int) -> float | None:
-    """The target a league row is measured against: the one in force for that row's own area
-    (``targets.applied``: a community's own, else its street's, ..., else the catalogue's)."""
-    target = targets.applied(info, area_code, year).get("target") if info else None
+def league_target(info: dict) -> float | None:
+    """The target a league cell is measured against: its catalogue row's ``target``, which the
+    caller has set to the one in force for that row's own area (``targets.applied_all``)."""
+    target = info.get("target")
     return None if target is None or ui.is_missing(target) else float(target)
 
 
@@ -625,7 +625,8 @@ def _gap_text(gap: float | None, info: dict, lang: str) -> str:
 
 
 def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang: str, *, per_1000: bool = False,
-                populations: dict[str, int | None] | None = None, year: int | None = None) -> list[dict]:
+                populations: dict[str, int | None] | None = None,
+                in_force: dict[str, dict[str, dict]] | None = None) -> list[dict]:
     """The league table's rows, best first by ``sort_by``, small counts of people masked.
 
     Ratios become percentages with one decimal so the grid shows what the cards show. With
@@ -633,9 +634,10 @@ def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang:
     ``present.per_thousand``), ranked so too; a masked count stays masked. Each row carries
     ``target`` and ``gap`` (``present.target_gap``) of ``sort_by`` where it has a target,
     ``below`` when it falls short, and ``<code>__below`` for every other cell short of its target.
+    A row's targets are ``in_force[its area]`` ({code: catalogue row with the target in force
+    there, ``targets.applied_all``}) where given, else ``infos``' own.
     """
     frame = table.copy()
-    year = year if year is not None else periods.today().year
     rated = {code for code, info in infos.items() if per_1000 and code in frame and present.per_thousand(info)}
     people = populations or {}
     raw = {code: dict(zip(frame["code"], frame[code])) for code in infos if code in frame}
@@ -663,7 +665,7 @@ def league_rows(table: pd.DataFrame, infos: dict[str, dict], sort_by: str, lang:
             if code in rated and code in counted and isinstance(masked[code].get(area), str):
                 value = masked[code][area]  # a rate would tell the masked count back
             row[code] = None if ui.is_missing(value) else value
-            target = league_target(info, area, year)
+            target = league_target((in_force or {}).get(area, infos).get(code) or info)
             gap = present.target_gap(raw.get(code, {}).get(area), target, info) if target is not None else None
             if code == sort_by and target is not None:
                 row["target"] = round(float(present.scale(target, info)), 1)
@@ -781,5 +783,6 @@ def render_league(area, period_name, start, end, sort_by, scale, lang):
         title = text.t("overview.league_as_of", lang, title=title, span=span_label(cut, lang, year=cut.end.year))
     table = query.league_table(area, codes, period.start, period.end)
     populations = {kid["code"]: areas.population(kid["code"]) for kid in kids} if per_1000 else None
-    rows = league_rows(table, infos, sort_by, lang, per_1000=per_1000, populations=populations, year=period.end.year)
+    in_force = {kid["code"]: targets.applied_all(infos, kid["code"], period.end.year) for kid in kids}
+    rows = league_rows(table, infos, sort_by, lang, per_1000=per_1000, populations=populations, in_force=in_force)
     return title, rows, league_columns(infos, lang, as_of, sort_by=sort_by, per_1000=per_1000)
