@@ -150,6 +150,10 @@ def test_a_kiosk_url_shows_the_live_wall_and_nothing_else(secured, chromium):
         "return document.getElementById('wall-root').getAttribute('data-state')") == "live",
         message="the wall never went live")
     assert "沙河街道" in chromium.find_element(By.CSS_SELECTOR, ".wall-header").text
+    # The panels not on view get their charts a panel a second after the first screen (draw what is
+    # seen; at night the opening panel may have none).
+    wait(chromium, lambda d: not d.execute_script("return document.querySelector('.wall-slot:empty')"), timeout=40,
+         message="a panel's charts were never put on the page")
     answers = callback_answers(chromium)
     assert answers and set(answers) <= {200, 204}, answers
     drawn = chromium.execute_script(
