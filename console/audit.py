@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, event, insert, select
 
 from data.schema import audit
 
@@ -88,7 +88,16 @@ def record(conn_or_engine: Connection | Engine, user: Any, action: str, subject:
     with _connection(conn_or_engine) as conn:
         result = conn.execute(insert(audit).values(**row))
         key = result.inserted_primary_key
+        # Once the change is committed, this process's trusted data version is out of date:
+        # cache keys carry the audit count (data.cache.stamp), so forget it at once.
+        event.listen(conn, "commit", _forget_version, once=True)
         return int(key[0]) if key else 0
+
+
+def _forget_version(_conn) -> None:
+    from data import cache as data_cache
+
+    data_cache.forget_version()
 
 
 def _load(text: str | None) -> Any:

@@ -195,6 +195,13 @@ def stamp(url: str | None = None) -> str:
     return reader.stamp(url) if reader is not None else data_versions.stamp_of(*data_versions.read_fresh_with_edits(url))
 
 
+def forget_version() -> None:
+    """After this process changed the version (a console edit committed): read it afresh."""
+    reader = _state["version"]
+    if reader is not None:
+        reader.forget()
+
+
 def trusted_version(engine) -> int | None:
     """``data_version()`` when ``engine`` is the app's warehouse and the app has a cache;
     None for any other engine (tests, the ETL), whose state must be read on every call."""

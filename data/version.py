@@ -109,6 +109,14 @@ class Reader:
             self._seen[url] = (time.monotonic(), both)
             return both
 
+    def forget(self) -> None:
+        """Trust nothing read so far: this process has just changed what the version says (a
+        console edit committed), so the next request reads it again instead of serving up
+        to ``ttl`` seconds of the old one (an overview opened right after a target was saved
+        showed the old target, and kept it)."""
+        with self._lock:
+            self._seen.clear()
+
     def both(self, url: str) -> tuple[int, int]:
         """(version, edits) for the current request: the first ones it was given, or ``recent``."""
         if self.ttl <= 0 or not has_app_context():

@@ -75,3 +75,24 @@ def test_an_audit_record_needs_a_name_and_refuses_what_json_cannot_hold(engine):
     with pytest.raises(TypeError):
         audit.record(engine, EDITOR, "notice.publish", "content:1", None, {"a": object()})
     assert audit.entries(engine) == []
+
+
+def test_this_process_sees_its_own_console_edit_at_once(engine, warehouse_url):
+    """The app trusts its data version for a while (``CSB_VERSION_TTL``); a console edit
+    committed in this process is not to wait for that: an overview opened right after a target
+    was saved showed, and kept, the old one. The next stamp carries the edit."""
+    from flask import Flask
+
+    from data import cache as data_cache
+
+    reader = data_versions.Reader(ttl=3600)  # trusted for an hour: only forgetting can show the edit
+    data_cache.init_app(Flask("console-store"), reader)
+    try:
+        before = data_cache.stamp(warehouse_url)
+        assert data_cache.stamp(warehouse_url) == before  # trusted
+        with engine.begin() as conn:
+            audit.record(conn, "xiaowang", "target.set", "target:hotline_on_time_rate:510104011001:2026",
+                         None, {"value": 0.985})
+        assert data_cache.stamp(warehouse_url) != before
+    finally:
+        data_cache.reset()
