@@ -101,3 +101,39 @@ def test_the_wall_shows_the_pinned_saturday_evening_and_monday_morning(pinned_se
 def test_without_a_pinned_clock_the_page_carries_no_moment(reading_app_server, browser):
     open_wall(browser, reading_app_server)
     assert browser.execute_script("return document.getElementById('wall-root').hasAttribute('data-now')") is False
+
+
+def _agenda_shown(browser) -> list[dict]:
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('.wall-agenda li.wall-agenda-item')).map(function (li) {"
+        " return {when: li.querySelector('.wall-agenda-when').textContent,"
+        " title: li.querySelector('.wall-agenda-title').textContent, cls: li.className}; });")
+
+
+def test_on_monday_morning_the_agenda_opens_with_what_is_left_of_today(pinned_servers, browser,
+                                                                       sample_warehouse_url, monkeypatch):
+    """The agenda in the browser, the clock at 09:30 on a Monday: what is on now or still to
+    come today first, in order of start, then the coming days; nothing that has ended."""
+    from callbacks import wall
+    from layouts import wall as view
+    from support import wall_app
+
+    _evening, (morning, server) = pinned_servers
+    monkeypatch.setattr(settings, "local_now", lambda: morning)
+    with wall_app(sample_warehouse_url, monkeypatch):  # the rows the server reads, read here
+        _key, figures = wall.figures(view.DEFAULT_AREA, "zh", morning.date())
+    rows = [(datetime.fromisoformat(r["starts"]), datetime.fromisoformat(r["ends"]) if r["ends"] else None, r["title"])
+            for r in figures["lists"]["agenda"]]
+    left_today = sorted((s, t) for s, e, t in rows if s.date() == morning.date() and (e or s) > morning)
+    assert left_today, "the sample warehouse has no activity left on the Monday morning: the test would prove nothing"
+
+    open_wall(browser, server)
+    wait(browser, lambda d: _agenda_shown(d), message="the agenda is empty")
+    shown = _agenda_shown(browser)
+    today = shown[:min(len(left_today), view.AGENDA_ITEMS)]
+    assert [s["title"] for s in today] == [t for _s, t in left_today][:len(today)]
+    assert all((" now" in s["cls"]) or (" today" in s["cls"]) for s in today), today
+    assert all(s["when"] == "进行中" or s["when"].startswith("今天 ") for s in today), today
+    later = shown[len(today):]
+    assert all(" today" not in s["cls"] and " now" not in s["cls"] for s in later), later  # then the coming days
+    assert len(shown) == view.AGENDA_ITEMS or len(shown) == len([r for r in rows if (r[1] or r[0]) > morning])
