@@ -57,6 +57,7 @@ from data import areas, content, coverage, labels, periods, present, query, sett
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
+from data.labels import place_name
 from data.outlines import district_outlines
 from data.wallfigures import (
     COMING,
@@ -472,7 +473,7 @@ def _map(answer: dict, info: dict, lang: str) -> dict:
     a place with no figure is a ring with "—" (never a 0); the wall's own place ringed in gold."""
     placed = [r for r in answer["rows"] if r["lon"] is not None and r["lat"] is not None]
     points = [{"x": r["lon"], "y": r["lat"], "value": r["value"],
-               "label": present.plot_text(_place_name(r, lang)) + "<br>"
+               "label": present.plot_text(place_name(r, lang)) + "<br>"
                + present.show(r["value"], info, lang, compact=True).text,
                "own": answer["level"] == "siblings" and r["code"] == answer["area"]} for r in placed]
     return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang),
@@ -491,19 +492,6 @@ def _service_points(found: dict, lang: str) -> dict:
     elif unplaced:
         notes.append(catalogue.t("wall.map_services_none", lang))
     return {"services": [{"x": p["lon"], "y": p["lat"]} for p in placed], "services_note": " · ".join(notes)}
-
-
-# A place's name on the map, without what every one of them is ("社区", "Community"): the
-# caption says it, and the dots are close together.
-PLACE_SUFFIXES = ("社区", "街道", " Community", " Subdistrict")
-
-
-def _place_name(row: dict, lang: str) -> str:
-    name = (row.get("name_en") or row["name"]) if lang == "en" else row["name"]
-    for suffix in PLACE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
@@ -747,7 +735,7 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
             received = datetime.fromisoformat(str(received))
         place = (i.get("community_en") or i.get("community")) if lang == "en" else i.get("community")
         if lang == "en" and place:  # "Hongpailou", as on the map: " Community" pushed the time off the line
-            place = _place_name({"name": place, "name_en": place}, lang)
+            place = place_name({"name": place, "name_en": place}, lang)
         kind = catalogue.t(f"item.source_{i['source']}", lang)
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
                      # the status first: on a narrow screen the time is what gets clipped
