@@ -342,7 +342,7 @@ def kpi_changes(area: str, codes: tuple[str, ...], today: date) -> dict[str, dic
 def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, dict[str, str]]:
     """Each KPI without a target, against the same days of last period ("环比▲12.5%"):
     ``kpi_changes`` in words."""
-    codes = tuple(code for code, _label, _unit in view.KPIS if not _has_target(metrics.get(code) or {}))
+    codes = tuple(code for code, _label, _unit in view.KPIS if metrics.get(code) and not _has_target(metrics[code]))
     found = {}
     for code, change in kpi_changes(area, codes, today).items():
         # A tile's line holds about a dozen characters at 24 px: "环比▲14%" / "▲14% vs Nov" (the
@@ -397,6 +397,10 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             span = got["span"]
             period = f"As of {month_label(span[0], lang)}" if lang == "en" else f"截至{span[0].month}月"
         reading, late = _reading(got["value"], metrics[code], reach.get(code), span, lang)
+        if not metrics[code]:  # not in the catalogue (data.wallfigures logs it): no figure, never 0
+            tiles.append({"code": code, "below": False, "late": False, "target": catalogue.t("wall.unread", lang),
+                          **reading.counter()})
+            continue
         if late:
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
@@ -426,6 +430,9 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
     for figures in panel.figures:
         answer = answers[figures.shows]
         for code, value in answer["values"].items():
+            if not metrics[code]:  # not in the catalogue (data.wallfigures logs it): no figure, never 0
+                stats[figures.prefix + code] = catalogue.t("wall.unread", lang)
+                continue
             reading, late = _reading(value, metrics[code], reach.get(code), answer["span"], lang)
             stats[figures.prefix + code] = ({"text": reading.number, "note": reading.reason} if late
                                             else reading.number)
