@@ -673,7 +673,6 @@ def _guide(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return rows
 
 
-_WALK = re.compile(r"步行约?\s*(\d+)\s*分钟")
 _HOURS = re.compile(r"开放时间[：:]\s*([^。\n]+)")
 _HOURS_EN = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"),
              ("周日", "Sun"), ("至", "–"), ("全天24小时", "24 hours"), ("全天开放", "open all day"),
@@ -690,20 +689,27 @@ def _hours(text: str, lang: str) -> str:
     return _english(text, lang)
 
 
-def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    """Each service point of the 15-minute living circle: its walking time and opening hours
+def _resources(answer: dict, _metrics: dict, lang: str) -> list[dict]:
+    """Each service point of the 15-minute living circle (``wallfigures.ServicePoints``): its
+    name, then on a street's wall its community, and its walking time and opening hours
     (from its body: "步行约8分钟", "开放时间：…"), else its first line or its place."""
     rows = []
-    for i in items:
+    for i in answer["rows"]:
         body = i.get("body") or ""
-        walk, hours = _WALK.search(body), _HOURS.search(body)
-        parts = []
-        if walk:
-            parts.append(catalogue.t("wall.walk_minutes", lang, minutes=walk.group(1)))
+        walk, hours = content.walk_minutes(body), _HOURS.search(body)
+        title, parts = _title(i, lang), []
+        if answer["spread"] and i.get("community"):
+            own = {"name": i["community"], "name_en": i.get("community_en")}
+            full = (own["name_en"] or own["name"]) if lang == "en" else own["name"]
+            if title.startswith(full) and len(title) > len(full) + 1:  # "汇泉路社区党群服务中心"
+                title = title[len(full):].strip(" ·")
+            parts.append(full)  # "创业社区": a short "创业" would not read as a place
+        if walk is not None:
+            parts.append(catalogue.t("wall.walk_minutes", lang, minutes=walk))
         if hours:
             parts.append(_hours(hours.group(1).strip(), lang))
         sub = " · ".join(parts) or _english(_first_line(body, skip=i["title"]), lang) or _place(i, lang)
-        rows.append({"title": _title(i, lang), "sub": sub})
+        rows.append({"title": title, "sub": sub})
     return rows
 
 

@@ -103,6 +103,19 @@ class Items:
 
 
 @dataclass(frozen=True)
+class ServicePoints:
+    """Up to ``limit`` service points of the 15-minute living circle (content of kind
+    ``resource``). A community's wall: its own (``Items``). A street's or district's: spread
+    over its communities, at most ``per_community`` each, the nearest (by the walk the body
+    gives) first, so the panel serves the whole street rather than the community that
+    wrote last. Each row carries its community's ``community`` and ``community_en`` names
+    (None for a point written for the street or above); answer: {"spread": bool, "rows": rows}."""
+
+    limit: int
+    per_community: int = 2
+
+
+@dataclass(frozen=True)
 class Agenda:
     """Up to ``limit`` activities taking place in ``period``, soonest first (the wall picks
     at each refresh which of them are still to come: ``callbacks.wall._agenda_at``)."""
@@ -160,7 +173,8 @@ class Places:
 
 
 # the answer is keyed by them
-codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, JustIn, AsOf, Places)
+codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, ServicePoints, Agenda, JustClosed, JustIn,
+             AsOf, Places)
 
 
 def metrics_of(need) -> tuple[str, ...]:
@@ -256,6 +270,8 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
             answers[need] = _league(need, area, spans[need.period], left_out)
         elif isinstance(need, Items):
             answers[need] = content.items(list(need.kinds), area, limit=need.limit)
+        elif isinstance(need, ServicePoints):
+            answers[need] = _spread_points(need, area)
         elif isinstance(need, Agenda):
             answers[need] = content.upcoming(area, *spans[need.period], limit=need.limit)
         elif isinstance(need, JustClosed):
@@ -360,6 +376,35 @@ def _places(need: Places, area: str, span: tuple[date, date], info: dict, unusab
 
 
 SERVICE_POINTS = 500  # read for a map at most: a district's communities have a few each
+
+
+def _spread_points(need: ServicePoints, area: str) -> dict:
+    """``need``'s service points for ``area`` (see ``ServicePoints``): round by round, each
+    community's nearest point not yet taken, nearer first, until ``limit``."""
+    row = areas.get(area) or {}
+    if row.get("level") in ("community", "grid"):
+        return {"spread": False, "rows": content.items(["resource"], area, limit=need.limit)}
+    by_community: dict[str, list[dict]] = {}
+    for item in content.items(["resource"], area, limit=SERVICE_POINTS):
+        code = item.get("area_code") or ""
+        by_community.setdefault(code[:12] if len(code) >= 12 else "", []).append(item)
+
+    def near(item: dict) -> tuple:
+        minutes = content.walk_minutes(item.get("body"))
+        return (minutes is None, minutes or 0, item.get("title") or "")
+
+    for found in by_community.values():
+        found.sort(key=near)
+    rows: list[dict] = []
+    for turn in range(need.per_community):
+        this_turn = sorted((found[turn] for found in by_community.values() if len(found) > turn), key=near)
+        rows.extend(this_turn[:need.limit - len(rows)])
+    named = []
+    for item in rows:  # copies: the items are the cache's
+        code = (item.get("area_code") or "")[:12]
+        own = (areas.get(code) or {}) if len(code) == 12 and code != area else {}
+        named.append(dict(item, community=own.get("name"), community_en=own.get("name_en")))
+    return {"spread": True, "rows": named}
 
 
 def _service_points(area: str) -> dict:
