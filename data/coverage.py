@@ -248,13 +248,17 @@ class Covered:
         if key not in self._holes:
             community, day = prefix[:12], timedelta(days=1)
             held = self.gaps.get(source, {})
+            under = [(code, span) for code, span in self.spans.get(source, {}).items() if code.startswith(community)]
+            whole = (min(s[0] for _, s in under), max(s[1] for _, s in under)) if under else None
+            if whole is None or any(span == whole and code not in held for code, span in under):
+                self._holes[key] = []  # one community covers it all (the usual case): no hole, no sort
+                return self._holes[key]
             stretches = []
-            for code, (low, high) in self.spans.get(source, {}).items():
-                if code.startswith(community):
-                    for gap in held.get(code, ()):
-                        stretches.append((low, gap[0] - day))
-                        low = gap[1] + day
-                    stretches.append((low, high))
+            for code, (low, high) in under:
+                for gap in held.get(code, ()):
+                    stretches.append((low, gap[0] - day))
+                    low = gap[1] + day
+                stretches.append((low, high))
             stretches.sort()
             holes: list[tuple[date, date]] = []
             reach: date | None = None
