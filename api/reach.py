@@ -118,7 +118,7 @@ def data_through(info: dict, area: str | None = None) -> date | None:
 def reach(info: dict, area: dict, spans: coverage.Covered | None = None) -> Reach:
     """The metric's ``Reach`` in ``area`` (a row of the area register). Pass one ``spans``
     (``coverage.Covered``) for the many areas of a breakdown."""
-    spans = spans if spans is not None else coverage.Covered(coverage.spans())
+    spans = spans if spans is not None else coverage.covered()
     sources = [coverage.source_of(row) or "" for row in parts(info)]
     recorded = all(source in spans.spans for source in sources)
     community = area_prefix(area)[:12]  # coverage is kept per community; a grid cell has its community's

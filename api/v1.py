@@ -484,7 +484,7 @@ def breakdown():
     frame = _call(query.breakdown, info["code"], found["code"], start, end, by)
     reached = reach.reach(info, found)
     # A child area's figure reaches as far as its source's data there; a dimension's rows as the area's.
-    spans = coverage.Covered(coverage.spans())
+    spans = coverage.covered()
     kids = {a["code"]: a for a in areas.children(found["code"])} if by == "children" else {}
     records = frame.to_dict("records")
     masks = _masks(info, {i: _plain(r["value"]) for i, r in enumerate(records)})  # they add up to the area's /value

@@ -28,9 +28,9 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from callbacks.overview import area_options
-from callbacks.wall import _place_name as place_label  # the wall's map labels places the same way
 from data import areas, comparison, coverage, export, periods, present, query, settings, targets, text, unusual, urlstate
 from data import cache as data_cache
+from data.labels import place_name  # the wall's map labels places the same way
 from data.outlines import district_of, district_outlines
 from layouts import components as ui
 from layouts.components import metric_dimensions
@@ -1225,7 +1225,7 @@ def places_figure(table: dict, info: dict, level: dict, lang: str) -> tuple[go.F
         fig.add_trace(go.Scatter(
             x=[p["lon"] for p, _ in hollow], y=[p["lat"] for p, _ in hollow], mode="markers+text",
             marker=dict(size=MAP_DOT[0] + 4, symbol="circle-open", color="#8a94a3", line=dict(width=2)),
-            text=[present.plot_text(place_label(p, lang)) for p, _ in hollow], textposition="top center",
+            text=[present.plot_text(place_name(p, lang)) for p, _ in hollow], textposition="top center",
             textfont=dict(size=11, color="#5f6b7a"), customdata=[p["code"] for p, _ in hollow],
             hovertext=[hover(p, r) for p, r in hollow], hovertemplate="%{hovertext}<extra></extra>",
             showlegend=False, cliponaxis=False,
@@ -1241,7 +1241,7 @@ def places_figure(table: dict, info: dict, level: dict, lang: str) -> tuple[go.F
                         cmax=high if high != low else low + 1, line=dict(color="#a50f15", width=1),
                         showscale=True, colorbar=dict(thickness=12, len=0.8, outlinewidth=0,
                                                       ticksuffix=present.percent_sign(info))),
-            text=[present.plot_text(place_label(p, lang)) for p, _ in drawn], textposition="top center",
+            text=[present.plot_text(place_name(p, lang)) for p, _ in drawn], textposition="top center",
             textfont=dict(size=11, color="#1f2933"), customdata=[p["code"] for p, _ in drawn],
             hovertext=[hover(p, r) for p, r in drawn], hovertemplate="%{hovertext}<extra></extra>",
             showlegend=False, cliponaxis=False,

@@ -57,6 +57,7 @@ from data import areas, content, coverage, labels, periods, present, query, sett
 from data import cache as data_cache
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
+from data.labels import place_name
 from data.outlines import district_outlines
 from data.wallfigures import (
     COMING,
@@ -341,7 +342,7 @@ def kpi_changes(area: str, codes: tuple[str, ...], today: date) -> dict[str, dic
 def _comparisons(area: str, metrics: dict, today: date, lang: str) -> dict[str, dict[str, str]]:
     """Each KPI without a target, against the same days of last period ("环比▲12.5%"):
     ``kpi_changes`` in words."""
-    codes = tuple(code for code, _label, _unit in view.KPIS if not _has_target(metrics.get(code) or {}))
+    codes = tuple(code for code, _label, _unit in view.KPIS if metrics.get(code) and not _has_target(metrics[code]))
     found = {}
     for code, change in kpi_changes(area, codes, today).items():
         # A tile's line holds about a dozen characters at 24 px: "环比▲14%" / "▲14% vs Nov" (the
@@ -396,6 +397,10 @@ def _kpis(answer: dict, metrics: dict, reach: dict, month: tuple[date, date], la
             span = got["span"]
             period = f"As of {month_label(span[0], lang)}" if lang == "en" else f"截至{span[0].month}月"
         reading, late = _reading(got["value"], metrics[code], reach.get(code), span, lang)
+        if not metrics[code]:  # not in the catalogue (data.wallfigures logs it): no figure, never 0
+            tiles.append({"code": code, "below": False, "late": False, "target": catalogue.t("wall.unread", lang),
+                          **reading.counter()})
+            continue
         if late:
             tiles.append({"code": code, "below": False, "late": True, "target": reading.reason, **reading.counter()})
             continue
@@ -425,6 +430,9 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
     for figures in panel.figures:
         answer = answers[figures.shows]
         for code, value in answer["values"].items():
+            if not metrics[code]:  # not in the catalogue (data.wallfigures logs it): no figure, never 0
+                stats[figures.prefix + code] = catalogue.t("wall.unread", lang)
+                continue
             reading, late = _reading(value, metrics[code], reach.get(code), answer["span"], lang)
             stats[figures.prefix + code] = ({"text": reading.number, "note": reading.reason} if late
                                             else reading.number)
@@ -472,7 +480,7 @@ def _map(answer: dict, info: dict, lang: str) -> dict:
     a place with no figure is a ring with "—" (never a 0); the wall's own place ringed in gold."""
     placed = [r for r in answer["rows"] if r["lon"] is not None and r["lat"] is not None]
     points = [{"x": r["lon"], "y": r["lat"], "value": r["value"],
-               "label": present.plot_text(_place_name(r, lang)) + "<br>"
+               "label": present.plot_text(place_name(r, lang)) + "<br>"
                + present.show(r["value"], info, lang, compact=True).text,
                "own": answer["level"] == "siblings" and r["code"] == answer["area"]} for r in placed]
     return {"points": points, "district": answer["district"], "empty": view.t("no_data", lang),
@@ -491,19 +499,6 @@ def _service_points(found: dict, lang: str) -> dict:
     elif unplaced:
         notes.append(catalogue.t("wall.map_services_none", lang))
     return {"services": [{"x": p["lon"], "y": p["lat"]} for p in placed], "services_note": " · ".join(notes)}
-
-
-# A place's name on the map, without what every one of them is ("社区", "Community"): the
-# caption says it, and the dots are close together.
-PLACE_SUFFIXES = ("社区", "街道", " Community", " Subdistrict")
-
-
-def _place_name(row: dict, lang: str) -> str:
-    name = (row.get("name_en") or row["name"]) if lang == "en" else row["name"]
-    for suffix in PLACE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
 
 
 def _period_text(panel: view.Panel, answers: dict, today: date, lang: str) -> str:
@@ -678,7 +673,6 @@ def _guide(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
     return rows
 
 
-_WALK = re.compile(r"步行约?\s*(\d+)\s*分钟")
 _HOURS = re.compile(r"开放时间[：:]\s*([^。\n]+)")
 _HOURS_EN = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"), ("周六", "Sat"),
              ("周日", "Sun"), ("至", "–"), ("全天24小时", "24 hours"), ("全天开放", "open all day"),
@@ -695,20 +689,27 @@ def _hours(text: str, lang: str) -> str:
     return _english(text, lang)
 
 
-def _resources(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
-    """Each service point of the 15-minute living circle: its walking time and opening hours
+def _resources(answer: dict, _metrics: dict, lang: str) -> list[dict]:
+    """Each service point of the 15-minute living circle (``wallfigures.ServicePoints``): its
+    name, then on a street's wall its community, and its walking time and opening hours
     (from its body: "步行约8分钟", "开放时间：…"), else its first line or its place."""
     rows = []
-    for i in items:
+    for i in answer["rows"]:
         body = i.get("body") or ""
-        walk, hours = _WALK.search(body), _HOURS.search(body)
-        parts = []
-        if walk:
-            parts.append(catalogue.t("wall.walk_minutes", lang, minutes=walk.group(1)))
+        walk, hours = content.walk_minutes(body), _HOURS.search(body)
+        title, parts = _title(i, lang), []
+        if answer["spread"] and i.get("community"):
+            own = {"name": i["community"], "name_en": i.get("community_en")}
+            full = (own["name_en"] or own["name"]) if lang == "en" else own["name"]
+            if title.startswith(full) and len(title) > len(full) + 1:  # "汇泉路社区党群服务中心"
+                title = title[len(full):].strip(" ·")
+            parts.append(full)  # "创业社区": a short "创业" would not read as a place
+        if walk is not None:
+            parts.append(catalogue.t("wall.walk_minutes", lang, minutes=walk))
         if hours:
             parts.append(_hours(hours.group(1).strip(), lang))
         sub = " · ".join(parts) or _english(_first_line(body, skip=i["title"]), lang) or _place(i, lang)
-        rows.append({"title": _title(i, lang), "sub": sub})
+        rows.append({"title": title, "sub": sub})
     return rows
 
 
@@ -747,7 +748,7 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
             received = datetime.fromisoformat(str(received))
         place = (i.get("community_en") or i.get("community")) if lang == "en" else i.get("community")
         if lang == "en" and place:  # "Hongpailou", as on the map: " Community" pushed the time off the line
-            place = _place_name({"name": place, "name_en": place}, lang)
+            place = place_name({"name": place, "name_en": place}, lang)
         kind = catalogue.t(f"item.source_{i['source']}", lang)
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
                      # the status first: on a narrow screen the time is what gets clipped

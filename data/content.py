@@ -172,3 +172,14 @@ def coordinates(body: str | None) -> tuple[float, float] | None:
         return None
     lon, lat = float(found.group(1)), float(found.group(2))
     return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
+
+
+# How far a service point is, as the content feed writes it in the body: "步行约8分钟" (a
+# walk of about 8 minutes from the community's centre). A body without it: not known.
+_WALK = re.compile(r"步行约?\s*(\d+)\s*分钟")
+
+
+def walk_minutes(body: str | None) -> int | None:
+    """The minutes of the body's "步行约8分钟", or None where the body does not say."""
+    found = _WALK.search(body or "")
+    return int(found.group(1)) if found else None

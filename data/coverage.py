@@ -113,6 +113,40 @@ def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, da
         return found
 
 
+@decoded_per_version
+@cached
+def gaps(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[tuple[date, date], ...]]]:
+    """{source: {community: ((first day, last day), ...)}}: the stretches between a community's
+    first and last covered day (``spans``) that no successful load covers, such as a month
+    never delivered between two deliveries. Empty where deliveries follow on (the usual case),
+    so it stays as small as ``spans``. A figure there is missing, not zero (DOMAIN.md)."""
+    with _engine(engine).connect() as conn:
+        loads = (select(etl_run.c.source, etl_coverage.c.area_code, etl_coverage.c.first_day,
+                        func.max(etl_coverage.c.last_day).over(
+                            partition_by=[etl_run.c.source, etl_coverage.c.area_code],
+                            order_by=[etl_coverage.c.first_day, etl_coverage.c.last_day],
+                            rows=(None, -1)).label("before"))
+                 .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
+                 .where(etl_run.c.status == "success")).subquery()
+        # Only loads that start after every earlier one ended; whether a day lies between is
+        # told below (date arithmetic differs between SQLite and PostgreSQL).
+        rows = conn.execute(select(loads.c.source, loads.c.area_code, loads.c.before, loads.c.first_day)
+                            .where(loads.c.first_day > loads.c.before)
+                            .order_by(loads.c.source, loads.c.area_code, loads.c.first_day))
+        found: dict[str, dict[str, tuple[tuple[date, date], ...]]] = {}
+        for source, code, before, first in rows:
+            low, high = _day(before) + timedelta(days=1), _day(first) - timedelta(days=1)
+            if low <= high:
+                held = found.setdefault(source, {})
+                held[code] = (*held.get(code, ()), (low, high))
+        return found
+
+
+def covered(*, engine: Engine | None = None) -> Covered:
+    """The ``Covered`` check for the warehouse: its ``spans`` and their ``gaps``."""
+    return Covered(spans(engine=engine), gaps(engine=engine))
+
+
 @cached
 def whole_months(source: str, area: str, first: date, last: date, *,
                  engine: Engine | None = None) -> tuple[date, ...]:
@@ -173,12 +207,16 @@ class Covered:
     recorded) is taken as covered everywhere: its figures read as they always did. Where
     loads have recorded coverage, a source with none has never delivered: no figure. Below the level a
     source records at (``recorded_level``: a grid cell of a community source) nothing is
-    covered.
+    covered. Days between two deliveries that no load covers (``gaps``: a month's export
+    that never came) are not covered either: build it with ``covered()``.
     """
 
-    def __init__(self, spans: dict[str, dict[str, tuple[date, date]]]):
+    def __init__(self, spans: dict[str, dict[str, tuple[date, date]]],
+                 gaps: dict[str, dict[str, tuple[tuple[date, date], ...]]] | None = None):
         self.spans = spans
+        self.gaps = gaps or {}
         self._memo: dict[tuple[str, str], tuple[date, date] | None] = {}
+        self._holes: dict[tuple[str, str], list[tuple[date, date]]] = {}
 
     def span(self, source: str, prefix: str) -> tuple[date, date] | None:
         """The first and last day ``source`` covers under the area code prefix ``prefix``."""
@@ -197,7 +235,39 @@ class Covered:
         if source not in self.spans:
             return False  # the warehouse records coverage and this source never delivered: missing, not 0
         span = self.span(source, prefix)
-        return span is not None and span[0] <= last and span[1] >= first
+        if span is None or span[0] > last or span[1] < first:
+            return False
+        low, high = max(first, span[0]), min(last, span[1])
+        return not any(hole[0] <= low and high <= hole[1] for hole in self.holes(source, prefix))
+
+    def holes(self, source: str, prefix: str) -> list[tuple[date, date]]:
+        """The stretches within ``span(source, prefix)`` that no community under ``prefix``
+        covers: a month every community missed between two deliveries (``gaps``), or the
+        days between one community's last delivery and another's first."""
+        key = (source, prefix)
+        if key not in self._holes:
+            community, day = prefix[:12], timedelta(days=1)
+            held = self.gaps.get(source, {})
+            under = [(code, span) for code, span in self.spans.get(source, {}).items() if code.startswith(community)]
+            whole = (min(s[0] for _, s in under), max(s[1] for _, s in under)) if under else None
+            if whole is None or any(span == whole and code not in held for code, span in under):
+                self._holes[key] = []  # one community covers it all (the usual case): no hole, no sort
+                return self._holes[key]
+            stretches = []
+            for code, (low, high) in under:
+                for gap in held.get(code, ()):
+                    stretches.append((low, gap[0] - day))
+                    low = gap[1] + day
+                stretches.append((low, high))
+            stretches.sort()
+            holes: list[tuple[date, date]] = []
+            reach: date | None = None
+            for low, high in stretches:
+                if reach is not None and low > reach + day:
+                    holes.append((reach + day, low - day))
+                reach = high if reach is None else max(reach, high)
+            self._holes[key] = holes
+        return self._holes[key]
 
 
 # --------------------------------------------------------------------------- recorded level

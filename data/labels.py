@@ -195,3 +195,19 @@ def domain_label(domain: str, lang: str = "zh") -> str:
     """党建 / 治理 / 服务 / 共建共享 for party / governance / services / cobuild."""
     names = DOMAINS.get(domain)
     return text.pick(names, lang) if names else str(domain)
+
+
+# A place's short name, without what every one of them is ("社区", "Community"): on a map the
+# caption says it and the dots are close together; the wall's guide names its community so.
+PLACE_SUFFIXES = ("社区", "街道", " Community", " Subdistrict")
+
+
+def place_name(row: dict, lang: str = "zh") -> str:
+    """An area register row's (``name``, ``name_en``) short name in ``lang``: 汇泉路社区 is 汇泉路,
+    "Huiquanlu Community" is "Huiquanlu". A name that is only its suffix and one character
+    keeps the suffix (a bare one-character name reads as nothing)."""
+    name = (row.get("name_en") or row["name"]) if text.is_en(lang) else row["name"]
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name

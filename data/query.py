@@ -110,7 +110,7 @@ def _covered(engine: Engine | None, where: dict, start: date, end: date, grain: 
     """``covered(part, key, bucket)`` for ``aggregate.figure``: whether the part's source
     covers the key's area (one of ``areas`` by code, else ``where``) in the bucket's days
     (the whole [start, end] without a bucket). Missing is not zero (DOMAIN.md)."""
-    check = coverage.Covered(coverage.spans(engine=engine))
+    check = coverage.covered(engine=engine)
     prefixes = {row["code"]: _prefix(row) for row in areas or []}
     base = _prefix(where)
 
@@ -176,7 +176,8 @@ def series(metric: str, area: str, start, end, grain: str = "month", *, member=N
            engine: Engine | None = None) -> pd.DataFrame:
     """``period`` (first day of each bucket) and ``value``, every bucket present.
 
-    Empty buckets are 0 for a flow and NaN for a stock or ratio (unknown, not zero).
+    Empty buckets are 0 for a flow whose source covered them (NaN where it did not: a month
+    never delivered is a gap) and NaN for a stock or ratio (unknown, not zero).
     """
     points = trends([metric], area, start, end, grain, member=member, engine=engine)[metric]
     return _frame([{"period": b, "value": v} for b, v in points], ["period", "value"])

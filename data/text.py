@@ -349,6 +349,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall.title": ("社区智慧大脑", "Community Smart Brain"),
     "wall.ticker": ("通知公告", "Bulletin"),  # not "News": the items' own tags say News / Notice
     "wall.no_data": ("暂无数据", "No data yet"),
+    # a figure whose metric the catalogue cannot give (data.wallfigures logs which and why): not "yet"
+    "wall.unread": ("无数据", "no data"),
     "wall.this_month": ("本月", "this month"),
     "wall.party": ("党建引领", "Party building"),
     "wall.governance": ("基层治理", "Governance"),

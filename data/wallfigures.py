@@ -18,12 +18,16 @@ of one area in Chinese and in English share it.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from data import areas, codec, content, coverage, items, outlines, query
+from data import areas, codec, content, coverage, items, outlines, query, settings
+from data.aggregate import buckets
 from data.cache import cached
 from data.periods import month_end, month_start
+
+log = logging.getLogger(__name__)
 
 # Named periods. ``read`` is given their dates (the wall works them out from its day).
 THIS_MONTH = "this_month"
@@ -99,6 +103,19 @@ class Items:
 
 
 @dataclass(frozen=True)
+class ServicePoints:
+    """Up to ``limit`` service points of the 15-minute living circle (content of kind
+    ``resource``). A community's wall: its own (``Items``). A street's or district's: spread
+    over its communities, at most ``per_community`` each, the nearest (by the walk the body
+    gives) first, so the panel serves the whole street rather than the community that
+    wrote last. Each row carries its community's ``community`` and ``community_en`` names
+    (None for a point written for the street or above); answer: {"spread": bool, "rows": rows}."""
+
+    limit: int
+    per_community: int = 2
+
+
+@dataclass(frozen=True)
 class Agenda:
     """Up to ``limit`` activities taking place in ``period``, soonest first (the wall picks
     at each refresh which of them are still to come: ``callbacks.wall._agenda_at``)."""
@@ -156,7 +173,8 @@ class Places:
 
 
 # the answer is keyed by them
-codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, Agenda, JustClosed, JustIn, AsOf, Places)
+codec.stored(LatestMonth, Totals, Kpis, Breakdown, Trends, League, Items, ServicePoints, Agenda, JustClosed, JustIn,
+             AsOf, Places)
 
 
 def metrics_of(need) -> tuple[str, ...]:
@@ -176,7 +194,16 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     needs = tuple(dict.fromkeys(needs))
     codes = list(dict.fromkeys(code for need in needs for code in metrics_of(need)))
     infos = {code: query.metric_info(code) or {} for code in codes}
-    reach, sources = _reach(infos, area)
+    # The catalogue rows of the ratios' parts: read once, for their as-of and to see they exist.
+    catalogue = ({row["code"]: row for row in query.catalog().to_dict("records")}
+                 if any(info.get("kind") == "ratio" for info in infos.values()) else {})
+    reach, sources = _reach(infos, area, catalogue)
+    # A metric the catalogue cannot give costs only what needs it: those figures are None
+    # (the wall's "无数据"), the rest of the wall is read as usual (DOMAIN.md, "Rows and fields").
+    left_out = _unusable(infos, catalogue)
+
+    def usable(found) -> list[str]:
+        return [code for code in dict.fromkeys(found) if code not in left_out]
     answers: dict = {}
 
     # Figures of a named period: one statement per period, the KPI strip's with this month's.
@@ -186,18 +213,19 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
             by_period.setdefault(need.period, []).extend(need.metrics)
         elif isinstance(need, Kpis):
             by_period.setdefault(THIS_MONTH, []).extend(need.metrics)
-    named = {period: query.values(list(dict.fromkeys(found)), area, *spans[period])
+    named = {period: query.values(usable(found), area, *spans[period]) if usable(found) else {}
              for period, found in by_period.items()}
 
     # "Latest month" figures: the month of each anchor, then one statement per month.
     # Every stock KPI: this month's figure of a stock may be last month's reports carried
     # forward (kinds.reads_from), which is last month's level, not this month's.
     kpi_stocks = [code for need in needs if isinstance(need, Kpis) for code in need.metrics
-                  if infos[code].get("kind") == "stock"]
+                  if infos[code].get("kind") == "stock" and code not in left_out]
     anchors = list(dict.fromkeys([need.period.metric for need in needs
                                   if isinstance(need, Totals) and isinstance(need.period, LatestMonth)]
                                  + kpi_stocks))
-    latest_spans = {anchor: _month_of(query.latest_period(anchor, area)) for anchor in anchors}
+    latest_spans = {anchor: _month_of(query.latest_period(anchor, area)) if anchor not in left_out else None
+                    for anchor in anchors}
     by_span: dict[tuple, list[str]] = {}
     for need in needs:
         if isinstance(need, Totals) and isinstance(need.period, LatestMonth):
@@ -208,15 +236,19 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
         span = latest_spans[code]
         if span:
             by_span.setdefault(span, []).append(code)
-    dated = {span: query.values(list(dict.fromkeys(found)), area, *span) for span, found in by_span.items()}
+    dated = {span: query.values(usable(found), area, *span) if usable(found) else {}
+             for span, found in by_span.items()}
 
     # Trends: one statement per period.
     trend_codes: dict[str, list[str]] = {}
     for need in needs:
         if isinstance(need, Trends):
             trend_codes.setdefault(need.period, []).extend(need.metrics)
-    trends = {period: query.trends(list(dict.fromkeys(found)), area, *spans[period], "month")
+    trends = {period: query.trends(usable(found), area, *spans[period], "month") if usable(found) else {}
               for period, found in trend_codes.items()}
+    for period, found in trend_codes.items():  # a month of a metric that cannot be read: no figure
+        trends[period].update({code: [(b, None) for b in buckets(*spans[period], "month")]
+                               for code in found if code in left_out})
 
     for need in needs:
         if isinstance(need, Totals):
@@ -232,11 +264,14 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
         elif isinstance(need, Trends):
             answers[need] = {code: trends[need.period][code] for code in need.metrics}
         elif isinstance(need, Breakdown):
-            answers[need] = query.breakdown_rows(need.metric, area, *spans[need.period], by=need.by)
+            answers[need] = ([] if need.metric in left_out
+                             else query.breakdown_rows(need.metric, area, *spans[need.period], by=need.by))
         elif isinstance(need, League):
-            answers[need] = _league(need, area, spans[need.period])
+            answers[need] = _league(need, area, spans[need.period], left_out)
         elif isinstance(need, Items):
             answers[need] = content.items(list(need.kinds), area, limit=need.limit)
+        elif isinstance(need, ServicePoints):
+            answers[need] = _spread_points(need, area)
         elif isinstance(need, Agenda):
             answers[need] = content.upcoming(area, *spans[need.period], limit=need.limit)
         elif isinstance(need, JustClosed):
@@ -246,24 +281,43 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
         elif isinstance(need, AsOf):
             answers[need] = {code: reach[code] for code in need.metrics}
         elif isinstance(need, Places):
-            answers[need] = _places(need, area, spans[need.period], infos[need.metric])
+            answers[need] = _places(need, area, spans[need.period], infos[need.metric], need.metric in left_out)
         else:
             raise TypeError(f"the wall cannot read {need!r}")
     return {"area": areas.get(area), "metrics": infos, "as_of": reach, "sources": sources,
             "loaded": query.last_loaded_at(), "answers": answers}
 
 
-def _reach(infos: dict[str, dict], area: str) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
+_TOLD: set[tuple[str, str, str]] = set()  # (warehouse, metric, why) already in this process's log
+
+
+def _unusable(infos: dict[str, dict], catalogue: dict[str, dict]) -> dict[str, str]:
+    """{code: why} for each metric the wall names but cannot read: one not in the metric
+    catalogue, or a ratio one of whose parts is not. Each is logged once per process and warehouse."""
+    found = {}
+    for code, info in infos.items():
+        if not info:
+            found[code] = "not in the metric catalogue"
+        elif info.get("kind") == "ratio":
+            missing = [f"its {role} {info.get(role)!r}" for role in ("numerator", "denominator")
+                       if (info.get(role) or "") not in catalogue]
+            if missing:
+                found[code] = " and ".join(missing) + " not in the metric catalogue"
+    for code, why in found.items():
+        if (told := (settings.database_url(), code, why)) not in _TOLD:
+            _TOLD.add(told)
+            log.warning("wall: metric %r cannot be read (%s); what needs it shows no data", code, why)
+    return found
+
+
+def _reach(infos: dict[str, dict], area: str,
+           catalogue: dict[str, dict]) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
     """{code: ``coverage.as_of``} and {code: its sources} for every metric read; a ratio
-    reaches as far as the nearer of its parts, whose catalogue rows come from one read of
-    the catalogue."""
-    catalogue: dict[str, dict] | None = None
+    reaches as far as the nearer of its parts, whose rows are in ``catalogue`` (one read of it)."""
     found, sources = {}, {}
     for code, info in infos.items():
         parts = None
         if info.get("kind") == "ratio":
-            if catalogue is None:
-                catalogue = {row["code"]: row for row in query.catalog().to_dict("records")}
             parts = [catalogue.get(info.get(role) or "", {}) for role in ("numerator", "denominator")]
         found[code] = coverage.as_of(info, area, parts=parts)
         named = (coverage.source_of(row) for row in (parts or [info]))
@@ -271,9 +325,9 @@ def _reach(infos: dict[str, dict], area: str) -> tuple[dict[str, date | None], d
     return found, sources
 
 
-def _league(need: League, area: str, span: tuple[date, date]) -> dict:
+def _league(need: League, area: str, span: tuple[date, date], left_out: dict[str, str]) -> dict:
     """``need``'s rows: the areas below ``area``, or for a community (or grid cell) wall the
-    communities of its street."""
+    communities of its street; a column of a metric ``left_out`` has no figures."""
     row = areas.get(area) or {}
     level, parent = "children", area
     if row.get("level") in ("community", "grid"):
@@ -281,14 +335,20 @@ def _league(need: League, area: str, span: tuple[date, date]) -> dict:
         own = areas.get(community) if community else None
         if own and own.get("parent_code"):
             level, parent, area = "siblings", own["parent_code"], own["code"]
-    records = query.league_table(parent, list(need.metrics), *span).to_dict("records")
+    read = [code for code in need.metrics if code not in left_out]
+    records = (query.league_table(parent, read, *span).to_dict("records") if read else
+               [{"code": c["code"], "name": c["name"], "name_en": c["name_en"] or c["name"]}
+                for c in areas.children(parent)])
+    for record in records:
+        record.update({code: float("nan") for code in need.metrics if code in left_out})
     for record in records:  # residents, for figures per 1,000 (None where no one knows)
         record["population"] = areas.population(record["code"])
     return {"level": level, "area": area, "rows": records}
 
 
-def _places(need: Places, area: str, span: tuple[date, date], info: dict) -> dict:
-    """``need``'s areas with their coordinates and figure (see ``Places``)."""
+def _places(need: Places, area: str, span: tuple[date, date], info: dict, unusable: bool = False) -> dict:
+    """``need``'s areas with their coordinates and figure (see ``Places``); none where the
+    metric cannot be read (``unusable``)."""
     row = areas.get(area) or {}
     level, parent, own = "children", area, area
     if row.get("level") == "grid":
@@ -301,7 +361,9 @@ def _places(need: Places, area: str, span: tuple[date, date], info: dict) -> dic
     elif row.get("level") == "grid":
         level = "siblings"
     where = {a["code"]: a for a in areas.children(parent)}
-    records = query.league_table(parent, [need.metric], *span).to_dict("records")
+    records = ([dict(code=c["code"], name=c["name"], name_en=c["name_en"] or c["name"], **{need.metric: None})
+                for c in where.values()] if unusable
+               else query.league_table(parent, [need.metric], *span).to_dict("records"))
     rows = []
     for r in records:
         place = where.get(r["code"], {})
@@ -314,6 +376,35 @@ def _places(need: Places, area: str, span: tuple[date, date], info: dict) -> dic
 
 
 SERVICE_POINTS = 500  # read for a map at most: a district's communities have a few each
+
+
+def _spread_points(need: ServicePoints, area: str) -> dict:
+    """``need``'s service points for ``area`` (see ``ServicePoints``): round by round, each
+    community's nearest point not yet taken, nearer first, until ``limit``."""
+    row = areas.get(area) or {}
+    if row.get("level") in ("community", "grid"):
+        return {"spread": False, "rows": content.items(["resource"], area, limit=need.limit)}
+    by_community: dict[str, list[dict]] = {}
+    for item in content.items(["resource"], area, limit=SERVICE_POINTS):
+        code = item.get("area_code") or ""
+        by_community.setdefault(code[:12] if len(code) >= 12 else "", []).append(item)
+
+    def near(item: dict) -> tuple:
+        minutes = content.walk_minutes(item.get("body"))
+        return (minutes is None, minutes or 0, item.get("title") or "")
+
+    for found in by_community.values():
+        found.sort(key=near)
+    rows: list[dict] = []
+    for turn in range(need.per_community):
+        this_turn = sorted((found[turn] for found in by_community.values() if len(found) > turn), key=near)
+        rows.extend(this_turn[:need.limit - len(rows)])
+    named = []
+    for item in rows:  # copies: the items are the cache's
+        code = (item.get("area_code") or "")[:12]
+        own = (areas.get(code) or {}) if len(code) == 12 and code != area else {}
+        named.append(dict(item, community=own.get("name"), community_en=own.get("name_en")))
+    return {"spread": True, "rows": named}
 
 
 def _service_points(area: str) -> dict:

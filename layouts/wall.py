@@ -52,6 +52,7 @@ from data.wallfigures import (
     LatestMonth,
     League,
     Places,
+    ServicePoints,
     Totals,
     Trends,
 )
@@ -564,7 +565,7 @@ class Listing:
     """A list on a panel, written whole into ``Wall.list(name)``."""
 
     name: str
-    shows: Items | Agenda | League | JustClosed | JustIn
+    shows: Items | ServicePoints | Agenda | League | JustClosed | JustIn
 
 
 @dataclass(frozen=True)
@@ -645,7 +646,7 @@ PANELS = {panel.id: panel for panel in (
           lists=(Listing("league", League(tuple(code for code, _ in LEAGUE_METRICS))),),
           as_of=AsOf(tuple(code for code, _ in LEAGUE_METRICS))),
     Panel("guide", _guide, None,
-          lists=(Listing("guide", Items(("guide",), GUIDE_ITEMS)), Listing("resource", Items(("resource",), LIST_ITEMS)))),
+          lists=(Listing("guide", Items(("guide",), GUIDE_ITEMS)), Listing("resource", ServicePoints(LIST_ITEMS)))),
     Panel("activities", _activities, COMING,
           lists=(Listing("agenda", Agenda(AGENDA_READ)),)),
 )}

@@ -212,3 +212,30 @@ def test_a_community_metric_has_no_figure_for_a_grid_cell(warehouse):
     grid = {r["key"]: r["value"] for r in query.breakdown_rows("grid_events_reported", HUIQUAN, "2025-11-01",
                                                                 "2025-11-30", engine=warehouse)}
     assert grid[HUIQUAN_GRID] == 1 and set(grid.values()) <= {0, 1}
+
+
+def test_a_month_is_missing_only_where_every_community_under_the_area_missed_it():
+    """``Covered`` with ``gaps``: 汇泉路 missed October between two deliveries; 创业 did not."""
+    spans = {"hotline": {HUIQUAN: (date(2025, 9, 1), date(2025, 11, 30)), CHUANGYE: (date(2025, 9, 1), date(2025, 11, 30))}}
+    october = (date(2025, 10, 1), date(2025, 10, 31))
+    one = coverage.Covered(spans, {"hotline": {HUIQUAN: (october,)}})
+    assert not one("hotline", HUIQUAN, *october)  # the community's own October: missing, not 0
+    assert one("hotline", HUIQUAN, date(2025, 9, 1), date(2025, 11, 30))  # a quarter around it: partly there
+    assert one("hotline", CHUANGYE, *october) and one("hotline", SHAHE[:9], *october)  # the street has 创业's
+    both = coverage.Covered(spans, {"hotline": {HUIQUAN: (october,), CHUANGYE: (october,)}})
+    assert not both("hotline", SHAHE[:9], *october) and both("hotline", SHAHE[:9], date(2025, 11, 1), date(2025, 11, 30))
+    # One community's deliveries ended in September and another's began in November: October has none.
+    apart = coverage.Covered({"hotline": {HUIQUAN: (date(2025, 9, 1), date(2025, 9, 30)),
+                                          CHUANGYE: (date(2025, 11, 1), date(2025, 11, 30))}})
+    assert not apart("hotline", SHAHE[:9], *october) and apart("hotline", SHAHE[:9], date(2025, 9, 1), date(2025, 9, 30))
+
+
+def test_gaps_are_the_days_between_two_loads_that_no_load_covers(warehouse):
+    september, november = month_days([date(2025, 9, 1)]), month_days([date(2025, 11, 1)])
+    for name, days in (("sep", september), ("nov", november)):
+        facts = _facts([days[0]], [HUIQUAN], metric="party_members", value=80)
+        _write(warehouse, "party", facts, name, covers=(days[0], days[-1]))
+    found = coverage.gaps(engine=warehouse)["party"]
+    assert found[HUIQUAN] == ((date(2025, 10, 1), date(2025, 10, 31)),)
+    assert not coverage.covered(engine=warehouse)("party", HUIQUAN, date(2025, 10, 1), date(2025, 10, 31))
+    assert coverage.covered(engine=warehouse)("party", HUIQUAN, date(2025, 11, 1), date(2025, 11, 30))

@@ -221,3 +221,37 @@ def test_a_breakdown_over_days_hides_cells_both_ways(explorer):
     day_hidden = isinstance(days["2025-11-20"], str) or isinstance(cells[("2025-11-20", "文化")], str)
     key_hidden = isinstance(totals["党建"], str) or isinstance(cells[("2025-11-21", "党建")], str)
     assert day_hidden and key_hidden
+
+
+def _hotline_months(engine, months: dict[int, float]):
+    """One delivery per month of 2025 in ``months`` (month: orders a day in 汇泉路社区), each
+    covering its whole month; a month not named was never delivered."""
+    for month, orders in months.items():
+        days = month_days([date(2025, month, 1)])
+        rows = [(d, HUIQUAN, "hotline_received", "", "", orders) for d in days]
+        _load(engine, "hotline", _facts(rows), f"hotline-{month}", covers=(days[0], days[-1]))
+
+
+def test_a_month_never_delivered_between_two_deliveries_is_a_gap_not_zero(explorer):
+    from data import query
+
+    _hotline_months(explorer, {9: 1.0, 11: 2.0})  # October's export never came
+    assert query.value("hotline_received", HUIQUAN, date(2025, 10, 1), date(2025, 10, 31), engine=explorer) is None
+    assert query.value("hotline_received", SHAHE, date(2025, 10, 1), date(2025, 10, 31), engine=explorer) is None
+    assert query.value("hotline_received", SHAHE, date(2025, 11, 1), date(2025, 11, 30), engine=explorer) == 60
+    figure, table = explore.render_trend(f"?metric=hotline_received&area={SHAHE}&grain=month")
+    rows = {r["period"]: r["value"] for r in table["rows"]}
+    assert (rows["2025-09-01"], rows["2025-10-01"], rows["2025-11-01"]) == (30, None, 60)
+    solid = figure["data"][0]
+    line = {str(x)[:10]: y for x, y in zip(solid["x"], solid["y"])}
+    assert [line["2025-09-01"], line["2025-10-01"], line["2025-11-01"]] == [30, None, 60]  # the line breaks
+
+
+def test_a_month_delivered_with_no_orders_stays_zero(explorer):
+    from data import query
+
+    _hotline_months(explorer, {9: 1.0, 10: 0.0, 11: 2.0})  # October delivered: a true zero
+    assert query.value("hotline_received", HUIQUAN, date(2025, 10, 1), date(2025, 10, 31), engine=explorer) == 0
+    _figure, table = explore.render_trend(f"?metric=hotline_received&area={SHAHE}&grain=month")
+    rows = {r["period"]: r["value"] for r in table["rows"]}
+    assert (rows["2025-09-01"], rows["2025-10-01"], rows["2025-11-01"]) == (30, 0, 60)

@@ -109,8 +109,8 @@ def _deliver(engine, month: date, values: dict[str, float], *, through: date | N
 
 def test_only_whole_delivered_months_are_judged_on_both_engines(warehouse):
     """Two years of a seasonal history, September doubled, October never delivered, November's
-    export stopping on the 20th: September is flagged with its range; October (the query layer
-    reads it as 0) and November are never flagged."""
+    export stopping on the 20th: September is flagged with its range; October (no figure: missing,
+    not 0) and November are never flagged."""
     for month in months(date(2024, 1, 1), 33):  # Jan 2024 .. Sep 2026
         factor = 2.0 if month == SEPTEMBER else 1.0
         _deliver(warehouse, month, {HUIQUAN: 100 * season(month) * factor, CHUANGYE: 100 * season(month)})
@@ -125,8 +125,8 @@ def test_only_whole_delivered_months_are_judged_on_both_engines(warehouse):
     assert (found[SEPTEMBER].low, found[SEPTEMBER].high) == (
         math.floor(expected * math.exp(-3 / math.sqrt(expected))), math.ceil(expected * math.exp(3 / math.sqrt(expected))))
     assert found[date(2026, 8, 1)].state == unusual.USUAL
-    # October: the sum reads 0 (the source's first and last days span it) but nothing was delivered.
-    assert query.value("hotline_received", HUIQUAN, OCTOBER, periods.month_end(OCTOBER), engine=warehouse) == 0
+    # October: nothing was delivered, so there is no figure (not 0), and nothing to judge.
+    assert query.value("hotline_received", HUIQUAN, OCTOBER, periods.month_end(OCTOBER), engine=warehouse) is None
     assert found[OCTOBER].state == unusual.NOT_WHOLE and not found[OCTOBER].flagged and found[OCTOBER].low is None
     assert found[NOVEMBER].state == unusual.NOT_WHOLE and not found[NOVEMBER].flagged
     # The street sums both communities: September is 1.5 times its usual, outside its range too.

@@ -66,7 +66,7 @@ def test_one_read_asks_the_query_layer_once_per_kind_of_question(app, monkeypatc
     assert asked["catalog"] == 1  # the ratios' parts, for their as-of
     assert asked["last_loaded_at"] == 1  # the header's "data loaded"
     # Each list of content once, and once more for the map's service points (its own, longer list).
-    lists = sum(isinstance(n, wallfigures.Items) for n in view.NEEDS)
+    lists = sum(isinstance(n, (wallfigures.Items, wallfigures.ServicePoints)) for n in view.NEEDS)
     maps = sum(isinstance(n, wallfigures.Places) for n in view.NEEDS)
     assert listed["items"] == lists + maps == 4 and listed["upcoming"] == 1
     assert set(found["answers"]) == set(view.NEEDS)

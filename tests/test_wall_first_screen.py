@@ -215,6 +215,28 @@ def test_each_guide_says_what_to_bring_and_where_and_each_service_point_its_walk
         assert points and all(walk in p["sub"] and " · " in p["sub"] for p in points), points
 
 
+def test_a_street_walls_service_points_serve_its_communities_and_a_community_wall_keeps_its_own(app):
+    from collections import Counter
+
+    from data import areas
+
+    communities = areas.children("510104011000")
+    for lang, walk in (("zh", "步行约"), ("en", " min walk")):
+        names = {(c["name_en"] or c["name"]) if lang == "en" else c["name"] for c in communities}
+        _, figures = wall.figures("510104011000", lang, _today())
+        points = figures["lists"]["resource"]
+        named = [p["sub"].split(" · ")[0] for p in points]
+        assert len(points) == view.LIST_ITEMS and set(named) <= names, points
+        assert len(set(named)) > 1 and max(Counter(named).values()) <= 2  # spread over the street
+        assert all(walk in p["sub"] for p in points)
+        if lang == "en":  # the samples name every point and community in English
+            assert not any(wall._CJK.search(p["title"] + p["sub"]) for p in points), points
+    _, own = wall.figures("510104011001", "zh", _today())  # 汇泉路社区
+    others = [c["name"] for c in communities if c["code"] != "510104011001"]
+    points = own["lists"]["resource"]
+    assert points and not any(name in p["title"] + p["sub"] for p in points for name in others), points
+
+
 def test_an_english_wall_marks_what_the_data_has_only_in_chinese():
     item = {"title": "社区书屋", "title_en": None, "location": "汇泉路社区书屋", "location_en": None,
             "body": "汇泉路社区书屋，步行约6分钟可达。开放时间：周二至周日 9:00-20:00，寒暑假另行通知。",
@@ -222,6 +244,7 @@ def test_an_english_wall_marks_what_the_data_has_only_in_chinese():
     assert wall._place(item, "en") == "(in Chinese) 汇泉路社区书屋"
     assert wall._place(dict(item, location_en="Huiquanlu Library"), "en") == "Huiquanlu Library"
     assert wall._place(item, "zh") == "汇泉路社区书屋"
-    sub = wall._resources([item], {}, "en")[0]["sub"]
+    sub = wall._resources({"spread": False, "rows": [item]}, {}, "en")[0]["sub"]
     assert sub.startswith("6 min walk · (in Chinese) Tue–Sun 9:00-20:00")  # hours' day names translated
-    assert wall._resources([item], {}, "zh")[0]["sub"] == "步行约6分钟 · 周二至周日 9:00-20:00，寒暑假另行通知"
+    assert (wall._resources({"spread": False, "rows": [item]}, {}, "zh")[0]["sub"]
+            == "步行约6分钟 · 周二至周日 9:00-20:00，寒暑假另行通知")

@@ -234,3 +234,71 @@ def test_counts_are_compared_per_1000_residents_and_rates_against_their_target()
     notes = wall._league_notes(LEAGUE_INFO, "zh")
     assert notes["league-note-activity_participants"] == "每千人"
     assert notes["league-note-hotline_satisfaction_rate"] == "目标 90%"
+
+
+def _catalogue_without(engine, folder, *codes: str) -> set[str]:
+    """Load the shipped metric catalogue with the lines of ``codes`` taken out, and of the
+    ratios made of them (the catalogue refuses a ratio of a metric it has not): all those."""
+    import csv
+
+    from data.catalog import load_catalog
+    from data.settings import catalog_dir
+
+    shipped = (catalog_dir() / "metrics.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    rows = list(csv.DictReader(shipped))
+    codes = tuple(codes)
+    while more := {r["code"] for r in rows if {r["numerator"], r["denominator"]} & set(codes)} - set(codes):
+        codes += tuple(more)
+    catalogue = folder / "metrics.csv"
+    catalogue.write_text("".join(line for line in shipped if line.split(",")[0] not in codes), encoding="utf-8")
+    load_catalog(engine, metrics=catalogue)
+    return set(codes)
+
+
+@pytest.fixture
+def without_fund_income(engine, warehouse_url, monkeypatch, tmp_path):
+    """A warehouse whose catalogue (the shipped file, one line taken out) has no ``fund_income``,
+    with the hotline and the fund ledger delivered, and an app reading it."""
+    _catalogue_without(engine, tmp_path, "fund_income")
+    _write(engine, "hotline", _facts(_days(date(2025, 10, 1), date(2025, 12, 4)), [HUIQUAN],
+                                     "hotline_received", 3.0), "h")
+    _write(engine, "funds", pd.concat([
+        _facts(_days(date(2025, 11, 1), date(2025, 12, 4)), [HUIQUAN], "fund_spending", 100.0),
+        _facts(_days(date(2025, 11, 1), date(2025, 12, 4)), [HUIQUAN], "fund_public_income", 50.0),
+        _facts(_days(date(2025, 11, 1), date(2025, 12, 4)), [HUIQUAN], "fund_social_income", 25.0)]), "f")
+    with wall_app(warehouse_url, monkeypatch):
+        yield engine
+
+
+def test_a_metric_missing_from_the_catalogue_costs_only_what_needs_it(without_fund_income, caplog):
+    with caplog.at_level("WARNING"):
+        zh = wall.read_figures(SHAHE, "zh", TODAY)
+        en = wall.read_figures(SHAHE, "en", TODAY)
+    stats = zh["stats"]
+    assert stats["cob-fund_income"] == "无数据"
+    assert en["stats"]["cob-fund_income"] == "no data"
+    assert stats["cob-fund_spending"] == "3,400"  # the rest of the wall refreshed
+    warned = [r.getMessage() for r in caplog.records if "fund_income" in r.getMessage()]
+    assert len(warned) == 1 and "catalogue" in warned[0]
+
+
+
+def test_a_kpi_a_chart_a_map_and_a_league_column_without_their_metric_say_no_data(engine, warehouse_url, monkeypatch,
+                                                                                   tmp_path):
+    """活动参与 is a KPI tile, two charts, the map's figure and the league's first column; 网格事件
+    a stat and a chart. Without them in the catalogue the whole first screen is still drawn."""
+    gone = _catalogue_without(engine, tmp_path, "activity_participants", "grid_events_reported")
+    assert "activity_checkin_rate" in gone  # a ratio of a metric taken out goes with it
+    _write(engine, "hotline", _facts(_days(date(2025, 10, 1), date(2025, 12, 4)), [HUIQUAN],
+                                     "hotline_received", 3.0), "h")
+    with wall_app(warehouse_url, monkeypatch):
+        for lang, none in (("zh", "无数据"), ("en", "no data")):
+            data = wall.first_screen(SHAHE, lang)[Wall.DATA].data
+            tiles = {tile["code"]: tile for tile in data["kpis"]}
+            assert tiles["activity_participants"]["target"] == none
+            assert "0" not in str(tiles["activity_participants"].get("text", ""))
+            f = wall.read_figures(SHAHE, lang, TODAY)
+            assert f["stats"]["gov-grid_events_reported"] == none
+            assert f["stats"]["gov-hotline_received"] == "12"  # the rest of the wall is read
+            assert f["charts"]["governance-events"]["rows"] == []
+            assert all(p["value"] is None for p in f["charts"]["participation-trend"])
