@@ -51,19 +51,26 @@ def store(source: str, items: pd.DataFrame, communities: Sequence[str],
             conn.execute(delete(item).where(item.c.source == source, older, item.c.area_code >= street,
                                             item.c.area_code < street + "~", item.c.received_at >= first,
                                             item.c.received_at < after))
-        ids = items["item_id"].astype(str).tolist()
-        if ids and conn.dialect.paramstyle == "qmark":
-            # One prepared statement run per number (a key lookup each), not a statement
-            # compiled per IN list: a million-order export keeps a hundred thousand open ones.
-            conn.exec_driver_sql(f"DELETE FROM {item.name} WHERE source = ? AND item_id = ? "
-                                 "AND (run_id IS NULL OR run_id != ?)", [(source, i, run_id) for i in ids])
-        else:
-            for i in range(0, len(ids), ID_BATCH):
-                conn.execute(delete(item).where(item.c.source == source, older,
-                                                one_of(conn, item.c.item_id, ids[i:i + ID_BATCH])))
-        if ids:
-            records = items.reindex(columns=list(COLUMNS)).assign(source=source, run_id=run_id)
-            for name in ("received_at", "due_at", "closed_at"):
-                records[name] = pd.to_datetime(records[name])
-            bulk_insert(conn, item, records)  # multi-row INSERTs on SQLite, COPY on PostgreSQL
+        if not len(items):
+            return
+        records = items.reindex(columns=list(COLUMNS)).assign(source=source, run_id=run_id)
+        for name in ("received_at", "due_at", "closed_at"):
+            records[name] = pd.to_datetime(records[name])
+        if conn.dialect.paramstyle == "qmark":
+            # SQLite: an item of the same number elsewhere is overwritten by the insert
+            # itself (its key is the number), not looked up by a delete per number first:
+            # a million-order export keeps a hundred thousand open ones. (Each source
+            # refuses a number repeated in one delivery, so no row of this run is replaced.)
+            bulk_insert(conn, item, records, suffix=_REPLACE)
+            return
+        ids = records["item_id"].astype(str).tolist()
+        for i in range(0, len(ids), ID_BATCH):
+            conn.execute(delete(item).where(item.c.source == source, older,
+                                            one_of(conn, item.c.item_id, ids[i:i + ID_BATCH])))
+        bulk_insert(conn, item, records)  # COPY on PostgreSQL
     return write
+
+
+#: The upsert that puts a delivery's item in place of an earlier one of the same number.
+_REPLACE = "ON CONFLICT (source, item_id) DO UPDATE SET " + ", ".join(
+    f"{name} = excluded.{name}" for name in (*COLUMNS[2:], "run_id"))
