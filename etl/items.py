@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, func, select
 
 from data.items import KEEP_CLOSED_DAYS, OPEN
 from data.schema import item
@@ -23,6 +23,12 @@ from etl.load import bulk_insert, one_of
 COLUMNS = ("source", "item_id", "area_code", "category", "kind", "received_at", "due_at", "closed_at", "status",
            "handled_by")
 ID_BATCH = 50_000  # item numbers per statement on PostgreSQL (one array parameter)
+#: Items (SQLite) from which a write that brings at least as many as the table holds drops
+#: the table's area index and builds it again after its insert, within the load's
+#: transaction: 110k orders went in in 0.63 s with the index kept up row by row, 0.26 s
+#: without it, and the index over them is built in a sort.
+REBUILD_ROWS = 10_000
+_AREA_INDEX = next(index for index in item.indexes if index.name == "ix_item_source_area")
 
 
 def kept(items: pd.DataFrame, source: str, now: datetime) -> pd.DataFrame:
@@ -61,7 +67,13 @@ def store(source: str, items: pd.DataFrame, communities: Sequence[str],
             # itself (its key is the number), not looked up by a delete per number first:
             # a million-order export keeps a hundred thousand open ones. (Each source
             # refuses a number repeated in one delivery, so no row of this run is replaced.)
+            rebuild = len(records) >= REBUILD_ROWS and len(records) >= conn.execute(
+                select(func.count()).select_from(item)).scalar_one()
+            if rebuild:  # more rows come than the table holds: one sort beats as many seeks
+                _AREA_INDEX.drop(conn)
             bulk_insert(conn, item, records, suffix=_REPLACE)
+            if rebuild:  # in the same transaction: a load that fails keeps the index it found
+                _AREA_INDEX.create(conn)
             return
         ids = records["item_id"].astype(str).tolist()
         for i in range(0, len(ids), ID_BATCH):
