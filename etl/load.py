@@ -668,6 +668,14 @@ def _plain_column(column: pd.Series, stamp: bool = False) -> np.ndarray:
         texts = np.array(column.dt.strftime(SQLITE_DATETIME), dtype=object)
         texts[column.isna().to_numpy()] = None
         return texts
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M" and len(column) and not column.hasnans:
+        # How SQLAlchemy's SQLite Date is stored; each day of the span formatted once,
+        # picked by its number (no hashing of the column's values).
+        day = column.to_numpy().astype("datetime64[D]").view(np.int64)
+        first, last = int(day.min()), int(day.max())
+        if last - first < 4 * len(day) + 1024:
+            span = np.arange(first, last + 1).astype("datetime64[D]")
+            return np.asarray(pd.DatetimeIndex(span).strftime("%Y-%m-%d"), dtype=object)[day - first]
     if pd.api.types.is_datetime64_any_dtype(column):
         # How SQLAlchemy's SQLite Date is stored; formatted once per distinct day.
         codes, days = pd.factorize(column)
