@@ -140,7 +140,8 @@ def inspect(delivery: Delivery, limits: Limits) -> str:
     One pass over the bytes (one block in memory) computes the checksum and, for text
     formats, finds NUL bytes (a binary file posing as a CSV) and the longest line (a
     line of megabytes is a broken or hostile export, not a spreadsheet row), so nothing
-    is parsed that would exhaust the machine.
+    is parsed that would exhaust the machine. A checksum the delivery already holds (a
+    folder's pass names each file's bytes before loading it) is not computed again.
     """
     name = delivery.name or delivery.location
     if delivery.size > limits.max_bytes:
@@ -150,10 +151,11 @@ def inspect(delivery: Delivery, limits: Limits) -> str:
         )
     text = delivery.suffix not in BINARY_FORMATS and delivery.head(4) != b"PK\x03\x04"
     lined = text and delivery.suffix != ".json"  # a JSON document may be one long line
-    digest = hashlib.sha256()
+    digest = hashlib.sha256() if delivery._checksum is None else None
     offset = line_start = lines = 0  # bytes seen, where the current line began, line breaks seen
     for block in delivery.blocks():
-        digest.update(block)
+        if digest is not None:
+            digest.update(block)
         if text:
             nul = block.find(b"\x00")
             if nul >= 0:
@@ -177,7 +179,9 @@ def inspect(delivery: Delivery, limits: Limits) -> str:
         elif text:
             lines += block.count(b"\n")
         offset += len(block)
-    delivery._checksum = digest.hexdigest()
+    if digest is not None:
+        delivery._checksum = digest.hexdigest()
+    assert delivery._checksum is not None
     return delivery._checksum
 
 

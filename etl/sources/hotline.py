@@ -97,8 +97,9 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     })
     facts = combine([
         totals(orders, list(METRICS)),
-        breakdown(orders, "hotline_received", ["category", "channel", "type"]),
-        breakdown(orders, ["hotline_resolved", "hotline_overdue", "hotline_open"], ["category"]),
+        # by category in one grouping for the four metrics broken down by it
+        breakdown(orders, ["hotline_received", "hotline_resolved", "hotline_overdue", "hotline_open"], ["category"]),
+        breakdown(orders, "hotline_received", ["channel", "type"]),
     ])
     due = due_times(rows["受理时间"], rows["办理时限"])
     unreadable = due.isna() & rows["办理时限"].astype(str).ne("")
