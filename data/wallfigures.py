@@ -80,7 +80,7 @@ class League:
     """The areas to compare, one row each with a column per metric (``query.league_table`` records).
 
     Answer: {"level": "children" | "siblings", "area": the wall's own code, "rows": records},
-    each record with the area's ``population`` (``areas.population``), for rates per 1,000.
+    each record with the area's ``population`` (``areas.populations``), for rates per 1,000.
     A street or district compares the areas below it; a community (or a grid cell) compares
     the communities of its street, since most metrics are recorded per community and its
     grid cells would have no figure to rank (``coverage.recorded_level``).
@@ -282,8 +282,10 @@ def _league(need: League, area: str, span: tuple[date, date]) -> dict:
         if own and own.get("parent_code"):
             level, parent, area = "siblings", own["parent_code"], own["code"]
     records = query.league_table(parent, list(need.metrics), *span).to_dict("records")
+    people = areas.populations(parent)  # one read of the parent's subtree, not one per row
     for record in records:  # residents, for figures per 1,000 (None where no one knows)
-        record["population"] = areas.population(record["code"])
+        code = record["code"]
+        record["population"] = people[code] if code in people else areas.population(code)
     return {"level": level, "area": area, "rows": records}
 
 
