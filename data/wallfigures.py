@@ -255,16 +255,11 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
 
 def _reach(infos: dict[str, dict], area: str) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
     """{code: ``coverage.as_of``} and {code: its sources} for every metric read; a ratio
-    reaches as far as the nearer of its parts, whose catalogue rows come from one read of
-    the catalogue."""
-    catalogue: dict[str, dict] | None = None
+    reaches as far as the nearer of its parts (their catalogue rows: ``query.metric_info``,
+    kept per data version; the whole catalogue as a frame cost more to cache than this)."""
     found, sources = {}, {}
     for code, info in infos.items():
-        parts = None
-        if info.get("kind") == "ratio":
-            if catalogue is None:
-                catalogue = {row["code"]: row for row in query.catalog().to_dict("records")}
-            parts = [catalogue.get(info.get(role) or "", {}) for role in ("numerator", "denominator")]
+        parts = _parts(info)
         found[code] = coverage.as_of(info, area, parts=parts)
         named = (coverage.source_of(row) for row in (parts or [info]))
         sources[code] = tuple(dict.fromkeys(s for s in named if isinstance(s, str) and s))
