@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -220,6 +220,21 @@ def measure(url: str, area: str, repeat: int) -> dict:
 
     engine = db.get_engine(url)
     today = date.today()
+    # The time the warehouse's statements take (sent to their rows fetched) and how many: the
+    # split of a cold refresh between the database server and Python in the app.
+    sql: dict[str, float] = {"seconds": 0.0, "statements": 0}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sent(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_sent"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _answered(conn, cursor, statement, parameters, context, executemany):
+        sql["seconds"] += time.perf_counter() - conn.info.pop("bench_sent", time.perf_counter())
+        sql["statements"] += 1
+
+    cold_sql: list[float] = []
+    statements: list[int] = []
 
     def cold_once() -> float:
         cache.reset()
@@ -227,9 +242,13 @@ def measure(url: str, area: str, repeat: int) -> dict:
         engine.dispose()  # new connections, as a fresh process would open
         os.environ["CSB_CACHE"] = "simple"
         cache.init_app(Flask("bench"))  # an empty per-process cache, filled by this refresh
+        sql.update(seconds=0.0, statements=0)
         started = time.perf_counter()
         read_figures(area, "zh", today)
-        return time.perf_counter() - started
+        took = time.perf_counter() - started
+        cold_sql.append(sql["seconds"])
+        statements.append(int(sql["statements"]))
+        return took
 
     # The first refresh of this fresh process (first connection, statements compiled, the
     # catalogue read), reported on its own: a worker's first visitor waits for it unless the
@@ -283,7 +302,8 @@ def measure(url: str, area: str, repeat: int) -> dict:
             continue
         total += 1
         agree += exact is not None and naive_value is not None and abs(exact - naive_value) <= 1e-9 * max(1, abs(exact))
-    return {"warm": _median_ms(warm), "cold": _median_ms(cold), "screen": _median_ms(screen),
+    return {"warm": _median_ms(warm), "cold": _median_ms(cold), "cold_sql": _median_ms(cold_sql),
+            "statements": int(statistics.median(statements)), "screen": _median_ms(screen),
             "rebuilt": _median_ms(rebuilt), "naive": _median_ms(naive_runs),
             "kpis": f"{agree}/{total}", "first": first * 1000, "load": os.getloadavg()[0]}
 
@@ -326,6 +346,9 @@ def main(argv=None) -> int:
         ])
         print(f"{label:<18} {got['warm']:>8.1f} {got['cold']:>8.1f} {got['naive']:>9.1f} {ratio:>10.1f}x   {verdict}"
               f"   {got['rebuilt']:>8.1f} {got['screen']:>7.3f} {got['first']:>8.1f}  {got['load']:.2f}")
+    for label, got, _aim in results:
+        print(f"{label}: cold {got['cold']:.1f} ms = SQL {got['cold_sql']:.1f} ms on the server ({got['statements']} "
+              f"statements, sent to fetched) + {got['cold'] - got['cold_sql']:.1f} ms in Python (medians)")
     print("\nwarm: the refresh callback's figures() with the answer in the app's cache and its own process"
           "\nmemo empty (a worker that did not compute it); rebuilt: read_figures recomputing the answer"
           "\nfrom cached query answers; memo: figures() from the worker's own memo; first: the first refresh"

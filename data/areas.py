@@ -36,6 +36,14 @@ def _engine(engine: Engine | None) -> Engine:
     return engine
 
 
+def _reading(engine: Engine | None) -> Connection:
+    """A reading connection (``db.read_connection``: on PostgreSQL no BEGIN and ROLLBACK
+    round trips around a look-up; a wall refresh makes some twenty of them cold)."""
+    from data.db import read_connection
+
+    return read_connection(_engine(engine))
+
+
 def subtree_prefix(code: str, level: str) -> str:
     """The code prefix shared by ``code`` and everything below it at ``level``."""
     try:
@@ -91,14 +99,19 @@ def fetch_children(conn: Connection, code: str) -> list[dict]:
 
 def fetch_ancestors(conn: Connection, code: str) -> list[dict]:
     """Root first, ending with the area itself; [] for an unknown code."""
+    code = str(code)
+    # The codes its digits imply are its ancestors in a well-formed register: read them with
+    # it in one statement; a parent link elsewhere is followed one look-up at a time.
+    rows = conn.execute(select(area).where(area.c.code.in_([code, *implied_ancestor_codes(code)])))
+    known = {row.code: _row(row) for row in rows}
     chain: list[dict] = []
     seen: set[str] = set()
-    current = fetch(conn, code)
+    current = known.get(code)
     while current is not None and current["code"] not in seen:
         chain.append(current)
         seen.add(current["code"])
         parent = current.get("parent_code")
-        current = fetch(conn, parent) if parent else None
+        current = (known[parent] if parent in known else fetch(conn, parent)) if parent else None
     chain.reverse()
     return chain
 
@@ -106,21 +119,21 @@ def fetch_ancestors(conn: Connection, code: str) -> list[dict]:
 @cached
 def get(code: str, *, engine: Engine | None = None) -> dict | None:
     """The area's row as a dict, or None when the code is not registered."""
-    with _engine(engine).connect() as conn:
+    with _reading(engine) as conn:
         return fetch(conn, code)
 
 
 @cached
 def children(code: str, *, engine: Engine | None = None) -> list[dict]:
     """The areas whose parent is ``code``, ordered by code."""
-    with _engine(engine).connect() as conn:
+    with _reading(engine) as conn:
         return fetch_children(conn, code)
 
 
 @cached
 def ancestors(code: str, *, engine: Engine | None = None) -> list[dict]:
     """The breadcrumb: root first, the area itself last. Raises UnknownArea."""
-    with _engine(engine).connect() as conn:
+    with _reading(engine) as conn:
         chain = fetch_ancestors(conn, code)
     if not chain:
         raise UnknownArea(f"area {code!r} is not in the area register")
@@ -159,34 +172,65 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
     Stored figures win at every level, so a community with a census figure is not also
     counted through its grid cells. None when nothing below the area knows.
     """
-    with _engine(engine).connect() as conn:
+    with _reading(engine) as conn:
         root = fetch(conn, code)
         if root is None:
             raise UnknownArea(f"area {code!r} is not in the area register")
         if root["population"] is not None:
             return int(root["population"])
-        low, high = prefix_bounds(subtree_prefix(root["code"], root["level"]))
-        rows = conn.execute(
-            select(area.c.code, area.c.parent_code, area.c.population).where(
-                area.c.code >= low, area.c.code < high
-            )
-        ).all()
+        stored, kids, _levels = _subtree(conn, root)
+    return _roll_up(root["code"], stored, kids, subtree_prefix(root["code"], root["level"]))
+
+
+@cached
+def populations(parent: str, *, engine: Engine | None = None) -> dict[str, int | None]:
+    """{child code: ``population``} for every child of ``parent``, from one read of its
+    subtree (a league table's rows: one statement, not one per row)."""
+    with _reading(engine) as conn:
+        root = fetch(conn, parent)
+        if root is None:
+            raise UnknownArea(f"area {parent!r} is not in the area register")
+        stored, kids, levels = _subtree(conn, root)
+    found: dict[str, int | None] = {}
+    for child in sorted(kids.get(root["code"], [])):  # children outside the parent's code range: not here
+        people = stored[child]
+        within = subtree_prefix(child, levels[child])
+        found[child] = int(people) if people is not None else _roll_up(child, stored, kids, within)
+    return found
+
+
+def _subtree(conn: Connection, root: dict) -> tuple[dict[str, int | None], dict[str, list[str]], dict[str, str]]:
+    """Every area in ``root``'s code range (``root`` too): {code: stored population},
+    {parent: [children]} and {code: level}."""
+    low, high = prefix_bounds(subtree_prefix(root["code"], root["level"]))
+    rows = conn.execute(
+        select(area.c.code, area.c.parent_code, area.c.population, area.c.level)
+        .where(area.c.code >= low, area.c.code < high)
+    ).all()
     kids: dict[str, list[str]] = {}
     stored: dict[str, int | None] = {}
-    for child, parent, people in rows:
+    levels: dict[str, str] = {}
+    for child, parent, people, level in rows:
         stored[child] = people
+        levels[child] = level
         if parent:
             kids.setdefault(parent, []).append(child)
+    return stored, kids, levels
+
+
+def _roll_up(code: str, stored: dict[str, int | None], kids: dict[str, list[str]], within: str) -> int | None:
+    """``code``'s children's populations summed (each its stored figure, else its own
+    roll-up), over the areas whose codes start with ``within`` (``code``'s subtree)."""
 
     def roll_up(node: str, seen: frozenset[str]) -> int | None:
         people = stored.get(node)
-        if people is not None and node != root["code"]:
+        if people is not None and node != code:
             return int(people)
-        parts = [roll_up(k, seen | {node}) for k in kids.get(node, []) if k not in seen]
+        parts = [roll_up(k, seen | {node}) for k in kids.get(node, []) if k not in seen and k.startswith(within)]
         known = [p for p in parts if p is not None]
         return sum(known) if known else None
 
-    return roll_up(root["code"], frozenset())
+    return roll_up(code, frozenset())
 
 
 def level_rank(level: str) -> int:

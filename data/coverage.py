@@ -10,6 +10,8 @@ which is not the same as a zero.
 """
 from __future__ import annotations
 
+import threading
+from bisect import bisect_left
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +31,13 @@ def _engine(engine: Engine | None) -> Engine:
 
         return get_engine()
     return engine
+
+
+def _reading(engine: Engine | None) -> Connection:
+    """A reading connection (``db.read_connection``: on PostgreSQL no BEGIN and ROLLBACK round trips)."""
+    from data.db import read_connection
+
+    return read_connection(_engine(engine))
 
 
 def _day(value) -> date:
@@ -55,7 +64,7 @@ def _bounds(conn: Connection, code: str | None) -> tuple[str, str] | None:
 @cached
 def through(area: str | None = None, *, engine: Engine | None = None) -> dict[str, date]:
     """{source: data-through date} for every source that ever delivered for ``area`` (default: anywhere)."""
-    with _engine(engine).connect() as conn:
+    with _reading(engine) as conn:
         bounds = _bounds(conn, area)
         query = (select(etl_run.c.source, func.max(etl_coverage.c.last_day))
                  .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
@@ -92,7 +101,6 @@ def as_of(metric: dict, area: str | None = None, *, engine: Engine | None = None
 
 
 @decoded_per_version
-@cached
 def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, date]]]:
     """{source: {community: (first day, last day)}} that its successful loads cover.
 
@@ -100,17 +108,35 @@ def spans(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[date, da
     kept per data version (and decoded once per process: a wall refresh asks for it some
     twenty times), so every question can tell missing from zero without a query. Read only.
     """
-    with _engine(engine).connect() as conn:
+    found: dict[str, dict[str, tuple[date, date]]] = {}
+    for source, groups in _stored_spans(engine=engine).items():
+        of_source = found[source] = {}
+        for first, last, codes in groups:
+            span = (date.fromisoformat(first), date.fromisoformat(last))
+            for code in codes.split(","):
+                of_source[code] = span
+    return found
+
+
+@cached
+def _stored_spans(*, engine: Engine | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """``spans`` as the cache keeps it: {source: [(first day, last day, "code,code,...")]},
+    the communities of one span in one string. Stored one tuple of dates per community, a
+    city's spans took 60 ms to encode (485 KiB) on a cold wall refresh; most communities of
+    a source share a span, so this is a few strings a source."""
+    with _reading(engine) as conn:
         rows = conn.execute(
             select(etl_run.c.source, etl_coverage.c.area_code, func.min(etl_coverage.c.first_day),
                    func.max(etl_coverage.c.last_day))
             .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
             .where(etl_run.c.status == "success")
-            .group_by(etl_run.c.source, etl_coverage.c.area_code))
-        found: dict[str, dict[str, tuple[date, date]]] = {}
-        for source, code, first, last in rows:
-            found.setdefault(source, {})[code] = (_day(first), _day(last))
-        return found
+            .group_by(etl_run.c.source, etl_coverage.c.area_code)).all()  # one fetch, not one per row
+    grouped: dict[str, dict[tuple, list[str]]] = {}
+    for source, code, first, last in rows:  # days as the driver gave them: made dates once a span
+        grouped.setdefault(source, {}).setdefault((first, last), []).append(code)
+    return {source: [(_day(first).isoformat(), _day(last).isoformat(), ",".join(codes))
+                     for (first, last), codes in groups.items()]
+            for source, groups in grouped.items()}
 
 
 @decoded_per_version
@@ -158,7 +184,7 @@ def whole_months(source: str, area: str, first: date, last: date, *,
     (``data.unusual``). Unlike ``spans`` (first and last day per community), this reads each
     load's days, so a month missed between two deliveries counts as missed."""
     first, last = first.replace(day=1), last.replace(day=1)
-    with _engine(engine).connect() as conn:
+    with _reading(engine) as conn:
         bounds = _bounds(conn, area)
         query = (select(etl_coverage.c.area_code, etl_coverage.c.first_day, etl_coverage.c.last_day)
                  .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
@@ -199,6 +225,25 @@ def _whole_months_of(spans: list[tuple[date, date]], months: list[date]) -> set[
     return {m for m in months if any(low <= m and _month_last(m) <= high for low, high in joined)}
 
 
+# The communities of each source in ``spans``, sorted, for the ``spans`` last asked about: a
+# wall refresh makes some twenty ``Covered`` of one (decoded once per process, ``spans``),
+# each looking up a few prefixes, which a scan of a city's 3,000 communities made slow.
+_sorted: tuple[dict | None, dict[str, list[str]]] = (None, {})
+_sorted_lock = threading.Lock()
+
+
+def _sorted_codes(spans: dict[str, dict[str, tuple[date, date]]], source: str) -> list[str]:
+    global _sorted
+    with _sorted_lock:
+        if _sorted[0] is not spans:
+            _sorted = (spans, {})
+        codes = _sorted[1]
+        found = codes.get(source)
+        if found is None:
+            found = codes[source] = sorted(spans.get(source, {}))
+        return found
+
+
 class Covered:
     """Whether a source's data covers an area for a span of days: a flow with no facts there
     is a real zero only then; otherwise it is missing (DOMAIN.md, "No data is not zero").
@@ -222,8 +267,10 @@ class Covered:
         """The first and last day ``source`` covers under the area code prefix ``prefix``."""
         key = (source, prefix)
         if key not in self._memo:
-            community = prefix[:12]
-            hits = [span for code, span in self.spans.get(source, {}).items() if code.startswith(community)]
+            of_source = self.spans.get(source, {})
+            codes = _sorted_codes(self.spans, source)
+            low, high = prefix_bounds(prefix[:12])  # the codes that start with its community's prefix
+            hits = [of_source[code] for code in codes[bisect_left(codes, low):bisect_left(codes, high)]]
             self._memo[key] = (min(s[0] for s in hits), max(s[1] for s in hits)) if hits else None
         return self._memo[key]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, bindparam, func, select
@@ -51,12 +52,36 @@ DOMAIN_ORDER = ("party", "governance", "services", "cobuild")
 SKIP_DAYS = 92  # fact pieces up to this many days seek each stored area's dates (see data.access)
 
 
+class _Deferred:
+    """A reading connection opened when first used: a question the snapshot answers alone (a
+    catalogue row, ``metric_info``: forty a wall refresh) costs no pool checkout, whose
+    liveness check is a round trip of its own."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def __getattr__(self, name: str):
+        if self._conn is None:
+            self._conn = read_connection(self._engine)
+        return getattr(self._conn, name)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
 @contextmanager
 def _reading(engine: Engine | None):
-    """Every question's prelude: a reading connection and the warehouse's snapshot."""
+    """Every question's prelude: a reading connection (opened when a statement needs it)
+    and the warehouse's snapshot."""
     engine = engine if engine is not None else get_engine()
-    with read_connection(engine) as conn:
+    deferred = _Deferred(engine)
+    try:
+        conn = cast(Connection, deferred)
         yield conn, _snapshot(engine, conn)
+    finally:
+        deferred.close()
 
 
 # --------------------------------------------------------------------------- arguments

@@ -84,7 +84,7 @@ class League:
     """The areas to compare, one row each with a column per metric (``query.league_table`` records).
 
     Answer: {"level": "children" | "siblings", "area": the wall's own code, "rows": records},
-    each record with the area's ``population`` (``areas.population``), for rates per 1,000.
+    each record with the area's ``population`` (``areas.populations``), for rates per 1,000.
     A street or district compares the areas below it; a community (or a grid cell) compares
     the communities of its street, since most metrics are recorded per community and its
     grid cells would have no figure to rank (``coverage.recorded_level``).
@@ -194,13 +194,10 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     needs = tuple(dict.fromkeys(needs))
     codes = list(dict.fromkeys(code for need in needs for code in metrics_of(need)))
     infos = {code: query.metric_info(code) or {} for code in codes}
-    # The catalogue rows of the ratios' parts: read once, for their as-of and to see they exist.
-    catalogue = ({row["code"]: row for row in query.catalog().to_dict("records")}
-                 if any(info.get("kind") == "ratio" for info in infos.values()) else {})
-    reach, sources = _reach(infos, area, catalogue)
+    reach, sources = _reach(infos, area)
     # A metric the catalogue cannot give costs only what needs it: those figures are None
     # (the wall's "无数据"), the rest of the wall is read as usual (DOMAIN.md, "Rows and fields").
-    left_out = _unusable(infos, catalogue)
+    left_out = _unusable(infos)
 
     def usable(found) -> list[str]:
         return [code for code in dict.fromkeys(found) if code not in left_out]
@@ -291,7 +288,7 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
 _TOLD: set[tuple[str, str, str]] = set()  # (warehouse, metric, why) already in this process's log
 
 
-def _unusable(infos: dict[str, dict], catalogue: dict[str, dict]) -> dict[str, str]:
+def _unusable(infos: dict[str, dict]) -> dict[str, str]:
     """{code: why} for each metric the wall names but cannot read: one not in the metric
     catalogue, or a ratio one of whose parts is not. Each is logged once per process and warehouse."""
     found = {}
@@ -299,8 +296,8 @@ def _unusable(infos: dict[str, dict], catalogue: dict[str, dict]) -> dict[str, s
         if not info:
             found[code] = "not in the metric catalogue"
         elif info.get("kind") == "ratio":
-            missing = [f"its {role} {info.get(role)!r}" for role in ("numerator", "denominator")
-                       if (info.get(role) or "") not in catalogue]
+            missing = [f"its {role} {info.get(role)!r}"
+                       for role, part in zip(("numerator", "denominator"), _parts(info) or [], strict=True) if not part]
             if missing:
                 found[code] = " and ".join(missing) + " not in the metric catalogue"
     for code, why in found.items():
@@ -310,15 +307,13 @@ def _unusable(infos: dict[str, dict], catalogue: dict[str, dict]) -> dict[str, s
     return found
 
 
-def _reach(infos: dict[str, dict], area: str,
-           catalogue: dict[str, dict]) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
+def _reach(infos: dict[str, dict], area: str) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
     """{code: ``coverage.as_of``} and {code: its sources} for every metric read; a ratio
-    reaches as far as the nearer of its parts, whose rows are in ``catalogue`` (one read of it)."""
+    reaches as far as the nearer of its parts (their catalogue rows: ``query.metric_info``,
+    kept per data version; the whole catalogue as a frame cost more to cache than this)."""
     found, sources = {}, {}
     for code, info in infos.items():
-        parts = None
-        if info.get("kind") == "ratio":
-            parts = [catalogue.get(info.get(role) or "", {}) for role in ("numerator", "denominator")]
+        parts = _parts(info)
         found[code] = coverage.as_of(info, area, parts=parts)
         named = (coverage.source_of(row) for row in (parts or [info]))
         sources[code] = tuple(dict.fromkeys(s for s in named if isinstance(s, str) and s))
@@ -341,8 +336,10 @@ def _league(need: League, area: str, span: tuple[date, date], left_out: dict[str
                 for c in areas.children(parent)])
     for record in records:
         record.update({code: float("nan") for code in need.metrics if code in left_out})
+    people = areas.populations(parent)  # one read of the parent's subtree, not one per row
     for record in records:  # residents, for figures per 1,000 (None where no one knows)
-        record["population"] = areas.population(record["code"])
+        code = record["code"]
+        record["population"] = people[code] if code in people else areas.population(code)
     return {"level": level, "area": area, "rows": records}
 
 

@@ -100,6 +100,26 @@ def test_population_is_stored_or_rolled_up_from_below(tree):
         areas.population("510104099000", engine=tree)
 
 
+def test_a_league_reads_every_childs_population_at_once_by_the_same_rule(tree):
+    assert areas.populations(STREET, engine=tree) == {HUIQUAN: 1200 + 800, DONGGUANG: 5000}
+    assert areas.populations(DISTRICT, engine=tree) == {STREET: 60000, OTHER_STREET: None}
+    assert areas.populations(GRID1, engine=tree) == {}
+    for parent in (CITY, DISTRICT, STREET, HUIQUAN):
+        assert areas.populations(parent, engine=tree) == {
+            child["code"]: areas.population(child["code"], engine=tree) for child in areas.children(parent, engine=tree)}
+    with pytest.raises(areas.UnknownArea):
+        areas.populations("510104099000", engine=tree)
+
+
+def test_a_breadcrumb_follows_parent_links_the_codes_do_not_imply(tree):
+    # A community registered under a street its digits do not name: its breadcrumb is the register's.
+    with tree.begin() as conn:
+        conn.execute(insert(area_table), [{"code": "510104012005", "name": "迁入社区", "name_en": None,
+                                           "level": "community", "parent_code": STREET, "population": 300,
+                                           "is_sample": True}])
+    assert [a["code"] for a in areas.ancestors("510104012005", engine=tree)] == [CITY, DISTRICT, STREET, "510104012005"]
+
+
 def test_labels_translate_members_and_domains():
     assert labels.label("自助终端", "en") == "Self-service terminal"
     assert labels.label("自助终端", "zh") == "自助终端"
