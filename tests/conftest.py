@@ -126,12 +126,16 @@ def app_server(sample_warehouse_url):
 
 @pytest.fixture
 def browser():
-    """Headless Chromium at 1920x1080 with a fresh profile."""
-    from support import make_driver, quit_driver
+    """Headless Chromium at 1920x1080 as a fresh one: no cookies, no cache, a new tab.
 
-    driver = make_driver(1920, 1080, performance_log=True)
+    One Chromium serves the tests in turn (starting one takes seconds): each test gets a new
+    tab of it and gives it back closed, its console read for the end-of-test check.
+    """
+    from support import borrow_driver, give_back
+
+    driver = borrow_driver(1920, 1080, performance_log=True)
     yield driver
-    quit_driver(driver)
+    give_back(driver)
 
 
 def _console_report(problems: list[str]) -> str:
@@ -168,3 +172,10 @@ def pytest_runtest_teardown(item, nextitem):
     if problems:
         pytest.fail(_console_report(problems), pytrace=False)
     return result
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Quit the Chromiums that browser tests borrowed in turn (support.borrow_driver)."""
+    from support import quit_spares
+
+    quit_spares()

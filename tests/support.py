@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -139,6 +140,97 @@ def quit_driver(driver) -> None:
 
 
 _PROFILES: dict = {}  # each driver's throw-away Chromium profile folder
+
+
+# A Chromium takes seconds to start, and most browser tests want the same one (the ``browser``
+# fixture): a test borrows it and gives it back instead. Given back, it keeps nothing a fresh one
+# would not have: the test's tab is closed (its page, its session storage, its emulation and
+# download settings go with it), and the next borrower gets a new tab with the cookies, the HTTP
+# cache and every origin's stored data cleared, the timeouts at chromedriver's defaults and the
+# performance log emptied.
+_SPARE: dict[tuple[int, int, bool], Any] = {}  # (width, height, performance_log): an idle driver
+_LENT: dict = {}  # a borrowed driver: its key in _SPARE
+
+
+def _fresh_tab(driver) -> None:
+    """Close the driver's tabs for one new, blank tab (its console read first, for the check)."""
+    old = list(driver.window_handles)
+    for handle in old:  # stop every page first, so nothing it says lands in the next test
+        driver.switch_to.window(handle)
+        driver.get("about:blank")
+    driver.switch_to.new_window("tab")
+    new = driver.current_window_handle
+    for handle in old:
+        driver.switch_to.window(handle)
+        driver.close()
+    driver.switch_to.window(new)
+
+
+def borrow_driver(width: int = 1920, height: int = 1080, *, performance_log: bool = False):
+    """A Chromium as make_driver gives it, reusing one an earlier test gave back (give_back)."""
+    key = (width, height, performance_log)
+    driver = _SPARE.pop(key, None)
+    if driver is not None:
+        try:
+            driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+            driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+            # local storage, IndexedDB, cache storage, service workers of every origin ("*")
+            driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": "*", "storageTypes": "all"})
+            size = driver.get_window_size()
+            if (size["width"], size["height"]) != (width, height):  # a test resized the window
+                driver.set_window_size(width, height)
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            # chromedriver's own defaults for a new session: no implicit wait, scripts 30 s, loads 300 s
+            driver.implicitly_wait(0)
+            driver.set_script_timeout(30)
+            driver.set_page_load_timeout(300)
+            if performance_log:
+                driver.get_log("performance")
+        except Exception:  # noqa: BLE001 - a spare that broke while idle: start a fresh one
+            _discard(driver)
+            driver = None
+    if driver is None:
+        driver = make_driver(width, height, performance_log=performance_log)
+    else:
+        LIVE_DRIVERS.append(driver)
+    _LENT[driver] = key
+    return driver
+
+
+def give_back(driver) -> None:
+    """End a borrowed Chromium's test as quit_driver does (its pages gone, what its console
+    said kept for the end-of-test check), keeping the browser itself for the next borrower."""
+    key = _LENT.pop(driver)
+    try:
+        _fresh_tab(driver)
+    except Exception:  # noqa: BLE001 - a browser the test broke is quit, not lent again
+        quit_driver(driver)
+        return
+    if driver in LIVE_DRIVERS:
+        LIVE_DRIVERS.remove(driver)
+    QUIT_CONSOLE.extend(console_log(driver))
+    old = _SPARE.pop(key, None)
+    if old is not None:
+        _discard(old)
+    _SPARE[key] = driver
+
+
+def quit_spares() -> None:
+    """Quit the idle Chromiums (at the end of the session)."""
+    while _SPARE:
+        _discard(_SPARE.popitem()[1])
+
+
+def _discard(driver) -> None:
+    profile = _PROFILES.pop(driver, None)
+    with suppress(Exception):
+        driver.quit()
+    if profile:
+        shutil.rmtree(profile, ignore_errors=True)
+
 
 # Drivers made by make_driver and not yet quit, and the console entries of those quit since the
 # last check: conftest.py reads both after every test, so no browser test can forget the check.

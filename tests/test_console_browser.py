@@ -15,7 +15,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from support import AppServer, build_sample_warehouse, make_driver, quit_driver
+from support import AppServer, borrow_driver, build_sample_warehouse, give_back
 from test_auth_browser import command, log_in, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -55,16 +55,16 @@ def console_server(tmp_path_factory):
 
 @pytest.fixture
 def wall_screen():
-    driver = make_driver(1920, 1080)
+    driver = borrow_driver(1920, 1080)  # as fresh as make_driver's, without a Chromium start per test
     yield driver
-    quit_driver(driver)
+    give_back(driver)
 
 
 @pytest.fixture
 def laptop():
-    driver = make_driver(1366, 768)
+    driver = borrow_driver(1366, 768)
     yield driver
-    quit_driver(driver)
+    give_back(driver)
 
 
 def sign_in(driver, server, name: str) -> None:

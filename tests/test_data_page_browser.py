@@ -21,13 +21,13 @@ def _cards(browser, expected: int):
     return browser.find_elements(By.CSS_SELECTOR, ".dh-card")
 
 
-def test_every_source_is_shown_with_its_status_and_latest_refusal(app_server, browser, sample_warehouse_url):
+def test_every_source_is_shown_with_its_status_and_latest_refusal(reading_app_server, browser, sample_warehouse_url):
     engine = db.get_engine(sample_warehouse_url)
     expected = {entry["source"]: entry for entry in health.sources(engine=engine)}
     refused = health.recent_rejects(engine=engine)
     assert refused, "the sample exports are messy on purpose: the ETL must have refused some rows"
 
-    browser.get(app_server.url + "/data")
+    browser.get(reading_app_server.url + "/data")
     cards = {card.get_attribute("data-source"): card for card in _cards(browser, len(health.SOURCES))}
     assert set(health.SOURCES) <= set(cards)
     for source, card in cards.items():
@@ -49,8 +49,8 @@ def test_every_source_is_shown_with_its_status_and_latest_refusal(app_server, br
     assert newest["reason"][:20] in rejects_text
 
 
-def test_the_page_speaks_english_on_request(app_server, browser):
-    browser.get(app_server.url + "/data?lang=en")
+def test_the_page_speaks_english_on_request(reading_app_server, browser):
+    browser.get(reading_app_server.url + "/data?lang=en")
     cards = _cards(browser, len(health.SOURCES))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Data health"
     badges = {card.find_element(By.CSS_SELECTOR, ".dh-badge").text for card in cards}

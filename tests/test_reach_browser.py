@@ -37,8 +37,8 @@ def people_bars(browser) -> dict[str, float]:
     return {str(x)[:10]: y for x, y in points if y is not None}
 
 
-def test_the_card_shows_each_months_people_beside_person_times(app_server, browser, sample_warehouse_url):
-    browser.get(f"{app_server.url}/explore?metric=activity_participants&area={SHAHE}")
+def test_the_card_shows_each_months_people_beside_person_times(reading_app_server, browser, sample_warehouse_url):
+    browser.get(f"{reading_app_server.url}/explore?metric=activity_participants&area={SHAHE}")
     wait_for(browser, card_drawn, message="the participation card did not draw")
     engine = create_engine(sample_warehouse_url)
     try:
@@ -69,19 +69,19 @@ def test_the_card_shows_each_months_people_beside_person_times(app_server, brows
         engine.dispose()
 
 
-def test_the_card_is_for_participation_metrics_only_and_speaks_english(app_server, browser):
-    browser.get(f"{app_server.url}/explore?metric=volunteer_hours&area={SHAHE}&lang=en")
+def test_the_card_is_for_participation_metrics_only_and_speaks_english(reading_app_server, browser):
+    browser.get(f"{reading_app_server.url}/explore?metric=volunteer_hours&area={SHAHE}&lang=en")
     wait_for(browser, card_drawn, message="the volunteers' card did not draw")
     assert "Reach" in browser.find_element(By.ID, "reach-title").text
     assert not browser.find_element(By.ID, "reach-age-part").is_displayed()  # volunteers give no age band
-    browser.get(f"{app_server.url}/explore?metric=hotline_received&area={SHAHE}")
+    browser.get(f"{reading_app_server.url}/explore?metric=hotline_received&area={SHAHE}")
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-trend .main-svg"))
     wait_for(browser, lambda d: not d.find_element(By.ID, "reach-card").is_displayed(),
              message="the card stayed for a metric without people")
 
 
-def test_a_distinct_count_over_months_has_no_total_and_the_page_says_so(app_server, browser):
-    browser.get(f"{app_server.url}/explore?metric=activity_reach&area={SHAHE}")
+def test_a_distinct_count_over_months_has_no_total_and_the_page_says_so(reading_app_server, browser):
+    browser.get(f"{reading_app_server.url}/explore?metric=activity_reach&area={SHAHE}")
     wait_for(browser, lambda d: "不能相加" in d.find_element(By.ID, "explore-figure").text,
              message="the explorer did not say that months of people cannot be added up")
     drawn = "var g = document.querySelector('#explore-trend .js-plotly-plot');" \
