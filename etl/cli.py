@@ -92,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
 def cmd_run(args) -> int:
     configured = _configured(args)
     engine = pipeline.prepare_warehouse(args.database_url)
+    _ensure_samples(configured)
     refused = run_once(engine, configured, _report)
     if refused:
         raise RefusedFile("\n".join(refused))
@@ -104,6 +105,7 @@ def cmd_watch(args) -> int:
     and the watch goes on. Stop it with Ctrl-C or SIGTERM (systemd)."""
     configured = _configured(args)
     engine = pipeline.prepare_warehouse(args.database_url)
+    _ensure_samples(configured)
     passes = 0
     try:
         while True:
@@ -133,6 +135,12 @@ def _configured(args) -> list:
         if unknown:
             raise config.ConfigError(f"not configured: {', '.join(sorted(unknown))}")
         configured = [c for c in configured if c.name in args.only]
+    return configured
+
+
+def _ensure_samples(configured: list) -> None:
+    """Generate the bundled samples the configured sources read, if missing: after the
+    configuration and the catalogue have passed (a refusal costs no minute of generating)."""
     folder = settings.samples_dir()
     samples = [c for c in configured if c.location.startswith(str(folder))]
     if samples and not folder.exists():
@@ -147,7 +155,6 @@ def _configured(args) -> list:
         if missing:
             print(f"生成样例数据 / generating sample exports for {', '.join(missing)} into {folder}", file=sys.stderr)
             _generate(folder, sources=missing)
-    return configured
 
 
 def run_once(engine, configured: list, on_result) -> list[str]:
