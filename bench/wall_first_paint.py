@@ -445,5 +445,6 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
         quit_driver(driver)
         server.stop()
 
+
 if __name__ == "__main__":
     sys.exit(main())
