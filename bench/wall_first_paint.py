@@ -20,8 +20,13 @@ In headless Chromium against the real app (``python dashboard.py``) in a child p
 2. Heap: the wall with a playlist of 0.1 s panels and a 0.5 s refresh, while a thread
    changes a figure in the warehouse every 2 s (so refreshes carry real patches). The JS
    heap (CDP ``Runtime.getHeapUsage`` after ``HeapProfiler.collectGarbage``), DOM nodes
-   and event listeners (``Memory.getDOMCounters``) are read after 100 and after N
-   rotations. Aim (issue 17): heap within +5%, nodes and listeners flat (within +2%).
+   and event listeners (``Memory.getDOMCounters``) are read after 100 rotations, half way
+   and after N. Aim (issue 17): heap within +5%, nodes and listeners flat (within +2%).
+   A heap snapshot after 100 and after N splits the heap by what holds it: the code V8
+   compiles (bytecode, and the machine code it makes of functions once they run hot:
+   it grows as the page warms up and is bounded by the page's scripts), the page's own
+   objects (JS objects, arrays, strings, closures: where a leak would show) and detached
+   DOM nodes (``--no-snapshots`` leaves this out).
 
 Every figure is printed with the machine's load average at the time (2 cores shared).
 The warehouse is a private copy (SQLite) of ``--database-url`` / ``DATABASE_URL`` /
@@ -30,6 +35,8 @@ The warehouse is a private copy (SQLite) of ``--database-url`` / ``DATABASE_URL`
 from __future__ import annotations
 
 import argparse
+import collections
+import json
 import os
 import sqlite3
 import statistics
@@ -44,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import requests  # noqa: E402
+import websocket  # noqa: E402  # websocket-client, Selenium's own dependency
 from sqlalchemy import create_engine, func, insert, select, update  # noqa: E402
 
 from data.schema import etl_run, fact  # noqa: E402
@@ -217,6 +226,90 @@ def dom_counters(driver) -> tuple[int, int]:
     return int(got["nodes"]), int(got["jsEventListeners"])
 
 
+def heap_snapshot(driver) -> dict:
+    """A heap snapshot of the page (after a full GC), through the browser's DevTools socket:
+    Selenium's ``execute_cdp_cmd`` gets no events, and the snapshot comes as events."""
+    address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+    page = next(t for t in requests.get(f"http://{address}/json", timeout=10).json() if t["type"] == "page")
+    sock = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=600)
+    chunks: list[str] = []
+    try:
+        for n, method in enumerate(("HeapProfiler.enable", "HeapProfiler.collectGarbage", "HeapProfiler.takeHeapSnapshot")):
+            sock.send(json.dumps({"id": n, "method": method}))
+        while True:
+            message = json.loads(sock.recv())
+            if message.get("method") == "HeapProfiler.addHeapSnapshotChunk":
+                chunks.append(message["params"]["chunk"])
+            elif message.get("id") == 2:
+                break
+    finally:
+        sock.close()
+    return json.loads("".join(chunks))
+
+
+def detached_holders(snapshot: dict) -> collections.Counter:
+    """What keeps each detached DOM node alive: on its shortest path from the heap's root,
+    the nearest node still in the document (``<div class="js-plotly-plot" ...``: a chart on
+    the page), or "script" when only JS objects hold it (a closure, a cache, a list)."""
+    meta = snapshot["snapshot"]["meta"]
+    fields, kinds = meta["node_fields"], meta["node_types"][0]
+    edge_fields, edge_kinds = meta["edge_fields"], meta["edge_types"][0]
+    width, edge_width = len(fields), len(edge_fields)
+    kind, name, count, detachedness = (fields.index(f) for f in ("type", "name", "edge_count", "detachedness"))
+    edge_kind, target = edge_fields.index("type"), edge_fields.index("to_node")
+    nodes, edges, strings = snapshot["nodes"], snapshot["edges"], snapshot["strings"]
+    total = len(nodes) // width
+    first = [0] * (total + 1)
+    for n in range(total):
+        first[n + 1] = first[n] + nodes[n * width + count] * edge_width
+    parent = [-1] * total
+    seen = bytearray(total)
+    seen[0] = 1
+    queue = collections.deque([0])
+    while queue:  # breadth first from the root over strong edges: each node's shortest retaining path
+        n = queue.popleft()
+        for e in range(first[n], first[n + 1], edge_width):
+            if edge_kinds[edges[e + edge_kind]] in ("weak", "shortcut"):
+                continue
+            to = edges[e + target] // width
+            if not seen[to]:
+                seen[to], parent[to] = 1, n
+                queue.append(to)
+    holders: collections.Counter = collections.Counter()
+    for n in range(total):
+        if nodes[n * width + detachedness] != 2 or kinds[nodes[n * width + kind]] != "native":
+            continue
+        up, holder = parent[n], "script"
+        while up > 0:
+            if nodes[up * width + detachedness] == 1:
+                holder = strings[nodes[up * width + name]][:60]
+                break
+            up = parent[up]
+        holders[holder] += 1
+    return holders
+
+
+def heap_parts(driver) -> dict:
+    """The heap by what holds it, in bytes: V8's compiled ``code``, the page's ``objects``
+    (everything else V8 holds), Blink's ``native`` objects; ``detached`` DOM nodes, and what
+    holds them (``holders``, see detached_holders)."""
+    snapshot = heap_snapshot(driver)
+    meta = snapshot["snapshot"]["meta"]
+    fields, kinds = meta["node_fields"], meta["node_types"][0]
+    width, kind, size = len(fields), fields.index("type"), fields.index("self_size")
+    # Blink marks each DOM node of the snapshot attached (1) or detached (2) from a document.
+    detachedness = fields.index("detachedness")
+    nodes = snapshot["nodes"]
+    parts: dict = {"code": 0, "objects": 0, "native": 0, "detached": 0}
+    for i in range(0, len(nodes), width):
+        what = kinds[nodes[i + kind]]
+        parts["code" if what == "code" else "native" if what == "native" else "objects"] += nodes[i + size]
+        if nodes[i + detachedness] == 2 and what == "native":
+            parts["detached"] += 1
+    parts["holders"] = detached_holders(snapshot)
+    return parts
+
+
 def counters(driver) -> tuple[int, int]:
     got = driver.execute_script(
         "var r = document.getElementById('wall-root');"
@@ -264,6 +357,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="a SQLite warehouse to copy (default: DATABASE_URL, var/warehouse.db)")
     parser.add_argument("--rotations", type=int, default=2000, help="0: the first screen only")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs of first screens (0: none)")
+    parser.add_argument("--no-snapshots", action="store_true",
+                        help="leave out the heap snapshots (the heap split by what holds it)")
     parser.add_argument("--timeout", type=float, default=0,
                         help="seconds to wait for the rotations (default: half a second each, plus 120)")
     args = parser.parse_args()
@@ -281,7 +376,7 @@ def main() -> int:
         first_screen_figures(url, args.repeat)
     if args.rotations <= 0:
         return 0
-    heap_figures(url, folder, args.rotations, args.timeout)
+    heap_figures(url, folder, args.rotations, args.timeout, snapshots=not args.no_snapshots)
     return 0
 
 
@@ -305,31 +400,44 @@ def first_screen_figures(url: str, repeat: int) -> None:
           " in force at the hour of the run is what is drawn: at night, fewer panels)")
 
 
-def heap_figures(url: str, folder: Path, rotations: int, timeout: float) -> None:
-    """Part 2: heap, DOM nodes and listeners after 100 and after ``rotations`` rotations."""
+def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapshots: bool = True) -> None:
+    """Part 2: heap, DOM nodes and listeners after 100 rotations, half way and after ``rotations``."""
     playlist = folder / "fast.yaml"
     playlist.write_text(FAST_PLAYLIST, encoding="utf-8")
     server = AppServer(url, env={"CSB_PLAYLIST": str(playlist)}).start()
     driver = make_driver(1920, 1080)
     stop = threading.Event()
     changer = threading.Thread(target=keep_changing, args=(url, stop), daemon=True)
+    started = time.monotonic()
+
+    def reading(target: int, wait: float) -> tuple[int, int, int]:
+        got, made = wait_rotations(driver, target, timeout=wait)
+        size, (nodes, listeners) = heap(driver), dom_counters(driver)
+        print(f"after {got:5d} rotations and {made:5d} refreshes: JS heap {size / 1e6:7.2f} MB, "
+              f"{nodes} DOM nodes, {listeners} listeners ({time.monotonic() - started:.0f} s)  [{load()}]", flush=True)
+        return size, nodes, listeners
+
     try:
         driver.get(server.url + "/wall")
         changer.start()
-        started = time.monotonic()
-        r1, f1 = wait_rotations(driver, 100, timeout=max(120.0, timeout / 10))
-        h1, (n1, l1) = heap(driver), dom_counters(driver)
-        print(f"after {r1:5d} rotations and {f1:5d} refreshes: JS heap {h1 / 1e6:7.2f} MB, "
-              f"{n1} DOM nodes, {l1} listeners  [{load()}]", flush=True)
-        r2, f2 = wait_rotations(driver, rotations, timeout=timeout or rotations * 0.5 + 120)
-        h2, (n2, l2) = heap(driver), dom_counters(driver)
-        print(f"after {r2:5d} rotations and {f2:5d} refreshes: JS heap {h2 / 1e6:7.2f} MB, "
-              f"{n2} DOM nodes, {l2} listeners ({time.monotonic() - started:.0f} s)  [{load()}]")
+        h1, n1, l1 = reading(100, max(120.0, timeout / 10))
+        parts1 = heap_parts(driver) if snapshots else None
+        if rotations >= 400:
+            reading(rotations // 2, timeout or rotations * 0.25 + 120)
+        h2, n2, l2 = reading(rotations, timeout or rotations * 0.5 + 120)
+        parts2 = heap_parts(driver) if snapshots else None
         ratio = h2 / h1
         flat = n2 <= n1 * 1.02 and l2 <= l1 * 1.02
         print(f"heap ratio against the baseline after 100: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%), "
               f"nodes {n2 / n1:.3f}, listeners {l2 / max(l1, 1):.3f}   aim: heap within +5%, nodes and "
               f"listeners within +2% -> {'met' if ratio <= 1.05 and flat else 'NOT met'}")
+        if parts1 and parts2:
+            def change(key: str) -> str:
+                return (f"{parts1[key] / 1e6:.2f} -> {parts2[key] / 1e6:.2f} MB "
+                        f"({(parts2[key] / max(parts1[key], 1) - 1) * 100:+.1f}%)")
+            print(f"heap snapshots, after 100 -> after {rotations}: compiled code {change('code')}; the page's "
+                  f"objects {change('objects')}; Blink's own {change('native')}; detached DOM nodes "
+                  f"{parts1['detached']} -> {parts2['detached']} (held by: {dict(parts2['holders'])})")
         state = driver.execute_script("return document.getElementById('wall-root').getAttribute('data-state')")
         print(f"wall state at the end: {state}")
     finally:

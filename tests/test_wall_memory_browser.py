@@ -1,0 +1,50 @@
+"""The wall runs for weeks: what it takes off the screen must not pile up in memory (issue
+13's heap aim). Every panel comes round again and again, its charts patched and its lists
+redrawn by the refreshes, the ticker rebuilt; a DOM node that something still holds after it
+left the page (a closure in wall.js, a chart never purged, a list of old nodes) is a detached
+node, and a heap snapshot shows what holds each one. The only ones allowed are the tick labels
+a chart on the page took off at its last redraw: plotly.js keeps its last draw's selections on
+each axis (``_fullData[i]._yA._selections``), one draw's worth per chart, replaced at the next,
+so they cannot pile up. A real Chromium on the real app, panels rotating fast.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support import AppServer
+from test_wall_browser import open_wall
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from wall_first_paint import FAST_PLAYLIST, heap_parts  # noqa: E402
+
+pytestmark = pytest.mark.timeout(420)
+
+
+def test_nothing_the_wall_took_off_the_screen_stays_in_memory(sample_warehouse_url, tmp_path, browser):
+    path = tmp_path / "playlist.yaml"
+    path.write_text(FAST_PLAYLIST, encoding="utf-8")
+    server = AppServer(sample_warehouse_url, env={"CSB_PLAYLIST": str(path)}).start()
+    try:
+        open_wall(browser, server)
+        read = ("var r = document.getElementById('wall-root');"
+                " return [+r.getAttribute('data-rotations'), +r.getAttribute('data-refreshes')];")
+        start = browser.execute_script(read)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            rotations, refreshes = browser.execute_script(read)
+            if rotations - start[0] >= 27 and refreshes - start[1] >= 5:  # every panel round three times
+                break
+            time.sleep(1)
+        else:
+            pytest.fail(f"the wall did not rotate and refresh: {start} -> {browser.execute_script(read)}")
+        parts = heap_parts(browser)
+        assert parts["objects"] > 0  # a real snapshot was read
+        held = {holder: n for holder, n in parts["holders"].items() if not holder.startswith('<div class="js-plotly-plot"')}
+        assert not held, f"DOM nodes that left the page are still held, not by a chart on it: {held}"
+    finally:
+        browser.get("about:blank")  # no health check may reach the stopped server
+        server.stop()
