@@ -15,16 +15,15 @@ warehouse are deleted afterwards. The ETL reads a CSV ``chunk_rows`` rows at a t
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _report import load_line, scratch  # noqa: E402
 from etl_throughput import write_export  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -94,10 +93,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the files here (still deleted afterwards)")
     args = parser.parse_args()
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="csb-memory-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path, database = folder / "hotline_big.csv", folder / "warehouse.db"
-    try:
+    with scratch(args.keep, "csb-memory-", "hotline_big.csv") as (path, database):
         began = time.perf_counter()
         rows = write_big_export(path, args.gb)
         size = path.stat().st_size
@@ -107,12 +103,7 @@ def main() -> int:
             database.unlink(missing_ok=True)
             if not measure(path, database, rows, size, chunk_rows):
                 return 1
-        print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    finally:
-        for leftover in (path, database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-            leftover.unlink(missing_ok=True)
-        if not args.keep:
-            folder.rmdir()
+        print(load_line())
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _report import load_line, medians, ratio_line  # noqa: E402
 from data.catalog import read_areas  # noqa: E402
 from etl import pipeline, reach  # noqa: E402
 from etl.config import limits_for  # noqa: E402
@@ -117,12 +117,11 @@ def main() -> int:
             times[with_reach].append(spent)
             print(f"  run {run + 1}: {'with' if with_reach else 'without'} reach {spent[0]:6.1f} s wall, "
                   f"{spent[1]:6.1f} s CPU, {spent[2]:,} facts")
-        medians = {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for k, v in times.items()}
-        print(f"median with reach   : {medians[True][0]:6.1f} s wall, {medians[True][1]:6.1f} s CPU")
-        print(f"median without reach: {medians[False][0]:6.1f} s wall, {medians[False][1]:6.1f} s CPU")
-        print(f"ratio with / without: {medians[True][0] / medians[False][0]:.2f} wall, "
-              f"{medians[True][1] / medians[False][1]:.2f} CPU")
-        print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+        found = {k: medians(v) for k, v in times.items()}
+        print(f"median with reach   : {found[True][0]:6.1f} s wall, {found[True][1]:6.1f} s CPU")
+        print(f"median without reach: {found[False][0]:6.1f} s wall, {found[False][1]:6.1f} s CPU")
+        print(ratio_line("with / without", found[True], found[False]))
+        print(load_line())
     return 0
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _report import load_line, medians, ratio_line  # noqa: E402
 from data.catalog import read_areas  # noqa: E402
 from data.db import dispose_engines  # noqa: E402
 from etl import pipeline  # noqa: E402
@@ -181,8 +182,8 @@ def main() -> int:
             print(f"pair {pair + 1}: parse {parses[-1][1]:6.2f} s CPU ({parses[-1][0]:6.2f} wall), "
                   f"ETL {loads[-1][1]:6.2f} s CPU ({loads[-1][0]:6.2f} wall), ratio "
                   f"{parses[-1][1] / loads[-1][1]:.2f} CPU; load before {before}")
-        parse_s, parse_cpu = (statistics.median(p[i] for p in parses) for i in (0, 1))
-        etl_s, etl_cpu = (statistics.median(e[i] for e in loads) for i in (0, 1))
+        parse_s, parse_cpu = medians(parses)
+        etl_s, etl_cpu = medians(loads)
         ratios = [p[1] / e[1] for p, e in zip(parses, loads)]
         per_stage = {name: statistics.median(s.get(name, 0.0) for s in stages) for name in stages[0]}
         print(f"medians of {args.pairs} interleaved pairs:")
@@ -191,9 +192,9 @@ def main() -> int:
         print(f"ETL load        : {etl_s:7.2f} s wall {rows / etl_s:11,.0f} rows/s | "
               f"{etl_cpu:7.2f} s CPU {rows / etl_cpu:11,.0f} rows/s")
         print(f"  {loaded}; stages (CPU): {', '.join(f'{n} {v:.2f} s' for n, v in per_stage.items())}")
-        print(f"ratio ETL / parse: {parse_s / etl_s:.2f} wall, {parse_cpu / etl_cpu:.2f} CPU "
-              f"(median of pair ratios {statistics.median(ratios):.2f}; aim: at least 0.5)")
-        print(f"load average (1, 5, 15 min): {load()} on {os.cpu_count()} CPUs")
+        print(ratio_line("ETL / parse", (parse_s, parse_cpu), (etl_s, etl_cpu))
+              + f" (median of pair ratios {statistics.median(ratios):.2f}; aim: at least 0.5)")
+        print(load_line())
     return 0
 
 

@@ -16,9 +16,7 @@ shared strings, not on the number of rows. The file and the warehouse are delete
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -29,6 +27,7 @@ import xlsxwriter  # type: ignore[import-untyped]  # ships no types; only this b
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _report import load_line, scratch  # noqa: E402
 from etl_memory import measure  # noqa: E402
 from etl_throughput import write_export  # noqa: E402
 
@@ -63,10 +62,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the files here (still deleted afterwards)")
     args = parser.parse_args()
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="csb-xlsx-memory-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path, database = folder / "hotline_big.xlsx", folder / "warehouse.db"
-    try:
+    with scratch(args.keep, "csb-xlsx-memory-", "hotline_big.xlsx") as (path, database):
+        folder = path.parent
         began = time.perf_counter()
         write_workbook(path, args.rows, folder, args.shared_strings)
         size = path.stat().st_size
@@ -76,12 +73,7 @@ def main() -> int:
               f"shared strings {strings / 2**20:,.0f} MiB, written in {time.perf_counter() - began:.0f} s")
         if not measure(path, database, args.rows, size, None):
             return 1
-        print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    finally:
-        for leftover in (path, database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-            leftover.unlink(missing_ok=True)
-        if not args.keep:
-            folder.rmdir()
+        print(load_line())
     return 0
 
 

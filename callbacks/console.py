@@ -6,13 +6,44 @@ a layout cannot know the user, this can. The sections' own callbacks live in
 """
 from __future__ import annotations
 
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, State, callback, ctx, html, no_update
 
 from console import guard
 from data import areas as area_tree
 from data import text
 from layouts import console as view
 from layouts.ids import Console
+
+
+def lang_of(context) -> str:
+    """The console page's language, from its context store."""
+    return "en" if text.is_en((context or {}).get("lang")) else "zh"
+
+
+def refusal(message: str) -> html.Div:
+    """A section's "no": a change or a view refused, and why (read out at once)."""
+    return html.Div(message, className="console-refusal", role="alert")
+
+
+def done(message: str) -> html.Div:
+    return html.Div(message, className="console-done")
+
+
+def change_states(version: str) -> tuple[State, State, State]:
+    """What every console change sends after its own states: the page's CSRF token, the
+    console's context and the section's version store (the callback's last three arguments)."""
+    return State(Console.CSRF, "data"), State(Console.CONTEXT, "data"), State(version, "data")
+
+
+def changed(message: str, version: int | None) -> tuple[html.Div, int]:
+    """A change written: what was done, and the section's next version (its lists read again)."""
+    return done(message), (version or 0) + 1
+
+
+def clicked(clicks: list, ids: list) -> bool:
+    """Whether the pattern button that triggered was really clicked (not just drawn)."""
+    return any(component_id == ctx.triggered_id and bool(n) for component_id, n in zip(ids, clicks))
+
 
 #: The deepest level a console picker offers: notices and targets are set for communities.
 PICK_DOWN_TO = "community"

@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import Input, Output, callback, html
 
+from callbacks.console import lang_of, refusal
 from console import audit, guard
 from data import db, settings, text
 from layouts.ids import Console
@@ -27,11 +28,11 @@ def _local(moment: datetime) -> str:
     Input(Console.CONTEXT, "data"),
 )
 def trail(context):
-    lang = "en" if text.is_en((context or {}).get("lang")) else "zh"
+    lang = lang_of(context)
     try:
         guard.editor("admin")
     except guard.Refused:
-        return html.Div(text.t("console.audit_admins", lang), className="console-refusal", role="alert")
+        return refusal(text.t("console.audit_admins", lang))
     entries = audit.entries(db.get_engine(), limit=SHOWN)
     if not entries:
         return html.P(text.t("console.audit_none", lang), className="console-muted")

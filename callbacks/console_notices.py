@@ -11,6 +11,7 @@ from datetime import datetime
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from callbacks import wall
+from callbacks.console import change_states, clicked, done, lang_of, refusal
 from console import guard, notices
 from data import areas, content, db, settings, text
 from layouts.ids import Console
@@ -18,10 +19,6 @@ from layouts.ids import Console
 FORM = (Console.NOTICE_KIND, Console.NOTICE_TITLE, Console.NOTICE_TITLE_EN, Console.NOTICE_BODY,
         Console.NOTICE_AREA, Console.NOTICE_PUBLISH, Console.NOTICE_EXPIRE, Console.NOTICE_PINNED)
 PROPS = ("value",) * len(FORM)
-
-
-def _lang(context) -> str:
-    return "en" if text.is_en((context or {}).get("lang")) else "zh"
 
 
 def _form(values) -> dict:
@@ -50,7 +47,7 @@ def ticker_line(item: dict, lang: str) -> html.Div:
 def preview(*args):
     """What the wall will show, from the form as it is now (nothing is stored)."""
     *values, context = args
-    lang = _lang(context)
+    lang = lang_of(context)
     form = _form(values)
     problems: list[notices.Problem] = []
     try:
@@ -72,22 +69,6 @@ def preview(*args):
     ]
 
 
-def _refused(message: str) -> html.Div:
-    return html.Div(message, className="console-refusal", role="alert")
-
-
-def _done(message: str) -> html.Div:
-    return html.Div(message, className="console-done")
-
-
-def _clicked(values: list, ids: list) -> bool:
-    """Whether the pattern button that triggered was really clicked (not just drawn)."""
-    for component_id, clicks in zip(ids, values):
-        if component_id == ctx.triggered_id:
-            return bool(clicks)
-    return False
-
-
 EDIT_TYPE, WITHDRAW_TYPE = Console.notice_edit(ALL)["type"], Console.notice_withdraw(ALL)["type"]
 EMPTY_FORM = ["notice", "", "", "", no_update, "", "", []]
 
@@ -107,15 +88,13 @@ EMPTY_FORM = ["notice", "", "", "", no_update, "", "", []]
     State(Console.notice_withdraw(ALL), "id"),
     State(Console.NOTICE_ID, "data"),
     *[State(i, p) for i, p in zip(FORM, PROPS)],
-    State(Console.CSRF, "data"),
-    State(Console.CONTEXT, "data"),
-    State(Console.NOTICE_VERSION, "data"),
+    *change_states(Console.NOTICE_VERSION),
     prevent_initial_call=True,
 )
 def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editing, *rest):
     """Publish or save the form, start a new one, load an item to edit, or withdraw one."""
     *values, csrf, context, version = rest
-    lang = _lang(context)
+    lang = lang_of(context)
     keep = [no_update] * (5 + len(FORM))
     heading_new = text.t("console.notice_form", lang)
     publish_word = text.t("console.notice_publish", lang)
@@ -125,7 +104,7 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
     engine = db.get_engine()
     try:
         if isinstance(trigger, dict) and trigger.get("type") == EDIT_TYPE:
-            if not _clicked(edit_clicks, edit_ids):
+            if not clicked(edit_clicks, edit_ids):
                 return keep
             item = notices.get(engine, int(trigger["id"]))
             guard.require(item["area_code"] if item else None, csrf)
@@ -138,13 +117,13 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
                     item["body"] or "", item["area_code"] or "", _moment(item["published_at"]),
                     _moment(item["ends_at"]), ["pinned"] if item["pinned"] else []]
         if isinstance(trigger, dict) and trigger.get("type") == WITHDRAW_TYPE:
-            if not _clicked(withdraw_clicks, withdraw_ids):
+            if not clicked(withdraw_clicks, withdraw_ids):
                 return keep
             item = notices.get(engine, int(trigger["id"]))
             who = guard.require(item["area_code"] if item else None, csrf)
             notices.withdraw(engine, who, int(trigger["id"]))
             reset = editing == int(trigger["id"])
-            return [_done(text.t("console.notice_withdrawn_done", lang, id=trigger["id"])), (version or 0) + 1,
+            return [done(text.t("console.notice_withdrawn_done", lang, id=trigger["id"])), (version or 0) + 1,
                     None if reset else no_update, heading_new if reset else no_update,
                     publish_word if reset else no_update, *(EMPTY_FORM if reset else [no_update] * len(FORM))]
         if trigger != Console.NOTICE_SAVE:
@@ -161,15 +140,15 @@ def act(_save, _new, edit_clicks, withdraw_clicks, edit_ids, withdraw_ids, editi
         else:
             new_id = notices.publish(engine, who, checked)
             message = text.t("console.notice_published", lang, id=new_id)
-        return [_done(message), (version or 0) + 1, None, heading_new, publish_word, *EMPTY_FORM]
+        return [done(message), (version or 0) + 1, None, heading_new, publish_word, *EMPTY_FORM]
     except guard.Refused as refused:
-        return [_refused(refused.message(lang))] + [no_update] * (4 + len(FORM))
+        return [refusal(refused.message(lang))] + [no_update] * (4 + len(FORM))
     except notices.Invalid as err:
-        return [_refused("；".join(p.message(lang) for p in err.problems) if lang == "zh"
+        return [refusal("；".join(p.message(lang) for p in err.problems) if lang == "zh"
                          else "; ".join(p.message(lang) for p in err.problems))] + [no_update] * (4 + len(FORM))
     except notices.NotEditable as err:
         reason = text.t(f"console.notice_why_{err.reason}", lang)
-        return [_refused(text.t("console.notice_not_editable", lang, id=err.content_id, reason=reason))] + \
+        return [refusal(text.t("console.notice_not_editable", lang, id=err.content_id, reason=reason))] + \
             [no_update] * (4 + len(FORM))
 
 
@@ -226,15 +205,12 @@ def item_row(item: dict, lang: str, now: datetime) -> html.Li:
 def listing(_version, context):
     """The area's notices and news (staff and delivered), newest first."""
     context = context or {}
-    lang = _lang(context)
-    try:
-        guard.editor()
-    except guard.Refused as refused:
-        return _refused(refused.message(lang))
+    lang = lang_of(context)
     area = context.get("area") or None
-    who = guard.principal()
-    if not guard.may_act_for(who, area):
-        return _refused(guard.Refused("area", (("name", who.name if who else "?"), ("area", area or "—"))).message(lang))
+    try:
+        guard.reader(area)
+    except guard.Refused as refused:
+        return refusal(refused.message(lang))
     items = notices.listing(db.get_engine(), area)
     if not items:
         return html.P(text.t("console.notice_none", lang), className="console-muted")

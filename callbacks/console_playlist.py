@@ -16,6 +16,7 @@ import copy
 import yaml
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
+from callbacks.console import change_states, changed, lang_of, refusal
 from console import audit, guard
 from data import areas as area_tree
 from data import db, text
@@ -38,10 +39,6 @@ REMOVE_WINDOW_TYPE = ConsolePlaylist.remove_window(ALL)["type"]
 RESTORE_TYPE = ConsolePlaylist.restore(ALL)["type"]
 NEW_WINDOW = {"name": "", "from": "18:30", "to": "22:00", "dim": "evening",
               "panels": [{"id": "activities", "duration": playlists.DEFAULT_DURATION}]}
-
-
-def _lang(context) -> str:
-    return "en" if text.is_en((context or {}).get("lang")) else "zh"
 
 
 def _area(context) -> str | None:
@@ -157,10 +154,6 @@ def _versions(area: str | None, lang: str) -> html.Table | html.P:
     return html.Table(html.Tbody(rows), className="console-table")
 
 
-def _refused(message: str) -> html.Div:
-    return html.Div(message, className="console-refusal", role="alert")
-
-
 def _preview_src(area: str | None, lang: str, version: int) -> str:
     """The area's wall page; ``v`` changes with each save, so the frame loads it again."""
     return f"/wall?area={area or DEFAULT_AREA}" + ("&lang=en" if lang == "en" else "") + f"&v={version}"
@@ -177,14 +170,11 @@ def _preview_src(area: str | None, lang: str, version: int) -> str:
 )
 def load(version, context):
     """The playlist the area's walls use now, to edit; where it comes from; the saved versions."""
-    lang, area = _lang(context), _area(context)
+    lang, area = lang_of(context), _area(context)
     try:
-        who = guard.editor()
+        guard.reader(area)
     except guard.Refused as refused:
-        return None, "", _refused(refused.message(lang)), None, None
-    if not guard.may_act_for(who, area):
-        message = guard.Refused("area", (("name", who.name), ("area", area or "—"))).message(lang)
-        return None, "", _refused(message), None, None
+        return None, "", refusal(refused.message(lang)), None, None
     engine = db.get_engine()  # read now, not through the cache: the save this follows must show
     with engine.connect() as conn:
         row = playlists.saved_for(conn, area)
@@ -203,7 +193,7 @@ def render(working, context):
     """The sets of the playlist being edited."""
     if not working:
         return None
-    return view.editor(working, _lang(context))
+    return view.editor(working, lang_of(context))
 
 
 def _clicked() -> bool:
@@ -279,22 +269,20 @@ def _before(conn, area: str | None) -> dict:
     Input(ConsolePlaylist.SAVE, "n_clicks"),
     Input(ConsolePlaylist.restore(ALL), "n_clicks"),
     *FORM_STATES,
-    State(Console.CSRF, "data"),
-    State(Console.CONTEXT, "data"),
-    State(ConsolePlaylist.VERSION, "data"),
+    *change_states(ConsolePlaylist.VERSION),
     prevent_initial_call=True,
 )
 def act(_save, _restores, *rest):
     """Save the playlist as edited, or restore a saved version, for the area's screens."""
     *form, csrf, context, version = rest
-    lang, area = _lang(context), _area(context)
+    lang, area = lang_of(context), _area(context)
     trigger = ctx.triggered_id
     if not _clicked():
         return no_update, no_update
     try:
         who = guard.require(area, csrf)
     except guard.Refused as refused:
-        return _refused(refused.message(lang)), no_update
+        return refusal(refused.message(lang)), no_update
     subject = f"playlist:{area or 'all'}"
     engine = db.get_engine()
     try:
@@ -305,17 +293,16 @@ def act(_save, _restores, *rest):
                 after = {"version": new_id, "restored_from": int(trigger["id"]),
                          "playlist": yaml.safe_load(playlists.version(conn, new_id)["body"])}  # type: ignore[index]
                 audit.record(conn, who, "playlist.restore", subject, before, after, area=area)
-            return (html.Div(text.t("console.pl_restored", lang, old=trigger["id"], version=new_id),
-                             className="console-done"), (version or 0) + 1)
+            return changed(text.t("console.pl_restored", lang, old=trigger["id"], version=new_id), version)
         document = collect(*form)
         with engine.begin() as conn:
             before = _before(conn, area)
             new_id = playlists.save(conn, area or playlists.EVERY_SCREEN, document, who.name)
             audit.record(conn, who, "playlist.save", subject, before, {"version": new_id, "playlist": document},
                          area=area)
-        return html.Div(text.t("console.pl_saved", lang, version=new_id), className="console-done"), (version or 0) + 1
+        return changed(text.t("console.pl_saved", lang, version=new_id), version)
     except playlists.SaveRefused as refused:
-        return _refused(text.t("console.pl_refused", lang, field=field_words(refused.field, lang) or "—",
+        return refusal(text.t("console.pl_refused", lang, field=field_words(refused.field, lang) or "—",
                                reason=refused.reason)), no_update
     except LookupError:
-        return _refused(text.t("console.pl_no_such_version", lang, version=trigger.get("id"))), no_update
+        return refusal(text.t("console.pl_no_such_version", lang, version=trigger.get("id"))), no_update

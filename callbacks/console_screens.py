@@ -11,16 +11,13 @@ from datetime import UTC, datetime
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from auth.guard import current_guard
+from callbacks.console import change_states, changed, clicked, lang_of, refusal
 from console import guard, screens
 from data import areas as area_tree
 from data import db, settings, text
 from layouts.ids import Console
 
 RELOAD_TYPE = Console.screen_reload(ALL)["type"]
-
-
-def _lang(context) -> str:
-    return "en" if text.is_en((context or {}).get("lang")) else "zh"
 
 
 def _local(moment: datetime | None) -> str:
@@ -69,11 +66,11 @@ def _seen(moment: datetime | None, lang: str) -> str:
     State(Console.CONTEXT, "data"),
 )
 def listing(_version, context):
-    lang = _lang(context)
+    lang = lang_of(context)
     try:
         who = guard.editor()
     except guard.Refused as refused:
-        return html.Div(refused.message(lang), className="console-refusal", role="alert")
+        return refusal(refused.message(lang))
     rows = visible(who, (context or {}).get("area") or None)
     if not rows:
         return html.P(text.t("console.screens_none", lang), className="console-muted")
@@ -95,16 +92,14 @@ def listing(_version, context):
     Output(Console.SCREEN_VERSION, "data"),
     Input(Console.screen_reload(ALL), "n_clicks"),
     State(Console.screen_reload(ALL), "id"),
-    State(Console.CSRF, "data"),
-    State(Console.CONTEXT, "data"),
-    State(Console.SCREEN_VERSION, "data"),
+    *change_states(Console.SCREEN_VERSION),
     prevent_initial_call=True,
 )
 def reload_now(clicks, ids, csrf, context, version):
     """Ask one screen to reload at its next refresh."""
-    lang = _lang(context)
+    lang = lang_of(context)
     trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(i == trigger and c for i, c in zip(ids, clicks)):
+    if not clicked(clicks, ids):
         return no_update, no_update
     name = str(trigger.get("screen"))
     tokens = current_guard()
@@ -116,5 +111,5 @@ def reload_now(clicks, ids, csrf, context, version):
             return html.Div(text.t("console.screen_unknown", lang, screen=name), className="console-refusal"), no_update
         screens.request_reload(db.get_engine(), who, name, area)
     except guard.Refused as refused:
-        return html.Div(refused.message(lang), className="console-refusal", role="alert"), no_update
-    return html.Div(text.t("console.screen_reload_done", lang, screen=name), className="console-done"), (version or 0) + 1
+        return refusal(refused.message(lang)), no_update
+    return changed(text.t("console.screen_reload_done", lang, screen=name), version)

@@ -13,16 +13,13 @@ import math
 
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
+from callbacks.console import change_states, changed, done, lang_of, refusal
 from console import audit, guard
 from data import areas as area_tree
 from data import db, present, query, targets, text
 from layouts import overview as overview_view
 from layouts import wall as wall_view
 from layouts.ids import Console, ConsoleTargets
-
-
-def _lang(context) -> str:
-    return "en" if text.is_en((context or {}).get("lang")) else "zh"
 
 
 def acting_area(context) -> str:
@@ -107,16 +104,12 @@ def dcc_input(code: str, value: str) -> dcc.Input:
 )
 def table(year, _version, context):
     """The area's targets for ``year``: in force, its own (editable), the fallback."""
-    lang = _lang(context)
-    try:
-        guard.editor()
-    except guard.Refused as refused:
-        return html.Div(refused.message(lang), className="console-refusal", role="alert")
+    lang = lang_of(context)
     area = acting_area(context)
-    if not guard.may_act_for(guard.principal(), (context or {}).get("area") or None):
-        who = guard.principal()
-        return html.Div(guard.Refused("area", (("name", who.name if who else "?"), ("area", area))).message(lang),
-                        className="console-refusal", role="alert")
+    try:
+        guard.reader((context or {}).get("area") or None, shown=area)
+    except guard.Refused as refused:
+        return refusal(refused.message(lang))
     return _table(area, int(year), lang)
 
 
@@ -141,25 +134,23 @@ def _parse(text_value, info: dict):
     State(ConsoleTargets.value(ALL), "value"),
     State(ConsoleTargets.value(ALL), "id"),
     State(ConsoleTargets.YEAR, "value"),
-    State(Console.CSRF, "data"),
-    State(Console.CONTEXT, "data"),
-    State(ConsoleTargets.VERSION, "data"),
+    *change_states(ConsoleTargets.VERSION),
     prevent_initial_call=True,
 )
 def save(clicks, values, ids, year, csrf, context, version):
     """Store every changed target of the area for ``year``, each with its audit record."""
-    lang = _lang(context)
+    lang = lang_of(context)
     if not clicks:
         return no_update, no_update
     chosen = (context or {}).get("area") or None
     try:
         who = guard.require(chosen, csrf)
     except guard.Refused as refused:
-        return html.Div(refused.message(lang), className="console-refusal", role="alert"), no_update
+        return refusal(refused.message(lang)), no_update
     area = acting_area(context)
     engine = db.get_engine()
     infos = {code: query.metric_info(code) or {} for code in (i["metric"] for i in ids or [])}
-    changed = []
+    changed_codes = []
     try:
         with engine.begin() as conn:
             table_now = targets.read_in_force(conn)
@@ -177,15 +168,14 @@ def save(clicks, values, ids, year, csrf, context, version):
                     raise _RowRefused(code, info, err) from None
                 audit.record(conn, who, "target.set", f"target:{code}:{area}:{row['year']}",
                              {"value": before}, {"value": row["value"]}, area=area)
-                changed.append(code)
+                changed_codes.append(code)
     except _RowRefused as refused:
-        return html.Div(refused.message(lang), className="console-refusal", role="alert"), no_update
-    if not changed:
-        return html.Div(text.t("console.target_unchanged", lang), className="console-done"), no_update
+        return refusal(refused.message(lang)), no_update
+    if not changed_codes:
+        return done(text.t("console.target_unchanged", lang)), no_update
     names = text.t("word.list_separator", lang).join(
-        (infos[c].get("name_en") if lang == "en" else infos[c].get("name")) or c for c in changed)
-    return (html.Div(text.t("console.target_saved", lang, count=len(changed), names=names, year=year),
-                     className="console-done"), (version or 0) + 1)
+        (infos[c].get("name_en") if lang == "en" else infos[c].get("name")) or c for c in changed_codes)
+    return changed(text.t("console.target_saved", lang, count=len(changed_codes), names=names, year=year), version)
 
 
 class _RowRefused(Exception):

@@ -740,18 +740,32 @@ def _no_window_message(state: urlstate.ExploreState, view: dict) -> str:
     return " ".join(view["window"].notes) or text.t("explore.no_data_for_this_period", state.lang)
 
 
-@callback(
-    Output(Explore.TREND, "figure"),
-    Output(Explore.TREND_DATA, "data"),
-    Input(Explore.STATE, "data"),
-)
-@cached_view
-def render_trend(search_state: str):
+def view_chart(*outputs: Output, rest: tuple = (None,)) -> Callable[[Callable[..., tuple]], Callable[[str | None], tuple]]:
+    """A chart of the view: ``draw(state, info, view)`` as a callback of ``Explore.STATE``, built
+    once per state (``cached_view``) from the view's figures read once (``_view``). A view that
+    cannot be read (an unknown area or metric, a value out of range) draws an empty figure
+    saying why, and ``rest`` for the other outputs."""
+
+    def register(draw: Callable[..., tuple]) -> Callable[[str | None], tuple]:
+        def from_state(search_state: str) -> tuple:
+            try:
+                state, info, view = _view(search_state)
+            except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
+                return (empty_figure(str(err)), *rest)
+            return draw(state, info, view)
+
+        # named as the chart (the cache key names the view), called as before: with the URL state
+        from_state.__name__, from_state.__qualname__, from_state.__doc__ = draw.__name__, draw.__qualname__, draw.__doc__
+        shown = cached_view(from_state)
+        callback(*outputs, Input(Explore.STATE, "data"))(shown)
+        return shown
+
+    return register
+
+
+@view_chart(Output(Explore.TREND, "figure"), Output(Explore.TREND_DATA, "data"))
+def render_trend(state: urlstate.ExploreState, info: dict, view: dict) -> tuple:
     """The trend and its table; the table's ``note`` says what the chart compares."""
-    try:
-        state, info, view = _view(search_state)
-    except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
-        return empty_figure(str(err)), None
     win = view["window"]
     if win.query is None:
         return empty_figure(_no_window_message(state, view)), None
@@ -1077,18 +1091,9 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
     return fig
 
 
-@callback(
-    Output(Explore.BREAKDOWN, "figure"),
-    Output(Explore.BREAKDOWN_DATA, "data"),
-    Output(Explore.MASK_NOTE, "children"),
-    Input(Explore.STATE, "data"),
-)
-@cached_view
-def render_breakdown(search_state: str):
-    try:
-        state, info, view = _view(search_state)
-    except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
-        return empty_figure(str(err)), None, ""
+@view_chart(Output(Explore.BREAKDOWN, "figure"), Output(Explore.BREAKDOWN_DATA, "data"),
+            Output(Explore.MASK_NOTE, "children"), rest=(None, ""))
+def render_breakdown(state: urlstate.ExploreState, info: dict, view: dict) -> tuple:
     lang = state.lang
     win = view["window"]
     if win.query is None:
@@ -1284,18 +1289,9 @@ def map_words(level: dict, lang: str) -> tuple[str, str]:
     return title, note
 
 
-@callback(
-    Output(Explore.MAP, "figure"),
-    Output(Explore.MAP_DATA, "data"),
-    Input(Explore.STATE, "data"),
-)
-@cached_view
-def render_map(search_state: str):
+@view_chart(Output(Explore.MAP, "figure"), Output(Explore.MAP_DATA, "data"))
+def render_map(state: urlstate.ExploreState, info: dict, view: dict) -> tuple:
     """The map and its table; the table's ``title`` and ``note`` say what the map shows."""
-    try:
-        state, info, view = _view(search_state)
-    except (areas.UnknownArea, query.UnknownMetric, ValueError) as err:
-        return empty_figure(str(err)), None
     level = view.get("map_level") or {"kind": "districts", "parent": CITY, "own": None}
     title, note = map_words(level, state.lang)
     if view["window"].query is None:

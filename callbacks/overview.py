@@ -91,13 +91,17 @@ VIEW_INPUTS = (
     Output(Overview.URL, "search"),
     Output(Overview.DATES, "style"),
     *VIEW_INPUTS,
+    Input(Overview.LEAGUE_SORT, "value"),
+    Input(Overview.LEAGUE_SCALE, "value"),
 )
-def sync_url(area, period, start, end, lang):
-    """Keep the address bar in step with the view, so the link can be shared."""
+def sync_url(area, period, start, end, lang, sort=None, scale=None):
+    """Keep the address bar in step with the view (the league's sort and scale too), so the
+    link can be shared."""
     if not area:
         raise PreventUpdate
     dates_style = {} if period == "custom" else {"display": "none"}
-    state, _ = urlstate.parse_overview({"area": area, "period": period, "start": start, "end": end, "lang": lang})
+    state, _ = urlstate.parse_overview({"area": area, "period": period, "start": start, "end": end, "lang": lang,
+                                        "sort": sort, "scale": scale}, all_kpis())
     return urlstate.overview_query(state), dates_style
 
 

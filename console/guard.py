@@ -91,6 +91,15 @@ def may_act_for(who, area: str | None) -> bool:
     return any(code in chain for code in who.areas)
 
 
+def reader(area: str | None, shown: str | None = None):
+    """The signed-in editor who may see a section's things for ``area`` (None: the whole
+    deployment); else ``Refused``, naming ``shown`` (the area as the section acts for it) or ``area``."""
+    who = editor()
+    if not may_act_for(who, area):
+        raise Refused("area", (("name", who.name), ("area", shown or area or "—")))
+    return who
+
+
 def require(area: str | None, csrf: object, needed: str = EDITOR):
     """The principal, when they may change things for ``area`` with this form token; else ``Refused``."""
     who = editor(needed)

@@ -345,6 +345,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "ui.type_to_search_areas": ("输入名称搜索地区", "Type to search areas"),
     "ui.start": ("开始日期", "Start"),
     "ui.end": ("结束日期", "End"),
+    # the date picker's month heading (Dash's tokens; the names come from the page's date-fns locale)
+    "ui.calendar_month": ("YYYY年MMM", "MMMM YYYY"),
     # --- the wall (layouts/wall.py, callbacks/wall.py)
     "wall.title": ("社区智慧大脑", "Community Smart Brain"),
     "wall.ticker": ("通知公告", "Bulletin"),  # not "News": the items' own tags say News / Notice

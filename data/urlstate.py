@@ -3,7 +3,8 @@
 A link is how analysts share a view, so everything that shapes the explorer (metric,
 area, period, grain, breakdown, compared areas and how they are compared, the
 year-on-year overlay, chart type, language) lives in the
-query string. Parsing never fails: a bad parameter falls back to its default and comes
+query string, and so does the overview's (area, period, language, and its league table's
+sort and per-1,000-residents switch). Parsing never fails: a bad parameter falls back to its default and comes
 back as a plain-words problem that names the parameter, so a mistyped link still opens
 a view and says what was ignored. Pure functions: nothing here touches the warehouse.
 """
@@ -33,9 +34,13 @@ EXPLORE_ALIASES = {"this_year": "year_to_date"}
 COMPARE_AS = ("index", "shared", "multiples")
 SWITCH = ("0", "1")
 OVERVIEW_PERIODS = ("this_month", "last_month", "this_quarter", "this_year", "custom")
+# The overview's league table: the KPI it is sorted by, and its counts as they are or per 1,000 residents.
+LEAGUE_SORT = "hotline_on_time_rate"
+LEAGUE_SCALES = ("total", "per_1000")
 MAX_COMPARE = 6
 
 _AREA_CODE = re.compile(r"^\d{12}(\d{3})?$")
+_METRIC_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,16 @@ class ExploreState:
 
 @dataclass(frozen=True)
 class OverviewState:
-    """The overview's area and period: enough to share "沙河街道, this quarter"."""
+    """The overview's area and period, and how its league table is shown: enough to share
+    "沙河街道, this quarter, its communities by calls received per 1,000 residents"."""
 
     area: str = DEFAULT_AREA
     period: str = "this_month"
     start: date | None = None
     end: date | None = None
     lang: str = "zh"
+    sort: str = LEAGUE_SORT
+    scale: str = LEAGUE_SCALES[0]
 
 
 @dataclass
@@ -203,14 +211,23 @@ def parse_explore(query: str | Mapping | None, dimensions: Mapping[str, Sequence
     return state, read.problems
 
 
-def parse_overview(query: str | Mapping | None) -> tuple[OverviewState, list[str]]:
-    """The overview's area and period from a query string, and the problems met."""
+def parse_overview(query: str | Mapping | None, sorts: Sequence[str] | None = None) -> tuple[OverviewState, list[str]]:
+    """The overview's view from a query string, and the problems met. ``sorts``: the KPIs the
+    league can be sorted by (None: any metric code is taken, for the league to check)."""
     read = _reader(query)
     default = OverviewState()
     area = read.area("area", default.area)
     period, start, end = read.period(OVERVIEW_PERIODS, default.period)
     lang = read.choice("lang", LANGS, default.lang)
-    return OverviewState(area, period, start, end, lang), read.problems
+    if sorts is not None:
+        sort = read.choice("sort", sorts, default.sort)
+    else:
+        sort = read.text("sort") or default.sort
+        if not _METRIC_CODE.match(sort):
+            read.problems.append(f"sort: '{sort}' is not a metric code; using '{default.sort}'")
+            sort = default.sort
+    scale = read.choice("scale", LEAGUE_SCALES, default.scale)
+    return OverviewState(area, period, start, end, lang, sort, scale), read.problems
 
 
 def _encode(state, default) -> str:

@@ -119,6 +119,14 @@ class Context:
             codes = pd.Series(np.array([code for code, _ in found], dtype=object)[group], index=rows.index)
         return codes, pd.Series(reasons, index=rows.index)
 
+    def matched_rows(self, rows: pd.DataFrame, *, community: str, **columns: str) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+        """``match_areas`` as the sources use it: the rows whose area matched, their area codes
+        (text, in step with them), and a reject on the ``community`` column for every other
+        row, saying why it matched nothing."""
+        codes, reasons = self.match_areas(rows, community=community, **columns)  # type: ignore[arg-type]
+        rows, rejects = reject_rows(rows, self.fields, codes.isna(), community, reasons)
+        return rows, codes.dropna().reset_index(drop=True).astype(str), rejects
+
 
 def _hashes(values: pd.Series) -> np.ndarray:
     """64-bit hashes of the values' text (Python's own: stable within the process that

@@ -252,6 +252,15 @@ def reject_rows(rows: pd.DataFrame, fields: list[Field], mask: pd.Series, name: 
     return rows[~mask].reset_index(drop=True), reject_frame(rows, fields, [(mask, name, reason)])
 
 
+def reject_repeats(rows: pd.DataFrame, fields: list[Field], codes: pd.Series, key: dict[str, pd.Series], name: str,
+                   reason) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Reject every row whose ``key`` (the area ``codes`` among its columns) already stands in
+    an earlier row, which would count it twice: the rows that stay, their area codes, the rejects."""
+    duplicate = pd.DataFrame(key).duplicated()
+    rows, rejects = reject_rows(rows, fields, duplicate, name, reason)
+    return rows, codes[~duplicate].reset_index(drop=True), rejects
+
+
 def warn_rows(rows: pd.DataFrame, fields: list[Field], mask: pd.Series, name: str, reason) -> pd.DataFrame:
     """Warnings for the masked rows, which stay: a field that cannot be used, a usable row."""
     return reject_frame(rows, fields, [(mask.fillna(False).astype(bool), name, reason)])

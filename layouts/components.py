@@ -244,6 +244,7 @@ def period_picker(period_id: str, dates_id: str, names: Sequence[str], period: s
             start_date=start.isoformat() if start else None,
             end_date=end.isoformat() if end else None,
             display_format="YYYY-MM-DD",
+            month_format=text.t("ui.calendar_month", lang),  # "2026年12月" / "December 2026"
             first_day_of_week=1,
             minimum_nights=0,
             start_date_placeholder_text=text.t("ui.start", lang),

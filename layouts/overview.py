@@ -31,8 +31,8 @@ KPIS: dict[str, list[str]] = {
 }
 
 
-DEFAULT_SORT = "hotline_on_time_rate"
-TOTALS, PER_1000 = "total", "per_1000"  # the league's counts: as they are, or per 1,000 residents
+DEFAULT_SORT = urlstate.LEAGUE_SORT
+TOTALS, PER_1000 = urlstate.LEAGUE_SCALES  # the league's counts: as they are, or per 1,000 residents
 
 
 def all_kpis() -> list[str]:
@@ -81,7 +81,7 @@ def todo_section(lang: str) -> html.Section:
 
 
 def layout(**query) -> html.Div:
-    state, problems = urlstate.parse_overview(query)
+    state, problems = urlstate.parse_overview(query, all_kpis())
     lang = state.lang
     controls = html.Div([
         labelled(text.t("word.area", lang), area_picker(Overview.AREA, state.area, lang), "control-area"),
@@ -120,11 +120,11 @@ def layout(**query) -> html.Div:
             html.Div([
                 html.H2(id=Overview.LEAGUE_TITLE),
                 labelled(text.t("overview.sort_by", lang),
-                         dcc.Dropdown(id=Overview.LEAGUE_SORT, options=sort_options(lang), value=DEFAULT_SORT,
+                         dcc.Dropdown(id=Overview.LEAGUE_SORT, options=sort_options(lang), value=state.sort,
                                       clearable=False, searchable=False, maxHeight=320,
                                       labels=dropdown_labels(lang)), "control-sort"),
                 labelled(text.t("overview.league_scale", lang),
-                         dcc.RadioItems(id=Overview.LEAGUE_SCALE, value=TOTALS, inline=True, className="segmented",
+                         dcc.RadioItems(id=Overview.LEAGUE_SCALE, value=state.scale, inline=True, className="segmented",
                                         options=[{"label": text.t("overview.league_totals", lang), "value": TOTALS},
                                                  {"label": text.t("overview.league_per_1000", lang),
                                                   "value": PER_1000}]),

@@ -114,3 +114,16 @@ def test_the_vendored_chart_bundle_is_the_plotly_js_that_plotly_ships():
 
     head = (dashboard.ROOT / "assets" / "vendor" / "plotly-basic.min.js").read_text(encoding="utf-8")[:200]
     assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}" in head
+
+
+def test_the_date_pickers_chinese_locale_is_of_the_date_fns_dcc_bundles():
+    """After a Dash upgrade that moves its date pickers to another date-fns major version, the
+    vendored Chinese locale must be refreshed too (assets/vendor/README.md)."""
+    import json
+    from pathlib import Path
+
+    from dash import dcc
+
+    wanted = json.loads((Path(dcc.__file__).parent / "package-info.json").read_text())["dependencies"]["date-fns"]
+    head = (dashboard.ROOT / "assets" / "date-fns-zh-CN.min.js").read_text(encoding="utf-8").splitlines()[0]
+    assert f"date-fns {wanted.lstrip('^~').split('.')[0]}." in head

@@ -221,3 +221,19 @@ def test_a_community_metric_offers_no_grid_cells(reading_app_server, browser):
     note = wait_for(browser, lambda d: d.find_element(By.ID, "explore-mask-note").text.strip())
     assert note == "该指标只记录到社区，不能按下级地区分解"
     assert browser.find_elements(By.CSS_SELECTOR, "#explore-breakdown .barlayer .point") == []
+
+
+def test_the_date_picker_names_months_and_days_in_the_page_language(reading_app_server, browser):
+    """The calendar speaks the page's language, not the browser's (this one is English), and
+    its names come from the app itself: no script is fetched from elsewhere."""
+    custom = "?period=custom&start=2026-03-01&end=2026-03-31"
+    for lang, month, weekdays in (("zh", "2026年3月", ["一", "二", "三", "四", "五", "六", "日"]),
+                                  ("en", "March 2026", ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"])):
+        browser.get(f"{reading_app_server.url}/explore{custom}" + ("&lang=en" if lang == "en" else ""))
+        wait_loaded(browser)
+        browser.find_element(By.ID, "explore-dates").click()
+        first = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".dash-datepicker-calendar"),
+                         message="the calendar did not open")
+        assert first.find_element(By.CSS_SELECTOR, ".dash-datepicker-calendar-month-header").text == month
+        assert [th.text for th in first.find_elements(By.CSS_SELECTOR, "thead tr:nth-child(2) th")] == weekdays
+        assert browser.find_element(By.ID, "explore-dates").get_attribute("value") == "2026-03-01"

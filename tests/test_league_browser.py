@@ -13,7 +13,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from data import periods
-from support import borrow_driver, give_back, make_driver, quit_driver, wait_for
+from support import borrow_driver, give_back, make_driver, query_of, quit_driver, wait_for
 
 SHAHE = "510104011000"
 TARGET = 0.95  # hotline_on_time_rate's target in the catalogue (data/reference/metrics.csv)
@@ -119,10 +119,8 @@ def test_on_a_phone_the_value_is_visible_beside_the_pinned_name(reading_app_serv
         quit_driver(phone)
 
 
-@pytest.mark.browser
-def test_counts_per_thousand_residents_are_the_apis_counts_over_the_population(reading_app_server, browser):
-    browser.get(f"{reading_app_server.url}/?period=last_month")
-    wait_league(browser)
+def meals_per_thousand(browser) -> None:
+    """Sort the league by elderly meals, per 1,000 residents, as a person does."""
     sort = browser.find_element(By.ID, "overview-league-sort")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", sort)
     sort.click()
@@ -130,13 +128,41 @@ def test_counts_per_thousand_residents_are_the_apis_counts_over_the_population(r
         By.CSS_SELECTOR, "label.dash-dropdown-option input[value='elderly_meals']").find_element(By.XPATH, "../.."))
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
     option.click()
+    wait_meals_per_thousand_shown(browser, clicking=True)
+
+
+def wait_meals_per_thousand_shown(browser, clicking: bool = False) -> None:
     wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#overview-league .ag-header-cell[col-id='elderly_meals']")
              .get_attribute("aria-colindex") == "3", message="the chosen count is not beside the name")
-    per_1000 = browser.find_element(By.CSS_SELECTOR, "#overview-league-scale input[value='per_1000']")
-    browser.execute_script("arguments[0].click()", per_1000)
+    if clicking:
+        per_1000 = browser.find_element(By.CSS_SELECTOR, "#overview-league-scale input[value='per_1000']")
+        browser.execute_script("arguments[0].click()", per_1000)
     wait_for(browser, lambda d: "千人" in d.find_element(
         By.CSS_SELECTOR, "#overview-league .ag-header-cell[col-id='elderly_meals']").text, message="no per-1000 header")
     wait_league(browser)
+
+
+@pytest.mark.browser
+def test_the_league_sort_and_per_thousand_switch_travel_in_the_link(reading_app_server, browser):
+    browser.get(f"{reading_app_server.url}/?period=last_month")
+    wait_league(browser)
+    meals_per_thousand(browser)
+    wait_for(browser, lambda d: {k: query_of(d).get(k) for k in ("sort", "scale")}
+             == {"sort": "elderly_meals", "scale": "per_1000"}, message="the league's view did not reach the link")
+    link = browser.current_url
+    browser.get("about:blank")
+    browser.get(link)  # the link, opened afresh, shows the same table
+    wait_league(browser)
+    wait_meals_per_thousand_shown(browser)
+    assert browser.find_element(By.CSS_SELECTOR, "#overview-league-scale input[value='per_1000']").is_selected()
+    assert query_of(browser)["period"] == "last_month"
+
+
+@pytest.mark.browser
+def test_counts_per_thousand_residents_are_the_apis_counts_over_the_population(reading_app_server, browser):
+    browser.get(f"{reading_app_server.url}/?period=last_month")
+    wait_league(browser)
+    meals_per_thousand(browser)
     shown = league_cells(browser, ["elderly_meals"])
     last_month = periods.resolve("last_month", date.today())
     meals = children_values(reading_app_server, "elderly_meals", last_month)

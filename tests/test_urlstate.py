@@ -132,6 +132,23 @@ def test_the_overview_keeps_area_period_and_language_in_its_link():
     assert overview_query(OverviewState()) == "?area=510104011000"
 
 
+def test_the_overview_link_keeps_the_league_sort_and_per_thousand_switch():
+    sorts = ["hotline_on_time_rate", "elderly_meals"]
+    state = OverviewState(area="510104011001", period="last_month", sort="elderly_meals", scale="per_1000")
+    link = overview_query(state)
+    assert link == "?area=510104011001&period=last_month&sort=elderly_meals&scale=per_1000"
+    assert parse_overview(link, sorts) == (state, [])
+    assert parse_overview("area=510104011001", sorts)[0].sort == "hotline_on_time_rate"  # the defaults stay out
+
+
+def test_a_league_sort_or_scale_the_overview_does_not_offer_falls_back_and_is_named():
+    state, problems = parse_overview("sort=no_such_metric&scale=per_100", ["hotline_on_time_rate", "elderly_meals"])
+    assert (state.sort, state.scale) == ("hotline_on_time_rate", "total")
+    assert [p.split(":")[0] for p in problems] == ["sort", "scale"]
+    state, problems = parse_overview("sort=1%3Bdrop")  # no list given: a metric code's shape at least
+    assert state.sort == "hotline_on_time_rate" and problems[0].startswith("sort:")
+
+
 def test_the_overview_offers_only_its_own_periods():
     state, problems = parse_overview("period=last_12_months")
     assert state.period == "this_month"

@@ -34,7 +34,7 @@ from etl import extract, reach
 from etl.extract import Delivery, RefusedFile, Sheet
 from etl.facts import breakdown, totals
 from etl.load import FACT_COLUMNS, Output
-from etl.validate import Field, combine_rejects, reject_rows, screen
+from etl.validate import Field, combine_rejects, screen
 
 NAME = "activities"
 
@@ -167,10 +167,8 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     rows = rows.assign(_checked=_flag(rows["checked_in"])[0], _party=_flag(rows["is_party_member"])[0],
                        _gender=rows["gender"].str.lower().map(GENDERS))
 
-    codes, reasons = ctx.match_areas(rows, community="community")
-    rows, r = reject_rows(rows, ctx.fields, codes.isna(), "community", reasons)
+    rows, codes, r = ctx.matched_rows(rows, community="community")
     rejects.append(r)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
 
     notes = []
     waiting = rows["start_time"] > now

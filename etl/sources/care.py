@@ -16,7 +16,7 @@ import pandas as pd
 
 from etl.facts import breakdown, totals
 from etl.load import Output
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_repeats
 
 NAME = "care"
 
@@ -43,15 +43,11 @@ FIELDS = [
 
 def transform(rows: pd.DataFrame, ctx) -> Output:
     """Daily rows -> daily community totals, by service and per service metric."""
-    codes, reasons = ctx.match_areas(rows, community="社区", street="街道")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="社区", street="街道")
 
-    duplicate = pd.DataFrame({"d": rows["日期"], "a": codes, "i": rows["服务项目"]}).duplicated()
-    rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "服务项目",
-                                    "同一天同一社区的 {value} 已在前面的行中出现 / the same day, community and "
-                                    "service already appear in an earlier row")
-    codes = codes[~duplicate].reset_index(drop=True)
+    rows, codes, dup_rejects = reject_repeats(rows, ctx.fields, codes, {"d": rows["日期"], "a": codes, "i": rows["服务项目"]},
+                                              "服务项目", "同一天同一社区的 {value} 已在前面的行中出现 / the same "
+                                              "day, community and service already appear in an earlier row")
 
     item, count = rows["服务项目"], rows["服务人次"]
     services = pd.DataFrame({

@@ -113,9 +113,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                + " 不符 / the kind is on the other side of the ledger")
     rows, side_rejects = reject_rows(rows, ctx.fields, wrong, "类别", reasons)
 
-    codes, area_reasons = ctx.match_areas(rows, community="社区", street="街道")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", area_reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="社区", street="街道")
 
     frame = pd.DataFrame({
         "period": rows["记账日期"].dt.normalize(),

@@ -82,10 +82,8 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                   "办结时间 {value} 早于上报时间 / closed before it was reported" + kept),
     )
 
-    codes, reasons = ctx.match_areas(rows, community="社区", street="街道", district="区县",
-                                     grid_code="网格编号", grid_name="网格名称")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="社区", street="街道", district="区县",
+                                                 grid_code="网格编号", grid_name="网格名称")
 
     closed = rows["处置状态"].isin(CLOSED)
     hours = (rows["办结时间"] - rows["上报时间"]).dt.total_seconds() / 3600

@@ -19,7 +19,7 @@ import pandas as pd
 from etl.facts import breakdown, combine, totals
 from etl.load import Output, month_days
 from etl.sources.party import report_months
-from etl.validate import Field, combine_rejects, reject_rows
+from etl.validate import Field, combine_rejects, reject_repeats, reject_rows
 
 NAME = "merchants"
 
@@ -58,15 +58,11 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     rows, model_rejects = reject_rows(rows, ctx.fields, model_only, "是否示范商户",
                                       "示范商户须是联盟成员 / a model merchant must be an alliance member")
 
-    codes, reasons = ctx.match_areas(rows, community="社区", street="街道")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="社区", street="街道")
 
-    duplicate = pd.DataFrame({"m": rows["_month"], "a": codes, "n": rows["商户名称"]}).duplicated()
-    rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "商户名称",
-                                    "{value!r} 本月已在前面的行中出现 / this merchant and month already appear in an "
-                                    "earlier row")
-    codes = codes[~duplicate].reset_index(drop=True)
+    rows, codes, dup_rejects = reject_repeats(rows, ctx.fields, codes, {"m": rows["_month"], "a": codes, "n": rows["商户名称"]},
+                                              "商户名称", "{value!r} 本月已在前面的行中出现 / this merchant and month "
+                                              "already appear in an earlier row")
 
     member = rows["是否联盟成员"].eq("是")
     frame = pd.DataFrame({

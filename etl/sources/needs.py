@@ -83,9 +83,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     duplicate = rows["需求编号"].duplicated()
     rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "需求编号",
                                     "需求编号 {value!r} 重复 / duplicate need number (already in an earlier row)")
-    codes, reasons = ctx.match_areas(rows, community="社区", street="街道")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="社区", street="街道")
 
     fulfilled = rows["状态"].eq(FULFILLED)
     days = (rows["实现时间"] - rows["提出时间"]).dt.total_seconds() / 86400

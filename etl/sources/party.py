@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from etl.load import FACT_COLUMNS, Output, month_days
-from etl.validate import Field, combine_rejects, reject_rows, screen
+from etl.validate import Field, combine_rejects, reject_repeats, reject_rows, screen
 
 NAME = "party"
 
@@ -103,14 +103,11 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
     rows, mobile_rejects, warnings = screen(rows, ctx.fields, [
         (mobile, "流动党员数", "流动党员数 {value} 大于党员总数, 不计入 / more mobile members than members: left out")])
 
-    codes, reasons = ctx.match_areas(rows, community="社区", street="街道")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "社区", reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="社区", street="街道")
 
-    duplicate = pd.DataFrame({"m": rows["_month"], "a": codes}).duplicated()
-    reasons = "该社区本月已在前面的行中出现 / this community and month already appear in an earlier row"
-    rows, dup_rejects = reject_rows(rows, ctx.fields, duplicate, "社区", reasons)
-    codes = codes[~duplicate].reset_index(drop=True)
+    rows, codes, dup_rejects = reject_repeats(rows, ctx.fields, codes, {"m": rows["_month"], "a": codes}, "社区",
+                                              "该社区本月已在前面的行中出现 / this community and month already "
+                                              "appear in an earlier row")
 
     wide = pd.DataFrame({"period": rows["_month"], "area_code": codes,
                          **{metric: rows[column] for column, metric in COLUMNS.items()}})

@@ -66,9 +66,7 @@ def transform(rows: pd.DataFrame, ctx) -> Output:
                f"{MAX_HOURS_A_DAY} hours in one day for one volunteer")
     rows, day_rejects = reject_rows(rows, ctx.fields, too_long, "服务时长(小时)", reasons)
 
-    codes, area_reasons = ctx.match_areas(rows, community="所属社区")
-    rows, area_rejects = reject_rows(rows, ctx.fields, codes.isna(), "所属社区", area_reasons)
-    codes = codes.dropna().reset_index(drop=True).astype(str)
+    rows, codes, area_rejects = ctx.matched_rows(rows, community="所属社区")
 
     records = pd.DataFrame({
         "period": rows["服务日期"].dt.normalize(),
