@@ -184,14 +184,17 @@ class CommunityDash(Dash):
 
     Dash serves every page the scripts of every component library; a wall opened in a
     fresh browser spent most of its first second compiling code it never runs. So the
-    wall's page (only when it is the page the browser loads) leaves out dash-ag-grid,
-    which only the laptop pages use, and brings the small plotly.js basic bundle (the
+    wall's page (only when it is the page the browser loads) leaves out dash-ag-grid and
+    the date picker's locale, which only the laptop pages use, and brings the small plotly.js basic bundle (the
     bar, line and pie charts the wall draws) from ``assets/vendor`` up front, in
     parallel with the rest, instead of the full plotly.js fetched after the layout.
     """
 
     LEAN_PATHS = {"wall"}
     HEAVY_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\n?')
+    #: The date picker's Chinese names and the grid's functions: only the laptop pages have a picker or a grid.
+    LAPTOP_SCRIPTS = re.compile(
+        r'<script src="[^"]*/assets/(?:date-fns-zh-CN\.min|datepicker_locale|dashAgGridFunctions)\.js[^"]*"></script>\n?')
     #: Dash lists its DataTable bundle on every page; no page of this app draws one.
     UNUSED_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\n?')
 
@@ -210,7 +213,8 @@ class CommunityDash(Dash):
         if has_request_context() and self.strip_relative_path(request.path) in self.LEAN_PATHS:
             version = self.server.config.get("CSB_BUILD_ID", "")
             plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
-            scripts = plotly + "\n" + self.HEAVY_SCRIPT.sub("", scripts) + "\n" + self._graph_chunk()
+            scripts = self.LAPTOP_SCRIPTS.sub("", self.HEAVY_SCRIPT.sub("", scripts))
+            scripts = plotly + "\n" + scripts + "\n" + self._graph_chunk()
         page = super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
                                          app_entry=app_entry, favicon=favicon, renderer=renderer)
         # The page's language, for screen readers and the browser's own words; navigating
