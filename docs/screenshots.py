@@ -6,7 +6,9 @@ Serves the app (``tests/support.AppServer``) on the warehouse at ``--database-ur
 ``DATABASE_URL`` / ``var/warehouse.db`` and writes one PNG per page and size into
 OUT_DIR (default ``docs/screenshots``): the wall at 1920x1080 and 3840x2160 in Chinese
 and English (its first panel, and with ``--panels`` every panel of the playlist, each
-held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768. The
+held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768, and on a
+second server with logins on (one admin, users in a temporary folder) the login form and each
+console tab (``--pages login,console``: ``login-<size>.png``, ``console-<tab>-<size>.png``). The
 browser runs in Chengdu time, as a lobby screen there would. ``--pages`` keeps to some
 pages; ``--at`` pins the clock (``CSB_FAKE_NOW``), so the README's wall shows the daytime
 rotation whenever it is refreshed, and ``--wall-panel`` which panel:
