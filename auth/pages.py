@@ -15,19 +15,20 @@ _FRAME = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · 社区智慧大脑</title>
 <style>
+  html { font-size: max(16px, 100vw / 120); }  /* as the laptop pages (assets/shell.css): twice as large at 4K */
   body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
          background: #f3f5f8; color: #1f2933;
-         font: 16px/1.5 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
+         font: 1rem/1.5 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
   main { box-sizing: border-box; background: #fff; width: min(26rem, calc(100vw - 2rem)); padding: 2rem 2.25rem;
-         border-radius: 8px; box-shadow: 0 2px 12px rgba(31, 41, 51, .12); }
+         border-radius: .5rem; box-shadow: 0 .125rem .75rem rgba(31, 41, 51, .12); }
   h1 { margin: 0 0 .25rem; font-size: 1.5rem; color: #c8161d; }
   h1 small { display: block; font-size: .95rem; color: #5f6b7a; font-weight: normal; }
   label { display: block; margin-top: 1rem; font-weight: 600; }
   label span { font-weight: normal; color: #5f6b7a; }
   input, button { font-family: inherit; }
   input[type=text], input[type=password] { box-sizing: border-box; width: 100%; margin-top: .3rem;
-         padding: .6rem .7rem; font-size: 1rem; border: 1px solid #b8c2cc; border-radius: 4px; }
-  input:focus, button:focus { outline: 3px solid #f4a261; outline-offset: 1px; }
+         padding: .6rem .7rem; font-size: 1rem; border: 1px solid #b8c2cc; border-radius: .25rem; }
+  input:focus, button:focus { outline: .1875rem solid #f4a261; outline-offset: 1px; }
   button { margin-top: 1.5rem; width: 100%; padding: .7rem; font-size: 1.05rem; color: #fff;
          background: #c8161d; border: 0; border-radius: 4px; cursor: pointer; }
   .error { margin: 1rem 0 0; padding: .6rem .8rem; background: #fde3e1; color: #8a1015; border-radius: 4px; }

@@ -6,7 +6,9 @@ Serves the app (``tests/support.AppServer``) on the warehouse at ``--database-ur
 ``DATABASE_URL`` / ``var/warehouse.db`` and writes one PNG per page and size into
 OUT_DIR (default ``docs/screenshots``): the wall at 1920x1080 and 3840x2160 in Chinese
 and English (its first panel, and with ``--panels`` every panel of the playlist, each
-held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768. The
+held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768, and on a
+second server with logins on (one admin, users in a temporary folder) the login form and each
+console tab (``--pages login,console``: ``login-<size>.png``, ``console-<tab>-<size>.png``). The
 browser runs in Chengdu time, as a lobby screen there would. ``--pages`` keeps to some
 pages; ``--at`` pins the clock (``CSB_FAKE_NOW``), so the README's wall shows the daytime
 rotation whenever it is refreshed, and ``--wall-panel`` which panel:
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,8 +52,12 @@ SHOTS = [
     ("wall", "/wall?lang=en", (1920, 1080)), ("wall", "/wall?lang=en", (3840, 2160)),
     ("overview", "/", (1920, 1080)), ("overview", "/", (3840, 2160)), ("overview", "/", (1366, 768)),
     ("explore", "/explore", (1920, 1080)), ("explore", "/explore", (3840, 2160)), ("explore", "/explore", (1366, 768)),
-    ("data", "/data", (1920, 1080)), ("data", "/data", (3840, 2160)),
+    ("data", "/data", (1920, 1080)), ("data", "/data", (3840, 2160)), ("data", "/data", (1366, 768)),
 ]
+# Behind a login (a second server, logins on, one admin): the login form and every console tab.
+LAPTOP_SIZES = ((1366, 768), (1920, 1080), (3840, 2160))
+CONSOLE_TABS = ("notices", "playlist", "targets", "screens", "audit")
+ADMIN, ADMIN_PASSWORD = "admin", "screenshots of the console"
 
 
 def ready(driver, page: str) -> bool:
@@ -63,6 +70,57 @@ def ready(driver, page: str) -> bool:
     return bool(driver.execute_script(
         "return !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')"
         " && document.querySelectorAll('.js-plotly-plot, .ag-root, main').length > 0;"))
+
+
+def settle(driver, page: str, path: str) -> None:
+    """Ready twice, a second and a half apart: a page's callbacks come in waves (the explorer's
+    charts wait for its pickers), and a quiet moment between two waves is not the end."""
+    for _ in range(2):
+        wait_for(driver, lambda d: ready(d, page), timeout=60, message=f"{path} never got ready")
+        time.sleep(1.5)
+
+
+def secured_server(database_url: str, env: dict) -> AppServer:
+    """The app with logins on and one admin (``ADMIN``), its users in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="csb-shots-"))
+    secured = {**env, "CSB_AUTH": "on", "CSB_SECRET_KEY": "screenshots-secret-0123456789",
+               "CSB_INSECURE_COOKIES": "1", "CSB_USERS_FILE": str(folder / "users.json"),
+               "CSB_TOKENS_FILE": str(folder / "kiosk_tokens.json"),
+               "CSB_SESSIONS_FILE": str(folder / "ended_sessions.json")}
+    subprocess.run([sys.executable, "-m", "auth", "add-user", ADMIN, "--role", "admin"], cwd=ROOT,
+                   env={**os.environ, **secured}, input=ADMIN_PASSWORD + "\n", text=True, check=True,
+                   capture_output=True)
+    return AppServer(database_url, env=secured).start()
+
+
+def behind_login(out: Path, server: AppServer, pages: set[str]) -> None:
+    """The login form, and each console tab as the admin sees it, at every laptop size."""
+    from selenium.webdriver.common.by import By
+
+    for width, height in LAPTOP_SIZES:
+        driver = make_driver(width, height)
+        try:
+            driver.get(server.url + "/login")
+            wait_for(driver, lambda d: d.find_elements(By.ID, "name"), message="no login form")
+            if not pages or "login" in pages:
+                time.sleep(1.0)
+                driver.save_screenshot(str(out / f"login-{width}x{height}.png"))
+                print(out / f"login-{width}x{height}.png")
+            if pages and "console" not in pages:
+                continue
+            driver.find_element(By.ID, "name").send_keys(ADMIN)
+            driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
+            driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait_for(driver, lambda d: "/login" not in d.current_url, message="the admin did not get in")
+            for tab in CONSOLE_TABS:
+                driver.get(f"{server.url}/console?tab={tab}")
+                settle(driver, "console", f"/console?tab={tab}")
+                time.sleep(2.5)
+                target = out / f"console-{tab}-{width}x{height}.png"
+                driver.save_screenshot(str(target))
+                print(target)
+        finally:
+            quit_driver(driver)
 
 
 def every_panel(driver, out: Path, name: str) -> None:
@@ -145,7 +203,8 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL")
                         or f"sqlite:///{ROOT / 'var' / 'warehouse.db'}")
     parser.add_argument("--panels", action="store_true", help="also every wall panel, one shot each")
-    parser.add_argument("--pages", default="", help="only these pages, comma-separated (wall, overview, explore, data)")
+    parser.add_argument("--pages", default="", help="only these pages, comma-separated "
+                        "(wall, overview, explore, data, login, console)")
     parser.add_argument("--at", default="", help="pin the server's and the wall's clock (CSB_FAKE_NOW), e.g. 2026-12-07T09:30")
     parser.add_argument("--wall-panel", default="", help="the wall's shots show this panel (e.g. map), not the first")
     parser.add_argument("--wall-matrix", action="store_true",
@@ -166,30 +225,36 @@ def main() -> int:
     if args.at:
         env[settings.FAKE_NOW] = args.at
     pages = {p.strip() for p in args.pages.split(",") if p.strip()}
-    server = AppServer(args.database_url, env=env).start()
-    try:
-        for page, path, (width, height) in SHOTS:
-            if pages and page not in pages:
-                continue
-            driver = make_driver(width, height)
-            try:
-                driver.get(server.url + path)
-                wait_for(driver, lambda d, page=page: ready(d, page), timeout=60, message=f"{path} never got ready")
-                if page == "wall" and args.wall_panel:
-                    wait_for(driver, lambda d: d.execute_script(
-                        "return document.querySelector('.wall-stage').getAttribute('data-active')") == args.wall_panel,
-                        timeout=300, message=f"panel {args.wall_panel} never came round")
-                time.sleep(2.5)  # count-ups and chart transitions settle
-                suffix = "-en" if "lang=en" in path else ""
-                target = args.out / f"{page}-{width}x{height}{suffix}.png"
-                driver.save_screenshot(str(target))
-                print(target)
-                if page == "wall" and args.panels:
-                    every_panel(driver, args.out, target.stem)
-            finally:
-                quit_driver(driver)
-    finally:
-        server.stop()
+    open_pages = [shot for shot in SHOTS if not pages or shot[0] in pages]
+    if open_pages:
+        server = AppServer(args.database_url, env=env).start()
+        try:
+            for page, path, (width, height) in open_pages:
+                driver = make_driver(width, height)
+                try:
+                    driver.get(server.url + path)
+                    settle(driver, page, path)
+                    if page == "wall" and args.wall_panel:
+                        wait_for(driver, lambda d: d.execute_script(
+                            "return document.querySelector('.wall-stage').getAttribute('data-active')") == args.wall_panel,
+                            timeout=300, message=f"panel {args.wall_panel} never came round")
+                    time.sleep(2.5)  # count-ups and chart transitions settle
+                    suffix = "-en" if "lang=en" in path else ""
+                    target = args.out / f"{page}-{width}x{height}{suffix}.png"
+                    driver.save_screenshot(str(target))
+                    print(target)
+                    if page == "wall" and args.panels:
+                        every_panel(driver, args.out, target.stem)
+                finally:
+                    quit_driver(driver)
+        finally:
+            server.stop()
+    if not pages or pages & {"login", "console"}:
+        server = secured_server(args.database_url, env)
+        try:
+            behind_login(args.out, server, pages)
+        finally:
+            server.stop()
     return 0
 
 

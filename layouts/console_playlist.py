@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from data import playlist as playlists
 from data import text
+from layouts import components as ui
 from layouts.ids import ConsolePlaylist
 
 DIM_WORDS = {level: f"console.pl_dim_{level}" for level in playlists.DIM_LEVELS}
@@ -24,13 +25,20 @@ def panel_name(panel: str, lang: str) -> str:
     return text.t(key, lang) if key in text.TEXT else panel
 
 
+def metric_title(metric: str, lang: str) -> str:
+    """The metric a panel shows, by its name in the catalogue ("活动参与"); its code for one it lacks."""
+    info = next((row for row in ui.metric_rows() if row["code"] == metric), None)
+    return ui.metric_name(info, lang) if info else metric
+
+
 def _entry(rotation: str, index: int, entry: dict, count: int, lang: str) -> html.Li:
     panel = str(entry.get("id", ""))
     metric = entry.get("metric")
+    shows = (html.Small(f" · {metric_title(str(metric), lang)}", className="console-muted", title=str(metric))
+             if metric else None)
     return html.Li([
         html.Span(f"{index + 1}.", className="console-pl-pos"),
-        html.Span([panel_name(panel, lang), html.Small(f" · {metric}", className="console-muted") if metric else None],
-                  className="console-pl-panel", title=panel),
+        html.Span([panel_name(panel, lang), shows], className="console-pl-panel", title=panel),
         html.Label([dcc.Input(id=ConsolePlaylist.duration(rotation, index), type="text", inputMode="numeric",
                               value=str(_seconds(entry.get("duration"))), className="console-input"),
                     html.Span(text.t("console.pl_seconds", lang), className="console-muted")],

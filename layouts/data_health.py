@@ -45,13 +45,13 @@ BADGE_COLOURS = {
     "never": ("#3d4652", "#e6e9ee"),
 }
 
-CARD_GRID = {"display": "grid", "gridTemplateColumns": "repeat(auto-fill, minmax(290px, 1fr))", "gap": "12px"}
-CARD = {"background": "var(--csb-card)", "border": "1px solid var(--csb-line)", "borderRadius": "8px",
-        "padding": "12px 14px", "display": "flex", "flexDirection": "column", "gap": "6px", "minWidth": 0}
-SECTION = {"background": "var(--csb-card)", "border": "1px solid var(--csb-line)", "borderRadius": "8px",
-           "padding": "12px 14px", "marginTop": "14px"}
-H2 = {"fontSize": "18px", "margin": "0 0 10px"}
-MUTED = {"color": "var(--csb-muted)", "fontSize": "14px"}
+CARD_GRID = {"display": "grid", "gridTemplateColumns": "repeat(auto-fill, minmax(18.125rem, 1fr))", "gap": "0.75rem"}
+CARD = {"background": "var(--csb-card)", "border": "1px solid var(--csb-line)", "borderRadius": "0.5rem",
+        "padding": "0.75rem 0.875rem", "display": "flex", "flexDirection": "column", "gap": "0.375rem", "minWidth": 0}
+SECTION = {"background": "var(--csb-card)", "border": "1px solid var(--csb-line)", "borderRadius": "0.5rem",
+           "padding": "0.75rem 0.875rem", "marginTop": "0.875rem"}
+H2 = {"fontSize": "1.125rem", "margin": "0 0 0.625rem"}
+MUTED = {"color": "var(--csb-muted)", "fontSize": "0.875rem"}
 
 
 def source_name(entry: dict, lang: str) -> str:
@@ -88,8 +88,8 @@ def rhythm_text(entry: dict, lang: str) -> str:
 def badge(status: str, lang: str) -> html.Span:
     ink, tint = BADGE_COLOURS[status]
     return html.Span(text.pick(STATUS_WORDS[status], lang), className=f"dh-badge dh-{status}", style={
-        "color": ink, "background": tint, "borderRadius": "999px", "padding": "2px 10px",
-        "fontSize": "14px", "fontWeight": 600, "whiteSpace": "nowrap"})
+        "color": ink, "background": tint, "borderRadius": "999px", "padding": "0.125rem 0.625rem",
+        "fontSize": "0.875rem", "fontWeight": 600, "whiteSpace": "nowrap"})
 
 
 def localized(text: str, lang: str) -> str:
@@ -148,7 +148,7 @@ def failure_details(run: dict, lang: str) -> html.Details:
     held = None
     if run.get("status") == "quarantined":  # failed the same way twice: skipped until a retry or new delivery
         held = html.Div(text.t("data.quarantined", lang, file=run.get("location") or ""), className="dh-quarantined",
-                        style={**MUTED, "fontSize": "13px"})
+                        style={**MUTED, "fontSize": "0.8125rem"})
     summary = failure_text(run, lang)
     if run.get("status") == "quarantined":
         summary = f"{text.pick(RUN_STATUS_WORDS['quarantined'], lang)} · {summary}"
@@ -159,7 +159,7 @@ def failure_details(run: dict, lang: str) -> html.Details:
 def _count(label: str, value, colour: str | None = None) -> html.Div:
     shown = "—" if value is None else f"{int(value):,}"
     return html.Div([
-        html.Div(shown, style={"fontSize": "22px", "fontWeight": 700, "color": colour or "var(--csb-ink)",
+        html.Div(shown, style={"fontSize": "1.375rem", "fontWeight": 700, "color": colour or "var(--csb-ink)",
                                "fontVariantNumeric": "tabular-nums"}),
         html.Div(label, style=MUTED),
     ], style={"flex": "1", "minWidth": 0})
@@ -173,7 +173,7 @@ def _checked(entry: dict, today: date, lang: str) -> html.Div | None:
     if looked is None or run.get("id") == (entry.get("last_load") or {}).get("id"):
         return None
     return html.Div([text.t("data.last_checked", lang), when(looked, today, lang)], className="dh-checked",
-                    style={**MUTED, "fontSize": "13px"})
+                    style={**MUTED, "fontSize": "0.8125rem"})
 
 
 def source_card(entry: dict, today: date, lang: str, period: str | None = None) -> html.Article:
@@ -199,25 +199,25 @@ def source_card(entry: dict, today: date, lang: str, period: str | None = None) 
     return html.Article([
         html.Div([
             html.Div([
-                html.H3(source_name(entry, lang), style={"fontSize": "18px", "margin": 0, "whiteSpace": "nowrap",
+                html.H3(source_name(entry, lang), style={"fontSize": "1.125rem", "margin": 0, "whiteSpace": "nowrap",
                                                          "overflow": "hidden", "textOverflow": "ellipsis"}),
-                html.Code(entry["source"], style={**MUTED, "fontSize": "12px"}),
+                html.Code(entry["source"], style={**MUTED, "fontSize": "0.75rem"}),
             ], style={"minWidth": 0}),
             badge(entry["status"], lang),
-        ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "flex-start", "gap": "8px"}),
+        ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "flex-start", "gap": "0.5rem"}),
         html.Div(rhythm_text(entry, lang), style=MUTED),
         html.Div([text.t("data.last_loaded", lang), when(entry.get("last_loaded_at"), today, lang)],
-                 className="dh-loaded", style={"fontSize": "15px"}),
+                 className="dh-loaded", style={"fontSize": "0.9375rem"}),
         _checked(entry, today, lang),
         through_text(entry, lang),
         html.Div(next_due, style=MUTED) if next_due else None,
         failed_note,
-        html.Div(attempt, style={**MUTED, "fontSize": "13px"}) if attempt else None,
+        html.Div(attempt, style={**MUTED, "fontSize": "0.8125rem"}) if attempt else None,
         html.Div([
             _count(text.t("data.rows_in", lang), load.get("rows_read")),
             _count(text.t("data.loaded", lang), load.get("rows_loaded")),
             _count(text.t("data.refused", lang), rejected, "var(--csb-bad)" if rejected else None),
-        ], style={"display": "flex", "gap": "8px", "padding": "4px 0", "borderTop": "1px solid var(--csb-line)",
+        ], style={"display": "flex", "gap": "0.5rem", "padding": "0.25rem 0", "borderTop": "1px solid var(--csb-line)",
                   "borderBottom": "1px solid var(--csb-line)"}),
         html.Div(text.t("data.period_counts", lang, period=when_words, refused=f"{counts.get('refused', 0):,}",
                         warnings=f"{counts.get('warning', 0):,}"), className="dh-period-counts"),
@@ -389,11 +389,11 @@ def layout(lang: str = "zh", **_query) -> html.Div:
         dcc.Store(id=DataHealth.LANG, data=lang),
         dcc.Interval(id=DataHealth.REFRESH, interval=5 * 60 * 1000),
         html.Div([
-            html.H1(text.t("data.data_health", lang), style={"fontSize": "24px", "margin": "0"}),
-            html.Div(id=DataHealth.SUMMARY, style={"display": "flex", "flexWrap": "wrap", "gap": "4px 16px",
-                                                   "alignItems": "baseline", "fontSize": "15px"}),
-        ], style={"display": "flex", "flexWrap": "wrap", "gap": "4px 20px", "alignItems": "baseline",
-                  "marginBottom": "12px"}),
+            html.H1(text.t("data.data_health", lang), style={"fontSize": "1.5rem", "margin": "0"}),
+            html.Div(id=DataHealth.SUMMARY, style={"display": "flex", "flexWrap": "wrap", "gap": "0.25rem 1rem",
+                                                   "alignItems": "baseline", "fontSize": "0.9375rem"}),
+        ], style={"display": "flex", "flexWrap": "wrap", "gap": "0.25rem 1.25rem", "alignItems": "baseline",
+                  "marginBottom": "0.75rem"}),
         html.Div(id=DataHealth.NOTICE, role="alert", style={"display": "none"}),
         controls,
         dcc.Loading(html.Div(id=DataHealth.SOURCES, style=CARD_GRID), type="dot", delay_show=400),

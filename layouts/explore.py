@@ -126,7 +126,7 @@ def layout(**query) -> html.Div:
         dashGridOptions={"animateRows": False, "pagination": True, "paginationPageSize": 20,
                          "paginationPageSizeSelector": False, "localeText": text.grid_locale(lang)},
         className="ag-theme-quartz ex-grid",
-        style={"height": "420px", "width": "100%"},
+        style={"height": "26.25rem", "width": "100%"},
     )
     aria: dict[str, Any] = {"aria-label": text.t("explore.area_levels", lang)}  # not a Python name: only as **
     main = html.Div([

@@ -16,7 +16,7 @@ def _graph(component_id: str) -> dcc.Loading:
     # A fixed height: the card starts hidden, and a responsive graph first drawn in a hidden
     # box would take its height (none) from it.
     return dcc.Loading(dcc.Graph(id=component_id, config={"displayModeBar": False, "responsive": True},
-                                 className="ex-graph graph-reach", style={"height": "300px"}),
+                                 className="ex-graph graph-reach", style={"height": "18.75rem"}),
                        type="dot", delay_show=400)
 
 
