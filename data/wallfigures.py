@@ -194,10 +194,11 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     needs = tuple(dict.fromkeys(needs))
     codes = list(dict.fromkeys(code for need in needs for code in metrics_of(need)))
     infos = {code: query.metric_info(code) or {} for code in codes}
-    reach, sources = _reach(infos, area)
+    parts = {code: _parts(info) for code, info in infos.items()}  # a ratio's two catalogue rows, else None
+    reach, sources = _reach(infos, area, parts)
     # A metric the catalogue cannot give costs only what needs it: those figures are None
     # (the wall's "无数据"), the rest of the wall is read as usual (DOMAIN.md, "Rows and fields").
-    left_out = _unusable(infos)
+    left_out = _unusable(infos, parts)
 
     def usable(found) -> list[str]:
         return [code for code in dict.fromkeys(found) if code not in left_out]
@@ -288,7 +289,7 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
 _TOLD: set[tuple[str, str, str]] = set()  # (warehouse, metric, why) already in this process's log
 
 
-def _unusable(infos: dict[str, dict]) -> dict[str, str]:
+def _unusable(infos: dict[str, dict], parts: dict[str, list[dict] | None]) -> dict[str, str]:
     """{code: why} for each metric the wall names but cannot read: one not in the metric
     catalogue, or a ratio one of whose parts is not. Each is logged once per process and warehouse."""
     found = {}
@@ -297,7 +298,7 @@ def _unusable(infos: dict[str, dict]) -> dict[str, str]:
             found[code] = "not in the metric catalogue"
         elif info.get("kind") == "ratio":
             missing = [f"its {role} {info.get(role)!r}"
-                       for role, part in zip(("numerator", "denominator"), _parts(info) or [], strict=True) if not part]
+                       for role, part in zip(("numerator", "denominator"), parts[code] or [], strict=True) if not part]
             if missing:
                 found[code] = " and ".join(missing) + " not in the metric catalogue"
     for code, why in found.items():
@@ -307,13 +308,14 @@ def _unusable(infos: dict[str, dict]) -> dict[str, str]:
     return found
 
 
-def _reach(infos: dict[str, dict], area: str) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
+def _reach(infos: dict[str, dict], area: str,
+           parts_of: dict[str, list[dict] | None]) -> tuple[dict[str, date | None], dict[str, tuple[str, ...]]]:
     """{code: ``coverage.as_of``} and {code: its sources} for every metric read; a ratio
     reaches as far as the nearer of its parts (their catalogue rows: ``query.metric_info``,
     kept per data version; the whole catalogue as a frame cost more to cache than this)."""
     found, sources = {}, {}
     for code, info in infos.items():
-        parts = _parts(info)
+        parts = parts_of[code]
         found[code] = coverage.as_of(info, area, parts=parts)
         named = (coverage.source_of(row) for row in (parts or [info]))
         sources[code] = tuple(dict.fromkeys(s for s in named if isinstance(s, str) and s))
