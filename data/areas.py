@@ -129,6 +129,7 @@ def _chain(conn: Connection, code: str, known: dict[str, dict]) -> list[dict]:
     return chain
 
 
+@cached
 def ancestors_of(codes: list[str], *, engine: Engine | None = None) -> dict[str, list[dict]]:
     """``ancestors`` of each of ``codes`` ({code: chain}, [] for an unknown code), read in one
     statement (a league's rows share their parents)."""
