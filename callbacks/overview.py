@@ -358,15 +358,15 @@ def plan_card(info: dict, area: dict, period: periods.Period, *, engine: Engine 
 
 
 def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = None) -> dict[str, Card]:
-    """The cards with their figures: one ``query.values`` per distinct period, not per card."""
+    """The cards with their figures: one ``query.values_many`` for every card's periods."""
     wanted: dict[tuple[date, date], list[str]] = {}
     for card in cards.values():
         if card.state in (OK, CARRIED):
             for span in (card.period, card.previous, card.last_year):
                 if span is not None:
                     wanted.setdefault((span.start, span.end), []).append(card.code)
-    found = {key: query.values(list(dict.fromkeys(codes)), area, key[0], key[1], engine=engine)
-             for key, codes in wanted.items()}
+    asks = tuple((tuple(dict.fromkeys(codes)), start, end) for (start, end), codes in wanted.items())
+    found = dict(zip(wanted, query.values_many(asks, area, engine=engine))) if asks else {}
 
     def get(code: str, span: periods.Period | None):
         return None if span is None or (span.start, span.end) not in found else found[(span.start, span.end)].get(code)
@@ -787,6 +787,6 @@ def render_league(area, period_name, start, end, sort_by, scale, lang):
         title = text.t("overview.league_as_of", lang, title=title, span=span_label(cut, lang, year=cut.end.year))
     table = query.league_table(area, codes, period.start, period.end)
     populations = {kid["code"]: areas.population(kid["code"]) for kid in kids} if per_1000 else None
-    in_force = {kid["code"]: targets.applied_all(infos, kid["code"], period.end.year) for kid in kids}
+    in_force = targets.applied_each(infos, [kid["code"] for kid in kids], period.end.year)
     rows = league_rows(table, infos, sort_by, lang, per_1000=per_1000, populations=populations, in_force=in_force)
     return title, rows, league_columns(infos, lang, as_of, sort_by=sort_by, per_1000=per_1000)

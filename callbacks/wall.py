@@ -607,6 +607,8 @@ def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) 
     own = next(((rank, rv) for rank, rv in ranked if siblings and rv[0]["code"] == answer["area"]), None)
     shown = _top_and_bottom(ranked, own)
     before = [0] + [rank for rank, _ in shown[:-1]]
+    league_infos = {c: metrics[c] for c in codes}
+    each = {} if year is None else targets.applied_each(league_infos, [r["code"] for _, (r, _) in shown], year)
     return [
         {"rank": rank, "own": siblings and r["code"] == answer["area"], "gap": rank != previous + 1,
          "name": (r["name_en"] or r["name"]) if lang == "en" else r["name"],
@@ -614,7 +616,7 @@ def _league(answer: dict, metrics: dict, lang: str, *, year: int | None = None) 
                                 compact=True).text for c in codes],
          "gaps": [_league_gap(values[c], in_force[c], lang) for c in codes]}
         for previous, (rank, (r, values)) in zip(before, shown)
-        for in_force in [metrics if year is None else targets.applied_all({c: metrics[c] for c in codes}, r["code"], year)]
+        for in_force in [metrics if year is None else each[r["code"]]]
     ]
 
 

@@ -19,6 +19,7 @@ the partial months at either end from ``fact``: the same answer from fewer rows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -177,7 +178,7 @@ def _rows(table, dialect: str, name: str, *, by_member: bool, child_length: int 
 
 
 def _part_query(dialect: str, index: int, kind: str, shifts: int, pieces: tuple, *, by_member: bool,
-                child_length: int | None, grain: str | None):
+                child_length: int | None, grain: str | None, ask: str = ""):
     """One SELECT: (metric, key, bucket, value) for metrics of one kind in one subtree.
 
     ``pieces`` are (table, access path) pairs, read together: a month's roll-up row
@@ -188,7 +189,7 @@ def _part_query(dialect: str, index: int, kind: str, shifts: int, pieces: tuple,
     bucket is then the bucket's own report where there is one, else the carried one.
     """
     parts = [
-        _rows(_TABLES[table], dialect, f"q{index}p{number}_", by_member=by_member, child_length=child_length,
+        _rows(_TABLES[table], dialect, f"{ask}q{index}p{number}_", by_member=by_member, child_length=child_length,
               grain=grain, access=access, shift=shift)
         for number, (table, access) in enumerate(pieces)
         for shift in range(shifts + 1)
@@ -201,12 +202,23 @@ def _part_query(dialect: str, index: int, kind: str, shifts: int, pieces: tuple,
 _TABLES = {"fact": fact, "fact_month": fact_month}
 
 
-def _build(shape: tuple):
+def _build(shape: tuple, ask: str = ""):
     """One statement for a shape: each part's SELECT, in one UNION ALL (one round trip)."""
     dialect, grain, by_member, child_length, specs = shape
     queries = [_part_query(dialect, index, kind, shifts, pieces, by_member=by_member, child_length=child_length,
-                           grain=grain)
+                           grain=grain, ask=ask)
                for index, (kind, shifts, pieces) in enumerate(specs)]
+    return queries[0] if len(queries) == 1 else union_all(*queries)
+
+
+def _build_many(shapes: tuple):
+    """One statement for several asks' shapes: each ask's statement (``_build``, its bound
+    parameters named ``a<n>`` + its own names), its rows marked with the ask's number."""
+    queries = []
+    for number, shape in enumerate(shapes):
+        rows = _build(shape, ask=f"a{number}").subquery(f"a{number}")
+        queries.append(select(literal_column(str(number)).label("ask"), rows.c.metric, rows.c.key, rows.c.bucket,
+                              rows.c.value))
     return queries[0] if len(queries) == 1 else union_all(*queries)
 
 
@@ -223,55 +235,103 @@ def aggregate(snap: Snapshot, conn: Connection, stored: list[dict], selections: 
     range, or in a bucket of whole months (``kinds.carry_shifts``), counts with its latest one
     in that window: each bucket is what the whole range would be for that bucket's days.
     """
-    distinct = [m for m in stored if m["kind"] == kinds.DISTINCT]
-    stored = [m for m in stored if m["kind"] != kinds.DISTINCT]
-    found: dict[tuple, float] = {}
-    if distinct:
-        found.update(_distinct(conn, distinct, selections, start, end, dimension=dimension, member=member,
-                               by_member=by_member, child_length=child_length, grain=grain))
+    return aggregate_many(snap, conn, [Ask(stored, selections, start, end, dimension=dimension, member=member,
+                                           by_member=by_member, child_length=child_length, grain=grain)],
+                          skip_days=skip_days)[0]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One ``aggregate`` question (its arguments), for ``aggregate_many``."""
+
+    stored: list[dict]
+    selections: list[tuple[str | None, str]]
+    start: date
+    end: date
+    dimension: str = ""
+    member: str | None = ""
+    by_member: bool = False
+    child_length: int | None = None
+    grain: str | None = None
+
+
+def aggregate_many(snap: Snapshot, conn: Connection, asks: list[Ask], *, skip_days: int) -> list[dict[tuple, float]]:
+    """``aggregate`` of each of ``asks``, in order: their flows and stocks in one statement
+    (one round trip for a wall's breakdowns, or a page's figures over several periods)."""
+    found: list[dict[tuple, float]] = []
+    shapes: list[tuple] = []
+    params: dict[str, Any] = {}
+    numbers: list[int] = []  # the asks in the statement, by their place in it
+    for ask in asks:
+        distinct = [m for m in ask.stored if m["kind"] == kinds.DISTINCT]
+        answer: dict[tuple, float] = {}
+        if distinct:
+            answer.update(_distinct(conn, distinct, ask.selections, ask.start, ask.end, dimension=ask.dimension,
+                                    member=ask.member, by_member=ask.by_member, child_length=ask.child_length,
+                                    grain=ask.grain))
+        found.append(answer)
+        specs, own = _plan(snap, ask, skip_days, f"a{len(shapes)}" if len(asks) > 1 else "")
+        if specs:
+            numbers.append(len(found) - 1)
+            shapes.append((conn.dialect.name, ask.grain, ask.by_member, ask.child_length, tuple(specs)))
+            params.update(own)
+    if not shapes:
+        return found
+    if len(asks) == 1:
+        statement = cached_statement(shapes[0], _build)
+    else:
+        statement = cached_statement(("many", tuple(shapes)), lambda shape: _build_many(shape[1]))
+    first_buckets = [None if (grain := asks[n].grain) is None else bucket_start(asks[n].start, grain)
+                     for n in numbers]
+    for row in conn.execute(statement, params):
+        if row.value is None:
+            continue
+        place = int(row.ask) if len(asks) > 1 else 0
+        ask, first_bucket = asks[numbers[place]], first_buckets[place]
+        key = row.key if row.key != "" else None  # no key: the single selection's figures
+        bucket = row.bucket if ask.grain is not None else None
+        if isinstance(bucket, datetime):
+            bucket = bucket.date()
+        elif isinstance(bucket, str):
+            bucket = date.fromisoformat(bucket[:10])
+        if bucket is not None and first_bucket is not None and not first_bucket <= bucket <= ask.end:
+            continue  # a carry window's report before the range, or one carried past its end
+        found[numbers[place]][(row.metric, key, bucket)] = float(row.value)
+    return found
+
+
+def _plan(snap: Snapshot, ask: Ask, skip_days: int, name: str) -> tuple[list[tuple[str, int, tuple]], dict[str, Any]]:
+    """An ask's parts (kind, carry shifts, (table, access) pieces) and their bound parameters,
+    named ``name`` + ``q<part>p<piece>_`` + what each is."""
     by_kind: dict[tuple[str, date, int], list[str]] = {}  # (kind, first day read, shifts): codes
-    for m in stored:
+    for m in ask.stored:
+        if m["kind"] == kinds.DISTINCT:
+            continue
         kind = kinds.STOCK if m["kind"] == kinds.STOCK else kinds.FLOW
         carry = m.get("carry_months")
-        spec = (kind, kinds.reads_from(kind, start, carry, grain), kinds.carry_shifts(kind, carry, grain))
+        spec = (kind, kinds.reads_from(kind, ask.start, carry, ask.grain), kinds.carry_shifts(kind, carry, ask.grain))
         codes = by_kind.setdefault(spec, [])
         if m["code"] not in codes:
             codes.append(m["code"])
     specs: list[tuple[str, int, tuple]] = []
     params: dict[str, Any] = {}
-    for label, prefix in selections:
+    for label, prefix in ask.selections:
         low, high = prefix_bounds(prefix)
         for (kind, first_read, shifts), codes in by_kind.items():
             index = len(specs)
             shape = []
-            for number, (table, first, last) in enumerate(_pieces(first_read, end, grain, snap.rollup)):
+            for number, (table, first, last) in enumerate(_pieces(first_read, ask.end, ask.grain, snap.rollup)):
                 access = fact_access(first, last, skip_days) if table is fact else None
                 shape.append((table.name, access))
-                name = f"q{index}p{number}_"
-                params.update({name + "metrics": codes, name + "dimension": dimension, name + "low": low,
-                               name + "high": high, name + "start": first, name + "end": last})
-                if child_length is None and not by_member:
-                    params[name + "label"] = label or ""
-                if not by_member:
-                    params[name + "member"] = member
+                part = f"{name}q{index}p{number}_"
+                params.update({part + "metrics": codes, part + "dimension": ask.dimension, part + "low": low,
+                               part + "high": high, part + "start": first, part + "end": last})
+                if ask.child_length is None and not ask.by_member:
+                    params[part + "label"] = label or ""
+                if not ask.by_member:
+                    params[part + "member"] = ask.member
             specs.append((kind, shifts, tuple(shape)))
-    if not specs:
-        return found
-    statement = cached_statement((conn.dialect.name, grain, by_member, child_length, tuple(specs)), _build)
-    first_bucket = bucket_start(start, grain) if grain is not None else None
-    for row in conn.execute(statement, params):
-        if row.value is None:
-            continue
-        key = row.key if row.key != "" else None  # no key: the single selection's figures
-        bucket = row.bucket if grain is not None else None
-        if isinstance(bucket, datetime):
-            bucket = bucket.date()
-        elif isinstance(bucket, str):
-            bucket = date.fromisoformat(bucket[:10])
-        if bucket is not None and first_bucket is not None and not first_bucket <= bucket <= end:
-            continue  # a carry window's report before the range, or one carried past its end
-        found[(row.metric, key, bucket)] = float(row.value)
-    return found
+    return specs, params
 
 
 def own_code(prefix: str) -> str | None:

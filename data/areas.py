@@ -99,11 +99,20 @@ def fetch_children(conn: Connection, code: str) -> list[dict]:
 
 def fetch_ancestors(conn: Connection, code: str) -> list[dict]:
     """Root first, ending with the area itself; [] for an unknown code."""
-    code = str(code)
-    # The codes its digits imply are its ancestors in a well-formed register: read them with
-    # it in one statement; a parent link elsewhere is followed one look-up at a time.
-    rows = conn.execute(select(area).where(area.c.code.in_([code, *implied_ancestor_codes(code)])))
-    known = {row.code: _row(row) for row in rows}
+    return fetch_ancestors_of(conn, [code])[str(code)]
+
+
+def fetch_ancestors_of(conn: Connection, codes: list[str]) -> dict[str, list[dict]]:
+    """``fetch_ancestors`` of each of ``codes`` ({code: chain}), in one statement for all."""
+    codes = [str(c) for c in codes]
+    # The codes their digits imply are their ancestors in a well-formed register: read them
+    # with them in one statement; a parent link elsewhere is followed one look-up at a time.
+    wanted = sorted({w for c in codes for w in (c, *implied_ancestor_codes(c))})
+    known = {row.code: _row(row) for row in conn.execute(select(area).where(area.c.code.in_(wanted)))}
+    return {code: _chain(conn, code, known) for code in codes}
+
+
+def _chain(conn: Connection, code: str, known: dict[str, dict]) -> list[dict]:
     chain: list[dict] = []
     seen: set[str] = set()
     current = known.get(code)
@@ -111,9 +120,23 @@ def fetch_ancestors(conn: Connection, code: str) -> list[dict]:
         chain.append(current)
         seen.add(current["code"])
         parent = current.get("parent_code")
-        current = (known[parent] if parent in known else fetch(conn, parent)) if parent else None
+        if parent and parent not in known:
+            found = fetch(conn, parent)
+            if found is not None:
+                known[parent] = found
+        current = known.get(parent) if parent else None
     chain.reverse()
     return chain
+
+
+@cached
+def ancestors_of(codes: list[str], *, engine: Engine | None = None) -> dict[str, list[dict]]:
+    """``ancestors`` of each of ``codes`` ({code: chain}, [] for an unknown code), read in one
+    statement (a league's rows share their parents)."""
+    if not codes:
+        return {}
+    with _reading(engine) as conn:
+        return fetch_ancestors_of(conn, list(codes))
 
 
 @cached

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, String, func, select, type_coerce
 
 from data.areas import LEVELS, level_rank, prefix_bounds, subtree_prefix
 from data.cache import cached, decoded_per_version  # pages ask on every refresh: kept per data version
@@ -146,26 +146,40 @@ def gaps(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[tuple[dat
     first and last covered day (``spans``) that no successful load covers, such as a month
     never delivered between two deliveries. Empty where deliveries follow on (the usual case),
     so it stays as small as ``spans``. A figure there is missing, not zero (DOMAIN.md)."""
-    with _engine(engine).connect() as conn:
-        loads = (select(etl_run.c.source, etl_coverage.c.area_code, etl_coverage.c.first_day,
-                        func.max(etl_coverage.c.last_day).over(
-                            partition_by=[etl_run.c.source, etl_coverage.c.area_code],
-                            order_by=[etl_coverage.c.first_day, etl_coverage.c.last_day],
-                            rows=(None, -1)).label("before"))
-                 .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
-                 .where(etl_run.c.status == "success")).subquery()
-        # Only loads that start after every earlier one ended; whether a day lies between is
-        # told below (date arithmetic differs between SQLite and PostgreSQL).
-        rows = conn.execute(select(loads.c.source, loads.c.area_code, loads.c.before, loads.c.first_day)
-                            .where(loads.c.first_day > loads.c.before)
-                            .order_by(loads.c.source, loads.c.area_code, loads.c.first_day))
-        found: dict[str, dict[str, tuple[tuple[date, date], ...]]] = {}
-        for source, code, before, first in rows:
-            low, high = _day(before) + timedelta(days=1), _day(first) - timedelta(days=1)
-            if low <= high:
-                held = found.setdefault(source, {})
-                held[code] = (*held.get(code, ()), (low, high))
+    with _reading(engine) as conn:
+        # The days as the driver gives them (SQLite: text), made dates once each below, not
+        # by SQLAlchemy's date type once a row (most of the time here, on SQLite).
+        rows = conn.execute(select(etl_run.c.source, etl_coverage.c.area_code,
+                                   type_coerce(etl_coverage.c.first_day, String),
+                                   type_coerce(etl_coverage.c.last_day, String))
+                            .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
+                            .where(etl_run.c.status == "success")).all()  # one fetch, not one per row
+    # A load per day and community in a warehouse of daily deliveries: tens of thousands of
+    # loads. Sorted and walked here, each community's loads in order of their first day, a
+    # stretch after the furthest day any earlier load reached is a gap (a window function and
+    # ORDER BY in SQL cost twice as much).
+    days: dict[object, date] = {}
+
+    def day(value) -> date:
+        found = days.get(value)
+        if found is None:
+            found = days[value] = _day(value)
         return found
+
+    loads = sorted((source, code, day(first), day(last)) for source, code, first, last in rows)
+    found: dict[str, dict[str, tuple[tuple[date, date], ...]]] = {}
+    series, reach = None, date.min
+    one_day = timedelta(days=1)
+    for source, code, first, last in loads:
+        if (source, code) != series:
+            series, reach = (source, code), last
+            continue
+        if first > reach + one_day:  # a day no earlier load covered, before this one
+            held = found.setdefault(source, {})
+            held[code] = (*held.get(code, ()), (reach + one_day, first - one_day))
+        if last > reach:
+            reach = last
+    return found
 
 
 def covered(*, engine: Engine | None = None) -> Covered:

@@ -22,7 +22,9 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, select
 from data import coverage, kinds, labels
 from data import version as data_versions
 from data.access import skip_codes as _skip_codes
+from data.aggregate import Ask as _Ask
 from data.aggregate import aggregate as _aggregate
+from data.aggregate import aggregate_many as _aggregate_many
 from data.aggregate import buckets as _buckets
 from data.aggregate import by_children as _by_children
 from data.aggregate import figure as _figure
@@ -42,7 +44,8 @@ from data.snapshot import metric as _metric
 from data.snapshot import snapshot as _snapshot
 
 __all__ = [
-    "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "series", "trends", "breakdown", "breakdown_rows",
+    "UnknownMetric", "UnknownArea", "GRAINS", "value", "values", "values_many", "series", "trends", "breakdown", "breakdown_rows",
+    "breakdown_rows_many",
     "breakdown_series", "compare_series", "ranking", "league_table", "latest_period", "carried", "carried_buckets",
     "data_version", "last_loaded_at", "metric_info", "catalog", "breakdowns",
 ]
@@ -197,6 +200,23 @@ def values(metrics: list[str] | str, area: str, start, end, *, member=None,
         return {m["code"]: _figure(snap, conn, m, found, covered=covered) for m in ms}
 
 
+@cached
+def values_many(asks: tuple[tuple[tuple[str, ...], date, date], ...], area: str, *,
+                engine: Engine | None = None) -> list[dict[str, float | None]]:
+    """``values`` of each (metrics, start, end) of ``asks`` in ``area``, in order, in one
+    statement for them all (a page's figures over several periods: one round trip)."""
+    with _reading(engine) as (conn, snap):
+        plans = [([_metric(snap, conn, code) for code in codes], *_dates(start, end)) for codes, start, end in asks]
+        where = _area(snap, conn, area)
+        found = _aggregate_many(snap, conn, [_Ask(_stored_metrics(snap, conn, ms), [(None, _prefix(where))], start, end)
+                                             for ms, start, end in plans], skip_days=SKIP_DAYS)
+        answers = []
+        for (ms, start, end), got in zip(plans, found):
+            covered = _covered(engine, where, start, end)
+            answers.append({m["code"]: _figure(snap, conn, m, got, covered=covered) for m in ms})
+        return answers
+
+
 def series(metric: str, area: str, start, end, grain: str = "month", *, member=None,
            engine: Engine | None = None) -> pd.DataFrame:
     """``period`` (first day of each bucket) and ``value``, every bucket present.
@@ -272,6 +292,33 @@ def breakdown_rows(metric: str, area: str, start, end, by: str = "children", *,
         rows = [dict(row, value=_figure(snap, conn, m, found, row["key"], covered=covered))
                 for row in _keys(snap, conn, m, by, where, found)]
     return _sort_by_value(rows)
+
+
+@cached
+def breakdown_rows_many(asks: tuple[tuple[str, date, date, str], ...], area: str, *,
+                        engine: Engine | None = None) -> list[list[dict]]:
+    """``breakdown_rows`` of each (metric, start, end, by) of ``asks`` in ``area``, in order: those
+    by a dimension in one statement (a wall refresh's charts: one round trip, not seven)."""
+    with _reading(engine) as (conn, snap):
+        where = _area(snap, conn, area)
+        plans = []
+        for metric, start, end, by in asks:
+            start, end = _dates(start, end)
+            m = _metric(snap, conn, metric)
+            plans.append((m, start, end, _by(snap, conn, m, by)))
+        by_member = [n for n, (_m, _start, _end, by) in enumerate(plans) if by != "children"]
+        read = dict(zip(by_member, _aggregate_many(
+            snap, conn, [_Ask(_parts(snap, conn, plans[n][0]), [(None, _prefix(where))], plans[n][1], plans[n][2],
+                              dimension=plans[n][3], member=None, by_member=True) for n in by_member],
+            skip_days=SKIP_DAYS))) if by_member else {}
+        answers = []
+        for n, (m, start, end, by) in enumerate(plans):
+            found = read[n] if n in read else _breakdown_data(snap, conn, m, where, start, end, by)
+            covered = _covered(engine, where, start, end,
+                               areas=_children(snap, conn, where["code"]) if by == "children" else None)
+            answers.append(_sort_by_value([dict(row, value=_figure(snap, conn, m, found, row["key"], covered=covered))
+                                           for row in _keys(snap, conn, m, by, where, found)]))
+    return answers
 
 
 @cached

@@ -131,7 +131,19 @@ def applied(info: dict, area: str, year: int, *, engine: Engine | None = None) -
 
 def applied_all(infos: dict[str, dict], area: str, year: int, *, engine: Engine | None = None) -> dict[str, dict]:
     """``applied`` for every row of ``infos`` ({code: row}), reading the area chain and the table once."""
-    chain, table = _chain(area, engine), in_force(engine=engine)
+    return _applied_in(infos, _chain(area, engine), year, in_force(engine=engine))
+
+
+def applied_each(infos: dict[str, dict], places: list[str], year: int, *,
+                 engine: Engine | None = None) -> dict[str, dict[str, dict]]:
+    """``applied_all`` in each of ``places`` ({area: {code: row}}), every area's chain read
+    in one statement and the table once (a league asks it for each of its rows)."""
+    chains, table = areas.ancestors_of(list(dict.fromkeys(places)), engine=engine), in_force(engine=engine)
+    return {place: _applied_in(infos, chains[place], year, table) for place in chains}
+
+
+def _applied_in(infos: dict[str, dict], chain: list[dict], year: int,
+                table: dict[tuple[str, str, int], float | None]) -> dict[str, dict]:
     found = {}
     for code, info in infos.items():
         if not info:

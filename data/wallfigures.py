@@ -4,9 +4,10 @@ The wall's panels say what they show as data (``layouts/wall.py``: ``KPI_STRIP``
 ``FRAME``, ``PANELS``), in the words of this module: ``Totals``, ``Kpis``, ``Breakdown``,
 ``Trends``, ``League``, ``Items``, ``Agenda``, ``JustClosed``, ``JustIn``, ``AsOf``, each over a named period. ``read``
 answers all of them at once, with as few calls into the query layer as it allows: one
-``query.values`` per period, one ``query.trends`` per period, one ``metric_info`` per
-metric, one ``latest_period`` per "latest month" anchor. Breakdowns, the league table and
-the content lists are one call each (the query layer has no batched form of them).
+``query.values_many`` for every period's figures, one ``query.trends`` per period, one
+``metric_info`` per metric, one ``latest_period`` per "latest month" anchor, one
+``query.breakdown_rows_many`` for every breakdown. The league table and the content lists
+are one call each.
 
 It also says how far each metric's data reaches (``"as_of"``: ``coverage.as_of``, from the
 loads' recorded coverage, the same for every question of the read) and when the data last
@@ -211,8 +212,6 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
             by_period.setdefault(need.period, []).extend(need.metrics)
         elif isinstance(need, Kpis):
             by_period.setdefault(THIS_MONTH, []).extend(need.metrics)
-    named = {period: query.values(usable(found), area, *spans[period]) if usable(found) else {}
-             for period, found in by_period.items()}
 
     # "Latest month" figures: the month of each anchor, then one statement per month.
     # Every stock KPI: this month's figure of a stock may be last month's reports carried
@@ -234,8 +233,12 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
         span = latest_spans[code]
         if span:
             by_span.setdefault(span, []).append(code)
-    dated = {span: query.values(usable(found), area, *span) if usable(found) else {}
-             for span, found in by_span.items()}
+    # Every period's and month's figures in one statement.
+    asks = [(tuple(usable(found)), *spans[period]) for period, found in by_period.items() if usable(found)]
+    asks += [(tuple(usable(found)), *span) for span, found in by_span.items() if usable(found)]
+    read_values = iter(query.values_many(tuple(asks), area) if asks else [])
+    named = {period: next(read_values) if usable(found) else {} for period, found in by_period.items()}
+    dated = {span: next(read_values) if usable(found) else {} for span, found in by_span.items()}
 
     # Trends: one statement per period.
     trend_codes: dict[str, list[str]] = {}
@@ -247,6 +250,11 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
     for period, found in trend_codes.items():  # a month of a metric that cannot be read: no figure
         trends[period].update({code: [(b, None) for b in buckets(*spans[period], "month")]
                                for code in found if code in left_out})
+
+    # Breakdowns: one statement for them all.
+    charts = [need for need in needs if isinstance(need, Breakdown) and need.metric not in left_out]
+    breakdowns = dict(zip(charts, query.breakdown_rows_many(
+        tuple((need.metric, *spans[need.period], need.by) for need in charts), area))) if charts else {}
 
     for need in needs:
         if isinstance(need, Totals):
@@ -262,8 +270,7 @@ def read(needs: tuple, area: str, spans: dict[str, tuple[date, date]]) -> dict:
         elif isinstance(need, Trends):
             answers[need] = {code: trends[need.period][code] for code in need.metrics}
         elif isinstance(need, Breakdown):
-            answers[need] = ([] if need.metric in left_out
-                             else query.breakdown_rows(need.metric, area, *spans[need.period], by=need.by))
+            answers[need] = [] if need.metric in left_out else breakdowns[need]
         elif isinstance(need, League):
             answers[need] = _league(need, area, spans[need.period], left_out)
         elif isinstance(need, Items):

@@ -176,6 +176,37 @@ def test_values_answers_the_whole_kpi_strip_at_once(wh):
     assert strip["hotline_received"] == 20 and strip["party_members"] == 150
 
 
+def test_values_many_answers_several_periods_in_one_statement_as_values_does_each(wh):
+    codes = ("hotline_received", "party_members", "hotline_on_time_rate", "hotline_satisfaction_rate")
+    asks = ((codes, *MARCH), (codes[:2], date(2025, 3, 1), date(2025, 4, 30)), (codes[2:], *SPRING),
+            (("hotline_received",), date(2025, 3, 10), date(2025, 3, 12)))
+    statements = []
+    listen = sa_event_counter(wh, statements)
+    try:
+        many = query.values_many(asks, STREET, engine=wh)
+    finally:
+        listen()
+    assert len(fact_reads(statements)) == 1
+    assert many == [query.values(list(c), STREET, start, end, engine=wh) for c, start, end in asks]
+    assert many[0]["hotline_received"] == 20 and many[0]["party_members"] == 150
+
+
+def fact_reads(statements: list[str]) -> list[str]:
+    """The statements that read facts (not the catalogue, the register or the loads' coverage)."""
+    return [s for s in statements if "fact.value" in s or "fact_month.value" in s]
+
+
+def sa_event_counter(engine, found: list):
+    """Record the statements ``engine`` runs into ``found``; returns the way to stop."""
+    from sqlalchemy import event
+
+    def seen(conn, cursor, statement, *_):
+        found.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    return lambda: event.remove(engine, "before_cursor_execute", seen)
+
+
 # ---------------------------------------------------------------- series
 
 def test_daily_series_has_every_day_with_zero_for_quiet_days(wh):
@@ -246,6 +277,23 @@ def test_breakdown_rows_are_the_breakdown_as_plain_rows(wh):
     by_item = query.breakdown_rows("hotline_received", STREET, *MARCH, by="category", engine=wh)
     assert [(r["key"], r["label_en"], r["value"]) for r in by_item] == [
         ("物业管理", "Property management", 12), ("噪音扰民", "Noise", 3)]
+
+
+def test_breakdown_rows_many_answers_as_breakdown_rows_does_each_dimensions_in_one_statement(wh):
+    asks = (("hotline_received", *MARCH, "category"), ("hotline_resolution_rate", *MARCH, "category"),
+            ("party_members", date(2025, 3, 1), date(2025, 4, 30), "children"),
+            ("hotline_received", *SPRING, "category"), ("hotline_on_time_rate", *MARCH, "children"))
+    one = [query.breakdown_rows(metric, STREET, start, end, by, engine=wh) for metric, start, end, by in asks]
+    statements: list = []
+    listen = sa_event_counter(wh, statements)
+    try:
+        many = query.breakdown_rows_many(asks, STREET, engine=wh)
+    finally:
+        listen()
+    assert many == one
+    assert [(r["key"], r["value"]) for r in many[0]] == [("物业管理", 12), ("噪音扰民", 3)]
+    by_dimension = [s for s in fact_reads(statements) if "substr" not in s]  # not by child areas
+    assert len(by_dimension) == 1  # the three by category, together
 
 
 def test_breakdown_of_a_community_by_its_grid_cells(wh):

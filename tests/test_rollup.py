@@ -112,6 +112,12 @@ def _answers(engine) -> dict:
             out[("ranking", name, metric)] = query.ranking(metric, STREET, start, end, engine=engine)
             out[("breakdown_series", name, metric)] = query.breakdown_series(metric, DISTRICT, start, end,
                                                                              engine=engine)
+        out[("breakdowns at once", name)] = query.breakdown_rows_many(
+            (("service_transactions", start, end, "channel"), ("hotline_resolution_rate", start, end, "category"),
+             ("party_members", start, end, "children")), STREET, engine=engine)
+        out[("values at once", name)] = query.values_many(
+            ((("hotline_received", "party_members"), start, end), (("hotline_on_time_rate",), start, end)),
+            STREET, engine=engine)
         out[("by channel", name)] = query.breakdown("service_transactions", STREET, start, end, by="channel",
                                                     engine=engine)
         out[("grids", name)] = query.breakdown("hotline_received", A, start, end, engine=engine)

@@ -86,6 +86,20 @@ def test_applied_rows_keep_the_catalogue_target_and_say_where_theirs_came_from(w
     assert targets.source_words(row, "zh") == "街道设定"
 
 
+def test_applied_in_many_areas_at_once_is_applied_in_each(warehouse):
+    """A league's rows: each its own area's target, every breadcrumb read in one statement."""
+    from data import query
+
+    set_(warehouse, RATE, STREET, 2026, 0.96)
+    set_(warehouse, RATE, COMMUNITY, 2026, 0.98)
+    infos = {code: query.metric_info(code, engine=warehouse) for code in (RATE, "hotline_received")}
+    places = [COMMUNITY, OTHER, GRID, STREET, "510104999999"]  # the last one is not in the register
+    each = targets.applied_each(infos, places, 2026, engine=warehouse)
+    assert each == {place: targets.applied_all(infos, place, 2026, engine=warehouse) for place in places}
+    assert [each[p][RATE]["target_source"] for p in places] == ["community", "street", "community", "street",
+                                                                 "catalogue"]
+
+
 @pytest.mark.parametrize(("field", "metric", "area", "year", "value"), [
     ("metric", "no_such_metric", COMMUNITY, 2026, 0.9),
     ("area", RATE, "510104999999", 2026, 0.9),
