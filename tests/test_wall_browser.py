@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -52,6 +53,19 @@ def private_copy(sample_warehouse_url: str, folder) -> str:
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     return f"sqlite:///{target}"
+
+
+@contextmanager
+def wall_on(browser, url: str, folder, playlist: str | None):
+    """The wall of an app of its own (``playlist``), open in ``browser``; afterwards the
+    browser leaves it first (no health check may reach the stopped server), then it stops."""
+    server = serve(url, folder, playlist)
+    try:
+        open_wall(browser, server)
+        yield server
+    finally:
+        browser.get("about:blank")
+        server.stop()
 
 
 def serve(url: str, folder, playlist: str | None):

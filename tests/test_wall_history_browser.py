@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from support import AppServer
-from test_wall_browser import open_wall
+from test_wall_browser import wall_on
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -19,11 +18,7 @@ FAST = "refresh: 0.5\nhealth_check: 1\npanels:\n" + "".join(
 
 
 def test_the_undo_history_does_not_grow_with_every_tick(sample_warehouse_url, tmp_path, browser):
-    path = tmp_path / "playlist.yaml"
-    path.write_text(FAST, encoding="utf-8")
-    server = AppServer(sample_warehouse_url, env={"CSB_PLAYLIST": str(path)}).start()
-    try:
-        open_wall(browser, server)
+    with wall_on(browser, sample_warehouse_url, tmp_path, FAST):
         read = ("return [window.store.getState().history.past.length,"
                 " +document.getElementById('wall-root').getAttribute('data-rotations')];")
         samples = []
@@ -36,6 +31,3 @@ def test_the_undo_history_does_not_grow_with_every_tick(sample_warehouse_url, tm
         # Left alone the history only grows; here it is emptied and starts again.
         assert any(later < earlier for earlier, later in zip(lengths, lengths[1:])), lengths
         assert max(lengths) < rotations + 60, lengths  # at most ~10 s of ticks, not the whole run
-    finally:
-        browser.get("about:blank")  # no health check may reach the stopped server
-        server.stop()

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support import AppServer
-from test_wall_browser import open_wall
+from test_wall_browser import wall_on
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from wall_first_paint import FAST_PLAYLIST, heap_parts  # noqa: E402
@@ -25,11 +24,7 @@ pytestmark = pytest.mark.timeout(420)
 
 
 def test_nothing_the_wall_took_off_the_screen_stays_in_memory(sample_warehouse_url, tmp_path, browser):
-    path = tmp_path / "playlist.yaml"
-    path.write_text(FAST_PLAYLIST, encoding="utf-8")
-    server = AppServer(sample_warehouse_url, env={"CSB_PLAYLIST": str(path)}).start()
-    try:
-        open_wall(browser, server)
+    with wall_on(browser, sample_warehouse_url, tmp_path, FAST_PLAYLIST):
         read = ("var r = document.getElementById('wall-root');"
                 " return [+r.getAttribute('data-rotations'), +r.getAttribute('data-refreshes')];")
         start = browser.execute_script(read)
@@ -45,6 +40,3 @@ def test_nothing_the_wall_took_off_the_screen_stays_in_memory(sample_warehouse_u
         assert parts["objects"] > 0  # a real snapshot was read
         held = {holder: n for holder, n in parts["holders"].items() if not holder.startswith('<div class="js-plotly-plot"')}
         assert not held, f"DOM nodes that left the page are still held, not by a chart on it: {held}"
-    finally:
-        browser.get("about:blank")  # no health check may reach the stopped server
-        server.stop()
