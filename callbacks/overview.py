@@ -786,7 +786,7 @@ def render_league(area, period_name, start, end, sort_by, scale, lang):
         period = cut
         title = text.t("overview.league_as_of", lang, title=title, span=span_label(cut, lang, year=cut.end.year))
     table = query.league_table(area, codes, period.start, period.end)
-    populations = {kid["code"]: areas.population(kid["code"]) for kid in kids} if per_1000 else None
+    populations = areas.population_each(area, [kid["code"] for kid in kids]) if per_1000 else None
     in_force = targets.applied_each(infos, [kid["code"] for kid in kids], period.end.year)
     rows = league_rows(table, infos, sort_by, lang, per_1000=per_1000, populations=populations, in_force=in_force)
     return title, rows, league_columns(infos, lang, as_of, sort_by=sort_by, per_1000=per_1000)

@@ -222,6 +222,13 @@ def populations(parent: str, *, engine: Engine | None = None) -> dict[str, int |
     return found
 
 
+def population_each(parent: str, codes: list[str], *, engine: Engine | None = None) -> dict[str, int | None]:
+    """{code: ``population``} for ``codes``, children of ``parent`` (a league's rows): one read
+    of the parent's subtree, and a look-up of its own for a code outside it."""
+    people = populations(parent, engine=engine)
+    return {code: people[code] if code in people else population(code, engine=engine) for code in codes}
+
+
 def _subtree(conn: Connection, root: dict) -> tuple[dict[str, int | None], dict[str, list[str]], dict[str, str]]:
     """Every area in ``root``'s code range (``root`` too): {code: stored population},
     {parent: [children]} and {code: level}."""

@@ -345,10 +345,9 @@ def _league(need: League, area: str, span: tuple[date, date], left_out: dict[str
                 for c in areas.children(parent)])
     for record in records:
         record.update({code: float("nan") for code in need.metrics if code in left_out})
-    people = areas.populations(parent)  # one read of the parent's subtree, not one per row
+    people = areas.population_each(parent, [record["code"] for record in records])
     for record in records:  # residents, for figures per 1,000 (None where no one knows)
-        code = record["code"]
-        record["population"] = people[code] if code in people else areas.population(code)
+        record["population"] = people[record["code"]]
     return {"level": level, "area": area, "rows": records}
 
 

@@ -109,6 +109,10 @@ def test_a_league_reads_every_childs_population_at_once_by_the_same_rule(tree):
             child["code"]: areas.population(child["code"], engine=tree) for child in areas.children(parent, engine=tree)}
     with pytest.raises(areas.UnknownArea):
         areas.populations("510104099000", engine=tree)
+    # A league's rows, whichever of them the subtree holds: the same figures, a row outside it too.
+    rows = [DONGGUANG, HUIQUAN, STREET]
+    assert areas.population_each(STREET, rows, engine=tree) == {
+        code: areas.population(code, engine=tree) for code in rows}
 
 
 def test_a_breadcrumb_follows_parent_links_the_codes_do_not_imply(tree):
