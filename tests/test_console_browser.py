@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from support import AppServer, borrow_driver, build_sample_warehouse, give_back
-from test_auth_browser import command, log_in, wait
+from test_auth_browser import command, log_in, path_of, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -208,6 +208,9 @@ def test_reload_now_reloads_the_lobby_screen_and_another_streets_editor_cannot(c
 
     laptop.get(server.url + "/logout")
     laptop.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # Signed out once the login form is back: a sign-in started before the logout's answer has
+    # arrived can be undone by it (one CI run: "xiaowang did not get to /console").
+    wait(laptop, lambda d: path_of(d) == "/login", message="the logout did not end at the login form")
     sign_in(laptop, server, "xiaowang")
     open_tab(laptop, "屏幕")
     wait(laptop, lambda d: d.find_elements(By.CSS_SELECTOR, ".screen-shahe-lobby button"),
