@@ -13,10 +13,8 @@ its engine is made; the app marks its URL with ``serve_existing``.
 from __future__ import annotations
 
 import os
-import select
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -123,57 +121,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return _server_engine(url)
-
-
-IDLE_PING_SECONDS = 30.0  # a connection idle longer than this is pinged on checkout
-
-
-def _server_engine(url: str) -> Engine:
-    """An engine on a database server (PostgreSQL) whose pool hands out only live connections,
-    without a round trip per checkout (SQLAlchemy's ``pool_pre_ping``, one per question).
-
-    A server that restarts, or ends a connection (``pg_terminate_backend``), tells its
-    client: the socket has a message or an end of file to read. An idle connection in the
-    pool has nothing to read otherwise, so a readable socket, seen by a poll that does not
-    wait, is a dead connection: it is dropped and the pool opens another. A connection idle
-    for longer than ``IDLE_PING_SECONDS`` (a link may have gone quietly) is still pinged.
-    """
-    engine = create_engine(url, pool_size=5, max_overflow=10)
-
-    @event.listens_for(engine, "checkin")
-    def _idle_since(_dbapi_conn, record) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _alive(dbapi_conn, record, _proxy) -> None:
-        since = record.info.pop("idle_since", None)
-        if since is None:
-            return  # just connected
-        if _readable(dbapi_conn):
-            raise exc.DisconnectionError("the server ended this connection")
-        if time.monotonic() - since > IDLE_PING_SECONDS:
-            try:
-                alive = engine.dialect.do_ping(dbapi_conn)
-            except engine.dialect.loaded_dbapi.Error as error:
-                if engine.dialect.is_disconnect(error, dbapi_conn, None):
-                    raise exc.DisconnectionError(str(error)) from error
-                raise
-            if not alive:
-                raise exc.DisconnectionError("the connection did not answer a ping")
-
-    return engine
-
-
-def _readable(dbapi_conn: Any) -> bool:
-    """Whether an idle connection's socket has anything to read (or is closed), without waiting."""
-    try:
-        fd = dbapi_conn.fileno()
-    except Exception:
-        return True  # closed on our side
-    poller = select.poll()
-    poller.register(fd, select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
-    return bool(poller.poll(0))
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
 def made_engine(url: str | None = None) -> Engine | None:

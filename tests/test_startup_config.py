@@ -112,30 +112,6 @@ VALUE = {"metric": "hotline_received", "area": SHAHE, "start": "2025-01-01", "en
 
 
 @pytest.mark.postgres
-def test_a_connection_the_server_ended_is_never_handed_out_again(pg_url):
-    """The pool's connections are cut by the server (a restart ends them all): the next
-    questions get new connections and answer, none fails on a dead one."""
-    name = f"csb_cut_{pg_url.rsplit('search_path%3D', 1)[1]}"
-    engine = db.make_engine(f"{pg_url}&application_name={name}")
-    admin = create_engine(pg_url.split("?")[0], isolation_level="AUTOCOMMIT")
-    try:
-        held = [engine.connect() for _ in range(3)]  # three connections in the pool
-        pids = {conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() for conn in held}
-        for conn in held:
-            conn.close()
-        with admin.connect() as conn:
-            cut = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                    "WHERE application_name = :name"), {"name": name}).scalar()
-        assert cut == 3
-        for _ in range(5):
-            with engine.connect() as conn:
-                assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() not in pids
-    finally:
-        engine.dispose()
-        admin.dispose()
-
-
-@pytest.mark.postgres
 def test_the_api_answers_503_while_the_warehouse_is_away_and_recovers_by_itself(pg_url, monkeypatch):
     """The warehouse's tables vanish mid-service (its schema renamed, its connections cut),
     then come back: the same running API goes 200 -> 503 with a reason -> 200."""
