@@ -281,12 +281,17 @@ class Covered:
         """The first and last day ``source`` covers under the area code prefix ``prefix``."""
         key = (source, prefix)
         if key not in self._memo:
-            of_source = self.spans.get(source, {})
-            codes = _sorted_codes(self.spans, source)
-            low, high = prefix_bounds(prefix[:12])  # the codes that start with its community's prefix
-            hits = [of_source[code] for code in codes[bisect_left(codes, low):bisect_left(codes, high)]]
+            hits = [span for _code, span in self._under(source, prefix)]
             self._memo[key] = (min(s[0] for s in hits), max(s[1] for s in hits)) if hits else None
         return self._memo[key]
+
+    def _under(self, source: str, prefix: str) -> list[tuple[str, tuple[date, date]]]:
+        """(community, its span) of ``source`` for the communities under ``prefix``: found by
+        bisection in the sorted codes, not a scan of a city's 3,000 communities."""
+        of_source = self.spans.get(source, {})
+        codes = _sorted_codes(self.spans, source)
+        low, high = prefix_bounds(prefix[:12])  # the codes that start with its community's prefix
+        return [(code, of_source[code]) for code in codes[bisect_left(codes, low):bisect_left(codes, high)]]
 
     def __call__(self, source: str | None, prefix: str, first: date, last: date) -> bool:
         if source and len(prefix) > 12 and _levels().get(source, DEFAULT_LEVEL) != "grid":
@@ -307,10 +312,10 @@ class Covered:
         days between one community's last delivery and another's first."""
         key = (source, prefix)
         if key not in self._holes:
-            community, day = prefix[:12], timedelta(days=1)
+            day = timedelta(days=1)
             held = self.gaps.get(source, {})
-            under = [(code, span) for code, span in self.spans.get(source, {}).items() if code.startswith(community)]
-            whole = (min(s[0] for _, s in under), max(s[1] for _, s in under)) if under else None
+            under = self._under(source, prefix)
+            whole = self.span(source, prefix)
             if whole is None or any(span == whole and code not in held for code, span in under):
                 self._holes[key] = []  # one community covers it all (the usual case): no hole, no sort
                 return self._holes[key]
