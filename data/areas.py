@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine, case, func, or_, select
 
 from data.cache import cached  # pages ask these on every refresh: kept per data version
+from data.db import engine_or_default, read_connection
 from data.schema import area
 
 LEVELS = ("city", "district", "street", "community", "grid")
@@ -26,22 +27,6 @@ LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 
 class UnknownArea(LookupError):
     """An area code that is not in the ``area`` table."""
-
-
-def _engine(engine: Engine | None) -> Engine:
-    if engine is None:
-        from data.db import get_engine
-
-        return get_engine()
-    return engine
-
-
-def _reading(engine: Engine | None) -> Connection:
-    """A reading connection (``db.read_connection``: on PostgreSQL no BEGIN and ROLLBACK
-    round trips around a look-up; a wall refresh makes some twenty of them cold)."""
-    from data.db import read_connection
-
-    return read_connection(_engine(engine))
 
 
 def subtree_prefix(code: str, level: str) -> str:
@@ -135,28 +120,28 @@ def ancestors_of(codes: list[str], *, engine: Engine | None = None) -> dict[str,
     statement (a league's rows share their parents)."""
     if not codes:
         return {}
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         return fetch_ancestors_of(conn, list(codes))
 
 
 @cached
 def get(code: str, *, engine: Engine | None = None) -> dict | None:
     """The area's row as a dict, or None when the code is not registered."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         return fetch(conn, code)
 
 
 @cached
 def children(code: str, *, engine: Engine | None = None) -> list[dict]:
     """The areas whose parent is ``code``, ordered by code."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         return fetch_children(conn, code)
 
 
 @cached
 def ancestors(code: str, *, engine: Engine | None = None) -> list[dict]:
     """The breadcrumb: root first, the area itself last. Raises UnknownArea."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         chain = fetch_ancestors(conn, code)
     if not chain:
         raise UnknownArea(f"area {code!r} is not in the area register")
@@ -184,7 +169,7 @@ def search(text: str, limit: int = 20, *, engine: Engine | None = None) -> list[
     by_level = case(LEVEL_ORDER, value=area.c.level, else_=len(LEVELS))
     exact = case((area.c.name == text, 0), (area.c.code == text, 0), else_=1)
     query = select(area).where(condition).order_by(exact, by_level, area.c.code).limit(limit)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         return [_row(r) for r in conn.execute(query)]
 
 
@@ -195,7 +180,7 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
     Stored figures win at every level, so a community with a census figure is not also
     counted through its grid cells. None when nothing below the area knows.
     """
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         root = fetch(conn, code)
         if root is None:
             raise UnknownArea(f"area {code!r} is not in the area register")
@@ -209,7 +194,7 @@ def population(code: str, *, engine: Engine | None = None) -> int | None:
 def populations(parent: str, *, engine: Engine | None = None) -> dict[str, int | None]:
     """{child code: ``population``} for every child of ``parent``, from one read of its
     subtree (a league table's rows: one statement, not one per row)."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         root = fetch(conn, parent)
         if root is None:
             raise UnknownArea(f"area {parent!r} is not in the area register")
@@ -282,5 +267,5 @@ def down_to(level: str, under: str | None = None, *, engine: Engine | None = Non
             raise UnknownArea(f"area {under!r} is not in the area register")
         low, high = prefix_bounds(subtree_prefix(root["code"], root["level"]))
         query = query.where(area.c.code >= low, area.c.code < high)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         return [_row(r) for r in conn.execute(query.order_by(area.c.code))]

@@ -22,19 +22,12 @@ from sqlalchemy import Engine, and_, func, or_, select
 from data import areas as area_tree
 from data.areas import prefix_bounds, subtree_prefix
 from data.cache import cached  # the wall reads items and upcoming on every refresh: kept per data version
+from data.db import engine_or_default
 from data.schema import content
 
 KINDS = ("news", "notice", "activity", "guide", "resource")
 
 _MARKDOWN = MarkdownIt("commonmark")  # refuses javascript: and data: links by itself
-
-
-def _engine(engine: Engine | None) -> Engine:
-    if engine is None:
-        from data.db import get_engine
-
-        return get_engine()
-    return engine
 
 
 def _kinds(kinds) -> list[str]:
@@ -113,7 +106,7 @@ def items(kinds, area: str | None = None, *, since=None, until=None, limit: int 
         query = query.where(area_condition(area, engine))
     query = query.order_by(content.c.pinned.desc(), content.c.published_at.desc().nulls_last(),
                            content.c.id.desc()).limit(limit)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         return _rows(conn, query)
 
 
@@ -138,7 +131,7 @@ def upcoming(area: str | None, start, end, *, limit: int = 50, engine: Engine | 
     if area is not None:
         query = query.where(area_condition(area, engine))
     query = query.order_by(content.c.starts_at, content.c.id).limit(limit)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         return _rows(conn, query)
 
 

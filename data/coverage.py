@@ -21,23 +21,9 @@ from sqlalchemy import Connection, Engine, String, func, select, type_coerce
 
 from data.areas import LEVELS, level_rank, prefix_bounds, subtree_prefix
 from data.cache import cached, decoded_per_version  # pages ask on every refresh: kept per data version
+from data.db import read_connection
 from data.schema import area as area_table
 from data.schema import etl_coverage, etl_run
-
-
-def _engine(engine: Engine | None) -> Engine:
-    if engine is None:
-        from data.db import get_engine
-
-        return get_engine()
-    return engine
-
-
-def _reading(engine: Engine | None) -> Connection:
-    """A reading connection (``db.read_connection``: on PostgreSQL no BEGIN and ROLLBACK round trips)."""
-    from data.db import read_connection
-
-    return read_connection(_engine(engine))
 
 
 def _day(value) -> date:
@@ -64,7 +50,7 @@ def _bounds(conn: Connection, code: str | None) -> tuple[str, str] | None:
 @cached
 def through(area: str | None = None, *, engine: Engine | None = None) -> dict[str, date]:
     """{source: data-through date} for every source that ever delivered for ``area`` (default: anywhere)."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         bounds = _bounds(conn, area)
         query = (select(etl_run.c.source, func.max(etl_coverage.c.last_day))
                  .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))
@@ -124,7 +110,7 @@ def _stored_spans(*, engine: Engine | None = None) -> dict[str, list[tuple[str, 
     the communities of one span in one string. Stored one tuple of dates per community, a
     city's spans took 60 ms to encode (485 KiB) on a cold wall refresh; most communities of
     a source share a span, so this is a few strings a source."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         rows = conn.execute(
             select(etl_run.c.source, etl_coverage.c.area_code, func.min(etl_coverage.c.first_day),
                    func.max(etl_coverage.c.last_day))
@@ -146,7 +132,7 @@ def gaps(*, engine: Engine | None = None) -> dict[str, dict[str, tuple[tuple[dat
     first and last covered day (``spans``) that no successful load covers, such as a month
     never delivered between two deliveries. Empty where deliveries follow on (the usual case),
     so it stays as small as ``spans``. A figure there is missing, not zero (DOMAIN.md)."""
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         # The days as the driver gives them (SQLite: text), made dates once each below, not
         # by SQLAlchemy's date type once a row (most of the time here, on SQLite).
         rows = conn.execute(select(etl_run.c.source, etl_coverage.c.area_code,
@@ -198,7 +184,7 @@ def whole_months(source: str, area: str, first: date, last: date, *,
     (``data.unusual``). Unlike ``spans`` (first and last day per community), this reads each
     load's days, so a month missed between two deliveries counts as missed."""
     first, last = first.replace(day=1), last.replace(day=1)
-    with _reading(engine) as conn:
+    with read_connection(engine) as conn:
         bounds = _bounds(conn, area)
         query = (select(etl_coverage.c.area_code, etl_coverage.c.first_day, etl_coverage.c.last_day)
                  .select_from(etl_coverage.join(etl_run, etl_run.c.id == etl_coverage.c.run_id))

@@ -151,10 +151,18 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
-def read_connection(engine: Engine) -> Connection:
-    """A connection for reading: on PostgreSQL in autocommit, so a question costs its own
-    statements and the pool's liveness check, not also a BEGIN and a ROLLBACK round trip
-    each (reads see the same as under READ COMMITTED: each statement its own snapshot)."""
+def engine_or_default(engine: Engine | None) -> Engine:
+    """The engine a data function was given, else this process's engine for ``DATABASE_URL``:
+    every reader in ``data`` takes an optional engine (tests and tools pass theirs)."""
+    return engine if engine is not None else get_engine()
+
+
+def read_connection(engine: Engine | None = None) -> Connection:
+    """A connection for reading (``engine_or_default``): on PostgreSQL in autocommit, so a
+    question costs its own statements and the pool's liveness check, not also a BEGIN and a
+    ROLLBACK round trip each (reads see the same as under READ COMMITTED: each statement its
+    own snapshot)."""
+    engine = engine_or_default(engine)
     conn = engine.connect()
     if engine.dialect.name == "postgresql":
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -28,6 +28,7 @@ import yaml
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, select
 
 from data import coverage, periods, settings
+from data.db import engine_or_default
 from data.schema import etl_reject, etl_run, metric
 from data.settings import PROJECT_ROOT
 
@@ -174,14 +175,6 @@ def _from(day: date | None):
     return etl_run.c.started_at >= datetime.combine(day, time.min) if day is not None else None
 
 
-def _engine(engine: Engine | None) -> Engine:
-    if engine is None:
-        from data.db import get_engine
-
-        return get_engine()
-    return engine
-
-
 def _run(row) -> dict | None:
     return dict(row._mapping) if row is not None else None
 
@@ -205,7 +198,7 @@ def sources(today: date | None = None, *, engine: Engine | None = None, reasons:
     """
     today = today or settings.local_today()
     config = rhythms() if config is None else config
-    engine = _engine(engine)
+    engine = engine_or_default(engine)
     through = coverage.through(engine=engine)
     counts = reject_counts(since, engine=engine)
     in_period = [c for c in (_from(since),) if c is not None]
@@ -297,7 +290,7 @@ def recent_runs(limit: int = 50, *, engine: Engine | None = None, since: date | 
     conditions = [c for c in (_from(since),) if c is not None]
     if source:
         conditions.append(etl_run.c.source == source)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         rows = conn.execute(select(*_RUN_COLUMNS).where(*conditions).order_by(etl_run.c.id.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]
 
@@ -334,7 +327,7 @@ def rejects(since: date | None = None, *, source: str | None = None, severity: s
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         found = [dict(r._mapping) for r in conn.execute(query)]
         if raw or preview:
             stored: dict[int, tuple[str | None, int | None]] = {}
@@ -368,7 +361,7 @@ def reject_counts(since: date | None = None, *, engine: Engine | None = None) ->
     if since is not None:
         query = query.where(_from(since))
     found: dict[str, dict[str, int]] = {}
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         for source, severity, count in conn.execute(query):
             found.setdefault(source, dict.fromkeys(SEVERITIES, 0))[severity] = int(count)
     return found

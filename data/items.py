@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 from data import areas, settings
 from data.areas import prefix_bounds, subtree_prefix
 from data.cache import cached
+from data.db import engine_or_default
 from data.schema import area, item
 
 #: Per source, the statuses of an item still waiting: the needs register's 待认领 and
@@ -25,14 +26,6 @@ OPEN = {"needs": ("待认领", "已认领"), "hotline": ("办理中",), "grid_ev
 
 #: Days a closed item stays in ``item`` after it closed (DOMAIN.md: "a configurable time").
 KEEP_CLOSED_DAYS = 90
-
-
-def _engine(engine: Engine | None) -> Engine:
-    if engine is None:
-        from data.db import get_engine
-
-        return get_engine()
-    return engine
 
 
 def _in_area(code: str, engine: Engine | None):
@@ -47,7 +40,7 @@ def _rows(query, engine: Engine | None) -> list[dict]:
     names = area.alias("named")
     query = query.add_columns(names.c.name.label("area_name"), names.c.name_en.label("area_name_en")).outerjoin(
         names, names.c.code == item.c.area_code)
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 
 
@@ -102,7 +95,7 @@ def just_in(code: str, sources: tuple[str, ...] = PULSES, *, limit: int = 6, eng
              .outerjoin(community, community.c.code == func.substr(item.c.area_code, 1, 12))
              .order_by(item.c.received_at.desc(), item.c.source, item.c.item_id)
              .limit(max(1, min(int(limit), 50))))
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     for row in rows:
         row["open"] = row["status"] in OPEN[row["source"]]
@@ -118,7 +111,7 @@ ACTION_SOURCES = ("hotline", "grid_events")
 def unrecorded(sources: tuple[str, ...], *, engine: Engine | None = None) -> list[str]:
     """The ``sources`` that have not written a single item yet (a warehouse loaded before
     the item table, until their next delivery): an empty list from them is not "none"."""
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         return [s for s in sources
                 if conn.execute(select(item.c.source).where(item.c.source == s).limit(1)).first() is None]
 
@@ -149,7 +142,7 @@ def needs_action(code: str, now: datetime | None = None, *, sources: tuple[str, 
              .limit(max(1, min(int(limit), 5000))))
     if statuses:
         query = query.where(item.c.status.in_(statuses))
-    with _engine(engine).connect() as conn:
+    with engine_or_default(engine).connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     for row in rows:
         due = row["due_at"]

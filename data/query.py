@@ -33,7 +33,7 @@ from data.aggregate import prefix as _prefix
 from data.aggregate import stored_metrics as _stored_metrics
 from data.areas import UnknownArea, prefix_bounds
 from data.cache import cached, per_version
-from data.db import get_engine, read_connection
+from data.db import engine_or_default, read_connection
 from data.periods import as_date, bucket_end
 from data.schema import etl_run, fact, fact_month
 from data.schema import metric as metric_table
@@ -78,7 +78,7 @@ class _Deferred:
 def _reading(engine: Engine | None):
     """Every question's prelude: a reading connection (opened when a statement needs it)
     and the warehouse's snapshot."""
-    engine = engine if engine is not None else get_engine()
+    engine = engine_or_default(engine)
     deferred = _Deferred(engine)
     try:
         conn = cast(Connection, deferred)
@@ -561,13 +561,13 @@ def data_version(*, engine: Engine | None = None) -> int:
     Read from the warehouse on every call (a health check or an API answer must fail when
     the warehouse is away); ``data.cache.data_version`` is the one the keys carry.
     """
-    with read_connection(engine or get_engine()) as conn:
+    with read_connection(engine) as conn:
         return data_versions.read(conn)
 
 
 def last_loaded_at(*, engine: Engine | None = None) -> datetime | None:
     """When the latest successful ETL run finished."""
-    with read_connection(engine or get_engine()) as conn:
+    with read_connection(engine) as conn:
         version = data_versions.read(conn)
         if not version:
             return None

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from data import areas, present, query, settings, text
 from data import cache as data_cache
-from data.db import get_engine
+from data.db import engine_or_default, get_engine
 from data.schema import target
 
 CATALOGUE = "catalogue"  # the fallback's source: the metric catalogue's target
@@ -76,7 +76,7 @@ def in_force(*, engine: Engine | None = None) -> dict[tuple[str, str, int], floa
     console change (``data.cache.stamp``: a target is set through the console, which records
     it); read on every call for another engine or without an app cache."""
     if engine is not None or not data_cache.enabled():
-        with (engine or get_engine()).connect() as conn:
+        with engine_or_default(engine).connect() as conn:
             return read_in_force(conn)
     url = settings.database_url()
     revision = data_cache.stamp(url)
