@@ -4,7 +4,7 @@
 
 Serves the app (``tests/support.AppServer``) on the warehouse at ``--database-url`` /
 ``DATABASE_URL`` / ``var/warehouse.db`` and writes one PNG per page and size into
-OUT_DIR (default ``docs/screenshots``): the wall at 1920x1080 and 3840x2160 in Chinese
+OUT_DIR (default ``docs/screenshots``): the wall at 1920x1080, 3840x2160 and 1366x768 in Chinese
 and English (its first panel, and with ``--panels`` every panel of the playlist, each
 held for a few seconds), the laptop pages at 1920x1080, 3840x2160 and 1366x768, and on a
 second server with logins on (one admin, users in a temporary folder) the login form and each
@@ -48,8 +48,9 @@ from data import settings  # noqa: E402
 from support import AppServer, make_driver, quit_driver, wait_for  # noqa: E402
 
 SHOTS = [
-    ("wall", "/wall", (1920, 1080)), ("wall", "/wall", (3840, 2160)),
+    ("wall", "/wall", (1920, 1080)), ("wall", "/wall", (3840, 2160)), ("wall", "/wall", (1366, 768)),
     ("wall", "/wall?lang=en", (1920, 1080)), ("wall", "/wall?lang=en", (3840, 2160)),
+    ("wall", "/wall?lang=en", (1366, 768)),
     ("overview", "/", (1920, 1080)), ("overview", "/", (3840, 2160)), ("overview", "/", (1366, 768)),
     ("explore", "/explore", (1920, 1080)), ("explore", "/explore", (3840, 2160)), ("explore", "/explore", (1366, 768)),
     ("data", "/data", (1920, 1080)), ("data", "/data", (3840, 2160)), ("data", "/data", (1366, 768)),
