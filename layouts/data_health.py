@@ -14,6 +14,7 @@ badge colours, the type sizes; the newer pieces use the ``dh-`` classes of asset
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import PurePath
 
@@ -92,13 +93,24 @@ def badge(status: str, lang: str) -> html.Span:
         "fontSize": "0.875rem", "fontWeight": 600, "whiteSpace": "nowrap"})
 
 
+#: A reason's closing aside, "(允许 / allowed: 社保, 医保)": its Chinese label and the list.
+ASIDE = re.compile(r"\s*\(([^()/]+?) / [^():]+: (.*)\)$")
+
+
 def localized(text: str, lang: str) -> str:
     """The ETL words most reasons "中文 / English", with the offending value only in the
-    Chinese half: a Chinese page keeps that half, an English page the whole text. Text
-    with no separator, or more than one (a list of allowed values), is shown whole."""
-    if lang == "en" or text.count(" / ") != 1:
+    Chinese half: a Chinese page keeps that half (and of a closing "(允许 / allowed: …)"
+    aside, "（允许：…）"), an English page the whole text. Text with no separator, or with
+    more than one outside such an aside, is shown whole."""
+    if lang == "en":
         return text
-    return text.split(" / ")[0]
+    words, aside = text, ""
+    found = ASIDE.search(text)
+    if found:
+        words, aside = text[:found.start()], f"（{found[1].strip()}：{found[2]}）"
+    if words.count(" / ") != 1:
+        return text
+    return words.split(" / ")[0] + aside
 
 
 def reason_text(reason: dict, lang: str) -> str:
