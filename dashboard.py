@@ -194,7 +194,7 @@ class CommunityDash(Dash):
     HEAVY_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\n?')
     #: The date picker's Chinese names and the grid's functions: only the laptop pages have a picker or a grid.
     LAPTOP_SCRIPTS = re.compile(
-        r'<script src="[^"]*/assets/(?:date-fns-zh-CN\.min|datepicker_locale|dashAgGridFunctions)\.js[^"]*"></script>\n?')
+        r'<script src="[^"]*/assets/(?:date-fns-zh-CN\.min|datepicker_locale|dashAgGridFunctions|charts)\.js[^"]*"></script>\n?')
     #: Dash lists its DataTable bundle on every page; no page of this app draws one.
     UNUSED_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\n?')
 

@@ -27,6 +27,7 @@ from dash.exceptions import PreventUpdate
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from callbacks.charts import at_page_scale
 from callbacks.overview import area_options
 from data import areas, comparison, coverage, export, periods, present, query, settings, targets, text, unusual, urlstate
 from data import cache as data_cache
@@ -34,7 +35,7 @@ from data.labels import place_name  # the wall's map labels places the same way
 from data.outlines import district_of, district_outlines
 from layouts import components as ui
 from layouts.components import metric_dimensions
-from layouts.explore import DIMENSION_LABELS, TABLE_LABELS
+from layouts.explore import CHARTS, DIMENSION_LABELS, TABLE_LABELS
 from layouts.ids import Explore
 
 CITY = "510100000000"
@@ -740,6 +741,10 @@ def _no_window_message(state: urlstate.ExploreState, view: dict) -> str:
     return " ".join(view["window"].notes) or text.t("explore.no_data_for_this_period", state.lang)
 
 
+# The charts are drawn at the page's scale in the browser, from the figures the callbacks store.
+at_page_scale(CHARTS)
+
+
 def view_chart(*outputs: Output, rest: tuple = (None,)) -> Callable[[Callable[..., tuple]], Callable[[str | None], tuple]]:
     """A chart of the view: ``draw(state, info, view)`` as a callback of ``Explore.STATE``, built
     once per state (``cached_view``) from the view's figures read once (``_view``). A view that
@@ -763,7 +768,7 @@ def view_chart(*outputs: Output, rest: tuple = (None,)) -> Callable[[Callable[..
     return register
 
 
-@view_chart(Output(Explore.TREND, "figure"), Output(Explore.TREND_DATA, "data"))
+@view_chart(Output(Explore.TREND_UNSCALED, "data"), Output(Explore.TREND_DATA, "data"))
 def render_trend(state: urlstate.ExploreState, info: dict, view: dict) -> tuple:
     """The trend and its table; the table's ``note`` says what the chart compares."""
     win = view["window"]
@@ -1091,7 +1096,7 @@ def breakdown_figure(table: dict, info: dict, state: urlstate.ExploreState, part
     return fig
 
 
-@view_chart(Output(Explore.BREAKDOWN, "figure"), Output(Explore.BREAKDOWN_DATA, "data"),
+@view_chart(Output(Explore.BREAKDOWN_UNSCALED, "data"), Output(Explore.BREAKDOWN_DATA, "data"),
             Output(Explore.MASK_NOTE, "children"), rest=(None, ""))
 def render_breakdown(state: urlstate.ExploreState, info: dict, view: dict) -> tuple:
     lang = state.lang
@@ -1289,7 +1294,7 @@ def map_words(level: dict, lang: str) -> tuple[str, str]:
     return title, note
 
 
-@view_chart(Output(Explore.MAP, "figure"), Output(Explore.MAP_DATA, "data"))
+@view_chart(Output(Explore.MAP_UNSCALED, "data"), Output(Explore.MAP_DATA, "data"))
 def render_map(state: urlstate.ExploreState, info: dict, view: dict) -> tuple:
     """The map and its table; the table's ``title`` and ``note`` say what the map shows."""
     level = view.get("map_level") or {"kind": "districts", "parent": CITY, "own": None}

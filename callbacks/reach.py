@@ -12,9 +12,11 @@ from datetime import date
 import plotly.graph_objects as go
 from dash import Input, Output, callback, html
 
+from callbacks.charts import at_page_scale
 from callbacks.explore import FONT, _info, date_axis, day_text, empty_figure, provenance, read_state
 from data import areas, coverage, export, participation, periods, query, text
 from layouts import components as ui
+from layouts import reach as reach_layout
 from layouts.ids import Explore, Reach
 
 COLOURS = {"visits": "#f3b7b3", "reach": "#c8161d", "per_person": "#1f77b4", "new": "#ff7f0e",
@@ -197,12 +199,15 @@ def reach_view(search_state: str) -> tuple:
 @callback(
     Output(Reach.CARD, "style"),
     Output(Reach.SUMMARY, "children"),
-    Output(Reach.PEOPLE, "figure"),
-    Output(Reach.NEW, "figure"),
-    Output(Reach.AGE, "figure"),
+    Output(Reach.PEOPLE_UNSCALED, "data"),
+    Output(Reach.NEW_UNSCALED, "data"),
+    Output(Reach.AGE_UNSCALED, "data"),
     Output(Reach.AGE_PART, "style"),
     Output(Reach.NOTES, "children"),
     Input(Explore.STATE, "data"),
 )
 def show_reach(search_state):
     return reach_view(search_state or "")
+
+
+at_page_scale(reach_layout.CHARTS)  # drawn at the page's scale from the figures stored above

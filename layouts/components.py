@@ -34,6 +34,13 @@ def metric_dimensions() -> dict[str, tuple[str, ...]]:
     return {r["code"]: tuple(d for d in (r["dimensions"] or "").split(",") if d) for r in metric_rows()}
 
 
+def chart(graph: dcc.Graph, unscaled: str, **loading: Any) -> dcc.Loading:
+    """A laptop page's chart: the Store ``unscaled`` its callback writes the figure into (at
+    the 1920px design size) beside the Graph showing it at the page's scale (callbacks/charts.py),
+    in one ``dcc.Loading`` so that its spinner shows while the server draws."""
+    return dcc.Loading([dcc.Store(id=unscaled), graph], **loading)
+
+
 is_missing = present.is_missing
 unit_of = present.unit_of
 

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from data import labels, periods, text, urlstate
 from layouts import reach, shell
-from layouts.components import area_picker, dropdown_labels, labelled, metric_dimensions, metric_rows, period_picker
+from layouts.components import area_picker, chart, dropdown_labels, labelled, metric_dimensions, metric_rows, period_picker
 from layouts.ids import Explore
 
 GRAIN_LABELS = text.group("grain")
@@ -63,11 +63,14 @@ def graph_config(chart: str) -> Any:
             "toImageButtonOptions": {"format": "png", "filename": f"csb-{chart}", "scale": 2}}
 
 
-def _graph(component_id, height_class, chart: str):
-    return dcc.Loading(
-        dcc.Graph(id=component_id, config=graph_config(chart), className=f"ex-graph {height_class}"),
-        type="dot", delay_show=400,
-    )
+#: The explorer's charts, each with the Store its figure comes in (drawn at the page's scale: callbacks/charts.py).
+CHARTS = {Explore.TREND: Explore.TREND_UNSCALED, Explore.BREAKDOWN: Explore.BREAKDOWN_UNSCALED,
+          Explore.MAP: Explore.MAP_UNSCALED}
+
+
+def _graph(component_id, height_class, name: str):
+    return chart(dcc.Graph(id=component_id, config=graph_config(name), className=f"ex-graph {height_class}"),
+                 CHARTS[component_id], type="dot", delay_show=400)
 
 
 def image_buttons(chart: str, lang: str) -> html.Div:

@@ -12,6 +12,10 @@ class Shell:
 
     URL = "shell-url"
     NAV = "shell-nav"
+    # Store: the laptop charts' factor, set when a resize changes it (assets/charts.js). Each chart's
+    # figure comes from the server into a Store of its page named ``..._UNSCALED`` (drawn at the
+    # 1920px design size), and the Graph shows it at the page's scale (callbacks/charts.py).
+    CHART_SCALE = "shell-chart-scale"
 
 
 class Wall:
@@ -110,6 +114,9 @@ class Reach:
     PEOPLE = "reach-people"  # people (人) and person-times (人次), visits per person
     NEW = "reach-new"  # new and returning people, regulars
     AGE = "reach-age"
+    PEOPLE_UNSCALED = "reach-people-unscaled"  # Stores: the charts' figures as the server drew them
+    NEW_UNSCALED = "reach-new-unscaled"
+    AGE_UNSCALED = "reach-age-unscaled"
     AGE_PART = "reach-age-part"
     NOTES = "reach-notes"
 
@@ -133,6 +140,9 @@ class Explore:
     TREND = "explore-trend"
     BREAKDOWN = "explore-breakdown"
     MAP = "explore-map"
+    TREND_UNSCALED = "explore-trend-unscaled"  # Stores: the charts' figures as the server drew them
+    BREAKDOWN_UNSCALED = "explore-breakdown-unscaled"
+    MAP_UNSCALED = "explore-map-unscaled"
     TABLE = "explore-table"
     TABLE_OF = "explore-table-of"
     CSV = "explore-csv"

@@ -9,15 +9,19 @@ from __future__ import annotations
 from dash import dcc, html
 
 from data import text
+from layouts.components import chart
 from layouts.ids import Reach
+
+#: The card's charts, each with the Store its figure comes in (drawn at the page's scale: callbacks/charts.py).
+CHARTS = {Reach.PEOPLE: Reach.PEOPLE_UNSCALED, Reach.NEW: Reach.NEW_UNSCALED, Reach.AGE: Reach.AGE_UNSCALED}
 
 
 def _graph(component_id: str) -> dcc.Loading:
     # A fixed height: the card starts hidden, and a responsive graph first drawn in a hidden
     # box would take its height (none) from it.
-    return dcc.Loading(dcc.Graph(id=component_id, config={"displayModeBar": False, "responsive": True},
-                                 className="ex-graph graph-reach", style={"height": "18.75rem"}),
-                       type="dot", delay_show=400)
+    return chart(dcc.Graph(id=component_id, config={"displayModeBar": False, "responsive": True},
+                           className="ex-graph graph-reach", style={"height": "18.75rem"}),
+                 CHARTS[component_id], type="dot", delay_show=400)
 
 
 def section(lang: str) -> html.Section:

@@ -32,5 +32,7 @@ def nav(active: str, lang: str = "zh") -> html.Header:
 
 
 def page(active: str, lang: str, *children) -> html.Div:
-    """A laptop page: the top bar above the page's own content."""
-    return html.Div([nav(active, lang), html.Main(list(children), className="shell-main")], className="shell-page")
+    """A laptop page: the top bar above the page's own content, and the factor its charts are
+    drawn at (``Shell.CHART_SCALE``, callbacks/charts.py)."""
+    return html.Div([nav(active, lang), html.Main(list(children), className="shell-main"),
+                     dcc.Store(id=Shell.CHART_SCALE)], className="shell-page")

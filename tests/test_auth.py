@@ -153,7 +153,7 @@ def wall_refresh(area=AREA) -> dict:
 
 def explore_trend() -> dict:
     """The explorer's trend chart (callbacks/explore.py) for its default view of the street."""
-    return renderer_request(f"{Explore.TREND}.figure", [], {
+    return renderer_request(f"{Explore.TREND_UNSCALED}.data", [], {
         (Explore.STATE, "data"): urlstate.explore_query(urlstate.ExploreState(area=AREA)),
     })
 
@@ -193,7 +193,7 @@ def wall_figures(answer) -> dict:
 
 def trend_values(answer) -> list:
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
-    figure = answer.get_json()["response"][Explore.TREND]["figure"]
+    figure = answer.get_json()["response"][Explore.TREND_UNSCALED]["data"]
     return [y for trace in figure["data"] for y in (trace.get("y") or [])]
 
 

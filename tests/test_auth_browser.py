@@ -99,8 +99,8 @@ def post_status(driver, body: dict) -> int:
 
 
 EXPLORE_TREND = {
-    "output": "..explore-trend.figure...explore-trend-data.data..",
-    "outputs": [{"id": "explore-trend", "property": "figure"}, {"id": "explore-trend-data", "property": "data"}],
+    "output": "..explore-trend-unscaled.data...explore-trend-data.data..",
+    "outputs": [{"id": "explore-trend-unscaled", "property": "data"}, {"id": "explore-trend-data", "property": "data"}],
     "inputs": [{"id": "explore-state", "property": "data", "value": f"?metric=activity_participants&area={AREA}"}],
     "changedPropIds": ["explore-state.data"],
 }

@@ -284,8 +284,9 @@ def test_the_wall_draws_with_the_small_chart_bundle_and_loads_no_grid_code(defau
             urls.append(urlsplit(message["params"]["request"]["url"]).path)
     assert "/assets/vendor/plotly-basic.min.js" in urls
     assert not [u for u in urls if u.endswith("plotly.min.js") or "dash_ag_grid" in u]
-    # Nor the laptop pages' own scripts: the date picker's Chinese names, the grid's functions.
-    assert not [u for u in urls if "date-fns" in u or "datepicker_locale" in u or "dashAgGridFunctions" in u], urls
+    # Nor the laptop pages' own scripts: the date picker's Chinese names, the grid's functions, the charts' scale.
+    assert not [u for u in urls if "date-fns" in u or "datepicker_locale" in u or "dashAgGridFunctions" in u
+                or u.endswith("/assets/charts.js")], urls
     from plotly.offline import get_plotlyjs_version
 
     assert browser.execute_script("return window.Plotly.version") == get_plotlyjs_version()
