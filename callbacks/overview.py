@@ -62,7 +62,11 @@ def area_options(code: str | list | None, search: str | None, lang: str, *, extr
         for found in areas.search(search, limit=20):
             add(found)
     for c in codes:
-        if c not in seen:  # unknown code: keep it visible so the notice makes sense
+        if c in seen:
+            continue
+        try:  # the city is not offered, but chosen (the explorer's breadcrumb, a link) it is named
+            seen[c] = {"label": ui.area_option_label(areas.ancestors(c), lang), "value": c}
+        except areas.UnknownArea:  # unknown code: keep it visible so the notice makes sense
             seen[c] = {"label": c, "value": c}
     return list(seen.values())
 

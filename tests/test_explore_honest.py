@@ -255,3 +255,14 @@ def test_a_month_delivered_with_no_orders_stays_zero(explorer):
     _figure, table = explore.render_trend(f"?metric=hotline_received&area={SHAHE}&grain=month")
     rows = {r["period"]: r["value"] for r in table["rows"]}
     assert (rows["2025-09-01"], rows["2025-10-01"], rows["2025-11-01"]) == (30, 0, 60)
+
+
+def test_the_area_picker_names_the_city_when_it_is_the_area_chosen(explorer):
+    """The explorer may show the whole city (its breadcrumb, a shared link); the picker then
+    reads 成都市, not the code 510100000000. An unknown code stays visible as it is."""
+    from callbacks.overview import area_options
+
+    city = [o["label"] for o in area_options("510100000000", None, "zh") if o["value"] == "510100000000"]
+    assert city == ["成都市"]
+    assert [o["label"] for o in area_options("510100000000", None, "en") if o["value"] == "510100000000"] == ["Chengdu"]
+    assert area_options("999999999999", None, "zh") == [{"label": "999999999999", "value": "999999999999"}]
