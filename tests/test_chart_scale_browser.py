@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 from support import borrow_driver, give_back, query_of, wait_for
-from test_explore_browser import JINJIANG, SHAHE, click_at, crumbs, wait_loaded
+from test_explore_browser import JINJIANG, SHAHE, click_at, click_inside, crumbs, wait_loaded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -91,17 +91,7 @@ def test_at_4k_a_click_on_a_district_goes_there(reading_app_server, drivers):
     wait_for(browser, lambda d: d.execute_script(
         "const g = document.querySelector('#explore-map .js-plotly-plot');"
         "return !!(g && g.data && g.data.some(t => t.name === '锦江区'))"), message="no district map")
-    x, y = browser.execute_script("""
-        const graph = document.querySelector('#explore-map .js-plotly-plot');
-        graph.scrollIntoView({block: 'center'});
-        const trace = graph.data.find(t => t.name === '锦江区');
-        const xs = trace.x.filter(v => v !== null), ys = trace.y.filter(v => v !== null);
-        const mean = a => a.reduce((s, v) => s + v, 0) / a.length;
-        const xa = graph._fullLayout.xaxis, ya = graph._fullLayout.yaxis;
-        const plot = graph.querySelector('.nsewdrag').getBoundingClientRect();
-        return [plot.left + xa.l2p(mean(xs)), plot.top + ya.l2p(mean(ys))];
-    """)
-    click_at(browser, x, y)
+    click_inside(browser, "锦江区")
     wait_for(browser, lambda d: query_of(d).get("area") == JINJIANG, message="clicking a district at 4K did not go there")
     wait_for(browser, lambda d: crumbs(d) == ["成都市", "锦江区"])
 

@@ -56,6 +56,22 @@ def click_at(browser, x: float, y: float):
     actions.perform()
 
 
+def click_inside(browser, district: str) -> None:
+    """Click a point inside ``district``'s outline on the explorer's map (its vertices' mean),
+    found in the page's own coordinates, whatever the chart's scale."""
+    x, y = browser.execute_script("""
+        const graph = document.querySelector('#explore-map .js-plotly-plot');
+        graph.scrollIntoView({block: 'center'});
+        const trace = graph.data.find(t => t.name === arguments[0]);
+        const xs = trace.x.filter(v => v !== null), ys = trace.y.filter(v => v !== null);
+        const mean = a => a.reduce((s, v) => s + v, 0) / a.length;
+        const xa = graph._fullLayout.xaxis, ya = graph._fullLayout.yaxis;
+        const plot = graph.querySelector('.nsewdrag').getBoundingClientRect();
+        return [plot.left + xa.l2p(mean(xs)), plot.top + ya.l2p(mean(ys))];
+    """, district)
+    click_at(browser, x, y)
+
+
 def crumbs(browser) -> list[str]:
     """The breadcrumb's labels, read in one step (it re-renders while the view changes)."""
     return browser.execute_script(
@@ -131,18 +147,7 @@ def test_click_a_bar_to_drill_down_and_the_breadcrumb_to_come_back(reading_app_s
 def test_click_a_district_on_the_map_to_go_there(reading_app_server, browser):
     open_explorer(browser, reading_app_server, "?area=510100000000")  # the city: its districts' map
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explore-map .scatterlayer .trace"))
-    # Click a point inside Jinjiang's outline (its vertices' mean), found in the page's own coordinates.
-    x, y = browser.execute_script("""
-        const graph = document.querySelector('#explore-map .js-plotly-plot');
-        graph.scrollIntoView({block: 'center'});
-        const trace = graph.data.find(t => t.name === '锦江区');
-        const xs = trace.x.filter(v => v !== null), ys = trace.y.filter(v => v !== null);
-        const mean = a => a.reduce((s, v) => s + v, 0) / a.length;
-        const xa = graph._fullLayout.xaxis, ya = graph._fullLayout.yaxis;
-        const plot = graph.querySelector('.nsewdrag').getBoundingClientRect();
-        return [plot.left + xa.l2p(mean(xs)), plot.top + ya.l2p(mean(ys))];
-    """)
-    click_at(browser, x, y)
+    click_inside(browser, "锦江区")
     wait_for(browser, lambda d: query_of(d).get("area") == JINJIANG, message="clicking a district did not go there")
     wait_for(browser, lambda d: crumbs(d) == ["成都市", "锦江区"])
 
