@@ -215,6 +215,7 @@ class Card:
     lagging: tuple[tuple[str, str, date], ...] = ()
     behind: bool = False  # the data stops before the asked period ends (a late source, if not OK)
     young: bool = False  # a figure that matures (a closure rate) over a period too recent to have settled
+    no_base: dict | None = None  # a ratio's denominator (its catalogue row) when it is 0 over the period
     level: str = ""  # the level the metric is recorded at, for a ``below`` card
     value: float | None = None
     before: float | None = None
@@ -375,9 +376,17 @@ def fill_cards(cards: dict[str, Card], area: str, *, engine: Engine | None = Non
     def get(code: str, span: periods.Period | None):
         return None if span is None or (span.start, span.end) not in found else found[(span.start, span.end)].get(code)
 
-    return {code: replace(card, value=get(code, card.period), before=get(code, card.previous),
-                          year_ago=get(code, card.last_year)) if card.state in (OK, CARRIED) else card
-            for code, card in cards.items()}
+    filled = {code: replace(card, value=get(code, card.period), before=get(code, card.previous),
+                            year_ago=get(code, card.last_year)) if card.state in (OK, CARRIED) else card
+              for code, card in cards.items()}
+    for code, card in filled.items():
+        # A ratio with no figure over data that reaches the period: is it that nothing came in
+        # to divide by (no public funds received in December), which the card then says?
+        base = card.info.get("denominator")
+        if (card.state == OK and card.value is None and card.info.get("kind") == "ratio" and base and card.period
+                and query.value(base, area, card.period.start, card.period.end, engine=engine) == 0):
+            filled[code] = replace(card, no_base=query.metric_info(base, engine=engine) or {"name": base})
+    return filled
 
 
 def kpi_cards(codes: list[str], area: dict, period: periods.Period, *, engine: Engine | None = None) -> dict[str, Card]:
@@ -475,6 +484,8 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
                                     then=span_label(card.last_year, lang, year=year))
         if card.state == CARRIED:
             as_of = text.t("overview.through", lang, day=day_label(card.period.end, grain, lang, year=year))
+    if card.no_base:
+        note = text.t("overview.no_base", lang, base=ui.metric_name(card.no_base, lang))
     if card.lagging:
         note = text.t("overview.some_missing", lang, count=len({c for _, c, _ in card.lagging}))
     elif card.young and card.state in (OK, CARRIED):

@@ -184,3 +184,21 @@ def test_a_window_that_cuts_a_month_offers_no_monthly_flow_but_carries_a_stock(w
     assert cards["party_three_sessions"].state == MONTHLY and cards["party_three_sessions"].value is None
     assert cards["party_members"].state == CARRIED and cards["party_members"].value == 80
     assert late_items(cards, "zh") == []  # the report reaches the end of the window: nothing is late
+
+
+def test_a_ratio_with_nothing_to_divide_by_says_so_instead_of_a_bare_dash(warehouse):
+    """Social money raised per yuan of public funds: in a month with no public funds received the
+    ratio has no figure (never 0 and never infinite), and the card says why, in both languages."""
+    from callbacks.overview import _card_view
+
+    days = _days(date(2025, 11, 1), date(2025, 12, 4))
+    _load(warehouse, "funds", [(d, HUIQUAN, "fund_social_income", 100.0) for d in days]
+          + [(d, HUIQUAN, "fund_public_income", 1000.0 if d == date(2025, 11, 12) else 0.0) for d in days], "funds")
+    card = _cards(warehouse, SHAHE, THIS_MONTH, ["fund_leverage"])["fund_leverage"]
+    assert card.state == OK and card.value is None and card.no_base["code"] == "fund_public_income"
+    zh = _card_view(card, [], SHAHE, "zh", 2025, TODAY)
+    assert "本期财政保障资金为0，不计比值" in str(zh) and "—" in str(zh)
+    assert "No ratio: Public funds received is 0 this period" in str(_card_view(card, [], SHAHE, "en", 2025, TODAY))
+    # November had public funds: its ratio is a figure, and no such note
+    whole = _cards(warehouse, SHAHE, LAST_MONTH, ["fund_leverage"])["fund_leverage"]
+    assert whole.value == pytest.approx(3000 / 1000) and whole.no_base is None
