@@ -755,7 +755,10 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
                      # the status first: on a narrow screen the time is what gets clipped
                      "sub": " · ".join(x for x in (labels.label(i.get("status") or "", lang), place or "",
-                                                   _when(received, lang) if received else "") if x),
+                                                   # the day and time, no weekday: the line's end is what a
+                                                   # narrow line clips ("Sat 5 Dec 2…" at 1920 in English)
+                                                   f"{day_label(received.date(), lang)} {received:%H:%M}"
+                                                   if received else "") if x),
                      "open": bool(i.get("open")), "community": i.get("community_code"),
                      "lon": i.get("lon"), "lat": i.get("lat")})
     return rows
