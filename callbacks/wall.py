@@ -125,12 +125,18 @@ def _rows(rows: list[dict], lang: str, order: tuple = ()) -> list[dict]:
 def _points(pairs, lang, as_of: date | None = None):
     """A trend's months as chart points; a month whose data stops before its end (this
     month, so far) is ``partial`` and says how far it reaches. A missing month stays None."""
-    points = []
+    pairs, points = list(pairs), []
     for period, value in pairs:
         point = {"label": month_label(period, lang), "value": value}
         if value is not None and as_of is not None and period <= as_of < periods.month_end(period):
             point.update(partial=True, through=catalogue.t("wall12.partial_to", lang, day=day_label(as_of, lang)))
         points.append(point)
+    # Twelve whole months and this one so far (data.periods.last_months): the first month's
+    # name comes round again at the end, and a chart's category axis would draw both on one
+    # place. The earlier one carries its year ("2025年12月", "Dec 2025").
+    later = {pt["label"] for pt in points[1:]}
+    if points and points[0]["label"] in later:
+        points[0]["label"] = long_month(pairs[0][0], lang)
     return points
 
 

@@ -302,3 +302,15 @@ def test_a_kpi_a_chart_a_map_and_a_league_column_without_their_metric_say_no_dat
             assert f["stats"]["gov-hotline_received"] == "12"  # the rest of the wall is read
             assert f["charts"]["governance-events"]["rows"] == []
             assert all(p["value"] is None for p in f["charts"]["participation-trend"])
+
+
+@pytest.mark.parametrize(("lang", "first", "last"), [("zh", "2024年12月", "12月"), ("en", "Dec 2024", "Dec")])
+def test_twelve_months_and_this_one_so_far_are_thirteen_bars_not_two_on_one_place(lang, first, last):
+    """近12个月 on 5 December is December last year to this December so far: both Decembers
+    are drawn, each on its own place (a chart's category axis would put two "12月" on one),
+    and only this one is partial."""
+    months = [date(2024 + (11 + i) // 12, (11 + i) % 12 + 1, 1) for i in range(13)]
+    points = wall._points([(m, 10.0 * (i + 1)) for i, m in enumerate(months)], lang, as_of=date(2025, 12, 4))
+    labels = [p["label"] for p in points]
+    assert len(set(labels)) == 13 and labels[0] == first and labels[-1] == last
+    assert [p.get("partial", False) for p in points] == [False] * 12 + [True]
