@@ -151,7 +151,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.through": ("截至{day}", "through {day}"),
     "overview.vs": ("{now} vs {then}", "{now} vs {then}"),
     "overview.not_reported": ("未报送", "Not yet reported"),
-    "overview.no_base": ("本期{base}为0，不计比值", "No ratio: {base} is 0 this period"),
+    "overview.no_base": ("本期{base}为0，不计比值", "No ratio: divisor is 0"),
     "overview.late": ("未报送", "Not in yet"),
     "overview.late_text": ("{source}未报送（截至{day}）", "{source} not yet delivered (through {day})"),
     "overview.late_communities": ("{source}：{names}未报送（截至{day}）", "{source}: no report from {names} (through {day})"),

@@ -198,7 +198,7 @@ def test_a_ratio_with_nothing_to_divide_by_says_so_instead_of_a_bare_dash(wareho
     assert card.state == OK and card.value is None and card.no_base["code"] == "fund_public_income"
     zh = _card_view(card, [], SHAHE, "zh", 2025, TODAY)
     assert "本期财政保障资金为0，不计比值" in str(zh) and "—" in str(zh)
-    assert "No ratio: Public funds received is 0 this period" in str(_card_view(card, [], SHAHE, "en", 2025, TODAY))
+    assert "No ratio: divisor is 0" in str(_card_view(card, [], SHAHE, "en", 2025, TODAY))
     # November had public funds: its ratio is a figure, and no such note
     whole = _cards(warehouse, SHAHE, LAST_MONTH, ["fund_leverage"])["fund_leverage"]
     assert whole.value == pytest.approx(3000 / 1000) and whole.no_base is None

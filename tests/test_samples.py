@@ -301,3 +301,22 @@ def test_command_line_writes_the_samples_and_reports_errors(tmp_path, capsys):
     assert "hotline" in capsys.readouterr().out
     assert main(["--out", str(tmp_path), "--streets", "123"]) == 2
     assert "123" in capsys.readouterr().err
+
+
+def test_every_breakdown_member_the_samples_load_has_an_english_name(sample_warehouse_url):
+    """An English page names each category, channel, item and type in English: a member the
+    label table does not know is shown as stored ("12345 requests on 住房 up 2" on the
+    overview's English attention list)."""
+    import re
+
+    from sqlalchemy import create_engine, select
+
+    from data import labels
+    from data.schema import fact
+
+    engine = create_engine(sample_warehouse_url)
+    with engine.connect() as conn:
+        members = {m for (m,) in conn.execute(select(fact.c.member).where(fact.c.member != "").distinct())}
+    engine.dispose()
+    untranslated = sorted(m for m in members if re.search(r"[\u4e00-\u9fff]", m) and labels.label(m, "en") == m)
+    assert members and untranslated == []
