@@ -93,24 +93,31 @@ def badge(status: str, lang: str) -> html.Span:
         "fontSize": "0.875rem", "fontWeight": 600, "whiteSpace": "nowrap"})
 
 
-#: A reason's closing aside, "(允许 / allowed: 社保, 医保)": its Chinese label and the list.
-ASIDE = re.compile(r"\s*\(([^()/]+?) / [^():]+: (.*)\)$")
+#: A reason's closing aside, "(允许 / allowed: 社保, 医保)": its Chinese label, English label and the list.
+ASIDE = re.compile(r"\s*\(([^()/]+?) / ([^():]+): (.*)\)$")
+#: The offending value a reason opens with ("{value!r} 不是数字 / is not a number", etl/validate.py).
+OPENING_VALUE = re.compile(r"^('[^']*')\s")
 
 
 def localized(text: str, lang: str) -> str:
     """The ETL words most reasons "中文 / English", with the offending value only in the
-    Chinese half: a Chinese page keeps that half (and of a closing "(允许 / allowed: …)"
-    aside, "（允许：…）"), an English page the whole text. Text with no separator, or with
-    more than one outside such an aside, is shown whole."""
-    if lang == "en":
-        return text
-    words, aside = text, ""
+    Chinese half. A Chinese page keeps that half (and of a closing "(允许 / allowed: …)"
+    aside, "（允许：…）"). An English page keeps the English half where the value opens the
+    Chinese one ("'很好' is not an allowed value (allowed: …)"), else the whole text, so that
+    no value is lost. Text with no separator, or with more than one outside such an aside,
+    is shown whole."""
+    words, aside_zh, aside_en = text, "", ""
     found = ASIDE.search(text)
     if found:
-        words, aside = text[:found.start()], f"（{found[1].strip()}：{found[2]}）"
+        words = text[:found.start()]
+        aside_zh, aside_en = f"（{found[1].strip()}：{found[3]}）", f" ({found[2].strip()}: {found[3]})"
     if words.count(" / ") != 1:
         return text
-    return words.split(" / ")[0] + aside
+    zh, en = words.split(" / ")
+    if lang != "en":
+        return zh + aside_zh
+    value = OPENING_VALUE.match(zh)
+    return f"{value[1]} {en}{aside_en}" if value else text
 
 
 def reason_text(reason: dict, lang: str) -> str:

@@ -322,7 +322,7 @@ def test_the_download_answers_with_the_chosen_sources_rows_of_the_period(sqlite_
     assert base64.b64decode(nothing["content"]).decode("utf-8-sig").count("\r\n") == 1  # the header alone
 
 
-def test_a_chinese_data_page_shows_a_reason_in_chinese_and_an_english_one_keeps_both_halves():
+def test_a_reason_reads_in_the_pages_language_without_losing_its_value():
     """The ETL stores reasons "中文 / English" (etl/validate.py); the Chinese page keeps the
     Chinese half, the allowed values of a closing "(允许 / allowed: …)" included."""
     from layouts.data_health import reason_text
@@ -330,9 +330,14 @@ def test_a_chinese_data_page_shows_a_reason_in_chinese_and_an_english_one_keeps_
     refused = {"row_number": 2470, "field": "事项类别",
                "reason": "'公积金' 不是允许的值 / is not an allowed value (允许 / allowed: 社保, 医保, 其他)"}
     assert reason_text(refused, "zh") == "第 2470 行 · 事项类别：'公积金' 不是允许的值（允许：社保, 医保, 其他）"
-    assert reason_text(refused, "en").endswith("is not an allowed value (允许 / allowed: 社保, 医保, 其他)")
+    # the English page: the value the Chinese half opens with, then the English half
+    assert reason_text(refused, "en").endswith("'公积金' is not an allowed value (allowed: 社保, 医保, 其他)")
     late = {"row_number": None, "field": "", "reason": "'2027/9/25 12:19' 晚于当前时间 / is in the future"}
     assert reason_text(late, "zh") == "'2027/9/25 12:19' 晚于当前时间"
+    assert reason_text(late, "en") == "'2027/9/25 12:19' is in the future"
+    # a value inside the Chinese half is not in the English one: the English page keeps it all
+    unknown = {"row_number": None, "field": "", "reason": "社区 '测试社区' 不在区划登记中 / community not in the area register"}
+    assert reason_text(unknown, "en") == unknown["reason"]
     # words the rule cannot split cleanly are shown whole rather than cut wrong
     summary = {"row_number": None, "field": "", "reason": "0 条事实 / facts · 新增 0 个区划 / areas"}
     assert reason_text(summary, "zh") == summary["reason"]
