@@ -226,24 +226,48 @@ def dom_counters(driver) -> tuple[int, int]:
     return int(got["nodes"]), int(got["jsEventListeners"])
 
 
-def heap_snapshot(driver) -> dict:
-    """A heap snapshot of the page (after a full GC), through the browser's DevTools socket:
-    Selenium's ``execute_cdp_cmd`` gets no events, and the snapshot comes as events."""
-    address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
-    page = next(t for t in requests.get(f"http://{address}/json", timeout=10).json() if t["type"] == "page")
-    sock = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=600)
+class DevTools:
+    """A socket of its own to the page's DevTools (Selenium's ``execute_cdp_cmd`` gets no
+    events, and a heap snapshot comes as events). Kept open for a whole run: the heap object
+    ids of two snapshots taken through one socket name the same objects (a socket closed
+    ends its heap profiler, and the ids start again)."""
+
+    def __init__(self, driver):
+        address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+        page = next(t for t in requests.get(f"http://{address}/json", timeout=10).json() if t["type"] == "page")
+        self.sock = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=600)
+        self.last = 0
+        self.call("HeapProfiler.enable")
+
+    def call(self, method: str, params: dict | None = None, chunks: list[str] | None = None) -> dict:
+        """Send one command and wait for its answer; snapshot chunks on the way go to ``chunks``."""
+        self.last += 1
+        self.sock.send(json.dumps({"id": self.last, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(self.sock.recv())
+            if message.get("method") == "HeapProfiler.addHeapSnapshotChunk" and chunks is not None:
+                chunks.append(message["params"]["chunk"])
+            elif message.get("id") == self.last:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def heap_snapshot(driver, tools: DevTools | None = None) -> dict:
+    """A heap snapshot of the page (after a full GC), through ``tools`` (a socket of its own
+    for this one snapshot if none is given)."""
+    own = tools is None
+    tools = tools or DevTools(driver)
     chunks: list[str] = []
     try:
-        for n, method in enumerate(("HeapProfiler.enable", "HeapProfiler.collectGarbage", "HeapProfiler.takeHeapSnapshot")):
-            sock.send(json.dumps({"id": n, "method": method, "params": {"captureNumericValue": True} if n == 2 else {}}))
-        while True:
-            message = json.loads(sock.recv())
-            if message.get("method") == "HeapProfiler.addHeapSnapshotChunk":
-                chunks.append(message["params"]["chunk"])
-            elif message.get("id") == 2:
-                break
+        tools.call("HeapProfiler.collectGarbage")
+        tools.call("HeapProfiler.takeHeapSnapshot", chunks=chunks)
     finally:
-        sock.close()
+        if own:
+            tools.close()
     return json.loads("".join(chunks))
 
 
@@ -289,11 +313,14 @@ def detached_holders(snapshot: dict) -> collections.Counter:
     return holders
 
 
-def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counter]:
+def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counter, dict[str, int]]:
     """V8's compiled code (the snapshot's "code" nodes) by the function it belongs to, in
-    bytes: ``{"assets/wall.js zoned@1234": n, ...}`` (script path, function name, its start
-    in the script: the name alone is one letter in a minified bundle), and by what it is
-    (``{"InstructionStream": n, "BytecodeArray": n, ...}``: machine code, bytecode, feedback).
+    bytes: ``{"assets/wall.js zoned#1234": n, ...}`` (script path, function name, the heap
+    object id of its SharedFunctionInfo: the same function in both snapshots of a page, where a
+    minified bundle has hundreds of ``t`` and anonymous ones), by what it is
+    (``{"InstructionStream": n, "BytecodeArray": n, ...}``: machine code, bytecode, feedback),
+    and for each function one of its closures' heap object ids (``function_location`` asks
+    the page where that function is in its script).
 
     A function's code hangs off its SharedFunctionInfo (bytecode, scope info, feedback
     metadata), its closures (``code``: baseline or optimised machine code) and its feedback
@@ -304,10 +331,11 @@ def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counte
     fields, kinds = meta["node_fields"], meta["node_types"][0]
     edge_fields, edge_kinds = meta["edge_fields"], meta["edge_types"][0]
     width, edge_width = len(fields), len(edge_fields)
-    kind, name, size, count = (fields.index(f) for f in ("type", "name", "self_size", "edge_count"))
+    kind, name, size, count, ident = (fields.index(f) for f in ("type", "name", "self_size", "edge_count", "id"))
     edge_kind, edge_name, target = (edge_fields.index(f) for f in ("type", "name_or_index", "to_node"))
     nodes, edges, strings = snapshot["nodes"], snapshot["edges"], snapshot["strings"]
     total = len(nodes) // width
+    closure_of: dict[int, int] = {}  # a function's SharedFunctionInfo -> one of its closures
     code_kind = kinds.index("code")
     closure_kind = kinds.index("closure")
     first = [0] * (total + 1)
@@ -338,6 +366,8 @@ def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counte
         elif what == closure_kind:  # its machine code belongs to its function
             edges_of = list(out(n))
             holder = next((to for _k, e, to in edges_of if e == "shared"), -1)
+            if holder >= 0:
+                closure_of.setdefault(holder, nodes[n * width + ident])
             n = next((to for _k, e, to in edges_of if e == "code" and owner[to] < 0), -1)
         else:
             continue
@@ -361,13 +391,8 @@ def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counte
                 return path or "(inline)"
         return "(V8)"
 
-    def start_of(n: int) -> str:
-        for _k, e, to in out(n):
-            if e == "start_position":
-                return "@" + label(to) if label(to).isdigit() else ""
-        return ""
-
     keys: dict[int, str] = {}
+    closures: dict[str, int] = {}
     by_function: collections.Counter = collections.Counter()
     by_kind: collections.Counter = collections.Counter()
     for n in range(total):
@@ -382,17 +407,35 @@ def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counte
         else:
             if o not in keys:
                 fn = label(o).removeprefix(sfi).removeprefix(" / ") or "(anonymous)"
-                keys[o] = f"{script_of(o)} {fn}{start_of(o)}"
+                keys[o] = f"{script_of(o)} {fn}#{nodes[o * width + ident]}"
+                if o in closure_of:
+                    closures[keys[o]] = closure_of[o]
             key = keys[o]
         by_function[key] += bytes_
-    return by_function, by_kind
+    return by_function, by_kind, closures
 
 
-def heap_parts(driver, keep: Path | None = None) -> dict:
+def function_location(tools: DevTools, closure: int) -> tuple[int, int] | None:
+    """(line, column), from 0, of the function whose closure has heap object id ``closure``
+    (in a snapshot taken through ``tools``), asked of the page: the closure's
+    [[FunctionLocation]]; None if it is gone."""
+    try:
+        found = tools.call("HeapProfiler.getObjectByHeapObjectId", {"objectId": str(closure)})
+        got = tools.call("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
+    except (RuntimeError, KeyError):  # collected since the snapshot, or not a function: no location
+        return None
+    for prop in got.get("internalProperties", []):
+        if prop.get("name") == "[[FunctionLocation]]":
+            where = prop["value"]["value"]
+            return int(where["lineNumber"]), int(where["columnNumber"])
+    return None
+
+
+def heap_parts(driver, keep: Path | None = None, tools: DevTools | None = None) -> dict:
     """The heap by what holds it, in bytes: V8's compiled ``code``, the page's ``objects``
     (everything else V8 holds), Blink's ``native`` objects; ``detached`` DOM nodes, and what
     holds them (``holders``, see detached_holders)."""
-    snapshot = heap_snapshot(driver)
+    snapshot = heap_snapshot(driver, tools)
     if keep is not None:
         keep.write_text(json.dumps(snapshot), encoding="utf-8")
     meta = snapshot["snapshot"]["meta"]
@@ -408,14 +451,15 @@ def heap_parts(driver, keep: Path | None = None) -> dict:
         if nodes[i + detachedness] == 2 and what == "native":
             parts["detached"] += 1
     parts["holders"] = detached_holders(snapshot)
-    parts["functions"], parts["code_kinds"] = code_owners(snapshot)
+    parts["functions"], parts["code_kinds"], parts["closures"] = code_owners(snapshot)
     return parts
 
 
-def code_growth(before: dict, after: dict, base_url: str, top: int = 20) -> None:
+def code_growth(before: dict, after: dict, base_url: str, tools: DevTools | None = None, top: int = 20) -> None:
     """Where the compiled code grew between two heap_parts: by kind (machine code, bytecode,
-    feedback), by script, and the ``top`` functions that grew most, each with the source
-    round its start (fetched from the server: a minified bundle's names say little)."""
+    feedback), by script, and the ``top`` functions that grew most, each with where it is in
+    its script and the source there (asked of the page through ``tools``, the script fetched
+    from the server: a minified bundle's names say little)."""
     def grown(a: collections.Counter, b: collections.Counter) -> list[tuple[str, int]]:
         return sorted(((k, b.get(k, 0) - a.get(k, 0)) for k in set(a) | set(b)), key=lambda kv: -kv[1])
 
@@ -436,23 +480,25 @@ def code_growth(before: dict, after: dict, base_url: str, top: int = 20) -> None
     for path, d in grown(scripts_a, scripts_b)[:8]:
         print(f"    {d / 1e3:+8.1f} kB  {scripts_a.get(path, 0) / 1e3:7.1f} -> {scripts_b.get(path, 0) / 1e3:7.1f} kB"
               f"  {short(path)}")
-    sources: dict[str, str] = {}
+    sources: dict[str, list[str]] = {}
 
     def around(key: str) -> str:
-        path, _, rest = key.partition(" ")
-        at = rest.rsplit("@", 1)
-        if len(at) != 2 or not at[1].isdigit() or path.startswith("("):
+        path = script(key)
+        closure = after.get("closures", {}).get(key)
+        where = function_location(tools, closure) if tools is not None and closure is not None else None
+        if where is None or path.startswith("("):
             return ""
         if path not in sources:
             try:
-                sources[path] = requests.get(f"{base_url}/{path}", timeout=10).text
+                sources[path] = requests.get(f"{base_url}/{path}", timeout=10).text.split("\n")
             except requests.RequestException:
-                sources[path] = ""
-        pos = int(at[1])
-        text = " ".join(sources[path][max(0, pos - 30):pos + 50].split())
-        return f"  «{text}»" if text else ""
+                sources[path] = []
+        line, column = where
+        text = sources[path][line] if line < len(sources[path]) else ""
+        snippet = " ".join(text[max(0, column - 30):column + 50].split())
+        return f"  {line + 1}:{column + 1} «{snippet}»" if snippet else f"  {line + 1}:{column + 1}"
 
-    print(f"  the {top} functions whose code grew most (bytes after 100 -> after N; script function@start):")
+    print(f"  the {top} functions whose code grew most (after 100 -> after N; script function#heap id, line:column):")
     for key, d in grown(before["functions"], after["functions"])[:top]:
         print(f"    {d / 1e3:+7.1f} kB  {before['functions'].get(key, 0) / 1e3:6.1f} -> "
               f"{after['functions'].get(key, 0) / 1e3:6.1f} kB  {short(key)}{around(key)}")
@@ -563,6 +609,7 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
     stop = threading.Event()
     changer = threading.Thread(target=keep_changing, args=(url, stop), daemon=True)
     started = time.monotonic()
+    tools: DevTools | None = None
 
     def reading(target: int, wait: float) -> tuple[int, int, int]:
         got, made = wait_rotations(driver, target, timeout=wait)
@@ -575,11 +622,13 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
         driver.get(server.url + "/wall")
         changer.start()
         h1, n1, l1 = reading(100, max(120.0, timeout / 10))
-        parts1 = heap_parts(driver, keep and keep / "after-100.heapsnapshot") if snapshots else None
+        if snapshots:
+            tools = DevTools(driver)  # one socket for both snapshots: the same ids in both
+        parts1 = heap_parts(driver, keep and keep / "after-100.heapsnapshot", tools) if snapshots else None
         if rotations >= 400:
             reading(rotations // 2, timeout or rotations * 0.25 + 120)
         h2, n2, l2 = reading(rotations, timeout or rotations * 0.5 + 120)
-        parts2 = heap_parts(driver, keep and keep / f"after-{rotations}.heapsnapshot") if snapshots else None
+        parts2 = heap_parts(driver, keep and keep / f"after-{rotations}.heapsnapshot", tools) if snapshots else None
         ratio = h2 / h1
         flat = n2 <= n1 * 1.02 and l2 <= l1 * 1.02
         print(f"heap ratio against the baseline after 100: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%), "
@@ -592,11 +641,13 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
             print(f"heap snapshots, after 100 -> after {rotations}: compiled code {change('code')}; the page's "
                   f"objects {change('objects')}; Blink's own {change('native')}; detached DOM nodes "
                   f"{parts1['detached']} -> {parts2['detached']} (held by: {dict(parts2['holders'])})")
-            code_growth(parts1, parts2, server.url)
+            code_growth(parts1, parts2, server.url, tools)
         state = driver.execute_script("return document.getElementById('wall-root').getAttribute('data-state')")
         print(f"wall state at the end: {state}")
     finally:
         stop.set()
+        if tools is not None:
+            tools.close()
         quit_driver(driver)
         server.stop()
 
