@@ -26,7 +26,9 @@ In headless Chromium against the real app (``python dashboard.py``) in a child p
    compiles (bytecode, and the machine code it makes of functions once they run hot:
    it grows as the page warms up and is bounded by the page's scripts), the page's own
    objects (JS objects, arrays, strings, closures: where a leak would show) and detached
-   DOM nodes (``--no-snapshots`` leaves this out).
+   DOM nodes; and the compiled code's growth by kind, by script and by function (the top
+   growers with their line:column and the source there: ``code_owners``, ``code_growth``).
+   ``--no-snapshots`` leaves this out; ``--keep-snapshots DIR`` keeps them for DevTools.
 
 Every figure is printed with the machine's load average at the time (2 cores shared).
 The warehouse is a private copy (SQLite) of ``--database-url`` / ``DATABASE_URL`` /
