@@ -60,7 +60,19 @@
         }
         return pinned.offset;
     }
+    // The clock, the rotation and the charts due all ask for the time within the same second:
+    // the zone's reading of a second is worked out once (Intl's formatToParts is not cheap).
+    var lastZoned = {second: null, value: null, name: null};
     function zoned(ms) {
+        var second = Math.floor((ms + clockOffset()) / 1000);
+        var r0 = root();
+        var zoneName = r0 ? r0.getAttribute("data-zone") : null;
+        if (lastZoned.second !== second || lastZoned.name !== zoneName) {
+            lastZoned = {second: second, value: zonedNow(second * 1000 - clockOffset()), name: zoneName};
+        }
+        return lastZoned.value;
+    }
+    function zonedNow(ms) {
         var d = new Date(ms + clockOffset());
         var r = root();
         var name = r ? r.getAttribute("data-zone") : null;
@@ -480,7 +492,7 @@
     // .wall-lit): no redraw, no server round trip. At night (data-dim="night") and for a
     // viewer who asks for reduced motion nothing moves.
     var SPOTLIGHT_STEP = 4000; // ms
-    var spot = {panel: null, since: 0};
+    var spot = {panel: null, since: 0, key: null, lit: [], complete: false, panel_el: null, charts: [], data: []};
     var calm = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
 
     function spotOrder(gd) {
@@ -502,15 +514,24 @@
         if (active !== spot.panel) { spot.panel = active; spot.since = now; }
         var still = r.getAttribute("data-dim") === "night" || (calm && calm.matches);
         var step = Math.floor((now - spot.since) / SPOTLIGHT_STEP);
+        // Most seconds nothing moves: same panel, same step, the same charts with the same
+        // figures (a chart redrawn has new data), every one lit and its marks still lit.
+        var key = active + "|" + step + "|" + still;
+        if (spot.key === key && spot.complete && spot.panel_el && spot.panel_el.isConnected
+                && spot.charts.length === spot.panel_el.getElementsByClassName("js-plotly-plot").length
+                && spot.charts.every(function (gd, i) { return gd.isConnected && gd.data === spot.data[i]; })
+                && spot.lit.every(function (el) { return el.isConnected && el.classList.contains("wall-lit"); })) {
+            return;
+        }
         var panel = stage.querySelector('.wall-panel[data-panel="' + active + '"]');
-        var lit = [];
+        var lit = [], complete = !!panel;
         var graphs = still || !panel ? [] : panel.querySelectorAll(".wall-graph .js-plotly-plot");
         for (var g = 0; g < graphs.length; g++) {
             var gd = graphs[g], order = spotOrder(gd);
             if (!order.length) { continue; }
             var pie = gd.data[0].type === "pie";
             var marks = gd.querySelectorAll(pie ? "g.slice" : "g.trace.bars g.point");
-            if (marks.length !== (pie ? gd.data[0].values : gd.data[0].x).length) { continue; } // not drawn yet
+            if (marks.length !== (pie ? gd.data[0].values : gd.data[0].x).length) { complete = false; continue; } // not drawn yet
             var at = order[step % order.length];
             lit.push(marks[at]);
             var legend = pie ? gd.querySelectorAll("g.legend g.traces") : [];
@@ -522,6 +543,12 @@
         }
         for (var l = 0; l < lit.length; l++) { lit[l].classList.add("wall-lit"); }
         r.setAttribute("data-spotlight", still ? "still" : String(step));
+        spot.key = key;
+        spot.lit = lit;
+        spot.complete = complete && !still;
+        spot.panel_el = panel;
+        spot.charts = Array.prototype.slice.call(graphs);
+        spot.data = spot.charts.map(function (gd) { return gd.data; });
     }
     W.spotlight = spotlight;
     setInterval(spotlight, 1000); // a panel just come round is lit within a second
@@ -590,6 +617,25 @@
         });
     }
 
+    // Charts of panels off screen whose figures changed: their new figure waits in PENDING
+    // (callbacks/wall.py, off_screen) and is put in when the rotation comes to the panel
+    // before theirs, as drawSeen does (a Plotly redraw nobody would see, saved).
+    var drawnPending = {};
+    function drawPending(active, pending, playlist, ids) {
+        var nu = window.dash_clientside.no_update;
+        ids = ids || [];
+        if (!pending || !ids.length) { return nu; }
+        var due = duePanels(active, playlist), any = false;
+        var out = ids.map(function (id) {
+            var p = pending[id.chart];
+            if (!p || !due[p.panel] || drawnPending[id.chart] === p.v) { return nu; }
+            drawnPending[id.chart] = p.v;
+            any = true;
+            return p.figure;
+        });
+        return any ? out : nu;
+    }
+
     var lastDate = null;
 
     window.dash_clientside = window.dash_clientside || {};
@@ -604,7 +650,7 @@
             return [pad(now.h) + ":" + pad(now.min) + ":" + pad(now.s), sameDate ? window.dash_clientside.no_update : date];
         },
 
-        rotate: function (n, playlist) {
+        rotate: function (n, playlist, interval) {
             var nu = window.dash_clientside.no_update;
             if (!playlist || !playlist.panels || !playlist.panels.length) { return [nu, nu]; }
             W.playlist = playlist;
@@ -621,7 +667,7 @@
             W.rotations += 1;
             var r = root();
             if (r) { r.setAttribute("data-rotations", String(W.rotations)); }
-            return [entry.id, entry.ms];
+            return [entry.id, entry.ms === interval ? nu : entry.ms];
         },
 
         refreshEvery: function (playlist) {
@@ -645,7 +691,7 @@
             return {n: (request ? request.n : 0) + 1, at: now};
         },
 
-        received: function (data, config) {
+        received: function (data, config, shown) {
             if (!data) { return window.dash_clientside.no_update; }
             if (!data.ok) {
                 W.lastError = data.error;
@@ -661,11 +707,13 @@
             askedToReload(data.reload);
             setState();
             // "数据更新于": when the data last loaded (the server's words), not this refresh.
-            return data.loaded || "";
+            var loaded = data.loaded || "";
+            return loaded === shown ? window.dash_clientside.no_update : loaded;
         }
     };
 
     window.dash_clientside.wall.drawSeen = drawSeen;
+    window.dash_clientside.wall.drawPending = drawPending;
 
     if (document.readyState === "loading") {
         document.addEventListener("DOMContentLoaded", watchForRoot);

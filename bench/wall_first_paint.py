@@ -26,7 +26,9 @@ In headless Chromium against the real app (``python dashboard.py``) in a child p
    compiles (bytecode, and the machine code it makes of functions once they run hot:
    it grows as the page warms up and is bounded by the page's scripts), the page's own
    objects (JS objects, arrays, strings, closures: where a leak would show) and detached
-   DOM nodes (``--no-snapshots`` leaves this out).
+   DOM nodes; and the compiled code's growth by kind, by script and by function (the top
+   growers with their line:column and the source there: ``code_owners``, ``code_growth``).
+   ``--no-snapshots`` leaves this out; ``--keep-snapshots DIR`` keeps them for DevTools.
 
 Every figure is printed with the machine's load average at the time (2 cores shared).
 The warehouse is a private copy (SQLite) of ``--database-url`` / ``DATABASE_URL`` /
@@ -226,24 +228,48 @@ def dom_counters(driver) -> tuple[int, int]:
     return int(got["nodes"]), int(got["jsEventListeners"])
 
 
-def heap_snapshot(driver) -> dict:
-    """A heap snapshot of the page (after a full GC), through the browser's DevTools socket:
-    Selenium's ``execute_cdp_cmd`` gets no events, and the snapshot comes as events."""
-    address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
-    page = next(t for t in requests.get(f"http://{address}/json", timeout=10).json() if t["type"] == "page")
-    sock = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=600)
+class DevTools:
+    """A socket of its own to the page's DevTools (Selenium's ``execute_cdp_cmd`` gets no
+    events, and a heap snapshot comes as events). Kept open for a whole run: the heap object
+    ids of two snapshots taken through one socket name the same objects (a socket closed
+    ends its heap profiler, and the ids start again)."""
+
+    def __init__(self, driver):
+        address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+        page = next(t for t in requests.get(f"http://{address}/json", timeout=10).json() if t["type"] == "page")
+        self.sock = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=600)
+        self.last = 0
+        self.call("HeapProfiler.enable")
+
+    def call(self, method: str, params: dict | None = None, chunks: list[str] | None = None) -> dict:
+        """Send one command and wait for its answer; snapshot chunks on the way go to ``chunks``."""
+        self.last += 1
+        self.sock.send(json.dumps({"id": self.last, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(self.sock.recv())
+            if message.get("method") == "HeapProfiler.addHeapSnapshotChunk" and chunks is not None:
+                chunks.append(message["params"]["chunk"])
+            elif message.get("id") == self.last:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def heap_snapshot(driver, tools: DevTools | None = None) -> dict:
+    """A heap snapshot of the page (after a full GC), through ``tools`` (a socket of its own
+    for this one snapshot if none is given)."""
+    own = tools is None
+    tools = tools or DevTools(driver)
     chunks: list[str] = []
     try:
-        for n, method in enumerate(("HeapProfiler.enable", "HeapProfiler.collectGarbage", "HeapProfiler.takeHeapSnapshot")):
-            sock.send(json.dumps({"id": n, "method": method}))
-        while True:
-            message = json.loads(sock.recv())
-            if message.get("method") == "HeapProfiler.addHeapSnapshotChunk":
-                chunks.append(message["params"]["chunk"])
-            elif message.get("id") == 2:
-                break
+        tools.call("HeapProfiler.collectGarbage")
+        tools.call("HeapProfiler.takeHeapSnapshot", chunks=chunks)
     finally:
-        sock.close()
+        if own:
+            tools.close()
     return json.loads("".join(chunks))
 
 
@@ -289,11 +315,131 @@ def detached_holders(snapshot: dict) -> collections.Counter:
     return holders
 
 
-def heap_parts(driver) -> dict:
+def code_owners(snapshot: dict) -> tuple[collections.Counter, collections.Counter, dict[str, int]]:
+    """V8's compiled code (the snapshot's "code" nodes) by the function it belongs to, in
+    bytes: ``{"assets/wall.js zoned#1234": n, ...}`` (script path, function name, the heap
+    object id of its SharedFunctionInfo: the same function in both snapshots of a page, where a
+    minified bundle has hundreds of ``t`` and anonymous ones), by what it is
+    (``{"InstructionStream": n, "BytecodeArray": n, ...}``: machine code, bytecode, feedback),
+    and for each function one of its closures' heap object ids (``function_location`` asks
+    the page where that function is in its script).
+
+    A function's code hangs off its SharedFunctionInfo (bytecode, scope info, feedback
+    metadata), its closures (``code``: baseline or optimised machine code) and its feedback
+    vectors (which point back at it); everything reachable from those, code-typed and not yet
+    claimed, is counted to that function (breadth first from all of them at once). What no
+    function claims is counted under its own kind ("(unclaimed) AllocationSite")."""
+    meta = snapshot["snapshot"]["meta"]
+    fields, kinds = meta["node_fields"], meta["node_types"][0]
+    edge_fields, edge_kinds = meta["edge_fields"], meta["edge_types"][0]
+    width, edge_width = len(fields), len(edge_fields)
+    kind, name, size, count, ident = (fields.index(f) for f in ("type", "name", "self_size", "edge_count", "id"))
+    edge_kind, edge_name, target = (edge_fields.index(f) for f in ("type", "name_or_index", "to_node"))
+    nodes, edges, strings = snapshot["nodes"], snapshot["edges"], snapshot["strings"]
+    total = len(nodes) // width
+    closure_of: dict[int, int] = {}  # a function's SharedFunctionInfo -> one of its closures
+    code_kind = kinds.index("code")
+    closure_kind = kinds.index("closure")
+    first = [0] * (total + 1)
+    for n in range(total):
+        first[n + 1] = first[n] + nodes[n * width + count] * edge_width
+
+    def label(n: int) -> str:
+        return strings[nodes[n * width + name]]
+
+    def out(n: int):
+        for e in range(first[n], first[n + 1], edge_width):
+            named = edge_kinds[edges[e + edge_kind]] not in ("element", "hidden")
+            yield (edge_kinds[edges[e + edge_kind]], strings[edges[e + edge_name]] if named else "",
+                   edges[e + target] // width)
+
+    sfi = "system / SharedFunctionInfo"
+    owner = [-1] * total
+    queue: collections.deque = collections.deque()
+    for n in range(total):
+        what = nodes[n * width + kind]
+        if what == code_kind and label(n).startswith(sfi):
+            owner[n] = n
+            queue.append(n)
+    for n in range(total):
+        what = nodes[n * width + kind]
+        if what == code_kind and label(n) == "system / FeedbackVector":
+            holder = next((to for _k, _e, to in out(n) if label(to).startswith(sfi)), -1)
+        elif what == closure_kind:  # its machine code belongs to its function
+            edges_of = list(out(n))
+            holder = next((to for _k, e, to in edges_of if e == "shared"), -1)
+            if holder >= 0:
+                closure_of.setdefault(holder, nodes[n * width + ident])
+            n = next((to for _k, e, to in edges_of if e == "code" and owner[to] < 0), -1)
+        else:
+            continue
+        if n >= 0 and holder >= 0 and owner[n] < 0:
+            owner[n] = holder
+            queue.append(n)
+    while queue:
+        n = queue.popleft()
+        for edge, _e, to in out(n):
+            if (edge != "weak" and owner[to] < 0 and nodes[to * width + kind] == code_kind
+                    and not label(to).startswith(("system / Script", sfi))):
+                owner[to] = owner[n]
+                queue.append(to)
+
+    def script_of(n: int) -> str:
+        for _k, e, to in out(n):
+            if e == "script":
+                url = label(to).removeprefix("system / Script").removeprefix(" / ")
+                path = url.split("://", 1)[-1].split("/", 1)[-1] if "://" in url else url
+                path = path.split("?", 1)[0]
+                return path or "(inline)"
+        return "(V8)"
+
+    keys: dict[int, str] = {}
+    closures: dict[str, int] = {}
+    by_function: collections.Counter = collections.Counter()
+    by_kind: collections.Counter = collections.Counter()
+    for n in range(total):
+        if nodes[n * width + kind] != code_kind:
+            continue
+        bytes_ = nodes[n * width + size]
+        what = label(n).removeprefix("system / ")
+        by_kind[what.split(" / ", 1)[0] if not what.startswith("(") else what] += bytes_
+        o = owner[n]
+        if o < 0:
+            key = "(unclaimed) " + what.split(" / ", 1)[0]
+        else:
+            if o not in keys:
+                fn = label(o).removeprefix(sfi).removeprefix(" / ") or "(anonymous)"
+                keys[o] = f"{script_of(o)} {fn}#{nodes[o * width + ident]}"
+                if o in closure_of:
+                    closures[keys[o]] = closure_of[o]
+            key = keys[o]
+        by_function[key] += bytes_
+    return by_function, by_kind, closures
+
+
+def function_location(tools: DevTools, closure: int) -> tuple[int, int] | None:
+    """(line, column), from 0, of the function whose closure has heap object id ``closure``
+    (in a snapshot taken through ``tools``), asked of the page: the closure's
+    [[FunctionLocation]]; None if it is gone."""
+    try:
+        found = tools.call("HeapProfiler.getObjectByHeapObjectId", {"objectId": str(closure)})
+        got = tools.call("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
+    except (RuntimeError, KeyError):  # collected since the snapshot, or not a function: no location
+        return None
+    for prop in got.get("internalProperties", []):
+        if prop.get("name") == "[[FunctionLocation]]":
+            where = prop["value"]["value"]
+            return int(where["lineNumber"]), int(where["columnNumber"])
+    return None
+
+
+def heap_parts(driver, keep: Path | None = None, tools: DevTools | None = None) -> dict:
     """The heap by what holds it, in bytes: V8's compiled ``code``, the page's ``objects``
     (everything else V8 holds), Blink's ``native`` objects; ``detached`` DOM nodes, and what
     holds them (``holders``, see detached_holders)."""
-    snapshot = heap_snapshot(driver)
+    snapshot = heap_snapshot(driver, tools)
+    if keep is not None:
+        keep.write_text(json.dumps(snapshot), encoding="utf-8")
     meta = snapshot["snapshot"]["meta"]
     fields, kinds = meta["node_fields"], meta["node_types"][0]
     width, kind, size = len(fields), fields.index("type"), fields.index("self_size")
@@ -307,7 +453,57 @@ def heap_parts(driver) -> dict:
         if nodes[i + detachedness] == 2 and what == "native":
             parts["detached"] += 1
     parts["holders"] = detached_holders(snapshot)
+    parts["functions"], parts["code_kinds"], parts["closures"] = code_owners(snapshot)
     return parts
+
+
+def code_growth(before: dict, after: dict, base_url: str, tools: DevTools | None = None, top: int = 20) -> None:
+    """Where the compiled code grew between two heap_parts: by kind (machine code, bytecode,
+    feedback), by script, and the ``top`` functions that grew most, each with where it is in
+    its script and the source there (asked of the page through ``tools``, the script fetched
+    from the server: a minified bundle's names say little)."""
+    def grown(a: collections.Counter, b: collections.Counter) -> list[tuple[str, int]]:
+        return sorted(((k, b.get(k, 0) - a.get(k, 0)) for k in set(a) | set(b)), key=lambda kv: -kv[1])
+
+    def script(key: str) -> str:
+        return key.split(" ", 1)[0]
+
+    def short(path: str) -> str:
+        return path.removeprefix("_dash-component-suites/")
+
+    kinds = grown(before["code_kinds"], after["code_kinds"])
+    print("  compiled code by kind (growth): " + ", ".join(f"{k} {d / 1e3:+.0f} kB" for k, d in kinds[:6]))
+    scripts_a: collections.Counter = collections.Counter()
+    scripts_b: collections.Counter = collections.Counter()
+    for counter, into in ((before["functions"], scripts_a), (after["functions"], scripts_b)):
+        for key, n in counter.items():
+            into[script(key)] += n
+    print("  compiled code by script (after 100 -> after N, growth):")
+    for path, d in grown(scripts_a, scripts_b)[:8]:
+        print(f"    {d / 1e3:+8.1f} kB  {scripts_a.get(path, 0) / 1e3:7.1f} -> {scripts_b.get(path, 0) / 1e3:7.1f} kB"
+              f"  {short(path)}")
+    sources: dict[str, list[str]] = {}
+
+    def around(key: str) -> str:
+        path = script(key)
+        closure = after.get("closures", {}).get(key)
+        where = function_location(tools, closure) if tools is not None and closure is not None else None
+        if where is None or path.startswith("("):
+            return ""
+        if path not in sources:
+            try:
+                sources[path] = requests.get(f"{base_url}/{path}", timeout=10).text.split("\n")
+            except requests.RequestException:
+                sources[path] = []
+        line, column = where
+        text = sources[path][line] if line < len(sources[path]) else ""
+        snippet = " ".join(text[max(0, column - 30):column + 50].split())
+        return f"  {line + 1}:{column + 1} «{snippet}»" if snippet else f"  {line + 1}:{column + 1}"
+
+    print(f"  the {top} functions whose code grew most (after 100 -> after N; script function#heap id, line:column):")
+    for key, d in grown(before["functions"], after["functions"])[:top]:
+        print(f"    {d / 1e3:+7.1f} kB  {before['functions'].get(key, 0) / 1e3:6.1f} -> "
+              f"{after['functions'].get(key, 0) / 1e3:6.1f} kB  {short(key)}{around(key)}")
 
 
 def counters(driver) -> tuple[int, int]:
@@ -359,6 +555,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs of first screens (0: none)")
     parser.add_argument("--no-snapshots", action="store_true",
                         help="leave out the heap snapshots (the heap split by what holds it)")
+    parser.add_argument("--keep-snapshots", metavar="DIR",
+                        help="also write the heap snapshots to DIR (open them in DevTools' Memory tab)")
     parser.add_argument("--timeout", type=float, default=0,
                         help="seconds to wait for the rotations (default: half a second each, plus 120)")
     args = parser.parse_args()
@@ -376,7 +574,10 @@ def main() -> int:
         first_screen_figures(url, args.repeat)
     if args.rotations <= 0:
         return 0
-    heap_figures(url, folder, args.rotations, args.timeout, snapshots=not args.no_snapshots)
+    keep = Path(args.keep_snapshots) if args.keep_snapshots else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    heap_figures(url, folder, args.rotations, args.timeout, snapshots=not args.no_snapshots, keep=keep)
     return 0
 
 
@@ -400,7 +601,8 @@ def first_screen_figures(url: str, repeat: int) -> None:
           " in force at the hour of the run is what is drawn: at night, fewer panels)")
 
 
-def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapshots: bool = True) -> None:
+def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapshots: bool = True,
+                 keep: Path | None = None) -> None:
     """Part 2: heap, DOM nodes and listeners after 100 rotations, half way and after ``rotations``."""
     playlist = folder / "fast.yaml"
     playlist.write_text(FAST_PLAYLIST, encoding="utf-8")
@@ -409,6 +611,7 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
     stop = threading.Event()
     changer = threading.Thread(target=keep_changing, args=(url, stop), daemon=True)
     started = time.monotonic()
+    tools: DevTools | None = None
 
     def reading(target: int, wait: float) -> tuple[int, int, int]:
         got, made = wait_rotations(driver, target, timeout=wait)
@@ -421,11 +624,13 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
         driver.get(server.url + "/wall")
         changer.start()
         h1, n1, l1 = reading(100, max(120.0, timeout / 10))
-        parts1 = heap_parts(driver) if snapshots else None
+        if snapshots:
+            tools = DevTools(driver)  # one socket for both snapshots: the same ids in both
+        parts1 = heap_parts(driver, keep and keep / "after-100.heapsnapshot", tools) if snapshots else None
         if rotations >= 400:
             reading(rotations // 2, timeout or rotations * 0.25 + 120)
         h2, n2, l2 = reading(rotations, timeout or rotations * 0.5 + 120)
-        parts2 = heap_parts(driver) if snapshots else None
+        parts2 = heap_parts(driver, keep and keep / f"after-{rotations}.heapsnapshot", tools) if snapshots else None
         ratio = h2 / h1
         flat = n2 <= n1 * 1.02 and l2 <= l1 * 1.02
         print(f"heap ratio against the baseline after 100: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%), "
@@ -438,10 +643,13 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
             print(f"heap snapshots, after 100 -> after {rotations}: compiled code {change('code')}; the page's "
                   f"objects {change('objects')}; Blink's own {change('native')}; detached DOM nodes "
                   f"{parts1['detached']} -> {parts2['detached']} (held by: {dict(parts2['holders'])})")
+            code_growth(parts1, parts2, server.url, tools)
         state = driver.execute_script("return document.getElementById('wall-root').getAttribute('data-state')")
         print(f"wall state at the end: {state}")
     finally:
         stop.set()
+        if tools is not None:
+            tools.close()
         quit_driver(driver)
         server.stop()
 

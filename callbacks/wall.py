@@ -1225,6 +1225,7 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
     Output(Wall.NOTE, "children"),
     Output(Wall.PLAYLIST, "data"),
     Output(Wall.DEFERRED, "data"),
+    Output(Wall.PENDING, "data"),
     Input(Wall.REQUEST, "data"),
     State(Wall.DATA, "data"),
     State(Wall.CONFIG, "data"),
@@ -1234,12 +1235,53 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
     State(Wall.stat(ALL), "id"),
     State(Wall.list(ALL), "id"),
     State(Wall.slot(ALL, ALL), "id"),
+    State(Wall.STAGE, "data-active"),
+    State(Wall.PENDING, "data"),
     prevent_initial_call=True,
 )
-def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_ids, list_ids, slot_ids):
+def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_ids, list_ids, slot_ids,
+            active=None, pending=None):
     """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
     outputs = answer(request, shown, config, shown_playlist, chart_ids, panel_ids, [], stat_ids)
-    return (*_as_declared(outputs, list_ids), deferred_graphs(outputs[0], shown, config, slot_ids, chart_ids))
+    charts, waiting = off_screen(outputs[0], outputs[1], chart_ids, active, pending, config)
+    return (*_as_declared((outputs[0], charts, *outputs[2:]), list_ids),
+            deferred_graphs(outputs[0], shown, config, slot_ids, chart_ids), waiting)
+
+
+CHART_PANEL = {chart.id: panel.id for panel in view.PANELS.values() for chart in panel.charts}
+
+
+def off_screen(data: dict, patches: list, chart_ids: list[dict], active: str | None, pending: dict | None,
+               config: dict | None) -> tuple[list, Any]:
+    """Draw what is seen, for figures that change: a chart whose panel is not on screen is not
+    redrawn now (a Plotly redraw nobody sees, every time its figures change); its new figure
+    waits in PENDING (a Patch of the store) and wall.js's ``drawPending`` puts it in when the
+    rotation comes to the panel before its own, as ``drawSeen`` does with a panel's first
+    charts. A chart patched here drops what was waiting for it. Returns (the charts' patches,
+    the PENDING patch or no_update)."""
+    new = shown_figures(data.get("key")) if data.get("ok") else None
+    if new is None or not active:
+        return patches, no_update
+    config = config or {}
+    lang = config.get("lang", "zh")
+    colours: dict = {}
+    store, changed, out = Patch(), False, []
+    for ident, patch in zip(chart_ids, patches):
+        chart = ident["chart"]
+        if patch is not no_update and CHART_PANEL.get(chart, active) != active:
+            # the colours answer() patched with: the area's playlist's map metric
+            colours = colours or view.chart_colours(
+                playlists.for_area(config.get("area") or view.DEFAULT_AREA).map_metric())
+            store[chart] = {"panel": CHART_PANEL[chart], "v": data["key"],
+                            "figure": chart_figure(chart, new["charts"][chart], lang, colours[chart])}
+            changed = True
+            out.append(no_update)
+            continue
+        if patch is not no_update and chart in (pending or {}):
+            del store[chart]
+            changed = True
+        out.append(patch)
+    return out, store if changed else no_update
 
 
 def chart_figure(chart: str, data: dict, lang: str, colour: str) -> dict:
@@ -1509,6 +1551,7 @@ clientside_callback(
     Output(Wall.ROTATE, "interval"),
     Input(Wall.ROTATE, "n_intervals"),
     Input(Wall.PLAYLIST, "data"),
+    State(Wall.ROTATE, "interval"),  # a duration unchanged is not written again (no re-render)
 )
 
 clientside_callback(
@@ -1520,6 +1563,16 @@ clientside_callback(
     State(Wall.PLAYLIST, "data"),
     State(Wall.slot(ALL, ALL), "id"),
     State(Wall.slot(ALL, ALL), "children"),
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="drawPending"),
+    Output(Wall.chart(ALL), "figure", allow_duplicate=True),
+    Input(Wall.STAGE, "data-active"),
+    Input(Wall.PENDING, "data"),
+    State(Wall.PLAYLIST, "data"),
+    State(Wall.chart(ALL), "id"),
+    prevent_initial_call=True,
 )
 
 clientside_callback(
@@ -1542,4 +1595,5 @@ clientside_callback(
     Output(Wall.UPDATED, "children"),
     Input(Wall.DATA, "data"),
     State(Wall.CONFIG, "data"),
+    State(Wall.UPDATED, "children"),  # the same "数据更新于" is not written again
 )

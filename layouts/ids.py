@@ -48,6 +48,9 @@ class Wall:
     # Store: the charts of panels not yet on screen, by chart, as the Graph to put in their slot
     # (``Wall.slot``) when the rotation comes to them (callbacks/wall.py, "draw what is seen").
     DEFERRED = "wall-deferred"
+    # Store: the new figure of each chart on the page whose figures changed while its panel was
+    # off screen, by chart ({"panel", "figure", "v"}), drawn when the rotation comes to it.
+    PENDING = "wall-pending"
 
     @staticmethod
     def panel(panel: str | Wildcard) -> dict:

@@ -769,6 +769,7 @@ def layout(area: str | None = None, lang: str | None = None, **_query) -> html.D
             dcc.Store(id=Wall.REQUEST),
             dcc.Store(id=Wall.DATA),
             dcc.Store(id=Wall.DEFERRED, data={}),
+            dcc.Store(id=Wall.PENDING, data={}),
             dcc.Interval(id=Wall.TICK, interval=1000),
             dcc.Interval(id=Wall.ROTATE, interval=client["panels"][0]["ms"]),
             dcc.Interval(id=Wall.REFRESH, interval=client["refresh_ms"]),

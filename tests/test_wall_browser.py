@@ -233,6 +233,49 @@ def test_a_changed_figure_appears_after_a_refresh_without_a_reload(fast_server, 
     assert state(browser) == "live"
 
 
+def test_a_chart_whose_figures_changed_off_screen_shows_them_when_its_panel_comes_round(
+        fast_server, fast_warehouse, browser):
+    """A chart on a panel off screen is not redrawn at each refresh (nobody would see it): its new
+    figure waits and is drawn as the rotation comes round. What a passer-by sees: every time
+    the governance panel is on view, its 12345 chart's latest bar is the month's new total."""
+    open_wall(browser, fast_server)
+    browser.execute_script(
+        "var stage = document.getElementById('wall-stage'); window.__onView = [];"
+        "new MutationObserver(function () {"
+        "  if (stage.getAttribute('data-active') !== 'governance') { return; }"
+        "  var gd = document.getElementById(JSON.stringify({chart: 'governance-hotline', type: 'wall-chart'}))"
+        "    .querySelector('.js-plotly-plot');"
+        "  window.__onView.push(gd.data[0].y[gd.data[0].y.length - 1]);"
+        "}).observe(stage, {attributes: true, attributeFilter: ['data-active']});"
+    )
+    before = int(stat_text(browser, "gov-hotline_received").replace(",", ""))
+    engine = db.get_engine(fast_warehouse)
+    this_month = settings.local_today().replace(day=1)
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(fact.c.period, fact.c.area_code).where(
+                fact.c.metric_code == "hotline_received", fact.c.dimension == "", fact.c.period >= this_month,
+            ).limit(1)
+        ).first()
+        assert row is not None, "the sample warehouse has no 12345 orders this month"
+        conn.execute(
+            update(fact)
+            .where(fact.c.metric_code == "hotline_received", fact.c.dimension == "",
+                   fact.c.period == row.period, fact.c.area_code == row.area_code)
+            .values(value=fact.c.value + 7)
+        )
+        now = datetime.now()
+        conn.execute(insert(etl_run).values(source="hotline", location="test edit", started_at=now,
+                                            finished_at=now, status="success", rows_read=1, rows_loaded=1))
+    wait(browser, lambda d: stat_text(d, "gov-hotline_received") == f"{before + 7:,}", timeout=20,
+         message="the refresh never brought the new 12345 total")
+    seen = len(browser.execute_script("return window.__onView"))
+    wait(browser, lambda d: len(d.execute_script("return window.__onView")) >= seen + 2, timeout=40,
+         message="the governance panel did not come round twice")
+    shown = browser.execute_script("return window.__onView")[seen:]
+    assert shown[:2] == [before + 7, before + 7], f"12345 chart on view showed {shown}, the month's total is {before + 7}"
+
+
 def test_a_lost_server_keeps_the_figures_with_a_note_and_the_wall_recovers(doomed_server, browser):
     open_wall(browser, doomed_server)
     kpis_before = browser.execute_script(
