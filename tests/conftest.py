@@ -83,16 +83,20 @@ def warehouse(engine):
 
 @pytest.fixture
 def redis_url():
-    """URL of Redis database 15, flushed before and after the test."""
+    """URL of a Redis database of this test process's own (15 for the first pytest-xdist
+    worker, 14 for the second, ...), flushed before and after the test."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # set by pytest-xdist in each worker
+    base, number = REDIS_URL.rsplit("/", 1)
+    url = f"{base}/{int(number) - int(worker.removeprefix('gw') or 0)}"
+    client = redis.Redis.from_url(url)
     try:
         client.ping()
     except Exception as err:  # noqa: BLE001
         _unavailable("Redis at 127.0.0.1:6379", err)
     client.flushdb()
-    yield REDIS_URL
+    yield url
     client.flushdb()
 
 
