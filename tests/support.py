@@ -95,6 +95,14 @@ class AppServer:
                 self.proc.wait(10)
         self.proc = None
 
+    def stop_after(self, browser) -> None:
+        """Take ``browser`` off this app's pages first, then stop: a wall left open would go
+        on asking a stopped server for refreshes and health checks, and Chromium logs every
+        refused request as an error."""
+        with suppress(Exception):  # a browser that already died is asking nothing
+            browser.get("about:blank")
+        self.stop()
+
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
 

@@ -200,4 +200,4 @@ def test_the_wall_goes_stale_while_the_warehouse_is_away_and_recovers_by_itself(
             if conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": f"{schema}_away"}).first():
                 conn.execute(text(f'ALTER SCHEMA "{schema}_away" RENAME TO "{schema}"'))
         admin.dispose()
-        server.stop()
+        server.stop_after(browser)

@@ -64,8 +64,7 @@ def wall_on(browser, url: str, folder, playlist: str | None):
         open_wall(browser, server)
         yield server
     finally:
-        browser.get("about:blank")
-        server.stop()
+        server.stop_after(browser)
 
 
 def serve(url: str, folder, playlist: str | None):

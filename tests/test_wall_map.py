@@ -187,7 +187,7 @@ def test_the_map_draws_in_the_browser_with_no_request_leaving_the_server(sample_
                    and urlsplit(u).netloc != own]
         assert urls and foreign == []
     finally:
-        server.stop()
+        server.stop_after(browser)
 
 
 def test_a_league_says_how_many_areas_below_have_no_figure_to_rank(app):

@@ -126,5 +126,4 @@ def test_each_panels_charts_are_drawn_as_the_rotation_comes_round(sample_warehou
             " return g.querySelectorAll('.bars .point').length;")
         assert bars > 0
     finally:
-        browser.get("about:blank")  # away from the page before its server goes
-        server.stop()
+        server.stop_after(browser)

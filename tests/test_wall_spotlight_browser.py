@@ -86,8 +86,7 @@ def test_the_light_moves_from_the_largest_bar_to_the_next_without_a_redraw(sampl
         assert browser.execute_script(
             "return document.querySelectorAll('.wall-panel:not([data-panel=services]) .wall-lit').length") == 0
     finally:
-        browser.get("about:blank")  # no health check may reach the stopped server
-        server.stop()
+        server.stop_after(browser)
 
 
 def test_at_night_nothing_moves(sample_warehouse_url, tmp_path, browser):
@@ -99,5 +98,4 @@ def test_at_night_nothing_moves(sample_warehouse_url, tmp_path, browser):
         wait(browser, lambda d: _step(d) == "still", timeout=10, message="the spotlight ran at night")
         assert all(chart["lit"] == [] for chart in browser.execute_script(LIT))
     finally:
-        browser.get("about:blank")  # no health check may reach the stopped server
-        server.stop()
+        server.stop_after(browser)
