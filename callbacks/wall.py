@@ -1269,9 +1269,7 @@ def off_screen(data: dict, patches: list, chart_ids: list[dict], active: str | N
     for ident, patch in zip(chart_ids, patches):
         chart = ident["chart"]
         if patch is not no_update and CHART_PANEL.get(chart, active) != active:
-            # the colours answer() patched with: the area's playlist's map metric
-            colours = colours or view.chart_colours(
-                playlists.for_area(config.get("area") or view.DEFAULT_AREA).map_metric())
+            colours = colours or chart_colours(config)
             store[chart] = {"panel": CHART_PANEL[chart], "v": data["key"],
                             "figure": chart_figure(chart, new["charts"][chart], lang, colours[chart])}
             changed = True
@@ -1282,6 +1280,18 @@ def off_screen(data: dict, patches: list, chart_ids: list[dict], active: str | N
             changed = True
         out.append(patch)
     return out, store if changed else no_update
+
+
+def area_playlist(config: dict | None) -> playlists.Playlist:
+    """The playlist of the wall's area (``config``'s, else the default area's)."""
+    return playlists.for_area((config or {}).get("area") or view.DEFAULT_AREA)
+
+
+def chart_colours(config: dict | None, playlist: playlists.Playlist | None = None) -> dict[str, str]:
+    """{chart id: its series colour} on this wall: the map's follows the metric of its area's
+    playlist, so a chart drawn now, drawn late (deferred_graphs) or drawn when its panel comes
+    round (off_screen) has the colour of the same chart drawn by answer()."""
+    return view.chart_colours((playlist or area_playlist(config)).map_metric())
 
 
 def chart_figure(chart: str, data: dict, lang: str, colour: str) -> dict:
@@ -1303,7 +1313,7 @@ def deferred_graphs(data: dict, shown: dict | None, config: dict | None, slot_id
         return no_update
     old = shown_figures((shown or {}).get("key"))
     lang = (config or {}).get("lang", "zh")
-    colours = view.chart_colours(playlists.load().map_metric())
+    colours = chart_colours(config)
     patch, changed = Patch(), False
     for chart in waiting:
         if old is None or old["charts"].get(chart) != new["charts"].get(chart):
@@ -1347,7 +1357,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     config = config or {}
     lang = config.get("lang", "zh")
     area = config.get("area") or view.DEFAULT_AREA
-    playlist = playlists.for_area(area)  # a save in the console reaches the wall here, at its next refresh
+    playlist = area_playlist(config)  # a save in the console reaches the wall here, at its next refresh
     client = playlist.for_client()
     new_playlist = client if client["signature"] != (shown_playlist or {}).get("signature") else no_update
     now = settings.local_now()
@@ -1377,7 +1387,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
         return make() if changed(pick) else no_update
 
     kinds = {chart: kind for chart, (kind, _w, _h) in view.CHARTS.items()}
-    colours = view.chart_colours(playlist.map_metric())
+    colours = chart_colours(config, playlist)
     patches = [
         only_changed(lambda fig, c=i["chart"]: fig["charts"][c],
                      lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang, colours[c]))

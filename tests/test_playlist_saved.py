@@ -119,3 +119,19 @@ def test_a_stored_version_the_checks_now_refuse_falls_back_to_the_file_and_says_
     found = playlist.for_area(STREET, engine=warehouse)
     assert found.entries == playlist.load().entries
     assert found.problem is not None and "weather" in found.problem.reason
+
+
+def test_the_walls_charts_take_their_colours_from_their_areas_saved_playlist(warehouse, monkeypatch):
+    """The map chart wears the colour of the figure its area's playlist puts on it, whether
+    the chart is drawn at the refresh, late or when its panel comes round (one rule:
+    ``callbacks.wall.chart_colours``)."""
+    from callbacks import wall
+    from layouts import wall as view
+
+    monkeypatch.setenv("DATABASE_URL", warehouse.url.render_as_string(hide_password=False))
+    save(warehouse, STREET, {"refresh": 60, "panels": [
+        {"id": "map", "duration": 20, "metric": "hotline_satisfaction_rate"}, {"id": "party", "duration": 20}]})
+    governance = view.chart_colours("hotline_satisfaction_rate")["map-places"]
+    assert governance != view.chart_colours(playlist.load().map_metric())["map-places"]
+    assert wall.chart_colours({"area": COMMUNITY})["map-places"] == governance  # the street's playlist, below it
+    assert wall.chart_colours({"area": OTHER_STREET}) == view.chart_colours(playlist.load().map_metric())
