@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
 from data import areas, coverage, export, kinds, labels, periods, present, query, settings, targets, text, unusual, urlstate
+from data import health as source_health
 from data import items as work_items
 from layouts import components as ui
 from layouts.components import BAD
@@ -406,37 +407,58 @@ def _source_name(source: str, lang: str) -> str:
     return text.pick(names[source], lang) if source in names else source
 
 
-def late_items(cards: dict[str, Card], lang: str, *, names: dict[str, str] | None = None,
-               year: int | None = None) -> list[dict]:
-    """"党组织月报未报送（截至11月）": a source that has not delivered for the period, once per
-    source, and the communities whose report is missing from an area's sum. ``names``
-    gives the communities' names by code."""
+def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[str, str] | None = None,
+               year: int | None = None, rhythms: dict[str, source_health.Rhythm] | None = None) -> list[dict]:
+    """"党组织月报未报送（截至10月）": a source whose data stops before the period ends and is
+    owed by ``today``, once per source (whether its card says "not yet reported", a carried
+    level or a period cut to its data: a hotline stopped a week ago mid-month is as late),
+    and the communities whose report is missing from an area's sum and owed too. ``names``
+    gives the communities' names by code.
+
+    Owed is the data page's rule (``data.health.reach`` with the source's rhythm and grace days,
+    ``rhythms``, default ``etl/sources.yaml``): ``due`` (past its delivery day, inside the
+    grace days: "未报送") or ``overdue`` (the grace used up: "逾期未报", the more urgent,
+    listed first). November's party report on 5 December, or a daily source's data through
+    yesterday, is owed by nobody yet: not listed (its card still says how far it reaches)."""
+    rhythms = source_health.rhythms() if rhythms is None else rhythms
+
+    def owed(source: str, through: date) -> str | None:
+        found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
+        return found if found in ("due", "overdue") else None
+
+    def item(state: str, words: str) -> dict:
+        overdue = state == "overdue"
+        return {"tone": BAD if overdue else "warn", "tag": text.t("overview.late_overdue" if overdue else "overview.late",
+                                                                  lang), "rank": 1, "text": words}
+
     items: list[dict] = []
     seen: set[str] = set()
     for card in cards.values():
         grain = card.info.get("grain") or "day"
-        if card.state in (LATE, CARRIED, STALE) and card.behind and card.as_of is not None:
+        if card.behind and card.as_of is not None:  # its data stops before the period ends
             for source in card.sources:
-                if source in seen:
+                if source in seen or (state := owed(source, card.as_of)) is None:
                     continue
                 seen.add(source)
-                items.append({"tone": "warn", "tag": text.t("overview.late", lang), "rank": 1,
-                              "text": text.t("overview.late_text", lang, source=_source_name(source, lang),
-                                             day=day_label(card.as_of, grain, lang, year=year))})
+                items.append(item(state, text.t("overview.late_text", lang, source=_source_name(source, lang),
+                                                day=day_label(card.as_of, grain, lang, year=year))))
         for source in dict.fromkeys(s for s, _, _ in card.lagging):
             if "lag:" + source in seen:
                 continue
             seen.add("lag:" + source)
-            late = [(code, last) for s, code, last in card.lagging if s == source]
-            shown = [(names or {}).get(code, code) for code, _ in late[:LAGGING_NAMES]]
-            who = text.t("word.list_separator", lang).join(shown)
-            if len(late) > LAGGING_NAMES:
-                who += text.t("overview.and_more", lang, count=len(late), more=len(late) - LAGGING_NAMES)
-            items.append({"tone": "warn", "tag": text.t("overview.late", lang), "rank": 1,
-                          "text": text.t("overview.late_communities", lang, source=_source_name(source, lang),
-                                         names=who, day=day_label(max(last for _, last in late), grain, lang,
-                                                                  year=year))})
-    return items
+            by_state: dict[str, list[tuple[str, date]]] = {}
+            for s, code, last in card.lagging:
+                if s == source and (state := owed(source, last)) is not None:
+                    by_state.setdefault(state, []).append((code, last))
+            for state, late in by_state.items():
+                shown = [(names or {}).get(code, code) for code, _ in late[:LAGGING_NAMES]]
+                who = text.t("word.list_separator", lang).join(shown)
+                if len(late) > LAGGING_NAMES:
+                    who += text.t("overview.and_more", lang, count=len(late), more=len(late) - LAGGING_NAMES)
+                items.append(item(state, text.t("overview.late_communities", lang, source=_source_name(source, lang),
+                                                names=who, day=day_label(max(last for _, last in late), grain, lang,
+                                                                         year=year))))
+    return sorted(items, key=lambda found: found["tone"] != BAD)  # overdue first, each kind in its order
 
 
 def spark_marks(trend: list, carried: tuple, as_of: date | None, lang: str, year: int) -> tuple[list, list, str]:
@@ -573,7 +595,8 @@ def render(area, period_name, start, end, lang):
              for a in [areas.get(c) or {"name": c}]}
     items = attention_items(infos, current, previous, overdue=work.get("hotline_overdue"),
                             still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
-                            late=late_items(cards, lang, names=names, year=period.end.year),
+                            late=late_items(cards, lang, today=periods.today(), names=names,
+                                             year=period.end.year),
                             unusual=unusual_items(cards, area, lang, year=period.end.year))
     items += needs_waiting(area, lang)  # co-building: needs furthest past their promised time
     return heading, kpis, ui.attention_list(items, lang)

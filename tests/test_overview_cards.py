@@ -74,6 +74,17 @@ def test_a_partial_month_is_compared_with_the_same_days_of_last_month(warehouse)
     assert span_label(card.last_year, "zh", year=2025) == "2024年12月1–4日"
 
 
+def test_a_daily_source_is_listed_once_its_data_is_owed_not_before(warehouse):
+    """Work orders through yesterday are on time; the same data a week later, the month's
+    period still cut to the 4th, is a hotline that stopped delivering: overdue."""
+    _hotline_through_4_december(warehouse)
+    for today, listed in ((TODAY, []), (date(2025, 12, 12), [("bad", "逾期未报", "12345 热线工单未报送（截至12月4日）")])):
+        card = _cards(warehouse, SHAHE, periods.this_month(today), ["hotline_received"])["hotline_received"]
+        assert card.state == OK and (card.period.start, card.period.end) == (date(2025, 12, 1), date(2025, 12, 4))
+        found = late_items({"hotline_received": card}, "zh", today=today)
+        assert [(i["tone"], i["tag"], i["text"]) for i in found] == listed
+
+
 def test_a_partial_month_is_not_flagged_as_worse(warehouse):
     """Fewer orders is better for the hotline: fewer days of data must not read as an improvement
     nor, for a higher-is-better metric, as a drop."""
@@ -117,14 +128,34 @@ def test_a_party_report_not_yet_delivered_is_late_and_its_stock_carried(warehous
     assert (members.period.start, members.period.end) == (date(2025, 11, 1), date(2025, 11, 30))
     assert (members.previous.start, members.previous.end) == (date(2025, 10, 1), date(2025, 10, 31))
     assert members.before == 160
-    late = late_items(cards, "zh")
-    assert [i["text"] for i in late] == ["党组织月报未报送（截至11月）"]
-    assert [i["text"] for i in late_items(cards, "en")] == ["Party monthly report not yet delivered (through November)"]
+    # December's report is owed once December is over (1 January, the party rhythm in etl/sources.yaml):
+    # on 5 December nobody owes it, so the leaders are not told it needs attention
+    assert late_items(cards, "zh", today=TODAY) == []
+    current = {c: card.value for c, card in cards.items() if card.state in (OK, CARRIED)}
+    previous = {c: card.before for c, card in cards.items() if card.comparable}
+    items = attention_items({c: card.info for c, card in cards.items()}, current, previous, area=SHAHE, lang="zh",
+                            late=late_items(cards, "zh", today=TODAY))
+    assert items == []  # and no "三会一课 环比 ▼100%" either
+
+
+@pytest.mark.parametrize(("today", "tone", "tag", "tag_en"), [
+    (date(2025, 12, 15), "bad", "逾期未报", "Overdue"),  # due 1 December, 10 days' grace gone
+    (date(2025, 12, 8), "warn", "未报送", "Not in yet"),  # due 1 December, inside the grace days
+])
+def test_a_party_report_past_its_day_is_listed_as_due_then_overdue(warehouse, today, tone, tag, tag_en):
+    """November's report not in: owed since 1 December; past the grace days it is overdue."""
+    _party_report(warehouse, {date(2025, 9, 1): [HUIQUAN], date(2025, 10, 1): [HUIQUAN]}, "party")
+    cards = _cards(warehouse, SHAHE, periods.resolve("last_month", today), ["party_members", "party_three_sessions"])
+    assert cards["party_three_sessions"].state == LATE and cards["party_three_sessions"].as_of == date(2025, 10, 31)
+    late = late_items(cards, "zh", today=today)
+    assert [(i["tone"], i["tag"], i["text"]) for i in late] == [(tone, tag, "党组织月报未报送（截至10月）")]
+    assert [(i["tag"], i["text"]) for i in late_items(cards, "en", today=today)] == [
+        (tag_en, "Party monthly report not yet delivered (through October)")]
     current = {c: card.value for c, card in cards.items() if card.state in (OK, CARRIED)}
     previous = {c: card.before for c, card in cards.items() if card.comparable}
     items = attention_items({c: card.info for c, card in cards.items()}, current, previous, area=SHAHE, lang="zh",
                             late=late)
-    assert [i["text"] for i in items] == ["党组织月报未报送（截至11月）"]  # no "三会一课 环比 ▼100%"
+    assert [i["text"] for i in items] == ["党组织月报未报送（截至10月）"]  # no "三会一课 环比 ▼100%"
 
 
 def test_a_stock_is_carried_no_further_than_its_window(warehouse):
@@ -139,11 +170,36 @@ def test_one_community_missing_its_report_keeps_the_street_from_being_compared(w
     street = cards["party_three_sessions"]
     assert street.state == OK and street.value == 4 and street.before == 8  # 创业社区's November is missing
     assert street.lagging == (("party", CHUANGYE, date(2025, 10, 31)),) and not street.comparable
-    late = late_items(cards, "zh", names={CHUANGYE: "创业社区"})
-    assert [i["text"] for i in late] == ["党组织月报：创业社区未报送（截至10月）"]
+    # November's report was due on 1 December: on the 5th 创业社区's is in its grace days, on the 12th overdue
+    late = late_items(cards, "zh", names={CHUANGYE: "创业社区"}, today=TODAY)
+    assert [(i["tone"], i["tag"], i["text"]) for i in late] == [("warn", "未报送", "党组织月报：创业社区未报送（截至10月）")]
+    late = late_items(cards, "en", names={CHUANGYE: "Chuangye"}, today=date(2025, 12, 12))
+    assert [(i["tone"], i["tag"], i["text"]) for i in late] == [
+        ("bad", "Overdue", "Party monthly report: no report from Chuangye (through October)")]
     # the community itself: not yet reported for November
     own = _cards(warehouse, CHUANGYE, LAST_MONTH, ["party_three_sessions"])["party_three_sessions"]
     assert own.state == LATE and own.as_of == date(2025, 10, 31)
+
+
+def test_a_community_a_day_behind_a_daily_source_is_not_listed_until_its_data_is_due(warehouse):
+    """The hotline delivers daily with 2 days' grace: 创业社区's work orders through 3 December
+    are no one's concern on the 5th (the street's change is still not compared, its sum lacks a
+    day), owed on the 6th and overdue on the 8th, when the street's, through the 4th, are owed too."""
+    for community, last in ((HUIQUAN, date(2025, 12, 4)), (CHUANGYE, date(2025, 12, 3))):
+        _load(warehouse, "hotline", [(d, community, "hotline_received", 10.0) for d in _days(date(2025, 11, 1), last)],
+              f"hotline-{community}", communities=[community])
+    names = {CHUANGYE: "创业社区", HUIQUAN: "汇泉路社区"}
+    listed = {}
+    for day in (date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 8)):
+        cards = _cards(warehouse, SHAHE, periods.this_month(day), ["hotline_received"])
+        street = cards["hotline_received"]
+        assert street.state == OK and street.as_of == date(2025, 12, 4)
+        assert street.lagging == (("hotline", CHUANGYE, date(2025, 12, 3)),) and not street.comparable
+        listed[day] = [(i["tag"], i["text"]) for i in late_items(cards, "zh", names=names, today=day)]
+    assert listed == {date(2025, 12, 5): [],
+                      date(2025, 12, 6): [("未报送", "12345 热线工单：创业社区未报送（截至12月3日）")],
+                      date(2025, 12, 8): [("逾期未报", "12345 热线工单：创业社区未报送（截至12月3日）"),
+                                          ("未报送", "12345 热线工单未报送（截至12月4日）")]}
 
 
 def test_a_ratio_reaches_as_far_as_its_parts(warehouse):
@@ -183,7 +239,7 @@ def test_a_window_that_cuts_a_month_offers_no_monthly_flow_but_carries_a_stock(w
     cards = _cards(warehouse, SHAHE, week, ["party_members", "party_three_sessions"])
     assert cards["party_three_sessions"].state == MONTHLY and cards["party_three_sessions"].value is None
     assert cards["party_members"].state == CARRIED and cards["party_members"].value == 80
-    assert late_items(cards, "zh") == []  # the report reaches the end of the window: nothing is late
+    assert late_items(cards, "zh", today=date(2025, 12, 15)) == []  # the report reaches the window's end
 
 
 def test_a_ratio_with_nothing_to_divide_by_says_so_instead_of_a_bare_dash(warehouse):
