@@ -1,6 +1,7 @@
 """How fast the wall draws its first screen, and whether its memory stays flat for weeks.
 
     .venv/bin/python bench/wall_first_paint.py [--database-url URL] [--repeat 3] [--rotations 2000] [--timeout S]
+                                               [--change-every 2] [--no-snapshots] [--keep-snapshots DIR]
 
 In headless Chromium against the real app (``python dashboard.py``) in a child process:
 
@@ -18,7 +19,9 @@ In headless Chromium against the real app (``python dashboard.py``) in a child p
    the page router makes, from the browser's resource timing) next to the same callback
    in the baseline. Aim (issue 17): final values within 1000 ms, fresh.
 2. Heap: the wall with a playlist of 0.1 s panels and a 0.5 s refresh, while a thread
-   changes a figure in the warehouse every 2 s (so refreshes carry real patches). The JS
+   changes a figure in the warehouse every 2 s (``--change-every``; so refreshes carry real
+   patches and the changed charts are redrawn; 0: figures never change, which tells the
+   rotation's and the empty refresh's share from the redraws'). The JS
    heap (CDP ``Runtime.getHeapUsage`` after ``HeapProfiler.collectGarbage``), DOM nodes
    and event listeners (``Memory.getDOMCounters``) are read after 100 rotations, half way
    and after N. Aim (issue 17): heap within +5%, nodes and listeners flat (within +2%).
@@ -553,6 +556,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="a SQLite warehouse to copy (default: DATABASE_URL, var/warehouse.db)")
     parser.add_argument("--rotations", type=int, default=2000, help="0: the first screen only")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs of first screens (0: none)")
+    parser.add_argument("--change-every", type=float, default=2.0, metavar="S",
+                        help="seconds between figure changes during the heap run (0: none; default 2)")
     parser.add_argument("--no-snapshots", action="store_true",
                         help="leave out the heap snapshots (the heap split by what holds it)")
     parser.add_argument("--keep-snapshots", metavar="DIR",
@@ -577,7 +582,8 @@ def main() -> int:
     keep = Path(args.keep_snapshots) if args.keep_snapshots else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-    heap_figures(url, folder, args.rotations, args.timeout, snapshots=not args.no_snapshots, keep=keep)
+    heap_figures(url, folder, args.rotations, args.timeout, snapshots=not args.no_snapshots, keep=keep,
+                 change_every=args.change_every)
     return 0
 
 
@@ -602,14 +608,14 @@ def first_screen_figures(url: str, repeat: int) -> None:
 
 
 def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapshots: bool = True,
-                 keep: Path | None = None) -> None:
+                 keep: Path | None = None, change_every: float = 2.0) -> None:
     """Part 2: heap, DOM nodes and listeners after 100 rotations, half way and after ``rotations``."""
     playlist = folder / "fast.yaml"
     playlist.write_text(FAST_PLAYLIST, encoding="utf-8")
     server = AppServer(url, env={"CSB_PLAYLIST": str(playlist)}).start()
     driver = make_driver(1920, 1080)
     stop = threading.Event()
-    changer = threading.Thread(target=keep_changing, args=(url, stop), daemon=True)
+    changer = threading.Thread(target=keep_changing, args=(url, stop, change_every), daemon=True)
     started = time.monotonic()
     tools: DevTools | None = None
 
@@ -622,7 +628,11 @@ def heap_figures(url: str, folder: Path, rotations: int, timeout: float, snapsho
 
     try:
         driver.get(server.url + "/wall")
-        changer.start()
+        if change_every > 0:
+            changer.start()
+            print(f"a figure changes every {change_every:g} s (its charts redrawn)", flush=True)
+        else:
+            print("figures never change (rotations and empty refreshes only)", flush=True)
         h1, n1, l1 = reading(100, max(120.0, timeout / 10))
         if snapshots:
             tools = DevTools(driver)  # one socket for both snapshots: the same ids in both
