@@ -18,6 +18,7 @@ from data import areas, coverage, export, kinds, labels, periods, present, query
 from data import health as source_health
 from data import items as work_items
 from layouts import components as ui
+from layouts import shell
 from layouts.components import BAD
 from layouts.ids import Overview
 from layouts.overview import KPIS, PER_1000, all_kpis
@@ -419,19 +420,28 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
     ``rhythms``, default ``etl/sources.yaml``): ``due`` (past its delivery day, inside the
     grace days: "未报送") or ``overdue`` (the grace used up: "逾期未报", the more urgent,
     listed first). November's party report on 5 December, or a daily source's data through
-    yesterday, is owed by nobody yet: not listed (its card still says how far it reaches)."""
+    yesterday, is owed by nobody yet: not listed (its card still says how far it reaches).
+
+    Sources owing in the same way with data through the same day share one line, named in the
+    cards' order ("12345 热线工单、网格事件、便民服务未报送（截至12月4日）"): when the deliveries
+    stop, five daily sources are one fact, not five of the list's ``MAX_ATTENTION`` lines that
+    would push the worsenings and rising complaints off it. Through different days they stay
+    lines of their own, each saying its day. A source's line links to the data page, which
+    shows each source's loads and how far its data reaches, worst first."""
     rhythms = source_health.rhythms() if rhythms is None else rhythms
 
     def owed(source: str, through: date) -> str | None:
         found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
         return found if found in ("due", "overdue") else None
 
-    def item(state: str, words: str) -> dict:
+    def item(state: str, words: str, **extra) -> dict:
         overdue = state == "overdue"
         return {"tone": BAD if overdue else "warn", "tag": text.t("overview.late_overdue" if overdue else "overview.late",
-                                                                  lang), "rank": 1, "text": words}
+                                                                  lang), "rank": 1, "text": words, **extra}
 
-    items: list[dict] = []
+    sep = text.t("word.list_separator", lang)
+    items: list[dict | tuple[str, str]] = []  # a (state, day) stands for the line of the sources owing through that day
+    owing: dict[tuple[str, str], list[str]] = {}
     seen: set[str] = set()
     for card in cards.values():
         grain = card.info.get("grain") or "day"
@@ -440,8 +450,11 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
                 if source in seen or (state := owed(source, card.as_of)) is None:
                     continue
                 seen.add(source)
-                items.append(item(state, text.t("overview.late_text", lang, source=_source_name(source, lang),
-                                                day=day_label(card.as_of, grain, lang, year=year))))
+                line = (state, day_label(card.as_of, grain, lang, year=year))
+                if line not in owing:
+                    owing[line] = []
+                    items.append(line)
+                owing[line].append(_source_name(source, lang))
         for source in dict.fromkeys(s for s, _, _ in card.lagging):
             if "lag:" + source in seen:
                 continue
@@ -452,13 +465,16 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
                     by_state.setdefault(state, []).append((code, last))
             for state, late in by_state.items():
                 shown = [(names or {}).get(code, code) for code, _ in late[:LAGGING_NAMES]]
-                who = text.t("word.list_separator", lang).join(shown)
+                who = sep.join(shown)
                 if len(late) > LAGGING_NAMES:
                     who += text.t("overview.and_more", lang, count=len(late), more=len(late) - LAGGING_NAMES)
                 items.append(item(state, text.t("overview.late_communities", lang, source=_source_name(source, lang),
                                                 names=who, day=day_label(max(last for _, last in late), grain, lang,
                                                                          year=year))))
-    return sorted(items, key=lambda found: found["tone"] != BAD)  # overdue first, each kind in its order
+    data_page = shell.href("/data", lang)
+    worded = [item(found[0], text.t("overview.late_text", lang, source=sep.join(owing[found]), day=found[1]),
+                   href=data_page) if isinstance(found, tuple) else found for found in items]
+    return sorted(worded, key=lambda found: found["tone"] != BAD)  # overdue first, each kind in its order
 
 
 def spark_marks(trend: list, carried: tuple, as_of: date | None, lang: str, year: int) -> tuple[list, list, str]:

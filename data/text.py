@@ -135,7 +135,7 @@ TEXT: dict[str, tuple[str, str]] = {
                           "{names}: items not loaded yet (from the next delivery), not 'none'"),
     "overview.sort_by": ("排序依据", "Sort by"),
     "overview.below_target": ("未达标", "Below target"),
-    "overview.overdue": ("超期", "Overdue"),
+    "overview.overdue": ("超期", "Orders overdue"),  # 12345 work orders past their time limit
     "overview.open": ("在办", "Open"),
     "overview.worse": ("变差", "Worse"),
     "overview.rising": ("上升", "Rising"),
@@ -153,7 +153,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.not_reported": ("未报送", "Not yet reported"),
     "overview.no_base": ("本期{base}为0，不计比值", "No ratio: divisor is 0"),
     "overview.late": ("未报送", "Not in yet"),
-    "overview.late_overdue": ("逾期未报", "Overdue"),
+    "overview.late_overdue": ("逾期未报", "Data overdue"),  # a source's delivery, not work orders
     "overview.late_text": ("{source}未报送（截至{day}）", "{source} not yet delivered (through {day})"),
     "overview.late_communities": ("{source}：{names}未报送（截至{day}）", "{source}: no report from {names} (through {day})"),
     "overview.and_more": ("等{count}个社区", " and {more} more"),

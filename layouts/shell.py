@@ -12,12 +12,17 @@ from layouts.ids import Shell
 LINKS = ["/", "/explore", "/data", "/wall", "/console"]
 
 
+def href(path: str, lang: str | None) -> str:
+    """A laptop page's address in ``lang``: ``/data``, ``/data?lang=en``."""
+    return f"{path}?lang=en" if text.is_en(lang) else path
+
+
 def nav(active: str, lang: str = "zh") -> html.Header:
     """Top bar; ``active`` is the current path, ``lang`` is 'zh' or 'en'."""
     links = [
         dcc.Link(
             text.t(f"nav.{path}", lang),
-            href=path if lang == "zh" else f"{path}?lang=en",
+            href=href(path, lang),
             className="shell-link active" if path == active else "shell-link",
             # The wall is a page of its own with its own lighter scripts: load it whole.
             refresh=path == "/wall",

@@ -265,7 +265,10 @@ def test_this_month_is_compared_like_for_like_and_a_late_report_reads_as_late(re
 def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_warehouse_url, browser):
     """The same warehouse five days after its last delivery (the clock pinned, CSB_FAKE_NOW): the
     hotline delivers daily with two days' grace, so its work orders are overdue, said in red
-    ("逾期未报"), with how far they reach; on the warehouse's own day the list said nothing of it."""
+    ("逾期未报"), with how far they reach; on the warehouse's own day the list said nothing of it.
+    The daily sources that stopped the same day share the hotline's line (one line a day, each
+    source named once), which opens the data page, where the hotline's data is overdue too."""
+    import re
     from datetime import datetime, time, timedelta
 
     from data import coverage
@@ -275,15 +278,27 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
     moment = datetime.combine(through + timedelta(days=5), time(10, 0))
     server = AppServer(sample_warehouse_url, env={settings.FAKE_NOW: moment.isoformat(timespec="minutes")}).start()
     try:
-        for lang, tag, words in (("zh", "逾期未报", f"12345 热线工单未报送（截至{through.month}月{through.day}日）"),
-                                 ("en", "Overdue", "12345 hotline not yet delivered (through ")):
+        for lang, tag, name, ending, page in (
+                ("zh", "逾期未报", "12345 热线工单", f"未报送（截至{through.month}月{through.day}日）", "/data"),
+                ("en", "Data overdue", "12345 hotline", f" not yet delivered (through {through.day} ", "/data?lang=en")):
             browser.get(f"{server.url}/?area={SHAHE}&lang={lang}")
             wait_loaded(browser)
             listed = browser.execute_script("""
-                return [...document.querySelectorAll('.attention-item')].map(
-                    li => [li.className, li.querySelector('.attention-tag').textContent, li.lastChild.textContent]);""")
-            assert any(cls == "attention-item bad" and shown_tag == tag and line.startswith(words)
-                       for cls, shown_tag, line in listed), listed
+                return [...document.querySelectorAll('.attention-item')].map(li => [li.className,
+                    li.querySelector('.attention-tag').textContent, li.lastChild.textContent,
+                    li.querySelector('a') ? li.querySelector('a').getAttribute('href') : null]);""")
+            late = [(cls, line, href) for cls, shown_tag, line, href in listed if shown_tag == tag]
+            hotline = [(cls, line, href) for cls, line, href in late if name in line]
+            assert len(hotline) == 1, listed
+            cls, line, href = hotline[0]
+            assert cls == "attention-item bad" and ending in line and href == page, listed
+            days = [re.search(r"[（(](?:截至|through )(.+?)[）)]$", line).group(1) for _, line, _ in late]
+            assert len(days) == len(set(days)), late  # one line a day
+        browser.find_element(By.XPATH, "//li[contains(@class, 'attention-item')]//a[contains(., '12345 hotline')]").click()
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".dh-card[data-source='hotline'] .dh-through"),
+                 message="the data page did not open")
+        reach = browser.find_element(By.CSS_SELECTOR, ".dh-card[data-source='hotline'] .dh-through")
+        assert reach.get_attribute("data-reach") == "overdue" and reach.text.endswith(" · overdue")
     finally:
         server.stop_after(browser)
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from callbacks.overview import CARRIED, LATE, OK, STALE, attention_items, day_label, kpi_cards, late_items, span_label
-from data import areas, periods
+from data import areas, periods, query
 from etl.load import FACT_COLUMNS, Output, month_days, write
 from layouts.components import sparkline_svg
 
@@ -139,7 +139,7 @@ def test_a_party_report_not_yet_delivered_is_late_and_its_stock_carried(warehous
 
 
 @pytest.mark.parametrize(("today", "tone", "tag", "tag_en"), [
-    (date(2025, 12, 15), "bad", "逾期未报", "Overdue"),  # due 1 December, 10 days' grace gone
+    (date(2025, 12, 15), "bad", "逾期未报", "Data overdue"),  # due 1 December, 10 days' grace gone
     (date(2025, 12, 8), "warn", "未报送", "Not in yet"),  # due 1 December, inside the grace days
 ])
 def test_a_party_report_past_its_day_is_listed_as_due_then_overdue(warehouse, today, tone, tag, tag_en):
@@ -175,7 +175,7 @@ def test_one_community_missing_its_report_keeps_the_street_from_being_compared(w
     assert [(i["tone"], i["tag"], i["text"]) for i in late] == [("warn", "未报送", "党组织月报：创业社区未报送（截至10月）")]
     late = late_items(cards, "en", names={CHUANGYE: "Chuangye"}, today=date(2025, 12, 12))
     assert [(i["tone"], i["tag"], i["text"]) for i in late] == [
-        ("bad", "Overdue", "Party monthly report: no report from Chuangye (through October)")]
+        ("bad", "Data overdue", "Party monthly report: no report from Chuangye (through October)")]
     # the community itself: not yet reported for November
     own = _cards(warehouse, CHUANGYE, LAST_MONTH, ["party_three_sessions"])["party_three_sessions"]
     assert own.state == LATE and own.as_of == date(2025, 10, 31)
@@ -200,6 +200,56 @@ def test_a_community_a_day_behind_a_daily_source_is_not_listed_until_its_data_is
                       date(2025, 12, 6): [("未报送", "12345 热线工单：创业社区未报送（截至12月3日）")],
                       date(2025, 12, 8): [("逾期未报", "12345 热线工单：创业社区未报送（截至12月3日）"),
                                           ("未报送", "12345 热线工单未报送（截至12月4日）")]}
+
+
+FIVE_DAILY = {"hotline": "hotline_received", "grid_events": "grid_events_reported", "activities": "activity_signups",
+              "services": "service_transactions", "care": "care_services"}
+
+
+def test_five_sources_stopped_on_the_same_day_take_one_line_and_leave_room_for_rising_complaints(warehouse):
+    """The deliveries stopped on 4 December: on the 12th five daily sources are overdue. Listed one
+    a line they took five of the ten lines, and with the street's three ratios below target and
+    its overdue and open orders the rising complaint categories fell off the list. One line names
+    all five and links to the data page; the rising categories are listed."""
+    for source, metric in FIVE_DAILY.items():
+        _load(warehouse, source, [(d, HUIQUAN, metric, 10.0) for d in _days(date(2025, 11, 1), date(2025, 12, 4))],
+              source)
+    today = date(2025, 12, 12)
+    cards = _cards(warehouse, SHAHE, periods.this_month(today), list(FIVE_DAILY.values()))
+    late = late_items(cards, "zh", today=today)
+    assert [(i["tone"], i["tag"], i["text"], i["href"]) for i in late] == [
+        ("bad", "逾期未报", "12345 热线工单、网格事件、活动报名、便民服务、一老一小未报送（截至12月4日）", "/data")]
+    assert [(i["tag"], i["text"], i["href"]) for i in late_items(cards, "en", today=today)] == [
+        ("Data overdue", "12345 hotline, Grid events, Activity sign-ups, Service hall, Elderly and child care "
+                         "not yet delivered (through 4 Dec)", "/data?lang=en")]
+
+    below = {code: query.metric_info(code, engine=warehouse)
+             for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
+    categories = pd.DataFrame({"label": ["噪音扰民", "物业管理", "市政设施"], "label_en": ["Noise", "Property", "Roads"],
+                               "current": [12.0, 9.0, 6.0], "previous": [4.0, 5.0, 5.0]})
+    items = attention_items(below, {code: 0.5 for code in below}, {}, overdue=2, still_open=41, categories=categories,
+                            area=SHAHE, lang="zh", late=late)
+    assert [i["tag"] for i in items] == ["未达标"] * 3 + ["逾期未报", "超期", "在办"] + ["上升"] * 3
+    assert [i["text"] for i in items if i["tag"] == "上升"] == [
+        "12345 诉求类别「噪音扰民」比上期增加 8 件", "12345 诉求类别「物业管理」比上期增加 4 件",
+        "12345 诉求类别「市政设施」比上期增加 1 件"]
+    # in English the data's tag and the work orders' are told apart
+    english = attention_items(below, {code: 0.5 for code in below}, {}, overdue=2, area=SHAHE, lang="en",
+                              late=late_items(cards, "en", today=today))
+    assert [i["tag"] for i in english if "overdue" in i["tag"].lower()] == ["Data overdue", "Orders overdue"]
+
+
+def test_sources_through_different_days_keep_a_line_each_saying_its_day(warehouse):
+    """Care stopped a day before the others: on the 8th its data, through the 3rd, is overdue
+    (red, first); the other four, through the 4th, are inside their grace days and share a line."""
+    for source, metric in FIVE_DAILY.items():
+        last = date(2025, 12, 3) if source == "care" else date(2025, 12, 4)
+        _load(warehouse, source, [(d, HUIQUAN, metric, 10.0) for d in _days(date(2025, 11, 1), last)], source)
+    today = date(2025, 12, 8)
+    cards = _cards(warehouse, SHAHE, periods.this_month(today), list(FIVE_DAILY.values()))
+    assert [(i["tone"], i["tag"], i["text"]) for i in late_items(cards, "zh", today=today)] == [
+        ("bad", "逾期未报", "一老一小未报送（截至12月3日）"),
+        ("warn", "未报送", "12345 热线工单、网格事件、活动报名、便民服务未报送（截至12月4日）")]
 
 
 def test_a_ratio_reaches_as_far_as_its_parts(warehouse):
