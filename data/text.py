@@ -415,7 +415,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # closed on time (the KPI), and of the orders received, the share closed (governance).
     "kpi.hotline_on_time_rate": ("12345按时率", "12345 on time"),
     "kpi.hotline_satisfaction_rate": ("12345满意率", "12345 satisfied"),
-    "kpi.volunteer_hours": ("志愿服务", "Volunteering"),
+    "kpi.volunteer_hours": ("志愿服务", "Volunteer time"),  # its unit h beside it: not "Volunteering h"
     "kpi.elderly_meals": ("老年助餐", "Elderly meals"),
     "kpi.service_transactions": ("办件量", "Services"),
     "stat.party_organisations": ("党组织", "Party organisations"),
