@@ -48,7 +48,7 @@ from sqlalchemy import create_engine, event, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data import settings  # noqa: E402
+from data import kinds, settings  # noqa: E402
 
 CITY_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/csb_city"
 SAMPLE_DB = settings.var_dir() / "bench" / "sample-warehouse.db"
@@ -148,13 +148,22 @@ class Naive:
                 out += [row["numerator"], row["denominator"]] if row["kind"] == "ratio" else [c]
             return sorted(set(out))
 
-        def figure(frame, code):
+        stocks = set(catalog.index[catalog["kind"] == "stock"])
+
+        def carried_from(codes, start):
+            return min([kinds.reads_from(kinds.STOCK, start, None if pd.isna(catalog.loc[c, "carry_months"])
+                                         else int(catalog.loc[c, "carry_months"])) for c in codes if c in stocks] + [start])
+
+        def figure(frame, code, since=None):
             row = catalog.loc[code]
             if row["kind"] == "ratio":
-                den = figure(frame, row["denominator"])
-                return None if not den else figure(frame, row["numerator"]) / den
+                den = figure(frame, row["denominator"], since)
+                return None if not den else figure(frame, row["numerator"], since) / den
             got = frame[(frame["metric_code"] == code) & (frame["dimension"] == "")]
             if row["kind"] == "stock":
+                if since is not None:  # the month's figure: each area's latest report inside the carry window
+                    carry = None if pd.isna(row["carry_months"]) else int(row["carry_months"])
+                    got = got[got["period"] >= pd.Timestamp(kinds.reads_from(kinds.STOCK, since, carry))]
                 if got.empty:
                     return None
                 latest = got.sort_values("period").groupby(["area_code", "member"]).tail(1)
@@ -165,8 +174,10 @@ class Naive:
         for name, table in (("kpis", view.KPIS), ("gov", view.GOVERNANCE_STATS), ("svc", view.SERVICE_STATS),
                             ("vol", view.VOLUNTEER_STATS), ("act", view.PARTICIPATION_STATS)):
             codes = [c for c, *_ in table]
-            frame = self.rows(parts(codes), prefix, *month)
-            out[name] = {c: figure(frame, c) for c in codes}
+            # flows over the month; a stock from the first day any carries from (kinds.reads_from)
+            frame = self.rows(parts(codes), prefix, carried_from(parts(codes), month[0]), today)
+            frame = frame[(frame["period"] >= pd.Timestamp(month[0])) | frame["metric_code"].isin(stocks)]
+            out[name] = {c: figure(frame, c, month[0]) for c in codes}
         party = self.rows(["party_members"], prefix, date(2000, 1, 1), today)
         if not party.empty:
             last = party["period"].max()
