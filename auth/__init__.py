@@ -15,25 +15,25 @@ from datetime import timedelta
 from flask import Flask
 
 from auth.config import AuthConfig, ConfigError, from_env
-from auth.guard import Guard, install
+from auth.guard import Guard, install, may_open
 from auth.ratelimit import LoginLimiter
 from auth.sessions import EndedSessions
 from auth.tokens import TokenStore
 from auth.users import UserStore
 from auth.views import blueprint, current_user
 
-__all__ = ["init_app", "current_user", "identified", "ConfigError"]
+__all__ = ["init_app", "current_user", "identified", "may_open", "ConfigError"]
 
 
 def identified() -> bool:
     """Whether this request comes from someone the app knows (a signed-in user, a kiosk
     screen, a trusted proxy's user), or access control is off and everyone may look."""
-    from auth.guard import current_guard
+    from auth.guard import current_guard, principal
 
     guard = current_guard()
     if guard is None:
         return True
-    return (guard.from_proxy() or guard.from_session()) is not None
+    return principal(guard) is not None
 
 
 def init_app(server: Flask, config: AuthConfig | None = None) -> None:

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, g, jsonify, redirect, request, session
+from flask import Flask, current_app, g, has_request_context, jsonify, redirect, request, session
 
 from auth import policy, roles
 from auth.config import AuthConfig
@@ -179,17 +179,14 @@ class Guard:
         g.csb_principal = who
         if who is None:
             return self.unauthenticated(need)
+        if who.via == "kiosk" and not need.kiosk:
+            return self.unauthenticated(need, kiosk=True)
+        if not permits(who, need):
+            return self.forbidden(need, who, "this screen's token shows its own area only" if who.via == "kiosk" else "")
         if who.via == "kiosk":
-            if not need.kiosk:
-                return self.unauthenticated(need, kiosk=True)
-            if who.area and any(area != who.area for area in need.areas):
-                return self.forbidden(need, who, "this screen's token shows its own area only")
             from console import screens  # the console's list of screens shows their last contact
 
             screens.seen(who.name)
-            return None
-        if not roles.allows(who.role, need.role):
-            return self.forbidden(need, who)
         return None
 
     def unauthenticated(self, need: policy.Need, *, kiosk: bool = False):
@@ -242,6 +239,52 @@ def _json(status: int, error: str, message: str):
 
 def current_guard() -> Guard | None:
     return current_app.extensions.get("csb_auth")
+
+
+def permits(who: Principal | None, need: policy.Need) -> bool:
+    """Whether ``who`` may do what ``need`` asks for: the guard's decision on a request
+    (``Guard.check``), and on a link drawn for one (``may_open``). A kiosk screen may do
+    what a kiosk may (the wall), of its own area only; a user what their role allows."""
+    if need.role is None:
+        return True
+    if who is None:
+        return False
+    if who.via == "kiosk":
+        return need.kiosk and not (who.area and any(area != who.area for area in need.areas))
+    return roles.allows(who.role, need.role)
+
+
+def principal(guard: Guard) -> Principal | None:
+    """Who this request comes from: as the guard found them, or, on a path it let through
+    without asking (``policy.OPEN_PATHS``), as it would find them."""
+    if "csb_principal" in g:
+        return g.csb_principal
+    return guard.from_proxy() or guard.from_session()
+
+
+def may_open(href: str) -> bool:
+    """Whether the one this request comes from may open ``href``, a link on this site
+    (``/explore?metric=...&lang=en``): what the guard would answer to their GET of it, by the
+    same rule (``policy.request_need``: which page needs which role; ``permits``). A page
+    draws a link only where this is true, so that nobody is offered a page that refuses them.
+
+    True with access control off (everyone may open everything), outside a request (nobody
+    is asking: a layout built by a test or a script), and for a link to another site.
+    """
+    if not has_request_context():
+        return True
+    guard = current_guard()
+    if guard is None:
+        return True
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return True
+    try:
+        args = query_params(parts.query)
+    except RepeatedParameter:
+        return False  # the guard refuses a link that names a parameter twice
+    need = policy.request_need("GET", parts.path or request.path, args, lambda: None, lambda _key: None)
+    return permits(principal(guard), need)
 
 
 def install(server: Flask, guard: Guard) -> None:

@@ -17,6 +17,7 @@ from dash.dcc.express import send_bytes  # dcc.send_bytes itself: dash.dcc build
 from dash.exceptions import PreventUpdate
 from sqlalchemy import Engine
 
+from auth import may_open
 from data import areas, export, labels, settings, text, urlstate
 from data import items as work_items
 from layouts.ids import Overview
@@ -74,15 +75,18 @@ def table(lines: list[dict], lang: str) -> pd.DataFrame:
 
 
 def figure_links(area: str, period: str | None, start, end, sources: list[str] | None, lang: str) -> list:
-    """Links to the explorer's figures behind the list, with the area and the period."""
+    """Links to the explorer's figures behind the list, with the area and the period; none
+    for a user who may not open the explorer (``auth.may_open``)."""
     state, _ = urlstate.parse_overview({"area": area, "period": period, "start": start, "end": end})
     links: list = [html.Span(text.t("todo.figures", lang))]
     for source in sources or ():
         metric, by = FIGURES[source]
         target = urlstate.ExploreState(metric=metric, area=state.area, period=state.period, start=state.start,
                                        end=state.end, by=by, lang=lang)
-        links.append(dcc.Link(text.t(f"item.source_{source}", lang), href="/explore" + urlstate.explore_query(target),
-                              className="todo-link"))
+        href = "/explore" + urlstate.explore_query(target)
+        if not may_open(href):
+            return []  # every link goes to the explorer: a label with nothing after it says nothing
+        links.append(dcc.Link(text.t(f"item.source_{source}", lang), href=href, className="todo-link"))
     return links
 
 

@@ -2,7 +2,8 @@
 
 Pure functions of their arguments: they build components and never query. Figures come
 in from callbacks and are written by ``data.present``; the fixed words come from
-``data.text``.
+``data.text``. One thing they read besides: who is asking (``auth.may_open``), so that a
+link to a page the signed-in user may not open is drawn as plain text, not as a link.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
+from auth import may_open
 from data import catalog, export, present, targets, text
 
 PERIOD_LABELS = text.group("period")
@@ -186,7 +188,7 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
         html.Img(src=spark, className="kpi-spark", alt="", **spark_extra)
         if spark else html.Div(className="kpi-spark"),
     ]
-    if href:
+    if href and may_open(href):
         return dcc.Link(body, href=href, className="kpi-card", id=f"kpi-{info['code']}", **extra)
     return html.Div(body, className="kpi-card", id=f"kpi-{info['code']}", **extra)
 
@@ -198,12 +200,14 @@ def domain_section(title: str, cards: list) -> html.Section:
 
 def attention_list(items: list[dict], lang: str) -> html.P | html.Ul:
     """The "needs attention" list: ``items`` carry ``tone``, ``text``, an optional ``href`` and
-    ``title`` (said on hover: how an unusual figure's range is made)."""
+    ``title`` (said on hover: how an unusual figure's range is made). A line links to its
+    ``href`` only when the user may open it; otherwise it is plain text."""
     if not items:
         return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
     entries = []
     for item in items:
-        line = dcc.Link(item["text"], href=item["href"]) if item.get("href") else item["text"]
+        href = item.get("href")
+        line = dcc.Link(item["text"], href=href) if href and may_open(href) else item["text"]
         entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), line],
                                className=f"attention-item {item.get('tone', BAD)}", title=item.get("title")))
     return html.Ul(entries, className="attention-list")

@@ -1,11 +1,13 @@
 """The frame of the laptop pages: a top bar with the product name and the page links.
 
-The wall screen has no frame: it owns the whole screen.
+The top bar links only the pages the signed-in user may open (``auth.may_open``; with
+logins off, every page). The wall screen has no frame: it owns the whole screen.
 """
 from __future__ import annotations
 
 from dash import dcc, html
 
+from auth import may_open
 from data import text
 from layouts.ids import Shell
 
@@ -18,7 +20,8 @@ def href(path: str, lang: str | None) -> str:
 
 
 def nav(active: str, lang: str = "zh") -> html.Header:
-    """Top bar; ``active`` is the current path, ``lang`` is 'zh' or 'en'."""
+    """Top bar; ``active`` is the current path, ``lang`` is 'zh' or 'en'. A page the user
+    may not open is left out: its link would only lead to "no access"."""
     links = [
         dcc.Link(
             text.t(f"nav.{path}", lang),
@@ -28,6 +31,7 @@ def nav(active: str, lang: str = "zh") -> html.Header:
             refresh=path == "/wall",
         )
         for path in LINKS
+        if may_open(href(path, lang))
     ]
     return html.Header(
         [html.Span(text.t("app.title", lang), className="shell-brand"), html.Nav(links)],

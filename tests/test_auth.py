@@ -23,7 +23,7 @@ from auth.tokens import TokenStore
 from auth.users import UserStore
 from data import db, urlstate
 from layouts import wall as wall_layout
-from layouts.ids import DataHealth, Explore, Wall
+from layouts.ids import DataHealth, Explore, Overview, Wall
 
 AREA = "510104011000"  # 沙河街道, the sample warehouse's street
 OTHER_AREA = "510104012000"
@@ -47,17 +47,17 @@ def warehouse(sample_warehouse_url, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def three_users(tmp_path_factory):
+def role_users(tmp_path_factory):
     """A users file with one user of each role, named after it (hashing is slow by design: once)."""
     path = tmp_path_factory.mktemp("users") / "users.json"
-    for role in ("viewer", "analyst", "admin"):
+    for role in ("viewer", "analyst", "editor", "admin"):
         UserStore(path).add(role, PASSWORD, role)
     return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture
-def files(tmp_path, monkeypatch, three_users):
-    (tmp_path / "users.json").write_text(three_users, encoding="utf-8")
+def files(tmp_path, monkeypatch, role_users):
+    (tmp_path / "users.json").write_text(role_users, encoding="utf-8")
     monkeypatch.setenv("CSB_USERS_FILE", str(tmp_path / "users.json"))
     monkeypatch.setenv("CSB_TOKENS_FILE", str(tmp_path / "kiosk_tokens.json"))
     monkeypatch.setenv("CSB_SESSIONS_FILE", str(tmp_path / "ended_sessions.json"))
@@ -179,6 +179,25 @@ def page_router(path: str, search: str = "") -> dict:
     }
 
 
+def overview_figures(lang: str = "zh") -> dict:
+    """The overview's cards and "needs attention" list (callbacks/overview.py) for the street."""
+    state, _ = urlstate.parse_overview({"area": AREA})
+    return renderer_request(f"{Overview.ATTENTION}.children", [], {
+        (Overview.AREA, "value"): AREA, (Overview.PERIOD, "value"): state.period,
+        (Overview.LANG, "data"): lang,
+    })
+
+
+def todo_links() -> dict:
+    """The overview's links to the figures behind its 待办 list (callbacks/todo.py)."""
+    state, _ = urlstate.parse_overview({"area": AREA})
+    return renderer_request(f"{Overview.TODO_LINKS}.children", [], {
+        (Overview.AREA, "value"): AREA, (Overview.PERIOD, "value"): state.period,
+        (Overview.TODO_SOURCE, "value"): ["hotline", "grid_events"], (Overview.TODO_STATUS, "value"): [],
+        (Overview.LANG, "data"): "zh",
+    })
+
+
 def run(client, body, **headers):
     return client.post(f"{BASE}/_dash-update-component", json=body, headers=headers)
 
@@ -195,6 +214,31 @@ def trend_values(answer) -> list:
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
     figure = answer.get_json()["response"][Explore.TREND_UNSCALED]["data"]
     return [y for trace in figure["data"] for y in (trace.get("y") or [])]
+
+
+def links_in(tree) -> list[str]:
+    """The addresses of the links (``dcc.Link``) in a callback's answer, in the order drawn."""
+    found, stack = [], [tree]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[:0] = item
+        elif isinstance(item, dict):
+            if item.get("type") == "Link" and item.get("namespace") == "dash_core_components":
+                found.append(item["props"]["href"])
+            stack[:0] = list(item.values())
+    return found
+
+
+def paths(hrefs: list[str]) -> set[str]:
+    return {urlsplit(href).path for href in hrefs}
+
+
+def shown(answer, output: str) -> object:
+    """What a callback's answer writes into ``output`` ("id.property")."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    component, prop = output.rsplit(".", 1)
+    return answer.get_json()["response"][component][prop]
 
 
 def no_figures(answer) -> None:
@@ -214,6 +258,18 @@ def test_with_access_control_off_everything_is_open_as_before(monkeypatch, files
     assert wall_figures(run(client, wall_refresh()))["data"]["ok"] is True
     assert any(v for v in trend_values(run(client, explore_trend())) if v)
     assert "Set-Cookie" not in client.get("/").headers
+
+
+def test_with_access_control_off_every_page_and_line_is_linked_as_before(monkeypatch, files, warehouse):
+    monkeypatch.delenv("CSB_AUTH", raising=False)
+    client = client_of(build_app().server)
+    nav = shown(run(client, page_router("/")), "_pages_content.children")
+    assert links_in(nav)[:5] == ["/", "/explore", "/data", "/wall", "/console"]
+    answer = run(client, overview_figures())
+    attention = links_in(shown(answer, f"{Overview.ATTENTION}.children"))
+    assert attention and paths(attention) <= {"/explore", "/data"}  # what needs attention links its figure
+    assert {"/explore"} == paths(links_in(shown(answer, f"{Overview.KPIS}.children")))  # every card its trend
+    assert paths(links_in(shown(run(client, todo_links()), f"{Overview.TODO_LINKS}.children"))) == {"/explore"}
 
 
 @pytest.mark.parametrize("env, says", [
@@ -316,6 +372,61 @@ def test_each_role_runs_only_its_pages_callbacks(app, role):
     for path in ("/explore", "/data", "/"):
         allowed = ROLE_PAGES[role][path] == 200
         assert run(client, page_router(path)).status_code == (200 if allowed else 403), (role, path)
+
+
+#: The pages in the top bar for each role: the ones it may open (ROLE_PAGES), in the bar's order.
+ROLE_NAV = {"viewer": ["/", "/wall"], "analyst": ["/", "/explore", "/wall"], "editor": ["/", "/wall", "/console"],
+            "admin": ["/", "/explore", "/data", "/wall", "/console"]}
+
+
+def line_words(attention: dict) -> list[str]:
+    """What each "needs attention" line says, linked or not."""
+    def words(tree) -> str:
+        if isinstance(tree, str):
+            return tree
+        if isinstance(tree, list):
+            return "".join(words(t) for t in tree)
+        return words(tree["props"].get("children") or "") if isinstance(tree, dict) else ""
+
+    return [words(line) for line in attention["props"]["children"]]
+
+
+def test_each_role_is_offered_only_the_pages_it_may_open(app, monkeypatch, warehouse):
+    """No link leads a user to "no access": the top bar, the cards and what needs attention
+    link only the pages the signed-in user may open; a line they may not follow is still
+    there, word for word, as text. The clock is pinned five days after the last delivery,
+    so that late sources are listed too, each linking the data page (admins only)."""
+    from datetime import datetime, time, timedelta
+
+    from data import coverage, settings
+
+    through = coverage.data_through("hotline", AREA, engine=db.get_engine(warehouse))
+    monkeypatch.setenv(settings.FAKE_NOW, datetime.combine(through + timedelta(days=5), time(10, 0)).isoformat())
+    said = {}
+    for role, bar in ROLE_NAV.items():
+        client = as_user(app, role)
+        for lang in ("zh", "en"):
+            page = shown(run(client, page_router("/", "?lang=en" if lang == "en" else "")), "_pages_content.children")
+            assert [urlsplit(href).path for href in links_in(page)] == bar, (role, lang)
+
+        answer = run(client, overview_figures())
+        attention = shown(answer, f"{Overview.ATTENTION}.children")
+        linked = paths(links_in(attention))
+        cards = paths(links_in(shown(answer, f"{Overview.KPIS}.children")))
+        said[role] = line_words(attention)
+        if role in ("viewer", "editor"):  # an editor runs the console, not the explorer
+            assert linked == set() and cards == set()
+        elif role == "analyst":
+            assert linked == {"/explore"} and cards == {"/explore"}
+        else:
+            assert linked == {"/explore", "/data"} and cards == {"/explore"}
+        figures = shown(run(client, todo_links()), f"{Overview.TODO_LINKS}.children")
+        assert paths(links_in(figures)) == ({"/explore"} if "/explore" in bar else set())
+        assert bool(figures) == ("/explore" in bar)  # no "图表：" label with nothing after it
+        for path in set(bar) | linked | cards:  # and each link drawn opens
+            assert client.get(BASE + path).status_code == 200, (role, path)
+    assert len(said["viewer"]) >= 3 and all(said["viewer"])
+    assert said["viewer"] == said["analyst"] == said["editor"] == said["admin"]
 
 
 def test_a_callback_that_writes_an_undeclared_component_is_for_admins_only(app):

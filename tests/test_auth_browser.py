@@ -137,6 +137,28 @@ def test_a_leader_logs_in_through_the_form_and_sees_the_overview(secured, chromi
     assert post_status(chromium, EXPLORE_TREND) == 403
 
 
+def test_a_viewer_is_offered_no_link_that_would_refuse_them(secured, chromium):
+    """A leader (viewer) on the overview: the top bar offers the overview and the wall only, what
+    needs attention and the cards are there without links to the explorer or the data page,
+    and every link on the page opens for them."""
+    server, _kiosk = secured
+    log_in(chromium, server, "李主任")
+    wait(chromium, lambda d: d.find_elements(By.CSS_SELECTOR, ".attention-item")
+         and any(e.text.strip() not in ("", "—") for e in d.find_elements(By.CSS_SELECTOR, ".kpi-card .kpi-value")),
+         timeout=30, message="the overview did not render what needs attention")
+    assert [e.get_attribute("pathname") for e in chromium.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == ["/", "/wall"]
+    lines = chromium.find_elements(By.CSS_SELECTOR, ".attention-item")
+    assert all(line.text.strip() for line in lines) and not chromium.find_elements(By.CSS_SELECTOR, ".attention-item a")
+    assert not chromium.find_elements(By.CSS_SELECTOR, "a.kpi-card, .todo-links a")
+    links = chromium.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(function (a) { return a.pathname + a.search; });")
+    statuses = chromium.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "Promise.all(arguments[0].map(function (href) { return fetch(href, {redirect: 'manual'})"
+        ".then(function (r) { return [href, r.status]; }); })).then(done, function () { done(null); });", links)
+    assert statuses and all(status == 200 for _href, status in statuses), statuses
+
+
 def test_a_kiosk_url_shows_the_live_wall_and_nothing_else(secured, chromium):
     server, kiosk = secured
     refused("/_dash-update-component", 403)
