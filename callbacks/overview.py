@@ -408,6 +408,35 @@ def _source_name(source: str, lang: str) -> str:
     return text.pick(names[source], lang) if source in names else source
 
 
+DUE, OVERDUE = "due", "overdue"  # what a source owes (data.health.reach): past its day; past its grace days too
+
+
+def owed(source: str, through: date, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
+    """``DUE`` or ``OVERDUE`` when ``source``, with data through ``through``, owes a delivery
+    on ``today``; None when nothing is owed yet. The data page's rule: ``data.health.reach``
+    with the source's rhythm and grace days (``rhythms``, ``source_health.rhythms()``, from
+    etl/sources.yaml). "Needs attention" (``late_items``) and the cards (``card_owed``) both ask it."""
+    found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
+    return found if found in (DUE, OVERDUE) else None
+
+
+def card_owed(card: Card, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
+    """What a card's data owes on ``today``: ``OVERDUE`` or ``DUE`` (the worse of its sources')
+    when its data stops before its period ends (``Card.behind``) and a source of it owes a
+    delivery (``owed``); None otherwise: a report not yet owed is not late. The same cards and
+    the same rule as the sources ``late_items`` lists."""
+    if not card.behind or card.as_of is None:
+        return None
+    found = {owed(source, card.as_of, today, rhythms) for source in card.sources}
+    return OVERDUE if OVERDUE in found else DUE if DUE in found else None
+
+
+def owed_tag(state: str, lang: str) -> str:
+    """How an owed delivery is tagged, in the list and on a card: "逾期未报" / "Data overdue"
+    (``OVERDUE``), "未报送" / "Not in yet" (``DUE``)."""
+    return text.t("overview.late_overdue" if state == OVERDUE else "overview.late", lang)
+
+
 def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[str, str] | None = None,
                year: int | None = None, rhythms: dict[str, source_health.Rhythm] | None = None) -> list[dict]:
     """"党组织月报未报送（截至10月）": a source whose data stops before the period ends and is
@@ -430,14 +459,9 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
     shows each source's loads and how far its data reaches, worst first."""
     rhythms = source_health.rhythms() if rhythms is None else rhythms
 
-    def owed(source: str, through: date) -> str | None:
-        found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
-        return found if found in ("due", "overdue") else None
-
     def item(state: str, words: str, **extra) -> dict:
-        overdue = state == "overdue"
-        return {"tone": BAD if overdue else "warn", "tag": text.t("overview.late_overdue" if overdue else "overview.late",
-                                                                  lang), "rank": 1, "text": words, **extra}
+        return {"tone": BAD if state == OVERDUE else "warn", "tag": owed_tag(state, lang), "rank": 1, "text": words,
+                **extra}
 
     sep = text.t("word.list_separator", lang)
     items: list[dict | tuple[str, str]] = []  # a (state, day) stands for the line of the sources owing through that day
@@ -447,7 +471,7 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
         grain = card.info.get("grain") or "day"
         if card.behind and card.as_of is not None:  # its data stops before the period ends
             for source in card.sources:
-                if source in seen or (state := owed(source, card.as_of)) is None:
+                if source in seen or (state := owed(source, card.as_of, today, rhythms)) is None:
                     continue
                 seen.add(source)
                 line = (state, day_label(card.as_of, grain, lang, year=year))
@@ -461,7 +485,7 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
             seen.add("lag:" + source)
             by_state: dict[str, list[tuple[str, date]]] = {}
             for s, code, last in card.lagging:
-                if s == source and (state := owed(source, last)) is not None:
+                if s == source and (state := owed(source, last, today, rhythms)) is not None:
                     by_state.setdefault(state, []).append((code, last))
             for state, late in by_state.items():
                 shown = [(names or {}).get(code, code) for code, _ in late[:LAGGING_NAMES]]
@@ -498,8 +522,12 @@ def spark_marks(trend: list, carried: tuple, as_of: date | None, lang: str, year
     return held, late, " · ".join(words)
 
 
-def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date, carried: tuple = ()):
-    """One card as the page draws it: the figure, what it covers and was compared with, its source."""
+def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date, carried: tuple = (),
+               owing: str | None = None):
+    """One card as the page draws it: the figure, what it covers and was compared with, its source.
+    ``owing`` (``card_owed``): its data stops short and its source owes a delivery, which the card
+    says beside its figure ("逾期未报 · 截至12月4日", red when overdue), its comparison unchanged; a
+    card not yet reported says "逾期未报" for "未报送" once overdue."""
     info, grain = card.info, card.info.get("grain") or "day"
     source = text.t("word.list_separator", lang).join(_source_name(s, lang) for s in card.sources)
     through = day_label(card.as_of, grain, lang, year=year) if card.as_of else None
@@ -534,19 +562,26 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
         last, reach = trend[-1][0], min(card.as_of, period_end)
         if last <= reach < periods.month_end(last):
             partial = text.t("overview.partial_month", lang, day=day_label(reach, "day", lang, year=year))
+    late_tone = None
+    if owing is not None and through is not None:
+        late_tone = BAD if owing == OVERDUE else "warn"
+        if card.state == LATE:  # "未报送" and how far it reaches are said already
+            shown = owed_tag(owing, lang) if owing == OVERDUE else shown
+        else:
+            as_of = owed_tag(owing, lang) + ui.OWED_SEPARATOR + text.t("overview.through", lang, day=through)
     compared = card.comparable
     held, late, spark_title = spark_marks(trend, carried, card.as_of, lang, year)
     return ui.kpi_card(info, card.value, card.before if compared else None, card.year_ago if compared else None,
                        [v for _, v in trend], lang, href=_explore_href(card.code, area, lang), shown=shown,
                        note=note, as_of=as_of, title=title, reason=reason, partial=partial, carried=held,
-                       late=late, spark_title=spark_title)
+                       late=late, spark_title=spark_title, late_tone=late_tone)
 
 
 def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period,
-                 carried: dict[str, tuple] | None = None):
-    carried = carried or {}
+                 carried: dict[str, tuple] | None = None, owing: dict[str, str | None] | None = None):
+    carried, owing = carried or {}, owing or {}
     shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end,
-                        carried.get(code, ()))
+                        carried.get(code, ()), owing.get(code))
              for code in KPIS[domain] if code in cards]
     return ui.domain_section(labels.domain_label(domain, lang), shown)
 
@@ -596,7 +631,9 @@ def render(area, period_name, start, end, lang):
         heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
                                                                                 year=period.end.year)),
                                  className="heading-as-of"))
-    kpis = [_kpi_section(d, cards, trends, area, lang, period, carried) for d in KPIS]
+    today, rhythms = periods.today(), source_health.rhythms()
+    owing = {code: card_owed(card, today, rhythms) for code, card in cards.items()}
+    kpis = [_kpi_section(d, cards, trends, area, lang, period, carried, owing) for d in KPIS]
     # What needs attention compares like-for-like only: a late or partial report is not a drop.
     current = {code: card.value for code, card in cards.items() if card.state in (OK, CARRIED)}
     previous = {code: card.before for code, card in cards.items() if judged(card)}
@@ -611,8 +648,8 @@ def render(area, period_name, start, end, lang):
              for a in [areas.get(c) or {"name": c}]}
     items = attention_items(infos, current, previous, overdue=work.get("hotline_overdue"),
                             still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
-                            late=late_items(cards, lang, today=periods.today(), names=names,
-                                             year=period.end.year),
+                            late=late_items(cards, lang, today=today, names=names, year=period.end.year,
+                                            rhythms=rhythms),
                             unusual=unusual_items(cards, area, lang, year=period.end.year))
     items += needs_waiting(area, lang)  # co-building: needs furthest past their promised time
     return heading, kpis, ui.attention_list(items, lang)
