@@ -586,6 +586,22 @@ def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period
     return ui.domain_section(labels.domain_label(domain, lang), shown)
 
 
+def heading_as_of(cards: dict[str, Card], lang: str, *, year: int) -> str | None:
+    """How far the daily figures shown reach, for the page's heading: "数据截至12月4日" when they
+    all reach one day, else the earliest to the latest, "数据截至12月4–11日" / "Data through 4–11 Dec"
+    (naming only the earliest would say the fresh figures stop there, only the latest that the
+    stale ones reach it). Each card says its own day, and one whose source owes data says so;
+    monthly reports are left out (a card says its month). None when no daily figure is shown."""
+    reach = sorted({card.period.end for card in cards.values()
+                    if card.state == OK and card.period is not None and card.info.get("grain") != "month"})
+    if not reach:
+        return None
+    first, last = reach[0], reach[-1]
+    day = (day_label(first, "day", lang, year=year) if first == last
+           else span_label(periods.Period(first, last, "", ""), lang, year=year))
+    return text.t("overview.as_of", lang, day=day)
+
+
 def _category_change(area: str, period: periods.Period, before: periods.Period) -> pd.DataFrame:
     now = query.breakdown("hotline_received", area, period.start, period.end, by="category")
     then = query.breakdown("hotline_received", area, before.start, before.end, by="category")
@@ -624,13 +640,9 @@ def render(area, period_name, start, end, lang):
         html.Span(ui.area_name(place, lang), className="heading-area"),
         html.Span(f"{label} · {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="heading-period"),
     ]
-    # The day every daily figure shown reaches (each card says its own; late sources are listed apart).
-    reach = [card.period.end for card in cards.values()
-             if card.state == OK and card.period is not None and card.info.get("grain") != "month"]
-    if reach:
-        heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
-                                                                                year=period.end.year)),
-                                 className="heading-as-of"))
+    as_of = heading_as_of(cards, lang, year=period.end.year)
+    if as_of:
+        heading.append(html.Span(as_of, className="heading-as-of"))
     today, rhythms = periods.today(), source_health.rhythms()
     owing = {code: card_owed(card, today, rhythms) for code, card in cards.items()}
     kpis = [_kpi_section(d, cards, trends, area, lang, period, carried, owing) for d in KPIS]

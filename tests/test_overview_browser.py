@@ -270,7 +270,8 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
     ("逾期未报"), with how far they reach; on the warehouse's own day the list said nothing of it.
     The daily sources that stopped the same day share the hotline's line (one line a day, each
     source named once), which opens the data page, where the hotline's data is overdue too.
-    The hotline's card says so beside its figure, in red, and still compares like-for-like."""
+    The hotline's card says so beside its figure, in red, and still compares like-for-like; the
+    heading says from which day to which the daily figures reach."""
     import re
     from datetime import datetime, time, timedelta
 
@@ -283,6 +284,7 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
     moment = datetime.combine(through + timedelta(days=5), time(10, 0))
     cards = kpi_cards(all_kpis(), areas.get(SHAHE, engine=engine), periods.this_month(moment.date()), engine=engine)
     card = cards["hotline_received"]
+    daily = sorted({c.period.end for c in cards.values() if c.state == "ok" and c.info.get("grain") != "month"})
     server = AppServer(sample_warehouse_url, env={settings.FAKE_NOW: moment.isoformat(timespec="minutes")}).start()
     try:
         for lang, tag, name, ending, page in (
@@ -307,6 +309,10 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
             assert "bad" in chip.get_attribute("class").split()
             note = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-note").text
             assert note == f"{span_label(card.period, lang)} vs {span_label(card.previous, lang)}"
+            heading = browser.find_element(By.CSS_SELECTOR, "#overview-heading .heading-as-of").text
+            span = (span_label(periods.Period(daily[0], daily[-1], "", ""), lang) if len(daily) > 1
+                    else day)
+            assert heading == (f"数据截至{span}" if lang == "zh" else f"Data through {span}"), heading
         browser.find_element(By.XPATH, "//li[contains(@class, 'attention-item')]//a[contains(., '12345 hotline')]").click()
         wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".dh-card[data-source='hotline'] .dh-through"),
                  message="the data page did not open")

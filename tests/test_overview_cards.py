@@ -22,6 +22,7 @@ from callbacks.overview import (
     attention_items,
     card_owed,
     day_label,
+    heading_as_of,
     kpi_cards,
     late_items,
     span_label,
@@ -174,6 +175,22 @@ def test_a_report_past_its_grace_days_says_so_on_its_cards(warehouse):
     assert [w for _, w in _shown(sessions, "kpi-note")] == ["截至10月"]
     members = _card_view(cards["party_members"], [], SHAHE, "en", 2025, today, owing=owing["party_members"])
     assert _shown(members, "kpi-as-of") == [("kpi-as-of kpi-owed bad", "Data overdue · through October")]
+
+
+def test_the_heading_says_how_far_the_daily_figures_reach_from_the_earliest_to_the_latest(warehouse):
+    """The hotline through 4 December, volunteering through the 3rd: the heading said "数据截至12月3日"
+    as if the hotline stopped there too; it says both ends. One day for all: that day."""
+    _hotline_through_4_december(warehouse)
+    codes = ["hotline_received", "volunteer_hours"]
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, codes)
+    assert heading_as_of(cards, "zh", year=2025) == "数据截至12月4日"  # no volunteering yet: one source, one day
+    _load(warehouse, "volunteers", [(d, HUIQUAN, "volunteer_hours", 10.0) for d in _days(date(2025, 11, 1), date(2025, 12, 3))],
+          "volunteers")
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, codes)
+    assert [cards[c].period.end for c in codes] == [date(2025, 12, 4), date(2025, 12, 3)]
+    assert heading_as_of(cards, "zh", year=2025) == "数据截至12月3–4日"
+    assert heading_as_of(cards, "en", year=2025) == "Data through 3–4 Dec"
+    assert heading_as_of({}, "zh", year=2025) is None
 
 
 def test_a_partial_month_is_not_flagged_as_worse(warehouse):
