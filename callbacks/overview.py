@@ -118,7 +118,8 @@ def _explore_href(metric: str, area: str, lang: str, **extra) -> str:
 
 def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, overdue=None, still_open=None,
                     categories: pd.DataFrame | None = None, area: str, lang: str,
-                    late: list[dict] | None = None, unusual: list[dict] | None = None) -> list[dict]:
+                    late: list[dict] | None = None, unusual: list[dict] | None = None,
+                    needs: list[dict] | None = None) -> list[dict]:
     """What a leader should look at today, most serious first.
 
     Ratios below (or, where lower is better, above) target; metrics that moved the wrong
@@ -127,7 +128,11 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     ``label_en``, ``current`` and ``previous``). ``late`` are the sources that have not
     delivered (``late_items``): their figures are left out of ``current``/``previous``
     by the caller, so a late report is flagged as late, never as a drop. ``unusual`` are the
-    figures outside their usual range (``unusual_items``), listed with the worsenings.
+    figures outside their usual range (``unusual_items``), listed with the worsenings. ``needs``
+    are the co-building needs past their promised time (``needs_waiting``), listed after the
+    overdue work orders: a promise to a resident broken like theirs, before the orders still open
+    inside their time and the worsenings. The list is cut at ``MAX_ATTENTION`` lines, all of them
+    counted, the least serious left off.
     """
     items: list[dict] = list(late or []) + list(unusual or [])
     flagged: set[str] = set()
@@ -150,6 +155,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
         items.append({"tone": BAD, "tag": text.t("overview.overdue", lang), "rank": 1,
                       "href": _explore_href("hotline_overdue", area, lang, by="category"),
                       "text": text.t("overview.overdue_orders", lang, count=present.show(overdue).text)})
+    items += needs or []  # rank 1, after the overdue orders (the sort below is stable)
     if not ui.is_missing(still_open) and still_open > 0:
         items.append({"tone": "warn", "tag": text.t("overview.open", lang), "rank": 2,
                       "href": _explore_href("hotline_open", area, lang, by="category"),
@@ -662,8 +668,8 @@ def render(area, period_name, start, end, lang):
                             still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
                             late=late_items(cards, lang, today=today, names=names, year=period.end.year,
                                             rhythms=rhythms),
-                            unusual=unusual_items(cards, area, lang, year=period.end.year))
-    items += needs_waiting(area, lang)  # co-building: needs furthest past their promised time
+                            unusual=unusual_items(cards, area, lang, year=period.end.year),
+                            needs=needs_waiting(area, lang))
     return heading, kpis, ui.attention_list(items, lang)
 
 

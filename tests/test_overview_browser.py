@@ -271,11 +271,12 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
     The daily sources that stopped the same day share the hotline's line (one line a day, each
     source named once), which opens the data page, where the hotline's data is overdue too.
     The hotline's card says so beside its figure, in red, and still compares like-for-like; the
-    heading says from which day to which the daily figures reach."""
+    heading says from which day to which the daily figures reach; the list, needs past their
+    promised time included, keeps to its cap."""
     import re
     from datetime import datetime, time, timedelta
 
-    from callbacks.overview import day_label, kpi_cards, span_label
+    from callbacks.overview import MAX_ATTENTION, day_label, kpi_cards, span_label
     from data import coverage
     from support import AppServer
 
@@ -303,6 +304,7 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
             assert cls == "attention-item bad" and ending in line and href == page, listed
             days = [re.search(r"[（(](?:截至|through )(.+?)[）)]$", line).group(1) for _, line, _ in late]
             assert len(days) == len(set(days)), late  # one line a day
+            assert len(listed) <= MAX_ATTENTION, listed
             chip = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-as-of")
             day = day_label(through, "day", lang)  # "12月5日" / "5 Dec"
             assert chip.text == (f"逾期未报 · 截至{day}" if lang == "zh" else f"Data overdue · through {day}")

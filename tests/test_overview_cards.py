@@ -16,6 +16,7 @@ import pytest
 from callbacks.overview import (
     CARRIED,
     LATE,
+    MAX_ATTENTION,
     OK,
     STALE,
     _card_view,
@@ -191,6 +192,26 @@ def test_the_heading_says_how_far_the_daily_figures_reach_from_the_earliest_to_t
     assert heading_as_of(cards, "zh", year=2025) == "数据截至12月3–4日"
     assert heading_as_of(cards, "en", year=2025) == "Data through 3–4 Dec"
     assert heading_as_of({}, "zh", year=2025) is None
+
+
+def test_the_list_never_runs_past_its_cap_and_needs_past_their_time_follow_the_overdue_orders():
+    """Five needs past their promised time were added after the list was cut at ten lines: it ran
+    to fifteen. They are ranked with the rest: broken promises to residents like the overdue work
+    orders, after them and before the orders still inside their time, the worsenings and rising
+    complaints, which the cap leaves off first."""
+    infos = {code: query.metric_info(code)
+             for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
+    categories = pd.DataFrame({"label": ["噪音扰民", "物业管理"], "label_en": ["Noise", "Property"],
+                               "current": [12.0, 9.0], "previous": [4.0, 5.0]})
+    late = [{"tone": "bad", "tag": "逾期未报", "rank": 1, "text": "12345 热线工单未报送（截至12月4日）"}]
+    needs = [{"tone": "bad", "tag": "需求超期", "rank": 1, "text": f"需求 N{i}"} for i in range(5)]
+    items = attention_items(infos, dict.fromkeys(infos, 0.5), {}, overdue=2, still_open=41, categories=categories,
+                            area=SHAHE, lang="zh", late=late, needs=needs)
+    assert len(items) == MAX_ATTENTION
+    assert [i["tag"] for i in items] == ["未达标"] * 3 + ["逾期未报", "超期"] + ["需求超期"] * 5
+    fewer = attention_items(infos, dict.fromkeys(infos, 0.5), {}, overdue=2, still_open=41, categories=categories,
+                            area=SHAHE, lang="zh", needs=needs[:2])
+    assert [i["tag"] for i in fewer] == ["未达标"] * 3 + ["超期", "需求超期", "需求超期", "在办", "上升", "上升"]
 
 
 def test_a_partial_month_is_not_flagged_as_worse(warehouse):
