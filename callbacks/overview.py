@@ -118,7 +118,8 @@ def _explore_href(metric: str, area: str, lang: str, **extra) -> str:
 
 def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, overdue=None, still_open=None,
                     categories: pd.DataFrame | None = None, area: str, lang: str,
-                    late: list[dict] | None = None, unusual: list[dict] | None = None) -> list[dict]:
+                    late: list[dict] | None = None, unusual: list[dict] | None = None,
+                    needs: list[dict] | None = None) -> list[dict]:
     """What a leader should look at today, most serious first.
 
     Ratios below (or, where lower is better, above) target; metrics that moved the wrong
@@ -127,7 +128,11 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     ``label_en``, ``current`` and ``previous``). ``late`` are the sources that have not
     delivered (``late_items``): their figures are left out of ``current``/``previous``
     by the caller, so a late report is flagged as late, never as a drop. ``unusual`` are the
-    figures outside their usual range (``unusual_items``), listed with the worsenings.
+    figures outside their usual range (``unusual_items``), listed with the worsenings. ``needs``
+    are the co-building needs past their promised time (``needs_waiting``), listed after the
+    overdue work orders: a promise to a resident broken like theirs, before the orders still open
+    inside their time and the worsenings. The list is cut at ``MAX_ATTENTION`` lines, all of them
+    counted, the least serious left off.
     """
     items: list[dict] = list(late or []) + list(unusual or [])
     flagged: set[str] = set()
@@ -150,6 +155,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
         items.append({"tone": BAD, "tag": text.t("overview.overdue", lang), "rank": 1,
                       "href": _explore_href("hotline_overdue", area, lang, by="category"),
                       "text": text.t("overview.overdue_orders", lang, count=present.show(overdue).text)})
+    items += needs or []  # rank 1, after the overdue orders (the sort below is stable)
     if not ui.is_missing(still_open) and still_open > 0:
         items.append({"tone": "warn", "tag": text.t("overview.open", lang), "rank": 2,
                       "href": _explore_href("hotline_open", area, lang, by="category"),
@@ -408,6 +414,35 @@ def _source_name(source: str, lang: str) -> str:
     return text.pick(names[source], lang) if source in names else source
 
 
+DUE, OVERDUE = "due", "overdue"  # what a source owes (data.health.reach): past its day; past its grace days too
+
+
+def owed(source: str, through: date, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
+    """``DUE`` or ``OVERDUE`` when ``source``, with data through ``through``, owes a delivery
+    on ``today``; None when nothing is owed yet. The data page's rule: ``data.health.reach``
+    with the source's rhythm and grace days (``rhythms``, ``source_health.rhythms()``, from
+    etl/sources.yaml). "Needs attention" (``late_items``) and the cards (``card_owed``) both ask it."""
+    found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
+    return found if found in (DUE, OVERDUE) else None
+
+
+def card_owed(card: Card, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
+    """What a card's data owes on ``today``: ``OVERDUE`` or ``DUE`` (the worse of its sources')
+    when its data stops before its period ends (``Card.behind``) and a source of it owes a
+    delivery (``owed``); None otherwise: a report not yet owed is not late. The same cards and
+    the same rule as the sources ``late_items`` lists."""
+    if not card.behind or card.as_of is None:
+        return None
+    found = {owed(source, card.as_of, today, rhythms) for source in card.sources}
+    return OVERDUE if OVERDUE in found else DUE if DUE in found else None
+
+
+def owed_tag(state: str, lang: str) -> str:
+    """How an owed delivery is tagged, in the list and on a card: "逾期未报" / "Data overdue"
+    (``OVERDUE``), "未报送" / "Not in yet" (``DUE``)."""
+    return text.t("overview.late_overdue" if state == OVERDUE else "overview.late", lang)
+
+
 def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[str, str] | None = None,
                year: int | None = None, rhythms: dict[str, source_health.Rhythm] | None = None) -> list[dict]:
     """"党组织月报未报送（截至10月）": a source whose data stops before the period ends and is
@@ -430,14 +465,9 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
     shows each source's loads and how far its data reaches, worst first."""
     rhythms = source_health.rhythms() if rhythms is None else rhythms
 
-    def owed(source: str, through: date) -> str | None:
-        found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
-        return found if found in ("due", "overdue") else None
-
     def item(state: str, words: str, **extra) -> dict:
-        overdue = state == "overdue"
-        return {"tone": BAD if overdue else "warn", "tag": text.t("overview.late_overdue" if overdue else "overview.late",
-                                                                  lang), "rank": 1, "text": words, **extra}
+        return {"tone": BAD if state == OVERDUE else "warn", "tag": owed_tag(state, lang), "rank": 1, "text": words,
+                **extra}
 
     sep = text.t("word.list_separator", lang)
     items: list[dict | tuple[str, str]] = []  # a (state, day) stands for the line of the sources owing through that day
@@ -447,7 +477,7 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
         grain = card.info.get("grain") or "day"
         if card.behind and card.as_of is not None:  # its data stops before the period ends
             for source in card.sources:
-                if source in seen or (state := owed(source, card.as_of)) is None:
+                if source in seen or (state := owed(source, card.as_of, today, rhythms)) is None:
                     continue
                 seen.add(source)
                 line = (state, day_label(card.as_of, grain, lang, year=year))
@@ -461,7 +491,7 @@ def late_items(cards: dict[str, Card], lang: str, *, today: date, names: dict[st
             seen.add("lag:" + source)
             by_state: dict[str, list[tuple[str, date]]] = {}
             for s, code, last in card.lagging:
-                if s == source and (state := owed(source, last)) is not None:
+                if s == source and (state := owed(source, last, today, rhythms)) is not None:
                     by_state.setdefault(state, []).append((code, last))
             for state, late in by_state.items():
                 shown = [(names or {}).get(code, code) for code, _ in late[:LAGGING_NAMES]]
@@ -498,8 +528,12 @@ def spark_marks(trend: list, carried: tuple, as_of: date | None, lang: str, year
     return held, late, " · ".join(words)
 
 
-def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date, carried: tuple = ()):
-    """One card as the page draws it: the figure, what it covers and was compared with, its source."""
+def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_end: date, carried: tuple = (),
+               owing: str | None = None):
+    """One card as the page draws it: the figure, what it covers and was compared with, its source.
+    ``owing`` (``card_owed``): its data stops short and its source owes a delivery, which the card
+    says beside its figure ("逾期未报 · 截至12月4日", red when overdue), its comparison unchanged; a
+    card not yet reported says "逾期未报" for "未报送" once overdue."""
     info, grain = card.info, card.info.get("grain") or "day"
     source = text.t("word.list_separator", lang).join(_source_name(s, lang) for s in card.sources)
     through = day_label(card.as_of, grain, lang, year=year) if card.as_of else None
@@ -534,21 +568,44 @@ def _card_view(card: Card, trend: list, area: str, lang: str, year: int, period_
         last, reach = trend[-1][0], min(card.as_of, period_end)
         if last <= reach < periods.month_end(last):
             partial = text.t("overview.partial_month", lang, day=day_label(reach, "day", lang, year=year))
+    late_tone = None
+    if owing is not None and through is not None:
+        late_tone = BAD if owing == OVERDUE else "warn"
+        if card.state == LATE:  # "未报送" and how far it reaches are said already
+            shown = owed_tag(owing, lang) if owing == OVERDUE else shown
+        else:
+            as_of = owed_tag(owing, lang) + ui.OWED_SEPARATOR + text.t("overview.through", lang, day=through)
     compared = card.comparable
     held, late, spark_title = spark_marks(trend, carried, card.as_of, lang, year)
     return ui.kpi_card(info, card.value, card.before if compared else None, card.year_ago if compared else None,
                        [v for _, v in trend], lang, href=_explore_href(card.code, area, lang), shown=shown,
                        note=note, as_of=as_of, title=title, reason=reason, partial=partial, carried=held,
-                       late=late, spark_title=spark_title)
+                       late=late, spark_title=spark_title, late_tone=late_tone)
 
 
 def _kpi_section(domain: str, cards: dict[str, Card], trends, area, lang, period: periods.Period,
-                 carried: dict[str, tuple] | None = None):
-    carried = carried or {}
+                 carried: dict[str, tuple] | None = None, owing: dict[str, str | None] | None = None):
+    carried, owing = carried or {}, owing or {}
     shown = [_card_view(cards[code], trends.get(code, []), area, lang, period.end.year, period.end,
-                        carried.get(code, ()))
+                        carried.get(code, ()), owing.get(code))
              for code in KPIS[domain] if code in cards]
     return ui.domain_section(labels.domain_label(domain, lang), shown)
+
+
+def heading_as_of(cards: dict[str, Card], lang: str, *, year: int) -> str | None:
+    """How far the daily figures shown reach, for the page's heading: "数据截至12月4日" when they
+    all reach one day, else the earliest to the latest, "数据截至12月4–11日" / "Data through 4–11 Dec"
+    (naming only the earliest would say the fresh figures stop there, only the latest that the
+    stale ones reach it). Each card says its own day, and one whose source owes data says so;
+    monthly reports are left out (a card says its month). None when no daily figure is shown."""
+    reach = sorted({card.period.end for card in cards.values()
+                    if card.state == OK and card.period is not None and card.info.get("grain") != "month"})
+    if not reach:
+        return None
+    first, last = reach[0], reach[-1]
+    day = (day_label(first, "day", lang, year=year) if first == last
+           else span_label(periods.Period(first, last, "", ""), lang, year=year))
+    return text.t("overview.as_of", lang, day=day)
 
 
 def _category_change(area: str, period: periods.Period, before: periods.Period) -> pd.DataFrame:
@@ -589,14 +646,12 @@ def render(area, period_name, start, end, lang):
         html.Span(ui.area_name(place, lang), className="heading-area"),
         html.Span(f"{label} · {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", className="heading-period"),
     ]
-    # The day every daily figure shown reaches (each card says its own; late sources are listed apart).
-    reach = [card.period.end for card in cards.values()
-             if card.state == OK and card.period is not None and card.info.get("grain") != "month"]
-    if reach:
-        heading.append(html.Span(text.t("overview.as_of", lang, day=day_label(min(reach), "day", lang,
-                                                                                year=period.end.year)),
-                                 className="heading-as-of"))
-    kpis = [_kpi_section(d, cards, trends, area, lang, period, carried) for d in KPIS]
+    as_of = heading_as_of(cards, lang, year=period.end.year)
+    if as_of:
+        heading.append(html.Span(as_of, className="heading-as-of"))
+    today, rhythms = periods.today(), source_health.rhythms()
+    owing = {code: card_owed(card, today, rhythms) for code, card in cards.items()}
+    kpis = [_kpi_section(d, cards, trends, area, lang, period, carried, owing) for d in KPIS]
     # What needs attention compares like-for-like only: a late or partial report is not a drop.
     current = {code: card.value for code, card in cards.items() if card.state in (OK, CARRIED)}
     previous = {code: card.before for code, card in cards.items() if judged(card)}
@@ -611,10 +666,10 @@ def render(area, period_name, start, end, lang):
              for a in [areas.get(c) or {"name": c}]}
     items = attention_items(infos, current, previous, overdue=work.get("hotline_overdue"),
                             still_open=work.get("hotline_open"), categories=categories, area=area, lang=lang,
-                            late=late_items(cards, lang, today=periods.today(), names=names,
-                                             year=period.end.year),
-                            unusual=unusual_items(cards, area, lang, year=period.end.year))
-    items += needs_waiting(area, lang)  # co-building: needs furthest past their promised time
+                            late=late_items(cards, lang, today=today, names=names, year=period.end.year,
+                                            rhythms=rhythms),
+                            unusual=unusual_items(cards, area, lang, year=period.end.year),
+                            needs=needs_waiting(area, lang))
     return heading, kpis, ui.attention_list(items, lang)
 
 

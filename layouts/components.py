@@ -132,10 +132,14 @@ def sparkline_svg(values: Sequence, width: int = 120, height: int = 32, color: s
     return "data:image/svg+xml;utf8," + quote(svg)
 
 
+OWED_SEPARATOR = " · "  # between an owed card's tag and how far its data reaches ("逾期未报 · 截至12月4日")
+
+
 def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str, href: str | None = None, *,
              shown: str | None = None, note: str | None = None, as_of: str | None = None, title: str | None = None,
              reason: str | None = None, partial: str | None = None, carried: Sequence[int] = (),
-             late: Sequence[int] = (), spark_title: str | None = None) -> html.Div | dcc.Link:
+             late: Sequence[int] = (), spark_title: str | None = None,
+             late_tone: str | None = None) -> html.Div | dcc.Link:
     """One KPI: value and unit, target, change against last period and last year, trend line.
 
     ``info`` is the metric's catalogue row (its target the one in force, ``data.targets``, which
@@ -146,7 +150,8 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
     there is no figure, ``title`` its source and as-of on hover, ``partial`` labels a last
     sparkline point whose month is not over ("至12月4日"); ``carried`` and ``late`` the sparkline's
     points holding carried reports and its months not yet reported (``sparkline_svg``), which
-    ``spark_title`` names on hover.
+    ``spark_title`` names on hover. ``late_tone`` (``BAD`` or "warn"): the source owes its data, and
+    ``as_of`` ("逾期未报 · 截至12月4日") is a chip in that tone, as ``shown`` is.
     """
     better = info.get("better") or "higher"
     target = info.get("target")
@@ -171,12 +176,20 @@ def kpi_card(info: dict, value, previous, last_year, trend: Sequence, lang: str,
         ))
     spark = sparkline_svg(list(trend), partial=partial is not None, carried=carried, late=late)
     reading = present.show(value, info, lang)
-    figure = [html.Span(shown, className="kpi-value kpi-late") if shown is not None
+    owed = f" {late_tone}" if late_tone else ""
+    figure = [html.Span(shown, className="kpi-value kpi-late" + owed) if shown is not None
               else html.Span(reading.text, className="kpi-value", title=reason or reading.reason or None)]
     if shown is None and reading.n is not None:
         figure.append(html.Span(shown_unit, className="kpi-unit"))
     if as_of:
-        figure.append(html.Span(as_of, className="kpi-as-of"))
+        if late_tone:  # "逾期未报 · 截至12月4日": on a narrow card the chip breaks at the dot, not inside a word
+            words = as_of.split(OWED_SEPARATOR)
+            parts: list = [html.Span(w) for w in words[:1]]
+            for w in words[1:]:
+                parts += [OWED_SEPARATOR, html.Span(w)]
+            figure.append(html.Span(html.Span(parts, className="kpi-owed-words"), className=f"kpi-as-of kpi-owed{owed}"))
+        else:
+            figure.append(html.Span(as_of, className="kpi-as-of"))
     extra: dict[str, Any] = {"title": title} if title else {}  # no title prop at all without one
     spark_words = " · ".join(w for w in (partial, spark_title) if w)
     spark_extra: dict[str, Any] = {"title": spark_words} if spark_words else {}

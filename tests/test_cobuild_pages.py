@@ -92,3 +92,25 @@ def test_a_waiting_need_says_who_claimed_it_by_kind_never_by_name(shown):
     for entry in listed:
         [claimer] = re.findall(r"\(([^)]*)\)", entry["text"])
         assert claimer in kinds, entry["text"]
+
+
+def test_the_needs_waiting_count_inside_the_attention_lists_cap(shown):
+    """The needs longest past their promised time (up to five) were added after "needs attention"
+    was cut at its ten lines (fifteen lines in all). They are ranked with the rest, after the
+    overdue work orders and before the orders still open: with three ratios below target, overdue
+    and open orders and three rising complaints the list keeps to ten lines, the least serious
+    (the rising complaints) left off."""
+    from data import query
+
+    needs = overview.needs_waiting(SHAHE, "zh")
+    assert needs, "the samples hold needs past their promised time"
+    below = {code: query.metric_info(code)
+             for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
+    categories = pd.DataFrame({"label": ["噪音扰民", "物业管理", "市政设施"], "label_en": ["Noise", "Property", "Roads"],
+                               "current": [12.0, 9.0, 6.0], "previous": [4.0, 5.0, 5.0]})
+    listed = overview.attention_items(below, dict.fromkeys(below, 0.5), {}, overdue=2, still_open=41,
+                                      categories=categories, area=SHAHE, lang="zh", needs=needs)
+    ranked = ["未达标"] * 3 + ["超期"] + ["需求超期"] * len(needs) + ["在办"] + ["上升"] * 3
+    assert len(ranked) > overview.MAX_ATTENTION
+    assert [i["tag"] for i in listed] == ranked[:overview.MAX_ATTENTION]
+    assert [i["text"] for i in listed if i["tag"] == "需求超期"] == [n["text"] for n in needs]

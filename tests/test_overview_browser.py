@@ -233,6 +233,8 @@ def test_this_month_is_compared_like_for_like_and_a_late_report_reads_as_late(re
     assert hotline.state == OK and hotline.previous.days == hotline.period.days
     note = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-note").text
     assert note == f"{span_label(hotline.period, 'zh')} vs {span_label(hotline.previous, 'zh')}"
+    # its data through yesterday or the day before is on time: no "未报送" beside its figure
+    assert not browser.find_elements(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-as-of")
     title = browser.find_element(By.ID, "kpi-hotline_received").get_attribute("title")
     assert title.startswith("来源：12345 热线工单 · 数据截至")
 
@@ -267,15 +269,23 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
     hotline delivers daily with two days' grace, so its work orders are overdue, said in red
     ("逾期未报"), with how far they reach; on the warehouse's own day the list said nothing of it.
     The daily sources that stopped the same day share the hotline's line (one line a day, each
-    source named once), which opens the data page, where the hotline's data is overdue too."""
+    source named once), which opens the data page, where the hotline's data is overdue too.
+    The hotline's card says so beside its figure, in red, and still compares like-for-like; the
+    heading says from which day to which the daily figures reach; the list, needs past their
+    promised time included, keeps to its cap."""
     import re
     from datetime import datetime, time, timedelta
 
+    from callbacks.overview import MAX_ATTENTION, day_label, kpi_cards, span_label
     from data import coverage
     from support import AppServer
 
-    through = coverage.data_through("hotline", SHAHE, engine=db.get_engine(sample_warehouse_url))
+    engine = db.get_engine(sample_warehouse_url)
+    through = coverage.data_through("hotline", SHAHE, engine=engine)
     moment = datetime.combine(through + timedelta(days=5), time(10, 0))
+    cards = kpi_cards(all_kpis(), areas.get(SHAHE, engine=engine), periods.this_month(moment.date()), engine=engine)
+    card = cards["hotline_received"]
+    daily = sorted({c.period.end for c in cards.values() if c.state == "ok" and c.info.get("grain") != "month"})
     server = AppServer(sample_warehouse_url, env={settings.FAKE_NOW: moment.isoformat(timespec="minutes")}).start()
     try:
         for lang, tag, name, ending, page in (
@@ -294,6 +304,17 @@ def test_a_source_stopped_past_its_grace_days_is_listed_as_overdue(sample_wareho
             assert cls == "attention-item bad" and ending in line and href == page, listed
             days = [re.search(r"[（(](?:截至|through )(.+?)[）)]$", line).group(1) for _, line, _ in late]
             assert len(days) == len(set(days)), late  # one line a day
+            assert len(listed) <= MAX_ATTENTION, listed
+            chip = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-as-of")
+            day = day_label(through, "day", lang)  # "12月5日" / "5 Dec"
+            assert chip.text == (f"逾期未报 · 截至{day}" if lang == "zh" else f"Data overdue · through {day}")
+            assert "bad" in chip.get_attribute("class").split()
+            note = browser.find_element(By.CSS_SELECTOR, "#kpi-hotline_received .kpi-note").text
+            assert note == f"{span_label(card.period, lang)} vs {span_label(card.previous, lang)}"
+            heading = browser.find_element(By.CSS_SELECTOR, "#overview-heading .heading-as-of").text
+            span = (span_label(periods.Period(daily[0], daily[-1], "", ""), lang) if len(daily) > 1
+                    else day)
+            assert heading == (f"数据截至{span}" if lang == "zh" else f"Data through {span}"), heading
         browser.find_element(By.XPATH, "//li[contains(@class, 'attention-item')]//a[contains(., '12345 hotline')]").click()
         wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".dh-card[data-source='hotline'] .dh-through"),
                  message="the data page did not open")

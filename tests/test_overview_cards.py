@@ -13,8 +13,23 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from callbacks.overview import CARRIED, LATE, OK, STALE, attention_items, day_label, kpi_cards, late_items, span_label
+from callbacks.overview import (
+    CARRIED,
+    LATE,
+    MAX_ATTENTION,
+    OK,
+    STALE,
+    _card_view,
+    attention_items,
+    card_owed,
+    day_label,
+    heading_as_of,
+    kpi_cards,
+    late_items,
+    span_label,
+)
 from data import areas, periods, query
+from data import health as source_health
 from etl.load import FACT_COLUMNS, Output, month_days, write
 from layouts.components import sparkline_svg
 
@@ -83,6 +98,120 @@ def test_a_daily_source_is_listed_once_its_data_is_owed_not_before(warehouse):
         assert card.state == OK and (card.period.start, card.period.end) == (date(2025, 12, 1), date(2025, 12, 4))
         found = late_items({"hotline_received": card}, "zh", today=today)
         assert [(i["tone"], i["tag"], i["text"]) for i in found] == listed
+
+
+def _text(component) -> str:
+    """What an element reads, as a browser's textContent."""
+    if isinstance(component, str):
+        return component
+    children = getattr(component, "children", None)
+    return "".join(_text(c) for c in (children if isinstance(children, list) else [children]) if c is not None)
+
+
+def _shown(component, cls: str) -> list[tuple[str, str]]:
+    """(class, text) of every element of a drawn card whose class names ``cls``."""
+    found = []
+    children = getattr(component, "children", None)
+    if cls in (getattr(component, "className", None) or "").split():
+        found.append((component.className, _text(component)))
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        if not isinstance(child, str):
+            found += _shown(child, cls)
+    return found
+
+
+def test_a_card_whose_source_owes_its_data_says_so_beside_its_figure(warehouse):
+    """The hotline stopped on 4 December. On the 5th its data through the 4th is on time: the card
+    reads as any other. On the 7th the 5th's delivery is owed ("未报送", amber), on the 12th its grace
+    days are gone ("逾期未报", red): the card says so beside its figure, and still compares
+    1–4 December with 1–4 November. The card and "needs attention" ask the one rule (card_owed,
+    late_items: data.health.reach)."""
+    _hotline_through_4_december(warehouse)
+    rhythms = source_health.rhythms()
+    seen = {}
+    for today in (TODAY, date(2025, 12, 7), date(2025, 12, 12)):
+        card = _cards(warehouse, SHAHE, periods.this_month(today), ["hotline_received"])["hotline_received"]
+        owing = card_owed(card, today, rhythms)
+        assert [i["tag"] for i in late_items({"hotline_received": card}, "zh", today=today)] == (
+            [] if owing is None else ["逾期未报" if owing == "overdue" else "未报送"])
+        for lang in ("zh", "en"):
+            view = _card_view(card, [], SHAHE, lang, 2025, today, owing=owing)
+            seen[today, lang] = _shown(view, "kpi-as-of")
+            assert [words for _, words in _shown(view, "kpi-note")] == [
+                "12月1–4日 vs 11月1–4日" if lang == "zh" else "1–4 Dec vs 1–4 Nov"]
+            assert [words for _, words in _shown(view, "kpi-value")] == ["56"]  # the figure is still shown
+    assert seen == {
+        (TODAY, "zh"): [], (TODAY, "en"): [],
+        (date(2025, 12, 7), "zh"): [("kpi-as-of kpi-owed warn", "未报送 · 截至12月4日")],
+        (date(2025, 12, 7), "en"): [("kpi-as-of kpi-owed warn", "Not in yet · through 4 Dec")],
+        (date(2025, 12, 12), "zh"): [("kpi-as-of kpi-owed bad", "逾期未报 · 截至12月4日")],
+        (date(2025, 12, 12), "en"): [("kpi-as-of kpi-owed bad", "Data overdue · through 4 Dec")]}
+
+
+def test_a_report_not_yet_owed_keeps_its_cards_as_they_were(warehouse):
+    """November's party report on 5 December: its flows "未报送 截至11月" as ever, its stock carried
+    ("截至11月"), no chip: December's is owed from 1 January."""
+    _party_report(warehouse, {date(2025, 10, 1): [HUIQUAN], date(2025, 11, 1): [HUIQUAN]}, "party")
+    rhythms = source_health.rhythms()
+    codes = ["party_members", "party_three_sessions"]
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, codes)
+    assert {code: card_owed(card, TODAY, rhythms) for code, card in cards.items()} == dict.fromkeys(codes)
+    members = _card_view(cards["party_members"], [], SHAHE, "zh", 2025, TODAY)
+    sessions = _card_view(cards["party_three_sessions"], [], SHAHE, "zh", 2025, TODAY)
+    assert _shown(members, "kpi-as-of") == [("kpi-as-of", "截至11月")]
+    assert _shown(sessions, "kpi-value") == [("kpi-value kpi-late", "未报送")]
+    assert [w for _, w in _shown(sessions, "kpi-note")] == ["截至11月"]
+
+
+def test_a_report_past_its_grace_days_says_so_on_its_cards(warehouse):
+    """October's party report the latest on 15 December: November's, owed since 1 December, is past
+    its grace days. The flows read "逾期未报" (red) for "未报送", the carried stock says its month is overdue."""
+    _party_report(warehouse, {date(2025, 9, 1): [HUIQUAN], date(2025, 10, 1): [HUIQUAN]}, "party")
+    rhythms, codes, today = source_health.rhythms(), ["party_members", "party_three_sessions"], date(2025, 12, 15)
+    cards = _cards(warehouse, SHAHE, periods.resolve("last_month", today), codes)
+    owing = {code: card_owed(card, today, rhythms) for code, card in cards.items()}
+    assert owing == dict.fromkeys(codes, "overdue")
+    sessions = _card_view(cards["party_three_sessions"], [], SHAHE, "zh", 2025, today, owing=owing["party_three_sessions"])
+    assert _shown(sessions, "kpi-value") == [("kpi-value kpi-late bad", "逾期未报")]
+    assert [w for _, w in _shown(sessions, "kpi-note")] == ["截至10月"]
+    members = _card_view(cards["party_members"], [], SHAHE, "en", 2025, today, owing=owing["party_members"])
+    assert _shown(members, "kpi-as-of") == [("kpi-as-of kpi-owed bad", "Data overdue · through October")]
+
+
+def test_the_heading_says_how_far_the_daily_figures_reach_from_the_earliest_to_the_latest(warehouse):
+    """The hotline through 4 December, volunteering through the 3rd: the heading said "数据截至12月3日"
+    as if the hotline stopped there too; it says both ends. One day for all: that day."""
+    _hotline_through_4_december(warehouse)
+    codes = ["hotline_received", "volunteer_hours"]
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, codes)
+    assert heading_as_of(cards, "zh", year=2025) == "数据截至12月4日"  # no volunteering yet: one source, one day
+    _load(warehouse, "volunteers", [(d, HUIQUAN, "volunteer_hours", 10.0) for d in _days(date(2025, 11, 1), date(2025, 12, 3))],
+          "volunteers")
+    cards = _cards(warehouse, SHAHE, THIS_MONTH, codes)
+    assert [cards[c].period.end for c in codes] == [date(2025, 12, 4), date(2025, 12, 3)]
+    assert heading_as_of(cards, "zh", year=2025) == "数据截至12月3–4日"
+    assert heading_as_of(cards, "en", year=2025) == "Data through 3–4 Dec"
+    assert heading_as_of({}, "zh", year=2025) is None
+
+
+def test_the_list_never_runs_past_its_cap_and_needs_past_their_time_follow_the_overdue_orders():
+    """Five needs past their promised time were added after the list was cut at ten lines: it ran
+    to fifteen. They are ranked with the rest: broken promises to residents like the overdue work
+    orders, after them and before the orders still inside their time, the worsenings and rising
+    complaints, which the cap leaves off first."""
+    infos = {code: query.metric_info(code)
+             for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
+    categories = pd.DataFrame({"label": ["噪音扰民", "物业管理"], "label_en": ["Noise", "Property"],
+                               "current": [12.0, 9.0], "previous": [4.0, 5.0]})
+    late = [{"tone": "bad", "tag": "逾期未报", "rank": 1, "text": "12345 热线工单未报送（截至12月4日）"}]
+    needs = [{"tone": "bad", "tag": "需求超期", "rank": 1, "text": f"需求 N{i}"} for i in range(5)]
+    items = attention_items(infos, dict.fromkeys(infos, 0.5), {}, overdue=2, still_open=41, categories=categories,
+                            area=SHAHE, lang="zh", late=late, needs=needs)
+    assert len(items) == MAX_ATTENTION
+    assert [i["tag"] for i in items] == ["未达标"] * 3 + ["逾期未报", "超期"] + ["需求超期"] * 5
+    fewer = attention_items(infos, dict.fromkeys(infos, 0.5), {}, overdue=2, still_open=41, categories=categories,
+                            area=SHAHE, lang="zh", needs=needs[:2])
+    assert [i["tag"] for i in fewer] == ["未达标"] * 3 + ["超期", "需求超期", "需求超期", "在办", "上升", "上升"]
 
 
 def test_a_partial_month_is_not_flagged_as_worse(warehouse):
