@@ -239,3 +239,16 @@ def test_gaps_are_the_days_between_two_loads_that_no_load_covers(warehouse):
     assert found[HUIQUAN] == ((date(2025, 10, 1), date(2025, 10, 31)),)
     assert not coverage.covered(engine=warehouse)("party", HUIQUAN, date(2025, 10, 1), date(2025, 10, 31))
     assert coverage.covered(engine=warehouse)("party", HUIQUAN, date(2025, 11, 1), date(2025, 11, 30))
+
+
+def test_a_gap_is_measured_from_the_furthest_day_any_earlier_load_reached(warehouse):
+    """Loads that follow on, overlap or sit inside another leave no gap; a stretch after the
+    furthest day reached so far does (the first half of October delivered late, the second never)."""
+    loads = {"sep": (date(2025, 9, 1), date(2025, 9, 30)), "inside": (date(2025, 9, 10), date(2025, 9, 20)),
+             "oct": (date(2025, 10, 1), date(2025, 10, 15)), "nov": (date(2025, 11, 1), date(2025, 11, 30)),
+             "dec": (date(2025, 11, 20), date(2025, 12, 31))}
+    for name, (first, last) in loads.items():
+        _write(warehouse, "party", _facts([first], [HUIQUAN], metric="party_members", value=80), name,
+               covers=(first, last))
+    found = coverage.gaps(engine=warehouse)["party"]  # every community of the street the loads spoke for
+    assert found[HUIQUAN] == ((date(2025, 10, 16), date(2025, 10, 31)),) and set(found.values()) == {found[HUIQUAN]}
