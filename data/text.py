@@ -45,6 +45,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav./data": ("数据", "Data health"),
     "nav./wall": ("大屏", "Wall screen"),
     "nav./console": ("控制台", "Console"),
+    "nav.user": ("{name}（{role}）", "{name} ({role})"),
+    "nav.logout": ("退出", "Log out"),
     # --- named periods (layouts/components.py)
     "period.this_month": ("本月", "This month"),
     "period.last_month": ("上月", "Last month"),

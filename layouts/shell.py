@@ -6,8 +6,10 @@ logins off, every page). The wall screen has no frame: it owns the whole screen.
 from __future__ import annotations
 
 from dash import dcc, html
+from flask import has_request_context
 
-from auth import may_open
+from auth import current_user, may_open
+from auth.roles import ROLES
 from data import text
 from layouts.ids import Shell
 
@@ -34,10 +36,24 @@ def nav(active: str, lang: str = "zh") -> html.Header:
         if may_open(href(path, lang))
     ]
     return html.Header(
-        [html.Span(text.t("app.title", lang), className="shell-brand"), html.Nav(links)],
+        [html.Span(text.t("app.title", lang), className="shell-brand"), html.Nav(links), *signed_in(lang)],
         id=Shell.NAV,
         className="shell-nav",
     )
+
+
+def signed_in(lang: str) -> list:
+    """Who is signed in, at the bar's right end, and a way out ("王芳（查看） 退出"); nothing
+    with logins off. A user who came through the login page logs out there (/logout asks
+    first); one a trusted proxy vouches for signs out at the proxy, so no link."""
+    who = current_user() if has_request_context() else None  # a layout built by a test or a script
+    if who is None or who["via"] == "kiosk":
+        return []
+    role = text.t(f"role.{who['role']}", lang) if who["role"] in ROLES else who["role"]
+    parts: list = [html.Span(text.t("nav.user", lang, name=who["name"], role=role), className="shell-user-name")]
+    if who["via"] == "session":
+        parts.append(html.A(text.t("nav.logout", lang), href="/logout", className="shell-link"))
+    return [html.Div(parts, className="shell-user")]
 
 
 def page(active: str, lang: str, *children) -> html.Div:

@@ -429,6 +429,38 @@ def test_each_role_is_offered_only_the_pages_it_may_open(app, monkeypatch, wareh
     assert said["viewer"] == said["analyst"] == said["editor"] == said["admin"]
 
 
+def _signed_in_corner(tree) -> tuple[str, list[str]]:
+    """The top bar's right end: who is signed in, and where its links go ("", [] if absent)."""
+    stack = [tree]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[:0] = item
+        elif isinstance(item, dict):
+            props = item.get("props", {})
+            if props.get("className") == "shell-user":
+                parts = props["children"]
+                return parts[0]["props"]["children"], [p["props"]["href"] for p in parts[1:]]
+            stack[:0] = [v for v in props.values() if isinstance(v, (list, dict))]
+    return "", []
+
+
+def test_the_top_bar_names_who_is_signed_in_with_a_way_out(app, monkeypatch, files, warehouse):
+    """Signed in, the bar's right end says who and as what ("viewer（查看）") and links the
+    logout page, which asks first; with logins off there is nobody to name."""
+    client = as_user(app, "viewer")
+    page = shown(run(client, page_router("/")), "_pages_content.children")
+    assert _signed_in_corner(page) == ("viewer（查看）", ["/logout"])
+    page = shown(run(client, page_router("/", "?lang=en")), "_pages_content.children")
+    assert _signed_in_corner(page) == ("viewer (viewer)", ["/logout"])
+    assert "退出登录" in client.get(BASE + "/logout").get_data(as_text=True)
+    assert _signed_in_corner(shown(run(as_user(app, "admin"), page_router("/")), "_pages_content.children")) == (
+        "admin（管理员）", ["/logout"])
+    monkeypatch.delenv("CSB_AUTH", raising=False)
+    open_page = shown(run(client_of(build_app().server), page_router("/")), "_pages_content.children")
+    assert _signed_in_corner(open_page) == ("", [])
+
+
 def test_a_callback_that_writes_an_undeclared_component_is_for_admins_only(app):
     body = {"output": "mystery-panel.children", "outputs": {"id": "mystery-panel", "property": "children"},
             "inputs": [], "changedPropIds": []}
