@@ -133,11 +133,13 @@ def _points(pairs, lang, as_of: date | None = None):
         points.append(point)
     # Twelve whole months and this one so far (data.periods.last_months): the first month's
     # name comes round again at the end, and a chart's category axis would draw both on one
-    # place. The earlier one carries its year ("2025年12月", "Dec '25": "Dec 2025" ran into "Feb").
+    # place. The earlier one says it is last year's ("12月" over "去年", "Dec '25": "Dec 2025"
+    # ran into "Feb").
     later = {pt["label"] for pt in points[1:]}
     if points and points[0]["label"] in later:
         first = pairs[0][0]
-        points[0]["label"] = f"{month_label(first, lang)} '{first:%y}" if lang == "en" else long_month(first, lang)
+        points[0]["label"] = catalogue.t("wall12.month_last_year", lang, month=month_label(first, lang),
+                                         yy=f"{first:%y}")
     return points
 
 

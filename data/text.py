@@ -511,6 +511,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall12.tile_through": ("截至{day}", "Through {day}"),
     "wall12.not_recorded": ("只记录到{level}", "{level} only"),  # short: a KPI tile's line
     "wall12.partial_to": ("至{day}", "to {day}"),
+    # A trend's first bar, a year before its last: under it on two lines in Chinese (one line,
+    # "2025年12月" or "去年12月", ran into "2月" under the 700 px hotline chart).
+    "wall12.month_last_year": ("{month}<br>去年", "{month} '{yy}"),
     "wall12.chart_late": ("{source}未报送<br>截至{day}", "{source}<br>not yet reported, through {day}"),
     "wall12.league_siblings": ("本街道各社区 · 近30天", "Communities of the street · last 30 days"),
     # --- co-building, issue 14 (共建共享: needs, merchants, funds): the domain, its sources,
