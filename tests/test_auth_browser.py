@@ -146,7 +146,10 @@ def test_a_viewer_is_offered_no_link_that_would_refuse_them(secured, chromium):
     wait(chromium, lambda d: d.find_elements(By.CSS_SELECTOR, ".attention-item")
          and any(e.text.strip() not in ("", "—") for e in d.find_elements(By.CSS_SELECTOR, ".kpi-card .kpi-value")),
          timeout=30, message="the overview did not render what needs attention")
-    assert [e.get_attribute("pathname") for e in chromium.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == ["/", "/wall"]
+    assert [e.get_attribute("pathname") for e in chromium.find_elements(By.CSS_SELECTOR, ".shell-nav nav a")] == ["/", "/wall"]
+    user = chromium.find_element(By.CSS_SELECTOR, ".shell-user")  # who is signed in, and the way out
+    assert user.text.split() == ["李主任（查看）", "退出"]
+    assert [e.get_attribute("pathname") for e in user.find_elements(By.CSS_SELECTOR, "a")] == ["/logout"]
     lines = chromium.find_elements(By.CSS_SELECTOR, ".attention-item")
     assert all(line.text.strip() for line in lines) and not chromium.find_elements(By.CSS_SELECTOR, ".attention-item a")
     assert not chromium.find_elements(By.CSS_SELECTOR, "a.kpi-card, .todo-links a")

@@ -112,8 +112,10 @@ def wait(driver, condition, timeout=20, message=""):
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
 
 
-def state(driver) -> str:
-    return driver.execute_script("return document.getElementById('wall-root').getAttribute('data-state')")
+def state(driver) -> str | None:
+    """The wall's data-state; None while there is no wall on the page (it is reloading itself)."""
+    return driver.execute_script(
+        "var root = document.getElementById('wall-root'); return root && root.getAttribute('data-state');")
 
 
 def panels_as_of(driver) -> dict:
