@@ -194,12 +194,12 @@ def test_the_heading_says_how_far_the_daily_figures_reach_from_the_earliest_to_t
     assert heading_as_of({}, "zh", year=2025) is None
 
 
-def test_the_list_never_runs_past_its_cap_and_needs_past_their_time_follow_the_overdue_orders():
+def test_the_list_never_runs_past_its_cap_and_needs_past_their_time_follow_the_overdue_orders(warehouse):
     """Five needs past their promised time were added after the list was cut at ten lines: it ran
     to fifteen. They are ranked with the rest: broken promises to residents like the overdue work
     orders, after them and before the orders still inside their time, the worsenings and rising
     complaints, which the cap leaves off first."""
-    infos = {code: query.metric_info(code)
+    infos = {code: query.metric_info(code, engine=warehouse)
              for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
     categories = pd.DataFrame({"label": ["噪音扰民", "物业管理"], "label_en": ["Noise", "Property"],
                                "current": [12.0, 9.0], "previous": [4.0, 5.0]})
