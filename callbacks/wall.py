@@ -159,11 +159,17 @@ def _reading(value, info: dict, as_of: date | None, span: tuple[date, date],
                    reason=catalogue.t("wall12.tile_through", lang, day=day_label(as_of, lang))), True
 
 
+def _day_time(moment: datetime, lang: str) -> str:
+    """A moment as the wall writes it with its day: "12月5日 22:32", "5 Dec 22:32" (no weekday:
+    a line's end is what a narrow line clips)."""
+    return f"{day_label(moment.date(), lang)} {moment:%H:%M}"
+
+
 def _loaded(moment: datetime | None, today: date, lang: str) -> str:
     """The header's "数据更新于": when the data last loaded (Chengdu time, as the loads record it)."""
     if moment is None:
         return ""
-    when = f"{moment:%H:%M}" if moment.date() == today else f"{day_label(moment.date(), lang)} {moment:%H:%M}"
+    when = f"{moment:%H:%M}" if moment.date() == today else _day_time(moment, lang)
     return catalogue.t("wall12.loaded", lang, when=when)
 
 
@@ -764,10 +770,8 @@ def _pulses(items: list[dict], _metrics: dict, lang: str) -> list[dict]:
         rows.append({"title": f"{kind} · {labels.label(i.get('category') or '未填写', lang)}",
                      # the status first: on a narrow screen the time is what gets clipped
                      "sub": " · ".join(x for x in (labels.label(i.get("status") or "", lang), place or "",
-                                                   # the day and time, no weekday: the line's end is what a
-                                                   # narrow line clips ("Sat 5 Dec 2…" at 1920 in English)
-                                                   f"{day_label(received.date(), lang)} {received:%H:%M}"
-                                                   if received else "") if x),
+                                                   # no weekday ("Sat 5 Dec 2…" at 1920 in English)
+                                                   _day_time(received, lang) if received else "") if x),
                      "open": bool(i.get("open")), "community": i.get("community_code"),
                      "lon": i.get("lon"), "lat": i.get("lat")})
     return rows
