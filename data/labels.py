@@ -198,6 +198,14 @@ def domain_label(domain: str, lang: str = "zh") -> str:
     return text.pick(names, lang) if names else str(domain)
 
 
+def role_label(role: str | None, lang: str = "zh") -> str:
+    """查看 / 分析 / 编辑 / 管理员 for a user's role (the staff console's and the top bar's "who
+    is signed in"); a role the project does not name, as it is; nothing for none."""
+    if not role:
+        return ""
+    return text.t(f"role.{role}", lang) if role in text.group("role") else role
+
+
 # A place's short name, without what every one of them is ("社区", "Community"): on a map the
 # caption says it and the dots are close together; the wall's guide names its community so.
 PLACE_SUFFIXES = ("社区", "街道", " Community", " Subdistrict")

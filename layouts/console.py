@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from dash import dcc, html
 
-from data import text
+from data import labels, text
 from layouts import console_audit, console_notices, console_playlist, console_screens, console_targets, shell
 from layouts.ids import Console
 
@@ -54,7 +54,7 @@ def href(lang: str, tab: str, area: str | None, *, switch: bool = False) -> str:
 
 
 def header(ctx: Context) -> html.Div:
-    role = text.t(f"role.{ctx.role}", ctx.lang) if ctx.role else ""
+    role = labels.role_label(ctx.role, ctx.lang)
     who = text.t("console.signed_in", ctx.lang, name=ctx.user, role=role) if ctx.user else ""
     picker = dcc.Dropdown(id=Console.AREA, options=ctx.area_options, value=ctx.area or "", clearable=False,
                           searchable=True, className="console-area-picker")

@@ -9,8 +9,7 @@ from dash import dcc, html
 from flask import has_request_context
 
 from auth import current_user, may_open
-from auth.roles import ROLES
-from data import text
+from data import labels, text
 from layouts.ids import Shell
 
 LINKS = ["/", "/explore", "/data", "/wall", "/console"]
@@ -49,7 +48,7 @@ def signed_in(lang: str) -> list:
     who = current_user() if has_request_context() else None  # a layout built by a test or a script
     if who is None or who["via"] == "kiosk":
         return []
-    role = text.t(f"role.{who['role']}", lang) if who["role"] in ROLES else who["role"]
+    role = labels.role_label(who["role"], lang)
     parts: list = [html.Span(text.t("nav.user", lang, name=who["name"], role=role), className="shell-user-name")]
     if who["via"] == "session":
         parts.append(html.A(text.t("nav.logout", lang), href="/logout", className="shell-link"))
