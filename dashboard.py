@@ -185,9 +185,9 @@ class CommunityDash(Dash):
     Dash serves every page the scripts of every component library; a wall opened in a
     fresh browser spent most of its first second compiling code it never runs. So the
     wall's page (only when it is the page the browser loads) leaves out dash-ag-grid and
-    the date picker's locale, which only the laptop pages use, and brings the small plotly.js basic bundle (the
-    bar, line and pie charts the wall draws) from ``assets/vendor`` up front, in
-    parallel with the rest, instead of the full plotly.js fetched after the layout.
+    the date picker's locale, which only the laptop pages use. It draws no Plotly chart
+    (its charts are the page's own elements, layouts/wallcharts.py), so no plotly.js is
+    fetched for it at all.
     """
 
     LEAN_PATHS = {"wall"}
@@ -198,23 +198,10 @@ class CommunityDash(Dash):
     #: Dash lists its DataTable bundle on every page; no page of this app draws one.
     UNUSED_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\n?')
 
-    def _graph_chunk(self) -> str:
-        """The chunk of dcc that draws a Graph, asked for up front: dcc fetches it only once
-        the first layout holding a chart has arrived, a round trip after the rest. Loaded
-        after dcc's own bundle, it registers itself and dcc does not fetch it again; the
-        URL carries Dash's fingerprint, so it is kept like the other bundles."""
-        relative = "dcc/async-graph.js"
-        modified = int((Path(dash.__file__).parent / relative).stat().st_mtime)
-        fingerprint = build_fingerprint(relative, dcc.__version__, modified)
-        return f'<script src="{self.config.requests_pathname_prefix}_dash-component-suites/dash/{fingerprint}"></script>'
-
     def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="", favicon="", renderer=""):
         scripts = self.UNUSED_SCRIPT.sub("", scripts)
         if has_request_context() and self.strip_relative_path(request.path) in self.LEAN_PATHS:
-            version = self.server.config.get("CSB_BUILD_ID", "")
-            plotly = f'<script src="{self.get_asset_url("vendor/plotly-basic.min.js")}?v={version}"></script>'
             scripts = self.LAPTOP_SCRIPTS.sub("", self.HEAVY_SCRIPT.sub("", scripts))
-            scripts = plotly + "\n" + scripts + "\n" + self._graph_chunk()
         page = super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
                                          app_entry=app_entry, favicon=favicon, renderer=renderer)
         # The page's language, for screen readers and the browser's own words; navigating

@@ -488,21 +488,21 @@
 
     // --- charts that draw the eye: on the panel on view a light moves from bar to bar (or
     // slice to slice), largest first, one step every SPOTLIGHT_STEP ms, back to the largest
-    // whenever the panel comes round. Only a class on the chart's SVG changes (wall.css
-    // .wall-lit): no redraw, no server round trip. At night (data-dim="night") and for a
-    // viewer who asks for reduced motion nothing moves.
+    // whenever the panel comes round. Only a class on a mark changes (wall-charts.css
+    // .wall-lit): the chart's marks are the page's own elements (layouts/wallcharts.py), each
+    // bar or slice a .wall-mark with its figure in data-v. At night (data-dim="night") and for
+    // a viewer who asks for reduced motion nothing moves.
     var SPOTLIGHT_STEP = 4000; // ms
-    var spot = {panel: null, since: 0, key: null, lit: [], complete: false, panel_el: null, charts: [], data: []};
+    var spot = {panel: null, since: 0, key: null, lit: [], marks: []};
     var calm = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
 
-    function spotOrder(gd) {
-        // The marks' indexes, largest figure first: a donut's slices, a bar chart's bars.
-        var trace = gd.data && gd.data[0];
-        var values = trace && (trace.type === "pie" ? trace.values : trace.orientation === "h" ? trace.x : null);
-        if (!values || !values.length) { return []; }
+    function spotOrder(marks) {
+        // The marks' indexes, largest figure first (ties in their order on the chart).
         var order = [];
-        for (var i = 0; i < values.length; i++) { if (values[i] > 0) { order.push(i); } }
-        return order.sort(function (a, b) { return values[b] - values[a] || a - b; });
+        for (var i = 0; i < marks.length; i++) { if (Number(marks[i].getAttribute("data-v")) > 0) { order.push(i); } }
+        return order.sort(function (a, b) {
+            return Number(marks[b].getAttribute("data-v")) - Number(marks[a].getAttribute("data-v")) || a - b;
+        });
     }
 
     function spotlight() {
@@ -514,28 +514,25 @@
         if (active !== spot.panel) { spot.panel = active; spot.since = now; }
         var still = r.getAttribute("data-dim") === "night" || (calm && calm.matches);
         var step = Math.floor((now - spot.since) / SPOTLIGHT_STEP);
-        // Most seconds nothing moves: same panel, same step, the same charts with the same
-        // figures (a chart redrawn has new data), every one lit and its marks still lit.
-        var key = active + "|" + step + "|" + still;
-        if (spot.key === key && spot.complete && spot.panel_el && spot.panel_el.isConnected
-                && spot.charts.length === spot.panel_el.getElementsByClassName("js-plotly-plot").length
-                && spot.charts.every(function (gd, i) { return gd.isConnected && gd.data === spot.data[i]; })
-                && spot.lit.every(function (el) { return el.isConnected && el.classList.contains("wall-lit"); })) {
-            return;
-        }
         var panel = stage.querySelector('.wall-panel[data-panel="' + active + '"]');
-        var lit = [], complete = !!panel;
-        var graphs = still || !panel ? [] : panel.querySelectorAll(".wall-graph .js-plotly-plot");
-        for (var g = 0; g < graphs.length; g++) {
-            var gd = graphs[g], order = spotOrder(gd);
+        var charts = still || !panel ? [] : panel.querySelectorAll(".wall-chart");
+        var lit = [], marks = [];
+        for (var g = 0; g < charts.length; g++) {
+            var own = charts[g].querySelectorAll(".wall-mark");
+            var order = spotOrder(own);
+            for (var m = 0; m < own.length; m++) { marks.push(own[m]); }
             if (!order.length) { continue; }
-            var pie = gd.data[0].type === "pie";
-            var marks = gd.querySelectorAll(pie ? "g.slice" : "g.trace.bars g.point");
-            if (marks.length !== (pie ? gd.data[0].values : gd.data[0].x).length) { complete = false; continue; } // not drawn yet
             var at = order[step % order.length];
-            lit.push(marks[at]);
-            var legend = pie ? gd.querySelectorAll("g.legend g.traces") : [];
-            if (legend.length === marks.length) { lit.push(legend[at]); }
+            lit.push(own[at]);
+            var legend = charts[g].querySelectorAll(".wall-mark-legend");
+            if (legend.length === own.length) { lit.push(legend[at]); }
+        }
+        // Most seconds nothing moves: the same step over the same marks, each still lit.
+        var key = active + "|" + step + "|" + still;
+        if (spot.key === key && spot.marks.length === marks.length
+                && spot.marks.every(function (el, i) { return el === marks[i]; })
+                && spot.lit.every(function (el) { return el.classList.contains("wall-lit"); })) {
+            return;
         }
         var was = r.querySelectorAll(".wall-lit");
         for (var w = 0; w < was.length; w++) {
@@ -545,10 +542,7 @@
         r.setAttribute("data-spotlight", still ? "still" : String(step));
         spot.key = key;
         spot.lit = lit;
-        spot.complete = complete && !still;
-        spot.panel_el = panel;
-        spot.charts = Array.prototype.slice.call(graphs);
-        spot.data = spot.charts.map(function (gd) { return gd.data; });
+        spot.marks = marks;
     }
     W.spotlight = spotlight;
     setInterval(spotlight, 1000); // a panel just come round is lit within a second
@@ -617,9 +611,9 @@
         });
     }
 
-    // Charts of panels off screen whose figures changed: their new figure waits in PENDING
-    // (callbacks/wall.py, off_screen) and is put in when the rotation comes to the panel
-    // before theirs, as drawSeen does (a Plotly redraw nobody would see, saved).
+    // Charts of panels off screen whose figures changed: their new marks wait in PENDING
+    // (callbacks/wall.py, off_screen) and are put in when the rotation comes to the panel
+    // before theirs, as drawSeen does (an update nobody would see, saved).
     var drawnPending = {};
     function drawPending(active, pending, playlist, ids) {
         var nu = window.dash_clientside.no_update;
@@ -631,7 +625,7 @@
             if (!p || !due[p.panel] || drawnPending[id.chart] === p.v) { return nu; }
             drawnPending[id.chart] = p.v;
             any = true;
-            return p.figure;
+            return p.children;
         });
         return any ? out : nu;
     }

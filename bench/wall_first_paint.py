@@ -79,7 +79,7 @@ FIRST_SCREEN_PROBE = """
     if (!panels.length) { return false; }
     for (var i = 0; i < panels.length; i++) { if (!panels[i].getAttribute('data-as-of')) { return false; } }
     var graphs = document.querySelectorAll('.wall-graph');
-    for (var j = 0; j < graphs.length; j++) { if (!graphs[j].querySelector('svg.main-svg')) { return false; } }
+    for (var j = 0; j < graphs.length; j++) { if (!graphs[j].childElementCount) { return false; } }
     return true;
   }
   function seen() {  // what the screen shows first: the panel on view and the KPI strip, values arrived
@@ -90,7 +90,7 @@ FIRST_SCREEN_PROBE = """
     for (var i = 0; i < shown.length; i++) {
       if (!shown[i].getAttribute('data-as-of')) { return false; }
       var graphs = shown[i].querySelectorAll('.wall-graph');
-      for (var j = 0; j < graphs.length; j++) { if (!graphs[j].querySelector('svg.main-svg')) { return false; } }
+      for (var j = 0; j < graphs.length; j++) { if (!graphs[j].childElementCount) { return false; } }
     }
     var kpis = document.querySelectorAll('[data-kpi]');
     for (var k = 0; k < kpis.length; k++) { if (!kpis[k].hasAttribute('data-s')) { return false; } }

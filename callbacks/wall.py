@@ -1,25 +1,25 @@
-"""The wall screen's callbacks: one server refresh that patches figures in place, and the
+"""The wall screen's callbacks: one server refresh that sends what changed, and the
 clientside parts (clock, rotation, the refresh gate) that need no round trip.
 
 Where things are: what each part of the wall shows is declared in ``layouts/wall.py``
 (``KPI_STRIP``, ``FRAME``, ``PANELS``); ``read_figures`` reads all of it with one call,
 ``data/wallfigures.read``, and turns the answer into text (the KPI strip: ``_kpis``; a panel's
 figures, charts and lists: ``_panel_figures``); ``answer`` is the refresh (what differs from
-what the screen shows, as Patches); ``first_screen`` is the page with that answer already
+what the screen shows); ``first_screen`` is the page with that answer already
 applied; ``assets/wall.js`` draws the KPI tiles and the ticker from the refresh's data.
 
 The page itself arrives with its first figures in it (``first_screen``: the refresh's
 answer for a wall that shows nothing yet, applied on the server), so a new screen draws
 once, at once. A refresh is asked for by the clientside gate (``wall.gate`` in assets/wall.js), which
 never asks while the previous answer is outstanding. The server reads the figures once
-per (area, language, day, data version) and answers with Patches, so charts are updated
-rather than rebuilt. If the warehouse cannot be read, the answer says so and every
+per (area, language, day, data version) and answers with what changed: a chart's marks are
+the page's own elements (``chart_children``), so a changed figure moves a bar in place. If the warehouse cannot be read, the answer says so and every
 figure on screen is left exactly as it was; wall.js then shows how old they are.
 
 How far the figures reach (DOMAIN.md, "Time, completeness and provenance"): the header says
 when the data last loaded (``_loaded``); each panel's title row its main metrics' as-of
 (``_through``); a trend's last month, while unfinished, is marked (``_points``) and drawn
-lighter with its "至12月4日" (``patch_trend``, ``patch_hotline``); a figure whose source
+lighter with its "至12月4日" (layouts/wallcharts.py); a figure whose source
 stops before its period ends and has none reads "未报送" with its as-of (``_reading``).
 """
 from __future__ import annotations
@@ -69,6 +69,8 @@ from data.wallfigures import (
 )
 from layouts import wall as view
 from layouts.ids import Wall
+from layouts.wallcharts import chart_body
+from layouts.wallmap import map_body
 
 log = logging.getLogger(__name__)
 
@@ -1082,9 +1084,14 @@ def map_colours(values: list[float], colour: str) -> list[str]:
     return sample_colorscale(scale, [(v - low) / span if high != low else 1.0 for v in values])
 
 
-PATCHERS: dict[str, Callable[..., Patch]] = {
-    "hbar": patch_hbar, "donut": patch_donut, "trend": patch_trend, "hotline": patch_hotline, "map": patch_map,
-}
+def chart_children(chart: str, data: Any, lang: str, colour: str) -> list:
+    """A chart's marks (its box's children) drawn from its figures ``data`` in ``colour``: the
+    page's own elements (layouts/wallcharts.py, layouts/wallmap.py), sent whole when its figures
+    change; the browser updates the few sizes and texts that differ."""
+    kind, width, height = view.CHARTS[chart]
+    if kind == "map":
+        return map_body(data, lang, colour, width, height)
+    return chart_body(kind, data, lang, colour, width, height)
 
 
 def _league_cell(text: str, gap: dict | None):
@@ -1207,7 +1214,7 @@ def _note(problem, unknown_area: str | None, lang: str) -> str:
 # item per component of that type on the page), then one item per SINGLE_OUTPUTS, then the
 # playlist. A panel's list (``Wall.list``) is on the page only if its panel is on the
 # playlist, so the refresh declares those as one pattern output (``_as_declared``).
-PATTERN_OUTPUTS = (("wall-chart", "figure"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
+PATTERN_OUTPUTS = (("wall-chart", "children"), ("wall-panel", "data-as-of"), ("wall-kpi", "className"),
                    ("wall-stat", "children"))
 SINGLE_OUTPUTS = (Wall.AREA_NAME, Wall.LEAGUE_BODY, Wall.GUIDE_LIST, Wall.RESOURCE_LIST,
                   Wall.ACTIVITY_LIST, Wall.WISH_LIST, Wall.PULSE_LIST, Wall.NOTE)
@@ -1223,7 +1230,7 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
 
 @callback(
     Output(Wall.DATA, "data"),
-    Output(Wall.chart(ALL), "figure"),
+    Output(Wall.chart(ALL), "children"),
     Output(Wall.panel(ALL), "data-as-of"),
     Output(Wall.stat(ALL), "children"),
     Output(Wall.AREA_NAME, "children"),
@@ -1249,7 +1256,7 @@ def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_i
             active=None, pending=None):
     """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
     outputs = answer(request, shown, config, shown_playlist, chart_ids, panel_ids, [], stat_ids)
-    charts, waiting = off_screen(outputs[0], outputs[1], chart_ids, active, pending, config)
+    charts, waiting = off_screen(outputs[0], outputs[1], chart_ids, active, pending)
     return (*_as_declared((outputs[0], charts, *outputs[2:]), list_ids),
             deferred_graphs(outputs[0], shown, config, slot_ids, chart_ids), waiting)
 
@@ -1257,34 +1264,27 @@ def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_i
 CHART_PANEL = {chart.id: panel.id for panel in view.PANELS.values() for chart in panel.charts}
 
 
-def off_screen(data: dict, patches: list, chart_ids: list[dict], active: str | None, pending: dict | None,
-               config: dict | None) -> tuple[list, Any]:
+def off_screen(data: dict, drawn: list, chart_ids: list[dict], active: str | None, pending: dict | None) -> tuple[list, Any]:
     """Draw what is seen, for figures that change: a chart whose panel is not on screen is not
-    redrawn now (a Plotly redraw nobody sees, every time its figures change); its new figure
-    waits in PENDING (a Patch of the store) and wall.js's ``drawPending`` puts it in when the
-    rotation comes to the panel before its own, as ``drawSeen`` does with a panel's first
-    charts. A chart patched here drops what was waiting for it. Returns (the charts' patches,
-    the PENDING patch or no_update)."""
-    new = shown_figures(data.get("key")) if data.get("ok") else None
-    if new is None or not active:
-        return patches, no_update
-    config = config or {}
-    lang = config.get("lang", "zh")
-    colours: dict = {}
+    changed now (an update nobody sees, every time its figures change); its new marks wait in
+    PENDING (a Patch of the store) and wall.js's ``drawPending`` puts them in when the rotation
+    comes to the panel before its own, as ``drawSeen`` does with a panel's first charts, so
+    the panel comes round already up to date. A chart changed here drops what was waiting for
+    it. Returns (the charts' new marks, the PENDING patch or no_update)."""
+    if not data.get("ok") or not active:
+        return drawn, no_update
     store, changed, out = Patch(), False, []
-    for ident, patch in zip(chart_ids, patches):
+    for ident, marks in zip(chart_ids, drawn):
         chart = ident["chart"]
-        if patch is not no_update and CHART_PANEL.get(chart, active) != active:
-            colours = colours or chart_colours(config)
-            store[chart] = {"panel": CHART_PANEL[chart], "v": data["key"],
-                            "figure": chart_figure(chart, new["charts"][chart], lang, colours[chart])}
+        if marks is not no_update and CHART_PANEL.get(chart, active) != active:
+            store[chart] = {"panel": CHART_PANEL[chart], "v": data["key"], "children": marks}
             changed = True
             out.append(no_update)
             continue
-        if patch is not no_update and chart in (pending or {}):
+        if marks is not no_update and chart in (pending or {}):
             del store[chart]
             changed = True
-        out.append(patch)
+        out.append(marks)
     return out, store if changed else no_update
 
 
@@ -1298,12 +1298,6 @@ def chart_colours(config: dict | None, playlist: playlists.Playlist | None = Non
     playlist, so a chart drawn now, drawn late (deferred_graphs) or drawn when its panel comes
     round (off_screen) has the colour of the same chart drawn by answer()."""
     return view.chart_colours((playlist or area_playlist(config)).map_metric())
-
-
-def chart_figure(chart: str, data: dict, lang: str, colour: str) -> dict:
-    """A chart's whole figure: its skeleton with its figures patched in, as the browser would."""
-    kind, width, height = view.CHARTS[chart]
-    return apply_patch(view.skeleton(kind, width, height, lang, colour), PATCHERS[kind](data, lang, colour))
 
 
 def deferred_graphs(data: dict, shown: dict | None, config: dict | None, slot_ids: list[dict],
@@ -1323,7 +1317,7 @@ def deferred_graphs(data: dict, shown: dict | None, config: dict | None, slot_id
     patch, changed = Patch(), False
     for chart in waiting:
         if old is None or old["charts"].get(chart) != new["charts"].get(chart):
-            patch[chart] = view.chart_graph(chart, lang, chart_figure(chart, new["charts"][chart], lang, colours[chart]))
+            patch[chart] = view.chart_box(chart, chart_children(chart, new["charts"][chart], lang, colours[chart]))
             changed = True
     return patch if changed else no_update
 
@@ -1392,11 +1386,10 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     def only_changed(pick, make):
         return make() if changed(pick) else no_update
 
-    kinds = {chart: kind for chart, (kind, _w, _h) in view.CHARTS.items()}
     colours = chart_colours(config, playlist)
-    patches = [
+    drawn = [
         only_changed(lambda fig, c=i["chart"]: fig["charts"][c],
-                     lambda c=i["chart"]: PATCHERS[kinds[c]](f["charts"][c], lang, colours[c]))
+                     lambda c=i["chart"]: chart_children(c, f["charts"][c], lang, colours[c]))
         for i in chart_ids
     ]
     agenda = _agenda_at(f["lists"]["agenda"], now)
@@ -1425,7 +1418,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
 
     return (
         data,
-        patches,
+        drawn,
         [stamp] * len(panel_ids),
         tiles,
         stats,
@@ -1501,8 +1494,7 @@ def first_screen(area: str | None = None, lang: str | None = None, **query) -> h
         for target, value in zip(wanted, values):
             if value is no_update:
                 continue
-            component = found[_key(target)]
-            setattr(component, prop, apply_patch(component.figure, value) if prop == "figure" else value)
+            setattr(found[_key(target)], prop, value)
     for single_id, single in zip(SINGLE_OUTPUTS, singles):
         if single is not no_update and _key(single_id) in found:
             found[_key(single_id)].children = single
@@ -1542,7 +1534,7 @@ def _defer_unseen(found: dict) -> None:
                 continue
             for n, child in enumerate(children):
                 ident = getattr(child, "id", None)
-                if isinstance(child, dcc.Graph) and isinstance(ident, dict):
+                if isinstance(ident, dict) and ident.get("type") == "wall-chart":
                     deferred[ident["chart"]] = child
                     children[n] = html.Div([], id=Wall.slot(ident["chart"], panel), className="wall-slot",
                                            style=getattr(child, "style", None))
@@ -1583,7 +1575,7 @@ clientside_callback(
 
 clientside_callback(
     ClientsideFunction(namespace="wall", function_name="drawPending"),
-    Output(Wall.chart(ALL), "figure", allow_duplicate=True),
+    Output(Wall.chart(ALL), "children", allow_duplicate=True),
     Input(Wall.STAGE, "data-active"),
     Input(Wall.PENDING, "data"),
     State(Wall.PLAYLIST, "data"),

@@ -13,9 +13,11 @@ Where things are (a map of the wall):
 - which panels rotate and for how long: ``data/playlist.py`` and the playlist file.
 
 Everything here is drawn at design size; ``assets/wall.js`` scales the canvas uniformly to
-the screen (letterboxed). The layout only builds the frame and empty chart skeletons:
+the screen (letterboxed). The layout only builds the frame and empty chart boxes:
 figures come from ``callbacks/wall.py``, which fills the first screen before it is sent
-and patches them in place on every refresh, so nothing is rebuilt and nothing flashes.
+and, on every refresh, sends only the charts whose figures changed; their marks are the
+page's own elements (``layouts/wallcharts.py``, ``layouts/wallmap.py``), so a change moves
+a bar rather than redrawing a chart, and nothing flashes.
 
 Reading distance is 3 to 8 metres: no text under 24 px on the canvas (``SMALLEST``; the
 browser test tests/test_wall_legible.py walks every text node and chart label), headline
@@ -202,100 +204,8 @@ def _build() -> str:
         return ""
 
 
-# --- chart skeletons -----------------------------------------------------------------------
-
-def _base_layout(width: int, height: int, lang: str, **extra) -> dict:
-    base = dict(
-        width=width,
-        height=height,
-        autosize=False,
-        margin=dict(l=16, r=24, t=16, b=16),
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font=dict(family=FONT, size=SMALLEST, color=INK),
-        showlegend=False,
-        annotations=[
-            dict(text=t("no_data", lang), name="no-data", visible=False, showarrow=False,
-                 xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=30, color=MUTED)),
-            # "至12月4日": how far the unfinished last month reaches, top right (patch_trend).
-            dict(text="", name="partial", visible=False, showarrow=False, xref="paper", yref="paper",
-                 x=1, y=1, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=GOLD)),
-        ],
-    )
-    base.update(extra)
-    return base
-
-
-# Twelve months at 24 px do not fit under a 600 px chart: every other month is named, level.
-MONTH_TICKS = dict(tickangle=0, nticks=7)
-
-
-def skeleton(kind: str, width: int, height: int, lang: str, colour: str = RED) -> dict:
-    """An empty figure of ``kind`` whose traces the refresh callback fills by Patch, its
-    series in ``colour`` (its panel's domain: ``DOMAIN_COLOURS``)."""
-    axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=SMALLEST, color=INK), automargin=True,
-                fixedrange=True, showline=False, ticks="")
-    if kind == "hbar":
-        return dict(
-            data=[dict(type="bar", orientation="h", x=[], y=[], text=[], textposition="outside",
-                       textfont=dict(size=SMALLEST, color=INK), cliponaxis=False, constraintext="none", marker=dict(color=colour),
-                       hoverinfo="skip")],
-            layout=_base_layout(width, height, lang, bargap=0.35,
-                                xaxis=dict(axis, visible=False),
-                                yaxis=dict(axis, autorange="reversed", ticksuffix="  ")),
-        )
-    if kind == "donut":
-        return dict(
-            data=[dict(type="pie", labels=[], values=[], hole=0.58, sort=False, direction="clockwise",
-                       textinfo="none", marker=dict(colors=shades(colour, 6), line=dict(color=CARD, width=3)),
-                       hoverinfo="skip")],
-            layout=_base_layout(width, height, lang, showlegend=True,
-                                legend=dict(font=dict(size=SMALLEST, color=INK), x=1.0, xanchor="left", y=0.5,
-                                            yanchor="middle", itemclick=False, itemdoubleclick=False),
-                                margin=dict(l=10, r=200, t=10, b=10)),
-        )
-    if kind == "trend":
-        return dict(
-            data=[dict(type="bar", x=[], y=[], text=[], textposition="outside", cliponaxis=False, constraintext="none",
-                       textfont=dict(size=SMALLEST, color=INK), marker=dict(color=colour), hoverinfo="skip")],
-            layout=_base_layout(width, height, lang, bargap=0.3, margin=dict(l=16, r=24, t=44, b=16),
-                                xaxis=dict(axis, type="category", tickfont=dict(size=SMALLEST, color=MUTED), **MONTH_TICKS),
-                                yaxis=dict(axis, visible=False)),
-        )
-    if kind == "hotline":
-        return dict(
-            data=[
-                dict(type="bar", name="", x=[], y=[], marker=dict(color=rgba(colour, 0.75)),
-                     hoverinfo="skip"),
-                dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
-                     line=dict(color=GOLD, width=4), marker=dict(size=10), hoverinfo="skip"),
-                dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2",
-                     line=dict(color=INK, width=4), marker=dict(size=10), hoverinfo="skip"),
-                # The two rates' unfinished last month: a dotted last segment to a hollow marker.
-                *(dict(type="scatter", mode="lines+markers", name="", x=[], y=[], yaxis="y2", showlegend=False,
-                       line=dict(color=line, width=4, dash="dot"),
-                       marker=dict(size=[0, 16], symbol="circle-open", line=dict(width=3, color=line)),
-                       hoverinfo="skip") for line in (GOLD, INK)),
-            ],
-            layout=_base_layout(
-                width, height, lang, showlegend=True, bargap=0.35,
-                legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=SMALLEST, color=INK),
-                            itemclick=False, itemdoubleclick=False),
-                margin=dict(l=16, r=16, t=64, b=16),
-                xaxis=dict(axis, type="category", tickfont=dict(size=SMALLEST, color=MUTED), **MONTH_TICKS),
-                yaxis=dict(axis, showgrid=True, gridcolor=GRID, tickfont=dict(size=SMALLEST, color=MUTED)),
-                yaxis2=dict(axis, overlaying="y", side="right", range=[0, 1.05], tickformat=".0%",
-                            tickvals=[0, 0.5, 1], tickfont=dict(size=SMALLEST, color=MUTED)),
-            ),
-        )
-    if kind == "map":
-        return map_skeleton(width, height, lang)
-    raise ValueError(f"unknown chart kind {kind!r}")
-
-
-# The map (``map_skeleton``): plotly's own scatter traces in longitude and latitude over the
-# bundled district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
-MAP_TRACES = ("districts", "district", "services", "hollow", "figures", "own")  # trace order, patched by name
+# The map (``layouts/wallmap.py``): the places by longitude and latitude over the bundled
+# district outlines (data/outlines.py). No tiles, no geo basemap: nothing is fetched.
 MAP_SERVICE = 11  # px: a service point's diamond, under the places' dots and labels
 MAP_HALO = ", ".join(f"{x}px {y}px 3px {CARD}" for x, y in ((1, 1), (-1, -1), (1, -1), (-1, 1)))
 MAP_MARKER = 30  # px: each place's dot
@@ -305,70 +215,23 @@ MAP_HOLLOW = "rgba(170, 182, 204, 0.9)"  # a place with no figure: a ring, never
 MAP_ASPECT = 1 / 0.8607  # 1 / cos(30.6°): a degree of longitude at Chengdu's latitude
 
 
-def map_skeleton(width: int, height: int, lang: str) -> dict:
-    """An empty map: every district's outline, its own district filled, places with no figure
-    (hollow rings), places with one (filled, coloured by it) and the wall's own place ringed."""
-    # A dark halo round each label: names stay readable over the outlines and service points.
-    label = dict(size=SMALLEST, color=INK, shadow=MAP_HALO)
-    edge = MAP_MARGIN
-    layout = _base_layout(width, height, lang, margin=dict(l=edge, r=edge, t=edge, b=edge), hovermode=False,
-                          xaxis=dict(visible=False, fixedrange=True, constrain="domain"),
-                          # The frame is computed at this aspect (callbacks/wall._map_frame); were it not,
-                          # plotly would narrow a domain rather than stretch the ranges the labels are placed in.
-                          # A degree of longitude is cos(latitude) of one of latitude: keep the shape.
-                          yaxis=dict(visible=False, fixedrange=True, scaleanchor="x", scaleratio=MAP_ASPECT,
-                                     constrain="domain"))
-    layout["annotations"] = [
-        *layout["annotations"],
-        # "示意图": the outlines and the sample coordinates are schematic (ATTRIBUTION.md).
-        dict(text=t("map_schematic", lang), name="schematic", showarrow=False, xref="paper", yref="paper",
-             x=0, y=0, xanchor="left", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
-        # What a ring means: no figure for the period (not a zero).
-        dict(text=t("map_hollow", lang), name="hollow", showarrow=False, xref="paper", yref="paper",
-             x=1, y=0, xanchor="right", yanchor="bottom", font=dict(size=SMALLEST, color=MUTED)),
-        # The service points: how many are placed, and how many have no position (callbacks/wall._map).
-        dict(text="", name="services", visible=False, showarrow=False, xref="paper", yref="paper",
-             x=0, y=1, xanchor="left", yanchor="top", font=dict(size=SMALLEST, color=INK)),
-    ]
-    return dict(
-        data=[
-            dict(type="scatter", name="districts", mode="lines", x=[], y=[], hoverinfo="skip",
-                 line=dict(color="rgba(170, 182, 204, 0.35)", width=1.5)),
-            dict(type="scatter", name="district", mode="lines", x=[], y=[], fill="toself", hoverinfo="skip",
-                 fillcolor="rgba(79, 179, 255, 0.06)", line=dict(color="rgba(243, 193, 95, 0.6)", width=2.5)),
-            dict(type="scatter", name="services", mode="markers", x=[], y=[], hoverinfo="skip",
-                 marker=dict(size=MAP_SERVICE, symbol="diamond", color=rgba(MUTED, 0.7), line=dict(width=0))),
-            dict(type="scatter", name="hollow", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
-                 textposition="top center", textfont=dict(label, color=MUTED), cliponaxis=False,
-                 marker=dict(size=MAP_MARKER, symbol="circle-open", color=MAP_HOLLOW, line=dict(width=4))),
-            dict(type="scatter", name="figures", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
-                 textposition="top center", textfont=label, cliponaxis=False,
-                 marker=dict(size=MAP_MARKER, color=[], line=dict(color="#0e1526", width=2))),
-            dict(type="scatter", name="own", mode="markers+text", x=[], y=[], text=[], hoverinfo="skip",
-                 textposition="top center", textfont=label, cliponaxis=False,
-                 marker=dict(size=MAP_MARKER + MAP_RING, symbol="circle-open", color=GOLD, line=dict(width=4))),
-        ],
-        layout=layout,
-    )
-
-
-
-def chart_graph(chart: str, lang: str, figure: dict | None = None) -> dcc.Graph:
-    """A wall chart's Graph: ``figure``, or its empty skeleton."""
+def chart_box(chart: str, children: list | None = None) -> html.Div:
+    """A wall chart: a box of its design size whose children are its marks, drawn by
+    ``layouts/wallcharts.py`` (``layouts/wallmap.py`` for the map) from its figures. The
+    page's own elements, not a Plotly graph: a changed figure is a small change of their
+    sizes (CSS moves them), with no chart library redrawing (the heap stays flat for weeks)."""
     kind, width, height = CHARTS[chart]
-    return dcc.Graph(
+    return html.Div(
+        children if children is not None else [],
         id=Wall.chart(chart),
-        figure=figure if figure is not None else skeleton(kind, width, height, lang, CHART_COLOURS[chart]),
-        config={"staticPlot": True, "displayModeBar": False, "responsive": False},
-        responsive=False,
         style={"width": f"{width}px", "height": f"{height}px"},
-        className="wall-graph",
+        className=f"wall-graph wall-chart wall-chart-{kind}",
     )
 
 
 def _chart(chart: str, caption: str, lang: str) -> html.Div:
     return html.Div(
-        [*([html.H3(caption, className="wall-caption")] if caption else []), chart_graph(chart, lang)],
+        [*([html.H3(caption, className="wall-caption")] if caption else []), chart_box(chart)],
         className="wall-block",
     )
 
@@ -537,10 +400,10 @@ def _activities(lang):
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart on a panel: its skeleton's kind and design size, and what it shows."""
+    """A chart on a panel: its kind, design size, and what it shows."""
 
     id: str
-    kind: str  # "hbar" | "donut" | "trend" | "hotline": see ``skeleton``
+    kind: str  # "hbar" | "donut" | "trend" | "hotline" | "map": see ``layouts/wallcharts.py``
     width: int
     height: int
     shows: Breakdown | Trends | Places
