@@ -13,12 +13,6 @@ gives the same element tree, so React updates in place and nothing flickers.
 Labels from source data go in as text children (Dash escapes them); a month label's
 "<br>" is split into lines.
 
-Updating in place: dash-renderer remounts every element under a ``children`` prop that
-changes, even when a Patch changes one style deep inside, and a remounted element does not
-glide. So drawn with its ``chart`` id, every element carries a part id (``part_id``); while
-the figures keep their shape (``structure`` equal), a refresh sends each part's own props
-(``parts``) by pattern-matching outputs, and only a new shape replaces the children.
-
 Spotlight (assets/wall.js): each bar (hbar) and slice (donut) has class ``wall-mark`` and
 ``data-v`` (its figure); a donut's legend rows have ``wall-mark-legend``, in the slices' order.
 """
@@ -415,67 +409,10 @@ def hotline(data: dict, lang: str, colour: str, width: int, height: int) -> list
 DRAW: dict[str, Callable[..., list[Component]]] = {"hbar": hbar, "donut": donut, "trend": trend, "hotline": hotline}
 
 
-def chart_body(kind: str, data: Any, lang: str, colour: str, width: int, height: int,
-               chart: str | None = None) -> list[Component]:
+def chart_body(kind: str, data: Any, lang: str, colour: str, width: int, height: int) -> list[Component]:
     """The children of a wall chart's container (a ``position: relative`` div of ``width`` x
     ``height`` px, class "wall-graph wall-chart wall-chart-<kind>"), drawn from what
-    callbacks/wall.py's patcher of ``kind`` takes.
-
-    With ``chart`` (the container's id) every element carries a part id (``part_id``), so
-    new figures of the same shape (``structure``) can be sent as each part's own props
-    (``parts``): dash-renderer remounts everything under a ``children`` prop that changes,
-    even by Patch, and a remounted element does not glide."""
+    callbacks/wall.py's patcher of ``kind`` takes."""
     if kind not in DRAW:
         raise ValueError(f"unknown chart kind {kind!r}")
-    body = DRAW[kind](data, lang, colour, width, height)
-    if chart is not None:
-        _name(body, chart, "")
-    return body
-
-
-# --- updating in place -----------------------------------------------------------------------
-
-PART = "wall-chart-part"
-
-
-def part_id(chart: str, part: str) -> dict[str, str]:
-    """A chart element's id: its chart's and its place in the tree ("0.1.0")."""
-    return {"type": PART, "chart": chart, "part": part}
-
-
-def _name(node: Any, chart: str, path: str) -> None:
-    if isinstance(node, (list, tuple)):
-        for i, child in enumerate(node):
-            _name(child, chart, f"{path}.{i}" if path else str(i))
-    elif isinstance(node, Component):
-        node.id = part_id(chart, path)  # type: ignore[attr-defined]  # Dash props are attributes
-        children = getattr(node, "children", None)
-        _name(children, chart, f"{path}.0" if isinstance(children, Component) else path)
-
-
-def structure(node: Any) -> Any:
-    """``node``'s element tree without its figures (types, classes, keys): when two trees have
-    the same, the newer can be sent as props (``parts``); else its children are replaced."""
-    if isinstance(node, (list, tuple)):
-        return tuple(structure(child) for child in node)
-    if isinstance(node, Component):
-        return (type(node).__name__, getattr(node, "className", None), getattr(node, "key", None),
-                structure(getattr(node, "children", None)))
-    return None
-
-
-def parts(node: Any) -> dict[str, dict[str, Any]]:
-    """{part: its props} of a tree drawn with ``chart``: every prop but its id, and its
-    ``children`` only when they are text (elements under it are parts of their own)."""
-    found: dict[str, dict[str, Any]] = {}
-    if isinstance(node, (list, tuple)):
-        for child in node:
-            found.update(parts(child))
-    elif isinstance(node, Component):
-        props = {k: v for k, v in node.to_plotly_json()["props"].items() if k not in ("id", "children")}
-        children = getattr(node, "children", None)
-        if children is None or isinstance(children, str):
-            props["children"] = children
-        found[node.id["part"]] = props  # type: ignore[attr-defined]
-        found.update(parts(children))
-    return found
+    return DRAW[kind](data, lang, colour, width, height)

@@ -13,7 +13,7 @@ from dash.development.base_component import Component
 import dashboard
 from data import present
 from layouts import wall as view
-from layouts.wallcharts import PART, chart_body, parts, structure
+from layouts.wallcharts import chart_body
 
 COLOUR = view.GREEN
 HBAR = {"rows": [{"label": "社保", "value": 392.0}, {"label": "医保", "value": 196.0},
@@ -65,6 +65,16 @@ def texts(node) -> list[str]:
 
 def style(c: Component) -> dict:
     return getattr(c, "style", None) or {}
+
+
+def shape(node) -> object:
+    """The element tree without its figures: types, classes and keys."""
+    if isinstance(node, (list, tuple)):
+        return [shape(child) for child in node]
+    if isinstance(node, Component):
+        return (type(node).__name__, getattr(node, "className", None), getattr(node, "key", None),
+                shape(getattr(node, "children", None)))
+    return None
 
 
 def percent(value: str) -> float:
@@ -241,38 +251,7 @@ def test_text_elements_state_their_size_or_sit_in_one_that_does():
 ])
 def test_new_figures_of_the_same_shape_give_the_same_element_tree(kind, before, after):
     """So React changes props in place (and CSS glides them) instead of remounting."""
-    assert structure(draw(kind, before)) == structure(draw(kind, after))
-
-
-def test_a_changed_shape_is_told_apart():
-    fewer = {**HBAR, "rows": HBAR["rows"][:2]}
-    assert structure(draw("hbar", HBAR)) != structure(draw("hbar", fewer))
-    assert structure(draw("hbar", HBAR)) != structure(draw("hbar", {"rows": [], "empty": "x"}))
-
-
-@pytest.mark.parametrize(("kind", "before", "after"), [
-    ("hbar", HBAR, {**HBAR, "rows": [{**r, "value": r["value"] * 3 + 1} for r in reversed(HBAR["rows"])]}),
-    ("hotline", HOTLINE, {**HOTLINE, "received": [{**p, "value": p["value"] + 300} for p in HOTLINE["received"]]}),
-])
-def test_with_its_chart_id_every_element_is_a_part_whose_new_props_can_be_sent_in_place(kind, before, after):
-    """dash-renderer remounts what is under a changed ``children`` prop (a remounted bar does not
-    glide): new figures of the same shape go to each part's own props instead."""
-    old, new = (chart_body(kind, data, "zh", COLOUR, 600, 520, chart="services-items") for data in (before, after))
-    ids = [c.id for c in walk(old)]
-    assert all(i["type"] == PART and i["chart"] == "services-items" for i in ids)
-    assert len({i["part"] for i in ids}) == len(ids), "one part per element"
-    assert [c.id for c in walk(new)] == ids, "the same shape, the same parts"
-    shown, sent = parts(old), parts(new)
-    assert shown.keys() == sent.keys() and shown != sent
-    if kind == "hbar":
-        bars = [c.id["part"] for c in classed(new, "wall-mark")]
-        assert [sent[b]["data-v"] for b in bars] == ["295.0", "589.0", "1177.0"]
-        assert sent[bars[2]]["style"]["backgroundColor"] == COLOUR and "width" in sent[bars[2]]["style"]
-        values = [sent[c.id["part"]]["children"] for c in classed(new, "wall-chart-value")]
-        assert values == ["295", "589", "1,177"]
-        labels = [sent[c.id["part"]]["children"] for c in classed(new, "wall-chart-label")]
-        assert labels == ["<a href='x'>户籍</a>", "医保", "社保"]
-    assert not any(hasattr(c, "id") and c.id for c in walk(draw(kind, before))), "no ids unless asked"
+    assert shape(draw(kind, before)) == shape(draw(kind, after))
 
 
 def test_an_unknown_kind_is_refused():
