@@ -13,7 +13,8 @@ answer for a wall that shows nothing yet, applied on the server), so a new scree
 once, at once. A refresh is asked for by the clientside gate (``wall.gate`` in assets/wall.js), which
 never asks while the previous answer is outstanding. The server reads the figures once
 per (area, language, day, data version) and answers with what changed: a chart's marks are
-the page's own elements (``chart_children``), so a changed figure moves a bar in place. If the warehouse cannot be read, the answer says so and every
+the page's own elements (``chart_children``): a changed chart is drawn anew, with no chart library.
+If the warehouse cannot be read, the answer says so and every
 figure on screen is left exactly as it was; wall.js then shows how old they are.
 
 How far the figures reach (DOMAIN.md, "Time, completeness and provenance"): the header says
@@ -45,16 +46,17 @@ from dash import (
     State,
     callback,
     clientside_callback,
-    dcc,
     html,
     no_update,
 )
 from dash.development.base_component import Component
+from layouts.wallmap import map_body
 from plotly.colors import sample_colorscale
 
 from console import screens
 from data import areas, content, coverage, labels, periods, present, query, settings, targets, wallfigures
 from data import cache as data_cache
+from data import health as source_health
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
 from data.labels import place_name
@@ -70,7 +72,6 @@ from data.wallfigures import (
 from layouts import wall as view
 from layouts.ids import Wall
 from layouts.wallcharts import chart_body
-from layouts.wallmap import map_body
 
 log = logging.getLogger(__name__)
 
@@ -175,12 +176,16 @@ def _loaded(moment: datetime | None, today: date, lang: str) -> str:
     return catalogue.t("wall12.loaded", lang, when=when)
 
 
-def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, lang: str) -> str:
+def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, lang: str,
+             overdue: frozenset[str] = frozenset()) -> str | dict:
     """A panel's title-row as-of: "数据截至12月4日", or a monthly report's month ("党组织月报截至11月").
 
     Sources within a day of the freshest share one date, the earliest of them (a daily
     source delivered yesterday is on time): every figure they give reaches it. A source
-    further behind, or one that never delivered here, is named with its own date."""
+    further behind, or one that never delivered here, is named with its own date. A part
+    whose source is past its grace days (``overdue``: codes, ``_overdue``) is tagged
+    "逾期未报" in red before it ({"parts": [[words, overdue], ...]}, written by ``_stat``): a
+    report that stopped is named as late on the screen, not only dated."""
     def day(code):
         as_of = reach[code]
         if (metrics[code].get("grain") or "day") == "month":
@@ -197,9 +202,9 @@ def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, 
     current = [c for c in known if (freshest - reach[c]).days <= 1]
     head = min(current, key=lambda c: reach[c])
     if all((metrics[c].get("grain") or "day") == "month" for c in current):
-        parts = [catalogue.t("wall12.source_through", lang, source=source(head), day=day(head))]
+        parts = [(catalogue.t("wall12.source_through", lang, source=source(head), day=day(head)), head in overdue)]
     else:
-        parts = [catalogue.t("wall12.through", lang, day=day(head))]
+        parts = [(catalogue.t("wall12.through", lang, day=day(head)), any(c in overdue for c in current))]
     for code in codes:
         if reach.get(code) is None:
             words = catalogue.t("wall12.source_not_reported", lang, source=source(code))
@@ -207,9 +212,20 @@ def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, 
             words = catalogue.t("wall12.source_through", lang, source=source(code), day=day(code))
         else:
             continue
-        if words not in parts:
-            parts.append(words)
-    return " · ".join(parts)
+        if words not in [w for w, _ in parts]:
+            parts.append((words, code in overdue))
+    if not any(late for _, late in parts):
+        return " · ".join(w for w, _ in parts)
+    return {"parts": [[w, late] for w, late in parts]}
+
+
+def _overdue(codes: tuple[str, ...], reach: dict, sources: dict, today: date) -> frozenset[str]:
+    """The ``codes`` whose data stops with a source past its delivery day and grace days
+    (``data.health.owed``, the data page's and the overview's rule, etl/sources.yaml)."""
+    rhythms = source_health.rhythms()
+    return frozenset(code for code in codes if reach.get(code) is not None and any(
+        source_health.owed(name, reach[code], today, rhythms) == source_health.OVERDUE
+        for name in sources.get(code, ())))
 
 
 def _source_name(code: str, metrics: dict, sources: dict, lang: str) -> str:
@@ -442,8 +458,12 @@ def _panel_figures(panel: view.Panel, answers: dict, metrics: dict, reach: dict,
     metric not recorded at the area's level {"text": "—", "note": why, "below": True}."""
     stats = f["stats"]
     stats[f"{panel.id}-period"] = _period_text(panel, answers, today, lang)
-    stats[f"{panel.id}-through"] = (_through(panel.as_of.metrics, answers[panel.as_of], metrics, sources, lang)
-                                    if panel.as_of else "")
+    if panel.as_of:
+        reach_here = answers[panel.as_of]
+        stats[f"{panel.id}-through"] = _through(panel.as_of.metrics, reach_here, metrics, sources, lang,
+                                                _overdue(panel.as_of.metrics, reach_here, sources, today))
+    else:
+        stats[f"{panel.id}-through"] = ""
     for figures in panel.figures:
         answer = answers[figures.shows]
         for code, value in answer["values"].items():
@@ -861,102 +881,7 @@ def shown_figures(key: str | None) -> dict | None:
         return _cache.get(key) if key else None
 
 
-# --- patches ------------------------------------------------------------------------------
-
-def _empty(patch: Patch, empty: bool, *axes: str) -> None:
-    patch["layout"]["annotations"][0]["visible"] = empty
-    for axis in axes:
-        patch["layout"][axis]["visible"] = not empty
-
-
-def patch_hbar(data: dict, lang: str, colour: str = view.RED) -> Patch:
-    p = Patch()
-    rows = data["rows"]
-    p["layout"]["annotations"][0]["text"] = data["empty"]
-    values = [r["value"] for r in rows]
-    p["data"][0]["y"] = [present.plot_text(r["label"]) for r in rows]
-    p["data"][0]["x"] = values
-    p["data"][0]["text"] = [number(v, lang=lang)["text"] for v in values]
-    p["layout"]["xaxis"]["range"] = [0, (max(values) if values else 1) * 1.28]
-    p["data"][0]["marker"]["color"] = _leading(values, colour, colour, view.dimmed(colour))
-    _empty(p, not rows, "yaxis")
-    return p
-
-
-def _leading(values: list, colour: str, lead: str, rest: str) -> list[str] | str:
-    """The largest figure's bar or slice in ``lead``, the others in ``rest``: the eye goes to it first."""
-    if not values:
-        return colour
-    top = max(range(len(values)), key=lambda i: values[i])
-    return [lead if i == top else rest for i in range(len(values))]
-
-
-def patch_donut(data: dict, lang: str, colour: str = view.RED) -> Patch:
-    p = Patch()
-    rows = data["rows"]
-    p["layout"]["annotations"][0]["text"] = data["empty"]
-    total = sum(r["value"] for r in rows) or 1
-    # Percentages go into the legend: slice labels would shrink below legible size.
-    p["data"][0]["labels"] = [f"{present.plot_text(r['label'])}  {r['value'] / total:.0%}" for r in rows]
-    p["data"][0]["values"] = [r["value"] for r in rows]
-    values = [r["value"] for r in rows]
-    p["data"][0]["pull"] = [0.06 if i == values.index(max(values)) else 0 for i in range(len(values))] if values else []
-    p["layout"]["showlegend"] = bool(rows)
-    _empty(p, not rows)
-    return p
-
-
-def _partial(p: Patch, points: list[dict], colour: str, trace: int = 0) -> None:
-    """Bars of an unfinished month drawn lighter and outlined, and the chart's corner says
-    how far it reaches ("至12月4日"): a month so far is not a drop. ``colour``: the series'."""
-    partial = [bool(pt.get("partial")) for pt in points]
-    p["data"][trace]["marker"]["color"] = [view.partial(colour) if part else colour for part in partial]
-    p["data"][trace]["marker"]["line"] = {"color": colour, "width": [3 if part else 0 for part in partial]}
-    through = next((pt["through"] for pt in reversed(points) if pt.get("partial")), "")
-    p["layout"]["annotations"][1]["text"] = through
-    p["layout"]["annotations"][1]["visible"] = bool(through)
-
-
-def patch_trend(points: list[dict], lang: str, colour: str = view.RED) -> Patch:
-    p = Patch()
-    values = [pt["value"] for pt in points]  # a missing month stays None: a gap, not a zero
-    known = [v for v in values if v is not None]
-    empty = not any(known)
-    p["data"][0]["x"] = [pt["label"] for pt in points]
-    p["data"][0]["y"] = values
-    # Only the latest month carries its number: twelve labels would crowd a wall chart.
-    last = number(values[-1], lang=lang)["text"] if values and values[-1] is not None else ""
-    p["data"][0]["text"] = ([""] * (len(values) - 1) + [last]) if not empty else []
-    p["layout"]["yaxis"]["range"] = [0, (max(known) if known else 1) * 1.2 or 1]
-    _partial(p, points if not empty else [], colour)
-    _empty(p, empty, "xaxis")
-    return p
-
-
-def patch_hotline(data: dict, lang: str, colour: str = view.RED) -> Patch:
-    """Received orders as bars, the two rates as lines; an unfinished last month is a lighter
-    bar and, for each rate, a dotted last segment to a hollow marker (traces 3 and 4)."""
-    p = Patch()
-    received = data["received"]
-    months = [pt["label"] for pt in received]
-    empty = not any(pt["value"] for pt in received)
-    for index, key in enumerate(("received", "on_time", "satisfied")):
-        points = data[key]
-        values = [pt["value"] for pt in points]
-        p["data"][index]["x"] = months
-        p["data"][index]["name"] = present.plot_text(data["names"][index])
-        if index == 0:
-            p["data"][index]["y"] = values
-            continue
-        last_partial = bool(points) and bool(points[-1].get("partial")) and len(points) > 1
-        p["data"][index]["y"] = values[:-1] + [None] if last_partial else values
-        p["data"][index + 2]["x"] = months[-2:] if last_partial else []
-        p["data"][index + 2]["y"] = values[-2:] if last_partial else []
-    _partial(p, received if not empty else [], colour)
-    p["layout"]["showlegend"] = not empty
-    _empty(p, empty, "xaxis", "yaxis", "yaxis2")
-    return p
-
+# --- the map ------------------------------------------------------------------------------
 
 def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
     """The map's outlines and places. The view frames the places (padded, never narrower
@@ -1113,8 +1038,17 @@ def _league_rows(rows: list[dict], lang: str):
     ]
 
 
-def _stat(value):
+def _stat(value, lang: str):
     """A stat as written on screen: its text, or "未报送" with its as-of beneath (``_panel_figures``)."""
+    if isinstance(value, dict) and "parts" in value:  # a panel's as-of with an overdue source (``_through``)
+        shown: list = []
+        for words, late in value["parts"]:
+            if shown:
+                shown.append(" · ")
+            if late:
+                shown.append(html.Span(catalogue.t("wall12.overdue", lang), className="wall-overdue"))
+            shown.append(words)
+        return shown
     if isinstance(value, dict) and value.get("below"):  # not recorded at this level: "—" and why
         return [html.Span(value["text"], className="wall-none"), html.Span(value["note"], className="wall-none-note")]
     if isinstance(value, dict):
@@ -1395,7 +1329,7 @@ def answer(request, shown, config, shown_playlist, chart_ids, panel_ids, kpi_ids
     agenda = _agenda_at(f["lists"]["agenda"], now)
     agenda_key = _agenda_key(agenda)  # what is on now and next moves on through the day
     new_stats, old_stats = f["stats"], old["stats"] if old else {}
-    stats = [_stat(new_stats.get(i["stat"], "—"))
+    stats = [_stat(new_stats.get(i["stat"], "—"), lang)
              if old is None or new_stats.get(i["stat"]) != old_stats.get(i["stat"]) else no_update for i in stat_ids]
     data = {
         "n": request.get("n"),
@@ -1455,21 +1389,6 @@ def _components(page: Component) -> dict:
 def _ids(components: dict, kind: str) -> list[dict]:
     """The pattern ids of one type, as the refresh's ``ALL`` would list them."""
     return [c.id for c in components.values() if isinstance(c.id, dict) and c.id.get("type") == kind]
-
-
-def apply_patch(figure: dict, patch) -> dict:
-    """``figure`` with ``patch``'s assignments made, as the browser would make them."""
-    if patch is no_update:
-        return figure
-    for operation in patch.to_plotly_json()["operations"]:
-        if operation["operation"] != "Assign":
-            raise ValueError(f"cannot apply {operation['operation']} on the server")
-        *path, last = operation["location"]
-        target = figure
-        for step in path:
-            target = target[step]
-        target[last] = operation["params"]["value"]
-    return figure
 
 
 def first_screen(area: str | None = None, lang: str | None = None, **query) -> html.Div:

@@ -508,6 +508,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall12.source_through": ("{source}截至{day}", "{source} through {day}"),
     "wall12.source_not_reported": ("{source}未报送", "{source} not yet reported"),
     "wall12.not_reported": ("未报送", "Not yet reported"),
+    "wall12.overdue": ("逾期未报", "Overdue"),  # a panel's as-of: its source past its grace days
     "wall12.tile_through": ("截至{day}", "Through {day}"),
     "wall12.not_recorded": ("只记录到{level}", "{level} only"),  # short: a KPI tile's line
     "wall12.partial_to": ("至{day}", "to {day}"),

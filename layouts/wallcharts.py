@@ -2,9 +2,10 @@
 
 Plotly's redraw code, JIT-compiled as charts were redrawn on every data change, grew the
 wall's JS heap by 8% over 2,000 rotations. Here a chart is a few Dash ``html`` elements with
-inline pixel geometry worked out in Python and CSS classes (assets/wall-charts.css), so a
-changed figure is a small React prop update that CSS transitions glide; the same data shape
-gives the same element tree, so React updates in place and nothing flickers.
+inline pixel geometry worked out in Python and CSS classes (assets/wall-charts.css). A chart
+whose figures changed is sent whole and drawn anew (dash-renderer remounts what is under a
+changed ``children``): its bars grow from their axis once (CSS), the rest of the wall is not
+touched.
 
 ``chart_body`` draws what ``callbacks/wall.py``'s ``patch_hbar``, ``patch_donut``,
 ``patch_trend`` and ``patch_hotline`` drew on ``layouts/wall.py``'s skeletons, from the same

@@ -75,11 +75,17 @@ def test_each_panel_states_its_own_sources_as_of(late_care):
     f, stats = _answer(SHAHE, "zh")
     assert stats["governance-through"] == "数据截至12月4日"
     assert stats["party-through"] == "党组织月报截至11月"
-    # The care services stopped three weeks ago: named with their own date.
-    assert stats["services-through"] == "数据截至12月4日 · 一老一小截至11月14日"
+    # The care services stopped three weeks ago, past their two days' grace (etl/sources.yaml):
+    # named with their own date and tagged overdue in red, as the data page and the overview say.
+    assert stats["services-through"] == {"parts": [["数据截至12月4日", False], ["一老一小截至11月14日", True]]}
+    shown = wall._stat(stats["services-through"], "zh")
+    assert [getattr(part, "className", None) for part in shown] == [None, None, "wall-overdue", None]
+    assert "".join(getattr(part, "children", part) for part in shown) == "数据截至12月4日 · 逾期未报一老一小截至11月14日"
     _, en = _answer(SHAHE, "en")
     assert en["governance-through"] == "Data through 4 Dec"
-    assert en["services-through"] == "Data through 4 Dec · Elderly and child care through 14 Nov"
+    assert en["services-through"] == {"parts": [["Data through 4 Dec", False],
+                                                ["Elderly and child care through 14 Nov", True]]}
+    assert wall._stat(en["services-through"], "en")[2].children == "Overdue"
     _, nowhere = _answer(PENGZHOU_STREET, "zh")  # no source ever delivered there
     assert nowhere["governance-through"] == "未报送"
     for panel in view.PANELS.values():  # declared panels say it in their title row
