@@ -50,8 +50,6 @@ from dash import (
     no_update,
 )
 from dash.development.base_component import Component
-from layouts.wallmap import map_body
-from plotly.colors import sample_colorscale
 
 from console import screens
 from data import areas, content, coverage, labels, periods, present, query, settings, targets, wallfigures
@@ -60,7 +58,6 @@ from data import health as source_health
 from data import playlist as playlists
 from data import text as catalogue  # read_figures has a local called text
 from data.labels import place_name
-from data.outlines import district_outlines
 from data.wallfigures import (
     COMING,
     LAST_12_MONTHS,
@@ -72,6 +69,7 @@ from data.wallfigures import (
 from layouts import wall as view
 from layouts.ids import Wall
 from layouts.wallcharts import chart_body
+from layouts.wallmap import map_body
 
 log = logging.getLogger(__name__)
 
@@ -881,133 +879,7 @@ def shown_figures(key: str | None) -> dict | None:
         return _cache.get(key) if key else None
 
 
-# --- the map ------------------------------------------------------------------------------
-
-def patch_map(data: dict, lang: str, colour: str = view.BLUE) -> Patch:
-    """The map's outlines and places. The view frames the places (padded, never narrower
-    than ``MAP_MIN_SPAN`` degrees) at the chart's aspect, so the district around them shows."""
-    p = Patch()
-    traces = {name: index for index, name in enumerate(view.MAP_TRACES)}
-    points = data["points"]
-    others = [o for o in district_outlines() if o["code"] != data["district"]]
-    own = [o for o in district_outlines() if o["code"] == data["district"]]
-    p["data"][traces["districts"]]["x"] = [x for o in others for x in o["x"]]
-    p["data"][traces["districts"]]["y"] = [y for o in others for y in o["y"]]
-    p["data"][traces["district"]]["x"] = [x for o in own for x in o["x"]]
-    p["data"][traces["district"]]["y"] = [y for o in own for y in o["y"]]
-    hollow = [pt for pt in points if pt["value"] is None]
-    filled = [pt for pt in points if pt["value"] is not None]
-    frame = _map_frame(points)
-    sides = _label_sides(points, *frame) if frame else {}
-    for name, shown in (("hollow", hollow), ("figures", filled)):
-        p["data"][traces[name]]["x"] = [pt["x"] for pt in shown]
-        p["data"][traces[name]]["y"] = [pt["y"] for pt in shown]
-        # The wall's own place is labelled by its ring's trace, so plotly sets the label off the ring.
-        p["data"][traces[name]]["text"] = ["" if pt["own"] else pt["label"] for pt in shown]
-        p["data"][traces[name]]["textposition"] = [sides.get(id(pt), "top center") for pt in shown]
-    p["data"][traces["figures"]]["marker"]["color"] = map_colours([pt["value"] for pt in filled], colour)
-    ringed = [pt for pt in points if pt["own"]]
-    p["data"][traces["own"]]["x"] = [pt["x"] for pt in ringed]
-    p["data"][traces["own"]]["y"] = [pt["y"] for pt in ringed]
-    p["data"][traces["own"]]["text"] = [pt["label"] for pt in ringed]
-    p["data"][traces["own"]]["textposition"] = [sides.get(id(pt), "top center") for pt in ringed]
-    services = data.get("services", [])
-    p["data"][traces["services"]]["x"] = [pt["x"] for pt in services]
-    p["data"][traces["services"]]["y"] = [pt["y"] for pt in services]
-    p["layout"]["annotations"][0]["text"] = data["empty"]
-    p["layout"]["annotations"][3]["visible"] = bool(hollow)
-    p["layout"]["annotations"][4]["text"] = data.get("services_note", "")
-    p["layout"]["annotations"][4]["visible"] = bool(data.get("services_note"))
-    _empty(p, not points)
-    if frame:
-        p["layout"]["xaxis"]["range"], p["layout"]["yaxis"]["range"] = frame
-    return p
-
-
-def _map_frame(points: list[dict]) -> tuple[list[float], list[float]] | None:
-    """The map's x and y ranges: the places' spread, padded for their labels, at the chart's aspect."""
-    if not points:
-        return None
-    width, height = _map_plot()
-    xs, ys = [pt["x"] for pt in points], [pt["y"] for pt in points]
-    centre = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
-    across = max((max(xs) - min(xs)) * 1.5, (max(ys) - min(ys)) * 1.6 * view.MAP_ASPECT * width / height,
-                 MAP_MIN_SPAN)
-    down = across * height / width / view.MAP_ASPECT
-    return [centre[0] - across / 2, centre[0] + across / 2], [centre[1] - down / 2, centre[1] + down / 2]
-
-
-def _map_plot() -> tuple[int, int]:
-    """The map's plotting area in pixels: its design size less its margins. The frame fills it
-    exactly at the map's aspect, so plotly has no range to stretch and labels land where placed."""
-    _kind, width, height = view.CHARTS["map-places"]
-    return width - 2 * view.MAP_MARGIN, height - 2 * view.MAP_MARGIN
-
-
-MAP_SIDES = ("top center", "bottom center", "middle right", "middle left", "top right", "top left",
-             "bottom right", "bottom left")
-
-
-def _label_sides(points: list[dict], xrange: list[float], yrange: list[float]) -> dict[int, str]:
-    """Where each place's two-line label goes (by ``id`` of its point): the first side of
-    ``MAP_SIDES`` where it covers no label placed before it, no dot and no edge, else the side
-    covering least."""
-    width, height = _map_plot()
-
-    def pixel(pt):
-        return ((pt["x"] - xrange[0]) / (xrange[1] - xrange[0]) * width,
-                (yrange[1] - pt["y"]) / (yrange[1] - yrange[0]) * height)
-
-    def size(pt):
-        lines = str(pt["label"]).split("<br>")
-        wide = max(sum(25 if ord(ch) > 0x2E80 else 15 for ch in line) for line in lines)
-        return wide + 10, 32 * len(lines)
-
-    def box(centre, extent, side, ringed=False):
-        (x, y), (w, h) = centre, extent
-        gap = (view.MAP_MARKER + (view.MAP_RING if ringed else 0)) / 2 + 4
-        vertical, horizontal = side.split()
-        left = {"center": x - w / 2, "right": x + gap, "left": x - gap - w}[horizontal]
-        top = {"top": y - gap - h, "bottom": y + gap, "middle": y - h / 2}[vertical]
-        return left, top, left + w, top + h
-
-    def overlap(a, b):
-        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-    def outside(a):  # beyond the plotting area: cut off
-        return (max(0.0, -a[0]) + max(0.0, a[2] - width)) * (a[3] - a[1]) + \
-            (max(0.0, -a[1]) + max(0.0, a[3] - height)) * (a[2] - a[0])
-
-    dots = [(x - view.MAP_MARKER / 2, y - view.MAP_MARKER / 2, x + view.MAP_MARKER / 2, y + view.MAP_MARKER / 2)
-            for x, y in map(pixel, points)]
-    placed: list[tuple] = []
-    sides = {}
-    for pt in sorted(points, key=lambda q: -(q["value"] or 0)):  # the largest figures choose first
-        centre, extent = pixel(pt), size(pt)
-
-        def cost(side, centre=centre, extent=extent, ringed=pt["own"]):
-            candidate = box(centre, extent, side, ringed)
-            return (sum(overlap(candidate, other) for other in placed) + 2 * sum(overlap(candidate, d) for d in dots)
-                    + outside(candidate))
-
-        side = min(MAP_SIDES, key=cost)  # the first side free of others, else the least covered
-        placed.append(box(centre, extent, side, pt["own"]))
-        sides[id(pt)] = side
-    return sides
-
-
-MAP_MIN_SPAN = 0.02  # degrees of longitude: about 2 km at Chengdu, a community's grid cells spread less
-
-
-def map_colours(values: list[float], colour: str) -> list[str]:
-    """Each place's colour: its metric's domain colour, darker for lower figures (a sequential scale)."""
-    if not values:
-        return []
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    scale = [[0, view.mix(colour, view.CARD, 0.45)], [1, colour]]
-    return sample_colorscale(scale, [(v - low) / span if high != low else 1.0 for v in values])
-
+# --- charts -------------------------------------------------------------------------------
 
 def chart_children(chart: str, data: Any, lang: str, colour: str) -> list:
     """A chart's marks (its box's children) drawn from its figures ``data`` in ``colour``: the

@@ -28,6 +28,7 @@ separators and names it needs to count up to exactly the server's text.
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import dataclass
@@ -260,6 +261,13 @@ def plot_text(label: object) -> str:
     """
     return (str(label).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("%", "&#37;"))
+
+
+def plot_lines(label: str) -> list[str]:
+    """A Plotly text (``plot_text``'s, lines joined by "<br>") as the plain lines it shows, for
+    charts drawn as page elements, whose text is never read as markup: its lines, unescaped.
+    A source's own "<br>" was escaped by ``plot_text``, so it stays text on its line."""
+    return [html.unescape(line) for line in str(label).split("<br>")]
 
 
 def date_ticks(buckets, grain: str, lang: str | None, most: int = 8) -> tuple[list[str], list[str]]:

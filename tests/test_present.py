@@ -122,3 +122,11 @@ def test_a_source_label_is_plain_text_in_a_chart():
     assert plot_text('<a href="https://evil.example/">点我</a> %{y} & <b>') == \
         '&lt;a href="https://evil.example/"&gt;点我&lt;/a&gt; &#37;{y} &amp; &lt;b&gt;'
     assert plot_text("物业管理") == "物业管理"  # ordinary labels unchanged
+
+
+def test_a_plotly_label_drawn_as_page_text_reads_as_the_source_wrote_it():
+    from data.present import plot_lines, plot_text
+
+    for label in ('<a href="x">点我</a> %{y} & &amp; <b>', "物业管理", "A<br>B", "&lt;"):
+        assert plot_lines(plot_text(label)) == [label]  # one line, exactly the source's text
+    assert plot_lines(plot_text("汇泉路") + "<br>2,685") == ["汇泉路", "2,685"]

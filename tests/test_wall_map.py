@@ -13,6 +13,7 @@ from callbacks import wall
 from data import areas, content, db, playlist, query, settings
 from data.playlist import PlaylistError
 from layouts import wall as view
+from layouts import wallmap
 from layouts.ids import Wall
 from support import AppServer, wall_app
 
@@ -94,7 +95,7 @@ def test_labels_are_placed_apart(app):
         figure = drawn(area, lang)
         shown = trace(figure, "figures")
         sides = shown["textposition"]
-        assert len(sides) == len(shown["x"]) and set(sides) <= set(wall.MAP_SIDES)
+        assert len(sides) == len(shown["x"]) and set(sides) <= set(wallmap.MAP_SIDES)
         assert len(set(sides)) > 1  # the sample's close communities do not all take the top
 
 
