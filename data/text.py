@@ -554,9 +554,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall_unit.项": ("项", ""),
     "wall_unit.天": ("天", "days"),
     "wall_unit.元/元": ("元/元", ""),
-    "overview.needs_overdue": ("需求超期", "Need overdue"),
+    "overview.needs_overdue": ("需求超期", "Needs overdue"),
     "overview.needs_overdue_text": ("{community}{category}需求 {item}（{claimer}）超过承诺时限 {days} 天",
                                     "{community}: {category} need {item} ({claimer}) {days} days past its promised time"),
+    # several needs past their promised time share one line, naming the one furthest past it
+    "overview.needs_overdue_many": ("{count} 项需求超过承诺时限 · 最久 {days} 天（{community} · {category} · {claimer}）",
+                                    "{count} needs past their promised time · longest {days} days "
+                                    "({community} · {category} · {claimer})"),
     "overview.unclaimed": ("待认领", "unclaimed"),
     # --- the staff console (layouts/console*.py, console/guard.py)
     "role.viewer": ("查看", "viewer"),
