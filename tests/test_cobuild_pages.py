@@ -88,7 +88,7 @@ def test_needs_past_their_promised_time_are_one_line_with_their_count_and_the_lo
     assert worst.item_id not in line["text"]  # several: their numbers are on the explorer's page
     assert "needs_overdue" in line["href"] and "by=category" in line["href"]
     [english] = overview.needs_waiting(SHAHE, "en", now=now)
-    assert english["text"].startswith(f"{len(waiting)} needs past their promised time · longest ")
+    assert english["text"].startswith(f"{len(waiting)} needs, longest {(now - worst.due_at).days} days (")
     assert english["tag"] == "Needs overdue"
 
 
@@ -113,7 +113,7 @@ def test_a_waiting_need_says_who_claimed_it_by_kind_never_by_name(shown):
     for now in (settings.local_now(), (waiting.due_at.iloc[0] + pd.Timedelta(minutes=1)).to_pydatetime()):
         [entry] = overview.needs_waiting(SHAHE, "en", now=now)
         [said] = re.findall(r"\(([^)]*)\)", entry["text"])
-        assert said.split(" · ")[-1] in kinds, entry["text"]
+        assert said.split(", ")[-1] in kinds, entry["text"]
 
 
 def test_several_needs_past_their_time_leave_room_for_the_rising_complaints(shown):
