@@ -414,16 +414,8 @@ def _source_name(source: str, lang: str) -> str:
     return text.pick(names[source], lang) if source in names else source
 
 
-DUE, OVERDUE = "due", "overdue"  # what a source owes (data.health.reach): past its day; past its grace days too
-
-
-def owed(source: str, through: date, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
-    """``DUE`` or ``OVERDUE`` when ``source``, with data through ``through``, owes a delivery
-    on ``today``; None when nothing is owed yet. The data page's rule: ``data.health.reach``
-    with the source's rhythm and grace days (``rhythms``, ``source_health.rhythms()``, from
-    etl/sources.yaml). "Needs attention" (``late_items``) and the cards (``card_owed``) both ask it."""
-    found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
-    return found if found in (DUE, OVERDUE) else None
+DUE, OVERDUE = source_health.DUE, source_health.OVERDUE
+owed = source_health.owed
 
 
 def card_owed(card: Card, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:

@@ -169,6 +169,18 @@ def reach(through: date | None, rhythm: Rhythm, today: date) -> str:
     return status(through + timedelta(days=1), rhythm, today)
 
 
+DUE, OVERDUE = "due", "overdue"  # what a source owes (``reach``): past its day; past its grace days too
+
+
+def owed(source: str, through: date, today: date, rhythms: dict[str, Rhythm]) -> str | None:
+    """``DUE`` or ``OVERDUE`` when ``source``, with data through ``through``, owes a delivery
+    on ``today``; None when nothing is owed yet: ``reach`` with the source's rhythm and grace
+    days (``rhythms``, from ``rhythms()``). The data page's rule, which the overview's "needs
+    attention" and cards and the wall's panels ask too: a report not yet owed is not late."""
+    found = reach(through, rhythms.get(source, Rhythm(None)), today)
+    return found if found in (DUE, OVERDUE) else None
+
+
 def since(period: str | None, today: date) -> date | None:
     """The first day of ``period`` (one of ``PERIODS``; None: the default) on ``today``,
     from ``data.periods``; None for "all" (no lower bound)."""
