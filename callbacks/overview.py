@@ -7,7 +7,7 @@ read (and tested) without a browser.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
@@ -129,7 +129,7 @@ def attention_items(infos: dict[str, dict], current: dict, previous: dict, *, ov
     delivered (``late_items``): their figures are left out of ``current``/``previous``
     by the caller, so a late report is flagged as late, never as a drop. ``unusual`` are the
     figures outside their usual range (``unusual_items``), listed with the worsenings. ``needs``
-    are the co-building needs past their promised time (``needs_waiting``), listed after the
+    is the line of the co-building needs past their promised time (``needs_waiting``), after the
     overdue work orders: a promise to a resident broken like theirs, before the orders still open
     inside their time and the worsenings. The list is cut at ``MAX_ATTENTION`` lines, all of them
     counted, the least serious left off.
@@ -414,16 +414,8 @@ def _source_name(source: str, lang: str) -> str:
     return text.pick(names[source], lang) if source in names else source
 
 
-DUE, OVERDUE = "due", "overdue"  # what a source owes (data.health.reach): past its day; past its grace days too
-
-
-def owed(source: str, through: date, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
-    """``DUE`` or ``OVERDUE`` when ``source``, with data through ``through``, owes a delivery
-    on ``today``; None when nothing is owed yet. The data page's rule: ``data.health.reach``
-    with the source's rhythm and grace days (``rhythms``, ``source_health.rhythms()``, from
-    etl/sources.yaml). "Needs attention" (``late_items``) and the cards (``card_owed``) both ask it."""
-    found = source_health.reach(through, rhythms.get(source, source_health.Rhythm(None)), today)
-    return found if found in (DUE, OVERDUE) else None
+DUE, OVERDUE = source_health.DUE, source_health.OVERDUE
+owed = source_health.owed
 
 
 def card_owed(card: Card, today: date, rhythms: dict[str, source_health.Rhythm]) -> str | None:
@@ -702,23 +694,28 @@ def unusual_items(cards: dict[str, Card], area: str, lang: str, *, year: int,
     return items
 
 
-NEEDS_LISTED = 5  # the needs furthest past their promised time that the list names
-
-
-def needs_waiting(area: str, lang: str) -> list[dict]:
-    """The open needs (待认领, 已认领) of the area furthest past their promised time, one line
-    each: community, category, need number and who claimed it (the kind, never a name)."""
-    rows = work_items.past_due("needs", area, settings.local_now(), limit=NEEDS_LISTED)
-    found = []
-    for row in rows:
-        place = (row.get("area_name_en") or row.get("area_name")) if lang == "en" else row.get("area_name")
-        claimer = labels.label(row["handled_by"], lang) if row.get("handled_by") else text.t("overview.unclaimed", lang)
-        found.append({"tone": BAD, "tag": text.t("overview.needs_overdue", lang), "rank": 1,
-                      "href": _explore_href("needs_overdue", area, lang, by="category"),
-                      "text": text.t("overview.needs_overdue_text", lang, community=place or row["area_code"],
-                                     category=labels.label(row.get("category") or "其他", lang), item=row["item_id"],
-                                     claimer=claimer, days=row["days_over"])})
-    return found
+def needs_waiting(area: str, lang: str, *, now: datetime | None = None) -> list[dict]:
+    """The open needs (待认领, 已认领) of the area past their promised time, as one line: how
+    many, and the one furthest past it, by community, category and who claimed it (the kind,
+    never a name): "5 项需求超过承诺时限 · 最久 44 天（同心社区 · 助老 · 企业）". A single one
+    keeps its line with its number ("同心社区助老需求 XQ…（企业）超过承诺时限 44 天"). One line,
+    like the late sources (``late_items``): a line per need let five of them push the rising
+    complaints and the worsenings off the list's ``MAX_ATTENTION`` lines. Empty when none is late.
+    ``now``: default now in Chengdu, as the promised times are written."""
+    now = now or settings.local_now()
+    found = work_items.past_due("needs", area, now, limit=1)
+    if not found:
+        return []
+    row, count = found[0], work_items.count_past_due("needs", area, now)
+    place = (row.get("area_name_en") or row.get("area_name")) if lang == "en" else row.get("area_name")
+    words = {"community": place or row["area_code"], "category": labels.label(row.get("category") or "其他", lang),
+             "claimer": (labels.label(row["handled_by"], lang) if row.get("handled_by")
+                         else text.t("overview.unclaimed", lang)),
+             "days": row["days_over"]}
+    line = (text.t("overview.needs_overdue_text", lang, item=row["item_id"], **words) if count <= 1
+            else text.t("overview.needs_overdue_many", lang, count=count, **words))
+    return [{"tone": BAD, "tag": text.t("overview.needs_overdue", lang), "rank": 1,
+             "href": _explore_href("needs_overdue", area, lang, by="category"), "text": line}]
 
 
 def league_target(info: dict) -> float | None:

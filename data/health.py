@@ -18,6 +18,7 @@ The configuration is read as plain YAML (this module does not import ``etl``).
 from __future__ import annotations
 
 import calendar
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -66,16 +67,39 @@ class Rhythm:
     description: str | None = None  # "中文 / English", as the configuration words it
 
 
+# The rhythms as last read, by file: the overview asks on every render, and parsing the YAML
+# each time cost ~5 ms. A file's stamp (inode, modification time, size) changes when it is
+# edited or replaced, so an edit is read at the next call; a bad file raises every time.
+_read: dict[Path, tuple[tuple[int, int, int], dict[str, Rhythm]]] = {}
+_read_lock = threading.Lock()
+
+
 def rhythms(path: Path | str | None = None) -> dict[str, Rhythm]:
-    """Every source's rhythm from ``etl/sources.yaml`` (missing file: no rhythms).
+    """Every source's rhythm from ``etl/sources.yaml`` (missing file: no rhythms), read
+    again only when the file changes.
 
     Accepts the sources as a mapping at the top level or under ``sources:``, or as a
     list of mappings naming themselves with ``name`` or ``source``; a rhythm outside
     daily|weekly|monthly is a configuration error and says where it is.
     """
     path = Path(path) if path else SOURCES_FILE
-    if not path.exists():
+    key = path.absolute()
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
         return {}
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _read_lock:
+        cached = _read.get(key)
+    if cached is not None and cached[0] == stamp:
+        return dict(cached[1])  # a copy: a caller's change never reaches the next caller
+    found = _parse_rhythms(path)
+    with _read_lock:
+        _read[key] = (stamp, found)
+    return dict(found)
+
+
+def _parse_rhythms(path: Path) -> dict[str, Rhythm]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     entries = document.get("sources", document) if isinstance(document, dict) else document
     if isinstance(entries, list):
@@ -143,6 +167,18 @@ def reach(through: date | None, rhythm: Rhythm, today: date) -> str:
     if through is None:
         return "never"
     return status(through + timedelta(days=1), rhythm, today)
+
+
+DUE, OVERDUE = "due", "overdue"  # what a source owes (``reach``): past its day; past its grace days too
+
+
+def owed(source: str, through: date, today: date, rhythms: dict[str, Rhythm]) -> str | None:
+    """``DUE`` or ``OVERDUE`` when ``source``, with data through ``through``, owes a delivery
+    on ``today``; None when nothing is owed yet: ``reach`` with the source's rhythm and grace
+    days (``rhythms``, from ``rhythms()``). The data page's rule, which the overview's "needs
+    attention" and cards and the wall's panels ask too: a report not yet owed is not late."""
+    found = reach(through, rhythms.get(source, Rhythm(None)), today)
+    return found if found in (DUE, OVERDUE) else None
 
 
 def since(period: str | None, today: date) -> date | None:

@@ -65,14 +65,29 @@ def past_due(source: str, code: str, now: datetime | None = None, *, limit: int 
     first, each with ``days_over`` (whole days past it)."""
     if now is None:
         now = settings.local_now()
-    query = (select(item).where(item.c.source == source, *_in_area(code, engine), item.c.status.in_(OPEN[source]),
-                                item.c.due_at.is_not(None), item.c.due_at < now)
+    query = (select(item).where(*_past_due(source, code, now, engine))
              .order_by(item.c.due_at, item.c.item_id).limit(max(1, min(int(limit), 50))))
     rows = _rows(query, engine)
     for row in rows:
         due = row["due_at"] if isinstance(row["due_at"], datetime) else datetime.fromisoformat(str(row["due_at"]))
         row["days_over"] = (now - due).days
     return rows
+
+
+def count_past_due(source: str, code: str, now: datetime | None = None, *, engine: Engine | None = None) -> int:
+    """How many open items of ``source`` in the area are past their promised time at ``now``
+    (default: now in Chengdu): all of them, where ``past_due`` lists the longest overdue."""
+    if now is None:
+        now = settings.local_now()
+    with engine_or_default(engine).connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(item).where(*_past_due(source, code, now, engine)))
+                   .scalar_one())
+
+
+def _past_due(source: str, code: str, now: datetime, engine: Engine | None) -> tuple:
+    """The open items of ``source`` in the area whose promised time passed before ``now``."""
+    return (item.c.source == source, *_in_area(code, engine), item.c.status.in_(OPEN[source]),
+            item.c.due_at.is_not(None), item.c.due_at < now)
 
 
 #: The sources whose items are the wall's "just in" pulses: 12345 orders and grid events.

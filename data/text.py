@@ -555,9 +555,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall_unit.项": ("项", ""),
     "wall_unit.天": ("天", "days"),
     "wall_unit.元/元": ("元/元", ""),
-    "overview.needs_overdue": ("需求超期", "Need overdue"),
+    "overview.needs_overdue": ("需求超期", "Needs overdue"),
+    # In English the days come first and "overdue" is the tag's: the words keep to the list's two
+    # lines (assets/pages.css), where whatever runs longer is cut, the claimer first.
     "overview.needs_overdue_text": ("{community}{category}需求 {item}（{claimer}）超过承诺时限 {days} 天",
-                                    "{community}: {category} need {item} ({claimer}) {days} days past its promised time"),
+                                    "{days} days overdue: {community}, {category} need {item} ({claimer})"),
+    # several needs past their promised time share one line, naming the one furthest past it
+    "overview.needs_overdue_many": ("{count} 项需求超过承诺时限 · 最久 {days} 天（{community} · {category} · {claimer}）",
+                                    "{count} needs, longest {days} days ({community}, {category}, {claimer})"),
     "overview.unclaimed": ("待认领", "unclaimed"),
     # --- the staff console (layouts/console*.py, console/guard.py)
     "role.viewer": ("查看", "viewer"),

@@ -52,6 +52,8 @@ SHOTS = [
     ("wall", "/wall?lang=en", (1920, 1080)), ("wall", "/wall?lang=en", (3840, 2160)),
     ("wall", "/wall?lang=en", (1366, 768)),
     ("overview", "/", (1920, 1080)), ("overview", "/", (3840, 2160)), ("overview", "/", (1366, 768)),
+    ("overview", "/?lang=en", (1920, 1080)), ("overview", "/?lang=en", (3840, 2160)),
+    ("overview", "/?lang=en", (1366, 768)),
     ("explore", "/explore", (1920, 1080)), ("explore", "/explore", (3840, 2160)), ("explore", "/explore", (1366, 768)),
     ("data", "/data", (1920, 1080)), ("data", "/data", (3840, 2160)), ("data", "/data", (1366, 768)),
 ]

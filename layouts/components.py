@@ -214,15 +214,21 @@ def domain_section(title: str, cards: list) -> html.Section:
 def attention_list(items: list[dict], lang: str) -> html.P | html.Ul:
     """The "needs attention" list: ``items`` carry ``tone``, ``text``, an optional ``href`` and
     ``title`` (said on hover: how an unusual figure's range is made). A line links to its
-    ``href`` only when the user may open it; otherwise it is plain text."""
+    ``href`` only when the user may open it; otherwise it is plain text.
+
+    A line shows at most two lines of text (assets/pages.css: ten of them stay above the fold
+    of a 1366x768 laptop, in English too); its whole text is said on hover, before any ``title``,
+    so a line cut short ("…") can still be read whole."""
     if not items:
         return html.P(text.t("ui.nothing_needs_attention", lang), className="attention-empty")
     entries = []
     for item in items:
         href = item.get("href")
         line = dcc.Link(item["text"], href=href) if href and may_open(href) else item["text"]
-        entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), line],
-                               className=f"attention-item {item.get('tone', BAD)}", title=item.get("title")))
+        said = "\n".join(words for words in (item["text"], item.get("title")) if words)
+        # the space keeps the tag and the words apart in copied text and in what a browser reads out
+        entries.append(html.Li([html.Span(item.get("tag", ""), className="attention-tag"), " ", line],
+                               className=f"attention-item {item.get('tone', BAD)}", title=said))
     return html.Ul(entries, className="attention-list")
 
 

@@ -65,20 +65,42 @@ def test_the_panel_shows_the_alliances_latest_month_and_the_wishes_just_fulfille
     assert any(tile["code"] == "needs_satisfaction_rate" for tile in f["kpis"])
 
 
-def test_needs_attention_names_the_needs_longest_past_their_promised_time(shown):
+def _waiting(url: str, now) -> pd.DataFrame:
+    """The street's open needs past their promised time at ``now``, longest past it first."""
+    found = _items(url)
+    waiting = found[(found.source == "needs") & found.status.isin(items.OPEN["needs"]) & found.due_at.notna()
+                    & (found.due_at < now)]
+    return waiting.sort_values(["due_at", "item_id"])
+
+
+def test_needs_past_their_promised_time_are_one_line_with_their_count_and_the_longest(shown):
+    """"12 项需求超过承诺时限 · 最久 44 天（同心社区 · 助老 · 企业）": every need past its time
+    counted (not the first five), the one furthest past it named by community, category and
+    the kind of claimer, linking to the needs past their time by category."""
     now = settings.local_now()
-    found = _items(shown)
-    waiting = found[found.status.isin(items.OPEN["needs"]) & found.due_at.notna() & (found.due_at < now)]
-    expected = waiting.sort_values(["due_at", "item_id"]).head(overview.NEEDS_LISTED)
-    listed = overview.needs_waiting(SHAHE, "zh")
-    assert [entry["rank"] for entry in listed] == [1] * len(expected)
-    assert len(listed) == len(expected) > 0, "the samples hold needs past their promised time"
-    for entry, (_, need) in zip(listed, expected.iterrows()):
-        assert need.item_id in entry["text"]
-        assert f"{(now - need.due_at.to_pydatetime()).days} 天" in entry["text"]
-        assert "needs_overdue" in entry["href"]
-    days = [(now - d.to_pydatetime()).days for d in expected.due_at]
-    assert days == sorted(days, reverse=True), "longest waiting first"
+    waiting = _waiting(shown, now)
+    assert len(waiting) > 1, "the samples hold several needs past their promised time"
+    worst = waiting.iloc[0]
+    [line] = overview.needs_waiting(SHAHE, "zh", now=now)
+    assert (line["rank"], line["tone"], line["tag"]) == (1, "bad", "需求超期")
+    assert line["text"].startswith(f"{len(waiting)} 项需求超过承诺时限 · 最久 {(now - worst.due_at).days} 天（")
+    assert labels.label(worst.category, "zh") in line["text"]
+    assert worst.item_id not in line["text"]  # several: their numbers are on the explorer's page
+    assert "needs_overdue" in line["href"] and "by=category" in line["href"]
+    [english] = overview.needs_waiting(SHAHE, "en", now=now)
+    assert english["text"].startswith(f"{len(waiting)} needs, longest {(now - worst.due_at).days} days (")
+    assert english["tag"] == "Needs overdue"
+
+
+def test_a_single_need_past_its_time_keeps_its_own_line_with_its_number(shown):
+    waiting = _waiting(shown, settings.local_now())
+    first, second = waiting.due_at.iloc[0], waiting.due_at.iloc[1]
+    assert first < second
+    now = (first + (second - first) / 2).to_pydatetime()  # only the first is past its time
+    [line] = overview.needs_waiting(SHAHE, "zh", now=now)
+    need = waiting.iloc[0]
+    assert need.item_id in line["text"] and line["text"].endswith(f"超过承诺时限 {(now - first).days} 天")
+    assert overview.needs_waiting(SHAHE, "zh", now=(first - pd.Timedelta(minutes=1)).to_pydatetime()) == []
 
 
 def test_a_waiting_need_says_who_claimed_it_by_kind_never_by_name(shown):
@@ -87,30 +109,29 @@ def test_a_waiting_need_says_who_claimed_it_by_kind_never_by_name(shown):
     from etl.sources import needs
 
     kinds = {labels.label(k, "en") for k in needs.CLAIMERS} | {"unclaimed"}
-    listed = overview.needs_waiting(SHAHE, "en")
-    assert listed
-    for entry in listed:
-        [claimer] = re.findall(r"\(([^)]*)\)", entry["text"])
-        assert claimer in kinds, entry["text"]
+    waiting = _waiting(shown, settings.local_now())
+    for now in (settings.local_now(), (waiting.due_at.iloc[0] + pd.Timedelta(minutes=1)).to_pydatetime()):
+        [entry] = overview.needs_waiting(SHAHE, "en", now=now)
+        [said] = re.findall(r"\(([^)]*)\)", entry["text"])
+        assert said.split(", ")[-1] in kinds, entry["text"]
 
 
-def test_the_needs_waiting_count_inside_the_attention_lists_cap(shown):
-    """The needs longest past their promised time (up to five) were added after "needs attention"
-    was cut at its ten lines (fifteen lines in all). They are ranked with the rest, after the
-    overdue work orders and before the orders still open: with three ratios below target, overdue
-    and open orders and three rising complaints the list keeps to ten lines, the least serious
-    (the rising complaints) left off."""
+def test_several_needs_past_their_time_leave_room_for_the_rising_complaints(shown):
+    """Five lines of needs past their promised time once pushed the rising complaint categories
+    off the ten lines of "needs attention". With three ratios below target, overdue and open
+    orders and three rising complaints, the needs (three here; a line each made eleven lines) are
+    one line after the overdue orders, and the rising complaints keep their three lines."""
     from data import query
 
     needs = overview.needs_waiting(SHAHE, "zh")
-    assert needs, "the samples hold needs past their promised time"
+    assert len(_waiting(shown, settings.local_now())) > 1, "the samples hold several needs past their time"
     below = {code: query.metric_info(code)
              for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
     categories = pd.DataFrame({"label": ["噪音扰民", "物业管理", "市政设施"], "label_en": ["Noise", "Property", "Roads"],
                                "current": [12.0, 9.0, 6.0], "previous": [4.0, 5.0, 5.0]})
     listed = overview.attention_items(below, dict.fromkeys(below, 0.5), {}, overdue=2, still_open=41,
                                       categories=categories, area=SHAHE, lang="zh", needs=needs)
-    ranked = ["未达标"] * 3 + ["超期"] + ["需求超期"] * len(needs) + ["在办"] + ["上升"] * 3
-    assert len(ranked) > overview.MAX_ATTENTION
-    assert [i["tag"] for i in listed] == ranked[:overview.MAX_ATTENTION]
-    assert [i["text"] for i in listed if i["tag"] == "需求超期"] == [n["text"] for n in needs]
+    assert [i["tag"] for i in listed] == ["未达标"] * 3 + ["超期", "需求超期", "在办"] + ["上升"] * 3
+    assert [i["text"] for i in listed if i["tag"] == "上升"] == [
+        "12345 诉求类别「噪音扰民」比上期增加 8 件", "12345 诉求类别「物业管理」比上期增加 4 件",
+        "12345 诉求类别「市政设施」比上期增加 1 件"]

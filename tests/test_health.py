@@ -6,6 +6,7 @@ is always given, so these tests mean the same on any day.
 """
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -65,6 +66,33 @@ def test_the_configuration_may_be_a_mapping_and_a_bad_rhythm_names_its_source(tm
     with pytest.raises(ValueError, match=r"source 'care', field 'rhythm': 'fortnightly'"):
         health.rhythms(bad)
     assert health.rhythms(tmp_path / "missing.yaml") == {}
+
+
+def test_an_edited_configuration_is_read_again(tmp_path):
+    """The rhythms are kept between calls (the overview asks on every render) until the file
+    changes: a changed rhythm is seen at the next call, a broken file still says where it is
+    broken, and a removed file means no rhythms again."""
+    config = tmp_path / "sources.yaml"
+    config.write_text("hotline:\n  rhythm: daily\n", encoding="utf-8")
+    assert health.rhythms(config) == {"hotline": Rhythm("daily", 0)}
+    health.rhythms(config).clear()  # what a caller does with its copy stays with it
+    assert health.rhythms(config) == {"hotline": Rhythm("daily", 0)}
+
+    config.write_text("hotline:\n  rhythm: weekly\n  grace_days: 2\n", encoding="utf-8")
+    assert health.rhythms(config) == {"hotline": Rhythm("weekly", 2)}
+
+    # The same size: only the modification time tells the edit, as a save a moment later does.
+    stamp = config.stat().st_mtime_ns
+    config.write_text("hotline:\n  rhythm: weekly\n  grace_days: 3\n", encoding="utf-8")
+    os.utime(config, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
+    assert health.rhythms(config) == {"hotline": Rhythm("weekly", 3)}
+
+    config.write_text("hotline:\n  rhythm: hourly\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"source 'hotline', field 'rhythm': 'hourly'"):
+            health.rhythms(config)
+    config.unlink()
+    assert health.rhythms(config) == {}
 
 
 TODAY = date(2025, 3, 10)

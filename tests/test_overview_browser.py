@@ -148,6 +148,43 @@ def test_english_on_request(reading_app_server, browser):
     assert query_of(browser).get("lang") == "en"
 
 
+@pytest.mark.browser
+def test_needs_attention_ends_above_the_fold_of_a_laptop_in_both_languages(reading_app_server):
+    """In English the list's words ran to three, four and five lines beside their tags, and the
+    list past the bottom of a 1920x1080 screen. A line now keeps to two lines of text, running on
+    under its tag; one longer ends in "…" and says all of it on hover (its title). Even ten lines
+    (``MAX_ATTENTION``), each as long as can be, end above the fold of a 1366x768 laptop."""
+    from callbacks.overview import MAX_ATTENTION
+    from support import make_driver, quit_driver
+
+    measure = """
+        var aside = document.querySelector('.ov-attention').getBoundingClientRect();
+        return {bottom: aside.bottom, fold: window.innerHeight, lines: [...document.querySelectorAll('.attention-item')]
+            .map(li => [li.clientHeight / parseFloat(getComputedStyle(li).lineHeight), li.scrollHeight > li.clientHeight,
+                        li.title, li.lastChild.textContent])};"""
+    laptop = make_driver(1366, 768)
+    try:
+        for lang in ("en", "zh"):
+            laptop.get(f"{reading_app_server.url}/?area={SHAHE}&lang={lang}")
+            wait_loaded(laptop)
+            shown = laptop.execute_script(measure)
+            assert shown["lines"] and shown["bottom"] <= shown["fold"], (lang, shown)
+            for lines, _cut, title, words in shown["lines"]:
+                assert lines <= 2.01 and title.startswith(words), (lang, lines, title, words)
+            # the worst the list can be: every line as long as the longest, three times over
+            laptop.execute_script("""
+                var list = document.querySelector('.attention-list');
+                var longest = [...list.children].sort((a, b) => b.textContent.length - a.textContent.length)[0];
+                longest.lastChild.textContent = longest.lastChild.textContent.repeat(3);
+                list.replaceChildren(...Array.from({length: arguments[0]}, () => longest.cloneNode(true)));""",
+                                  MAX_ATTENTION)
+            worst = laptop.execute_script(measure)
+            assert len(worst["lines"]) == MAX_ATTENTION and worst["bottom"] <= worst["fold"], (lang, worst)
+            assert all(lines <= 2.01 and cut for lines, cut, _, _ in worst["lines"]), (lang, worst)
+    finally:
+        quit_driver(laptop)
+
+
 # ---------------------------------------------------------------- what needs attention
 
 INFOS = {

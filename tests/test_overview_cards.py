@@ -195,23 +195,25 @@ def test_the_heading_says_how_far_the_daily_figures_reach_from_the_earliest_to_t
 
 
 def test_the_list_never_runs_past_its_cap_and_needs_past_their_time_follow_the_overdue_orders(warehouse):
-    """Five needs past their promised time were added after the list was cut at ten lines: it ran
-    to fifteen. They are ranked with the rest: broken promises to residents like the overdue work
-    orders, after them and before the orders still inside their time, the worsenings and rising
-    complaints, which the cap leaves off first."""
+    """The list keeps to ``MAX_ATTENTION`` lines, the least serious left off. The needs past their
+    promised time (one line, ``needs_waiting``) are a broken promise to residents like the overdue
+    work orders: after them and before the orders still inside their time, the worsenings and the
+    rising complaints, which the cap leaves off first."""
     infos = {code: query.metric_info(code, engine=warehouse)
              for code in ("hotline_satisfaction_rate", "grid_events_closure_rate", "dispute_mediation_rate")}
-    categories = pd.DataFrame({"label": ["噪音扰民", "物业管理"], "label_en": ["Noise", "Property"],
-                               "current": [12.0, 9.0], "previous": [4.0, 5.0]})
-    late = [{"tone": "bad", "tag": "逾期未报", "rank": 1, "text": "12345 热线工单未报送（截至12月4日）"}]
-    needs = [{"tone": "bad", "tag": "需求超期", "rank": 1, "text": f"需求 N{i}"} for i in range(5)]
+    categories = pd.DataFrame({"label": ["噪音扰民", "物业管理", "市政设施"], "label_en": ["Noise", "Property", "Roads"],
+                               "current": [12.0, 9.0, 6.0], "previous": [4.0, 5.0, 5.0]})
+    late = [{"tone": "bad", "tag": "逾期未报", "rank": 1, "text": "12345 热线工单未报送（截至12月4日）"},
+            {"tone": "warn", "tag": "未报送", "rank": 1, "text": "党组织月报未报送（截至10月）"}]
+    needs = [{"tone": "bad", "tag": "需求超期", "rank": 1, "text": "5 项需求超过承诺时限 · 最久 12 天（…）"}]
     items = attention_items(infos, dict.fromkeys(infos, 0.5), {}, overdue=2, still_open=41, categories=categories,
                             area=SHAHE, lang="zh", late=late, needs=needs)
     assert len(items) == MAX_ATTENTION
-    assert [i["tag"] for i in items] == ["未达标"] * 3 + ["逾期未报", "超期"] + ["需求超期"] * 5
+    assert [i["tag"] for i in items] == (["未达标"] * 3 + ["逾期未报", "未报送", "超期", "需求超期", "在办"]
+                                         + ["上升"] * 2)
     fewer = attention_items(infos, dict.fromkeys(infos, 0.5), {}, overdue=2, still_open=41, categories=categories,
-                            area=SHAHE, lang="zh", needs=needs[:2])
-    assert [i["tag"] for i in fewer] == ["未达标"] * 3 + ["超期", "需求超期", "需求超期", "在办", "上升", "上升"]
+                            area=SHAHE, lang="zh", needs=needs)
+    assert [i["tag"] for i in fewer] == ["未达标"] * 3 + ["超期", "需求超期", "在办", "上升", "上升", "上升"]
 
 
 def test_a_partial_month_is_not_flagged_as_worse(warehouse):
