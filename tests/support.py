@@ -381,11 +381,63 @@ def wall_app(database_url: str, monkeypatch):
     db.dispose_engines()
 
 
-def wall_graph(found: dict, chart: str):
-    """A chart's Graph in a wall's first screen (``found``: ``callbacks.wall._components`` of
-    the page): on the page, or waiting in the DEFERRED store for its panel to come round."""
+def wall_chart(found: dict, chart: str):
+    """A chart's box in a wall's first screen (``found``: ``callbacks.wall._components`` of
+    the page): on the page, or waiting in the DEFERRED store for its panel to come round.
+    Its ``children`` are its marks (layouts/wallcharts.py, layouts/wallmap.py)."""
     from callbacks import wall
     from layouts.ids import Wall
 
     key = wall._key(Wall.chart(chart))
     return found[key] if key in found else found[Wall.DEFERRED].data[chart]
+
+
+def walk(tree):
+    """Every component of ``tree`` (a component, a list, a string), in document order."""
+    from dash.development.base_component import Component
+
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, Component):
+            yield item
+            stack.append(getattr(item, "children", None))
+
+
+def with_class(tree, name: str) -> list:
+    """The components of ``tree`` whose className has ``name``, in document order."""
+    return [c for c in walk(tree) if name in (getattr(c, "className", None) or "").split()]
+
+
+def texts(tree) -> list[str]:
+    """The text of ``tree`` as a reader sees it: every string child, in document order."""
+    found: list[str] = []
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            found.append(str(item))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif item is not None and hasattr(item, "children"):
+            stack.append(item.children)
+    return found
+
+
+def marks(tree) -> list[float]:
+    """A chart's marks' figures (``.wall-mark`` ``data-v``: its bars or slices), in order."""
+    return [float(getattr(c, "data-v")) for c in with_class(tree, "wall-mark")]
+
+
+#: In the browser: a wall chart's marks' figures and its text, by chart id
+#: (``driver.execute_script(WALL_CHART_JS, "governance-events")``); null while not on the page.
+WALL_CHART_JS = """
+const box = document.getElementById(JSON.stringify({chart: arguments[0], type: "wall-chart"}));
+if (!box) { return null; }
+return {marks: [...box.querySelectorAll('.wall-mark')].map(m => Number(m.getAttribute('data-v'))),
+        text: box.innerText, lit: [...box.querySelectorAll('.wall-lit')].length};
+"""
