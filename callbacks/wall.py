@@ -884,7 +884,7 @@ def shown_figures(key: str | None) -> dict | None:
 def chart_children(chart: str, data: Any, lang: str, colour: str) -> list:
     """A chart's marks (its box's children) drawn from its figures ``data`` in ``colour``: the
     page's own elements (layouts/wallcharts.py, layouts/wallmap.py), sent whole when its figures
-    change; the browser updates the few sizes and texts that differ."""
+    change and drawn anew (a few dozen elements; no chart library runs on the wall)."""
     kind, width, height = view.CHARTS[chart]
     if kind == "map":
         return map_body(data, lang, colour, width, height)
@@ -1060,11 +1060,11 @@ LIST_WRITERS = {"league": lambda rows, lang, _past: _league_rows(rows, lang),
 )
 def refresh(request, shown, config, shown_playlist, chart_ids, panel_ids, stat_ids, list_ids, slot_ids,
             active=None, pending=None):
-    """Re-read the figures and patch them in; on failure leave the screen as it is and say so."""
+    """Re-read the figures and send what changed; on failure leave the screen as it is and say so."""
     outputs = answer(request, shown, config, shown_playlist, chart_ids, panel_ids, [], stat_ids)
     charts, waiting = off_screen(outputs[0], outputs[1], chart_ids, active, pending)
     return (*_as_declared((outputs[0], charts, *outputs[2:]), list_ids),
-            deferred_graphs(outputs[0], shown, config, slot_ids, chart_ids), waiting)
+            deferred_charts(outputs[0], shown, config, slot_ids, chart_ids), waiting)
 
 
 CHART_PANEL = {chart.id: panel.id for panel in view.PANELS.values() for chart in panel.charts}
@@ -1101,14 +1101,14 @@ def area_playlist(config: dict | None) -> playlists.Playlist:
 
 def chart_colours(config: dict | None, playlist: playlists.Playlist | None = None) -> dict[str, str]:
     """{chart id: its series colour} on this wall: the map's follows the metric of its area's
-    playlist, so a chart drawn now, drawn late (deferred_graphs) or drawn when its panel comes
+    playlist, so a chart drawn now, drawn late (deferred_charts) or drawn when its panel comes
     round (off_screen) has the colour of the same chart drawn by answer()."""
     return view.chart_colours((playlist or area_playlist(config)).map_metric())
 
 
-def deferred_graphs(data: dict, shown: dict | None, config: dict | None, slot_ids: list[dict],
+def deferred_charts(data: dict, shown: dict | None, config: dict | None, slot_ids: list[dict],
                     chart_ids: list[dict]) -> Any:
-    """DEFERRED brought up to date: the Graph of each chart still waiting for its panel to
+    """DEFERRED brought up to date: the box of each chart still waiting for its panel to
     come round (a slot with no chart on the page yet) whose figures changed since the wall's
     last answer, so a panel drawn late is drawn with the figures of now. A Patch of the
     store (the rest stays as it is), or no_update."""
@@ -1304,7 +1304,7 @@ def _write_kpis(found: dict, kpis: list[dict]) -> None:
 
 def _defer_unseen(found: dict) -> None:
     """Draw what is seen: only the charts of the panel the rotation opens with stay on the
-    page; every other chart goes to DEFERRED (its Graph, figures in), and an empty slot of
+    page; every other chart goes to DEFERRED (its box, marks in), and an empty slot of
     its size (``Wall.slot``) takes its place. wall.js's ``drawSeen`` puts a panel's charts in
     when the rotation comes to the panel before it, and the rest one panel a second once the
     first screen is up, so a fresh screen draws one panel's charts, not every panel's,

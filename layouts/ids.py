@@ -45,11 +45,11 @@ class Wall:
     TICK = "wall-tick"  # Interval: the clock
     ROTATE = "wall-rotate"  # Interval: next panel; its interval is the current panel's duration
     REFRESH = "wall-refresh"  # Interval: the playlist's refresh interval
-    # Store: the charts of panels not yet on screen, by chart, as the Graph to put in their slot
+    # Store: the charts of panels not yet on screen, by chart, as the box to put in their slot
     # (``Wall.slot``) when the rotation comes to them (callbacks/wall.py, "draw what is seen").
     DEFERRED = "wall-deferred"
-    # Store: the new figure of each chart on the page whose figures changed while its panel was
-    # off screen, by chart ({"panel", "figure", "v"}), drawn when the rotation comes to it.
+    # Store: the new marks of each chart on the page whose figures changed while its panel was
+    # off screen, by chart ({"panel", "children", "v"}), drawn when the rotation comes to it.
     PENDING = "wall-pending"
 
     @staticmethod

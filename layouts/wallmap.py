@@ -1,17 +1,12 @@
-"""The wall's map drawn as the page's own elements, no Plotly: a figure that changes is a small
-prop update React makes in place, not a chart redrawn (redrawing made the wall's JS heap grow).
+"""The wall's map drawn as the page's own elements, no Plotly: a map whose figures changed is
+drawn anew from a few elements, with no chart library (Plotly's redraws grew the wall's JS heap).
 
 ``map_body`` gives the children of the map's container (a ``wall-chart-map`` div of the chart's
 design size, ``layouts.wall.CHARTS["map-places"]``) from the data ``callbacks/wall.py`` reads for
 the map (``_map``): the district outlines as one inline SVG image, service points as small
 diamonds, each place a dot coloured by its figure (a hollow ring when it has none, never a 0),
 the wall's own place ringed in gold, each label on the side ``label_sides`` chooses, and the
-notes. The same data shape gives the same element tree (keyed, in one order), so places and
-labels move (assets/wall-map.css eases them) rather than being rebuilt.
-
-The frame (``map_frame``), the label sides and the colours are shared with the Plotly map
-(``callbacks/wall.patch_map``) while both exist. ``layouts.wall`` is read at call time only,
-so it may import this module.
+notes, in one keyed order.
 """
 from __future__ import annotations
 
@@ -39,7 +34,7 @@ OWN_FILL = "rgba(79, 179, 255, 0.06)"
 OWN_LINE = "rgba(243, 193, 95, 0.6)"
 
 
-# --- the frame and the labels' sides (also the Plotly map's) ------------------------------
+# --- the frame and the labels' sides -----------------------------------------------------
 
 def map_plot(width: int | None = None, height: int | None = None) -> tuple[int, int]:
     """The map's plotting area in pixels: its size (by default its design size) less its margins.
