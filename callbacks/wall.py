@@ -203,15 +203,21 @@ def _through(codes: tuple[str, ...], reach: dict, metrics: dict, sources: dict, 
         parts = [(catalogue.t("wall12.source_through", lang, source=source(head), day=day(head)), head in overdue)]
     else:
         parts = [(catalogue.t("wall12.through", lang, day=day(head)), any(c in overdue for c in current))]
+    # The sources behind, one part per (day, overdue or not), in the panel's order: two care
+    # sources stopped on the same day are one "一老一小、志愿服务截至11月15日", so the title
+    # row stays one line.
+    behind: dict[tuple[str | None, bool], list[str]] = {}
     for code in codes:
-        if reach.get(code) is None:
-            words = catalogue.t("wall12.source_not_reported", lang, source=source(code))
-        elif code not in current:
-            words = catalogue.t("wall12.source_through", lang, source=source(code), day=day(code))
-        else:
+        if code in current:
             continue
-        if words not in [w for w, _ in parts]:
-            parts.append((words, code in overdue))
+        names = behind.setdefault((day(code) if reach.get(code) is not None else None, code in overdue), [])
+        if source(code) not in names:
+            names.append(source(code))
+    sep = catalogue.t("word.list_separator", lang)
+    for (when, late), names in behind.items():
+        words = (catalogue.t("wall12.source_through", lang, source=sep.join(names), day=when) if when is not None
+                 else catalogue.t("wall12.source_not_reported", lang, source=sep.join(names)))
+        parts.append((words, late))
     if not any(late for _, late in parts):
         return " · ".join(w for w, _ in parts)
     return {"parts": [[w, late] for w, late in parts]}
