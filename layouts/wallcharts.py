@@ -105,10 +105,12 @@ def leading(values: Sequence[float]) -> int:
 
 
 def empty(reason: str) -> list[Component]:
-    """A chart with nothing to show: why, centred, no axes."""
-    return [html.Div(reason, className="wall-chart-empty", key="empty",
+    """A chart with nothing to show: why, centred, no axes; a "<br>" in it (a late source's
+    name, then its as-of) starts a new line, as it did on the Plotly chart, never shown as text."""
+    return [html.Div([html.Div(line) for line in lines(reason)], className="wall-chart-empty", key="empty",
                      style={**_text(30, view.MUTED), "position": "absolute", "inset": "0", "display": "flex",
-                            "alignItems": "center", "justifyContent": "center", "textAlign": "center"})]
+                            "flexDirection": "column", "alignItems": "center", "justifyContent": "center",
+                            "textAlign": "center"})]
 
 
 # --- horizontal bars ------------------------------------------------------------------------
@@ -251,7 +253,8 @@ def _month_bar(point: dict, colour: str, share: float, extra: list[Component] | 
                     "backgroundColor": view.partial(colour) if partial else (fill or colour)}
     if partial:
         style["border"] = f"{OUTLINE}px solid {colour}"
-    bar = html.Div(className="wall-chart-bar wall-chart-partial" if partial else "wall-chart-bar", style=style)
+    bar = html.Div(className="wall-chart-bar wall-chart-partial" if partial else "wall-chart-bar", style=style,
+                   **_mark(point["value"]))  # its figure, for whoever reads the page (not a spotlight mark)
     return [*(extra or []), bar]
 
 

@@ -21,7 +21,7 @@ from data.schema import etl_run
 from etl.load import FACT_COLUMNS, Output, month_days, write
 from layouts import wall as view
 from layouts.ids import Wall
-from support import wall_app
+from support import texts, wall_app, with_class
 
 SHAHE = "510104011000"
 HUIQUAN, CHUANGYE = "510104011001", "510104011002"  # 汇泉路社区, 创业社区: 沙河街道
@@ -114,9 +114,9 @@ def test_a_late_source_reads_not_yet_reported_with_its_as_of_never_zero(late_car
     assert meals["text"] == "Not yet reported" and meals["target"] == "Through 14 Nov"
     care = f["charts"]["services-care"]  # an empty breakdown says why
     assert care == {"rows": [], "empty": "一老一小未报送<br>截至11月14日"}
-    drawn = wall.apply_patch(view.skeleton(*view.CHARTS["services-care"], "zh"), wall.patch_hbar(care, "zh"))
-    assert drawn["layout"]["annotations"][0] == {**drawn["layout"]["annotations"][0], "visible": True,
-                                                 "text": care["empty"]}
+    drawn = _drawn("services-care", care)  # says so, on two lines, and draws no bar
+    assert [texts(e) for e in with_class(drawn, "wall-chart-empty")] == [["一老一小未报送", "截至11月14日"]]
+    assert not with_class(drawn, "wall-mark")
     assert f["charts"]["services-items"]["empty"] == view.t("no_data", "zh")
     # Where a source never delivered there is no figure ("—"), not a late one.
     nowhere, _ = _answer(PENGZHOU_STREET, "zh")
@@ -136,7 +136,7 @@ def test_a_carried_party_level_is_dated_by_its_report_month_not_this_month(late_
 def test_a_late_stat_is_written_with_its_as_of(late_care):
     reading, late = wall._reading(None, {"grain": "day"}, date(2025, 11, 14), (date(2025, 12, 1), TODAY), "zh")
     assert late and reading.number == "未报送" and reading.reason == "截至11月14日"
-    written = wall._stat({"text": reading.number, "note": reading.reason})
+    written = wall._stat({"text": reading.number, "note": reading.reason}, "zh")
     assert [part.children for part in written] == ["未报送", "截至11月14日"]
     # No figure although the data reaches into the period (no denominator, say): "—", not late.
     assert not wall._reading(None, {"grain": "day"}, date(2025, 12, 4), (date(2025, 12, 1), TODAY), "zh")[1]
@@ -152,19 +152,34 @@ def test_a_trends_unfinished_month_is_marked_and_missing_months_are_gaps(late_ca
     assert received[-1] == {"label": "12月", "value": 12.0, "partial": True, "through": "至12月4日"}
     assert received[-2] == {"label": "11月", "value": 90.0}  # a whole month: no mark
     assert [p["value"] for p in received[:-3]] == [None] * (len(received) - 3)  # before the first delivery
-    patched = wall.apply_patch(view.skeleton(*view.CHARTS["governance-hotline"], "zh"),
-                               wall.patch_hotline(f["charts"]["governance-hotline"], "zh"))
-    bars = patched["data"][0]
-    assert bars["marker"]["color"][-1] == view.PARTIAL_RED and bars["marker"]["color"][-2] == view.RED
-    assert bars["y"][:-3] == [None] * (len(bars["y"]) - 3)  # gaps, not zeros
-    note = patched["layout"]["annotations"][1]
-    assert note["visible"] and note["text"] == "至12月4日"
+    drawn = _drawn("governance-hotline", f["charts"]["governance-hotline"])
+    bars = _month_bars(drawn)
+    assert len(bars) == len(received)
+    # December so far is lighter and outlined; November, whole, is not
+    assert _partial(bars[-1]) and not _partial(bars[-2])
+    assert bars[-1][0].style["backgroundColor"] != bars[-2][0].style["backgroundColor"]
+    assert bars[:-3] == [[]] * (len(bars) - 3)  # gaps, not zeros
+    assert [texts(note) for note in with_class(drawn, "wall-chart-through")] == [["至12月4日"]]
     trend = f["charts"]["participation-trend"]
     assert trend[-1]["partial"] and trend[-2]["value"] == 21 * 5 + 21 * 2  # 10-30 November
-    drawn = wall.apply_patch(view.skeleton(*view.CHARTS["participation-trend"], "zh"),
-                             wall.patch_trend(trend, "zh"))
-    assert drawn["data"][0]["y"][:-2] == [None] * (len(trend) - 2)
-    assert drawn["data"][0]["marker"]["line"]["width"][-1] > 0 == drawn["data"][0]["marker"]["line"]["width"][-2]
+    bars = _month_bars(_drawn("participation-trend", trend))
+    assert bars[:-2] == [[]] * (len(trend) - 2)
+    assert bars[-1] and bars[-2] and _partial(bars[-1]) and not _partial(bars[-2])
+    assert "border" in bars[-1][0].style and "border" not in bars[-2][0].style
+
+
+def _drawn(chart: str, data) -> list:
+    """A chart's elements as the wall draws them, in its panel's colour."""
+    return wall.chart_children(chart, data, "zh", view.CHART_COLOURS[chart])
+
+
+def _month_bars(drawn: list) -> list[list]:
+    """Each month's bars, in order: none where the month has no figure."""
+    return [with_class(column, "wall-chart-bar") for column in with_class(drawn, "wall-chart-column")]
+
+
+def _partial(bars: list) -> bool:
+    return any("wall-chart-partial" in bar.className.split() for bar in bars)
 
 
 def test_a_communitys_league_ranks_the_communities_of_its_street(late_care):

@@ -63,7 +63,11 @@ def test_the_wall_says_how_far_each_figure_reaches(late_server, late_warehouse, 
     assert stat_text(browser, "governance-through").startswith("数据截至")
     stopped = f"{CARE_STOPPED.month}月{CARE_STOPPED.day}日"
     through = stat_text(browser, "services-through")  # the service hall's day, then the late ones by name
-    assert through.startswith("数据截至") and through.endswith(f" · 一老一小截至{stopped} · 志愿服务截至{stopped}")
+    assert through.startswith("数据截至") and through.endswith(
+        f" · 逾期未报一老一小截至{stopped} · 逾期未报志愿服务截至{stopped}")  # each overdue source tagged
+    tags = _js(browser, "return Array.from(document.querySelectorAll("
+                        "'[id*=\"services-through\"] .wall-overdue')).map(function (t) { return t.textContent; });")
+    assert tags == ["逾期未报", "逾期未报"], tags
     # A panel's stat of a late source: "未报送" and its as-of, its unit hidden.
     assert stat_text(browser, "svc-volunteer_hours") == f"未报送截至{stopped}"
     unit = _js(browser, "var s = Array.from(document.querySelectorAll('.wall-stat-figure')).find(function (f) {"
@@ -74,16 +78,19 @@ def test_the_wall_says_how_far_each_figure_reaches(late_server, late_warehouse, 
                         " return [t.className, t.querySelector('.wall-kpi-value').textContent,"
                         " t.querySelector('.wall-kpi-target').textContent];")
     assert tile[1:] == ["未报送", f"截至{stopped}"] and "late" in tile[0], tile
-    assert any(note.startswith("一老一小未报送") for note in _js(
-        browser, "return Array.from(document.querySelectorAll('.wall-graph .annotation-text'))"
-                 ".map(function (e) { return e.textContent; });"))
+    # The empty care chart says why, the source's name then its as-of on a line of its own.
+    empty = _js(browser, "return Array.from(document.querySelectorAll('.wall-chart-empty')).map(function (e) {"
+                         " return [Array.from(e.children).map(function (l) { return l.textContent; }),"
+                         " parseFloat(getComputedStyle(e).fontSize)]; });")
+    assert [["一老一小未报送", f"截至{stopped}"], 30] in empty, empty
     # The as-of is written large enough to read across the room (no text under 20 px on the canvas).
     size = _js(browser, "return parseFloat(getComputedStyle(document.querySelector('.wall-panel-through')).fontSize)")
     assert size >= 24
     # The 12-month trends mark the month so far: its corner says how far it reaches.
-    notes = _js(browser, "return Array.from(document.querySelectorAll('.wall-graph .annotation-text'))"
-                         ".map(function (e) { return e.textContent; }).filter(function (t) { return t; });")
-    assert any(note.startswith("至") for note in notes), notes
+    notes = _js(browser, "return Array.from(document.querySelectorAll('.wall-chart-through'))"
+                         ".map(function (e) { return [e.textContent, parseFloat(getComputedStyle(e).fontSize)]; })"
+                         ".filter(function (n) { return n[0]; });")
+    assert any(note.startswith("至") and px >= 24 for note, px in notes), notes
 
 
 def test_a_communitys_wall_ranks_the_communities_of_its_street(late_server, browser):

@@ -14,7 +14,7 @@ from callbacks import wall
 from data import playlist as playlists
 from data import settings
 from layouts import wall as view
-from support import AppServer
+from support import WALL_CHART_JS, AppServer, marks, wall_chart, with_class
 from test_wall_browser import drawn_charts, open_wall, panels_as_of, stat_text
 
 pytestmark = pytest.mark.timeout(180)
@@ -90,8 +90,11 @@ def test_the_first_screen_of_a_two_panel_playlist_has_its_figures(sample_warehou
     assert page[Wall.DATA].data["ok"]
     assert getattr(page[Wall.panel("party")], "data-as-of") and getattr(page[Wall.panel("governance")], "data-as-of")
     # governance comes second: its charts wait, figures in, for the rotation (draw what is seen)
-    assert page[Wall.chart("party-trend")].figure["data"][0]["x"]
-    assert page[Wall.DEFERRED].data["governance-events"].figure["data"][0]["y"]
+    found = wall._components(page)
+    assert wall._key(Wall.chart("party-trend")) in found
+    assert with_class(wall_chart(found, "party-trend").children, "wall-chart-bar")
+    assert wall._key(Wall.chart("governance-events")) not in found  # in DEFERRED, its marks in
+    assert marks(wall_chart(found, "governance-events").children)
     db.dispose_engines()
 
 
@@ -121,9 +124,7 @@ def test_each_panels_charts_are_drawn_as_the_rotation_comes_round(sample_warehou
             " return [JSON.parse(s.id).panel, s.querySelectorAll('.wall-graph').length,"
             " s.closest('.wall-panel').getAttribute('data-panel')]; })")
         assert slots and all(count == 1 and panel == home for panel, count, home in slots), slots
-        bars = browser.execute_script(  # a chart put in late is drawn with figures, not its empty skeleton
-            "var g = document.getElementById(JSON.stringify({chart: 'services-items', type: 'wall-chart'}));"
-            " return g.querySelectorAll('.bars .point').length;")
-        assert bars > 0
+        items = browser.execute_script(WALL_CHART_JS, "services-items")  # a chart put in late has its figures
+        assert items["marks"] and all(bar > 0 for bar in items["marks"]), items
     finally:
         server.stop_after(browser)
