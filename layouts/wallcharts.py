@@ -217,14 +217,17 @@ def _named(points: list[dict], slot: float) -> list[bool]:
     return [fits or (len(points) - 1 - i) % 2 == 0 for i in range(len(points))]
 
 
-def _month_labels(points: list[dict], x0: float, slot: float, top: float) -> Component:
-    """The months under the bars, centred on their slots; a "<br>" starts a second line."""
+def _month_labels(points: list[dict], x0: float, slot: float, top: float, width: float) -> Component:
+    """The months under the bars, centred on their slots; a "<br>" starts a second line. A label
+    wider than the room beside its slot at the chart's edge (``width``) is moved in, not cut off."""
     named = _named(points, slot)
     labels = []
     for i, (pt, shown) in enumerate(zip(points, named)):
         parts: list[Component] = [html.Div(line) for line in lines(pt["label"])] if shown else []
+        half = max(text_width(line) for line in lines(pt["label"])) / 2 + 2 if shown else 0
+        centre = min(max(x0 + (i + 0.5) * slot, half), width - half)
         labels.append(html.Div(parts, className="wall-chart-month", key=f"month-{i}",
-                               style={**_box(x0 + (i - 0.5) * slot, top, 2 * slot, 2 * LINE_HEIGHT),
+                               style={**_box(centre - slot, top, 2 * slot, 2 * LINE_HEIGHT),
                                       **_text(colour=view.MUTED), "textAlign": "center", "whiteSpace": "nowrap"}))
     return html.Div(labels, className="wall-chart-months", key="months")
 
@@ -281,7 +284,7 @@ def trend(points: list[dict], lang: str, colour: str, width: int, height: int) -
                                               plot_h),
                                        "display": "flex", "flexDirection": "column", "justifyContent": "flex-end"}))
     return [html.Div(columns, className="wall-chart-columns", key="columns"),
-            _month_labels(points, left, slot, top + plot_h + 6),
+            _month_labels(points, left, slot, top + plot_h + 6, width),
             _corner(_through(points), right, top - LINE_HEIGHT - 6)]
 
 
@@ -404,7 +407,7 @@ def hotline(data: dict, lang: str, colour: str, width: int, height: int) -> list
         html.Div(columns, className="wall-chart-columns", key="columns"),
         _rate_line(data["on_time"], xs, rate_y, view.GOLD, "on_time"),
         _rate_line(data["satisfied"], xs, rate_y, view.INK, "satisfied"),
-        _month_labels(received, x0, slot, y0 + plot_h + 6),
+        _month_labels(received, x0, slot, y0 + plot_h + 6, width),
         _legend(list(data["names"]), colour),
         _corner(_through(received), right + right_axis, y0 - LINE_HEIGHT - 2),
     ]

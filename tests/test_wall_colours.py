@@ -9,7 +9,7 @@ from callbacks import wall
 from data import query
 from layouts import wall as view
 from layouts.ids import Wall
-from support import wall_app, wall_graph
+from support import marks, wall_app, wall_chart, with_class
 
 
 @pytest.fixture
@@ -37,20 +37,20 @@ def test_panels_tiles_and_charts_take_their_domains_colour(page):
             continue
         assert colour == view.DOMAIN_COLOURS[domain(panel.as_of.metrics[0])], panel.id
         for chart in panel.charts:
-            figure = wall_graph(page, chart.id).figure
-            marker = figure["data"][0].get("marker", {})
-            colours = marker.get("color") or marker.get("colors")
+            tree = wall_chart(page, chart.id).children
             if chart.kind == "map":
-                colours = figure["data"][view.MAP_TRACES.index("figures")]["marker"]["color"]
+                dots = [dot.style["background"] for dot in with_class(tree, "wall-map-dot") if "background" in dot.style]
                 full = "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
-                assert full in colours  # the largest figure's dot in the full colour, the rest darker
+                assert full in dots  # the largest figure's dot in the full colour, the rest darker
                 continue
-            shown = colours if isinstance(colours, list) else [colours]
+            # What each bar and slice is painted: a bar's fill, a donut slice's colour.
+            shown = [bar.style["backgroundColor"] for bar in with_class(tree, "wall-chart-bar")] + \
+                [piece.style["--wall-slice"] for piece in with_class(tree, "wall-chart-slice-fill")]
             # The bars in the panel's colour (an unfinished month: the same, lighter), a donut in its shades.
             allowed = {colour, view.partial(colour), view.rgba(colour, 0.75), *view.shades(colour, 6), view.dimmed(colour)}
             assert shown and set(shown) <= allowed, (chart.id, shown)
             if chart.kind == "hbar" and len(shown) > 1:  # the largest bar leads, in the full colour
-                values = figure["data"][0]["x"]
+                values = marks(tree)
                 assert shown[values.index(max(values))] == colour and shown.count(colour) == 1
     assert page[wall._key(Wall.panel("party"))].style["--wall-domain"] == view.RED
     for code, _label, _unit in view.KPIS:

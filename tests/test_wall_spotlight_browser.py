@@ -30,19 +30,19 @@ windows:
         duration: 600
 """
 
-# Per chart of the panel on view: its figures, the lit mark's index, how many marks are lit.
+# Per chart of the panel on view: its kind, its marks' figures, the lit marks' indexes, how
+# many of its legend lines are lit (charts with no marks to light, the trends, left out).
 LIT = """
 var panel = document.querySelector('.wall-panel[data-panel="' +
     document.querySelector('.wall-stage').getAttribute('data-active') + '"]');
-return Array.from(panel.querySelectorAll('.wall-graph .js-plotly-plot')).map(function (gd) {
-  var trace = gd.data[0];
-  var pie = trace.type === 'pie';
-  var marks = Array.from(gd.querySelectorAll(pie ? 'g.slice' : 'g.trace.bars g.point'));
-  return {id: gd.parentNode.id || gd.id, kind: pie ? 'pie' : trace.orientation === 'h' ? 'hbar' : 'other',
-          values: pie ? trace.values : trace.x,
+return Array.from(panel.querySelectorAll('.wall-chart')).map(function (box) {
+  var marks = Array.from(box.querySelectorAll('.wall-mark'));
+  var kind = box.classList.contains('wall-chart-donut') ? 'pie' : box.classList.contains('wall-chart-hbar') ? 'hbar' : 'other';
+  return {id: box.id, kind: kind,
+          values: marks.map(function (m) { return Number(m.getAttribute('data-v')); }),
           lit: marks.map(function (m, i) { return m.classList.contains('wall-lit') ? i : -1; })
                     .filter(function (i) { return i >= 0; }),
-          legend: Array.from(gd.querySelectorAll('g.legend g.traces.wall-lit')).length};
+          legend: box.querySelectorAll('.wall-mark-legend.wall-lit').length};
 }).filter(function (c) { return c.kind !== 'other'; });
 """
 
@@ -74,14 +74,15 @@ def test_the_light_moves_from_the_largest_bar_to_the_next_without_a_redraw(sampl
             assert chart["lit"] == [_ranked(chart["values"])[0]], chart  # the largest first, alone
         assert [c["legend"] for c in first if c["kind"] == "pie"] == [1]  # its legend line too
         # Keep a handle on the drawn marks: a step must move a class, not redraw the chart.
-        browser.execute_script("window.__marks = Array.from(document.querySelectorAll('.wall-graph g.point'));")
+        browser.execute_script("window.__marks = Array.from(document.querySelectorAll('.wall-chart .wall-mark'));")
         wait(browser, lambda d: _step(d) == "1", timeout=10, message="the light did not move on")
         second = browser.execute_script(LIT)
         for chart in second:
             ranked = _ranked(chart["values"])
             assert chart["lit"] == [ranked[1 % len(ranked)]], chart
         assert browser.execute_script(
-            "return window.__marks.every(function (m) { return m.isConnected; })")  # the same SVG, not redrawn
+            "return window.__marks.length > 0 && window.__marks.every(function (m) { return m.isConnected; })"
+        )  # the same elements, not redrawn
         # Nothing is lit on the panels off screen.
         assert browser.execute_script(
             "return document.querySelectorAll('.wall-panel:not([data-panel=services]) .wall-lit').length") == 0
