@@ -95,7 +95,7 @@ def _box(left: float, top: float, width: float, height: float, **extra: Any) -> 
 
 
 def _mark(value: float) -> dict[str, Any]:
-    """The spotlight's attribute: the mark's figure."""
+    """A mark's figure, as ``data-v``: the spotlight's on ``.wall-mark`` (a month's bar has it too)."""
     return {"data-v": str(value)}
 
 
@@ -251,7 +251,8 @@ def _month_bar(point: dict, colour: str, share: float, extra: list[Component] | 
                     "backgroundColor": view.partial(colour) if partial else (fill or colour)}
     if partial:
         style["border"] = f"{OUTLINE}px solid {colour}"
-    bar = html.Div(className="wall-chart-bar wall-chart-partial" if partial else "wall-chart-bar", style=style)
+    bar = html.Div(className="wall-chart-bar wall-chart-partial" if partial else "wall-chart-bar", style=style,
+                   **_mark(point["value"]))
     return [*(extra or []), bar]
 
 
