@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dash
 from dash import Dash, State, dcc, html
-from dash.fingerprint import build_fingerprint, check_fingerprint
+from dash.fingerprint import check_fingerprint
 from flask import has_request_context, jsonify, request
 from flask_compress import Compress
 from sqlalchemy import text
@@ -131,17 +131,14 @@ def _fingerprint_matches(app: Dash) -> bool:
     """Whether the requested URL names the very content being served.
 
     Component suites carry Dash's fingerprint (package version and file time) in their
-    path; our assets carry ``?m=`` (the file's time, added by Dash) or ``?v=`` (the build
-    id, for the vendored plotly bundle); Dash's favicon ``?v=`` its version. A query that
-    does not match what is on disk now (a page from before a deployment) is served, but
-    not for keeps.
+    path; our assets carry ``?m=`` (the file's time, added by Dash); Dash's favicon
+    ``?v=`` its version. A query that does not match what is on disk now (a page from
+    before a deployment) is served, but not for keeps.
     """
     path = app.strip_relative_path(request.path) or ""
     if path.startswith("_dash-component-suites/"):
         return check_fingerprint(path.rsplit("/", 1)[-1])[1]
     if request.endpoint == "_dash_assets.static" and request.view_args:
-        if request.args.get("v") is not None:
-            return request.args["v"] == app.server.config.get("CSB_BUILD_ID")
         stamp = request.args.get("m")
         file = Path(app.config.assets_folder) / str(request.view_args.get("filename", ""))
         return stamp is not None and file.is_file() and stamp == str(file.stat().st_mtime)
@@ -154,8 +151,8 @@ def _serve_lean(app: Dash) -> None:
     """Compress what is sent and let browsers keep what does not change.
 
     Compression: flask-compress (zstd, brotli or gzip, as the browser accepts), for
-    scripts, styles, pages and callback answers; the 1.2 MB plotly bundle goes out as
-    about 0.4 MB. Behind a reverse proxy that compresses, set ``CSB_COMPRESS=0``
+    scripts, styles, pages and callback answers; Dash's renderer goes out at about a
+    quarter of its size. Behind a reverse proxy that compresses, set ``CSB_COMPRESS=0``
     (docs/scaling.md). Caching: a fingerprinted URL (see ``_fingerprint_matches``) is
     kept a year and never revalidated; pages and Dash's data routes are asked again
     every time (``no-cache``), and so are unfingerprinted files (Flask's default).
@@ -379,7 +376,6 @@ def create_app() -> Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ROOT / "assets"),
-        assets_path_ignore=["vendor"],  # served on request only, see CommunityDash
         title="社区智慧大脑",
         update_title=None,  # type: ignore[arg-type]  # Dash documents None (title left alone) but annotates str
         suppress_callback_exceptions=True,

@@ -95,7 +95,7 @@ def _box(left: float, top: float, width: float, height: float, **extra: Any) -> 
 
 
 def _mark(value: float) -> dict[str, Any]:
-    """The spotlight's attribute: the mark's figure."""
+    """A mark's figure, as ``data-v``: the spotlight's on ``.wall-mark`` (a month's bar has it too)."""
     return {"data-v": str(value)}
 
 

@@ -441,3 +441,13 @@ if (!box) { return null; }
 return {marks: [...box.querySelectorAll('.wall-mark')].map(m => Number(m.getAttribute('data-v'))),
         text: box.innerText, lit: [...box.querySelectorAll('.wall-lit')].length};
 """
+
+#: In the browser: a wall trend or hotline chart's months, oldest first, each its bar's figure
+#: (``data-v``) or null where the month has no bar (a gap); null while not on the page.
+WALL_MONTHS_JS = """
+const box = document.getElementById(JSON.stringify({chart: arguments[0], type: "wall-chart"}));
+if (!box) { return null; }
+return [...box.querySelectorAll('.wall-chart-column')].map(c => {
+    const bar = c.querySelector('.wall-chart-bar');
+    return bar ? Number(bar.getAttribute('data-v')) : null; });
+"""

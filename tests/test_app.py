@@ -96,24 +96,15 @@ def test_a_broken_playlist_is_reported_at_start_up_with_file_and_line(tmp_path, 
     assert str(broken) in logged and "line" in logged
 
 
-def test_the_wall_page_brings_the_small_chart_bundle_and_leaves_out_the_grid(sample_warehouse_url, monkeypatch):
+def test_the_wall_page_brings_no_chart_library_and_leaves_out_the_grid(sample_warehouse_url, monkeypatch):
+    """The wall draws its charts as its own elements: no plotly.js to fetch and compile."""
     monkeypatch.setenv("DATABASE_URL", sample_warehouse_url)
     client = dashboard.create_app().server.test_client()
     wall = scripts(client.get("/wall?area=510104011000").get_data(as_text=True))
-    assert any(src.startswith("/assets/vendor/plotly-basic.min.js") for src in wall)
-    assert not [src for src in wall if "dash_ag_grid" in src]
+    assert [src for src in wall if "dash_renderer" in src]
+    assert not [src for src in wall if "plotly" in src or "dash_ag_grid" in src]
     explore = scripts(client.get("/explore").get_data(as_text=True))
-    assert [src for src in explore if "dash_ag_grid" in src] and not [src for src in explore if "plotly-basic" in src]
-    served = client.get("/assets/vendor/plotly-basic.min.js")
-    assert served.status_code == 200 and b"window.Plotly = Plotly" in served.get_data()
-
-
-def test_the_vendored_chart_bundle_is_the_plotly_js_that_plotly_ships():
-    """After a plotly upgrade, the wall's bundle must be refreshed too (assets/vendor/README.md)."""
-    from plotly.offline import get_plotlyjs_version
-
-    head = (dashboard.ROOT / "assets" / "vendor" / "plotly-basic.min.js").read_text(encoding="utf-8")[:200]
-    assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}" in head
+    assert [src for src in explore if "dash_ag_grid" in src]
 
 
 def test_the_date_pickers_chinese_locale_is_of_the_date_fns_dcc_bundles():

@@ -182,8 +182,8 @@ def test_a_kiosk_url_shows_the_live_wall_and_nothing_else(secured, chromium):
     answers = callback_answers(chromium)
     assert answers and set(answers) <= {200, 204}, answers
     drawn = chromium.execute_script(
-        "return Array.from(document.querySelectorAll('.wall-graph')).filter("
-        "function (g) { return g.querySelector('svg.main-svg'); }).length;")
+        "return Array.from(document.querySelectorAll('.wall-chart')).filter("
+        "function (g) { return g.childElementCount > 0; }).length;")
     assert drawn > 0
     assert post_status(chromium, EXPLORE_TREND) == 403  # sent from the wall page, with its session
 

@@ -54,13 +54,19 @@ def driver():
 
 
 def chart_markup(browser, selector: str) -> dict:
-    """What the charts under ``selector`` hold: their text, and any link or bold text in them."""
+    """What the charts under ``selector`` hold: their text, and any link or bold text in them.
+
+    Bold: an element whose own text is a marked-up label's (Plotly's ``tspan``, the wall's
+    ``div``/``span``) drawn bold. The wall's spotlight (``.wall-lit``) bolds the largest
+    figure of a chart on purpose; that is the wall's emphasis, not the source's markup."""
     return browser.execute_script("""
         const charts = [...document.querySelectorAll(arguments[0])];
         const text = charts.map(c => c.textContent).join(' | ');
         const links = charts.flatMap(c => [...c.querySelectorAll('a')]).map(a => a.outerHTML);
-        const bold = charts.flatMap(c => [...c.querySelectorAll('tspan, text')])
-            .filter(t => ['bold', '700'].includes(getComputedStyle(t).fontWeight) && /粗体|点/.test(t.textContent))
+        const own = t => [...t.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('');
+        const bold = charts.flatMap(c => [...c.querySelectorAll('*')])
+            .filter(t => !t.closest('.wall-lit') && /粗体|点/.test(own(t))
+                    && ['bold', '700'].includes(getComputedStyle(t).fontWeight))
             .map(t => t.outerHTML);
         return {text: text, links: links, bold: bold};
     """, selector)

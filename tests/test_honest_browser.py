@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 
 from data import db, periods, present, query, rollup
 from data.schema import fact, metric
-from support import AppServer, wait_for
+from support import WALL_MONTHS_JS, AppServer, wait_for
 from test_explore_browser import open_explorer
 from test_overview_browser import card_value, wait_loaded
 from test_wall_browser import open_wall, private_copy, stat_text
@@ -115,14 +115,12 @@ def test_the_wall_shows_the_street_level_with_the_missing_report_carried(missed,
         " return [t.querySelector('.wall-kpi-value').textContent, t.querySelector('.wall-kpi-target').textContent];")
     assert tile[0] == present.show(shown, info, "zh", compact=True).number, tile
     assert tile[1].split()[0] in (f"截至{LAST_MONTH.month}月", f"{LAST_MONTH.month}月"), tile  # then its change, if any
-    # The 12-month trend: the months before the sample's first delivery are gaps (null), never 0.
-    ys = browser.execute_script(
-        "var g = Array.from(document.querySelectorAll('.wall-graph')).find(function (e) {"
-        " return e.id.indexOf('party-trend') >= 0; });"
-        " return g.querySelector('.js-plotly-plot').data[0].y;")
-    first = next(i for i, y in enumerate(ys) if y is not None)
-    # 近12个月: twelve whole months and this month so far (periods.last_months), thirteen bars
-    assert len(ys) == 13 and first > 0 and ys[:first] == [None] * first, ys
+    # The 12-month trend: the months before the sample's first delivery are gaps (a month
+    # with no bar at all), never a bar of 0.
+    bars = browser.execute_script(WALL_MONTHS_JS, "party-trend")
+    first = next(i for i, v in enumerate(bars) if v is not None)
+    # 近12个月: twelve whole months and this month so far (periods.last_months), thirteen columns
+    assert len(bars) == 13 and first > 0 and bars[:first] == [None] * first, bars
 
 
 def test_the_explorer_of_a_monthly_report_ends_at_its_last_whole_month(missed, server, browser):
