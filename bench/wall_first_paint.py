@@ -278,7 +278,7 @@ def heap_snapshot(driver, tools: DevTools | None = None) -> dict:
 
 def detached_holders(snapshot: dict) -> collections.Counter:
     """What keeps each detached DOM node alive: on its shortest path from the heap's root,
-    the nearest node still in the document (``<div class="js-plotly-plot" ...``: a chart on
+    the nearest node still in the document (``<div class="wall-graph wall-chart ..." ...``: a chart on
     the page), or "script" when only JS objects hold it (a closure, a cache, a list)."""
     meta = snapshot["snapshot"]["meta"]
     fields, kinds = meta["node_fields"], meta["node_types"][0]
