@@ -203,10 +203,10 @@ def run(client, body, **headers):
 
 
 def wall_figures(answer) -> dict:
-    """The refreshed wall's figures: the KPI strip and a chart's new values."""
+    """The refreshed wall's figures: the KPI strip and the charts' new marks."""
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
     response = answer.get_json()["response"]
-    charts = {json.loads(k)["chart"]: v["figure"] for k, v in response.items() if k.startswith("{") and "wall-chart" in k}
+    charts = {json.loads(k)["chart"]: v["children"] for k, v in response.items() if k.startswith("{") and "wall-chart" in k}
     return {"data": response[Wall.DATA]["data"], "charts": charts}
 
 
