@@ -88,7 +88,7 @@ def is_percent(code: str) -> bool:
 
 def number(value, *, percent: bool = False, lang: str = "zh") -> dict:
     """``text`` and the parts wall.js counts up (``n``, ``d``, ``s``): ``present.show``, compact."""
-    return present.show(value, None, lang, compact=True, percent=percent).counter()
+    return view.shown(value, lang, percent=percent).counter()
 
 
 def month_label(d: date, lang: str) -> str:

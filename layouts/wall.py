@@ -183,6 +183,12 @@ AGE_ORDER = ("0-17", "18-34", "35-59", "60+")
 HOTLINE_TRENDS = ("hotline_received", "hotline_on_time_rate", "hotline_satisfaction_rate")
 
 
+def shown(value, lang: str, *, percent: bool = False) -> present.Reading:
+    """A figure as the wall writes it, in a tile, a stat or beside a bar: ``present.show``,
+    compact (1.2万), with no catalogue row. The one rule the callbacks and the charts share."""
+    return present.show(value, None, lang, compact=True, percent=percent)
+
+
 def t(key: str, lang: str) -> str:
     return text.t(f"wall.{key}", lang)
 

@@ -27,7 +27,6 @@ from typing import Any
 from dash import html
 from dash.development.base_component import Component
 
-from data import present
 from layouts import wall as view
 
 Style = dict[str, Any]
@@ -67,9 +66,9 @@ def text_width(text: str, size: int = TEXT) -> float:
 
 
 def figure_text(value: float | None, lang: str) -> str:
-    """A figure as the wall writes it beside a bar: callbacks/wall.number's text (``present.show``,
+    """A figure as the wall writes it beside a bar (``layouts.wall.shown``, as the tiles: ``present.show``,
     compact, not a percentage)."""
-    return present.show(value, None, lang, compact=True, percent=False).number
+    return view.shown(value, lang).number
 
 
 def lines(label: str) -> list[str]:
